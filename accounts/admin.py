@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from accounts.models import User
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    fieldsets = UserAdmin.fieldsets + (("门户角色", {"fields": ("role", "full_name", "phone")}),)
+    list_display = ("username", "full_name", "role", "is_active", "last_login")
+    list_filter = ("role", "is_active")

@@ -1,0 +1,67 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ENTERPRISE = "enterprise", _("企业用户")
+    REGIONAL_REVIEWER = "regional_reviewer", _("自治区科技厅审核员")
+    YINCHUAN_REVIEWER = "yinchuan_reviewer", _("银川市科技局审核员")
+    FINANCE = "finance", _("财务人员")
+    ADMIN = "admin", _("系统管理员")
+    SYSTEM = "system", _("系统")
+
+
+STAFF_ROLES = {Role.REGIONAL_REVIEWER, Role.YINCHUAN_REVIEWER, Role.FINANCE, Role.ADMIN}
+REVIEWER_ROLES = {Role.REGIONAL_REVIEWER, Role.YINCHUAN_REVIEWER}
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.ENTERPRISE)
+    full_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.role == Role.ENTERPRISE
+
+    @property
+    def is_bureau_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.role in REVIEWER_ROLES
+
+    @property
+    def is_finance(self) -> bool:
+        return self.role == Role.FINANCE
+
+    @property
+    def is_portal_admin(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser
+
+    def reviews_level(self, level: str) -> bool:
+        """Regional reviewers review regional filings, Yinchuan reviewers Yinchuan ones."""
+        if self.is_portal_admin:
+            return True
+        return (self.role, level) in {(Role.REGIONAL_REVIEWER, "regional"), (Role.YINCHUAN_REVIEWER, "yinchuan")}
+
+
+def system_actor() -> User:
+    """The recorded actor for imports and scheduled runs."""
+    user, _created = User.objects.get_or_create(
+        username="system", defaults={"role": Role.SYSTEM, "full_name": "系统(自动)", "is_active": False}
+    )
+    return user

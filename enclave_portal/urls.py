@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("registry/", include("registry.urls")),
+    path("talent/", include("talent.urls")),
+    path("subsidies/", include("subsidies.urls")),
+    path("api/v1/", include("enclave_portal.api_urls")),
+    path("django-admin/", admin.site.urls),
+]

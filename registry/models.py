@@ -1,0 +1,143 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.audit import audited
+
+
+class Division(models.Model):
+    """Administrative division reference data (GB/T 2260): Ningxia in full, cities outside for centres."""
+
+    code = models.CharField(_("区划代码"), max_length=6, primary_key=True)
+    name = models.CharField(_("名称"), max_length=64)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name}({self.code})"
+
+
+@audited()
+class Enterprise(models.Model):
+    """A Ningxia parent enterprise (依托企业), identified by its USCC."""
+
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    name = models.CharField(_("企业名称"), max_length=128)
+    division_code = models.CharField(_("注册地区划代码"), max_length=6)
+    legal_representative = models.CharField(_("法定代表人"), max_length=64, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("联系邮箱"), blank=True)
+    bank_name = models.CharField(_("开户银行"), max_length=128, blank=True)
+    bank_account = models.CharField(_("银行账号"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="enterprises")
+
+    class Meta:
+        verbose_name = _("依托企业")
+        verbose_name_plural = _("依托企业")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+@audited()
+class Membership(models.Model):
+    """An enterprise user's membership; the owner may invite others."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    is_owner = models.BooleanField(_("管理员(所有者)"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enterprise", "user"], name="membership_unique")]
+
+
+class CentreKind(models.TextChoices):
+    INDEPENDENT = "independent", _("独立研发机构")
+    JOINT = "joint", _("联合研发机构")
+
+
+@audited()
+class Centre(models.Model):
+    """An enclave R&D centre outside Ningxia (飞地研发中心)."""
+
+    ref = models.CharField(_("中心编号"), max_length=32, unique=True)
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="centres")
+    name = models.CharField(_("中心名称"), max_length=128)
+    kind = models.CharField(_("机构类型"), max_length=16, choices=CentreKind.choices, default=CentreKind.INDEPENDENT)
+    partner_institution = models.CharField(_("合作高校/院所"), max_length=128, blank=True)
+    city = models.CharField(_("所在城市"), max_length=32)
+    division_code = models.CharField(_("所在地区划代码"), max_length=6)
+    address = models.CharField(_("详细地址"), max_length=256, blank=True)
+    established_on = models.DateField(_("成立日期"), null=True, blank=True)
+    rd_fields = models.CharField(_("研发领域"), max_length=256, blank=True)
+    headcount = models.PositiveIntegerField(_("研发人员数"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("飞地研发中心")
+        verbose_name_plural = _("飞地研发中心")
+        ordering = ["ref"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_independent(self) -> bool:
+        return self.kind == CentreKind.INDEPENDENT
+
+
+class FilingLevel(models.TextChoices):
+    REGIONAL = "regional", _("自治区级")
+    YINCHUAN = "yinchuan", _("银川市级")
+
+
+class FilingStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    FIRST_REVIEWED = "first_reviewed", _("初审通过")
+    RETURNED = "returned", _("退回修改")
+    APPROVED = "approved", _("已备案")
+    REJECTED = "rejected", _("不予备案")
+    SUSPENDED = "suspended", _("暂停")
+    REVOKED = "revoked", _("已撤销")
+
+
+@audited()
+class Filing(models.Model):
+    """One filing (备案) per level per centre. Earns only while approved and effective (POLICY §1)."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="filings")
+    level = models.CharField(_("备案层级"), max_length=16, choices=FilingLevel.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=FilingStatus.choices, default=FilingStatus.DRAFT)
+    effective_from = models.DateField(_("生效日期"), null=True, blank=True)
+    effective_to = models.DateField(_("终止日期"), null=True, blank=True, help_text=_("含当日;空表示长期有效"))
+    ever_approved = models.BooleanField(default=False, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.TextField(_("原因"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("备案")
+        verbose_name_plural = _("备案")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "level"], name="filing_one_per_level"),
+            models.CheckConstraint(
+                condition=models.Q(effective_to__isnull=True)
+                | models.Q(effective_from__isnull=True)
+                | models.Q(effective_to__gte=models.F("effective_from")),
+                name="filing_effective_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.centre} · {self.get_level_display()}"

@@ -1,0 +1,193 @@
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.audit import audited
+from subsidies.money import MoneyField
+
+
+class _Either(pgtrigger.Condition):
+    """OR of trigger conditions."""
+
+    def __init__(self, *conditions):
+        self.conditions = conditions
+
+    def resolve(self, model):
+        return "(" + " OR ".join(f"({c.resolve(model)})" for c in self.conditions) + ")"
+
+
+@audited()
+class ParameterValue(models.Model):
+    """A policy parameter's value from a date (POLICY *(param)*). Values are never edited in place:
+    a change is a new row from a date, so past runs keep the values they used."""
+
+    name = models.CharField(_("参数"), max_length=64, db_index=True)
+    value = models.CharField(_("取值"), max_length=64)
+    effective_from = models.DateField(_("生效日期"))
+    legal_reference = models.CharField(_("政策依据"), max_length=256)
+    note = models.TextField(_("说明"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("政策参数")
+        verbose_name_plural = _("政策参数")
+        ordering = ["name", "effective_from"]
+        constraints = [models.UniqueConstraint(fields=["name", "effective_from"], name="parameter_one_value_per_day")]
+
+    def __str__(self):
+        return f"{self.name}={self.value} (自{self.effective_from})"
+
+
+@audited()
+class RDDeclaration(models.Model):
+    """YC-RD: a centre's R&D spending for a calendar year, declared by the parent enterprise and
+    verified by staff (POLICY §3 YC-RD 1-2). A change after verification raises the revision."""
+
+    centre = models.ForeignKey("registry.Centre", on_delete=models.PROTECT, related_name="rd_declarations")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    declared_amount = MoneyField(_("申报研发投入"), null=True, blank=True)
+    verified_amount = MoneyField(_("核定研发投入"), null=True, blank=True)
+    verification_note = models.TextField(_("核定说明"), blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    revision = models.PositiveIntegerField(_("修订次数"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("研发投入申报")
+        verbose_name_plural = _("研发投入申报")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "year"], name="rd_declaration_one_per_year"),
+            models.CheckConstraint(condition=Q(verified_amount__gte=0), name="rd_verified_not_negative"),
+        ]
+
+
+class RunKind(models.TextChoices):
+    MONTHLY = "monthly", _("月度补助")
+    ANNUAL = "annual", _("年度奖励")
+    GRANTS = "grants", _("项目资助")
+
+
+class RunState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    COMPUTING = "computing", _("计算中")
+    COMPUTED = "computed", _("已计算")
+    APPROVED = "approved", _("已审批")
+    EXPORTED = "exported", _("已导出")
+    PAID = "paid", _("已拨付")
+    CANCELLED = "cancelled", _("已作废")
+    FAILED = "failed", _("计算失败")
+
+
+OPEN_RUN_STATES = (RunState.DRAFT, RunState.COMPUTING, RunState.COMPUTED, RunState.FAILED)
+
+
+@audited()
+class PayoutRun(models.Model):
+    kind = models.CharField(_("类型"), max_length=16, choices=RunKind.choices)
+    period = models.CharField(_("期间"), max_length=7, help_text="YYYY-MM / YYYY")
+    state = models.CharField(_("状态"), max_length=16, choices=RunState.choices, default=RunState.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    computed_at = models.DateTimeField(null=True)
+    approved_at = models.DateTimeField(null=True)
+    cancelled_at = models.DateTimeField(null=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    line_count = models.PositiveIntegerField(default=0)
+    total_amount = MoneyField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("发放批次")
+        verbose_name_plural = _("发放批次")
+        ordering = ["-created_at"]
+        constraints = [
+            # at most one open (not yet approved) run per kind and period; a second start is refused
+            models.UniqueConstraint(
+                fields=["kind", "period"], condition=Q(state__in=OPEN_RUN_STATES), name="payout_run_one_open_per_period"
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_kind_display()} {self.period}"
+
+
+class RunChunk(models.Model):
+    """A slice of a run over researcher (or centre) ids; done chunks make progress and re-runs safe."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.CASCADE, related_name="chunks")
+    lo = models.BigIntegerField()
+    hi = models.BigIntegerField()
+    done = models.BooleanField(default=False)
+    lines = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "lo"], name="run_chunk_unique")]
+
+
+class LineKind(models.TextChoices):
+    REGULAR = "regular", _("正常")
+    ADJUSTMENT = "adjustment", _("调整")
+
+
+class PayoutLine(models.Model):
+    """One payment. Append-only (a correction is a new line); the partial unique constraints make
+    paying a person-month (NX-STIPEND) or a centre-year's award (YC-RD) twice impossible."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="lines")
+    rule = models.CharField(_("规则"), max_length=16, db_index=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=LineKind.choices, default=LineKind.REGULAR)
+    researcher = models.ForeignKey("talent.Researcher", null=True, on_delete=models.PROTECT, related_name="+")
+    centre = models.ForeignKey("registry.Centre", on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="+")
+    beneficiary = models.CharField(_("受益人证件号/信用代码"), max_length=32)
+    beneficiary_name = models.CharField(_("受益人"), max_length=128)
+    service_period = models.CharField(_("所属期间"), max_length=7)
+    service_month = models.DateField(null=True)
+    is_arrears = models.BooleanField(_("补发"), default=False)
+    basis = models.CharField(max_length=64, blank=True, help_text="what makes an adjustment unique")
+    amount = MoneyField(_("金额"))
+    explanation = models.JSONField(_("计算依据"))
+    active = models.BooleanField(default=True, help_text="false only when its run was cancelled before approval")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("发放明细")
+        verbose_name_plural = _("发放明细")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "enterprise", "centre"], name="line_run_grouping")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["researcher", "service_month"],
+                condition=Q(rule="NX-STIPEND", active=True),
+                name="line_person_month_paid_once",
+            ),
+            models.UniqueConstraint(
+                fields=["rule", "centre", "service_period"],
+                condition=Q(kind="regular", active=True, researcher__isnull=True),
+                name="line_centre_period_award_once",
+            ),
+            models.UniqueConstraint(
+                fields=["rule", "centre", "service_period", "basis"],
+                condition=Q(kind="adjustment", active=True),
+                name="line_adjustment_once",
+            ),
+            models.CheckConstraint(condition=Q(kind="adjustment") | Q(amount__gte=0), name="line_regular_not_negative"),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="payout_line_no_delete", operation=pgtrigger.Delete),
+            # append-only: the only change ever allowed is voiding the lines of a cancelled run
+            pgtrigger.Protect(
+                name="payout_line_append_only",
+                operation=pgtrigger.Update,
+                condition=_Either(pgtrigger.AnyChange(exclude=["active"]), pgtrigger.Q(old__active=False)),
+            ),
+        ]

@@ -1,0 +1,1 @@
+"""Pure rule functions (no ORM, no settings, no clock): frozen dataclasses in, Decimals and reasons out."""

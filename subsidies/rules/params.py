@@ -1,0 +1,85 @@
+"""Dated policy parameters as a pure timeline (POLICY *(param)*, SCENARIOS.md names)."""
+import bisect
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+# name -> (default, legal reference). Defaults are the measures' own figures.
+DEFAULTS: dict[str, tuple[str, str]] = {
+    "nx_stipend.doctorate_monthly": ("5000.00", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:全日制博士每月5000元"),
+    "nx_stipend.master_monthly": ("3000.00", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:重点院校重点学科硕士每月3000元"),
+    "nx_stipend.max_months": ("60", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:补助可持续5年(POLICY §3.5)"),
+    "nx_stipend.min_contract_years": ("5", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:签订5年以上聘用合同(POLICY §3.1)"),
+    "nx_stipend.month_rule": ("whole_month", "平台口径 POLICY §3.4:按整月计发"),
+    "yc_rd.rate": ("0.15", "《银川市飞地研发中心和飞地孵化器备案支持办法》:按当年研发费用总投入的15%"),
+    "yc_rd.cap": ("1000000.00", "《银川市飞地研发中心和飞地孵化器备案支持办法》:最高不超过100万元"),
+}
+MONTH_RULES = ("whole_month", "daily_prorata")
+DEFAULT_FROM = dt.date(2023, 1, 1)
+
+
+def validate_value(name: str, value: str) -> str:
+    """Normalise a parameter value or raise ValueError naming the parameter and the problem."""
+    if name not in DEFAULTS:
+        raise ValueError(f"未知参数“{name}” / unknown parameter")
+    text = str(value).strip()
+    if name == "nx_stipend.month_rule":
+        if text not in MONTH_RULES:
+            raise ValueError(f"参数{name}只能取 {' / '.join(MONTH_RULES)},收到“{text}”")
+        return text
+    try:
+        number = Decimal(text)
+    except Exception:
+        raise ValueError(f"参数{name}的值“{text}”不是数字 / not a number") from None
+    if not number.is_finite() or number < 0:
+        raise ValueError(f"参数{name}的值“{text}”不能为负数 / must not be negative")
+    if name.endswith(("max_months", "min_contract_years")):
+        if number != number.to_integral_value() or number < 1:
+            raise ValueError(f"参数{name}应为正整数,收到“{text}”")
+        return str(int(number))
+    if name == "yc_rd.rate" and number > 1:
+        raise ValueError(f"参数{name}为比例,应在0到1之间,收到“{text}”")
+    return f"{number:.2f}" if name != "yc_rd.rate" else str(number)
+
+
+@dataclass(frozen=True)
+class ParamValue:
+    name: str
+    value: str
+    effective_from: dt.date
+    legal_reference: str
+    id: int | None = None
+
+    def explain(self) -> dict:
+        return {"name": self.name, "value": self.value, "effective_from": self.effective_from.isoformat(),
+                "legal_reference": self.legal_reference, "id": self.id}
+
+
+@dataclass(frozen=True)
+class ParamTimeline:
+    """All values of all parameters; `at(name, day)` is the value in force on that day."""
+
+    values: tuple[ParamValue, ...] = ()
+    _index: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        by_name: dict[str, list[ParamValue]] = {}
+        for v in sorted(self.values, key=lambda v: (v.name, v.effective_from)):
+            by_name.setdefault(v.name, []).append(v)
+        for name, (default, ref) in DEFAULTS.items():
+            values = by_name.setdefault(name, [])
+            if not values or values[0].effective_from > DEFAULT_FROM:
+                # until a recorded value takes over, the measure's own figure applies
+                values.insert(0, ParamValue(name, default, DEFAULT_FROM, ref))
+        self._index.update({n: ([v.effective_from for v in vs], vs) for n, vs in by_name.items()})
+
+    def at(self, name: str, day: dt.date) -> ParamValue:
+        dates, values = self._index[name]
+        i = bisect.bisect_right(dates, day) - 1
+        return values[max(i, 0)]  # before the first recorded value, the measure's original figure
+
+    def decimal(self, name: str, day: dt.date) -> Decimal:
+        return Decimal(self.at(name, day).value)
+
+    def integer(self, name: str, day: dt.date) -> int:
+        return int(self.at(name, day).value)

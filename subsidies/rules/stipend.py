@@ -1,0 +1,289 @@
+"""NX-STIPEND: the monthly researcher stipend, as POLICY.md §3 reads the regional measure.
+
+全职聘用的研发人员,若签订5年以上聘用合同,全日制博士每月5000元,重点院校重点学科硕士每月3000元,补助可持续5年.
+"""
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from subsidies.money import quantize
+from subsidies.rules.calendar import add_years, days_in_month, month_end, month_index, month_label, month_start
+from subsidies.rules.params import ParamTimeline
+
+RULE = "NX-STIPEND"
+ONE_DAY = dt.timedelta(days=1)
+
+# reasons, in the plain words staff and enterprises read (issue #4 §6)
+R_SHORT_TERM = "合同期限不足{years}年"
+R_PART_TIME = "非全职合同"
+R_JOINT = "联合研发机构不适用"
+R_UNVERIFIED = "学历未核验"
+R_NO_TIER = "无符合条件的学历(全日制博士或重点院校重点学科硕士)"
+R_NO_FILING = "所在研发中心的自治区备案未生效"
+R_PARTIAL = "{month}未整月在岗或备案未覆盖整月"
+R_CAP = "已领满{max}个月补助"
+R_NO_CONTRACT = "无聘用合同"
+
+TIER_LABEL = {"doctorate": "全日制博士", "master": "重点院校重点学科硕士"}
+TIER_PARAM = {"doctorate": "nx_stipend.doctorate_monthly", "master": "nx_stipend.master_monthly"}
+
+
+@dataclass(frozen=True)
+class FilingFact:
+    id: int
+    status: str
+    effective_from: dt.date | None
+    effective_to: dt.date | None
+
+    def window(self) -> tuple[dt.date, dt.date | None] | None:
+        """The days the filing earns: approved (or since suspended/revoked, up to the recorded end)."""
+        if self.effective_from is None:
+            return None
+        if self.status == "approved":
+            return self.effective_from, self.effective_to
+        if self.status in ("suspended", "revoked") and self.effective_to is not None:
+            return self.effective_from, self.effective_to
+        return None
+
+    def explain(self) -> dict:
+        return {"id": self.id, "level": "regional", "status": self.status,
+                "effective_from": _iso(self.effective_from), "effective_to": _iso(self.effective_to)}
+
+
+@dataclass(frozen=True)
+class ContractFact:
+    id: int
+    centre_id: int
+    centre_ref: str
+    centre_kind: str
+    full_time: bool
+    start: dt.date
+    end: dt.date | None
+    terminated_on: dt.date | None = None
+    filings: tuple[FilingFact, ...] = ()  # the centre's regional filing(s)
+
+    @property
+    def last_day(self) -> dt.date | None:
+        if self.terminated_on and (self.end is None or self.terminated_on < self.end):
+            return self.terminated_on
+        return self.end
+
+    def term_qualifies(self, min_years: int) -> bool:
+        """"5年以上" includes 5: end + 1 day >= start + 5 years; open-ended qualifies (POLICY §3.1)."""
+        return self.end is None or self.end + ONE_DAY >= add_years(self.start, min_years)
+
+    def explain(self, min_years: int) -> dict:
+        return {"id": self.id, "centre": self.centre_ref, "full_time": self.full_time, "start": _iso(self.start),
+                "end": _iso(self.end), "terminated_on": _iso(self.terminated_on),
+                "term_qualifies": self.term_qualifies(min_years), "min_contract_years": min_years}
+
+
+@dataclass(frozen=True)
+class DegreeFact:
+    id: int
+    level: str
+    full_time: bool
+    key_discipline: bool
+    awarded_on: dt.date
+    verified_at: str | None = None  # ISO timestamp, None when not verified
+    verified_by: str | None = None
+
+    def explain(self) -> dict:
+        return {"id": self.id, "level": self.level, "full_time": self.full_time,
+                "key_discipline": self.key_discipline, "awarded_on": _iso(self.awarded_on),
+                "verified_at": self.verified_at, "verified_by": self.verified_by}
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    researcher_id: int
+    id_number: str
+    name: str
+    contracts: tuple[ContractFact, ...] = ()
+    degrees: tuple[DegreeFact, ...] = ()
+
+
+@dataclass(frozen=True)
+class StipendMonth:
+    month: int
+    amount: Decimal
+    centre_id: int
+    contract_id: int
+    tier: str
+    explanation: dict
+
+    @property
+    def label(self) -> str:
+        return month_label(self.month)
+
+
+@dataclass
+class StipendOutcome:
+    months: list[StipendMonth] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    months_used: int = 0
+
+    def note(self, reason: str) -> None:
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+
+def _iso(day):
+    return day.isoformat() if day else None
+
+
+def tier_on(degrees: tuple[DegreeFact, ...], day: dt.date) -> tuple[str | None, DegreeFact | None, bool]:
+    """The best verified degree awarded on or before `day` (POLICY §3.3). Returns (tier, degree,
+    whether an unverified degree would have earned a tier)."""
+    best: tuple[str | None, DegreeFact | None] = (None, None)
+    unverified_would_earn = False
+    for d in degrees:
+        if d.awarded_on > day:
+            continue
+        tier = "doctorate" if (d.level == "doctorate" and d.full_time) else (
+            "master" if (d.level == "master" and d.key_discipline) else None)
+        if tier is None:
+            continue
+        if d.verified_at is None:
+            unverified_would_earn = True
+            continue
+        if tier == "doctorate":
+            return tier, d, False
+        best = (tier, d)
+    return best[0], best[1], unverified_would_earn and best[0] is None
+
+
+def _eligible_contracts(person: PersonFacts, outcome: StipendOutcome) -> list[ContractFact]:
+    """Full-time contracts at independent centres (POLICY §3.2); others are noted as reasons."""
+    if not person.contracts:
+        outcome.note(R_NO_CONTRACT)
+    eligible = []
+    for c in person.contracts:
+        if not c.full_time:
+            outcome.note(R_PART_TIME)
+        elif c.centre_kind != "independent":
+            outcome.note(R_JOINT)
+        else:
+            eligible.append(c)
+    return eligible
+
+
+def _month_pieces(contracts, first: dt.date, last: dt.date, min_years: int, outcome: StipendOutcome):
+    """(from, to, contract, filing) pieces of the month covered by a qualifying contract at a centre
+    whose regional filing is approved and effective."""
+    pieces = []
+    for c in contracts:
+        if not c.term_qualifies(min_years):
+            outcome.note(R_SHORT_TERM.format(years=min_years))
+            continue
+        c_last = c.last_day
+        lo, hi = max(c.start, first), min(c_last, last) if c_last else last
+        if lo > hi:
+            continue
+        earning = False
+        for f in c.filings:
+            w = f.window()
+            if w is None:
+                continue
+            a, b = max(lo, w[0]), min(hi, w[1]) if w[1] else hi
+            if a <= b:
+                pieces.append((a, b, c, f))
+                earning = True
+        if not earning:
+            outcome.note(R_NO_FILING)
+    return pieces
+
+
+def _covered_days(pieces) -> int:
+    total, cursor = 0, None
+    for a, b, _c, _f in sorted(pieces, key=lambda p: p[0]):
+        if cursor is not None and a <= cursor:
+            a = cursor + ONE_DAY
+        if a <= b:
+            total += (b - a).days + 1
+            cursor = b
+        elif cursor is None or b > cursor:
+            cursor = b
+    return total
+
+
+def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], params: ParamTimeline) -> StipendOutcome:
+    """The NX-STIPEND months payable up to and including month index `through` that are not in `paid`
+    (the person's months already paid, at any centre). Months are taken in service-month order and
+    stop at the lifetime maximum (POLICY §3.5); a month's amount and tier are those in force on its
+    first day (§3.3, §3.8)."""
+    outcome = StipendOutcome(months_used=len(paid))
+    contracts = _eligible_contracts(person, outcome)
+    if not contracts:
+        return outcome
+    first_month = min(month_index(c.start) for c in contracts)
+    used = len(paid)
+    for m in range(first_month, through + 1):
+        if m in paid:
+            continue
+        first, last = month_start(m), month_end(m)
+        min_years = params.integer("nx_stipend.min_contract_years", first)
+        pieces = _month_pieces(contracts, first, last, min_years, outcome)
+        if not pieces:
+            continue
+        covered, dim = _covered_days(pieces), days_in_month(m)
+        month_rule = params.at("nx_stipend.month_rule", first)
+        if covered < dim and month_rule.value == "whole_month":
+            outcome.note(R_PARTIAL.format(month=month_label(m)))
+            continue
+        tier, degree, unverified = tier_on(person.degrees, first)
+        if tier is None:
+            outcome.note(R_UNVERIFIED if unverified else R_NO_TIER)
+            continue
+        max_months = params.at("nx_stipend.max_months", first)
+        if used >= int(max_months.value):
+            outcome.note(R_CAP.format(max=max_months.value))
+            break
+        # a move between filed centres with no gap: the month goes to the contract in force on its
+        # last covered day (POLICY §3.4)
+        a, b, contract, filing = max(pieces, key=lambda p: (p[1], p[0]))
+        rate = params.at(TIER_PARAM[tier], first)
+        amount = quantize(Decimal(rate.value) * covered / dim) if covered < dim else quantize(rate.value)
+        min_years_param = params.at("nx_stipend.min_contract_years", first)
+        outcome.months.append(StipendMonth(
+            month=m, amount=amount, centre_id=contract.centre_id, contract_id=contract.id, tier=tier,
+            explanation={
+                "rule": RULE, "service_month": month_label(m), "tier": tier, "tier_label": TIER_LABEL[tier],
+                "contract": contract.explain(min_years), "degree": degree.explain(), "filing": filing.explain(),
+                "covered_days": covered, "days_in_month": dim, "month_rule": month_rule.value,
+                "months_used_before": used, "months_used_after": used + 1, "max_months": int(max_months.value),
+                "parameters": [rate.explain(), max_months.explain(), min_years_param.explain(), month_rule.explain()],
+            },
+        ))
+        used += 1
+    return outcome
+
+
+@dataclass(frozen=True)
+class StipendStatus:
+    tier: str | None
+    months_used: int
+    max_months: int
+    next_payable: str | None
+    reasons: tuple[str, ...]
+
+    @property
+    def eligible(self) -> bool:
+        return self.next_payable is not None
+
+
+def stipend_status(person: PersonFacts, *, as_of: dt.date, paid: Collection[int], params: ParamTimeline,
+                   horizon_months: int = 120) -> StipendStatus:
+    """What the enterprise and staff see for one researcher: tier today, months used of the maximum,
+    the next payable month (looking ahead as if nothing changes) and, when none, the reasons."""
+    today_month = month_index(as_of)
+    ahead = stipend_due(person, through=today_month + horizon_months, paid=paid, params=params)
+    tier, _degree, unverified = tier_on(person.degrees, as_of)
+    reasons = list(ahead.reasons)
+    if tier is None and unverified and R_UNVERIFIED not in reasons:
+        reasons.append(R_UNVERIFIED)
+    next_month = ahead.months[0].label if ahead.months else None
+    return StipendStatus(tier=tier, months_used=len(paid),
+                         max_months=params.integer("nx_stipend.max_months", as_of),
+                         next_payable=next_month, reasons=tuple(reasons) if next_month is None else ())

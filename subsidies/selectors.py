@@ -1,0 +1,125 @@
+"""Reads for subsidies: rule facts loaded in bulk (a few queries per chunk, never one per person)."""
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, Max, Min, Q, Sum
+
+from registry.models import Centre, Filing, FilingLevel
+from subsidies.models import PayoutLine, PayoutRun, RDDeclaration
+from subsidies.rules.calendar import month_index
+from subsidies.rules.rd_award import DeclarationFact, YinchuanFiling
+from subsidies.rules.stipend import ContractFact, DegreeFact, FilingFact, PersonFacts
+from talent.models import Contract, Degree, Researcher
+
+
+def regional_filings_by_centre(centre_ids=None) -> dict[int, tuple[FilingFact, ...]]:
+    qs = Filing.objects.filter(level=FilingLevel.REGIONAL)
+    if centre_ids is not None:
+        qs = qs.filter(centre_id__in=centre_ids)
+    out: dict[int, list[FilingFact]] = defaultdict(list)
+    for centre_id, pk, status, start, end in qs.values_list("centre_id", "id", "status", "effective_from",
+                                                            "effective_to"):
+        out[centre_id].append(FilingFact(pk, status, start, end))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def centre_index() -> dict[int, tuple[str, str, int]]:
+    """centre id -> (ref, kind, enterprise id)"""
+    return {pk: (ref, kind, ent) for pk, ref, kind, ent in Centre.objects.values_list("id", "ref", "kind",
+                                                                                     "enterprise_id")}
+
+
+def person_facts(researcher_filter: Q, *, centres=None, filings=None) -> dict[int, PersonFacts]:
+    """PersonFacts for the researchers matching the filter, in four queries."""
+    centres = centres if centres is not None else centre_index()
+    filings = filings if filings is not None else regional_filings_by_centre()
+    contracts: dict[int, list[ContractFact]] = defaultdict(list)
+    for pk, rid, cid, ft, start, end, term in Contract.objects.filter(
+            _prefixed(researcher_filter, "researcher__")).values_list(
+            "id", "researcher_id", "centre_id", "full_time", "start", "end", "terminated_on").order_by("start"):
+        ref, kind, _ent = centres[cid]
+        contracts[rid].append(ContractFact(pk, cid, ref, kind, ft, start, end, term, filings.get(cid, ())))
+    degrees: dict[int, list[DegreeFact]] = defaultdict(list)
+    for pk, rid, level, ft, key, awarded, vat, vby in Degree.objects.filter(
+            _prefixed(researcher_filter, "researcher__")).values_list(
+            "id", "researcher_id", "level", "full_time", "key_discipline", "awarded_on", "verified_at",
+            "verified_by__username"):
+        degrees[rid].append(DegreeFact(pk, level, ft, key, awarded, vat.isoformat() if vat else None, vby))
+    return {
+        rid: PersonFacts(rid, number, name, tuple(contracts.get(rid, ())), tuple(degrees.get(rid, ())))
+        for rid, number, name in Researcher.objects.filter(researcher_filter).values_list("id", "id_number", "name")
+    }
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    """Re-root a Q on Researcher fields onto a related model's `researcher__` path."""
+    clone = Q()
+    clone.connector, clone.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            clone.children.append(_prefixed(child, prefix))
+        else:
+            key, value = child
+            clone.children.append((prefix + key, value))
+    return clone
+
+
+def paid_stipend_months(researcher_filter: Q) -> dict[int, range | frozenset]:
+    """Months already paid per person (all centres, all runs not cancelled). Contiguous histories,
+    the usual case, come back as a `range` without fetching every month."""
+    rows = (PayoutLine.objects.filter(_prefixed(researcher_filter, "researcher__"), rule="NX-STIPEND", active=True)
+            .values("researcher_id").annotate(n=Count("id"), lo=Min("service_month"), hi=Max("service_month")))
+    out: dict[int, range | frozenset] = {}
+    holes = []
+    for r in rows:
+        lo, hi = month_index(r["lo"]), month_index(r["hi"])
+        if hi - lo + 1 == r["n"]:
+            out[r["researcher_id"]] = range(lo, hi + 1)
+        else:
+            holes.append(r["researcher_id"])
+    if holes:
+        sets: dict[int, set] = defaultdict(set)
+        for rid, month in PayoutLine.objects.filter(rule="NX-STIPEND", active=True, researcher_id__in=holes) \
+                .values_list("researcher_id", "service_month"):
+            sets[rid].add(month_index(month))
+        out.update({rid: frozenset(s) for rid, s in sets.items()})
+    return out
+
+
+def yinchuan_filings_by_centre() -> dict[int, YinchuanFiling]:
+    return {c: YinchuanFiling(pk, s, a, b) for c, pk, s, a, b in Filing.objects.filter(
+        level=FilingLevel.YINCHUAN).values_list("centre_id", "id", "status", "effective_from", "effective_to")}
+
+
+def declarations_through(year: int) -> list[DeclarationFact]:
+    return [DeclarationFact(pk, c, y, v, rev) for pk, c, y, v, rev in RDDeclaration.objects.filter(
+        year__lte=year).order_by("year", "centre_id").values_list("id", "centre_id", "year", "verified_amount",
+                                                                   "revision")]
+
+
+def rd_paid(years) -> dict[tuple[int, str], tuple[Decimal, set[str]]]:
+    """(centre id, year) -> (sum paid so far, bases of the lines paid)"""
+    out = {}
+    rows = PayoutLine.objects.filter(rule="YC-RD", active=True, service_period__in=[str(y) for y in years]) \
+        .values("centre_id", "service_period").annotate(total=Sum("amount"))
+    for r in rows:
+        out[(r["centre_id"], r["service_period"])] = (r["total"], set())
+    for cid, period, basis in PayoutLine.objects.filter(rule="YC-RD", active=True,
+                                                        service_period__in=[str(y) for y in years]) \
+            .values_list("centre_id", "service_period", "basis"):
+        out[(cid, period)][1].add(basis)
+    return out
+
+
+def run_list(*, actor):
+    """Runs are finance's and administrators' business; others see none."""
+    if not (actor.is_finance or actor.is_portal_admin):
+        return PayoutRun.objects.none()
+    return PayoutRun.objects.select_related("created_by", "computed_by", "approved_by")
+
+
+def today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()

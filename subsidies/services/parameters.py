@@ -1,0 +1,51 @@
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+
+from accounts.audit import acting
+from accounts.errors import ServiceError
+from subsidies.models import ParameterValue
+from subsidies.rules.params import DEFAULTS, ParamTimeline, ParamValue, validate_value
+
+
+@transaction.atomic
+def parameter_set(*, actor, name: str, value: str, effective_from: dt.date, legal_reference: str = "",
+                  note: str = "") -> ParameterValue:
+    """A parameter's value from a date. The same value on the same date again changes nothing; a
+    different value on a date that already has one replaces nothing and is refused unless no run
+    has used it (past runs keep the values they used)."""
+    record = f"参数 {name}"
+    try:
+        value = validate_value(name, value)
+    except ValueError as exc:
+        raise ServiceError(str(exc), code="parameter", record=record) from None
+    legal_reference = legal_reference or DEFAULTS[name][1]
+    with acting(actor):
+        existing = ParameterValue.objects.select_for_update().filter(name=name, effective_from=effective_from).first()
+        if existing is not None:
+            if existing.value == value:
+                return existing
+            from subsidies.models import PayoutLine
+
+            if PayoutLine.objects.filter(explanation__parameters__contains=[{"id": existing.pk}]).exists():
+                raise ServiceError(
+                    f"{effective_from}起的取值{existing.value}已被发放批次使用,不能改写;请从新的日期设置新值",
+                    "a value used by a run cannot be rewritten; set a new value from a later date",
+                    code="parameter_in_use", record=record)
+            existing.value, existing.legal_reference, existing.note = value, legal_reference, note
+            existing.created_by = actor
+            existing.save()
+            return existing
+        try:
+            with transaction.atomic():
+                return ParameterValue.objects.create(name=name, value=value, effective_from=effective_from,
+                                                     legal_reference=legal_reference, note=note, created_by=actor)
+        except IntegrityError as exc:
+            raise ServiceError("同一日期已有取值", "a value already exists for that date", code="parameter_conflict",
+                               record=record) from exc
+
+
+def parameter_timeline() -> ParamTimeline:
+    return ParamTimeline(tuple(
+        ParamValue(p.name, p.value, p.effective_from, p.legal_reference, p.pk) for p in ParameterValue.objects.all()
+    ))

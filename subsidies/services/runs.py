@@ -1,0 +1,318 @@
+"""Payout runs: start, compute (in chunks, inline or on Celery), approve, cancel.
+
+Exactly once: every line insert is ON CONFLICT DO NOTHING against the partial unique constraints
+(person-month, centre-year award, adjustment basis), so a chunk run twice, a killed worker, or two
+runs racing for the same arrears month still pay each person-month once."""
+import csv
+import datetime as dt
+import io
+import json
+import zlib
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.utils import timezone
+
+from accounts.audit import acting
+from accounts.errors import ConflictError, ServiceError
+from subsidies import selectors
+from subsidies.models import OPEN_RUN_STATES, LineKind, PayoutLine, PayoutRun, RunChunk, RunKind, RunState
+from subsidies.rules import rd_award, stipend
+from subsidies.rules.calendar import month_index, month_label, month_start, parse_month, parse_year
+from subsidies.services.parameters import parameter_timeline
+
+CHUNK_SIZE = 5000  # researchers per chunk
+LINE_COLUMNS = ("run_id", "rule", "kind", "researcher_id", "centre_id", "enterprise_id", "beneficiary",
+                "beneficiary_name", "service_period", "service_month", "is_arrears", "basis", "amount",
+                "explanation", "active", "created_at")
+
+
+def _require_finance(actor, action: str) -> None:
+    if not (actor.is_finance or actor.is_portal_admin or actor.role == "system"):
+        raise ServiceError(f"只有财务人员可以{action}", f"only finance staff may {action}", code="forbidden",
+                           status=403)
+
+
+def validate_period(kind: str, period: str, *, today: dt.date) -> str:
+    """A well-formed period that has ended: month M after M ends, year Y after Y ends (POLICY §4)."""
+    try:
+        if kind == RunKind.MONTHLY:
+            index = parse_month(period)
+            if index >= month_index(today):
+                raise ServiceError(f"{period}尚未结束,月度发放须在次月进行", "the month has not ended yet",
+                                   code="future_period")
+        elif kind == RunKind.ANNUAL:
+            if parse_year(period) >= today.year:
+                raise ServiceError(f"{period}年度尚未结束,年度奖励须在次年进行", "the year has not ended yet",
+                                   code="future_period")
+        else:
+            raise ServiceError(f"未知批次类型“{kind}”", "unknown run kind", code="kind")
+    except ValueError as exc:
+        raise ServiceError(str(exc), code="period") from None
+    return period
+
+
+def _lock_kind(kind: str) -> None:
+    """Serialise run starts of one kind across processes for the rest of the transaction."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", [(0x5EED << 32) | zlib.crc32(kind.encode())])
+
+
+@transaction.atomic
+def payout_run_start(*, actor, kind: str, period: str) -> PayoutRun:
+    """A new run for a period, with its chunks. Refused while another run of that period is open or
+    another run of the kind is computing (one computation at a time keeps the 60-month count exact)."""
+    _require_finance(actor, "发起发放批次")
+    validate_period(kind, period, today=timezone.localdate())
+    _lock_kind(kind)
+    busy = PayoutRun.objects.filter(kind=kind, state=RunState.COMPUTING).first()
+    if busy is not None:
+        raise ConflictError(f"批次#{busy.pk}({busy.period})正在计算,请等待完成后再发起",
+                            "another run of this kind is computing", code="run_in_progress")
+    open_run = PayoutRun.objects.filter(kind=kind, period=period, state__in=OPEN_RUN_STATES).first()
+    if open_run is not None:
+        raise ConflictError(f"{period}已有未审批的批次#{open_run.pk},请在该批次上继续",
+                            "an open run for this period exists", code="run_exists")
+    with acting(actor):
+        try:
+            with transaction.atomic():
+                run = PayoutRun.objects.create(kind=kind, period=period, created_by=actor)
+        except IntegrityError as exc:
+            raise ConflictError(f"{period}已有未审批的批次", "an open run for this period exists",
+                                code="run_exists") from exc
+    return run
+
+
+def _plan_chunks(run: PayoutRun) -> list[tuple[int, int]]:
+    from talent.models import Researcher
+
+    if run.kind == RunKind.MONTHLY:
+        bounds = Researcher.objects.aggregate(lo=Min("id"), hi=Max("id"))
+        if bounds["lo"] is None:
+            return [(0, 1)]
+        return [(lo, min(lo + CHUNK_SIZE, bounds["hi"] + 1)) for lo in range(bounds["lo"], bounds["hi"] + 1, CHUNK_SIZE)]
+    return [(0, 2**62)]  # annual: the centre-years are few; one chunk
+
+
+@transaction.atomic
+def payout_run_begin_compute(*, actor, run_id: int) -> PayoutRun:
+    """Move a run to computing and (re)plan its chunks. A computed or failed run can be computed
+    again: it then adds only what became payable since (running a month again adds nothing)."""
+    _require_finance(actor, "计算发放批次")
+    run = PayoutRun.objects.select_for_update().get(pk=run_id)
+    if run.state not in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED):
+        raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,不能计算",
+                            "the run cannot be computed in its state", code="illegal_transition")
+    _lock_kind(run.kind)
+    busy = PayoutRun.objects.filter(kind=run.kind, state=RunState.COMPUTING).exclude(pk=run.pk).first()
+    if busy is not None:
+        raise ConflictError(f"批次#{busy.pk}正在计算,请稍后", "another run of this kind is computing",
+                            code="run_in_progress")
+    chunks = _plan_chunks(run)
+    RunChunk.objects.filter(run=run).delete()
+    RunChunk.objects.bulk_create([RunChunk(run=run, lo=lo, hi=hi) for lo, hi in chunks])
+    with acting(actor):
+        run.state, run.computed_by, run.error = RunState.COMPUTING, actor, ""
+        run.progress_done, run.progress_total = 0, len(chunks)
+        run.save()
+    return run
+
+
+def payout_run_compute(*, actor, run: PayoutRun, inline: bool | None = None) -> PayoutRun:
+    """Compute a run: inline (command line, tests) or as a Celery chord over researcher id ranges,
+    queued when the transaction commits."""
+    run = payout_run_begin_compute(actor=actor, run_id=run.pk)
+    if inline is None:
+        inline = not getattr(settings, "PAYOUT_RUNS_ON_CELERY", False)
+    if inline:
+        for chunk in RunChunk.objects.filter(run=run).order_by("lo"):
+            payout_run_compute_chunk(run_id=run.pk, lo=chunk.lo)
+        return payout_run_finalize(run_id=run.pk)
+    from subsidies.tasks import dispatch_run
+
+    transaction.on_commit(lambda: dispatch_run(run.pk))
+    return run
+
+
+@transaction.atomic
+def payout_run_compute_chunk(*, run_id: int, lo: int) -> int:
+    """Compute one chunk; safe to run twice (a done chunk is skipped, inserts ignore paid months)."""
+    chunk = RunChunk.objects.select_for_update().select_related("run").get(run_id=run_id, lo=lo)
+    run = chunk.run
+    if chunk.done or run.state != RunState.COMPUTING:
+        return 0
+    if run.kind == RunKind.MONTHLY:
+        rows = _stipend_rows(run, chunk.lo, chunk.hi)
+    else:
+        rows = _rd_rows(run)
+    written = _insert_lines(rows)
+    chunk.done, chunk.lines = True, written
+    chunk.save(update_fields=["done", "lines"])
+    PayoutRun.objects.filter(pk=run_id).update(progress_done=F("progress_done") + 1)
+    return written
+
+
+@transaction.atomic
+def payout_run_finalize(*, run_id: int) -> PayoutRun:
+    run = PayoutRun.objects.select_for_update().get(pk=run_id)
+    if run.state != RunState.COMPUTING:
+        return run
+    pending = run.chunks.filter(done=False).count()
+    if pending:
+        return run  # a chunk is still out; the last one to finish (or a resume) finalises
+    totals = run.lines.filter(active=True).aggregate(n=Count("id"), total=Sum("amount"))
+    with acting(run.computed_by):
+        run.state, run.computed_at = RunState.COMPUTED, timezone.now()
+        run.line_count, run.total_amount = totals["n"], totals["total"] or Decimal("0.00")
+        run.progress_done = run.progress_total
+        run.save()
+    return run
+
+
+def payout_run_resume(*, run_id: int) -> PayoutRun:
+    """After a worker died mid-run: compute the chunks not done, then finalise."""
+    for chunk in RunChunk.objects.filter(run_id=run_id, done=False).order_by("lo"):
+        payout_run_compute_chunk(run_id=run_id, lo=chunk.lo)
+    return payout_run_finalize(run_id=run_id)
+
+
+@transaction.atomic
+def payout_run_approve(*, actor, run_id: int) -> PayoutRun:
+    """Four eyes: the approver is a finance user other than the one who computed (or started) it."""
+    _require_finance(actor, "审批发放批次")
+    run = PayoutRun.objects.select_for_update().get(pk=run_id)
+    if run.state != RunState.COMPUTED:
+        raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,只有已计算的批次可以审批",
+                            "only a computed run can be approved", code="illegal_transition")
+    if actor.pk in (run.computed_by_id, run.created_by_id):
+        raise ServiceError("审批人不能是发起或计算该批次的人员,请由另一名财务人员审批",
+                           "a different finance user must approve than the one who computed", code="four_eyes",
+                           status=403)
+    with acting(actor):
+        run.state, run.approved_by, run.approved_at = RunState.APPROVED, actor, timezone.now()
+        run.save()
+    return run
+
+
+@transaction.atomic
+def payout_run_cancel(*, actor, run_id: int, reason: str = "") -> PayoutRun:
+    """Cancel before approval: the run's lines are voided (kept, marked inactive) so the months
+    they held can be paid by another run."""
+    _require_finance(actor, "作废发放批次")
+    run = PayoutRun.objects.select_for_update().get(pk=run_id)
+    if run.state not in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED):
+        raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,不能作废",
+                            "only a run not yet approved can be cancelled", code="illegal_transition")
+    with acting(actor, reason=reason):
+        run.lines.filter(active=True).update(active=False)
+        run.state, run.cancelled_at, run.error = RunState.CANCELLED, timezone.now(), reason
+        run.save()
+    return run
+
+
+@transaction.atomic
+def payout_run_mark(*, actor, run_id: int, state: str) -> PayoutRun:
+    """approved -> exported -> paid."""
+    _require_finance(actor, "更新批次状态")
+    run = PayoutRun.objects.select_for_update().get(pk=run_id)
+    allowed = {RunState.EXPORTED: (RunState.APPROVED, RunState.EXPORTED), RunState.PAID: (RunState.EXPORTED,)}
+    if state not in allowed or run.state not in allowed[state]:
+        raise ConflictError(f"批次#{run.pk}不能从“{run.get_state_display()}”变为“{RunState(state).label}”",
+                            "illegal run transition", code="illegal_transition")
+    if run.state != state:
+        with acting(actor):
+            run.state = state
+            run.save()
+    return run
+
+
+def run_payouts(*, actor, kind: str, period: str, inline: bool = True) -> PayoutRun:
+    """The command-line entry: start a run for the period, or compute again the open one, which
+    then adds only what became payable since."""
+    validate_period(kind, period, today=timezone.localdate())
+    open_run = PayoutRun.objects.filter(kind=kind, period=period, state__in=OPEN_RUN_STATES).first()
+    run = open_run or payout_run_start(actor=actor, kind=kind, period=period)
+    return payout_run_compute(actor=actor, run=run, inline=inline)
+
+
+# --- computing lines -------------------------------------------------------------------------
+
+def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> list[tuple]:
+    through = parse_month(run.period)
+    params = parameter_timeline()
+    centres = selectors.centre_index()
+    who = Q(id__gte=lo, id__lt=hi)
+    people = selectors.person_facts(who, centres=centres)
+    paid = selectors.paid_stipend_months(who)
+    now = timezone.now()
+    rows = []
+    empty = range(0)
+    for rid, person in people.items():
+        outcome = stipend.stipend_due(person, through=through, paid=paid.get(rid, empty), params=params)
+        for m in outcome.months:
+            _ref, _kind, enterprise_id = centres[m.centre_id]
+            arrears = m.month < through
+            explanation = dict(m.explanation, arrears=arrears, run_period=run.period)
+            rows.append((run.pk, stipend.RULE, LineKind.REGULAR, rid, m.centre_id, enterprise_id, person.id_number,
+                         person.name, m.label, month_start(m.month), arrears, "", m.amount, explanation, True, now))
+    return rows
+
+
+def _rd_rows(run: PayoutRun) -> list[tuple]:
+    from registry.models import Enterprise
+
+    year = parse_year(run.period)
+    params = parameter_timeline()
+    centres = selectors.centre_index()
+    filings = selectors.yinchuan_filings_by_centre()
+    declarations = selectors.declarations_through(year)
+    paid = selectors.rd_paid({d.year for d in declarations})
+    enterprises = dict(Enterprise.objects.values_list("id", "uscc"))
+    names = dict(Enterprise.objects.values_list("id", "name"))
+    now = timezone.now()
+    rows = []
+    for d in declarations:
+        paid_total, bases = paid.get((d.centre_id, str(d.year)), (None, set()))
+        result = rd_award.rd_due(d, filings.get(d.centre_id), paid_total=paid_total, params=params)
+        if result.kind == "none":
+            continue
+        basis = "" if result.kind == "regular" else f"rev{d.revision}"
+        if basis in bases:
+            continue
+        _ref, _kind, enterprise_id = centres[d.centre_id]
+        explanation = dict(result.explanation, arrears=d.year < year, run_period=run.period)
+        rows.append((run.pk, rd_award.RULE, result.kind, None, d.centre_id, enterprise_id, enterprises[enterprise_id],
+                     names[enterprise_id], str(d.year), None, d.year < year, basis, result.amount, explanation, True,
+                     now))
+    return rows
+
+
+def _insert_lines(rows: list[tuple]) -> int:
+    """COPY the rows into a staging table, then INSERT … ON CONFLICT DO NOTHING: fast, and a line
+    that is already paid (by this run before, or any other run) is skipped, never doubled."""
+    if not rows:
+        return 0
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    for r in rows:
+        writer.writerow([
+            "\\N" if v is None else (json.dumps(v, ensure_ascii=False, separators=(",", ":")) if isinstance(v, dict)
+                                  else ("t" if v is True else "f" if v is False else v))
+            for v in r
+        ])
+    buf.seek(0)
+    table = PayoutLine._meta.db_table
+    cols = ", ".join(LINE_COLUMNS)
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS line_stage")
+        cur.execute(f"CREATE TEMP TABLE line_stage ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA")
+        cur.cursor.copy_expert(f"COPY line_stage ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buf)
+        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM line_stage ORDER BY researcher_id, service_month "
+                    "ON CONFLICT DO NOTHING")
+        return cur.rowcount
+
+
+def months_label(index: int) -> str:
+    return month_label(index)

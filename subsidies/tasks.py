@@ -1,0 +1,52 @@
+"""Celery adapters: each task takes ids, calls one service, and is safe to run twice."""
+import datetime
+
+from celery import chord, shared_task
+from django.utils import timezone
+
+from subsidies.services import runs
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(Exception,), max_retries=3,
+             retry_backoff=True)
+def compute_chunk(run_id: int, lo: int) -> int:
+    return runs.payout_run_compute_chunk(run_id=run_id, lo=lo)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def finalize_run(_results, run_id: int) -> int:
+    return runs.payout_run_finalize(run_id=run_id).line_count
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def resume_run(run_id: int) -> int:
+    return runs.payout_run_resume(run_id=run_id).line_count
+
+
+def dispatch_run(run_id: int) -> None:
+    """A chord over the run's chunks (researcher id ranges), finalised when all are done."""
+    from subsidies.models import RunChunk
+
+    los = list(RunChunk.objects.filter(run_id=run_id, done=False).order_by("lo").values_list("lo", flat=True))
+    chord([compute_chunk.s(run_id, lo) for lo in los])(finalize_run.s(run_id))
+
+
+@shared_task
+def scheduled_monthly_run() -> int:
+    """Beat, the 5th at 02:00: the previous month's NX-STIPEND run, by the system actor."""
+    from accounts.models import system_actor
+    from subsidies.models import RunKind
+
+    today = timezone.localdate()
+    previous = (today.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+    return runs.run_payouts(actor=system_actor(), kind=RunKind.MONTHLY, period=previous, inline=False).pk
+
+
+@shared_task
+def scheduled_annual_run() -> int:
+    """Beat, 1 May: the previous year's YC-RD run."""
+    from accounts.models import system_actor
+    from subsidies.models import RunKind
+
+    year = str(timezone.localdate().year - 1)
+    return runs.run_payouts(actor=system_actor(), kind=RunKind.ANNUAL, period=year, inline=False).pk

@@ -1,0 +1,55 @@
+"""The acceptance cases of ../shared/spec/cases, played through the command-line contract
+(import_scenario, run_payouts, export_payouts) inside the test database."""
+import collections
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+CASES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "cases"
+LOCAL_CASES = Path(__file__).resolve().parent / "cases"
+CASES = sorted(CASES_DIR.glob("*.json")) + sorted(LOCAL_CASES.glob("*.json"))
+KEYS = ("rule", "beneficiary", "centre", "service_period", "amount")
+
+
+def export() -> list[dict]:
+    out = io.StringIO()
+    call_command("export_payouts", "--format", "json", stdout=out)
+    return json.loads(out.getvalue())["lines"]
+
+
+def play(case: dict, tmp_path) -> list[dict]:
+    for i, step in enumerate(case["steps"]):
+        if "import" in step or "import_fails" in step:
+            path = tmp_path / f"step{i}.json"
+            path.write_text(json.dumps(step.get("import", step.get("import_fails")), ensure_ascii=False))
+            if "import" in step:
+                call_command("import_scenario", str(path), stdout=io.StringIO())
+            else:
+                before = export()
+                with pytest.raises(CommandError):
+                    call_command("import_scenario", str(path), stdout=io.StringIO())
+                assert export() == before, f"step {i}: a refused import changed the payouts"
+        else:
+            flag = "--year" if len(step["run"]) == 4 else "--month"
+            call_command("run_payouts", flag, step["run"], stdout=io.StringIO())
+    return export()
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_case(path, db, tmp_path):
+    case = json.loads(path.read_text())
+    lines = play(case, tmp_path)
+    key = lambda line: tuple(str(line.get(k)) for k in KEYS)  # noqa: E731
+    assert collections.Counter(map(key, lines)) == collections.Counter(map(key, case["expected_lines"]))
+    by_run = collections.Counter(key(ln) + (ln["run_period"],) for ln in lines)
+    for expected in case["expected_lines"]:
+        if "run_period" in expected:
+            assert by_run[key(expected) + (expected["run_period"],)] > 0, expected
+
+
+def test_cases_are_found():
+    assert len(CASES) >= 6
