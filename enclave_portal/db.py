@@ -50,14 +50,14 @@ def parse_database_url(url: str) -> dict:
 
 def embedded_database_url() -> str:
     """Start (or reuse) the embedded PostgreSQL under .data/pg and return its URL."""
-    try:
-        import pgserver  # noqa: F401 - imported after XDG_RUNTIME_DIR is set below
-    except ImportError as exc:  # pragma: no cover - only without the venv
-        raise ConfigError("DATABASE_URL is unset and the pgserver package is missing: run `make run`") from exc
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
     run_dir = BASE_DIR / ".data" / "run"
     run_dir.mkdir(mode=0o700, exist_ok=True)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(run_dir))
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(run_dir))  # pgserver's lock file lives here
+    try:
+        import pgserver
+    except ImportError as exc:  # pragma: no cover - only without the venv
+        raise ConfigError("DATABASE_URL is unset and the pgserver package is missing: run `make run`") from exc
     server = pgserver.get_server(PGDATA, cleanup_mode=None)
     uri = server.get_uri()
     # the portal's own database, not the server's maintenance one

@@ -228,6 +228,7 @@ LOGGING = {
 PGHISTORY_APPEND_ONLY = True  # the application cannot edit or delete audit rows
 # Payout runs from the web and the API go to Celery workers; the command line computes inline.
 PAYOUT_RUNS_ON_CELERY = env.bool("PAYOUT_RUNS_ON_CELERY", default=not TESTING)
+PAYOUT_CHUNK_SIZE = env.int("PAYOUT_CHUNK_SIZE", default=5000)  # researchers per chunk (one Celery task each)
 if not REDIS_URL:
     for _folder in ("queue", "processed"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,6 @@ from subsidies.rules import rd_award, stipend
 from subsidies.rules.calendar import month_index, month_label, month_start, parse_month, parse_year
 from subsidies.services.parameters import parameter_timeline
 
-CHUNK_SIZE = 5000  # researchers per chunk
 LINE_COLUMNS = ("run_id", "rule", "kind", "researcher_id", "centre_id", "enterprise_id", "beneficiary",
                 "beneficiary_name", "service_period", "service_month", "is_arrears", "basis", "amount",
                 "explanation", "active", "created_at")
@@ -89,10 +88,11 @@ def _plan_chunks(run: PayoutRun) -> list[tuple[int, int]]:
     from talent.models import Researcher
 
     if run.kind == RunKind.MONTHLY:
+        size = settings.PAYOUT_CHUNK_SIZE
         bounds = Researcher.objects.aggregate(lo=Min("id"), hi=Max("id"))
         if bounds["lo"] is None:
             return [(0, 1)]
-        return [(lo, min(lo + CHUNK_SIZE, bounds["hi"] + 1)) for lo in range(bounds["lo"], bounds["hi"] + 1, CHUNK_SIZE)]
+        return [(lo, min(lo + size, bounds["hi"] + 1)) for lo in range(bounds["lo"], bounds["hi"] + 1, size)]
     return [(0, 2**62)]  # annual: the centre-years are few; one chunk
 
 

@@ -1,0 +1,69 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.demo import DEMO_PASSWORD, USERS, scenario
+from accounts.models import User, system_actor
+from registry.models import Centre, Enterprise, Membership
+from subsidies.models import RunKind, RunState
+from subsidies.scenario import import_scenario
+from subsidies.services.runs import payout_run_approve, run_payouts
+
+
+class Command(BaseCommand):
+    help = "载入演示数据(首批四家飞地研发中心与各角色演示账号) / load the demo data"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="do nothing when the demo data is already there")
+        parser.add_argument("--print-logins", action="store_true", help="only print the demo logins")
+        parser.add_argument("--runs-through", default="2026-09",
+                            help="compute and approve monthly runs from 2024-03 through this month")
+
+    def handle(self, *args, once=False, print_logins=False, runs_through="2026-09", **options):
+        if print_logins:
+            self.print_logins()
+            return
+        if once and User.objects.filter(username="caiwu1").exists():
+            self.stdout.write("演示数据已存在,跳过 / demo data already loaded")
+            return
+        with transaction.atomic():
+            counts = import_scenario(scenario())
+            users = self.make_users()
+        self.stdout.write("演示数据 / demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
+        self.make_history(users, runs_through)
+        self.print_logins()
+
+    def make_users(self) -> dict[str, User]:
+        users = {}
+        for username, role, full_name, centre_ref in USERS:
+            user = User.objects.filter(username=username).first() or User(username=username)
+            user.role, user.full_name = role, full_name
+            user.is_staff = role == "admin"
+            user.is_superuser = role == "admin"
+            user.email = f"{username}@example.gov.cn" if role != "enterprise" else f"{username}@example.com"
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            if centre_ref:
+                enterprise = Enterprise.objects.get(centres__ref=centre_ref)
+                Membership.objects.get_or_create(enterprise=enterprise, user=user, defaults={"is_owner": True})
+            users[username] = user
+        return users
+
+    def make_history(self, users, through: str) -> None:
+        """Monthly runs from the first month filed, computed by caiwu1 and approved by caiwu2."""
+        year, month = 2024, 3
+        last = tuple(int(x) for x in through.split("-"))
+        runs = 0
+        while (year, month) <= last:
+            run = run_payouts(actor=users["caiwu1"], kind=RunKind.MONTHLY, period=f"{year:04d}-{month:02d}")
+            if run.state == RunState.COMPUTED:
+                payout_run_approve(actor=users["caiwu2"], run_id=run.pk)
+            runs += 1
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        run = run_payouts(actor=users["caiwu1"], kind=RunKind.ANNUAL, period="2024")
+        payout_run_approve(actor=users["caiwu2"], run_id=run.pk)
+        self.stdout.write(f"已计算并审批 {runs} 个月度批次和 1 个年度批次 / {runs} monthly runs and 1 annual run approved")
+        assert system_actor() and Centre.objects.count() == 4
+
+    def print_logins(self) -> None:
+        for username, _role, full_name, _ref in USERS:
+            self.stdout.write(f"    {username:<12} {DEMO_PASSWORD}   {full_name}")
