@@ -219,6 +219,14 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
         return outcome
     first_month = min(month_index(c.start) for c in contracts)
     used = len(paid)
+    explained: dict = {}  # one explanation object per contract/degree/filing/parameter, shared by months
+
+    def once(key, make):
+        value = explained.get(key)
+        if value is None:
+            value = explained[key] = make()
+        return value
+
     for m in range(first_month, through + 1):
         if m in paid:
             continue
@@ -250,10 +258,12 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
             month=m, amount=amount, centre_id=contract.centre_id, contract_id=contract.id, tier=tier,
             explanation={
                 "rule": RULE, "service_month": month_label(m), "tier": tier, "tier_label": TIER_LABEL[tier],
-                "contract": contract.explain(min_years), "degree": degree.explain(), "filing": filing.explain(),
+                "contract": once(("c", contract.id, min_years), lambda: contract.explain(min_years)),
+                "degree": once(("d", degree.id), degree.explain), "filing": once(("f", filing.id), filing.explain),
                 "covered_days": covered, "days_in_month": dim, "month_rule": month_rule.value,
                 "months_used_before": used, "months_used_after": used + 1, "max_months": int(max_months.value),
-                "parameters": [rate.explain(), max_months.explain(), min_years_param.explain(), month_rule.explain()],
+                "parameters": once(("p", rate, max_months, min_years_param, month_rule), lambda: [
+                    rate.explain(), max_months.explain(), min_years_param.explain(), month_rule.explain()]),
             },
         ))
         used += 1

@@ -1,0 +1,180 @@
+"""Payout runs through the services, on PostgreSQL: exactly once, four eyes, bad input changes nothing."""
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+
+from accounts.errors import ConflictError, ServiceError
+from subsidies.models import PayoutLine, PayoutRun, RunKind, RunState
+from subsidies.scenario import import_scenario
+from subsidies.services import runs
+from tests.subsidies.builders import base_fragment, researchers_fragment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data(db):
+    import_scenario(base_fragment())
+    import_scenario(researchers_fragment(12))
+
+
+def snapshot():
+    return (PayoutRun.objects.count(), PayoutLine.objects.count())
+
+
+@pytest.mark.parametrize("kind, period", [
+    (RunKind.MONTHLY, "2024-13"), (RunKind.MONTHLY, "2024-6"), (RunKind.MONTHLY, "June"), (RunKind.ANNUAL, "24"),
+    (RunKind.MONTHLY, "2026-11"), (RunKind.MONTHLY, "2027-01"), (RunKind.ANNUAL, "2026"),
+], ids=["month-13", "no-zero", "word", "short-year", "current-month", "future-month", "current-year"])
+def test_bad_or_future_periods_are_refused_and_write_nothing(data, finance, kind, period):
+    before = snapshot()
+    with time_machine.travel(dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)), pytest.raises(ServiceError) as err:
+        runs.run_payouts(actor=finance, kind=kind, period=period)
+    assert "期间" in str(err.value) or "年度" in str(err.value) or "尚未结束" in str(err.value)
+    assert snapshot() == before
+
+
+def test_rerunning_a_month_adds_nothing(data, finance):
+    first = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-08")
+    n = PayoutLine.objects.count()
+    again = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-08")
+    assert again.pk == first.pk and PayoutLine.objects.count() == n > 0
+
+
+def test_lines_of_a_run_sum_to_its_total(data, finance):
+    run = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-08")
+    assert run.total_amount == PayoutLine.objects.filter(run=run).aggregate(s=Sum("amount"))["s"]
+    assert run.line_count == PayoutLine.objects.filter(run=run).count()
+
+
+def test_database_refuses_a_person_month_twice(data, finance):
+    run = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    line = PayoutLine.objects.filter(run=run).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PayoutLine.objects.create(
+            run=run, rule="NX-STIPEND", researcher_id=line.researcher_id, centre_id=line.centre_id,
+            enterprise_id=line.enterprise_id, beneficiary=line.beneficiary, beneficiary_name="x",
+            service_period=line.service_period, service_month=line.service_month, amount=Decimal("1.00"),
+            explanation={})
+
+
+def test_database_refuses_a_centre_year_award_twice(finance):
+    import_scenario(dict(base_fragment(), rd_declarations=[{"centre": "WL-SH", "year": 2024,
+                                                            "verified_amount": "1000000.00"}]))
+    run = runs.run_payouts(actor=finance, kind=RunKind.ANNUAL, period="2024")
+    line = PayoutLine.objects.get(run=run)
+    assert line.amount == Decimal("150000.00")
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO subsidies_payoutline (run_id, rule, kind, centre_id, enterprise_id, beneficiary, "
+            "beneficiary_name, service_period, is_arrears, basis, amount, explanation, active, created_at) "
+            "VALUES (%s, 'YC-RD', 'regular', %s, %s, 'x', 'x', '2024', false, '', 1, '{}', true, now())",
+            [run.pk, line.centre_id, line.enterprise_id])
+
+
+def test_revised_declaration_after_payment_gives_one_adjustment_line(finance):
+    import_scenario(dict(base_fragment(), rd_declarations=[{"centre": "WL-SH", "year": 2024,
+                                                            "verified_amount": "2000000.00"}]))
+    runs.run_payouts(actor=finance, kind=RunKind.ANNUAL, period="2024")
+    import_scenario({"rd_declarations": [{"centre": "WL-SH", "year": 2024, "verified_amount": "3000000.00"}]})
+    runs.run_payouts(actor=finance, kind=RunKind.ANNUAL, period="2024")
+    runs.run_payouts(actor=finance, kind=RunKind.ANNUAL, period="2024")
+    lines = list(PayoutLine.objects.order_by("id").values_list("kind", "amount"))
+    assert lines == [("regular", Decimal("300000.00")), ("adjustment", Decimal("150000.00"))]
+
+
+def test_lines_are_append_only(data, finance):
+    runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    line = PayoutLine.objects.first()
+    with pytest.raises(Exception, match="protect|Cannot"), transaction.atomic():
+        PayoutLine.objects.filter(pk=line.pk).update(amount=Decimal("1.00"))
+    with pytest.raises(Exception, match="protect|Cannot"), transaction.atomic():
+        PayoutLine.objects.filter(pk=line.pk).delete()
+
+
+def test_four_eyes_on_approval(data, finance, finance2):
+    run = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    with pytest.raises(ServiceError, match="审批人不能是"):
+        runs.payout_run_approve(actor=finance, run_id=run.pk)
+    assert PayoutRun.objects.get(pk=run.pk).state == RunState.COMPUTED
+    assert runs.payout_run_approve(actor=finance2, run_id=run.pk).state == RunState.APPROVED
+    with pytest.raises(ConflictError):
+        runs.payout_run_approve(actor=finance2, run_id=run.pk)
+
+
+def test_non_finance_cannot_start_runs(data, make_user):
+    reviewer = make_user("rev", "regional_reviewer")
+    with pytest.raises(ServiceError) as err:
+        runs.run_payouts(actor=reviewer, kind=RunKind.MONTHLY, period="2024-06")
+    assert err.value.status == 403 and PayoutRun.objects.count() == 0
+
+
+def test_second_open_run_for_a_period_is_refused(data, finance):
+    runs.payout_run_start(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    with pytest.raises(ConflictError):
+        runs.payout_run_start(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+
+
+def test_cancelled_run_frees_its_months(data, finance, finance2):
+    run = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    n = run.line_count
+    runs.payout_run_cancel(actor=finance, run_id=run.pk, reason="数据有误")
+    again = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    assert again.pk != run.pk and again.line_count == n
+    assert PayoutLine.objects.filter(active=True).count() == n
+
+
+def test_approved_run_cannot_be_cancelled(data, finance, finance2):
+    run = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    runs.payout_run_approve(actor=finance2, run_id=run.pk)
+    with pytest.raises(ConflictError):
+        runs.payout_run_cancel(actor=finance, run_id=run.pk)
+
+
+def test_every_line_explains_itself(data, finance):
+    run = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    e = PayoutLine.objects.filter(run=run).first().explanation
+    assert {"contract", "degree", "filing", "months_used_before", "months_used_after", "parameters"} <= set(e)
+    assert all(p["legal_reference"] and p["effective_from"] for p in e["parameters"])
+
+
+def test_parameter_change_applies_from_its_date_and_past_runs_keep_theirs(data, finance, system):
+    from subsidies.services.parameters import parameter_set
+
+    runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    paid_before = list(PayoutLine.objects.order_by("id").values_list("amount", flat=True))
+    parameter_set(actor=system, name="nx_stipend.doctorate_monthly", value="6000", effective_from=dt.date(2024, 7, 1))
+    runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-07")
+    assert list(PayoutLine.objects.order_by("id").values_list("amount", flat=True)[:len(paid_before)]) == paid_before
+    july_phd = PayoutLine.objects.filter(service_period="2024-07", explanation__tier="doctorate")
+    assert july_phd.exists() and set(july_phd.values_list("amount", flat=True)) == {Decimal("6000.00")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_starts_for_one_period_give_one_run(finance):
+    import_scenario(base_fragment())
+    results = []
+    barrier = threading.Barrier(6)
+
+    def start():
+        barrier.wait()
+        try:
+            runs.payout_run_start(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+            results.append("ok")
+        except ConflictError:
+            results.append("409")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["409"] * 5 + ["ok"]
+    assert PayoutRun.objects.filter(period="2024-06").count() == 1
