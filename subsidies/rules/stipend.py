@@ -195,6 +195,10 @@ def _month_pieces(contracts, first: dt.date, last: dt.date, min_years: int, outc
     return pieces
 
 
+def _explain_all(*values) -> list[dict]:
+    return [v.explain() for v in values]
+
+
 def _covered_days(pieces) -> int:
     total, cursor = 0, None
     for a, b, _c, _f in sorted(pieces, key=lambda p: p[0]):
@@ -221,10 +225,10 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
     used = len(paid)
     explained: dict = {}  # one explanation object per contract/degree/filing/parameter, shared by months
 
-    def once(key, make):
+    def once(key, make, *args):
         value = explained.get(key)
         if value is None:
-            value = explained[key] = make()
+            value = explained[key] = make(*args)
         return value
 
     for m in range(first_month, through + 1):
@@ -258,12 +262,12 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
             month=m, amount=amount, centre_id=contract.centre_id, contract_id=contract.id, tier=tier,
             explanation={
                 "rule": RULE, "service_month": month_label(m), "tier": tier, "tier_label": TIER_LABEL[tier],
-                "contract": once(("c", contract.id, min_years), lambda: contract.explain(min_years)),
+                "contract": once(("c", contract.id, min_years), contract.explain, min_years),
                 "degree": once(("d", degree.id), degree.explain), "filing": once(("f", filing.id), filing.explain),
                 "covered_days": covered, "days_in_month": dim, "month_rule": month_rule.value,
                 "months_used_before": used, "months_used_after": used + 1, "max_months": int(max_months.value),
-                "parameters": once(("p", rate, max_months, min_years_param, month_rule), lambda: [
-                    rate.explain(), max_months.explain(), min_years_param.explain(), month_rule.explain()]),
+                "parameters": once(("p", rate, max_months, min_years_param, month_rule), _explain_all,
+                                   rate, max_months, min_years_param, month_rule),
             },
         ))
         used += 1
