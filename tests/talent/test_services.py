@@ -196,3 +196,17 @@ def test_degree_unique_by_natural_key(db, system):
         services.degree_upsert(actor=system, researcher=r, level="master", full_time=True, awarded_on=D(2016, 7, 1),
                                verified=True)
     assert Degree.objects.count() == 1
+
+
+def test_import_key_institutions_command(db, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "k.csv"
+    good.write_text("院校名称,院校代码,重点学科\n清华大学,10003,机械工程\n", encoding="utf-8")
+    call_command("import_key_institutions", str(good))
+    assert list(KeyDiscipline.objects.values_list("institution__name", "name")) == [("清华大学", "机械工程")]
+    bad = tmp_path / "b.csv"
+    bad.write_text("院校名称,重点学科\n浙江大学,控制\n,材料\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="第3行"):
+        call_command("import_key_institutions", str(bad))
+    assert not KeyInstitution.objects.filter(name="浙江大学").exists()
