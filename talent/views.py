@@ -265,6 +265,8 @@ def contract_create(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def contract_terminate(request, pk: int):
+    if request.user.is_finance:
+        raise PermissionDenied
     contract = selectors.contract_get(actor=request.user, pk=pk)
     form = TerminateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
