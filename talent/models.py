@@ -1,3 +1,8 @@
+import os
+import uuid
+
+import pgtrigger
+from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
@@ -5,6 +10,29 @@ from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
+
+
+def _document_path(folder: str):
+    """Uploaded files get a server-generated name: the uploader's file name never reaches the disk."""
+
+    def upload_to(_instance, filename: str) -> str:
+        ext = os.path.splitext(filename)[1].lower()[:8]
+        return f"talent/{folder}/{uuid.uuid4().hex}{ext}"
+
+    upload_to.__name__ = f"upload_to_{folder}"
+    return upload_to
+
+
+def certificate_upload_to(instance, filename):
+    return _document_path("certificates")(instance, filename)
+
+
+def contract_upload_to(instance, filename):
+    return _document_path("contracts")(instance, filename)
+
+
+def photo_upload_to(instance, filename):
+    return _document_path("photos")(instance, filename)
 
 
 class IdType(models.TextChoices):
@@ -22,6 +50,7 @@ class Researcher(models.Model):
     name = models.CharField(_("姓名"), max_length=64)
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     email = models.EmailField(_("邮箱"), blank=True)
+    photo = models.FileField(_("照片"), upload_to=photo_upload_to, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -31,6 +60,45 @@ class Researcher(models.Model):
 
     def __str__(self):
         return self.name
+
+
+@audited()
+class KeyInstitution(models.Model):
+    """重点院校: reference data that bureau staff maintain (POLICY §3.3), importable from CSV."""
+
+    name = models.CharField(_("院校名称"), max_length=128, unique=True)
+    code = models.CharField(_("院校代码"), max_length=16, blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    note = models.CharField(_("备注"), max_length=256, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("重点院校")
+        verbose_name_plural = _("重点院校")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+@audited()
+class KeyDiscipline(models.Model):
+    """重点学科 of a key institution (POLICY §3.3)."""
+
+    institution = models.ForeignKey(KeyInstitution, on_delete=models.CASCADE, related_name="disciplines")
+    name = models.CharField(_("学科名称"), max_length=128)
+    is_active = models.BooleanField(_("有效"), default=True)
+    note = models.CharField(_("备注"), max_length=256, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("重点学科")
+        verbose_name_plural = _("重点学科")
+        ordering = ["institution__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["institution", "name"], name="key_discipline_unique")]
+
+    def __str__(self):
+        return f"{self.institution.name} · {self.name}"
 
 
 class DegreeLevel(models.TextChoices):
@@ -45,6 +113,11 @@ class Degree(models.Model):
     level = models.CharField(_("学位"), max_length=16, choices=DegreeLevel.choices)
     full_time = models.BooleanField(_("全日制"), default=True)
     institution = models.CharField(_("授予单位"), max_length=128, blank=True)
+    key_institution = models.ForeignKey(
+        KeyInstitution, null=True, blank=True, on_delete=models.PROTECT, related_name="degrees",
+        verbose_name=_("重点院校(名录)"),
+    )
+    certificate = models.FileField(_("学位证书"), upload_to=certificate_upload_to, blank=True)
     discipline = models.CharField(_("学科"), max_length=128, blank=True)
     key_discipline = models.BooleanField(_("重点院校重点学科"), default=False)
     awarded_on = models.DateField(_("授予日期"))
@@ -78,6 +151,7 @@ class Contract(models.Model):
     terminated_on = models.DateField(_("提前解除日期"), null=True, blank=True)
     termination_reason = models.TextField(_("解除原因"), blank=True)
     needs_review = models.BooleanField(_("待人工复核"), default=False)
+    document = models.FileField(_("合同文件"), upload_to=contract_upload_to, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -112,3 +186,45 @@ class Contract(models.Model):
         if self.terminated_on and (self.end is None or self.terminated_on < self.end):
             return self.terminated_on
         return self.end
+
+
+class IdentityAccess(models.Model):
+    """Append-only log of every full view of an ID or passport number (issue #4 §7): who, when, whom.
+    The database refuses updates and deletes."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    researcher = models.ForeignKey(Researcher, on_delete=models.PROTECT, related_name="identity_accesses")
+    accessed_at = models.DateTimeField(auto_now_add=True)
+    purpose = models.CharField(_("用途"), max_length=128, blank=True)
+    path = models.CharField(max_length=256, blank=True)
+
+    class Meta:
+        verbose_name = _("证件号码查看记录")
+        verbose_name_plural = _("证件号码查看记录")
+        ordering = ["-accessed_at"]
+        triggers = [
+            pgtrigger.Protect(name="identity_access_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+
+class RosterState(models.TextChoices):
+    PREVIEW = "preview", _("待确认")
+    COMMITTED = "committed", _("已导入")
+
+
+class RosterUpload(models.Model):
+    """An uploaded roster: parsed rows kept for the preview, committed all or nothing (issue #4 §5)."""
+
+    centre = models.ForeignKey("registry.Centre", on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=256)
+    rows = models.JSONField(default=list)
+    errors = models.JSONField(default=list)
+    state = models.CharField(max_length=16, choices=RosterState.choices, default=RosterState.PREVIEW)
+    created_at = models.DateTimeField(auto_now_add=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("花名册导入")
+        verbose_name_plural = _("花名册导入")
+        ordering = ["-created_at"]

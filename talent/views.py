@@ -1,0 +1,386 @@
+"""Pages for the talent register. Thin: parse the form, call a service or a selector, render.
+Scoping lives in talent.selectors: another enterprise's researcher or contract is a 404."""
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.errors import ServiceError
+from talent import roster, selectors, services
+from talent.forms import (
+    CsvUploadForm,
+    DegreeForm,
+    EnrolForm,
+    ResearcherEditForm,
+    ResearcherFilterForm,
+    RosterUploadForm,
+    TerminateForm,
+)
+from talent.identity import mask_id
+from talent.models import DegreeLevel, RosterState
+
+PAGE_SIZE = 25
+
+
+def _page(request, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _form_error(form, exc: ValidationError, field_by_code: dict | None = None) -> None:
+    """Put a service refusal on the form: on the field it concerns when known, else on top."""
+    text = exc.zh if isinstance(exc, ServiceError) else "; ".join(exc.messages)
+    field = (field_by_code or {}).get(getattr(exc, "code", None))
+    form.add_error(field if field in form.fields else None, text)
+
+
+def _writer_required(view):
+    """Enterprise users and administrators register and edit researchers; reviewers and finance read."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not (request.user.is_enterprise or request.user.is_portal_admin):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _reviewer_required(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not (request.user.is_reviewer or request.user.is_portal_admin):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+RESEARCHER_FIELDS = {"id_format": "id_number", "id_check_digit": "id_number", "id_birth_date": "id_number",
+                     "passport_format": "id_number", "id_type": "id_type", "name_mismatch": "name",
+                     "nationality": "nationality", "required": "name", "contract_overlap": "start",
+                     "contract_dates": "end", "document_type": "document", "document_size": "document"}
+DEGREE_FIELDS = {"degree_level": "level", "awarded_on": "awarded_on", "key_institution": "key_institution",
+                 "document_type": "certificate", "document_size": "certificate"}
+
+
+@login_required
+@require_GET
+def researcher_list(request):
+    actor = request.user
+    centres, enterprises = selectors.centre_list(actor=actor), selectors.enterprise_choices(actor=actor)
+    form = ResearcherFilterForm(request.GET or None, centres=centres, enterprises=enterprises)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.researcher_list(
+        actor=actor, q=filters.get("q") or "", centre_id=getattr(filters.get("centre"), "pk", None),
+        enterprise_id=getattr(filters.get("enterprise"), "pk", None), unverified=bool(filters.get("unverified")),
+        needs_review=bool(filters.get("needs_review")))
+    page = _page(request, qs)
+    statuses = selectors.stipend_statuses(r.pk for r in page.object_list)
+    rows = [{"researcher": r, "masked_id": mask_id(r.id_number), "stipend": statuses.get(r.pk)}
+            for r in page.object_list]
+    return render(request, "talent/researcher_list.html", {
+        "form": form, "page": page, "rows": rows, "query": _query_without_page(request),
+        "can_write": actor.is_enterprise or actor.is_portal_admin, "sees_all": actor.is_bureau_staff,
+    })
+
+
+def _detail_context(request, researcher, *, revealed: str | None = None) -> dict:
+    actor = request.user
+    return {
+        "researcher": researcher,
+        "masked_id": mask_id(researcher.id_number),
+        "revealed_id": revealed,
+        "may_reveal": services.may_see_full_identity(actor),
+        "degrees": selectors.degrees_of(researcher),
+        "contracts": selectors.researcher_contracts(actor=actor, researcher=researcher),
+        "stipend": selectors.stipend_statuses([researcher.pk]).get(researcher.pk),
+        "payments": selectors.researcher_payments(actor=actor, researcher=researcher),
+        "can_write": actor.is_enterprise or actor.is_portal_admin,
+        "can_verify": actor.is_reviewer or actor.is_portal_admin,
+        "can_terminate": actor.is_enterprise or actor.is_portal_admin or actor.is_reviewer,
+        "accesses": selectors.identity_access_list(actor=actor, researcher=researcher)[:20],
+    }
+
+
+@login_required
+@require_GET
+def researcher_detail(request, pk: int):
+    researcher = selectors.researcher_get(actor=request.user, pk=pk)
+    return render(request, "talent/researcher_detail.html", _detail_context(request, researcher))
+
+
+@login_required
+@require_POST
+def researcher_reveal(request, pk: int):
+    """Show the full ID number once, logged (issue #4 §7). POST so that no prefetch or crawler logs a view."""
+    researcher = selectors.researcher_get(actor=request.user, pk=pk)
+    try:
+        number = services.identity_reveal(actor=request.user, researcher=researcher,
+                                          purpose=request.POST.get("purpose", "")[:128], path=request.path)
+    except ServiceError as exc:
+        raise PermissionDenied(exc.zh) from None
+    response = render(request, "talent/researcher_detail.html",
+                      _detail_context(request, researcher, revealed=number))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@_writer_required
+@require_http_methods(["GET", "POST"])
+def researcher_create(request):
+    centres = selectors.centre_list(actor=request.user)
+    form = EnrolForm(request.POST or None, request.FILES or None, centres=centres)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            contract = services.researcher_enrol(
+                actor=request.user, centre=d["centre"], id_type=d["id_type"], id_number=d["id_number"],
+                name=d["name"], full_time=d["full_time"], start=d["start"], end=d["end"], details=form.details(),
+                document=d.get("document"))
+        except ValidationError as exc:
+            _form_error(form, exc, RESEARCHER_FIELDS)
+        else:
+            messages.success(request, _("已登记研发人员 %(name)s") % {"name": contract.researcher.name})
+            return redirect("talent:researcher_detail", pk=contract.researcher_id)
+    return render(request, "talent/form.html", {"form": form, "title": _("登记研发人员"),
+                                                "intro": _("登记研发人员及其在本企业研发中心的聘用合同。")})
+
+
+@_writer_required
+@require_http_methods(["GET", "POST"])
+def researcher_edit(request, pk: int):
+    researcher = selectors.researcher_get(actor=request.user, pk=pk)
+    initial = {k: getattr(researcher, k) for k in ("id_type", "name", "nationality", "phone", "email")}
+    initial["id_number"] = mask_id(researcher.id_number)
+    form = ResearcherEditForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.researcher_upsert(actor=request.user, id_type=researcher.id_type,
+                                       id_number=researcher.id_number, name=form.cleaned_data["name"],
+                                       **form.details())
+        except ValidationError as exc:
+            _form_error(form, exc, RESEARCHER_FIELDS)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("talent:researcher_detail", pk=researcher.pk)
+    return render(request, "talent/form.html", {"form": form, "title": _("编辑研发人员"), "researcher": researcher})
+
+
+@_writer_required
+@require_http_methods(["GET", "POST"])
+def degree_create(request, pk: int):
+    researcher = selectors.researcher_get(actor=request.user, pk=pk)
+    form = DegreeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        details = {"discipline": d["discipline"], "institution": d["institution"],
+                   "key_institution": d["key_institution"]}
+        if d.get("certificate"):
+            details["certificate"] = d["certificate"]
+        try:
+            services.degree_upsert(actor=request.user, researcher=researcher, level=d["level"],
+                                   full_time=d["full_time"], awarded_on=d["awarded_on"],
+                                   key_discipline=d["key_discipline"], **details)
+        except ValidationError as exc:
+            _form_error(form, exc, DEGREE_FIELDS)
+        else:
+            messages.success(request, _("学位已保存,待审核人员核验后计入补助"))
+            return redirect("talent:researcher_detail", pk=researcher.pk)
+    return render(request, "talent/form.html", {"form": form, "title": _("登记学位"), "researcher": researcher})
+
+
+@_reviewer_required
+@require_POST
+def degree_verify(request, pk: int):
+    degree = selectors.degree_get(actor=request.user, pk=pk)
+    try:
+        services.degree_verify(actor=request.user, degree=degree)
+    except ServiceError as exc:
+        messages.error(request, exc.zh)
+    else:
+        messages.success(request, _("已核验 %(name)s 的学位") % {"name": degree.researcher.name})
+    return redirect(request.POST.get("next") or "talent:verification_queue")
+
+
+@login_required
+@require_GET
+def degree_certificate(request, pk: int):
+    degree = selectors.degree_get(actor=request.user, pk=pk)
+    if not degree.certificate:
+        raise Http404
+    return FileResponse(degree.certificate.open("rb"), as_attachment=False,
+                        filename=f"学位证书-{degree.pk}{_ext(degree.certificate.name)}")
+
+
+def _ext(name: str) -> str:
+    import os
+
+    return os.path.splitext(name)[1]
+
+
+@_reviewer_required
+@require_GET
+def verification_queue(request):
+    q, level = request.GET.get("q", ""), request.GET.get("level", "")
+    page = _page(request, selectors.verification_queue(actor=request.user, q=q, level=level))
+    return render(request, "talent/verification_queue.html", {
+        "page": page, "q": q, "level": level, "levels": DegreeLevel.choices, "query": _query_without_page(request),
+        "masked": {d.pk: mask_id(d.researcher.id_number) for d in page.object_list},
+    })
+
+
+@_writer_required
+@require_http_methods(["GET", "POST"])
+def contract_create(request, pk: int):
+    researcher = selectors.researcher_get(actor=request.user, pk=pk)
+    from talent.forms import ContractFields
+
+    form = ContractFields(request.POST or None, request.FILES or None, centres=selectors.centre_list(actor=request.user))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.contract_upsert(actor=request.user, researcher=researcher, centre=d["centre"],
+                                     full_time=d["full_time"], start=d["start"], end=d["end"],
+                                     document=d.get("document"))
+        except ValidationError as exc:
+            _form_error(form, exc, RESEARCHER_FIELDS)
+        else:
+            messages.success(request, _("合同已保存"))
+            return redirect("talent:researcher_detail", pk=researcher.pk)
+    return render(request, "talent/form.html", {"form": form, "title": _("登记聘用合同"), "researcher": researcher})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contract_terminate(request, pk: int):
+    if request.user.is_finance:
+        raise PermissionDenied
+    contract = selectors.contract_get(actor=request.user, pk=pk)
+    form = TerminateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract = services.contract_terminate(actor=request.user, contract=contract,
+                                                   terminated_on=form.cleaned_data["terminated_on"],
+                                                   reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_error(form, exc, {"contract_dates": "terminated_on", "required": "reason"})
+        else:
+            if contract.needs_review:
+                messages.warning(request, _("合同在首个5年内解除,已提交人工复核(POLICY §3.6)"))
+            else:
+                messages.success(request, _("已记录合同解除"))
+            return redirect("talent:researcher_detail", pk=contract.researcher_id)
+    return render(request, "talent/form.html", {"form": form, "title": _("提前解除合同"),
+                                                "researcher": contract.researcher,
+                                                "intro": str(contract.centre) + f" {contract.start} — "
+                                                + (str(contract.end) if contract.end else _("无固定期限"))})
+
+
+@login_required
+@require_GET
+def contract_document(request, pk: int):
+    contract = selectors.contract_get(actor=request.user, pk=pk)
+    if not contract.document:
+        raise Http404
+    return FileResponse(contract.document.open("rb"), filename=f"合同-{contract.pk}{_ext(contract.document.name)}")
+
+
+@_writer_required
+@require_http_methods(["GET", "POST"])
+def roster_upload(request):
+    centres = selectors.centre_list(actor=request.user)
+    form = RosterUploadForm(request.POST or None, request.FILES or None, centres=centres)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = roster.roster_preview(actor=request.user, centre=form.cleaned_data["centre"],
+                                           filename=upload.name, raw=upload.read())
+        except ServiceError as exc:
+            form.add_error("file", exc.zh)
+        else:
+            return redirect("talent:roster_preview", pk=result.pk)
+    return render(request, "talent/roster_upload.html", {"form": form, "columns": roster.COLUMNS})
+
+
+@_writer_required
+@require_GET
+def roster_preview(request, pk: int):
+    upload = selectors.roster_upload_get(actor=request.user, pk=pk)
+    errors_by_row: dict[int, list] = {}
+    for e in upload.errors:
+        errors_by_row.setdefault(e["row"], []).append(e)
+    rows = [{"row": r["row"], "cells": [r["values"].get(c.key, "") for c in roster.COLUMNS],
+             "errors": errors_by_row.get(r["row"], [])} for r in upload.rows]
+    for row in rows:  # the preview shows identity numbers masked like every other list
+        row["cells"][2] = mask_id(row["cells"][2].upper()) if row["cells"][2] else ""
+    return render(request, "talent/roster_preview.html", {
+        "upload": upload, "rows": rows, "columns": roster.COLUMNS, "committed": upload.state == RosterState.COMMITTED,
+    })
+
+
+@_writer_required
+@require_POST
+def roster_commit(request, pk: int):
+    upload = selectors.roster_upload_get(actor=request.user, pk=pk)
+    try:
+        roster.roster_commit(actor=request.user, upload=upload)
+    except ServiceError as exc:
+        messages.error(request, exc.zh)
+    else:
+        messages.success(request, _("花名册已导入(%(n)s行),新登记的学位待审核人员核验") % {"n": len(upload.rows)})
+    return redirect("talent:roster_preview", pk=upload.pk)
+
+
+@login_required
+@require_GET
+def roster_template(request):
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(roster.template_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = "attachment; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.csv"
+        return response
+    response = HttpResponse(roster.template_xlsx(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_institution_list(request):
+    """Staff maintain the key-institution list; everyone signed in may read it."""
+    may_edit = request.user.is_reviewer or request.user.is_portal_admin
+    form = CsvUploadForm(request.POST or None, request.FILES or None) if may_edit else None
+    import_errors = []
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                counts = services.key_reference_import_csv(actor=request.user, raw=form.cleaned_data["file"].read())
+            except services.ReferenceImportError as exc:
+                import_errors = exc.errors
+                messages.error(request, _("CSV有错误,未导入任何记录"))
+            except ServiceError as exc:
+                messages.error(request, exc.zh)
+            else:
+                messages.success(request, _("已导入 %(i)s 所院校、%(d)s 个重点学科") % {
+                    "i": counts["institutions"], "d": counts["disciplines"]})
+                return redirect("talent:key_institution_list")
+    q = request.GET.get("q", "")
+    page = _page(request, selectors.key_institution_list(q=q))
+    return render(request, "talent/key_institutions.html", {
+        "page": page, "q": q, "form": form, "may_edit": may_edit, "import_errors": import_errors,
+        "query": _query_without_page(request),
+    })
