@@ -77,6 +77,8 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     on = forms.DateField(label=_("日期(生效/暂停/撤销/恢复)"), required=False,
                          widget=forms.DateInput(attrs={"type": "date"}))
+    # the status the reviewer saw: a decision on a filing someone else has moved since is refused
+    seen_status = forms.ChoiceField(choices=FilingStatus.choices, widget=forms.HiddenInput)
 
 
 class QueueFilterForm(forms.Form):

@@ -147,8 +147,9 @@ def unread_count(*, actor) -> int:
 def filing_history(*, filing: Filing) -> list[dict]:
     """The audit trail of a filing and of the rows hanging off it (review records, documents), old → new
     per change, with who and when, read from the pghistory event tables."""
-    objs = [filing, *filing.decisions.all(), *filing.documents.all()]
-    events = (pghistory.models.Events.objects.tracks(objs).order_by("pgh_created_at", "pgh_id"))
+    groups = [[filing], list(filing.decisions.all()), list(filing.documents.all())]
+    events = sorted((e for objs in groups if objs for e in pghistory.models.Events.objects.tracks(objs)),
+                    key=lambda e: (e.pgh_created_at, e.pgh_model, e.pgh_id))
     from accounts.models import User
 
     user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}

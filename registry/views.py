@@ -244,24 +244,29 @@ def review_queue(request):
 
 
 ACTIONS = {
-    "first_review": lambda u, f, c, on: services.filing_first_review(actor=u, filing=f, comment=c),
-    "approve": lambda u, f, c, on: services.filing_approve(actor=u, filing=f, comment=c, effective_from=on),
-    "return": lambda u, f, c, on: services.filing_return(actor=u, filing=f, comment=c),
-    "reject": lambda u, f, c, on: services.filing_reject(actor=u, filing=f, comment=c),
-    "suspend": lambda u, f, c, on: services.filing_suspend(actor=u, filing=f, on=on, reason=c),
-    "revoke": lambda u, f, c, on: services.filing_revoke(actor=u, filing=f, on=on, reason=c),
-    "reinstate": lambda u, f, c, on: services.filing_reinstate(actor=u, filing=f, on=on, comment=c),
+    "first_review": lambda u, f, c, on, s: services.filing_first_review(actor=u, filing=f, comment=c,
+                                                                        expected_status=s),
+    "approve": lambda u, f, c, on, s: services.filing_approve(actor=u, filing=f, comment=c, effective_from=on,
+                                                              expected_status=s),
+    "return": lambda u, f, c, on, s: services.filing_return(actor=u, filing=f, comment=c, expected_status=s),
+    "reject": lambda u, f, c, on, s: services.filing_reject(actor=u, filing=f, comment=c, expected_status=s),
+    "suspend": lambda u, f, c, on, s: services.filing_suspend(actor=u, filing=f, on=on, reason=c,
+                                                              expected_status=s),
+    "revoke": lambda u, f, c, on, s: services.filing_revoke(actor=u, filing=f, on=on, reason=c,
+                                                            expected_status=s),
+    "reinstate": lambda u, f, c, on, s: services.filing_reinstate(actor=u, filing=f, on=on, comment=c,
+                                                                  expected_status=s),
 }
 
 
 @reviewer_only
 def review_decide(request, pk):
     filing = selectors.filing_get(actor=request.user, pk=pk)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST or None, initial={"seen_status": filing.status})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            ACTIONS[data["action"]](request.user, filing, data["comment"], data["on"])
+            ACTIONS[data["action"]](request.user, filing, data["comment"], data["on"], data["seen_status"])
         except ServiceError as exc:
             _refused(request, exc)
         else:

@@ -185,7 +185,7 @@ def _replace(*, actor, document: Document, upload) -> Document:
 
 @transaction.atomic
 def document_replace(*, actor, document: Document, upload) -> Document:
-    document = Document.objects.select_for_update().select_related("filing").get(pk=document.pk)
+    document = Document.objects.select_for_update().get(pk=document.pk)
     _writable(document.filing, document.enterprise, actor)
     if not document.is_current:
         raise ConflictError("该材料已有更新版本,请替换最新版本", "only the current version can be replaced",

@@ -126,14 +126,19 @@ def filing_assert_status(filing: Filing, *allowed: str, action: str) -> None:
 
 # --- helpers ---------------------------------------------------------------------------------------------
 
-def _lock(filing: Filing | int) -> Filing:
+def _lock(filing: Filing | int, expected_status: str | None = None, *, action: str = "处理") -> Filing:
     """Re-read the filing under a row lock: concurrent deciders queue here, and the second one sees the
-    first one's status (PostgreSQL READ COMMITTED re-reads the locked row)."""
+    first one's status (PostgreSQL READ COMMITTED re-reads the locked row). `expected_status` is the status
+    the decider saw on the page: if someone else has moved the filing since, the decision is refused rather
+    than applied to a state the decider never saw."""
     pk = filing.pk if isinstance(filing, Filing) else filing
     try:
-        return Filing.objects.select_for_update().select_related("centre__enterprise").get(pk=pk)
+        locked = Filing.objects.select_for_update(of=("self",)).select_related("centre__enterprise").get(pk=pk)
     except Filing.DoesNotExist:
         raise NotFoundError("备案不存在", "filing not found", code="not_found") from None
+    if expected_status and locked.status != expected_status:
+        filing_assert_status(locked, expected_status, action=action)
+    return locked
 
 
 def _require_reviewer(actor, filing: Filing, *, action: str) -> None:
@@ -217,9 +222,10 @@ def filing_submit(*, actor, filing: Filing) -> Filing:
 # --- reviewer side ---------------------------------------------------------------------------------------
 
 @transaction.atomic
-def filing_return(*, actor, filing: Filing, comment: str) -> Filing:
+def filing_return(*, actor, filing: Filing, comment: str,
+                  expected_status: str | None = None) -> Filing:
     """退回修改: back to the enterprise with what to correct."""
-    filing = _lock(filing)
+    filing = _lock(filing, expected_status, action="退回修改")
     _require_reviewer(actor, filing, action="退回")
     filing_assert_status(filing, FilingStatus.SUBMITTED, FilingStatus.FIRST_REVIEWED, action="退回修改")
     comment = _need_text(comment, what="退回意见(需要企业修改的内容)", record=str(filing))
@@ -232,9 +238,10 @@ def filing_return(*, actor, filing: Filing, comment: str) -> Filing:
 
 
 @transaction.atomic
-def filing_first_review(*, actor, filing: Filing, comment: str = "") -> Filing:
+def filing_first_review(*, actor, filing: Filing, comment: str = "",
+                        expected_status: str | None = None) -> Filing:
     """初审通过."""
-    filing = _lock(filing)
+    filing = _lock(filing, expected_status, action="初审")
     _require_reviewer(actor, filing, action="初审")
     filing_assert_status(filing, FilingStatus.SUBMITTED, action="初审")
     with acting(actor):
@@ -261,10 +268,11 @@ def _require_second_person(actor, filing: Filing, *, action: str) -> None:
 
 
 @transaction.atomic
-def filing_approve(*, actor, filing: Filing, effective_from: dt.date | None = None, comment: str = "") -> Filing:
+def filing_approve(*, actor, filing: Filing, effective_from: dt.date | None = None, comment: str = "",
+                   expected_status: str | None = None) -> Filing:
     """复审通过 (备案): by a reviewer other than the first reviewer; the filing earns from effective_from
     (default: the approval date)."""
-    filing = _lock(filing)
+    filing = _lock(filing, expected_status, action="复审通过")
     _require_reviewer(actor, filing, action="复审")
     filing_assert_status(filing, FilingStatus.FIRST_REVIEWED, action="复审通过")
     _require_second_person(actor, filing, action="复审通过")
@@ -281,9 +289,10 @@ def filing_approve(*, actor, filing: Filing, effective_from: dt.date | None = No
 
 
 @transaction.atomic
-def filing_reject(*, actor, filing: Filing, comment: str) -> Filing:
+def filing_reject(*, actor, filing: Filing, comment: str,
+                  expected_status: str | None = None) -> Filing:
     """不予备案, at the first review or at the approval (then by a second person)."""
-    filing = _lock(filing)
+    filing = _lock(filing, expected_status, action="作出不予备案决定")
     _require_reviewer(actor, filing, action="作出不予备案决定")
     filing_assert_status(filing, FilingStatus.SUBMITTED, FilingStatus.FIRST_REVIEWED, action="作出不予备案决定")
     step = ReviewStep.FIRST_REVIEW if filing.status == FilingStatus.SUBMITTED else ReviewStep.APPROVAL
@@ -311,9 +320,10 @@ def _end_date(filing: Filing, on: dt.date, *, what: str) -> dt.date:
 
 
 @transaction.atomic
-def filing_suspend(*, actor, filing: Filing, on: dt.date, reason: str) -> Filing:
+def filing_suspend(*, actor, filing: Filing, on: dt.date, reason: str,
+                   expected_status: str | None = None) -> Filing:
     """暂停备案 from `on` (the filing earns up to the day before)."""
-    filing = _lock(filing)
+    filing = _lock(filing, expected_status, action="暂停")
     _require_reviewer(actor, filing, action="暂停")
     filing_assert_status(filing, FilingStatus.APPROVED, action="暂停")
     reason = _need_text(reason, what="暂停原因", record=str(filing))
@@ -328,9 +338,10 @@ def filing_suspend(*, actor, filing: Filing, on: dt.date, reason: str) -> Filing
 
 
 @transaction.atomic
-def filing_revoke(*, actor, filing: Filing, on: dt.date, reason: str) -> Filing:
+def filing_revoke(*, actor, filing: Filing, on: dt.date, reason: str,
+                  expected_status: str | None = None) -> Filing:
     """撤销备案 from `on`. A suspended filing being revoked keeps the earlier end of its window."""
-    filing = _lock(filing)
+    filing = _lock(filing, expected_status, action="撤销")
     _require_reviewer(actor, filing, action="撤销")
     filing_assert_status(filing, FilingStatus.APPROVED, FilingStatus.SUSPENDED, action="撤销")
     reason = _need_text(reason, what="撤销原因", record=str(filing))
@@ -348,10 +359,11 @@ def filing_revoke(*, actor, filing: Filing, on: dt.date, reason: str) -> Filing:
 
 
 @transaction.atomic
-def filing_reinstate(*, actor, filing: Filing, on: dt.date | None = None, comment: str = "") -> Filing:
+def filing_reinstate(*, actor, filing: Filing, on: dt.date | None = None, comment: str = "",
+                     expected_status: str | None = None) -> Filing:
     """恢复备案 after a suspension. Decision: the filing earns again from the reinstatement date; the
     suspended days stay unpaid (the window restarts at `on`, so the gap is never paid in arrears)."""
-    filing = _lock(filing)
+    filing = _lock(filing, expected_status, action="恢复备案")
     _require_reviewer(actor, filing, action="恢复")
     filing_assert_status(filing, FilingStatus.SUSPENDED, action="恢复备案")
     on = on or timezone.localdate()

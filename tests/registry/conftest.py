@@ -33,7 +33,11 @@ def jpeg_bytes() -> bytes:
 
 
 def upload(name: str, data: bytes) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+    f = SimpleUploadedFile("placeholder.bin", data, content_type="application/octet-stream")
+    # Django's UploadedFile keeps only the basename; the API or another caller may not, so the service
+    # must check the raw name itself
+    f._name = name
+    return f
 
 
 @pytest.fixture(autouse=True)
