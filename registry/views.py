@@ -1,6 +1,7 @@
 """HTML views: parse the request, call one service or selector, render. Every object is fetched through
 an actor-scoped selector, so another enterprise's object answers 404."""
 import functools
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -239,6 +240,7 @@ def review_queue(request):
     counts = selectors.review_queue_counts(actor=user, level=filters["level"], city=filters["city"])
     return render(request, "registry/review_queue.html", {
         "form": form, "page": page, "counts": counts,
+        "extra": "&" + urlencode({k: v for k, v in filters.items() if v}) if any(filters.values()) else "",
         "waiting": counts["submitted"] + counts["first_reviewed"],
     })
 

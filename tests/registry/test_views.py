@@ -189,3 +189,24 @@ def test_attach_helper_covers_required_kinds(owner, centre):
     filing = services.filing_create(actor=owner, centre=centre, level="yinchuan")
     attach_required(actor=owner, filing=filing)
     assert services.filing_document_problems(filing) == []
+
+
+def test_queue_counts_age_and_filter_pagination(client, regional1, owner, enterprise, make_user):
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.UTC)):
+        for i in range(22):
+            c = services.centre_create(actor=owner, enterprise=enterprise, name=f"排队中心{i:02d}", city="上海",
+                                       division_code="310115")
+            f = services.filing_create(actor=owner, centre=c, level="regional")
+            attach_required(actor=owner, filing=f)
+            services.filing_submit(actor=owner, filing=f)
+    _login(client, regional1)
+    with time_machine.travel(dt.datetime(2024, 3, 11, 9, 0, tzinfo=dt.UTC)):
+        page = client.get(reverse("registry:review_queue") + "?city=上海").content.decode()
+    assert '<td class="num">10</td>' in page  # waiting 10 days
+    assert "第 1 / 2 页" in page
+    assert "page=2&amp;city=" in page or "page=2&city=" in page
+    assert "<b>22</b>" in page
