@@ -141,3 +141,91 @@ class Filing(models.Model):
 
     def __str__(self):
         return f"{self.centre} · {self.get_level_display()}"
+
+
+class ReviewStep(models.TextChoices):
+    SUBMIT = "submit", _("提交备案")
+    FIRST_REVIEW = "first_review", _("初审")
+    APPROVAL = "approval", _("复审")
+    RETURN = "return", _("退回修改")
+    SUSPEND = "suspend", _("暂停备案")
+    REVOKE = "revoke", _("撤销备案")
+    REINSTATE = "reinstate", _("恢复备案")
+
+
+@audited()
+class ReviewDecision(models.Model):
+    """One step of a filing's review, with the reviewer's comment (visible to the enterprise)."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="decisions")
+    step = models.CharField(_("环节"), max_length=16, choices=ReviewStep.choices)
+    decision = models.CharField(_("结果"), max_length=16, choices=FilingStatus.choices,
+                                help_text=_("该环节之后的备案状态"))
+    comment = models.TextField(_("审核意见"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_decisions")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("审核记录")
+        verbose_name_plural = _("审核记录")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.filing} · {self.get_step_display()} · {self.get_decision_display()}"
+
+
+class DocumentKind(models.TextChoices):
+    BUSINESS_LICENCE = "business_licence", _("营业执照")
+    ESTABLISHMENT_PROOF = "establishment_proof", _("研发中心设立证明(或设立协议)")
+    COOPERATION_AGREEMENT = "cooperation_agreement", _("联合共建协议")
+    SITE_PROOF = "site_proof", _("场地证明(租赁合同或产权证明)")
+    OTHER = "other", _("其他材料")
+
+
+@audited()
+class Document(models.Model):
+    """An uploaded file. Stored under a server-generated name in MEDIA_ROOT; served only through the
+    permission-checked download view. A replacement is a new row pointing at the one it replaces."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="documents")
+    filing = models.ForeignKey(Filing, null=True, blank=True, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("材料类型"), max_length=32, choices=DocumentKind.choices)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    file = models.FileField(_("文件"), max_length=255)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(_("大小(字节)"))
+    sha256 = models.CharField(max_length=64)
+    previous = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="replaced_by", verbose_name=_("上一版本"))
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    is_current = models.BooleanField(_("当前版本"), default=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("材料")
+        verbose_name_plural = _("材料")
+        ordering = ["kind", "-version"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} v{self.version}({self.original_name})"
+
+
+class Notification(models.Model):
+    """An in-portal message to one user (the email copy goes out after commit)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    filing = models.ForeignKey(Filing, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.title

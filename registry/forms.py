@@ -1,0 +1,92 @@
+"""HTML forms: input parsing only. The rules live in the services."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Centre, CentreKind, Division, DocumentKind, FilingLevel, FilingStatus
+
+
+def centre_division_choices():
+    """Districts outside Ningxia, grouped by their city (enclave centres are set up outside the region)."""
+    groups: dict[str, list] = {}
+    for d in Division.objects.exclude(code__startswith="64").select_related("parent").order_by("code"):
+        if d.code.endswith("00"):
+            continue
+        groups.setdefault(d.parent.name if d.parent else "", []).append((d.code, f"{d.name}({d.code})"))
+    return [("", "—— 请选择 ——")] + [(city, items) for city, items in groups.items()]
+
+
+class CentreForm(forms.ModelForm):
+    division_code = forms.ChoiceField(label=_("所在地区划"), choices=())
+
+    class Meta:
+        model = Centre
+        fields = ["name", "kind", "partner_institution", "city", "division_code", "address", "established_on",
+                  "rd_fields", "headcount"]
+        widgets = {"established_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["division_code"].choices = centre_division_choices()
+        self.fields["kind"].choices = CentreKind.choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == CentreKind.JOINT and not (data.get("partner_institution") or "").strip():
+            self.add_error("partner_institution", _("联合研发机构须填写合作高校或科研院所"))
+        return data
+
+    def _post_clean(self):
+        # model validation runs in the service (full_clean before save); the form only parses input
+        pass
+
+
+class FilingStartForm(forms.Form):
+    centre = forms.ModelChoiceField(label=_("研发中心"), queryset=Centre.objects.none())
+    level = forms.ChoiceField(label=_("备案层级"), choices=FilingLevel.choices)
+
+    def __init__(self, *args, centres=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if centres is not None:
+            self.fields["centre"].queryset = centres
+
+
+class DocumentUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("材料类型"), choices=DocumentKind.choices)
+    file = forms.FileField(label=_("文件(PDF/JPG/PNG,不超过20MB)"))
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(label=_("登录名"), max_length=150)
+    full_name = forms.CharField(label=_("姓名"), max_length=64)
+    email = forms.EmailField(label=_("邮箱"))
+    phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
+    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput)
+
+
+class DecisionForm(forms.Form):
+    ACTIONS = [
+        ("first_review", _("初审通过")),
+        ("approve", _("复审通过(予以备案)")),
+        ("return", _("退回修改")),
+        ("reject", _("不予备案")),
+        ("suspend", _("暂停备案")),
+        ("revoke", _("撤销备案")),
+        ("reinstate", _("恢复备案")),
+    ]
+    action = forms.ChoiceField(label=_("审核决定"), choices=ACTIONS)
+    comment = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    on = forms.DateField(label=_("日期(生效/暂停/撤销/恢复)"), required=False,
+                         widget=forms.DateInput(attrs={"type": "date"}))
+    # the status the reviewer saw: a decision on a filing someone else has moved since is refused
+    seen_status = forms.ChoiceField(choices=FilingStatus.choices, widget=forms.HiddenInput)
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), required=False,
+                               choices=[("", _("待处理"))] + [c for c in FilingStatus.choices if c[0] != "draft"])
+    level = forms.ChoiceField(label=_("层级"), required=False, choices=[("", _("全部"))] + FilingLevel.choices)
+    city = forms.ChoiceField(label=_("城市"), required=False, choices=())
+
+    def __init__(self, *args, cities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["city"].choices = [("", _("全部"))] + [(c, c) for c in cities]

@@ -1,0 +1,35 @@
+"""Writes for the registry. `from registry import services` keeps working for every public service."""
+from registry.services.documents import (  # noqa: F401
+    check_upload,
+    document_history,
+    document_replace,
+    document_upload,
+)
+from registry.services.entities import (  # noqa: F401
+    centre_create,
+    centre_update,
+    centre_upsert,
+    enterprise_upsert,
+    is_member,
+    member_invite,
+    membership_add,
+    require_member,
+)
+from registry.services.filings import (  # noqa: F401
+    filing_approve,
+    filing_assert_status,
+    filing_create,
+    filing_document_problems,
+    filing_eligibility_problems,
+    filing_first_review,
+    filing_import_decided,
+    filing_reinstate,
+    filing_reject,
+    filing_return,
+    filing_revoke,
+    filing_submit,
+    filing_suspend,
+    first_reviewer,
+    required_document_kinds,
+)
+from registry.services.notifications import notification_mark_read, notify_filing_decision  # noqa: F401

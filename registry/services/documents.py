@@ -1,0 +1,203 @@
+"""Document uploads: PDF, JPG or PNG up to settings.DOCUMENT_MAX_BYTES, recognised by content signature
+(never by the name alone), stored under a server-generated name in MEDIA_ROOT. A replacement is a new
+version; the old one is kept."""
+import hashlib
+import re
+import struct
+import unicodedata
+import uuid
+import zlib
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from accounts.audit import acting
+from accounts.errors import ConflictError, ServiceError
+from registry.models import Document, DocumentKind, Enterprise, Filing, FilingStatus
+from registry.services.entities import require_member
+
+EXTENSIONS = {"pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
+# Suffixes that must not hide inside a name (x.pdf.exe, x.php.png): executables, scripts, markup.
+DANGEROUS_INNER = {
+    "exe", "com", "bat", "cmd", "scr", "pif", "msi", "dll", "js", "mjs", "vbs", "vbe", "jse", "wsf", "ps1",
+    "sh", "bash", "php", "phtml", "jsp", "asp", "aspx", "cgi", "pl", "py", "rb", "jar", "html", "htm",
+    "xhtml", "svg", "xml", "hta", "lnk", "pdf", "jpg", "jpeg", "png",
+}
+# What a browser's sniffer treats as HTML/script: refused anywhere in the first bytes of any upload.
+MARKUP = re.compile(rb"<\s*(?:!doctype|html|head|body|script|iframe|svg|object|embed|\?xml|meta)\b", re.I)
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+REQUIRED_STATUSES = (FilingStatus.DRAFT, FilingStatus.RETURNED)
+
+
+def _refuse(zh: str, en: str, code: str, name: str) -> ServiceError:
+    return ServiceError(zh, en, code=code, record=f"文件“{name}”")
+
+
+def clean_filename(name: str) -> tuple[str, str]:
+    """Return (safe display name, extension) or refuse: no paths, no control characters, one of the
+    allowed extensions, no second extension hiding behind it."""
+    raw = name or ""
+    shown = raw[-80:]
+    if not raw.strip():
+        raise _refuse("文件名不能为空", "a file name is required", "name", shown)
+    if "/" in raw or "\\" in raw or ".." in raw or "\x00" in raw:
+        raise _refuse("文件名不能包含路径(/、\\ 或 ..)", "file names must not contain paths", "name_path", shown)
+    if any(unicodedata.category(c).startswith("C") for c in raw):
+        raise _refuse("文件名含有控制字符", "file name has control characters", "name_control", shown)
+    if len(raw) > 200:
+        raise _refuse("文件名过长(最多200个字符)", "file name too long", "name_length", shown)
+    parts = raw.strip().split(".")
+    ext = parts[-1].lower() if len(parts) > 1 else ""
+    if ext not in EXTENSIONS:
+        raise _refuse("只能上传PDF、JPG或PNG文件", "only PDF, JPG or PNG files are accepted", "extension", shown)
+    inner = {p.lower().strip() for p in parts[1:-1]}
+    if inner & DANGEROUS_INNER:
+        raise _refuse("文件名含有双重扩展名,请改名后上传", "double extensions are not accepted", "double_extension",
+                      shown)
+    return raw.strip(), ext
+
+
+def _png_ok(data: bytes) -> bool:
+    """Walk the chunks: IHDR first, every CRC right, IEND last (nothing hidden after it)."""
+    pos = len(PNG_MAGIC)
+    first = True
+    while pos + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        ctype = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        crc = data[pos + 8 + length:pos + 12 + length]
+        if len(body) != length or len(crc) != 4 or not ctype.isalpha():
+            return False
+        if struct.unpack(">I", crc)[0] != zlib.crc32(ctype + body) & 0xFFFFFFFF:
+            return False
+        if first and (ctype != b"IHDR" or length != 13):
+            return False
+        first = False
+        pos += 12 + length
+        if ctype == b"IEND":
+            return pos == len(data)
+    return False
+
+
+def _jpeg_ok(data: bytes) -> bool:
+    return data[:3] == b"\xff\xd8\xff" and b"\xff\xd9" in data[-1024:]
+
+
+def _pdf_ok(data: bytes) -> bool:
+    return re.match(rb"%PDF-\d\.\d", data[:16]) is not None and b"%%EOF" in data[-2048:]
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type the bytes really are (PDF, JPEG, PNG), or None."""
+    if data.startswith(PNG_MAGIC):
+        return "image/png" if _png_ok(data) else None
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg" if _jpeg_ok(data) else None
+    if data.startswith(b"%PDF-"):
+        return "application/pdf" if _pdf_ok(data) else None
+    return None
+
+
+def check_upload(upload) -> tuple[bytes, str, str, str]:
+    """Validate an uploaded file; return (content, safe name, extension, content type)."""
+    name, ext = clean_filename(getattr(upload, "name", ""))
+    limit = settings.DOCUMENT_MAX_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise _refuse(f"文件大小{size / 1048576:.1f} MB超过上限{limit // 1048576} MB",
+                      "file is larger than the limit", "too_large", name)
+    upload.seek(0)
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise _refuse(f"文件大小超过上限{limit // 1048576} MB", "file is larger than the limit", "too_large", name)
+    if not data:
+        raise _refuse("文件为空", "the file is empty", "empty", name)
+    if MARKUP.search(data[:4096]):
+        raise _refuse("文件内容含有网页或脚本代码,不是有效的PDF/JPG/PNG文件", "the content looks like HTML or script",
+                      "markup", name)
+    detected = sniff(data)
+    if detected is None:
+        raise _refuse("文件内容不是有效的PDF、JPG或PNG(文件头或结构校验失败)",
+                      "the content is not a valid PDF, JPEG or PNG", "signature", name)
+    if detected != EXTENSIONS[ext]:
+        raise _refuse(f"文件扩展名“.{ext}”与实际内容({detected})不符", "the extension does not match the content",
+                      "mismatch", name)
+    return data, name, ext, detected
+
+
+def _store(data: bytes, ext: str) -> str:
+    # server-generated name: nothing of the user's name reaches the file system
+    return default_storage.save(f"documents/{uuid.uuid4().hex}.{ext}", ContentFile(data))
+
+
+def _writable(filing: Filing | None, enterprise: Enterprise, actor) -> None:
+    require_member(actor, enterprise, action="上传材料")
+    if filing is not None and filing.status not in REQUIRED_STATUSES:
+        raise ConflictError(f"备案当前状态为“{filing.get_status_display()}”,只能在草稿或退回修改时上传或替换材料",
+                            "documents can change only while the filing is a draft or returned",
+                            code="illegal_transition", record=str(filing))
+
+
+def _create(*, actor, enterprise, filing, kind, upload, previous=None) -> Document:
+    if kind not in DocumentKind.values:
+        raise ServiceError(f"材料类型“{kind}”无效", "unknown document kind", code="kind")
+    data, name, ext, ctype = check_upload(upload)
+    path = _store(data, ext)
+    try:
+        with acting(actor):
+            doc = Document(enterprise=enterprise, filing=filing, kind=kind, original_name=name, file=path,
+                           content_type=ctype, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                           previous=previous, version=(previous.version + 1) if previous else 1,
+                           uploaded_by=actor)
+            doc.full_clean()
+            doc.save()
+    except Exception:
+        default_storage.delete(path)
+        raise
+    return doc
+
+
+@transaction.atomic
+def document_upload(*, actor, enterprise: Enterprise, kind: str, upload, filing: Filing | None = None) -> Document:
+    """Attach a new document. If a current document of the same kind is on the same filing, the upload
+    replaces it (a new version; the old one is kept)."""
+    if filing is not None:
+        filing = Filing.objects.select_for_update().get(pk=filing.pk)
+        if filing.centre.enterprise_id != enterprise.pk:
+            raise ServiceError("材料的企业与备案的企业不一致", "enterprise mismatch", code="enterprise_mismatch")
+    _writable(filing, enterprise, actor)
+    current = (Document.objects.select_for_update().filter(enterprise=enterprise, filing=filing, kind=kind,
+                                                           is_current=True).first() if filing else None)
+    if current is not None:
+        return _replace(actor=actor, document=current, upload=upload)
+    return _create(actor=actor, enterprise=enterprise, filing=filing, kind=kind, upload=upload)
+
+
+def _replace(*, actor, document: Document, upload) -> Document:
+    with acting(actor):
+        Document.objects.filter(pk=document.pk).update(is_current=False)
+    document.is_current = False
+    return _create(actor=actor, enterprise=document.enterprise, filing=document.filing, kind=document.kind,
+                   upload=upload, previous=document)
+
+
+@transaction.atomic
+def document_replace(*, actor, document: Document, upload) -> Document:
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    _writable(document.filing, document.enterprise, actor)
+    if not document.is_current:
+        raise ConflictError("该材料已有更新版本,请替换最新版本", "only the current version can be replaced",
+                            code="stale_version", record=str(document))
+    return _replace(actor=actor, document=document, upload=upload)
+
+
+def document_history(document: Document) -> list[Document]:
+    """All versions of a document, newest first."""
+    chain = []
+    current = document
+    while current is not None:
+        chain.append(current)
+        current = current.previous
+    return chain

@@ -1,0 +1,159 @@
+"""Writes for enterprises, centres and filings. Every service takes an explicit actor, runs in one
+transaction and leaves audit rows (pghistory triggers) with that actor as context."""
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import acting
+from accounts.errors import ConflictError, ServiceError
+from accounts.models import Role
+from registry.identifiers import validate_uscc
+from registry.models import Centre, CentreKind, Enterprise, Membership
+
+
+def _division(code: str, *, record: str) -> str:
+    code = (code or "").strip()
+    if len(code) != 6 or not code.isdigit():
+        raise ServiceError(f"行政区划代码“{code}”应为6位数字", "division code must be 6 digits",
+                           code="division_code", record=record)
+    return code
+
+
+@transaction.atomic
+def enterprise_upsert(*, actor, uscc: str, name: str, division_code: str, **details) -> Enterprise:
+    """Create or update an enterprise by its USCC (natural key)."""
+    record = f"企业 {uscc}"
+    try:
+        uscc = validate_uscc(uscc)
+    except ValidationError as exc:
+        raise ServiceError(" ".join(exc.messages), code="uscc", record=record) from None
+    if not (name or "").strip():
+        raise ServiceError("企业名称不能为空", "enterprise name is required", code="required", record=record)
+    division_code = _division(division_code, record=record)
+    with acting(actor):
+        enterprise, created = Enterprise.objects.select_for_update().get_or_create(
+            uscc=uscc, defaults={"name": name, "division_code": division_code, **details}
+        )
+        changed = {k: v for k, v in {"name": name, "division_code": division_code, **details}.items()
+                   if getattr(enterprise, k) != v}
+        if not created and changed:
+            for k, v in changed.items():
+                setattr(enterprise, k, v)
+            enterprise.full_clean()
+            enterprise.save()
+    return enterprise
+
+
+@transaction.atomic
+def centre_upsert(*, actor, ref: str, enterprise: Enterprise, name: str, city: str, division_code: str,
+                  kind: str = CentreKind.INDEPENDENT, **details) -> Centre:
+    record = f"研发中心 {ref}"
+    if kind not in CentreKind.values:
+        raise ServiceError(f"机构类型“{kind}”无效,应为 independent 或 joint", "kind must be independent or joint",
+                           code="kind", record=record)
+    division_code = _division(division_code, record=record)
+    values = {"enterprise": enterprise, "name": name, "city": city, "division_code": division_code, "kind": kind,
+              **details}
+    with acting(actor):
+        centre = Centre.objects.select_for_update().filter(ref=ref).first()
+        if centre is None:
+            centre = Centre(ref=ref, **values)
+        elif centre.enterprise_id != enterprise.pk:
+            raise ServiceError("研发中心已属于其他企业,不能变更依托企业", "a centre cannot move to another enterprise",
+                               code="enterprise_change", record=record)
+        else:
+            for k, v in values.items():
+                setattr(centre, k, v)
+        centre.full_clean()
+        centre.save()
+    return centre
+
+
+def is_member(user, enterprise: Enterprise, *, owner: bool = False) -> bool:
+    qs = Membership.objects.filter(enterprise=enterprise, user=user)
+    if owner:
+        qs = qs.filter(is_owner=True)
+    return qs.exists()
+
+
+def require_member(actor, enterprise: Enterprise, *, owner: bool = False, action: str) -> None:
+    """Enterprise writes are for its members (the owner for member management); portal admins and the
+    system actor may act for any enterprise."""
+    if actor.is_portal_admin or actor.role == Role.SYSTEM:
+        return
+    if actor.is_enterprise and is_member(actor, enterprise, owner=owner):
+        return
+    who = "企业管理员(所有者)" if owner else "企业成员"
+    raise ServiceError(f"只有{enterprise.name}的{who}可以{action}", f"only the enterprise's {'owner' if owner else 'members'}"
+                       f" may {action}", code="forbidden", record=f"企业 {enterprise.uscc}", status=403)
+
+
+@transaction.atomic
+def membership_add(*, actor, enterprise: Enterprise, user, is_owner: bool = False) -> Membership:
+    require_member(actor, enterprise, owner=True, action="添加成员")
+    if not user.is_enterprise:
+        raise ServiceError(f"用户{user.username}不是企业用户,不能加入企业", "only enterprise users can be members",
+                           code="role", record=f"企业 {enterprise.uscc}")
+    with acting(actor):
+        membership, _created = Membership.objects.get_or_create(enterprise=enterprise, user=user,
+                                                                defaults={"is_owner": is_owner})
+    return membership
+
+
+@transaction.atomic
+def member_invite(*, actor, enterprise: Enterprise, username: str, full_name: str, email: str,
+                  password: str, phone: str = "") -> Membership:
+    """The owner creates an enterprise user account for a colleague and adds it to the enterprise."""
+    record = f"企业 {enterprise.uscc}"
+    require_member(actor, enterprise, owner=True, action="邀请成员")
+    User = get_user_model()
+    username = (username or "").strip()
+    if not username:
+        raise ServiceError("用户名不能为空", "username is required", code="required", record=record)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ConflictError(f"用户名“{username}”已被使用,请换一个", "username already taken", code="username_taken",
+                            record=record)
+    user = User(username=username, full_name=full_name, email=email, phone=phone, role=Role.ENTERPRISE)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ServiceError("密码不符合要求:" + " ".join(exc.messages), "password rejected", code="password",
+                           record=record) from None
+    user.set_password(password)
+    user.full_clean()
+    with acting(actor):
+        user.save()
+        membership = Membership.objects.create(enterprise=enterprise, user=user, is_owner=False)
+    return membership
+
+
+def _new_centre_ref() -> str:
+    return f"FD{timezone.localdate():%Y}-{secrets.token_hex(3).upper()}"
+
+
+@transaction.atomic
+def centre_create(*, actor, enterprise: Enterprise, name: str, city: str, division_code: str,
+                  kind: str = CentreKind.INDEPENDENT, **details) -> Centre:
+    """An enterprise registers a new centre; the reference number is generated by the portal."""
+    require_member(actor, enterprise, action="登记研发中心")
+    if kind == CentreKind.JOINT and not (details.get("partner_institution") or "").strip():
+        raise ServiceError("联合研发机构须填写合作高校或科研院所", "a joint centre needs its partner institution",
+                           code="partner_required", record=f"研发中心 {name}")
+    return centre_upsert(actor=actor, ref=_new_centre_ref(), enterprise=enterprise, name=name, city=city,
+                         division_code=division_code, kind=kind, **details)
+
+
+@transaction.atomic
+def centre_update(*, actor, centre: Centre, **values) -> Centre:
+    require_member(actor, centre.enterprise, action="修改研发中心信息")
+    merged = {f: getattr(centre, f) for f in ("name", "city", "division_code", "kind", "partner_institution",
+                                               "address", "established_on", "rd_fields", "headcount")}
+    merged.update(values)
+    if merged["kind"] == CentreKind.JOINT and not (merged.get("partner_institution") or "").strip():
+        raise ServiceError("联合研发机构须填写合作高校或科研院所", "a joint centre needs its partner institution",
+                           code="partner_required", record=f"研发中心 {centre.ref}")
+    return centre_upsert(actor=actor, ref=centre.ref, enterprise=centre.enterprise, **merged)

@@ -1,0 +1,381 @@
+"""The filing lifecycle (POLICY §1): draft → submitted → (returned → submitted)* → first review (初审) →
+approval (复审) | rejection; an approved filing can be suspended or revoked with a date and a reason, and
+reinstated. Each transition is one transaction that locks the filing row, checks the current status
+(an illegal transition or a lost race is a ConflictError, HTTP 409), writes a ReviewDecision and
+notifies the enterprise's members. Audit rows come from the pghistory triggers with the actor as context."""
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.audit import acting
+from accounts.errors import ConflictError, NotFoundError, ServiceError
+from registry.identifiers import is_ningxia, is_yinchuan
+from registry.models import (
+    Centre,
+    CentreKind,
+    Document,
+    DocumentKind,
+    Filing,
+    FilingLevel,
+    FilingStatus,
+    ReviewDecision,
+    ReviewStep,
+)
+from registry.services.entities import require_member
+from registry.services.notifications import notify_filing_decision
+
+# Statuses in which nobody has decided yet: a reviewer acting on a filing in any other status lost a race
+# or is acting on stale information.
+DECIDED = (FilingStatus.APPROVED, FilingStatus.REJECTED, FilingStatus.SUSPENDED, FilingStatus.REVOKED)
+
+
+def filing_eligibility_problems(filing: Filing) -> list[str]:
+    """The submission checks of POLICY §1, each message naming its rule."""
+    centre, enterprise = filing.centre, filing.centre.enterprise
+    problems = []
+    if filing.level == FilingLevel.REGIONAL:
+        if not is_ningxia(enterprise.division_code):
+            problems.append(f"自治区备案要求依托企业注册在宁夏(区划代码64开头),{enterprise.name}为{enterprise.division_code}"
+                            " / a regional filing needs a Ningxia (64xxxx) enterprise")
+        if is_ningxia(centre.division_code):
+            problems.append(f"自治区备案要求研发中心位于宁夏区外,{centre.name}所在地区划为{centre.division_code}"
+                            " / a regional filing needs a centre outside Ningxia")
+    elif filing.level == FilingLevel.YINCHUAN:
+        if not is_yinchuan(enterprise.division_code):
+            problems.append(f"银川市备案要求依托企业注册在银川市(区划代码6401开头),{enterprise.name}为{enterprise.division_code}"
+                            " / a Yinchuan filing needs an enterprise registered in Yinchuan (6401xx)")
+        if is_ningxia(centre.division_code):
+            problems.append(f"银川市备案要求研发中心位于宁夏区外,{centre.name}所在地区划为{centre.division_code}"
+                            " / a Yinchuan filing needs a centre outside the region")
+    return problems
+
+
+def required_document_kinds(filing: Filing) -> list[str]:
+    """Decision: both measures ask for the parent's business licence and proof that the centre was set up
+    (registration certificate or founding agreement); a joint centre also files its agreement with the
+    partner institution (联合研发机构, POLICY §1)."""
+    kinds = [DocumentKind.BUSINESS_LICENCE, DocumentKind.ESTABLISHMENT_PROOF]
+    if filing.centre.kind == CentreKind.JOINT:
+        kinds.append(DocumentKind.COOPERATION_AGREEMENT)
+    return kinds
+
+
+def filing_document_problems(filing: Filing) -> list[str]:
+    present = set(Document.objects.filter(filing=filing, is_current=True).values_list("kind", flat=True))
+    missing = [k for k in required_document_kinds(filing) if k not in present]
+    if not missing:
+        return []
+    names = "、".join(str(DocumentKind(k).label) for k in missing)
+    return [f"缺少必备材料:{names},请上传后再提交 / required documents missing: {', '.join(missing)}"]
+
+
+@transaction.atomic
+def filing_import_decided(*, actor, centre: Centre, level: str, status: str, effective_from: dt.date | None,
+                          effective_to: dt.date | None = None, reason: str = "") -> Filing:
+    """Record a filing already decided elsewhere (scenario import, migration from spreadsheets).
+
+    The same eligibility checks as a submission apply; the system actor is recorded."""
+    record = f"研发中心 {centre.ref} 的{dict(FilingLevel.choices).get(level, level)}备案"
+    if level not in FilingLevel.values:
+        raise ServiceError(f"备案层级“{level}”无效", "level must be regional or yinchuan", code="level", record=record)
+    if status not in FilingStatus.values:
+        raise ServiceError(f"备案状态“{status}”无效", "unknown filing status", code="status", record=record)
+    with acting(actor):
+        filing = Filing.objects.select_for_update().filter(centre=centre, level=level).first() or Filing(
+            centre=centre, level=level)
+        problems = filing_eligibility_problems(filing)
+        if problems and status not in (FilingStatus.DRAFT, FilingStatus.REJECTED):
+            raise ServiceError(";".join(problems), code="ineligible", record=record)
+        earning = status in (FilingStatus.APPROVED, FilingStatus.SUSPENDED, FilingStatus.REVOKED)
+        if earning and effective_from is None:
+            raise ServiceError("已备案的备案须有生效日期", "an approved filing needs effective_from",
+                               code="effective_from", record=record)
+        if effective_from and effective_to and effective_to < effective_from:
+            raise ServiceError(f"终止日期{effective_to}早于生效日期{effective_from}",
+                               "effective_to is before effective_from", code="effective_order", record=record)
+        if status in (FilingStatus.SUSPENDED, FilingStatus.REVOKED) and effective_to is None:
+            raise ServiceError("暂停或撤销的备案须写明终止日期(effective_to)",
+                               "a suspended or revoked filing needs effective_to", code="effective_to", record=record)
+        filing.status = status
+        filing.effective_from = effective_from
+        filing.effective_to = effective_to
+        filing.status_reason = reason
+        filing.ever_approved = filing.ever_approved or earning
+        filing.decided_at = filing.decided_at or timezone.now()
+        filing.full_clean()
+        filing.save()
+    return filing
+
+
+def filing_assert_status(filing: Filing, *allowed: str, action: str) -> None:
+    if filing.status not in allowed:
+        last = filing.decisions.order_by("-id").select_related("actor").first() if filing.pk else None
+        if last is not None:
+            by = f"已由{last.actor.display_name}于{timezone.localtime(last.at):%Y-%m-%d %H:%M}"
+            raise ConflictError(
+                f"该备案{by}处理,当前状态为“{filing.get_status_display()}”,不能{action}。请刷新页面查看最新状态",
+                f"already decided: the filing is {filing.status}, cannot {action}", code="already_decided",
+                record=str(filing),
+            )
+        raise ConflictError(
+            f"当前状态为“{filing.get_status_display()}”,不能{action}",
+            f"cannot {action} a filing in state {filing.status}", code="illegal_transition", record=str(filing),
+        )
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+def _lock(filing: Filing | int, expected_status: str | None = None, *, action: str = "处理") -> Filing:
+    """Re-read the filing under a row lock: concurrent deciders queue here, and the second one sees the
+    first one's status (PostgreSQL READ COMMITTED re-reads the locked row). `expected_status` is the status
+    the decider saw on the page: if someone else has moved the filing since, the decision is refused rather
+    than applied to a state the decider never saw."""
+    pk = filing.pk if isinstance(filing, Filing) else filing
+    try:
+        locked = Filing.objects.select_for_update(of=("self",)).select_related("centre__enterprise").get(pk=pk)
+    except Filing.DoesNotExist:
+        raise NotFoundError("备案不存在", "filing not found", code="not_found") from None
+    if expected_status and locked.status != expected_status:
+        filing_assert_status(locked, expected_status, action=action)
+    return locked
+
+
+def _require_reviewer(actor, filing: Filing, *, action: str) -> None:
+    if not actor.reviews_level(filing.level):
+        raise ServiceError(
+            f"您({actor.get_role_display()})无权{action}{filing.get_level_display()}备案",
+            f"you may not {action} a {filing.level} filing", code="forbidden", record=str(filing), status=403)
+
+
+def _record(filing: Filing, *, actor, step: str, comment: str = "") -> ReviewDecision:
+    decision = ReviewDecision(filing=filing, step=step, decision=filing.status, comment=comment, actor=actor)
+    decision.full_clean()
+    decision.save()
+    notify_filing_decision(decision)
+    return decision
+
+
+def _need_text(text: str, *, what: str, record: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError(f"请填写{what}", f"{what} is required", code="comment_required", record=record)
+    return text
+
+
+def _save(filing: Filing) -> None:
+    filing.full_clean()
+    filing.save()
+
+
+# --- enterprise side -------------------------------------------------------------------------------------
+
+@transaction.atomic
+def filing_create(*, actor, centre: Centre, level: str) -> Filing:
+    """Start a draft filing for a centre at one level. A rejected or revoked filing of the same level is
+    reopened as a draft (one filing per centre and level; `ever_approved` is kept so NX-FIRST is never paid
+    twice)."""
+    record = f"研发中心 {centre.ref}"
+    if level not in FilingLevel.values:
+        raise ServiceError(f"备案层级“{level}”无效,应为自治区级或银川市级", "level must be regional or yinchuan",
+                           code="level", record=record)
+    require_member(actor, centre.enterprise, action="发起备案")
+    with acting(actor):
+        existing = Filing.objects.select_for_update().filter(centre=centre, level=level).first()
+        if existing is not None:
+            if existing.status not in (FilingStatus.REJECTED, FilingStatus.REVOKED):
+                raise ConflictError(
+                    f"该中心已有{existing.get_level_display()}备案(状态:{existing.get_status_display()}),不能重复发起",
+                    "a filing at this level already exists", code="duplicate", record=record)
+            existing.status = FilingStatus.DRAFT
+            existing.status_reason = ""
+            _save(existing)
+            return existing
+        filing = Filing(centre=centre, level=level, status=FilingStatus.DRAFT)
+        try:
+            with transaction.atomic():
+                _save(filing)
+        except IntegrityError:
+            raise ConflictError("该中心的同级备案刚刚已被创建,请刷新", "a filing at this level was just created",
+                                code="duplicate", record=record) from None
+    return filing
+
+
+@transaction.atomic
+def filing_submit(*, actor, filing: Filing) -> Filing:
+    """Submit (or resubmit after 退回修改). Runs the eligibility rules and the required-documents check."""
+    filing = _lock(filing)
+    require_member(actor, filing.centre.enterprise, action="提交备案")
+    filing_assert_status(filing, FilingStatus.DRAFT, FilingStatus.RETURNED, action="提交")
+    problems = filing_eligibility_problems(filing) + filing_document_problems(filing)
+    if problems:
+        raise ServiceError(";".join(problems), "the filing is not eligible", code="ineligible", record=str(filing))
+    with acting(actor):
+        filing.status = FilingStatus.SUBMITTED
+        filing.submitted_at = timezone.now()
+        filing.status_reason = ""
+        _save(filing)
+        _record(filing, actor=actor, step=ReviewStep.SUBMIT)
+    return filing
+
+
+# --- reviewer side ---------------------------------------------------------------------------------------
+
+@transaction.atomic
+def filing_return(*, actor, filing: Filing, comment: str,
+                  expected_status: str | None = None) -> Filing:
+    """退回修改: back to the enterprise with what to correct."""
+    filing = _lock(filing, expected_status, action="退回修改")
+    _require_reviewer(actor, filing, action="退回")
+    filing_assert_status(filing, FilingStatus.SUBMITTED, FilingStatus.FIRST_REVIEWED, action="退回修改")
+    comment = _need_text(comment, what="退回意见(需要企业修改的内容)", record=str(filing))
+    with acting(actor):
+        filing.status = FilingStatus.RETURNED
+        filing.status_reason = comment
+        _save(filing)
+        _record(filing, actor=actor, step=ReviewStep.RETURN, comment=comment)
+    return filing
+
+
+@transaction.atomic
+def filing_first_review(*, actor, filing: Filing, comment: str = "",
+                        expected_status: str | None = None) -> Filing:
+    """初审通过."""
+    filing = _lock(filing, expected_status, action="初审")
+    _require_reviewer(actor, filing, action="初审")
+    filing_assert_status(filing, FilingStatus.SUBMITTED, action="初审")
+    with acting(actor):
+        filing.status = FilingStatus.FIRST_REVIEWED
+        _save(filing)
+        _record(filing, actor=actor, step=ReviewStep.FIRST_REVIEW, comment=(comment or "").strip())
+    return filing
+
+
+def first_reviewer(filing: Filing):
+    """The reviewer of the latest first review (the one that led to the current round)."""
+    last = (ReviewDecision.objects.filter(filing=filing, step=ReviewStep.FIRST_REVIEW,
+                                          decision=FilingStatus.FIRST_REVIEWED)
+            .order_by("-id").select_related("actor").first())
+    return last.actor if last else None
+
+
+def _require_second_person(actor, filing: Filing, *, action: str) -> None:
+    first = first_reviewer(filing)
+    if first is not None and first.pk == actor.pk:
+        raise ServiceError(f"复审须由初审人以外的审核员进行,您已对该备案作出初审,不能{action}",
+                           "the approver must not be the first reviewer", code="same_reviewer",
+                           record=str(filing), status=403)
+
+
+@transaction.atomic
+def filing_approve(*, actor, filing: Filing, effective_from: dt.date | None = None, comment: str = "",
+                   expected_status: str | None = None) -> Filing:
+    """复审通过 (备案): by a reviewer other than the first reviewer; the filing earns from effective_from
+    (default: the approval date)."""
+    filing = _lock(filing, expected_status, action="复审通过")
+    _require_reviewer(actor, filing, action="复审")
+    filing_assert_status(filing, FilingStatus.FIRST_REVIEWED, action="复审通过")
+    _require_second_person(actor, filing, action="复审通过")
+    with acting(actor):
+        filing.status = FilingStatus.APPROVED
+        filing.effective_from = effective_from or timezone.localdate()
+        filing.effective_to = None
+        filing.ever_approved = True
+        filing.decided_at = timezone.now()
+        filing.status_reason = ""
+        _save(filing)
+        _record(filing, actor=actor, step=ReviewStep.APPROVAL, comment=(comment or "").strip())
+    return filing
+
+
+@transaction.atomic
+def filing_reject(*, actor, filing: Filing, comment: str,
+                  expected_status: str | None = None) -> Filing:
+    """不予备案, at the first review or at the approval (then by a second person)."""
+    filing = _lock(filing, expected_status, action="作出不予备案决定")
+    _require_reviewer(actor, filing, action="作出不予备案决定")
+    filing_assert_status(filing, FilingStatus.SUBMITTED, FilingStatus.FIRST_REVIEWED, action="作出不予备案决定")
+    step = ReviewStep.FIRST_REVIEW if filing.status == FilingStatus.SUBMITTED else ReviewStep.APPROVAL
+    if step == ReviewStep.APPROVAL:
+        _require_second_person(actor, filing, action="作出复审决定")
+    comment = _need_text(comment, what="不予备案的理由", record=str(filing))
+    with acting(actor):
+        filing.status = FilingStatus.REJECTED
+        filing.status_reason = comment
+        filing.decided_at = timezone.now()
+        _save(filing)
+        _record(filing, actor=actor, step=step, comment=comment)
+    return filing
+
+
+def _end_date(filing: Filing, on: dt.date, *, what: str) -> dt.date:
+    """A suspension or revocation on day `on` ends the earning window the day before (effective dates are
+    inclusive, SCENARIOS)."""
+    if not isinstance(on, dt.date):
+        raise ServiceError(f"请填写{what}日期", f"{what} date is required", code="date_required", record=str(filing))
+    if filing.effective_from and on <= filing.effective_from:
+        raise ServiceError(f"{what}日期{on}须晚于备案生效日期{filing.effective_from}",
+                           f"{what} date must be after effective_from", code="date_order", record=str(filing))
+    return on - dt.timedelta(days=1)
+
+
+@transaction.atomic
+def filing_suspend(*, actor, filing: Filing, on: dt.date, reason: str,
+                   expected_status: str | None = None) -> Filing:
+    """暂停备案 from `on` (the filing earns up to the day before)."""
+    filing = _lock(filing, expected_status, action="暂停")
+    _require_reviewer(actor, filing, action="暂停")
+    filing_assert_status(filing, FilingStatus.APPROVED, action="暂停")
+    reason = _need_text(reason, what="暂停原因", record=str(filing))
+    with acting(actor):
+        filing.effective_to = _end_date(filing, on, what="暂停")
+        filing.status = FilingStatus.SUSPENDED
+        filing.status_reason = reason
+        filing.decided_at = timezone.now()
+        _save(filing)
+        _record(filing, actor=actor, step=ReviewStep.SUSPEND, comment=f"自{on}起暂停:{reason}")
+    return filing
+
+
+@transaction.atomic
+def filing_revoke(*, actor, filing: Filing, on: dt.date, reason: str,
+                  expected_status: str | None = None) -> Filing:
+    """撤销备案 from `on`. A suspended filing being revoked keeps the earlier end of its window."""
+    filing = _lock(filing, expected_status, action="撤销")
+    _require_reviewer(actor, filing, action="撤销")
+    filing_assert_status(filing, FilingStatus.APPROVED, FilingStatus.SUSPENDED, action="撤销")
+    reason = _need_text(reason, what="撤销原因", record=str(filing))
+    with acting(actor):
+        end = _end_date(filing, on, what="撤销")
+        if filing.status == FilingStatus.SUSPENDED and filing.effective_to and filing.effective_to < end:
+            end = filing.effective_to
+        filing.effective_to = end
+        filing.status = FilingStatus.REVOKED
+        filing.status_reason = reason
+        filing.decided_at = timezone.now()
+        _save(filing)
+        _record(filing, actor=actor, step=ReviewStep.REVOKE, comment=f"自{on}起撤销:{reason}")
+    return filing
+
+
+@transaction.atomic
+def filing_reinstate(*, actor, filing: Filing, on: dt.date | None = None, comment: str = "",
+                     expected_status: str | None = None) -> Filing:
+    """恢复备案 after a suspension. Decision: the filing earns again from the reinstatement date; the
+    suspended days stay unpaid (the window restarts at `on`, so the gap is never paid in arrears)."""
+    filing = _lock(filing, expected_status, action="恢复备案")
+    _require_reviewer(actor, filing, action="恢复")
+    filing_assert_status(filing, FilingStatus.SUSPENDED, action="恢复备案")
+    on = on or timezone.localdate()
+    if filing.effective_to and on <= filing.effective_to:
+        raise ServiceError(f"恢复日期{on}须晚于暂停前的最后有效日{filing.effective_to}",
+                           "reinstatement must be after the suspension began", code="date_order", record=str(filing))
+    with acting(actor):
+        filing.status = FilingStatus.APPROVED
+        filing.effective_from = on
+        filing.effective_to = None
+        filing.status_reason = ""
+        filing.decided_at = timezone.now()
+        _save(filing)
+        _record(filing, actor=actor, step=ReviewStep.REINSTATE, comment=(comment or "").strip() or f"自{on}起恢复")
+    return filing
