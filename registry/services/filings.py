@@ -87,6 +87,8 @@ def filing_import_decided(*, actor, centre: Centre, level: str, status: str, eff
         problems = filing_eligibility_problems(filing)
         if problems and status not in (FilingStatus.DRAFT, FilingStatus.REJECTED):
             raise ServiceError(";".join(problems), code="ineligible", record=record)
+        # a suspended or revoked filing earns up to its effective_to; without one it earns nothing
+        # (POLICY §1: only an approved, not-revoked filing earns)
         earning = status in (FilingStatus.APPROVED, FilingStatus.SUSPENDED, FilingStatus.REVOKED)
         if earning and effective_from is None:
             raise ServiceError("已备案的备案须有生效日期", "an approved filing needs effective_from",
@@ -94,9 +96,6 @@ def filing_import_decided(*, actor, centre: Centre, level: str, status: str, eff
         if effective_from and effective_to and effective_to < effective_from:
             raise ServiceError(f"终止日期{effective_to}早于生效日期{effective_from}",
                                "effective_to is before effective_from", code="effective_order", record=record)
-        if status in (FilingStatus.SUSPENDED, FilingStatus.REVOKED) and effective_to is None:
-            raise ServiceError("暂停或撤销的备案须写明终止日期(effective_to)",
-                               "a suspended or revoked filing needs effective_to", code="effective_to", record=record)
         filing.status = status
         filing.effective_from = effective_from
         filing.effective_to = effective_to
