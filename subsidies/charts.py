@@ -65,15 +65,17 @@ def empty_chart(title: str, message: str) -> SafeString:
 
 
 def horizontal_bars(*, title: str, desc: str, categories: Sequence[str], series: Sequence[Series],
-                    fmt: Callable[[Decimal | int], str] = str, empty: str = "暂无数据") -> SafeString:
-    """Stacked horizontal bars: one row per category, one segment per series, total at the end."""
+                    fmt: Callable[[Decimal | int], str] = str, empty: str = "暂无数据", label_w: int = 130,
+                    bar_w: int = 300) -> SafeString:
+    """Stacked horizontal bars: one row per category, one segment per series, total at the end.
+    The default widths suit a half-width card (the SVG scales to its box; text stays legible)."""
     if not categories:
         return empty_chart(title, empty)
-    label_w, bar_w, row_h, top = 150, 520, 30, 34
+    row_h, top = 30, 34 if len(series) > 1 else 8
     totals = [sum(_num(s.values[i]) for s in series) for i in range(len(categories))]
     scale = bar_w / _nice_max(max(totals))
     height = top + row_h * len(categories) + 10
-    parts, _ = _open(title, desc, label_w + bar_w + 110, height)
+    parts, _ = _open(title, desc, label_w + bar_w + 70, height)
     if len(series) > 1:
         _legend(parts, series, label_w, 18)
     for i, cat in enumerate(categories):
@@ -99,10 +101,9 @@ def vertical_bars(*, title: str, desc: str, categories: Sequence[str], series: S
     """Stacked columns: one column per category (a month), one segment per series (a rule)."""
     if not categories:
         return empty_chart(title, empty)
-    left, plot_h, top, col_gap = 90, 220, 40, 12
-    col_w = max(18, min(60, 640 // max(1, len(categories)) - col_gap))
-    width = left + len(categories) * (col_w + col_gap) + 20
-    width = max(width, 420)
+    left, plot_h, top, width = 80, 240, 40, 1000
+    slot = (width - left - 10) / len(categories)
+    col_w = max(8.0, min(56.0, slot * 0.6))
     totals = [sum(_num(s.values[i]) for s in series) for i in range(len(categories))]
     top_value = _nice_max(max(totals))
     scale = plot_h / top_value
@@ -114,13 +115,13 @@ def vertical_bars(*, title: str, desc: str, categories: Sequence[str], series: S
         parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
                      f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="axis">{escape(axis_fmt(v))}</text>')
     for i, cat in enumerate(categories):
-        x = left + col_gap / 2 + i * (col_w + col_gap)
+        x = left + i * slot + (slot - col_w) / 2
         y = float(top + plot_h)
         for j, s in enumerate(series):
             h = _num(s.values[i]) * scale
             if h > 0:
                 y -= h
-                parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{col_w}" height="{h:.1f}" '
+                parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{col_w:.1f}" height="{h:.1f}" '
                              f'fill="{PALETTE[j % len(PALETTE)]}"><title>{escape(cat)} · {escape(s.name)}: '
                              f'{escape(fmt(s.values[i]))}</title></rect>')
         parts.append(f'<text x="{x + col_w / 2:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
@@ -134,7 +135,7 @@ def budget_bars(*, title: str, desc: str, rows: Sequence[tuple[str, Decimal, Dec
     """Per rule: the budget as a pale track, the amount used over it, and the share used."""
     if not rows:
         return empty_chart(title, empty)
-    label_w, bar_w, row_h, top = 150, 440, 40, 14
+    label_w, bar_w, row_h, top = 230, 530, 40, 14
     parts, _ = _open(title, desc, label_w + bar_w + 200, top + row_h * len(rows) + 6)
     for i, (name, used, budget) in enumerate(rows):
         y = top + i * row_h

@@ -63,7 +63,7 @@ class LineFilterForm(forms.Form):
 class ParameterForm(forms.Form):
     name = forms.ChoiceField(label=_("参数"), choices=[(n, f"{PARAMETER_LABELS.get(n, n)} · {n}") for n in DEFAULTS])
     value = forms.CharField(label=_("新取值"), max_length=64)
-    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                      error_messages={"invalid": _("请输入有效日期,格式为 YYYY-MM-DD")})
     legal_reference = forms.CharField(label=_("政策依据"), max_length=256, required=False,
                                       help_text=_("文件名称及条款;留空则沿用该参数的原政策依据"))

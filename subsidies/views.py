@@ -26,7 +26,7 @@ from subsidies.models import ParameterValue, PayoutLine, PayoutRun, RunState
 from subsidies.rules.params import DEFAULT_FROM, DEFAULTS
 from subsidies.services import runs as run_services
 from subsidies.services.parameters import parameter_set
-from subsidies.templatetags.portal_format import yuan
+from subsidies.templatetags.portal_format import cn_period, yuan
 
 RUNS_PER_PAGE = 20
 LINES_PER_PAGE = 50
@@ -292,11 +292,12 @@ def bureau_dashboard(request):
         title=_("研发人员学历层次"),
         desc=_("按截至今日已核验的最高学历统计的研发人员人数"),
         categories=[label for _k, label, _n in tiers] if any(n for *_x, n in tiers) else [],
-        series=[charts.Series(_("人数"), [n for *_x, n in tiers])], fmt=count, empty=_("尚无研发人员"))
+        series=[charts.Series(_("人数"), [n for *_x, n in tiers])], fmt=count, empty=_("尚无研发人员"),
+        label_w=170, bar_w=280)
     month_chart = charts.vertical_bars(
         title=_("%(year)s年各月发放金额(按规则)") % {"year": year},
         desc=_("已审批批次的发放金额,按审批月份和补助规则分组"),
-        categories=payouts.months, series=[charts.Series(r, payouts.values(r)) for r in payouts.rules],
+        categories=[cn_period(m) for m in payouts.months], series=[charts.Series(r, payouts.values(r)) for r in payouts.rules],
         fmt=yuan, axis_fmt=_yuan_axis, empty=_("本年度尚无已审批的发放"))
     budget_chart = charts.budget_bars(
         title=_("%(year)s年预算执行情况") % {"year": year},
