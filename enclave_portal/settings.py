@@ -125,7 +125,7 @@ STORAGES = {
 }
 # Uploaded documents live outside static files and are served only by permission-checked views.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
-MEDIA_URL = None
+MEDIA_URL = "/private-media/"  # never routed: documents are served by permission-checked views
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from subsidies import views
 
 app_name = "subsidies"
-urlpatterns = []
+urlpatterns = [
+    path("runs/", views.run_list, name="run_list"),
+    path("runs/start/", views.run_start, name="run_start"),
+    path("runs/<int:pk>/", views.run_detail, name="run_detail"),
+    path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),
+    path("runs/<int:pk>/compute/", views.run_compute, name="run_compute"),
+    path("runs/<int:pk>/approve/", views.run_approve, name="run_approve"),
+    path("runs/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),
+    path("parameters/", views.parameters, name="parameters"),
+    path("dashboard/", views.bureau_dashboard, name="bureau_dashboard"),
+]

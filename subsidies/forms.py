@@ -1,0 +1,70 @@
+"""HTML forms for the finance pages. Forms check shape only (a well-formed period, a date);
+the services decide (period ended, one open run, four eyes, parameter values) and their
+refusals are shown on the form."""
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from subsidies.models import RunKind, RunState
+from subsidies.rules.params import DEFAULTS
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+YEAR_RE = re.compile(r"^\d{4}$")
+STARTABLE_KINDS = [(RunKind.MONTHLY.value, RunKind.MONTHLY.label), (RunKind.ANNUAL.value, RunKind.ANNUAL.label)]
+PARAMETER_LABELS = {
+    "nx_stipend.doctorate_monthly": _("全日制博士月补助(元)"),
+    "nx_stipend.master_monthly": _("重点院校重点学科硕士月补助(元)"),
+    "nx_stipend.max_months": _("每人累计最多补助月数"),
+    "nx_stipend.min_contract_years": _("聘用合同最短年限"),
+    "nx_stipend.month_rule": _("计月规则(whole_month 整月 / daily_prorata 按日折算)"),
+    "yc_rd.rate": _("研发投入奖励比例"),
+    "yc_rd.cap": _("研发投入奖励上限(元)"),
+}
+
+
+class RunStartForm(forms.Form):
+    kind = forms.ChoiceField(label=_("批次类型"), choices=STARTABLE_KINDS, initial=RunKind.MONTHLY)
+    period = forms.CharField(label=_("期间"), max_length=7,
+                             help_text=_("月度补助填写月份,如 2024-06;年度奖励填写年份,如 2024"),
+                             widget=forms.TextInput(attrs={"placeholder": "2024-06", "autocomplete": "off"}))
+
+    def clean(self):
+        data = super().clean()
+        kind, period = data.get("kind"), (data.get("period") or "").strip()
+        if kind == RunKind.MONTHLY and period and not MONTH_RE.match(period):
+            self.add_error("period", _("月度补助的期间应为“年-月”,如 2024-06"))
+        elif kind == RunKind.ANNUAL and period and not YEAR_RE.match(period):
+            self.add_error("period", _("年度奖励的期间应为四位年份,如 2024"))
+        data["period"] = period
+        return data
+
+
+class RunFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部"))] + list(RunKind.choices))
+    state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(RunState.choices))
+    period = forms.CharField(label=_("期间"), required=False, max_length=7,
+                             widget=forms.TextInput(attrs={"placeholder": "2024 / 2024-06"}))
+
+
+class LineFilterForm(forms.Form):
+    rule = forms.ChoiceField(label=_("规则"), required=False)
+    centre = forms.CharField(label=_("研发中心编号"), required=False, max_length=32)
+    arrears = forms.ChoiceField(label=_("补发"), required=False,
+                                choices=[("", _("全部")), ("1", _("仅补发")), ("0", _("仅当期"))])
+    q = forms.CharField(label=_("受益人"), required=False, max_length=64,
+                        widget=forms.TextInput(attrs={"placeholder": _("姓名或证件号")}))
+
+    def __init__(self, *args, rules=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = [("", _("全部"))] + [(r, r) for r in sorted({"NX-STIPEND", "YC-RD", *rules})]
+
+
+class ParameterForm(forms.Form):
+    name = forms.ChoiceField(label=_("参数"), choices=[(n, f"{PARAMETER_LABELS.get(n, n)} · {n}") for n in DEFAULTS])
+    value = forms.CharField(label=_("新取值"), max_length=64)
+    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                     error_messages={"invalid": _("请输入有效日期,格式为 YYYY-MM-DD")})
+    legal_reference = forms.CharField(label=_("政策依据"), max_length=256, required=False,
+                                      help_text=_("文件名称及条款;留空则沿用该参数的原政策依据"))
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,316 @@
+"""Finance and bureau pages (issue 8 §3-4, issue 5 §1). Thin views: reads through selectors and
+aggregations, writes through the services, whose refusals (ServiceError, in Chinese first) are
+shown to the user as messages or form errors, never as a 500."""
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.errors import ServiceError
+from subsidies import charts, dashboard, selectors
+from subsidies.forms import PARAMETER_LABELS, LineFilterForm, ParameterForm, RunFilterForm, RunStartForm
+from subsidies.models import ParameterValue, PayoutLine, PayoutRun, RunState
+from subsidies.rules.params import DEFAULT_FROM, DEFAULTS
+from subsidies.services import runs as run_services
+from subsidies.services.parameters import parameter_set
+from subsidies.templatetags.portal_format import cn_period, yuan
+
+RUNS_PER_PAGE = 20
+LINES_PER_PAGE = 50
+CENTRES_PER_PAGE = 20
+
+
+# --- access -----------------------------------------------------------------------------------
+
+def _can_run(user) -> bool:
+    return user.is_finance or user.is_portal_admin
+
+
+def _can_see_parameters(user) -> bool:
+    return user.is_finance or user.is_portal_admin or user.is_reviewer
+
+
+_can_see_dashboard = _can_see_parameters
+
+
+def staff_only(predicate):
+    """Login required; then 403 unless the user's role passes `predicate`."""
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not predicate(request.user):
+                raise PermissionDenied(_("您的角色无权访问此页面"))
+            return view(request, *args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def refusal(exc: ServiceError) -> str:
+    """The service's message in the page's language (Chinese first; English when switched)."""
+    lang = (translation.get_language() or "zh-hans").lower()
+    text = exc.en if (lang.startswith("en") and exc.en) else exc.zh
+    return f"{exc.record}:{text}" if exc.record else text
+
+
+def _run_or_404(request, pk: int) -> PayoutRun:
+    run = selectors.run_list(actor=request.user).filter(pk=pk).first()
+    if run is None:
+        raise Http404(_("发放批次不存在"))
+    return run
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+@require_GET
+@staff_only(_can_run)
+def run_list(request):
+    return _render_run_list(request, RunStartForm())
+
+
+def _render_run_list(request, start_form, status=200):
+    runs = selectors.run_list(actor=request.user).order_by("-created_at", "-pk")
+    filters = RunFilterForm(request.GET or None)
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["kind"]:
+            runs = runs.filter(kind=data["kind"])
+        if data["state"]:
+            runs = runs.filter(state=data["state"])
+        if data["period"]:
+            runs = runs.filter(period__startswith=data["period"].strip())
+    page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "subsidies/run_list.html",
+                  {"page": page, "filters": filters, "start_form": start_form}, status=status)
+
+
+@require_POST
+@staff_only(_can_run)
+def run_start(request):
+    """Start a run and compute it (inline in tests and the command line; on Celery otherwise). Any
+    refusal leaves nothing written: the start and the compute share one transaction."""
+    form = RunStartForm(request.POST)
+    if not form.is_valid():
+        return _render_run_list(request, form)
+    try:
+        with transaction.atomic():
+            run = run_services.payout_run_start(actor=request.user, kind=form.cleaned_data["kind"],
+                                                period=form.cleaned_data["period"])
+            run = run_services.payout_run_compute(actor=request.user, run=run)
+    except ServiceError as exc:
+        form.add_error(None, refusal(exc))
+        return _render_run_list(request, form)
+    messages.success(request, _("已发起批次#%(pk)s(%(period)s),正在计算") % {"pk": run.pk, "period": run.period})
+    return redirect("subsidies:run_detail", pk=run.pk)
+
+
+@require_GET
+@staff_only(_can_run)
+def run_detail(request, pk: int):
+    run = _run_or_404(request, pk)
+    lines = PayoutLine.objects.filter(run=run)
+    by_rule = list(lines.values("rule").annotate(n=Count("id"), total=Sum("amount"),
+                                                 arrears=Count("id", filter=Q(is_arrears=True))).order_by("rule"))
+    by_centre_qs = (lines.values("centre_id", "centre__ref", "centre__name", "enterprise__name")
+                    .annotate(n=Count("id"), total=Sum("amount")).order_by("-total", "centre__ref"))
+    centre_page = Paginator(by_centre_qs, CENTRES_PER_PAGE).get_page(request.GET.get("cpage"))
+    filters = LineFilterForm(request.GET or None, rules=[r["rule"] for r in by_rule])
+    shown = lines.select_related("centre").order_by("id")
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["rule"]:
+            shown = shown.filter(rule=data["rule"])
+        if data["centre"]:
+            shown = shown.filter(centre__ref=data["centre"])
+        if data["arrears"] in ("0", "1"):
+            shown = shown.filter(is_arrears=data["arrears"] == "1")
+        if data["q"]:
+            q = data["q"].strip()
+            shown = shown.filter(Q(beneficiary_name__icontains=q) | Q(beneficiary__iexact=q))
+    line_page = Paginator(shown, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    user = request.user
+    context = {
+        "run": run, "by_rule": by_rule, "centre_page": centre_page, "line_page": line_page, "filters": filters,
+        "grand_total": sum((r["total"] or Decimal("0.00") for r in by_rule), Decimal("0.00")),
+        "grand_count": sum(r["n"] for r in by_rule),
+        "can_approve": run.state == RunState.COMPUTED,
+        "own_run": user.pk in (run.created_by_id, run.computed_by_id),
+        "can_cancel": run.state in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED),
+        "can_compute": run.state in (RunState.DRAFT, RunState.FAILED),
+    }
+    return render(request, "subsidies/run_detail.html", context)
+
+
+@require_GET
+@staff_only(_can_run)
+def run_progress(request, pk: int):
+    """The progress partial htmx polls every second while the run computes. When the run is no
+    longer computing, an htmx request gets HX-Refresh so the page reloads with the totals."""
+    run = _run_or_404(request, pk)
+    response = render(request, "subsidies/_run_progress.html", {"run": run})
+    if request.headers.get("HX-Request") and run.state != RunState.COMPUTING:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _run_action(request, pk: int, action, done_message: str, **kwargs):
+    run = _run_or_404(request, pk)
+    try:
+        action(actor=request.user, run_id=run.pk, **kwargs)
+    except ServiceError as exc:
+        messages.error(request, refusal(exc))
+    else:
+        messages.success(request, done_message % {"pk": run.pk})
+    return redirect("subsidies:run_detail", pk=run.pk)
+
+
+@require_POST
+@staff_only(_can_run)
+def run_approve(request, pk: int):
+    return _run_action(request, pk, run_services.payout_run_approve, _("批次#%(pk)s已审批通过"))
+
+
+@require_POST
+@staff_only(_can_run)
+def run_cancel(request, pk: int):
+    reason = (request.POST.get("reason") or "").strip()[:500]
+    if not reason:
+        messages.error(request, _("作废批次须填写原因"))
+        return redirect("subsidies:run_detail", pk=pk)
+    return _run_action(request, pk, run_services.payout_run_cancel, _("批次#%(pk)s已作废"), reason=reason)
+
+
+@require_POST
+@staff_only(_can_run)
+def run_compute(request, pk: int):
+    run = _run_or_404(request, pk)
+    try:
+        with transaction.atomic():
+            run_services.payout_run_compute(actor=request.user, run=run)
+    except ServiceError as exc:
+        messages.error(request, refusal(exc))
+    else:
+        messages.success(request, _("批次#%(pk)s已开始计算") % {"pk": run.pk})
+    return redirect("subsidies:run_detail", pk=run.pk)
+
+
+# --- parameters (issue 5 §1) ------------------------------------------------------------------
+
+def parameter_timelines(today):
+    """Per parameter, its values in date order (the measure's figure first when nothing recorded
+    replaces it), each marked past / current / future as of `today`. One query."""
+    recorded: dict[str, list] = {name: [] for name in DEFAULTS}
+    for pv in ParameterValue.objects.select_related("created_by").order_by("name", "effective_from"):
+        recorded.setdefault(pv.name, []).append(pv)
+    out = []
+    for name, (default, ref) in DEFAULTS.items():
+        entries = [{"value": pv.value, "effective_from": pv.effective_from, "legal_reference": pv.legal_reference,
+                    "note": pv.note, "set_by": pv.created_by.display_name if pv.created_by else "",
+                    "set_at": pv.created_at, "original": False} for pv in recorded.get(name, [])]
+        if not entries or entries[0]["effective_from"] > DEFAULT_FROM:
+            entries.insert(0, {"value": default, "effective_from": DEFAULT_FROM, "legal_reference": ref, "note": "",
+                               "set_by": "", "set_at": None, "original": True})
+        current = None
+        for e in entries:
+            if e["effective_from"] <= today:
+                current = e
+        for e in entries:
+            e["status"] = "current" if e is current else ("future" if e["effective_from"] > today else "past")
+        out.append({"name": name, "label": PARAMETER_LABELS.get(name, name), "entries": entries, "current": current})
+    return out
+
+
+@require_http_methods(["GET", "POST"])
+@staff_only(_can_see_parameters)
+def parameters(request):
+    can_edit = request.user.is_portal_admin
+    form = ParameterForm(initial={"effective_from": timezone.localdate()}) if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied(_("只有系统管理员可以调整政策参数"))
+        form = ParameterForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                pv = parameter_set(actor=request.user, name=data["name"], value=data["value"],
+                                   effective_from=data["effective_from"],
+                                   legal_reference=data["legal_reference"].strip(), note=data["note"].strip())
+            except ServiceError as exc:
+                form.add_error(None, refusal(exc))
+            else:
+                messages.success(request, _("参数 %(name)s 自 %(date)s 起取值 %(value)s,已记录") % {
+                    "name": pv.name, "date": pv.effective_from.isoformat(), "value": pv.value})
+                return redirect(reverse("subsidies:parameters") + f"#param-{pv.name}")
+    context = {"timelines": parameter_timelines(timezone.localdate()), "form": form, "can_edit": can_edit}
+    return render(request, "subsidies/parameters.html", context)
+
+
+# --- bureau dashboard (issue 8 §4) ------------------------------------------------------------
+
+def _yuan_axis(value: float) -> str:
+    if value >= 10000:
+        return f"{value / 10000:g}万"
+    return f"{value:g}"
+
+
+@require_GET
+@staff_only(_can_see_dashboard)
+def bureau_dashboard(request):
+    today = timezone.localdate()
+    years = dashboard.available_years(today=today)
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        year = today.year
+    if year not in years:
+        year = today.year
+    centres = dashboard.centres_by_city_and_kind()
+    tiers = dashboard.researchers_by_tier(as_of=today)
+    payouts = dashboard.payouts_by_month(year=year)
+    budget = dashboard.budget_use(year=year, payouts=payouts)
+    count = lambda n: f"{n}"  # noqa: E731
+    centre_chart = charts.horizontal_bars(
+        title=_("各城市研发中心数量(按机构类型)"),
+        desc=_("按所在城市统计的研发中心数量,分独立研发机构与联合研发机构;共%(n)s个") % {
+            "n": sum(sum(v for v in row[1]) for row in centres.rows())},
+        categories=centres.cities, series=[charts.Series(label, centres.values(k)) for k, label in centres.kinds],
+        fmt=count, empty=_("尚无研发中心"))
+    tier_chart = charts.horizontal_bars(
+        title=_("研发人员学历层次"),
+        desc=_("按截至今日已核验的最高学历统计的研发人员人数"),
+        categories=[label for _k, label, _n in tiers] if any(n for *_x, n in tiers) else [],
+        series=[charts.Series(_("人数"), [n for *_x, n in tiers])], fmt=count, empty=_("尚无研发人员"),
+        label_w=170, bar_w=280)
+    month_chart = charts.vertical_bars(
+        title=_("%(year)s年各月发放金额(按规则)") % {"year": year},
+        desc=_("已审批批次的发放金额,按审批月份和补助规则分组"),
+        categories=[cn_period(m) for m in payouts.months], series=[charts.Series(r, payouts.values(r)) for r in payouts.rules],
+        fmt=yuan, axis_fmt=_yuan_axis, empty=_("本年度尚无已审批的发放"))
+    budget_chart = charts.budget_bars(
+        title=_("%(year)s年预算执行情况") % {"year": year},
+        desc=_("各规则已审批发放金额占年度预算的比例"),
+        rows=[(label, used, b) for _r, label, used, b in budget if b is not None], fmt=yuan)
+    context = {
+        "year": year, "years": years, "centres": centres, "tiers": tiers, "payouts": payouts, "budget": budget,
+        "centre_chart": centre_chart, "tier_chart": tier_chart, "month_chart": month_chart,
+        "budget_chart": budget_chart,
+        "centre_total": sum(row[2] for row in centres.rows()),
+        "researcher_total": sum(n for *_x, n in tiers),
+        "paid_total": sum((row[2] for row in payouts.rows()), Decimal("0.00")),
+    }
+    return render(request, "subsidies/bureau_dashboard.html", context)
+
+
