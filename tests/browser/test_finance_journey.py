@@ -20,7 +20,7 @@ def deferred_worker(settings, monkeypatch):
     """Runs go to 'Celery' (PAYOUT_RUNS_ON_CELERY) but the dispatch only records the run id; the
     test then computes the chunks itself, as a worker would."""
     settings.PAYOUT_RUNS_ON_CELERY = True
-    monkeypatch.setattr(run_services, "CHUNK_SIZE", 1)  # one researcher per chunk: 3 chunks
+    settings.PAYOUT_CHUNK_SIZE = 1  # one researcher per chunk: 3 chunks
     dispatched: list[int] = []
     monkeypatch.setattr("subsidies.tasks.dispatch_run", dispatched.append)
     return dispatched
