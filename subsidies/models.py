@@ -191,3 +191,46 @@ class PayoutLine(models.Model):
                 condition=_Either(pgtrigger.AnyChange(exclude=["active"]), pgtrigger.Q(old__active=False)),
             ),
         ]
+
+
+class ExportFormat(models.TextChoices):
+    REGISTER_PDF = "register_pdf", _("发放明细表(PDF)")
+    NOTICE_PDF = "notice_pdf", _("拨付通知书(PDF)")
+    APPENDIX_PDF = "appendix_pdf", _("计算依据附表(PDF)")
+    BANK_XLSX = "bank_xlsx", _("银行转账文件(XLSX)")
+    BANK_CSV = "bank_csv", _("银行转账文件(CSV)")
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RENDERING = "rendering", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+@audited()
+class ExportRecord(models.Model):
+    """One export of a run's documents: who asked, when, and the SHA-256 of the file produced."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="exports")
+    format = models.CharField(_("格式"), max_length=16, choices=ExportFormat.choices)
+    state = models.CharField(_("状态"), max_length=16, choices=ExportState.choices, default=ExportState.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    file_path = models.CharField(_("文件"), max_length=512, blank=True)
+    size = models.PositiveBigIntegerField(_("大小(字节)"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    line_count = models.PositiveIntegerField(default=0)
+    total_amount = MoneyField(_("合计金额"), null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("导出记录")
+        verbose_name_plural = _("导出记录")
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"导出#{self.pk} 批次#{self.run_id} {self.get_format_display()}"

@@ -50,3 +50,4 @@ def scheduled_annual_run() -> int:
 
     year = str(timezone.localdate().year - 1)
     return runs.run_payouts(actor=system_actor(), kind=RunKind.ANNUAL, period=year, inline=False).pk
+from subsidies.tasks_exports import render_export  # noqa: E402,F401  (exports, issue 7)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from subsidies import views
+from subsidies import views, views_exports
 
 app_name = "subsidies"
 urlpatterns = [
@@ -13,4 +13,9 @@ urlpatterns = [
     path("runs/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),
     path("parameters/", views.parameters, name="parameters"),
     path("dashboard/", views.bureau_dashboard, name="bureau_dashboard"),
+    # exports (issue 7)
+    path("runs/<int:run_id>/exports/", views_exports.run_exports, name="run_exports"),
+    path("runs/<int:run_id>/exports/new/", views_exports.export_create, name="export_create"),
+    path("exports/<int:pk>/status/", views_exports.export_status, name="export_status"),
+    path("exports/<int:pk>/download/", views_exports.export_download, name="export_download"),
 ]

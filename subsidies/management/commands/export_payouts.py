@@ -35,9 +35,11 @@ class Command(BaseCommand):
         run_obj = PayoutRun.objects.filter(pk=run).first()
         if run_obj is None:
             raise CommandError(f"批次#{run}不存在 / run {run} does not exist")
+        from subsidies.exports import export_to_file
+        from accounts.errors import ServiceError
+
         try:
-            from subsidies.exports import export_to_file
-        except ImportError:
-            raise CommandError("PDF/XLSX/CSV 导出尚未安装 / exports not available") from None
-        path = export_to_file(run=run_obj, fmt=format, out=out)
+            path = export_to_file(run=run_obj, fmt=format, out=out)
+        except ServiceError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
         self.stdout.write(f"wrote {path}")

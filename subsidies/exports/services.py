@@ -1,0 +1,175 @@
+"""Export services: request an export (recorded), render and store it (the Celery task's body), and
+the command line's direct export. Exporting an approved run marks it exported (payout_run_mark)."""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import acting
+from accounts.errors import NotFoundError, ServiceError
+from subsidies.exports import bank, pdf
+from subsidies.exports.data import RunDocument, require_exportable, run_document
+from subsidies.models import ExportFormat, ExportRecord, ExportState, PayoutRun, RunState
+from subsidies.services.runs import payout_run_mark
+
+
+@dataclass(frozen=True)
+class Spec:
+    suffix: str
+    content_type: str
+    stem: str
+
+
+SPECS = {
+    ExportFormat.REGISTER_PDF: Spec("pdf", "application/pdf", "发放明细表"),
+    ExportFormat.NOTICE_PDF: Spec("pdf", "application/pdf", "拨付通知书"),
+    ExportFormat.APPENDIX_PDF: Spec("pdf", "application/pdf", "计算依据附表"),
+    ExportFormat.BANK_XLSX: Spec("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                 "银行转账文件"),
+    ExportFormat.BANK_CSV: Spec("csv", "text/csv; charset=utf-8", "银行转账文件"),
+}
+# the command line's --format
+COMMAND_FORMATS = {"pdf": ExportFormat.REGISTER_PDF, "xlsx": ExportFormat.BANK_XLSX, "csv": ExportFormat.BANK_CSV}
+
+
+def may_export(user) -> bool:
+    return bool(user and user.is_authenticated and (user.is_finance or user.is_portal_admin or user.role == "system"))
+
+
+def _require_export_permission(actor) -> None:
+    if not may_export(actor):
+        raise ServiceError("只有财务人员或管理员可以导出发放文件", "only finance staff or administrators may export",
+                           code="forbidden", status=403)
+
+
+def render_document(doc: RunDocument, fmt: str, progress=None) -> bytes:
+    """The bytes of one export format; pure rendering, no database."""
+    if fmt == ExportFormat.REGISTER_PDF:
+        return pdf.render_register(doc, progress=progress)
+    if fmt == ExportFormat.NOTICE_PDF:
+        return pdf.render_notices(doc)
+    if fmt == ExportFormat.APPENDIX_PDF:
+        return pdf.render_appendix(doc)
+    if fmt == ExportFormat.BANK_XLSX:
+        return bank.bank_xlsx(doc)
+    if fmt == ExportFormat.BANK_CSV:
+        return bank.bank_csv(doc)
+    raise ServiceError(f"未知导出格式“{fmt}”", "unknown export format", code="format")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _exports_on_celery() -> bool:
+    return getattr(settings, "EXPORTS_ON_CELERY", getattr(settings, "PAYOUT_RUNS_ON_CELERY", False))
+
+
+def export_request(*, actor, run_id: int, fmt: str, inline: bool | None = None) -> ExportRecord:
+    """Record an export request and render it: on Celery when configured (queued when the request's
+    transaction commits), else here. A refused render leaves the record failed with the reason."""
+    record = _export_create(actor=actor, run_id=run_id, fmt=fmt)
+    if inline is None:
+        inline = not _exports_on_celery()
+    if inline:
+        return export_render(record_id=record.pk)
+    from subsidies.tasks_exports import render_export
+
+    transaction.on_commit(lambda: render_export.delay(record.pk))
+    return record
+
+
+@transaction.atomic
+def _export_create(*, actor, run_id: int, fmt: str) -> ExportRecord:
+    _require_export_permission(actor)
+    if fmt not in SPECS:
+        raise ServiceError(f"未知导出格式“{fmt}”", "unknown export format", code="format")
+    run = PayoutRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFoundError(f"批次#{run_id}不存在", "run not found", code="not_found")
+    require_exportable(run)
+    with acting(actor):
+        return ExportRecord.objects.create(run=run, format=fmt, requested_by=actor)
+
+
+def _progress_writer(record_id: int):
+    def write(done: int, total: int) -> None:
+        ExportRecord.objects.filter(pk=record_id).update(progress_done=done, progress_total=total)
+
+    return write
+
+
+def export_render(*, record_id: int) -> ExportRecord:
+    """Render, store and fingerprint one requested export. Safe to run twice: a finished record is
+    returned as it is. The rendering runs outside any transaction so its progress can be polled."""
+    record = ExportRecord.objects.select_related("run", "requested_by").get(pk=record_id)
+    if record.state == ExportState.DONE:
+        return record
+    ExportRecord.objects.filter(pk=record.pk).update(state=ExportState.RENDERING, error="")
+    try:
+        doc = run_document(record.run, with_explanations=record.format == ExportFormat.APPENDIX_PDF)
+        data = render_document(doc, record.format, progress=_progress_writer(record.pk))
+        spec = SPECS[record.format]
+        path = Path(settings.EXPORT_ROOT) / f"run-{record.run_id}" / f"{record.pk}-{record.format}.{spec.suffix}"
+        _write_atomic(path, data)
+    except Exception as exc:
+        message = getattr(exc, "zh", None) or str(exc)
+        with acting(record.requested_by):
+            ExportRecord.objects.filter(pk=record.pk).update(state=ExportState.FAILED, error=message[:2000],
+                                                             finished_at=timezone.now())
+        raise
+    return _export_finish(record_id=record.pk, path=str(path), data=data, doc=doc)
+
+
+@transaction.atomic
+def _export_finish(*, record_id: int, path: str, data: bytes, doc: RunDocument) -> ExportRecord:
+    record = ExportRecord.objects.select_for_update().select_related("run", "requested_by").get(pk=record_id)
+    with acting(record.requested_by):
+        record.file_path, record.size, record.sha256 = path, len(data), hashlib.sha256(data).hexdigest()
+        record.line_count, record.total_amount = doc.line_count, doc.total
+        record.state, record.finished_at = ExportState.DONE, timezone.now()
+        record.progress_done = record.progress_total = max(record.progress_total, 1)
+        record.full_clean()
+        record.save()
+    if record.run.state == RunState.APPROVED:
+        payout_run_mark(actor=record.requested_by, run_id=record.run_id, state=RunState.EXPORTED)
+    return record
+
+
+def export_to_file(*, run: PayoutRun, fmt: str, out, actor=None) -> str:
+    """The command line: render `fmt` (pdf = register, xlsx / csv = bank file) to `out`, record the
+    export (by the system actor unless given) and mark an approved run exported. Returns the path."""
+    from accounts.models import system_actor
+
+    if fmt not in COMMAND_FORMATS:
+        raise ServiceError(f"未知导出格式“{fmt}”,可选 pdf / xlsx / csv", "unknown format", code="format")
+    actor = actor or system_actor()
+    _require_export_permission(actor)
+    require_exportable(run)
+    record_format = COMMAND_FORMATS[fmt]
+    with acting(actor):
+        record = ExportRecord.objects.create(run=run, format=record_format, requested_by=actor,
+                                             state=ExportState.RENDERING)
+    doc = run_document(run)
+    try:
+        data = render_document(doc, record_format, progress=_progress_writer(record.pk))
+    except Exception as exc:
+        ExportRecord.objects.filter(pk=record.pk).update(state=ExportState.FAILED,
+                                                         error=(getattr(exc, "zh", None) or str(exc))[:2000])
+        raise
+    path = Path(out).resolve()
+    _write_atomic(path, data)
+    _export_finish(record_id=record.pk, path=str(path), data=data, doc=doc)
+    return str(path)
