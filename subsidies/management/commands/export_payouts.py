@@ -35,8 +35,8 @@ class Command(BaseCommand):
         run_obj = PayoutRun.objects.filter(pk=run).first()
         if run_obj is None:
             raise CommandError(f"批次#{run}不存在 / run {run} does not exist")
-        from subsidies.exports import export_to_file
         from accounts.errors import ServiceError
+        from subsidies.exports import export_to_file
 
         try:
             path = export_to_file(run=run_obj, fmt=format, out=out)
