@@ -143,6 +143,30 @@ class Filing(models.Model):
         return f"{self.centre} · {self.get_level_display()}"
 
 
+
+@audited()
+class FilingPeriod(models.Model):
+    """One window in which a filing was approved and effective (inclusive dates; open end = still in
+    force). Approval opens a window, suspension and revocation close it, reinstatement and re-filing
+    open a new one; earlier windows stay, so months in them can still be paid in arrears (POLICY §3.7)."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="periods")
+    start = models.DateField(_("起始日期"))
+    end = models.DateField(_("终止日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("备案有效期间")
+        verbose_name_plural = _("备案有效期间")
+        ordering = ["filing", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["filing", "start"], name="filing_period_unique_start"),
+            models.CheckConstraint(condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                                   name="filing_period_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.start}–{self.end or ''}"
+
 class ReviewStep(models.TextChoices):
     SUBMIT = "submit", _("提交备案")
     FIRST_REVIEW = "first_review", _("初审")

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Max, Min, Q, Sum
 
-from registry.models import Centre, Filing, FilingLevel
+from registry.models import Centre, FilingLevel, FilingPeriod
 from subsidies.models import PayoutLine, PayoutRun, RDDeclaration
 from subsidies.rules.calendar import month_index
 from subsidies.rules.rd_award import DeclarationFact, YinchuanFiling
@@ -13,14 +13,19 @@ from subsidies.rules.stipend import ContractFact, DegreeFact, FilingFact, Person
 from talent.models import Contract, Degree, Researcher
 
 
-def regional_filings_by_centre(centre_ids=None) -> dict[int, tuple[FilingFact, ...]]:
-    qs = Filing.objects.filter(level=FilingLevel.REGIONAL)
+def _periods(level: str, centre_ids=None):
+    qs = FilingPeriod.objects.filter(filing__level=level)
     if centre_ids is not None:
-        qs = qs.filter(centre_id__in=centre_ids)
+        qs = qs.filter(filing__centre_id__in=centre_ids)
+    return qs.order_by("start").values_list("filing__centre_id", "filing_id", "start", "end")
+
+
+def regional_filings_by_centre(centre_ids=None) -> dict[int, tuple[FilingFact, ...]]:
+    """Each centre's regional windows of approval (every period, so arrears in an earlier window survive
+    a suspension, revocation or re-filing)."""
     out: dict[int, list[FilingFact]] = defaultdict(list)
-    for centre_id, pk, status, start, end in qs.values_list("centre_id", "id", "status", "effective_from",
-                                                            "effective_to"):
-        out[centre_id].append(FilingFact(pk, status, start, end))
+    for centre_id, filing_id, start, end in _periods(FilingLevel.REGIONAL, centre_ids):
+        out[centre_id].append(FilingFact(filing_id, "approved", start, end))
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -87,9 +92,11 @@ def paid_stipend_months(researcher_filter: Q) -> dict[int, range | frozenset]:
     return out
 
 
-def yinchuan_filings_by_centre() -> dict[int, YinchuanFiling]:
-    return {c: YinchuanFiling(pk, s, a, b) for c, pk, s, a, b in Filing.objects.filter(
-        level=FilingLevel.YINCHUAN).values_list("centre_id", "id", "status", "effective_from", "effective_to")}
+def yinchuan_filings_by_centre() -> dict[int, tuple[YinchuanFiling, ...]]:
+    out: dict[int, list[YinchuanFiling]] = defaultdict(list)
+    for centre_id, filing_id, start, end in _periods(FilingLevel.YINCHUAN):
+        out[centre_id].append(YinchuanFiling(filing_id, "approved", start, end))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def declarations_through(year: int) -> list[DeclarationFact]:

@@ -18,6 +18,7 @@ from registry.models import (
     DocumentKind,
     Filing,
     FilingLevel,
+    FilingPeriod,
     FilingStatus,
     ReviewDecision,
     ReviewStep,
@@ -104,6 +105,9 @@ def filing_import_decided(*, actor, centre: Centre, level: str, status: str, eff
         filing.decided_at = filing.decided_at or timezone.now()
         filing.full_clean()
         filing.save()
+        # an imported decision states the whole window: it replaces the recorded history
+        FilingPeriod.objects.filter(filing=filing).delete()
+        _sync_periods(filing)
     return filing
 
 
@@ -165,6 +169,26 @@ def _need_text(text: str, *, what: str, record: str) -> str:
 def _save(filing: Filing) -> None:
     filing.full_clean()
     filing.save()
+    _sync_periods(filing)
+
+
+EARNING = (FilingStatus.APPROVED, FilingStatus.SUSPENDED, FilingStatus.REVOKED)
+
+
+def _sync_periods(filing: Filing) -> None:
+    """Keep the filing's window history in step with its current window: approval and reinstatement
+    open a window at effective_from, suspension and revocation close it at effective_to. Earlier windows
+    are kept (a re-filing or reinstatement never erases months that were earned)."""
+    if filing.status not in EARNING or filing.effective_from is None:
+        return
+    if filing.status != FilingStatus.APPROVED and filing.effective_to is None:
+        return  # suspended or revoked with no end recorded: nothing earns (POLICY §1)
+    period = FilingPeriod.objects.filter(filing=filing, start=filing.effective_from).first()
+    if period is None:
+        FilingPeriod.objects.create(filing=filing, start=filing.effective_from, end=filing.effective_to)
+    elif period.end != filing.effective_to:
+        period.end = filing.effective_to
+        period.save(update_fields=["end"])
 
 
 # --- enterprise side -------------------------------------------------------------------------------------

@@ -54,8 +54,8 @@ def rd_award(verified_amount: Decimal, rate: Decimal, cap: Decimal) -> Decimal:
     return quantize(min(Decimal(rate) * Decimal(verified_amount), Decimal(cap)))
 
 
-def rd_due(declaration: DeclarationFact, filing: YinchuanFiling | None, *, paid_total: Decimal | None,
-           params: ParamTimeline) -> AwardResult:
+def rd_due(declaration: DeclarationFact, filings: tuple[YinchuanFiling, ...] | YinchuanFiling | None, *,
+           paid_total: Decimal | None, params: ParamTimeline) -> AwardResult:
     """The award for one centre-year, or the adjustment when `paid_total` (sum of the centre-year's
     lines so far, None when never paid) differs: one award per centre and year, never a second
     (POLICY YC-RD 4)."""
@@ -66,12 +66,14 @@ def rd_due(declaration: DeclarationFact, filing: YinchuanFiling | None, *, paid_
                    "verified_amount": str(declaration.verified_amount) if declaration.verified_amount is not None else None,
                    "filing": None, "parameters": [rate.explain(), cap.explain()],
                    "paid_before": str(paid_total) if paid_total is not None else None}
-    if filing is not None:
-        explanation["filing"] = {"id": filing.id, "level": "yinchuan", "status": filing.status,
-                                 "effective_from": filing.effective_from.isoformat() if filing.effective_from else None,
-                                 "effective_to": filing.effective_to.isoformat() if filing.effective_to else None}
+    if isinstance(filings, YinchuanFiling):
+        filings = (filings,)
+    in_year = [f for f in filings or () if f.effective_in(declaration.year)]
+    if in_year:
+        explanation["filing"] = {"id": in_year[0].id, "level": "yinchuan", "windows": [
+            [f.effective_from.isoformat(), f.effective_to.isoformat() if f.effective_to else None] for f in in_year]}
     reasons = []
-    if filing is None or not filing.effective_in(declaration.year):
+    if not in_year:
         reasons.append(R_NO_FILING)
     if declaration.verified_amount is None:
         reasons.append(R_NOT_VERIFIED)
