@@ -30,7 +30,8 @@ class Command(BaseCommand):
             users = self.make_users()
         self.stdout.write("演示数据 / demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
         self.make_history(users, runs_through)
-        self.print_logins()
+        if not once:  # `make run` prints the logins itself once the portal is up
+            self.print_logins()
 
     def make_users(self) -> dict[str, User]:
         users = {}
