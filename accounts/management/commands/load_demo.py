@@ -1,10 +1,14 @@
+import datetime as dt
+import zoneinfo
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.audit import acting
 from accounts.demo import DEMO_PASSWORD, USERS, scenario
 from accounts.models import User, system_actor
 from registry.models import Centre, Enterprise, Membership
-from subsidies.models import RunKind, RunState
+from subsidies.models import PayoutRun, RunKind, RunState
 from subsidies.scenario import import_scenario
 from subsidies.services.runs import payout_run_approve, run_payouts
 
@@ -58,12 +62,23 @@ class Command(BaseCommand):
             run = run_payouts(actor=users["caiwu1"], kind=RunKind.MONTHLY, period=f"{year:04d}-{month:02d}")
             if run.state == RunState.COMPUTED:
                 payout_run_approve(actor=users["caiwu2"], run_id=run.pk)
+                self.backdate(run, *((year + 1, 1) if month == 12 else (year, month + 1)))
             runs += 1
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         run = run_payouts(actor=users["caiwu1"], kind=RunKind.ANNUAL, period="2024")
         payout_run_approve(actor=users["caiwu2"], run_id=run.pk)
+        self.backdate(run, 2025, 5)
         self.stdout.write(f"已计算并审批 {runs} 个月度批次和 1 个年度批次 / {runs} monthly runs and 1 annual run approved")
         assert system_actor() and Centre.objects.count() == 4
+
+    @staticmethod
+    def backdate(run, year: int, month: int) -> None:
+        """Demo history: a run computed and approved on the 5th after its period, as the schedule does
+        (the change is recorded by the audit trigger like any other)."""
+        with acting(system_actor(), reason="演示数据:历史批次日期"):
+            when = dt.datetime(year, month, 5, 9, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+            PayoutRun.objects.filter(pk=run.pk).update(created_at=when, computed_at=when,
+                                                       approved_at=when + dt.timedelta(hours=6))
 
     def print_logins(self) -> None:
         for username, _role, full_name, _ref in USERS:
