@@ -1,6 +1,7 @@
 # Two commands: `make run` (set up and serve the portal with demo data) and `make test`.
 SHELL := /bin/bash
 PY ?= python3.11
+PYTEST_ARGS ?= -n 2
 VENV := .venv
 BIN := $(VENV)/bin
 SYS_PACKAGES := redis-server fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils chromium gettext
