@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from subsidies import views
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("runs/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),
     path("parameters/", views.parameters, name="parameters"),
     path("dashboard/", views.bureau_dashboard, name="bureau_dashboard"),
+    path("grants/", include("subsidies.urls_grants")),
 ]
