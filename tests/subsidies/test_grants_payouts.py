@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.errors import ServiceError
@@ -39,7 +40,7 @@ def grants_run(finance, finance2):
     return runs.payout_run_approve(actor=finance2, run_id=run.pk)
 
 
-def test_grants_run_pays_each_award_once(system, owner, independent, joint, reg1, reg2, yc1, yc2, finance, finance2):
+def test_grants_run_pays_each_award_once(client, system, owner, independent, joint, reg1, reg2, yc1, yc2, finance, finance2):
     app = grants.grant_apply(actor=owner, programme=programme("NX-FIRST"), centre=independent,
                              documents=[("备案通知", doc())])
     grants.grant_first_review(actor=reg1, application=app)
@@ -70,6 +71,11 @@ def test_grants_run_pays_each_award_once(system, owner, independent, joint, reg1
     assert (person.beneficiary, person.researcher_id, person.amount) == (r.id_number, r.pk, Decimal("100000.00"))
     assert lines[f"award:{rec.pk}"].centre_id is None and lines[f"award:{rec.pk}"].amount == Decimal("250000.00")
     assert run.total_amount == Decimal("1400000.00") and run.line_count == 4
+
+    # the run page shows the grant lines, an incubator's line (no centre) included
+    client.force_login(finance)
+    page = client.get(reverse("subsidies:run_detail", args=[run.pk]))
+    assert page.status_code == 200 and "YC-MS-NAT" in page.content.decode()
 
     # a second run of the same month adds nothing
     again = grants_run(finance, finance2)
