@@ -146,7 +146,8 @@ class PayoutLine(models.Model):
     rule = models.CharField(_("规则"), max_length=16, db_index=True)
     kind = models.CharField(_("类型"), max_length=16, choices=LineKind.choices, default=LineKind.REGULAR)
     researcher = models.ForeignKey("talent.Researcher", null=True, on_delete=models.PROTECT, related_name="+")
-    centre = models.ForeignKey("registry.Centre", on_delete=models.PROTECT, related_name="+")
+    # null only for grants to an incubator operator (YC-INC-*, YC-MS-*), which no centre earns
+    centre = models.ForeignKey("registry.Centre", null=True, on_delete=models.PROTECT, related_name="+")
     enterprise = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="+")
     beneficiary = models.CharField(_("受益人证件号/信用代码"), max_length=32)
     beneficiary_name = models.CharField(_("受益人"), max_length=128)
@@ -170,16 +171,20 @@ class PayoutLine(models.Model):
                 condition=Q(rule="NX-STIPEND", active=True),
                 name="line_person_month_paid_once",
             ),
+            # YC-RD: one award per centre and year (revisions are adjustment lines)
             models.UniqueConstraint(
-                fields=["rule", "centre", "service_period"],
-                condition=Q(kind="regular", active=True, researcher__isnull=True),
-                name="line_centre_period_award_once",
+                fields=["centre", "service_period"],
+                condition=Q(rule="YC-RD", kind="regular", active=True),
+                name="line_centre_year_award_once",
             ),
             models.UniqueConstraint(
                 fields=["rule", "centre", "service_period", "basis"],
                 condition=Q(kind="adjustment", active=True),
                 name="line_adjustment_once",
             ),
+            # a grant award (basis "award:<id>") is paid once
+            models.UniqueConstraint(fields=["rule", "basis"], condition=Q(basis__startswith="award:", active=True),
+                                    name="line_award_paid_once"),
             models.CheckConstraint(condition=Q(kind="adjustment") | Q(amount__gte=0), name="line_regular_not_negative"),
         ]
         triggers = [
@@ -234,3 +239,5 @@ class ExportRecord(models.Model):
 
     def __str__(self):
         return f"导出#{self.pk} 批次#{self.run_id} {self.get_format_display()}"
+
+from subsidies.models_grants import *  # noqa: E402,F401,F403  (grants, declarations, incubators)

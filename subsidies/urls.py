@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from subsidies import views, views_exports
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("runs/<int:run_id>/exports/new/", views_exports.export_create, name="export_create"),
     path("exports/<int:pk>/status/", views_exports.export_status, name="export_status"),
     path("exports/<int:pk>/download/", views_exports.export_download, name="export_download"),
+    path("grants/", include("subsidies.urls_grants")),
 ]

@@ -130,8 +130,9 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False) -> RunDocum
             ent = EnterpriseGroup(ent_id, uscc, ent_name, bank_name, bank_account)
             doc.enterprises.append(ent)
             centre = None
-        if centre is None or centre.ref != cref:
-            centre = CentreGroup(cref, cname)
+        if centre is None or centre.ref != (cref or ""):
+            # incubator awards (YC-INC-*, YC-MS-*) belong to the operator, not to a centre
+            centre = CentreGroup(cref or "", cname or "孵化器及其他项目(不属于研发中心)")
             ent.centres.append(centre)
         centre.lines.append(Line(pk, rule, kind, beneficiary, name, period, arrears, amount,
                                  row[15] if with_explanations else None))

@@ -1,11 +1,11 @@
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import acting
-from accounts.errors import ServiceError
-from subsidies.models import PayoutLine, RDDeclaration
+from accounts.errors import ConflictError, ServiceError
+from subsidies.models import DeclarationStatus, PayoutLine, RDDeclaration, RDDeclarationSubmission
 from subsidies.money import quantize
 
 
@@ -53,3 +53,95 @@ def rd_declaration_record(*, actor, centre, year: int, verified_amount=None, dec
         decl.full_clean()
         decl.save()
     return decl
+
+
+# --- the enterprise declares, staff verify (YC-RD 1) -------------------------------------------------------
+
+def _yinchuan_filing_problems(centre, year: int) -> list[str]:
+    from registry.models import Filing, FilingLevel
+    from subsidies.rules.rd_award import YinchuanFiling
+
+    f = Filing.objects.filter(centre=centre, level=FilingLevel.YINCHUAN).first()
+    if f is None or not YinchuanFiling(f.pk, f.status, f.effective_from, f.effective_to).effective_in(year):
+        return [f"{centre.name}的银川市备案在{year}年度未生效,该年度的研发投入不能获得YC-RD奖励"]
+    return []
+
+
+@transaction.atomic
+def rd_declaration_submit(*, actor, centre, year: int, declared_amount, audit_report) -> RDDeclarationSubmission:
+    """The parent enterprise declares a centre's R&D spending for a finished year, with the audit report
+    (YC-RD 1). Decision (YC-RD 2): the declared amount is the spend incurred while the Yinchuan filing was
+    effective. A declaration after the award was paid is a revision: it changes nothing until staff verify
+    it, and then the next annual run pays or recovers the difference (an adjustment line, never a second
+    award)."""
+    from registry.services.documents import document_upload
+    from registry.services.entities import require_member
+
+    record = f"研发中心 {centre.ref} {year}年度研发投入申报"
+    require_member(actor, centre.enterprise, action="申报研发投入")
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ServiceError(f"年度“{year}”无效", "invalid year", code="year", record=record) from None
+    problems = []
+    if not (2000 <= year < timezone.localdate().year):
+        problems.append(f"只能申报已结束年度的研发投入,{year}年度尚未结束或无效")
+    else:
+        problems += _yinchuan_filing_problems(centre, year)
+    amount = _money(declared_amount, record=record, field="申报金额")
+    if amount is None:
+        problems.append("请填写研发投入金额")
+    if audit_report is None:
+        problems.append("请上传该年度研发费用专项审计报告")
+    pending = RDDeclarationSubmission.objects.filter(centre=centre, year=year,
+                                                     status=DeclarationStatus.PENDING).first()
+    if pending is not None:
+        problems.append(f"{year}年度已有待核定的申报(#{pending.pk}),请等待核定后再修订")
+    if problems:
+        raise ServiceError(";".join(problems), "the declaration is refused", code="ineligible", record=record)
+    doc = document_upload(actor=actor, enterprise=centre.enterprise, kind="other", upload=audit_report)
+    with acting(actor):
+        submission = RDDeclarationSubmission(
+            centre=centre, year=year, declared_amount=amount, audit_report=doc, submitted_by=actor,
+            declaration=RDDeclaration.objects.filter(centre=centre, year=year).first())
+        submission.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                submission.save()
+        except IntegrityError:
+            raise ConflictError(f"{year}年度已有待核定的申报", "a declaration is pending", code="duplicate",
+                                record=record) from None
+    return submission
+
+
+@transaction.atomic
+def rd_declaration_verify(*, actor, submission: RDDeclarationSubmission, verified_amount=None,
+                          reason: str = "") -> RDDeclarationSubmission:
+    """Staff verify a declaration: the verified amount is the declared one, or lower with a reason
+    (YC-RD 1). Written through rd_declaration_record, which raises the revision after payment."""
+    submission = RDDeclarationSubmission.objects.select_for_update().select_related("centre").get(pk=submission.pk)
+    record = f"研发中心 {submission.centre.ref} {submission.year}年度研发投入申报"
+    if not actor.reviews_level("yinchuan"):
+        raise ServiceError("只有银川市科技局审核员可以核定研发投入", "only Yinchuan reviewers verify",
+                           code="forbidden", record=record, status=403)
+    if submission.status != DeclarationStatus.PENDING:
+        raise ConflictError("该申报已核定,请刷新页面", "already verified", code="already_decided", record=record)
+    verified = _money(verified_amount, record=record, field="核定金额")
+    if verified is None:
+        verified = submission.declared_amount
+    reason = (reason or "").strip()
+    if verified > submission.declared_amount:
+        raise ServiceError(f"核定金额{verified:,.2f}不能高于申报金额{submission.declared_amount:,.2f}",
+                           "verified amount exceeds the declared one", code="verified_above_declared", record=record)
+    if verified < submission.declared_amount and not reason:
+        raise ServiceError("核定金额低于申报金额时须填写核减理由", "a reason is required for a lower amount",
+                           code="reason_required", record=record)
+    declaration = rd_declaration_record(actor=actor, centre=submission.centre, year=submission.year,
+                                        verified_amount=verified, declared_amount=submission.declared_amount,
+                                        verification_note=reason)
+    with acting(actor):
+        submission.declaration = declaration
+        submission.status, submission.verified_amount = DeclarationStatus.VERIFIED, verified
+        submission.verification_note, submission.verified_by, submission.verified_at = reason, actor, timezone.now()
+        submission.save()
+    return submission

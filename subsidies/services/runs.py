@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import CharField, Count, Exists, F, Max, Min, OuterRef, Q, Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from accounts.audit import acting
@@ -45,6 +46,11 @@ def validate_period(kind: str, period: str, *, today: dt.date) -> str:
         elif kind == RunKind.ANNUAL:
             if parse_year(period) >= today.year:
                 raise ServiceError(f"{period}年度尚未结束,年度奖励须在次年进行", "the year has not ended yet",
+                                   code="future_period")
+        elif kind == RunKind.GRANTS:
+            # grants are paid once approved: the run for month M pays the awards approved up to M's end
+            if parse_month(period) > month_index(today):
+                raise ServiceError(f"{period}尚未开始,项目资助批次只能发放已核准的资助", "the month is in the future",
                                    code="future_period")
         else:
             raise ServiceError(f"未知批次类型“{kind}”", "unknown run kind", code="kind")
@@ -93,7 +99,7 @@ def _plan_chunks(run: PayoutRun) -> list[tuple[int, int]]:
         if bounds["lo"] is None:
             return [(0, 1)]
         return [(lo, min(lo + size, bounds["hi"] + 1)) for lo in range(bounds["lo"], bounds["hi"] + 1, size)]
-    return [(0, 2**62)]  # annual: the centre-years are few; one chunk
+    return [(0, 2**62)]  # annual and grants: the centre-years and awards are few; one chunk
 
 
 @transaction.atomic
@@ -145,6 +151,8 @@ def payout_run_compute_chunk(*, run_id: int, lo: int) -> int:
         return 0
     if run.kind == RunKind.MONTHLY:
         rows = _stipend_rows(run, chunk.lo, chunk.hi)
+    elif run.kind == RunKind.GRANTS:
+        rows = _grant_rows(run)
     else:
         rows = _rd_rows(run)
     written = _insert_lines(rows)
@@ -286,6 +294,50 @@ def _rd_rows(run: PayoutRun) -> list[tuple]:
         rows.append((run.pk, rd_award.RULE, result.kind, None, d.centre_id, enterprise_id, enterprises[enterprise_id],
                      names[enterprise_id], str(d.year), None, d.year < year, basis, result.amount, explanation, True,
                      now))
+    return rows
+
+
+def _grant_rows(run: PayoutRun) -> list[tuple]:
+    """One line per approved award (POLICY §2 one-time and evaluated grants) decided by the end of the
+    run's month and not yet paid; `basis` = "award:<id>" with the line_award_paid_once constraint pays
+    each award once. Per-person awards (NX-PDF, NX-AWARD) name the researcher's ID number."""
+    from subsidies.models import GrantApplication
+
+    index = parse_month(run.period)
+    until = timezone.make_aware(dt.datetime.combine(month_start(index + 1), dt.time.min))
+    paid = PayoutLine.objects.filter(rule=OuterRef("programme__code"), basis=Concat(Value("award:"), Cast(
+        OuterRef("pk"), output_field=CharField())), active=True)
+    awards = (GrantApplication.objects.filter(status="approved", decided_at__lt=until)
+              .exclude(Exists(paid))
+              .select_related("programme", "centre", "enterprise", "researcher", "incubator")
+              .prefetch_related("decisions__actor").order_by("decided_at", "id"))
+    now = timezone.now()
+    rows = []
+    for a in awards:
+        p = a.programme
+        decided = timezone.localtime(a.decided_at).date()
+        period = a.evaluation_period[-4:] if a.evaluation_period else str(a.year or decided.year)
+        if a.researcher_id:
+            beneficiary, name = a.researcher.id_number, a.researcher.name
+        else:
+            beneficiary, name = a.enterprise.uscc, a.enterprise.name
+        explanation = {
+            "rule": p.code, "programme": p.name, "legal_reference": p.legal_reference, "application_id": a.pk,
+            "origin": a.origin, "amount_type": p.amount_type, "amount": str(a.approved_amount),
+            "centre": {"id": a.centre_id, "ref": a.centre.ref, "name": a.centre.name, "kind": a.centre.kind}
+            if a.centre_id else None,
+            "incubator": {"id": a.incubator_id, "ref": a.incubator.ref, "name": a.incubator.name}
+            if a.incubator_id else None,
+            "researcher": {"id": a.researcher_id, "name": a.researcher.name} if a.researcher_id else None,
+            "evaluation_period": a.evaluation_period or None, "year": a.year, "award_programme": a.award_programme,
+            "approvals": [{"step": d.step, "decision": d.decision, "by": d.actor.display_name,
+                           "at": timezone.localtime(d.at).isoformat(timespec="seconds"), "comment": d.comment,
+                           "amount": str(d.amount) if d.amount is not None else None}
+                          for d in a.decisions.all()],
+            "decided_on": decided.isoformat(), "run_period": run.period,
+        }
+        rows.append((run.pk, p.code, LineKind.REGULAR, a.researcher_id, a.centre_id, a.enterprise_id, beneficiary,
+                     name, period, None, False, f"award:{a.pk}", a.approved_amount, explanation, True, now))
     return rows
 
 

@@ -19,7 +19,7 @@ class Command(BaseCommand):
             if run is not None:
                 lines = lines.filter(run_id=run)
             payload = {"lines": [
-                {"rule": ln.rule, "beneficiary": ln.beneficiary, "centre": ln.centre.ref,
+                {"rule": ln.rule, "beneficiary": ln.beneficiary, "centre": ln.centre.ref if ln.centre_id else None,
                  "service_period": ln.service_period, "amount": f"{ln.amount:.2f}", "run_period": ln.run.period}
                 for ln in lines.iterator(chunk_size=5000)
             ]}

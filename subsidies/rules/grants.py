@@ -1,0 +1,161 @@
+"""One-time and evaluated grants (POLICY §2 NX-FIRST … YC-MS-REG and §3 "One-time and evaluated grants"):
+who may receive a programme, the amount's bounds, and why not. Pure: frozen dataclasses in, Decimals and
+reasons (plain Chinese) out; no ORM, no clock."""
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from subsidies.money import quantize
+
+CENTRE, RESEARCHER, INCUBATOR = "centre", "researcher", "incubator"
+FIXED, CAPPED, RANGED = "fixed", "capped", "ranged"
+ONCE_PER_CENTRE = "once_per_centre"
+ONCE_PER_PERSON = "once_per_person"
+ONCE_PER_EVALUATION = "once_per_evaluation"
+ONCE_PER_AWARD_YEAR = "once_per_award_year"
+ONCE_PER_INCUBATOR = "once_per_incubator"
+ANNUAL_PER_INCUBATOR = "annual_per_incubator"
+NO_APPLICATION_ORIGINS = ("evaluation", "assessment", "recognition")
+
+R_JOINT = "联合研发机构不适用"
+R_INDEPENDENT_ONLY = "仅适用于联合研发机构"
+R_NO_REGIONAL = "尚无已生效的自治区级备案"
+R_NO_YINCHUAN = "尚无已生效的银川市级备案"
+R_REFILING = "该中心曾被撤销备案,撤销后重新备案不再给予首次备案奖励(仅限首次备案)"
+R_AWARDED = "已获得该项资助(每个中心限一次)"
+R_PENDING = "已有在审的申报,请等待审核结果"
+R_BY_EVALUATION = "根据每三年一次的综合绩效评估结果核定,评估为“优秀”时自动给予,无需申报"
+R_BY_ASSESSMENT = "由年度考核结果核定,无需申报"
+R_BY_RECOGNITION = "由认定结果核定,无需申报"
+R_NOT_CENTRE = "该项目的申报主体为飞地孵化器运营方,不适用于研发中心"
+ORIGIN_REASON = {"evaluation": R_BY_EVALUATION, "assessment": R_BY_ASSESSMENT, "recognition": R_BY_RECOGNITION}
+
+
+@dataclass(frozen=True)
+class ProgrammeFact:
+    code: str
+    applicant: str
+    filing_level: str
+    for_independent: bool
+    for_joint: bool
+    origin: str
+    amount_type: str
+    amount_min: Decimal
+    amount_max: Decimal
+    joint_amount_max: Decimal | None
+    frequency: str
+
+
+@dataclass(frozen=True)
+class CentreFact:
+    id: int
+    kind: str  # "independent" | "joint"
+    regional_status: str | None  # the regional filing's status, None without one
+    regional_revoked_before: bool  # the regional filing was ever revoked (a re-filing cannot earn NX-FIRST)
+    yinchuan_status: str | None
+
+
+@dataclass(frozen=True)
+class Bounds:
+    low: Decimal  # exclusive when `exclusive_low`
+    high: Decimal
+    fixed: bool
+    exclusive_low: bool
+
+    def message(self) -> str:
+        if self.fixed:
+            return f"该项目为定额资助,核定金额须为 {self.high:,.2f} 元"
+        if self.exclusive_low:
+            return f"核定金额须大于 0 且不超过 {self.high:,.2f} 元"
+        return f"核定金额须在 {self.low:,.2f} 至 {self.high:,.2f} 元之间"
+
+
+def bounds(programme: ProgrammeFact, centre_kind: str | None = None) -> Bounds:
+    """The amount a programme allows for a centre of a kind: NX-FIRST ≤1,000,000 / ≤500,000, NX-PERF
+    500,000 / 250,000 (the joint figure applies to 联合研发机构); ranged NX-AWARD 50,000–1,000,000."""
+    high = programme.amount_max
+    if centre_kind == "joint" and programme.joint_amount_max is not None:
+        high = programme.joint_amount_max
+    high = quantize(high)
+    if programme.amount_type == FIXED:
+        return Bounds(high, high, True, False)
+    if programme.amount_type == CAPPED:
+        return Bounds(quantize(0), high, False, True)
+    return Bounds(quantize(programme.amount_min), high, False, False)
+
+
+def parse_amount(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if not amount.is_finite():
+        return None
+    return quantize(amount)
+
+
+def amount_problems(programme: ProgrammeFact, amount: Decimal | None, centre_kind: str | None = None) -> list[str]:
+    """Empty when the amount is within the programme's bounds; else the message naming the bounds."""
+    b = bounds(programme, centre_kind)
+    if amount is None:
+        return [f"请填写核定金额({b.message()})"]
+    if b.fixed:
+        ok = amount == b.high
+    elif b.exclusive_low:
+        ok = Decimal("0") < amount <= b.high
+    else:
+        ok = b.low <= amount <= b.high
+    return [] if ok else [f"核定金额 {amount:,.2f} 元不符合{programme.code}的规定:{b.message()}"]
+
+
+def default_amount(programme: ProgrammeFact, centre_kind: str | None = None) -> Decimal | None:
+    """The amount staff start from: the fixed amount, else nothing (staff enter it within the bounds)."""
+    b = bounds(programme, centre_kind)
+    return b.high if b.fixed else None
+
+
+def centre_problems(programme: ProgrammeFact, centre: CentreFact, *, awarded: bool = False,
+                    pending: bool = False) -> list[str]:
+    """Why a centre cannot apply for the programme now (empty: it can). `awarded` is whether the once-only
+    award exists for the centre; per-person and per-period rules pass False and are checked per person."""
+    problems = []
+    if programme.applicant == INCUBATOR:
+        return [R_NOT_CENTRE]
+    if centre.kind == "joint" and not programme.for_joint:
+        problems.append(R_JOINT)
+    if centre.kind == "independent" and not programme.for_independent:
+        problems.append(R_INDEPENDENT_ONLY)
+    if programme.filing_level == "regional" and centre.regional_status != "approved":
+        problems.append(R_NO_REGIONAL)
+    if programme.filing_level == "yinchuan" and centre.yinchuan_status != "approved":
+        problems.append(R_NO_YINCHUAN)
+    if programme.code == "NX-FIRST" and centre.regional_revoked_before:
+        problems.append(R_REFILING)
+    if awarded and programme.frequency == ONCE_PER_CENTRE:
+        problems.append(R_AWARDED)
+    if pending:
+        problems.append(R_PENDING)
+    return problems
+
+
+def needs_application(programme: ProgrammeFact) -> bool:
+    return programme.origin not in NO_APPLICATION_ORIGINS
+
+
+def evaluation_period_problems(period: str) -> list[str]:
+    """NX-PERF evaluates every three years: the period is three consecutive calendar years, YYYY-YYYY."""
+    parts = (period or "").strip().split("-")
+    if len(parts) != 2 or not all(p.isdigit() and len(p) == 4 for p in parts):
+        return [f"评估期“{period}”格式应为“起始年-结束年”,如 2022-2024"]
+    start, end = int(parts[0]), int(parts[1])
+    if end - start != 2:
+        return [f"评估期“{period}”应为连续三个年度(如 2022-2024)"]
+    return []
+
+
+def evaluation_award(programme: ProgrammeFact, result: str, centre_kind: str) -> Decimal | None:
+    """NX-PERF: 优秀 earns the kind's amount (500,000 independent / 250,000 joint); anything else nothing."""
+    if result != "excellent":
+        return None
+    return bounds(programme, centre_kind).high

@@ -1,0 +1,448 @@
+"""HTML pages for grants, YC-RD declarations, evaluations, incubators and 免申即享 (benefits without
+asking). Thin: parse the request, call one service or selector, render. Objects come from actor-scoped
+selectors, so another enterprise's application, centre or incubator answers 404."""
+import functools
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from accounts.errors import ServiceError
+from registry.selectors import centre_get, centre_list, enterprise_list
+from subsidies.grants import selectors
+from subsidies.models import (
+    ApplicationDocument,
+    ApplicationStatus,
+    EvaluationResult,
+    PayoutLine,
+    PerformanceEvaluation,
+    Programme,
+    RunKind,
+)
+from subsidies.rules import grants as rules
+from subsidies.services import declarations, grants, runs
+from talent.models import Researcher
+
+
+def _refused(request, exc: ServiceError):
+    messages.error(request, " ".join(exc.messages))
+
+
+def staff_only(view):
+    @functools.wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not (request.user.is_reviewer or request.user.is_portal_admin):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
+def _page(request, qs, param="page"):
+    return Paginator(qs, 20).get_page(request.GET.get(param))
+
+
+# --- forms (shape only; the services decide) ------------------------------------------------------------
+
+class ApplyForm(forms.Form):
+    centre = forms.ModelChoiceField(label=_("研发中心"), queryset=None)
+    researcher = forms.ModelChoiceField(label=_("研发人员"), queryset=None, required=False)
+    award_programme = forms.CharField(label=_("获批的人才奖励/项目名称"), max_length=64, required=False,
+                                      help_text=_("如 塞上英才、科技领军人才"))
+    year = forms.IntegerField(label=_("获批年度"), required=False, min_value=2000, max_value=2100)
+    requested_amount = forms.DecimalField(label=_("申请金额(元)"), required=False, max_digits=14, decimal_places=2)
+    description = forms.CharField(label=_("申报说明"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    doc_label = forms.CharField(label=_("材料名称"), max_length=64, initial=_("获批文件"))
+    document = forms.FileField(label=_("申报材料(PDF/JPG/PNG)"))
+    doc2_label = forms.CharField(label=_("其他材料名称"), max_length=64, required=False)
+    document2 = forms.FileField(label=_("其他材料"), required=False)
+
+    def __init__(self, *args, user, programme: Programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centre_list(actor=user).order_by("ref")
+        self.fields["researcher"].queryset = Researcher.objects.filter(
+            contracts__centre__enterprise__memberships__user=user).distinct().order_by("name")
+        if programme.applicant != rules.RESEARCHER:
+            del self.fields["researcher"]
+        if programme.frequency != rules.ONCE_PER_AWARD_YEAR:
+            del self.fields["award_programme"], self.fields["year"]
+        if programme.amount_type == rules.FIXED:
+            del self.fields["requested_amount"]
+
+
+class ReviewForm(forms.Form):
+    ACTIONS = [("first_review", _("初审通过")), ("approve", _("复审通过(核准资助)")), ("return", _("退回修改")),
+               ("reject", _("不予支持"))]
+    action = forms.ChoiceField(label=_("审核决定"), choices=ACTIONS)
+    amount = forms.CharField(label=_("核定金额(元)"), required=False, max_length=20)
+    comment = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    seen_status = forms.ChoiceField(choices=ApplicationStatus.choices, widget=forms.HiddenInput)
+
+
+class DeclarationForm(forms.Form):
+    centre = forms.ModelChoiceField(label=_("研发中心"), queryset=None)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    declared_amount = forms.DecimalField(label=_("研发费用总投入(元,备案有效期内)"), max_digits=14, decimal_places=2)
+    audit_report = forms.FileField(label=_("研发费用专项审计报告"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centre_list(actor=user).order_by("ref")
+
+
+class VerifyForm(forms.Form):
+    verified_amount = forms.CharField(label=_("核定金额(元,留空为按申报金额核定)"), required=False, max_length=20)
+    reason = forms.CharField(label=_("核减理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EvaluationForm(forms.Form):
+    centre = forms.ModelChoiceField(label=_("研发中心"), queryset=None)
+    period = forms.CharField(label=_("评估期"), max_length=9, help_text=_("连续三个年度,如 2022-2024"))
+    result = forms.ChoiceField(label=_("评估结果"), choices=EvaluationResult.choices)
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = centre_list(actor=user).order_by("ref")
+
+
+class IncubatorForm(forms.Form):
+    operator = forms.ModelChoiceField(label=_("运营方"), queryset=None)
+    ref = forms.CharField(label=_("孵化器编号"), max_length=32)
+    name = forms.CharField(label=_("孵化器名称"), max_length=128)
+    city = forms.CharField(label=_("所在城市"), max_length=32)
+    address = forms.CharField(label=_("详细地址"), max_length=256, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].queryset = enterprise_list(actor=user)
+
+
+class IncubatorDecisionForm(forms.Form):
+    ACTIONS = [("first_review", _("初审通过")), ("approve", _("复审通过(予以备案)")), ("return", _("退回修改")),
+               ("reject", _("不予备案")), ("revoke", _("撤销备案"))]
+    action = forms.ChoiceField(label=_("审核决定"), choices=ACTIONS)
+    comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    on = forms.DateField(label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AssessmentForm(forms.Form):
+    year = forms.IntegerField(label=_("考核年度"), min_value=2000, max_value=2100)
+    score = forms.CharField(label=_("考核得分(0–100)"), max_length=8)
+    passed = forms.BooleanField(label=_("考核合格"), required=False)
+    amount = forms.CharField(label=_("运营补贴(元,不超过500,000)"), required=False, max_length=20)
+    note = forms.CharField(label=_("说明"), required=False)
+
+
+class RecognitionForm(forms.Form):
+    programme_code = forms.ChoiceField(label=_("认定"), choices=[
+        ("YC-INC-NAT", _("国家级科技企业孵化器")), ("YC-INC-REG", _("自治区级科技企业孵化器")),
+        ("YC-MS-NAT", _("国家级众创空间")), ("YC-MS-REG", _("自治区级众创空间"))])
+    note = forms.CharField(label=_("认定文号/说明"), required=False)
+
+
+# --- overview -----------------------------------------------------------------------------------------
+
+@login_required
+def grant_home(request):
+    user = request.user
+    if not (user.is_enterprise or user.is_reviewer or user.is_portal_admin or user.is_finance):
+        raise PermissionDenied
+    ctx = {
+        "programmes": Programme.objects.all(),
+        "applications": _page(request, selectors.application_list(actor=user, status=request.GET.get("status", ""))),
+        "queue": selectors.review_queue(actor=user)[:50] if (user.is_reviewer or user.is_portal_admin) else [],
+        "centres": centre_list(actor=user).order_by("ref")[:200] if user.is_enterprise else [],
+        "declarations": _page(request, selectors.declaration_list(actor=user), "dpage"),
+        "incubators": selectors.incubator_list(actor=user)[:100],
+        "declaration_form": DeclarationForm(user=user) if user.is_enterprise else None,
+        "incubator_form": IncubatorForm(user=user) if user.is_enterprise else None,
+        "evaluation_form": EvaluationForm(user=user) if user.reviews_level("regional") else None,
+        "evaluations": PerformanceEvaluation.objects.select_related("centre", "award")[:50]
+        if not user.is_enterprise else PerformanceEvaluation.objects.none(),
+        "verify_form": VerifyForm(),
+        "can_verify": user.reviews_level("yinchuan"),
+        "can_run": user.is_finance or user.is_portal_admin,
+        "this_month": timezone.localdate().strftime("%Y-%m"),
+        "statuses": ApplicationStatus.choices,
+    }
+    return render(request, "grants/home.html", ctx)
+
+
+@login_required
+def benefits(request, centre_pk):
+    """免申即享: every programme for one centre with its status."""
+    centre = centre_get(actor=request.user, pk=centre_pk)
+    return render(request, "grants/benefits.html", {"centre": centre, "benefits": selectors.centre_benefits(centre)})
+
+
+@login_required
+def bureau(request):
+    user = request.user
+    if not (user.is_reviewer or user.is_portal_admin or user.is_finance):
+        raise PermissionDenied
+    return render(request, "grants/bureau.html", {"rows": selectors.unclaimed_by_programme()})
+
+
+# --- applications -------------------------------------------------------------------------------------
+
+@login_required
+def apply(request, code):
+    if not request.user.is_enterprise:
+        raise PermissionDenied
+    programme = get_object_or_404(Programme, code=code)
+    if not rules.needs_application(grants.programme_fact(programme)) or programme.applicant == rules.INCUBATOR:
+        messages.error(request, rules.ORIGIN_REASON.get(programme.origin, rules.R_NOT_CENTRE))
+        return redirect("subsidies:grant_home")
+    initial = {}
+    centre_pk = request.GET.get("centre")
+    if centre_pk:
+        centre = centre_get(actor=request.user, pk=centre_pk)  # 404 for another enterprise's centre
+        initial = {"centre": centre.pk, "requested_amount": rules.default_amount(
+            grants.programme_fact(programme), centre.kind)}
+    form = ApplyForm(request.POST or None, request.FILES or None, user=request.user, programme=programme,
+                     initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        docs = [(data["doc_label"], data["document"]), (data.get("doc2_label") or "其他材料", data.get("document2"))]
+        try:
+            app = grants.grant_apply(actor=request.user, programme=programme, centre=data["centre"],
+                                     researcher=data.get("researcher"), award_programme=data.get("award_programme", ""),
+                                     year=data.get("year"), description=data["description"],
+                                     requested_amount=data.get("requested_amount"), documents=docs)
+        except ServiceError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(request, f"已提交{programme.code}申报,请等待审核")
+            return redirect("subsidies:grant_detail", pk=app.pk)
+    bounds = rules.bounds(grants.programme_fact(programme))
+    return render(request, "grants/apply.html", {"programme": programme, "form": form, "bounds": bounds})
+
+
+ACTIONS = {
+    "first_review": lambda u, a, d: grants.grant_first_review(actor=u, application=a, comment=d["comment"],
+                                                              expected_status=d["seen_status"]),
+    "approve": lambda u, a, d: grants.grant_approve(actor=u, application=a, amount=d["amount"],
+                                                    comment=d["comment"], expected_status=d["seen_status"]),
+    "return": lambda u, a, d: grants.grant_return(actor=u, application=a, comment=d["comment"],
+                                                  expected_status=d["seen_status"]),
+    "reject": lambda u, a, d: grants.grant_reject(actor=u, application=a, comment=d["comment"],
+                                                  expected_status=d["seen_status"]),
+}
+
+
+@login_required
+def application_detail(request, pk):
+    user = request.user
+    app = selectors.application_get(actor=user, pk=pk)
+    staff = user.is_reviewer or user.is_portal_admin
+    form = ReviewForm(request.POST or None, initial={"seen_status": app.status,
+                                                     "amount": app.requested_amount or ""})
+    if request.method == "POST":
+        if not staff:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                ACTIONS[form.cleaned_data["action"]](user, app, form.cleaned_data)
+            except ServiceError as exc:
+                _refused(request, exc)
+            else:
+                app.refresh_from_db()
+                messages.success(request, f"已处理:{app.programme.code} → {app.get_status_display()}")
+                return redirect("subsidies:grant_detail", pk=app.pk)
+    fact = grants.programme_fact(app.programme)
+    first = grants.first_reviewer(app)
+    return render(request, "grants/application_detail.html", {
+        "app": app, "form": form if staff and app.status in ("submitted", "first_reviewed") else None,
+        "decisions": app.decisions.select_related("actor").order_by("id"),
+        "attachments": app.attachments.select_related("document").order_by("id"),
+        "bounds": rules.bounds(fact, app.centre.kind if app.centre_id else None),
+        "first_reviewer": first, "is_first_reviewer": first is not None and first.pk == user.pk,
+        "lines": PayoutLine.objects.filter(rule=app.programme.code, basis=f"award:{app.pk}", active=True)
+        .select_related("run"),
+    })
+
+
+@require_POST
+@login_required
+def application_resubmit(request, pk):
+    app = selectors.application_get(actor=request.user, pk=pk)
+    upload = request.FILES.get("document")
+    try:
+        grants.grant_resubmit(actor=request.user, application=app, description=request.POST.get("description"),
+                              documents=[(request.POST.get("doc_label") or "补充材料", upload)] if upload else [])
+    except ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, "已重新提交,请等待审核")
+    return redirect("subsidies:grant_detail", pk=app.pk)
+
+
+@login_required
+def attachment_download(request, pk):
+    """An application's document, for who may see the application; always as an attachment."""
+    attachment = get_object_or_404(ApplicationDocument.objects.select_related("document"), pk=pk)
+    selectors.application_get(actor=request.user, pk=attachment.application_id)
+    document = attachment.document
+    return _serve(document)
+
+
+def _serve(document):
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=document.original_name,
+                            content_type=document.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- YC-RD declarations -------------------------------------------------------------------------------
+
+@require_POST
+@login_required
+def declaration_new(request):
+    if not request.user.is_enterprise:
+        raise PermissionDenied
+    form = DeclarationForm(request.POST, request.FILES, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "请完整填写研发中心、年度、金额并上传审计报告")
+    else:
+        d = form.cleaned_data
+        try:
+            declarations.rd_declaration_submit(actor=request.user, centre=d["centre"], year=d["year"],
+                                               declared_amount=d["declared_amount"], audit_report=d["audit_report"])
+        except ServiceError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, f"已提交{d['year']}年度研发投入申报,请等待银川市科技局核定")
+    return redirect(reverse("subsidies:grant_home") + "#declarations")
+
+
+@require_POST
+@staff_only
+def declaration_verify(request, pk):
+    sub = selectors.declaration_get(actor=request.user, pk=pk)
+    form = VerifyForm(request.POST)
+    form.is_valid()
+    try:
+        declarations.rd_declaration_verify(actor=request.user, submission=sub,
+                                           verified_amount=form.cleaned_data.get("verified_amount"),
+                                           reason=form.cleaned_data.get("reason", ""))
+    except ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, f"已核定{sub.centre.name}{sub.year}年度研发投入")
+    return redirect(reverse("subsidies:grant_home") + "#declarations")
+
+
+@login_required
+def declaration_report(request, pk):
+    sub = selectors.declaration_get(actor=request.user, pk=pk)
+    return _serve(sub.audit_report)
+
+
+# --- NX-PERF evaluations ------------------------------------------------------------------------------
+
+@require_POST
+@staff_only
+def evaluation_new(request):
+    form = EvaluationForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "请完整填写研发中心、评估期和评估结果")
+    else:
+        d = form.cleaned_data
+        try:
+            ev = grants.evaluation_record(actor=request.user, centre=d["centre"], period=d["period"],
+                                          result=d["result"], note=d["note"])
+        except ServiceError as exc:
+            _refused(request, exc)
+        else:
+            extra = f",已核定NX-PERF奖补{ev.award.approved_amount:,.2f}元" if ev.award_id else ""
+            messages.success(request, f"已录入{ev.centre.name}{ev.period}评估结果“{ev.get_result_display()}”{extra}")
+    return redirect(reverse("subsidies:grant_home") + "#evaluations")
+
+
+# --- incubators ---------------------------------------------------------------------------------------
+
+@require_POST
+@login_required
+def incubator_new(request):
+    if not request.user.is_enterprise:
+        raise PermissionDenied
+    form = IncubatorForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "请完整填写孵化器信息")
+        return redirect("subsidies:grant_home")
+    try:
+        inc = grants.incubator_create(actor=request.user, **form.cleaned_data)
+    except ServiceError as exc:
+        _refused(request, exc)
+        return redirect("subsidies:grant_home")
+    return redirect("subsidies:incubator_detail", pk=inc.pk)
+
+
+@login_required
+def incubator_detail(request, pk):
+    user = request.user
+    inc = selectors.incubator_get(actor=user, pk=pk)
+    if request.method == "POST":
+        what = request.POST.get("what")
+        try:
+            if what == "submit":
+                grants.incubator_submit(actor=user, incubator=inc)
+            elif what == "decide":
+                f = IncubatorDecisionForm(request.POST)
+                if f.is_valid():
+                    grants.incubator_decide(actor=user, incubator=inc, action=f.cleaned_data["action"],
+                                            comment=f.cleaned_data["comment"], on=f.cleaned_data["on"])
+            elif what == "assess":
+                f = AssessmentForm(request.POST)
+                if f.is_valid():
+                    grants.incubator_assessment_record(actor=user, incubator=inc, **f.cleaned_data)
+            elif what == "recognise":
+                f = RecognitionForm(request.POST)
+                if f.is_valid():
+                    grants.incubator_recognition_record(actor=user, incubator=inc, **f.cleaned_data)
+            else:
+                raise PermissionDenied
+        except ServiceError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, "已保存")
+        return redirect("subsidies:incubator_detail", pk=inc.pk)
+    staff = user.reviews_level("yinchuan")
+    return render(request, "grants/incubator_detail.html", {
+        "inc": inc, "staff": staff,
+        "decisions": inc.decisions.select_related("actor"),
+        "assessments": inc.assessments.select_related("award"),
+        "awards": inc.grant_applications.select_related("programme").filter(status="approved"),
+        "decision_form": IncubatorDecisionForm(), "assessment_form": AssessmentForm(),
+        "recognition_form": RecognitionForm(),
+    })
+
+
+# --- payouts ------------------------------------------------------------------------------------------
+
+@require_POST
+@login_required
+def grants_run_start(request):
+    """A GRANTS run for a month: approved, unpaid awards become lines (then the usual four-eyes approval)."""
+    period = (request.POST.get("period") or "").strip()
+    try:
+        run = runs.run_payouts(actor=request.user, kind=RunKind.GRANTS, period=period, inline=True)
+    except ServiceError as exc:
+        _refused(request, exc)
+        return redirect("subsidies:grant_home")
+    return redirect("subsidies:run_detail", pk=run.pk)
