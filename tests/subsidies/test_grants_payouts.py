@@ -77,6 +77,25 @@ def test_grants_run_pays_each_award_once(client, system, owner, independent, joi
     page = client.get(reverse("subsidies:run_detail", args=[run.pk]))
     assert page.status_code == 200 and "YC-MS-NAT" in page.content.decode()
 
+    # exports handle the incubator line: JSON names no centre, the register prints it in its own group
+    import io
+    import json
+    import subprocess
+
+    from django.core.management import call_command
+
+    from subsidies.exports import export_to_file
+
+    out = io.StringIO()
+    call_command("export_payouts", "--format", "json", "--run", str(run.pk), stdout=out)
+    exported = {(ln["rule"], ln["centre"]) for ln in json.loads(out.getvalue())["lines"]}
+    assert ("YC-MS-NAT", None) in exported and ("NX-FIRST", independent.ref) in exported
+    from django.conf import settings
+
+    pdf_path = export_to_file(run=run, fmt="pdf", out=str(settings.MEDIA_ROOT / "register.pdf"))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True).stdout
+    assert "孵化器及其他项目" in text and "None" not in text
+
     # a second run of the same month adds nothing
     again = grants_run(finance, finance2)
     assert again.line_count == 0 and PayoutLine.objects.filter(rule__in=["NX-FIRST", "NX-PERF"]).count() == 2
