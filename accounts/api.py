@@ -92,7 +92,8 @@ class RolePermission(BasePermission):
             return False
         roles = getattr(view, "action_roles", {})
         action = getattr(view, "action", None) or request.method.lower()
-        allowed = roles.get(action)
+        # an action answering several methods may set roles per method: "documents:post"
+        allowed = roles.get(f"{action}:{request.method.lower()}", roles.get(action))
         if allowed is None:
             return False  # an action nobody listed is closed, not open
         return role_of(user) in allowed

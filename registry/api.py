@@ -46,6 +46,8 @@ class CentreCreateSerializer(CentreSerializer):
     enterprise = serializers.IntegerField(help_text="依托企业ID(须为本人所在企业)")
 
     class Meta(CentreSerializer.Meta):
+        # uniqueness is the service's to judge, after scoping: a validator here would reveal other tenants' rows
+        validators: list = []
         read_only_fields = ["id", "ref", "enterprise_name", "created_at"]
         extra_kwargs = {"kind": {"default": CentreKind.INDEPENDENT}}
 
@@ -73,6 +75,9 @@ class FilingSerializer(serializers.ModelSerializer):
 
 class FilingCreateSerializer(FilingSerializer):
     centre = serializers.IntegerField(help_text="研发中心ID(须为本企业的中心)")
+
+    class Meta(FilingSerializer.Meta):
+        validators: list = []
 
 
 class _Decision(serializers.Serializer):
@@ -222,7 +227,7 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         "list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "submit": WRITERS,
         "return_for_correction": DECIDERS, "first_review": DECIDERS, "approve": DECIDERS, "reject": DECIDERS,
         "suspend": DECIDERS, "revoke": DECIDERS, "reinstate": DECIDERS,
-        "documents": EVERYONE, "decisions": EVERYONE,
+        "documents": EVERYONE, "documents:post": WRITERS, "decisions": EVERYONE,
     }
 
     def get_queryset(self):

@@ -55,6 +55,9 @@ class DeclarationCreateSerializer(DeclarationSerializer):
     centre = serializers.IntegerField()
     declared_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
 
+    class Meta(DeclarationSerializer.Meta):
+        validators: list = []
+
 
 class DeclarationVerifySerializer(serializers.Serializer):
     verified_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0,

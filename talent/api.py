@@ -60,6 +60,7 @@ class DegreeCreateSerializer(DegreeSerializer):
     level = serializers.ChoiceField(choices=DegreeLevel.choices)
 
     class Meta(DegreeSerializer.Meta):
+        validators: list = []
         extra_kwargs = {"full_time": {"default": True}, "key_discipline": {"default": False}}
 
 
@@ -82,6 +83,7 @@ class ContractCreateSerializer(ContractSerializer):
     centre = serializers.IntegerField()
 
     class Meta(ContractSerializer.Meta):
+        validators: list = []
         extra_kwargs = {"full_time": {"default": True}, "end": {"default": None}}
 
 
