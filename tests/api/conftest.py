@@ -15,7 +15,7 @@ from accounts.models import Role, User
 from registry import services as registry_services
 from registry.identifiers import uscc_check_char
 from registry.models import Centre, Enterprise, Filing
-from subsidies.models import ParameterValue, PayoutLine, RDDeclaration
+from subsidies.models import PayoutLine, RDDeclaration
 from subsidies.scenario import import_scenario
 from subsidies.services.runs import payout_run_approve, run_payouts
 from talent import services as talent_services
@@ -154,5 +154,3 @@ def login_client(user) -> APIClient:
     return client
 
 
-def parameter_exists() -> bool:
-    return ParameterValue.objects.exists()

@@ -228,7 +228,7 @@ def test_isolation_matrix(world, capsys):
     routes = discovered_routes()
     c = Counter()
     a, b = world.a, world.b
-    for name, (path, _methods_) in sorted(routes.items()):
+    for name, (path, _) in sorted(routes.items()):
         if name in ("api-schema", "api-docs", "api-token"):
             continue  # public; the token endpoint is tested with axes
         html = ":" in name
