@@ -154,6 +154,9 @@ def error_response(exc) -> Response | None:
         zh, en = GENERIC["invalid"]
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return Response(error_body("invalid", zh, en, fields=_plain(detail)), status=400)
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        return Response(error_body("csrf_failed", "缺少或无效的CSRF令牌:请刷新页面后重试(会话认证的写请求须带 X-CSRFToken 头)",
+                                   str(exc.detail)), status=403)
     if isinstance(exc, exceptions.APIException):
         code = exc.default_code if isinstance(exc.default_code, str) else "error"
         zh, en = GENERIC.get(code, (str(exc.detail), str(exc.detail)))
