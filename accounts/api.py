@@ -99,11 +99,52 @@ class RolePermission(BasePermission):
         return role_of(user) in allowed
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul(request) -> None:
+    """PostgreSQL text cannot hold NUL: refuse it in the query string or the body with a 400 instead of
+    letting it reach a query and fail with a 500."""
+    query = {k: v for k, v in request.query_params.lists()}
+    data = request.data
+    if hasattr(data, "lists"):
+        data = {k: [v for v in vs if isinstance(v, str)] for k, vs in data.lists()}
+    if _has_nul(query) or _has_nul(data):
+        raise ServiceError("请求中含有不允许的控制字符(NUL)", "the request contains a NUL character",
+                           code="invalid_character")
+
+
+def refuse_oversized(request) -> None:
+    """Upload limit at the application: a body larger than the document limit plus the multipart envelope
+    is refused from its Content-Length with 413, before it is read (the reverse proxy has its own limit)."""
+    from django.conf import settings
+
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.DOCUMENT_MAX_BYTES + 64 * 1024:
+        raise ServiceError(f"上传内容{length / 1048576:.1f} MB超过上限{settings.DOCUMENT_MAX_BYTES // 1048576} MB",
+                           "the request body is larger than the limit", code="too_large", status=413)
+
+
 class PortalViewSetMixin:
     """Role permissions from `action_roles`; querysets come from the app's selectors (scoped by user)."""
 
     permission_classes = [RolePermission]
     action_roles: dict = {}
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        refuse_oversized(request)  # before the body is parsed
+        refuse_nul(request)
 
 
 # --- errors --------------------------------------------------------------------------------------------
@@ -277,6 +318,7 @@ class TokenView(APIView):
                    responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
                    auth=[], tags=["auth"], summary="获取API令牌 / obtain an API token")
     def post(self, request):
+        refuse_nul(request)
         payload = TokenRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         # the plain HttpRequest: axes records the failure and flags a lockout on it (AxesMiddleware reads it)

@@ -121,3 +121,22 @@ def test_check_deploy_is_clean_with_production_settings():
                             cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_malformed_session_cookie_is_ignored_not_a_server_error(make_user):
+    client = Client()
+    client.cookies["sessionid"] = "abc\x00defghijklmnop"
+    assert client.get("/accounts/login/").status_code == 200
+    api = client.get("/api/v1/filings/")
+    assert api.status_code == 401
+
+
+def test_nul_in_query_or_body_is_a_400(make_user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(make_user("nul-owner", Role.ENTERPRISE))
+    listed = client.get("/api/v1/researchers/", {"q": "张\x00"})
+    assert listed.status_code == 400 and listed.json()["error"]["code"] == "invalid_character"
+    posted = client.post("/api/v1/filings/", {"centre": 1, "level": "regional\x00"}, format="json")
+    assert posted.status_code == 400
