@@ -65,3 +65,23 @@ def system_actor() -> User:
         username="system", defaults={"role": Role.SYSTEM, "full_name": "系统(自动)", "is_active": False}
     )
     return user
+
+
+class IdempotencyKey(models.Model):
+    """A POST that creates or moves money, remembered per user and `Idempotency-Key` header: a replay
+    returns the first response without running the action again; the same key with another request
+    is refused (accounts.api.idempotent)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=512)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]

@@ -1,8 +1,20 @@
 """API v1 routing: each app contributes its router entries in its own api.py."""
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from accounts.api import TokenView
+from registry import api as registry_api
+from subsidies import api as subsidies_api
+from talent import api as talent_api
+
+router = SimpleRouter()
+for app_api in (registry_api, talent_api, subsidies_api):
+    app_api.register(router)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    *router.urls,
 ]

@@ -142,6 +142,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="飞地研发中心�
 
 # Security
 SESSION_COOKIE_HTTPONLY = True
+SESSION_ENGINE = "accounts.sessions"  # database sessions; malformed cookies are ignored, not a 500
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
@@ -151,7 +152,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
+X_FRAME_OPTIONS = "DENY"  # nothing of the portal is framed (check --deploy security.W019)
 STAFF_IDLE_TIMEOUT_SECONDS = 30 * 60
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 if not SECURE_SSL_REDIRECT:
@@ -164,23 +165,41 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# the API answers a lockout in its error format; pages get the lockout template (accounts.api.lockout_response)
+AXES_LOCKOUT_CALLABLE = "accounts.api.lockout_response"
 
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated API request gets 401 with WWW-Authenticate: Token
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "accounts.api.PortalAutoSchema",
+    "EXCEPTION_HANDLER": "accounts.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "飞地研发中心管理平台 API",
     "DESCRIPTION": "Enclave R&D centre portal API v1",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CentreKindEnum": "registry.models.CentreKind.choices",
+        "DocumentKindEnum": "registry.models.DocumentKind.choices",
+        "FilingLevelEnum": "registry.models.FilingLevel.choices",
+        "FilingStatusEnum": "registry.models.FilingStatus.choices",
+        "DegreeLevelEnum": "talent.models.DegreeLevel.choices",
+        "LineKindEnum": "subsidies.models.LineKind.choices",
+        "RunKindEnum": "subsidies.models.RunKind.choices",
+        "RunStartKindEnum": "subsidies.api.START_KINDS",
+        "RunStateEnum": "subsidies.models.RunState.choices",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport (no server needed).

@@ -1,0 +1,296 @@
+"""Subsidies API v1: R&D declarations (YC-RD), payout runs and their lines (finance), parameters (read).
+
+Money-moving POSTs (start a run, approve, cancel) accept an `Idempotency-Key` (accounts.api.idempotent).
+Every amount, state and approver is the services' to set: the request serializers carry only what a
+client may choose (kind and period; a reason), so anything else a client sends is ignored."""
+import django_filters
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.api import (
+    ADMIN,
+    ENTERPRISE,
+    EVERYONE,
+    FINANCE,
+    IDEMPOTENCY_HEADER,
+    YINCHUAN,
+    PortalViewSetMixin,
+    idempotent,
+    role_of,
+)
+from accounts.errors import ConflictError
+from registry import selectors as registry_selectors
+from subsidies import selectors
+from subsidies.models import ParameterValue, PayoutLine, PayoutRun, RDDeclaration, RunKind, RunState
+from subsidies.services.declarations import rd_declaration_record
+from subsidies.services.runs import payout_run_approve, payout_run_cancel, payout_run_compute, payout_run_start
+from talent.identity import mask_id
+
+FINANCE_ROLES = frozenset({FINANCE, ADMIN})
+DECLARATION_READERS = frozenset({ENTERPRISE, YINCHUAN, FINANCE, ADMIN})
+# runs an enterprise may see lines of: decided ones (a computed run can still be cancelled)
+PUBLISHED_RUN_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID)
+# grant runs are started from the grants pages, not here
+START_KINDS = [(RunKind.MONTHLY.value, RunKind.MONTHLY.label), (RunKind.ANNUAL.value, RunKind.ANNUAL.label)]
+
+
+# --- declarations --------------------------------------------------------------------------------------
+
+class DeclarationSerializer(serializers.ModelSerializer):
+    centre_ref = serializers.CharField(source="centre.ref", read_only=True)
+    verified_by = serializers.CharField(source="verified_by.display_name", read_only=True, default=None)
+
+    class Meta:
+        model = RDDeclaration
+        fields = ["id", "centre", "centre_ref", "year", "declared_amount", "verified_amount", "verification_note",
+                  "verified_by", "verified_at", "revision", "created_at", "updated_at"]
+        # the verified amount, verifier and revision are the bureau's (POLICY YC-RD 1)
+        read_only_fields = [f for f in fields if f not in ("centre", "year", "declared_amount")]
+
+
+class DeclarationCreateSerializer(DeclarationSerializer):
+    centre = serializers.IntegerField()
+    declared_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+
+    class Meta(DeclarationSerializer.Meta):
+        validators: list = []
+
+
+class DeclarationVerifySerializer(serializers.Serializer):
+    verified_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0,
+                                               help_text="核定研发投入(不高于申报金额)")
+    verification_note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class DeclarationFilter(django_filters.FilterSet):
+    enterprise = django_filters.NumberFilter(field_name="centre__enterprise")
+    verified = django_filters.BooleanFilter(field_name="verified_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = RDDeclaration
+        fields = ["centre", "enterprise", "year", "verified"]
+
+
+def declaration_list(*, actor):
+    """YC-RD declarations: an enterprise sees its own centres'; Yinchuan reviewers, finance and admins all."""
+    qs = RDDeclaration.objects.select_related("centre", "verified_by")
+    if role_of(actor) in (YINCHUAN, FINANCE, ADMIN):
+        return qs
+    if actor.is_enterprise:
+        return qs.filter(centre__enterprise__memberships__user=actor).distinct()
+    return qs.none()
+
+
+class DeclarationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                         viewsets.GenericViewSet):
+    """研发投入申报 (YC-RD). The enterprise declares the year's spending; Yinchuan staff verify it."""
+
+    queryset = RDDeclaration.objects.none()
+    serializer_class = DeclarationSerializer
+    filterset_class = DeclarationFilter
+    action_roles = {"list": DECLARATION_READERS, "retrieve": DECLARATION_READERS,
+                    "create": frozenset({ENTERPRISE, ADMIN}), "verify": frozenset({YINCHUAN, ADMIN})}
+
+    def get_queryset(self):
+        return declaration_list(actor=self.request.user).order_by("-year", "centre_id", "id")
+
+    @extend_schema(request=DeclarationCreateSerializer, responses={201: DeclarationSerializer})
+    def create(self, request):
+        payload = DeclarationCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        centre = registry_selectors.centre_get(actor=request.user, pk=data["centre"])
+        with transaction.atomic():
+            existing = RDDeclaration.objects.select_for_update().filter(centre=centre, year=data["year"]).first()
+            if existing is not None and existing.verified_amount is not None:
+                raise ConflictError(
+                    f"{data['year']}年度研发投入已于核定,不能再由企业修改;如需更正请联系银川市科技局",
+                    "the declaration is already verified; ask the bureau to revise it", code="already_verified",
+                    record=f"研发中心 {centre.ref} {data['year']}年度研发投入")
+            decl = rd_declaration_record(actor=request.user, centre=centre, year=data["year"],
+                                         declared_amount=data["declared_amount"], verified_amount=None)
+        return Response(DeclarationSerializer(decl).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DeclarationVerifySerializer, responses={200: DeclarationSerializer})
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        """核定: set the verified amount (at most the declared one); after an award was paid this raises the
+        revision and the next annual run settles the difference."""
+        decl = self.get_object()
+        payload = DeclarationVerifySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        decl = rd_declaration_record(actor=request.user, centre=decl.centre, year=decl.year,
+                                     verified_amount=payload.validated_data["verified_amount"],
+                                     verification_note=payload.validated_data["verification_note"])
+        return Response(DeclarationSerializer(decl).data)
+
+
+# --- payout runs and lines -----------------------------------------------------------------------------
+
+class PayoutRunSerializer(serializers.ModelSerializer):
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    created_by = serializers.CharField(source="created_by.display_name", read_only=True)
+    computed_by = serializers.CharField(source="computed_by.display_name", read_only=True, default=None)
+    approved_by = serializers.CharField(source="approved_by.display_name", read_only=True, default=None)
+
+    class Meta:
+        model = PayoutRun
+        fields = ["id", "kind", "period", "state", "state_display", "created_by", "computed_by", "approved_by",
+                  "created_at", "computed_at", "approved_at", "cancelled_at", "progress_done", "progress_total",
+                  "line_count", "total_amount", "error"]
+        read_only_fields = fields
+
+
+class RunStartSerializer(serializers.Serializer):
+    """Only what finance chooses: state, totals and approver are the run's, never the client's."""
+
+    kind = serializers.ChoiceField(choices=START_KINDS)
+    period = serializers.CharField(max_length=7, help_text="月度:YYYY-MM;年度:YYYY")
+
+
+class RunCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class PayoutLineSerializer(serializers.ModelSerializer):
+    beneficiary = serializers.SerializerMethodField(help_text="受益人证件号(脱敏)或统一社会信用代码")
+    centre_ref = serializers.CharField(source="centre.ref", read_only=True)
+
+    class Meta:
+        model = PayoutLine
+        fields = ["id", "run", "rule", "kind", "researcher", "centre", "centre_ref", "enterprise", "beneficiary",
+                  "beneficiary_name", "service_period", "is_arrears", "amount", "explanation", "active",
+                  "created_at"]
+        read_only_fields = fields
+
+    def get_beneficiary(self, obj) -> str:
+        # a person's ID number is masked as everywhere else in the API; an enterprise's USCC is public
+        return mask_id(obj.beneficiary) if obj.researcher_id else obj.beneficiary
+
+
+class PayoutRunFilter(django_filters.FilterSet):
+    class Meta:
+        model = PayoutRun
+        fields = ["kind", "period", "state"]
+
+
+class PayoutLineFilter(django_filters.FilterSet):
+    class Meta:
+        model = PayoutLine
+        fields = ["run", "rule", "kind", "enterprise", "centre", "service_period", "is_arrears", "active"]
+
+
+def line_list(*, actor):
+    """Finance and admins see every line; an enterprise only its own, of decided runs."""
+    qs = PayoutLine.objects.select_related("centre")
+    if role_of(actor) in FINANCE_ROLES:
+        return qs
+    if actor.is_enterprise:
+        return qs.filter(enterprise__memberships__user=actor, run__state__in=PUBLISHED_RUN_STATES,
+                         active=True).distinct()
+    return qs.none()
+
+
+class PayoutRunViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       viewsets.GenericViewSet):
+    """发放批次 (finance). POST starts and computes a run; approve is four-eyes (another finance user)."""
+
+    queryset = PayoutRun.objects.none()
+    serializer_class = PayoutRunSerializer
+    filterset_class = PayoutRunFilter
+    action_roles = {"list": FINANCE_ROLES, "retrieve": FINANCE_ROLES, "create": FINANCE_ROLES,
+                    "approve": FINANCE_ROLES, "cancel": FINANCE_ROLES, "lines": FINANCE_ROLES}
+
+    def get_queryset(self):
+        return selectors.run_list(actor=self.request.user).order_by("-created_at", "-id")
+
+    @extend_schema(request=RunStartSerializer, responses={201: PayoutRunSerializer}, parameters=[IDEMPOTENCY_HEADER])
+    @idempotent
+    def create(self, request):
+        """Start a run for a period and compute it (on the workers in production: poll the run for progress).
+        A second start of an open period is a 409."""
+        payload = RunStartSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with transaction.atomic():
+            run = payout_run_start(actor=request.user, **payload.validated_data)
+            run = payout_run_compute(actor=request.user, run=run)
+        return Response(PayoutRunSerializer(self._fresh(run)).data, status=status.HTTP_201_CREATED)
+
+    def _fresh(self, run):
+        return PayoutRun.objects.select_related("created_by", "computed_by", "approved_by").get(pk=run.pk)
+
+    @extend_schema(request=None, responses={200: PayoutRunSerializer}, parameters=[IDEMPOTENCY_HEADER])
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def approve(self, request, pk=None):
+        """审批: by a finance user other than the one who started or computed the run."""
+        run = payout_run_approve(actor=request.user, run_id=self.get_object().pk)
+        return Response(PayoutRunSerializer(self._fresh(run)).data)
+
+    @extend_schema(request=RunCancelSerializer, responses={200: PayoutRunSerializer}, parameters=[IDEMPOTENCY_HEADER])
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def cancel(self, request, pk=None):
+        """作废 before approval: the run's lines are voided so their months can be paid by another run."""
+        run = self.get_object()
+        payload = RunCancelSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        run = payout_run_cancel(actor=request.user, run_id=run.pk, reason=payload.validated_data["reason"])
+        return Response(PayoutRunSerializer(self._fresh(run)).data)
+
+    @extend_schema(responses={200: PayoutLineSerializer(many=True)}, parameters=[
+        OpenApiParameter(name, int if name in ("enterprise", "centre") else str, required=False)
+        for name in ("rule", "enterprise", "centre", "service_period")])
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def lines(self, request, pk=None):
+        """The run's lines (paginated, filterable by rule, enterprise, centre, service period)."""
+        run = self.get_object()
+        lines = line_list(actor=request.user).filter(run=run).order_by("id")
+        filterset = PayoutLineFilter(request.query_params, queryset=lines, request=request)
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        qs = filterset.qs
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(PayoutLineSerializer(page, many=True).data)
+
+
+class PayoutLineViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """发放明细 (read). Enterprises see their own lines of approved runs; finance sees all."""
+
+    queryset = PayoutLine.objects.none()
+    serializer_class = PayoutLineSerializer
+    filterset_class = PayoutLineFilter
+    action_roles = {"list": frozenset({ENTERPRISE, FINANCE, ADMIN}), "retrieve": frozenset({ENTERPRISE, FINANCE, ADMIN})}
+
+    def get_queryset(self):
+        return line_list(actor=self.request.user).order_by("id")
+
+
+class ParameterSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ParameterValue
+        fields = ["id", "name", "value", "effective_from", "legal_reference", "note", "created_at"]
+        read_only_fields = fields
+
+
+class ParameterViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """政策参数 (read): values with the dates they apply from. Changes are made on the parameters page."""
+
+    queryset = ParameterValue.objects.none()
+    serializer_class = ParameterSerializer
+    filterset_fields = ["name", "effective_from"]
+    action_roles = {"list": EVERYONE, "retrieve": EVERYONE}
+
+    def get_queryset(self):
+        return ParameterValue.objects.order_by("name", "effective_from", "id")
+
+
+def register(router) -> None:
+    router.register("declarations", DeclarationViewSet, basename="declaration")
+    router.register("payout-runs", PayoutRunViewSet, basename="payout-run")
+    router.register("payout-lines", PayoutLineViewSet, basename="payout-line")
+    router.register("parameters", ParameterViewSet, basename="parameter")
+

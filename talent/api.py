@@ -1,0 +1,220 @@
+"""Talent API v1: researchers (ID numbers always masked), degrees, contracts.
+
+Querysets come from talent.selectors (an enterprise sees only people with a contract at its own
+centres, and only those contracts); writes go through talent.services. The full ID number is never
+in an API response: reviewers who need it use the logged reveal on the researcher page."""
+import django_filters
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.api import ADMIN, ENTERPRISE, EVERYONE, REVIEWERS, PortalViewSetMixin
+from talent import selectors, services
+from talent.identity import mask_id
+from talent.models import Contract, Degree, DegreeLevel, IdType, Researcher
+
+WRITERS = frozenset({ENTERPRISE, ADMIN})
+VERIFIERS = REVIEWERS | {ADMIN}
+
+
+class ResearcherSerializer(serializers.ModelSerializer):
+    id_number_masked = serializers.SerializerMethodField(help_text="证件号码(脱敏)")
+
+    class Meta:
+        model = Researcher
+        fields = ["id", "id_type", "id_number_masked", "name", "nationality", "created_at"]
+        read_only_fields = fields
+
+    def get_id_number_masked(self, obj) -> str:
+        return mask_id(obj.id_number)
+
+
+class EnrolSerializer(serializers.Serializer):
+    """An enterprise registers a researcher with the contract that ties them to its centre."""
+
+    centre = serializers.IntegerField(help_text="本企业的研发中心ID")
+    id_type = serializers.ChoiceField(choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_number = serializers.CharField(max_length=32, write_only=True)
+    name = serializers.CharField(max_length=64)
+    nationality = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    full_time = serializers.BooleanField(default=True)
+    start = serializers.DateField()
+    end = serializers.DateField(required=False, allow_null=True, default=None, help_text="空表示无固定期限")
+
+
+class DegreeSerializer(serializers.ModelSerializer):
+    verified_by = serializers.CharField(source="verified_by.display_name", read_only=True, default=None)
+
+    class Meta:
+        model = Degree
+        fields = ["id", "researcher", "level", "full_time", "institution", "discipline", "key_discipline",
+                  "awarded_on", "verified_at", "verified_by", "created_at"]
+        # verification is a reviewer's act (degree verify), never a field a client sets
+        read_only_fields = ["id", "verified_at", "verified_by", "created_at"]
+
+
+class DegreeCreateSerializer(DegreeSerializer):
+    researcher = serializers.IntegerField()
+    level = serializers.ChoiceField(choices=DegreeLevel.choices)
+
+    class Meta(DegreeSerializer.Meta):
+        validators: list = []
+        extra_kwargs = {"full_time": {"default": True}, "key_discipline": {"default": False}}
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    researcher_name = serializers.CharField(source="researcher.name", read_only=True)
+    centre_ref = serializers.CharField(source="centre.ref", read_only=True)
+    last_day = serializers.DateField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Contract
+        fields = ["id", "researcher", "researcher_name", "centre", "centre_ref", "full_time", "start", "end",
+                  "terminated_on", "termination_reason", "needs_review", "last_day", "created_at"]
+        # termination goes through the terminate action; the review flag is the service's
+        read_only_fields = ["id", "researcher_name", "centre_ref", "terminated_on", "termination_reason",
+                            "needs_review", "last_day", "created_at"]
+
+
+class ContractCreateSerializer(ContractSerializer):
+    researcher = serializers.IntegerField()
+    centre = serializers.IntegerField()
+
+    class Meta(ContractSerializer.Meta):
+        validators: list = []
+        extra_kwargs = {"full_time": {"default": True}, "end": {"default": None}}
+
+
+class TerminateSerializer(serializers.Serializer):
+    terminated_on = serializers.DateField(help_text="最后在职日(含)")
+    reason = serializers.CharField(max_length=2000)
+
+
+class ResearcherFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="noop", label="姓名或完整证件号码")
+    centre = django_filters.NumberFilter(method="noop")
+    enterprise = django_filters.NumberFilter(method="noop")
+
+    class Meta:
+        model = Researcher
+        fields = ["id_type"]
+
+    def noop(self, qs, name, value):
+        return qs  # applied by the selector (it knows which contracts the actor may see)
+
+
+class DegreeFilter(django_filters.FilterSet):
+    verified = django_filters.BooleanFilter(field_name="verified_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Degree
+        fields = ["researcher", "level", "full_time", "key_discipline", "verified"]
+
+
+class ContractFilter(django_filters.FilterSet):
+    enterprise = django_filters.NumberFilter(field_name="centre__enterprise")
+
+    class Meta:
+        model = Contract
+        fields = ["researcher", "centre", "enterprise", "full_time", "needs_review"]
+
+
+class ResearcherViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        viewsets.GenericViewSet):
+    """研发人员. IDs are masked for every role (talent.identity.mask_id)."""
+
+    queryset = Researcher.objects.none()
+    serializer_class = ResearcherSerializer
+    filterset_class = ResearcherFilter
+    action_roles = {"list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS}
+
+    def get_queryset(self):
+        params = self.request.query_params
+        number = lambda key: int(params[key]) if params.get(key, "").isdigit() else None  # noqa: E731
+        return selectors.researcher_list(actor=self.request.user, q=params.get("q", "")[:64],
+                                         centre_id=number("centre"), enterprise_id=number("enterprise"))
+
+    @extend_schema(request=EnrolSerializer, responses={201: ResearcherSerializer})
+    def create(self, request):
+        payload = EnrolSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        centre = selectors.centre_list(actor=request.user).filter(pk=data.pop("centre")).first()
+        if centre is None:
+            raise Http404
+        details = {"nationality": data.pop("nationality")} if data.get("nationality") else {}
+        contract = services.researcher_enrol(actor=request.user, centre=centre, details=details, **data)
+        return Response(ResearcherSerializer(contract.researcher).data, status=status.HTTP_201_CREATED)
+
+
+class DegreeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """学位. Enterprises record degrees; reviewers verify them against the certificate (POLICY §3.3)."""
+
+    queryset = Degree.objects.none()
+    serializer_class = DegreeSerializer
+    filterset_class = DegreeFilter
+    action_roles = {"list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "verify": VERIFIERS}
+
+    def get_queryset(self):
+        return (Degree.objects.filter(researcher__in=selectors.researcher_list(actor=self.request.user))
+                .select_related("verified_by").order_by("researcher_id", "-awarded_on", "id"))
+
+    @extend_schema(request=DegreeCreateSerializer, responses={201: DegreeSerializer})
+    def create(self, request):
+        payload = DegreeCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        researcher = selectors.researcher_get(actor=request.user, pk=data.pop("researcher"))
+        degree = services.degree_upsert(actor=request.user, researcher=researcher, **data)
+        return Response(DegreeSerializer(degree).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: DegreeSerializer})
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        """核验学历: the degree counts for NX-STIPEND from now on."""
+        degree = services.degree_verify(actor=request.user, degree=self.get_object())
+        return Response(DegreeSerializer(degree).data)
+
+
+class ContractViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      viewsets.GenericViewSet):
+    """聘用合同. Two full-time contracts of one person never overlap (refused with the clash named)."""
+
+    queryset = Contract.objects.none()
+    serializer_class = ContractSerializer
+    filterset_class = ContractFilter
+    action_roles = {"list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "terminate": WRITERS | REVIEWERS}
+
+    def get_queryset(self):
+        return (selectors.contract_list(actor=self.request.user).select_related("researcher", "centre")
+                .order_by("-start", "id"))
+
+    @extend_schema(request=ContractCreateSerializer, responses={201: ContractSerializer})
+    def create(self, request):
+        payload = ContractCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        researcher = selectors.researcher_get(actor=request.user, pk=data.pop("researcher"))
+        centre = selectors.centre_list(actor=request.user).filter(pk=data.pop("centre")).first()
+        if centre is None:
+            raise Http404
+        contract = services.contract_upsert(actor=request.user, researcher=researcher, centre=centre, **data)
+        return Response(ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TerminateSerializer, responses={200: ContractSerializer})
+    @action(detail=True, methods=["post"])
+    def terminate(self, request, pk=None):
+        """提前解除: payment stops after the last whole month; early ones are flagged for review."""
+        contract = self.get_object()
+        payload = TerminateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        contract = services.contract_terminate(actor=request.user, contract=contract, **payload.validated_data)
+        return Response(ContractSerializer(contract).data)
+
+
+def register(router) -> None:
+    router.register("researchers", ResearcherViewSet, basename="researcher")
+    router.register("degrees", DegreeViewSet, basename="degree")
+    router.register("contracts", ContractViewSet, basename="contract")

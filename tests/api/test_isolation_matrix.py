@@ -1,0 +1,293 @@
+"""The isolation matrix, generated from the URL configuration.
+
+Every route under /api/v1/ (and every HTML download view) must appear in MATRIX with each HTTP
+method its view answers, mapped to the roles allowed to call it. A route or method not in the
+matrix fails the test, so a new endpoint cannot ship without a decision on who may call it.
+
+For each endpoint × method × role:
+- a role outside the matrix gets 403 (anonymous: 401 on the API, a redirect to the login page on
+  HTML views). The role check runs before any object lookup, so the answer never reveals whether
+  an object exists. Exception (documented): none on the API. The HTML download views are open to
+  every role and hide other tenants' files with 404.
+- enterprise A gets 404 for enterprise B's objects: detail, nested routes, actions, downloads,
+  and creates that name B's objects in their body;
+- lists and filtered lists (filtered by B's ids) never contain B's rows;
+- the allowed roles reach their own objects (enterprise A its own; the administrator B's).
+
+Adding an endpoint later (grant applications, exports) is one MATRIX entry, plus one OBJECTS entry
+when its URL carries an id.
+"""
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Role
+from tests.api.conftest import pdf_upload
+
+E = Role.ENTERPRISE.value
+R = Role.REGIONAL_REVIEWER.value
+Y = Role.YINCHUAN_REVIEWER.value
+F = Role.FINANCE.value
+A = Role.ADMIN.value
+ALL = frozenset({E, R, Y, F, A})
+PUBLIC = frozenset({"anon", *ALL})
+ROLES = ["anon", E, R, Y, F, A]
+DECIDERS = frozenset({R, Y, A})
+WRITERS = frozenset({E, A})
+MONEY = frozenset({F, A})
+
+MATRIX: dict[str, dict[str, frozenset]] = {
+    # public: the schema, its UI and the token endpoint (which answers to credentials, not a session)
+    "api-schema": {"GET": PUBLIC},
+    "api-docs": {"GET": PUBLIC},
+    "api-token": {"POST": PUBLIC},
+    # registry
+    "enterprise-list": {"GET": ALL},
+    "enterprise-detail": {"GET": ALL},
+    "centre-list": {"GET": ALL, "POST": WRITERS},
+    "centre-detail": {"GET": ALL, "PATCH": WRITERS},
+    "filing-list": {"GET": ALL, "POST": WRITERS},
+    "filing-detail": {"GET": ALL},
+    "filing-submit": {"POST": WRITERS},
+    "filing-return": {"POST": DECIDERS},
+    "filing-first-review": {"POST": DECIDERS},
+    "filing-approve": {"POST": DECIDERS},
+    "filing-reject": {"POST": DECIDERS},
+    "filing-suspend": {"POST": DECIDERS},
+    "filing-revoke": {"POST": DECIDERS},
+    "filing-reinstate": {"POST": DECIDERS},
+    "filing-documents": {"GET": ALL, "POST": WRITERS},
+    "filing-decisions": {"GET": ALL},
+    "document-list": {"GET": ALL},
+    "document-detail": {"GET": ALL},
+    "document-download": {"GET": ALL},
+    # talent
+    "researcher-list": {"GET": ALL, "POST": WRITERS},
+    "researcher-detail": {"GET": ALL},
+    "degree-list": {"GET": ALL, "POST": WRITERS},
+    "degree-detail": {"GET": ALL},
+    "degree-verify": {"POST": DECIDERS},
+    "contract-list": {"GET": ALL, "POST": WRITERS},
+    "contract-detail": {"GET": ALL},
+    "contract-terminate": {"POST": frozenset({E, R, Y, A})},
+    # subsidies
+    "declaration-list": {"GET": frozenset({E, Y, F, A}), "POST": WRITERS},
+    "declaration-detail": {"GET": frozenset({E, Y, F, A})},
+    "declaration-verify": {"POST": frozenset({Y, A})},
+    "payout-run-list": {"GET": MONEY, "POST": MONEY},
+    "payout-run-detail": {"GET": MONEY},
+    "payout-run-approve": {"POST": MONEY},
+    "payout-run-cancel": {"POST": MONEY},
+    "payout-run-lines": {"GET": MONEY},
+    "payout-line-list": {"GET": frozenset({E, F, A})},
+    "payout-line-detail": {"GET": frozenset({E, F, A})},
+    "parameter-list": {"GET": ALL},
+    "parameter-detail": {"GET": ALL},
+    # HTML downloads (every role; other tenants' files are 404)
+    "registry:document_download": {"GET": ALL},
+    "talent:degree_certificate": {"GET": ALL},
+    "talent:contract_document": {"GET": ALL},
+}
+
+# The object a route's {pk} names, by route basename: enterprise B's (tenant-owned) or shared.
+OBJECTS = {
+    "enterprise": lambda w, t: t.enterprise,
+    "centre": lambda w, t: t.centre,
+    "filing": lambda w, t: t.draft,
+    "document": lambda w, t: t.document,
+    "researcher": lambda w, t: t.researcher,
+    "degree": lambda w, t: t.degree,
+    "contract": lambda w, t: t.contract,
+    "declaration": lambda w, t: t.declaration,
+    "payout-line": lambda w, t: t.line,
+    "payout-run": lambda w, t: w.run,  # shared (finance only)
+    "parameter": lambda w, t: w.parameter,  # shared (policy, read by all)
+    "registry:document_download": lambda w, t: t.document,
+    "talent:degree_certificate": lambda w, t: t.degree,
+    "talent:contract_document": lambda w, t: t.contract,
+}
+SHARED = {"payout-run", "parameter"}
+
+# Lists and the filters that could leak another tenant's rows: filtered by B's ids, A must get nothing.
+LIST_FILTERS = {
+    "enterprise-list": {},
+    "centre-list": {"enterprise": lambda t: t.enterprise.pk},
+    "filing-list": {"enterprise": lambda t: t.enterprise.pk, "centre": lambda t: t.centre.pk},
+    "document-list": {"enterprise": lambda t: t.enterprise.pk, "filing": lambda t: t.draft.pk},
+    "researcher-list": {"enterprise": lambda t: t.enterprise.pk, "centre": lambda t: t.centre.pk},
+    "degree-list": {"researcher": lambda t: t.researcher.pk},
+    "contract-list": {"researcher": lambda t: t.researcher.pk, "centre": lambda t: t.centre.pk,
+                      "enterprise": lambda t: t.enterprise.pk},
+    "declaration-list": {"centre": lambda t: t.centre.pk, "enterprise": lambda t: t.enterprise.pk},
+    "payout-line-list": {"enterprise": lambda t: t.enterprise.pk, "centre": lambda t: t.centre.pk},
+}
+LIST_OWN_IDS = {  # which of B's objects each list would show
+    "enterprise-list": lambda t: t.enterprise.pk, "centre-list": lambda t: t.centre.pk,
+    "filing-list": lambda t: t.filing.pk, "document-list": lambda t: t.document.pk,
+    "researcher-list": lambda t: t.researcher.pk, "degree-list": lambda t: t.degree.pk,
+    "contract-list": lambda t: t.contract.pk, "declaration-list": lambda t: t.declaration.pk,
+    "payout-line-list": lambda t: t.line.pk,
+}
+
+# Creates whose body names another tenant's object: A naming B's object gets 404.
+CREATE_NAMING_B = {
+    "centre-list": lambda w, b: {"enterprise": b.enterprise.pk, "name": "越权中心", "city": "北京",
+                                 "division_code": "110108"},
+    "filing-list": lambda w, b: {"centre": b.centre.pk, "level": "yinchuan"},
+    "researcher-list": lambda w, b: {"centre": b.centre.pk, "id_type": "passport", "id_number": "E12345678",
+                                     "name": "越权", "nationality": "德国", "start": "2024-01-01"},
+    "degree-list": lambda w, b: {"researcher": b.researcher.pk, "level": "master", "awarded_on": "2015-07-01"},
+    "contract-list": lambda w, b: {"researcher": w.a.researcher.pk, "centre": b.centre.pk, "full_time": False,
+                                   "start": "2024-01-01"},
+    "declaration-list": lambda w, b: {"centre": b.centre.pk, "year": 2023, "declared_amount": "100.00"},
+}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), (namespace + p.name) if p.name else None, p.callback
+
+
+def _methods(callback) -> set[str]:
+    actions = getattr(callback, "actions", None)
+    if actions:  # a DRF viewset route
+        return {m.upper() for m in actions if m not in ("head", "options")}
+    cls = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if cls is not None:
+        return {m.upper() for m in cls.http_method_names if hasattr(cls, m) and m not in ("head", "options")}
+    return {"GET"}  # function views: the HTML downloads answer GET
+
+
+HTML_DOWNLOAD = re.compile(r"(download|export|certificate|_document$)")
+
+
+def discovered_routes():
+    routes = {}
+    for path, name, callback in _walk(get_resolver().url_patterns):
+        if path.startswith("api/v1/"):
+            assert name, f"API route {path} has no name: name it and add it to MATRIX"
+            routes[name] = (path, _methods(callback))
+        elif name and HTML_DOWNLOAD.search(name.split(":")[-1]):
+            routes[name] = (path, _methods(callback))
+    return routes
+
+
+def test_every_route_is_in_the_matrix():
+    routes = discovered_routes()
+    missing = sorted(set(routes) - set(MATRIX))
+    stale = sorted(set(MATRIX) - set(routes))
+    assert not missing, f"routes without a decision on who may call them (add them to MATRIX): {missing}"
+    assert not stale, f"MATRIX names routes that no longer exist: {stale}"
+    for name, (path, methods) in routes.items():
+        assert methods == set(MATRIX[name]), f"{name} ({path}) answers {sorted(methods)}, MATRIX lists " \
+                                             f"{sorted(MATRIX[name])}"
+        if "<pk>" in path or "(?P<pk>" in path:
+            base = name if ":" in name else name.rsplit("-", 1)[0]
+            assert base in OBJECTS or name.rsplit("-", 1)[0] in OBJECTS or any(
+                name.startswith(k) for k in OBJECTS), f"{name}: add its object to OBJECTS"
+
+
+def _basename(name: str) -> str:
+    if ":" in name:
+        return name
+    return max((k for k in OBJECTS if name.startswith(k + "-")), key=len, default=name.rsplit("-", 1)[0])
+
+
+def _url(name: str, path: str, obj) -> str:
+    if "pk>" in path:
+        return reverse(name, kwargs={"pk": obj.pk})
+    return reverse(name)
+
+
+class Counter:
+    def __init__(self):
+        self.n = 0
+
+    def check(self, condition: bool, message: str):
+        self.n += 1
+        assert condition, message
+
+
+def _call(client, method: str, url: str, data=None):
+    fn = getattr(client, method.lower())
+    if method == "GET":
+        return fn(url, data or {})
+    if data is not None and any(hasattr(v, "read") for v in data.values()):
+        return fn(url, data, format="multipart")
+    return fn(url, data or {}, format="json")
+
+
+@pytest.mark.django_db
+def test_isolation_matrix(world, capsys):
+    routes = discovered_routes()
+    c = Counter()
+    a, b = world.a, world.b
+    for name, (path, _) in sorted(routes.items()):
+        if name in ("api-schema", "api-docs", "api-token"):
+            continue  # public; the token endpoint is tested with axes
+        html = ":" in name
+        base = _basename(name)
+        for method, allowed in MATRIX[name].items():
+            for role in ROLES:
+                b_obj = OBJECTS[base](world, b) if base in OBJECTS else None
+                url = _url(name, path, b_obj)
+                where = f"{method} {url} ({name}) as {role}"
+                if html:
+                    client = Client()
+                    if role != "anon":
+                        client.force_login(world.users[role])
+                else:
+                    client = world.client(role)
+                if role not in allowed:
+                    response = _call(client, method, url)
+                    if role == "anon":
+                        expected = 302 if html else 401
+                    else:
+                        expected = 403
+                    c.check(response.status_code == expected,
+                            f"{where}: expected {expected}, got {response.status_code}")
+                    if not html:
+                        c.check(response.json()["error"]["code"] in ("not_authenticated", "permission_denied"),
+                                f"{where}: error format")
+                    continue
+                if role != E:
+                    if method == "GET" and role == A and "pk>" in path:
+                        response = _call(client, method, url)
+                        c.check(response.status_code == 200, f"{where}: the administrator sees B's object")
+                    continue
+                # enterprise A, an allowed role
+                if "pk>" in path and base not in SHARED:
+                    body = {"kind": "other", "file": pdf_upload()} if name == "filing-documents" and \
+                        method == "POST" else None
+                    response = _call(client, method, url, body)
+                    c.check(response.status_code == 404, f"{where} on B's object: expected 404, got "
+                                                         f"{response.status_code}")
+                    if method == "GET":
+                        own = _call(client, method, _url(name, path, OBJECTS[base](world, a)))
+                        c.check(own.status_code == 200, f"{where}: A's own object gives {own.status_code}")
+                elif method == "POST" and name in CREATE_NAMING_B:
+                    response = _call(client, method, url, CREATE_NAMING_B[name](world, b))
+                    c.check(response.status_code == 404, f"{where} naming B's object: expected 404, got "
+                                                         f"{response.status_code} {response.content[:200]}")
+                elif method == "GET" and name in LIST_FILTERS:
+                    rows = _call(client, method, url).json()["results"]
+                    ids = {r["id"] for r in rows}
+                    c.check(LIST_OWN_IDS[name](b) not in ids, f"{where}: B's row in A's list")
+                    c.check(LIST_OWN_IDS[name](a) in ids, f"{where}: A's own row missing from A's list")
+                    for row in rows:
+                        if "enterprise" in row:
+                            c.check(row["enterprise"] == a.enterprise.pk, f"{where}: a row of another enterprise")
+                    for param, value in LIST_FILTERS[name].items():
+                        filtered = _call(client, method, url, {param: value(b)}).json()
+                        c.check(filtered["count"] == 0, f"{where}?{param}=<B's>: {filtered['count']} rows")
+    with capsys.disabled():
+        checks = sum(len(MATRIX[n]) * len(ROLES) for n in routes if n in MATRIX)
+        print(f"\nisolation matrix: {len(routes)} routes, {checks} endpoint×method×role cells, "
+              f"{c.n} assertions")
+    assert c.n > 300
