@@ -56,11 +56,40 @@ class ParamValue:
 
 
 @dataclass(frozen=True)
+class MonthContext:
+    """Everything about a service month that does not depend on the person: its days and the
+    parameter values in force on its first day. Built once per month per run."""
+
+    index: int
+    first: dt.date
+    last: dt.date
+    days: int
+    label: str
+    min_years: ParamValue
+    max_months: ParamValue
+    month_rule: ParamValue
+    rates: dict  # tier -> ParamValue
+    min_years_int: int
+    max_months_int: int
+    whole_month: bool
+    _explained: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def explain_parameters(self, tier: str) -> list[dict]:
+        """The parameter values a month's payment used; one shared list per month and tier."""
+        out = self._explained.get(tier)
+        if out is None:
+            out = self._explained[tier] = [v.explain() for v in (self.rates[tier], self.max_months, self.min_years,
+                                                                  self.month_rule)]
+        return out
+
+
+@dataclass(frozen=True)
 class ParamTimeline:
     """All values of all parameters; `at(name, day)` is the value in force on that day."""
 
     values: tuple[ParamValue, ...] = ()
     _index: dict = field(default_factory=dict, compare=False, repr=False)
+    _months: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
         by_name: dict[str, list[ParamValue]] = {}
@@ -77,6 +106,23 @@ class ParamTimeline:
         dates, values = self._index[name]
         i = bisect.bisect_right(dates, day) - 1
         return values[max(i, 0)]  # before the first recorded value, the measure's original figure
+
+    def month(self, index: int) -> MonthContext:
+        ctx = self._months.get(index)
+        if ctx is None:
+            from subsidies.rules.calendar import days_in_month, month_end, month_label, month_start
+
+            first = month_start(index)
+            min_years, max_months, rule = (self.at("nx_stipend.min_contract_years", first),
+                                           self.at("nx_stipend.max_months", first), self.at("nx_stipend.month_rule", first))
+            ctx = self._months[index] = MonthContext(
+                index=index, first=first, last=month_end(index), days=days_in_month(index), label=month_label(index),
+                min_years=min_years, max_months=max_months, month_rule=rule,
+                rates={"doctorate": self.at("nx_stipend.doctorate_monthly", first),
+                       "master": self.at("nx_stipend.master_monthly", first)},
+                min_years_int=int(min_years.value), max_months_int=int(max_months.value),
+                whole_month=rule.value == "whole_month")
+        return ctx
 
     def decimal(self, name: str, day: dt.date) -> Decimal:
         return Decimal(self.at(name, day).value)

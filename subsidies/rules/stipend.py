@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from subsidies.money import quantize
-from subsidies.rules.calendar import add_years, days_in_month, month_end, month_index, month_label, month_start
+from subsidies.rules.calendar import add_years, month_index, month_label
 from subsidies.rules.params import ParamTimeline
 
 RULE = "NX-STIPEND"
@@ -195,8 +195,20 @@ def _month_pieces(contracts, first: dt.date, last: dt.date, min_years: int, outc
     return pieces
 
 
-def _explain_all(*values) -> list[dict]:
-    return [v.explain() for v in values]
+def _unpaid_months(first: int, through: int, paid: Collection[int]):
+    """Months first..through not in `paid`, in order. A contiguous history (a range, the usual case)
+    is skipped in one step rather than month by month."""
+    if isinstance(paid, range) and paid.step == 1 and len(paid):
+        yield from range(first, min(paid.start, through + 1))
+        yield from range(max(paid.stop, first), through + 1)
+        return
+    for m in range(first, through + 1):
+        if m not in paid:
+            yield m
+
+
+def _covers(piece, ctx) -> bool:
+    return piece[0] == ctx.first and piece[1] == ctx.last
 
 
 def _covered_days(pieces) -> int:
@@ -231,43 +243,36 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
             value = explained[key] = make(*args)
         return value
 
-    for m in range(first_month, through + 1):
-        if m in paid:
-            continue
-        first, last = month_start(m), month_end(m)
-        min_years = params.integer("nx_stipend.min_contract_years", first)
-        pieces = _month_pieces(contracts, first, last, min_years, outcome)
+    for m in _unpaid_months(first_month, through, paid):
+        ctx = params.month(m)
+        pieces = _month_pieces(contracts, ctx.first, ctx.last, ctx.min_years_int, outcome)
         if not pieces:
             continue
-        covered, dim = _covered_days(pieces), days_in_month(m)
-        month_rule = params.at("nx_stipend.month_rule", first)
-        if covered < dim and month_rule.value == "whole_month":
-            outcome.note(R_PARTIAL.format(month=month_label(m)))
+        covered = ctx.days if _covers(pieces[0], ctx) else _covered_days(pieces)
+        if covered < ctx.days and ctx.whole_month:
+            outcome.note(R_PARTIAL.format(month=ctx.label))
             continue
-        tier, degree, unverified = tier_on(person.degrees, first)
+        tier, degree, unverified = tier_on(person.degrees, ctx.first)
         if tier is None:
             outcome.note(R_UNVERIFIED if unverified else R_NO_TIER)
             continue
-        max_months = params.at("nx_stipend.max_months", first)
-        if used >= int(max_months.value):
-            outcome.note(R_CAP.format(max=max_months.value))
+        if used >= ctx.max_months_int:
+            outcome.note(R_CAP.format(max=ctx.max_months.value))
             break
         # a move between filed centres with no gap: the month goes to the contract in force on its
         # last covered day (POLICY §3.4)
-        a, b, contract, filing = max(pieces, key=lambda p: (p[1], p[0]))
-        rate = params.at(TIER_PARAM[tier], first)
-        amount = quantize(Decimal(rate.value) * covered / dim) if covered < dim else quantize(rate.value)
-        min_years_param = params.at("nx_stipend.min_contract_years", first)
+        _a, _b, contract, filing = pieces[0] if len(pieces) == 1 else max(pieces, key=lambda p: (p[1], p[0]))
+        rate = ctx.rates[tier]
+        amount = quantize(Decimal(rate.value) * covered / ctx.days) if covered < ctx.days else quantize(rate.value)
         outcome.months.append(StipendMonth(
             month=m, amount=amount, centre_id=contract.centre_id, contract_id=contract.id, tier=tier,
             explanation={
-                "rule": RULE, "service_month": month_label(m), "tier": tier, "tier_label": TIER_LABEL[tier],
-                "contract": once(("c", contract.id, min_years), contract.explain, min_years),
+                "rule": RULE, "service_month": ctx.label, "tier": tier, "tier_label": TIER_LABEL[tier],
+                "contract": once(("c", contract.id, ctx.min_years_int), contract.explain, ctx.min_years_int),
                 "degree": once(("d", degree.id), degree.explain), "filing": once(("f", filing.id), filing.explain),
-                "covered_days": covered, "days_in_month": dim, "month_rule": month_rule.value,
-                "months_used_before": used, "months_used_after": used + 1, "max_months": int(max_months.value),
-                "parameters": once(("p", rate, max_months, min_years_param, month_rule), _explain_all,
-                                   rate, max_months, min_years_param, month_rule),
+                "covered_days": covered, "days_in_month": ctx.days, "month_rule": ctx.month_rule.value,
+                "months_used_before": used, "months_used_after": used + 1, "max_months": ctx.max_months_int,
+                "parameters": ctx.explain_parameters(tier),
             },
         ))
         used += 1

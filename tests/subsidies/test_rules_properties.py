@@ -73,3 +73,14 @@ def test_rd_award_bounds(spend):
     assert Decimal("0") <= award <= Decimal("1000000.00")
     assert award == award.quantize(Decimal("0.01"))
     assert abs(award - min(spend * Decimal("0.15"), Decimal("1000000"))) <= Decimal("0.005")
+
+
+@settings(max_examples=200, deadline=None)
+@given(people(), through, params_st, st.integers(month_index(dt.date(2016, 1, 1)), month_index(dt.date(2031, 1, 1))),
+       st.integers(0, 40))
+def test_contiguous_history_as_range_equals_as_set(person, upto, params, lo, n):
+    """The steady-state shortcut (a paid history given as a range) pays exactly what the set would."""
+    as_range = stipend_due(person, through=upto, paid=range(lo, lo + n), params=params)
+    as_set = stipend_due(person, through=upto, paid=set(range(lo, lo + n)), params=params)
+    assert [(m.month, m.amount, m.centre_id) for m in as_range.months] == \
+        [(m.month, m.amount, m.centre_id) for m in as_set.months]
