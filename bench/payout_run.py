@@ -85,30 +85,32 @@ def build(researchers: int, centres: int) -> None:
                              "division_code", "address", "rd_fields", "headcount", "created_at"],
          [(i + 1, f"C{i:05d}", i % n_ent + 1, f"中心{i}", "independent" if i % 7 else "joint", "", "北京", "110108",
            "", "", 20, "2024-01-01 00:00+08") for i in range(centres)])
-    copy("registry_filing", ["centre_id", "level", "status", "effective_from", "effective_to", "ever_approved",
+    copy("registry_filing", ["id", "centre_id", "level", "status", "effective_from", "effective_to", "ever_approved",
                              "status_reason", "created_at", "updated_at"],
-         [(i + 1, "regional", "approved", "2023-06-01", None, "t", "", "2024-01-01 00:00+08",
+         [(i + 1, i + 1, "regional", "approved", "2023-06-01", None, "t", "", "2024-01-01 00:00+08",
            "2024-01-01 00:00+08") for i in range(centres)])
+    copy("registry_filingperiod", ["filing_id", "start", "\"end\""], [(i + 1, "2023-06-01", None) for i in range(centres)])
     used: set = set()
-    copy("talent_researcher", ["id", "id_type", "id_number", "nationality", "name", "phone", "email", "created_at"],
-         [(i + 1, "resident_id", resident_id(rng, used), "", f"研究员{i}", "", "", "2024-01-01 00:00+08")
+    copy("talent_researcher", ["id", "id_type", "id_number", "nationality", "name", "phone", "email", "photo",
+                               "created_at"],
+         [(i + 1, "resident_id", resident_id(rng, used), "", f"研究员{i}", "", "", "", "2024-01-01 00:00+08")
           for i in range(researchers)])
     degrees, contracts = [], []
     for i in range(researchers):
         kind = i % 10
         level, key = ("doctorate", "f") if kind < 5 else ("master", "t") if kind < 8 else ("bachelor", "f")
         degrees.append((i + 1, level, "t", "", "", key, "2019-07-01", "2023-12-01 00:00+08", actor.pk,
-                        "2024-01-01 00:00+08"))
+                        "2024-01-01 00:00+08", ""))
         start = f"2024-01-{1 if i % 6 else 15:02d}"
         contracts.append((i + 1, i % centres + 1, "t" if i % 17 else "f", start, "2028-12-31" if i % 4 else None,
-                          None, "", "f", "2024-01-01 00:00+08"))
+                          None, "", "f", "2024-01-01 00:00+08", ""))
     copy("talent_degree", ["researcher_id", "level", "full_time", "institution", "discipline", "key_discipline",
-                           "awarded_on", "verified_at", "verified_by_id", "created_at"], degrees)
+                           "awarded_on", "verified_at", "verified_by_id", "created_at", "certificate"], degrees)
     copy("talent_contract", ["researcher_id", "centre_id", "full_time", "start", "\"end\"", "terminated_on",
-                             "termination_reason", "needs_review", "created_at"], contracts)
+                             "termination_reason", "needs_review", "created_at", "document"], contracts)
     with connection.cursor() as cur:
         cur.execute("SET session_replication_role = DEFAULT")
-        for t in ("registry_enterprise", "registry_centre", "talent_researcher"):
+        for t in ("registry_enterprise", "registry_centre", "registry_filing", "talent_researcher"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT max(id) FROM {t}))")
         cur.execute("ANALYZE")
     print(f"built {researchers:,} researchers at {centres:,} centres in {time.perf_counter() - t0:.1f} s", flush=True)
