@@ -10,11 +10,21 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.errors import ServiceError
 from registry import selectors, services
-from registry.forms import CentreForm, DecisionForm, DocumentUploadForm, FilingStartForm, InviteForm, QueueFilterForm
+from registry.forms import (
+    CentreForm,
+    DecisionForm,
+    DocumentUploadForm,
+    EnterpriseRegistrationForm,
+    FilingStartForm,
+    InviteForm,
+    QueueFilterForm,
+)
 from registry.models import DocumentKind, FilingStatus
 
 PAGE_SIZE = 20
@@ -46,6 +56,33 @@ def reviewer_only(view):
 
 def _refused(request, exc: ServiceError):
     messages.error(request, " ".join(exc.messages))
+
+
+# --- public: enterprise self-registration -----------------------------------------------------------------
+
+@sensitive_post_parameters("password", "password2")
+@csrf_protect
+def register(request):
+    """A person registers their enterprise and becomes its owner, then logs in through the login page (so
+    the login's lockout rules apply to the new account as to every other)."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = EnterpriseRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            membership = services.enterprise_register(
+                actor=None, uscc=data["uscc"], name=data["name"], division_code=data["division_code"],
+                username=data["username"], password=data["password"], full_name=data["full_name"],
+                email=data["email"], phone=data["phone"])
+        except ServiceError as exc:
+            field = form.FIELD_BY_CODE.get(exc.code)
+            form.add_error(field, exc.zh if field else " ".join(exc.messages))
+        else:
+            messages.success(request, f"“{membership.enterprise.name}”已注册,您是该企业的管理员。"
+                                      f"请使用用户名 {membership.user.username} 登录")
+            return redirect("accounts:login")
+    return render(request, "registry/register.html", {"form": form})
 
 
 # --- enterprise ------------------------------------------------------------------------------------------
