@@ -1,6 +1,7 @@
 """HTML views: parse the request, call one service or selector, render. Every object is fetched through
 an actor-scoped selector, so another enterprise's object answers 404."""
 import functools
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -10,6 +11,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -89,14 +92,32 @@ def register(request):
 
 @enterprise_only
 def dashboard(request):
+    from subsidies import charts
+    from subsidies.selectors import enterprise_stipends_by_month
+    from subsidies.templatetags.portal_format import cn_period, yuan
+    from talent.selectors import researcher_list
+
     user = request.user
     enterprises = selectors.enterprise_list(actor=user)
+    stipends = enterprise_stipends_by_month(actor=user)
+    stipend_total = sum((amount for _p, amount, _n in stipends), start=Decimal("0.00"))
+    stipend_chart = charts.vertical_bars(
+        title=_("近12个月人才补助到账(NX-STIPEND)"),
+        desc=_("已审批发放的人才补助,按所属月份统计"),
+        categories=[cn_period(p) for p, _a, _n in stipends] if stipend_total else [],
+        series=[charts.Series(_("人才补助"), [a for _p, a, _n in stipends])],
+        fmt=yuan, axis_fmt=lambda v: f"{v / 10000:g}万" if v >= 10000 else f"{v:g}",
+        empty=_("近12个月尚无已审批发放的人才补助"))
     return render(request, "registry/dashboard.html", {
         "enterprises": enterprises,
-        "centres": _page(request, selectors.centre_list(actor=user), "cpage"),
+        "centres": _page(request, selectors.centre_list(actor=user).order_by("ref"), "cpage"),
         "filings": _page(request, selectors.filing_list(actor=user), "fpage"),
-        "notifications": selectors.notification_list(actor=user)[:8],
+        "notifications": selectors.notification_list(actor=user).order_by("-created_at", "-id")[:6],
         "unread": selectors.unread_count(actor=user),
+        "researcher_count": researcher_list(actor=user).count(),
+        "stipends": [s for s in stipends if s[2]][::-1],
+        "stipend_total": stipend_total,
+        "stipend_chart": stipend_chart,
     })
 
 
@@ -171,10 +192,26 @@ def filing_start(request):
             messages.success(request, "备案草稿已保存,请上传材料")
             return redirect(reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents")
     return render(request, "registry/filing_start.html", {
-        "form": form, "enterprises": selectors.enterprise_list(actor=request.user)})
+        "form": form, "enterprises": selectors.enterprise_list(actor=request.user),
+        "steps": _wizard_steps(None, [])})
 
 
 TABS = ("documents", "comments", "history")
+WIZARD = (_lazy("选择研发中心"), _lazy("上传材料"), _lazy("提交审核"), _lazy("审核结果"))
+
+
+def _wizard_steps(filing, problems) -> list[tuple[str, str]]:
+    """The filing wizard's steps as (label, done|current|todo) for the step indicator."""
+    if filing is None:
+        current = 0
+    elif filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED):
+        current = 1 if problems else 2
+    elif filing.status in (FilingStatus.SUBMITTED, FilingStatus.FIRST_REVIEWED):
+        current = 3
+    else:
+        current = len(WIZARD)  # decided: every step done
+    return [(label, "done" if i < current else "current" if i == current else "todo")
+            for i, label in enumerate(WIZARD)]
 
 
 def _filing_context(request, filing):
@@ -183,15 +220,16 @@ def _filing_context(request, filing):
     documents = selectors.document_list(actor=user, filing=filing)
     required = services.required_document_kinds(filing)
     present = {d.kind for d in documents if d.is_current}
+    problems = (services.filing_eligibility_problems(filing) + services.filing_document_problems(filing)
+                if filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED) else [])
     return {
-        "filing": filing, "tab": tab,
+        "filing": filing, "tab": tab, "steps": _wizard_steps(filing, problems),
         "documents": _page(request, documents, "dpage"),
         "required": [(DocumentKind(k).label, k in present) for k in required],
         "decisions": _page(request, selectors.decision_list(filing=filing), "rpage"),
         "history": _page(request, selectors.filing_history(filing=filing), "hpage"),
         "can_edit": user.is_enterprise and filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED),
-        "problems": (services.filing_eligibility_problems(filing) + services.filing_document_problems(filing))
-        if filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED) else [],
+        "problems": problems,
         "upload_form": DocumentUploadForm(),
     }
 
