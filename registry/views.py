@@ -1,13 +1,16 @@
 """HTML views: parse the request, call one service or selector, render. Every object is fetched through
 an actor-scoped selector, so another enterprise's object answers 404."""
+import datetime as dt
 import functools
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +31,7 @@ from registry.forms import (
     InviteForm,
     QueueFilterForm,
 )
-from registry.models import DocumentKind, FilingStatus
+from registry.models import Division, Document, DocumentKind, Filing, FilingStatus, ReviewDecision
 
 PAGE_SIZE = 20
 
@@ -98,7 +101,8 @@ def dashboard(request):
     from talent.selectors import researcher_list
 
     user = request.user
-    enterprises = selectors.enterprise_list(actor=user)
+    enterprises = selectors.enterprise_list(actor=user).annotate(
+        division_name=Subquery(Division.objects.filter(code=OuterRef("division_code")).values("name")[:1]))
     stipends = enterprise_stipends_by_month(actor=user)
     stipend_total = sum((amount for _p, amount, _n in stipends), start=Decimal("0.00"))
     stipend_chart = charts.vertical_bars(
@@ -197,6 +201,46 @@ def filing_start(request):
 
 
 TABS = ("documents", "comments", "history")
+HISTORY_MODELS = {"Filing": Filing, "ReviewDecision": ReviewDecision, "Document": Document}
+HISTORY_LABELS = {"insert": _lazy("新建"), "update": _lazy("修改"), "delete": _lazy("删除")}
+
+
+def _shown_value(field, value):
+    """An audit value as a person reads it: choices by their label, booleans as 是/否, datetimes and dates
+    in the portal's format."""
+    from subsidies.templatetags.portal_format import cn_date, cn_datetime
+
+    if value is None or value == "":
+        return "—"
+    if getattr(field, "choices", None):
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        try:
+            return cn_datetime(dt.datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(field, models.DateField) and isinstance(value, str):
+        return cn_date(value) or value
+    return value
+
+
+def _history_rows(rows):
+    """The audit trail in Chinese: object and field names by their verbose names, values by their labels."""
+    for row in rows:
+        model = HISTORY_MODELS.get(row["model"])
+        row["model_label"] = model._meta.verbose_name if model else row["model"]
+        row["label_text"] = HISTORY_LABELS.get(row["label"], row["label"])
+        for change in row["changes"]:
+            try:
+                field = model._meta.get_field(change["field"]) if model else None
+            except FieldDoesNotExist:
+                field = None
+            change["field_label"] = field.verbose_name if field is not None else change["field"]
+            change["old_text"] = _shown_value(field, change["old"])
+            change["new_text"] = _shown_value(field, change["new"])
+    return rows
 WIZARD = (_lazy("选择研发中心"), _lazy("上传材料"), _lazy("提交审核"), _lazy("审核结果"))
 
 
@@ -227,7 +271,7 @@ def _filing_context(request, filing):
         "documents": _page(request, documents, "dpage"),
         "required": [(DocumentKind(k).label, k in present) for k in required],
         "decisions": _page(request, selectors.decision_list(filing=filing), "rpage"),
-        "history": _page(request, selectors.filing_history(filing=filing), "hpage"),
+        "history": _page(request, _history_rows(selectors.filing_history(filing=filing)), "hpage"),
         "can_edit": user.is_enterprise and filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED),
         "problems": problems,
         "upload_form": DocumentUploadForm(),

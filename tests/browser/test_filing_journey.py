@@ -318,6 +318,16 @@ def test_enterprise_files_reviewers_decide_finance_pays(page, login, logout, scr
     screenshot("20_parameters")
     logout()
 
+    # the enterprise sees the stipends received, by month, on its dashboard
+    login(OWNER, OWNER_PASSWORD)
+    stipends = page.locator("#stipends")
+    expect(stipends.locator("tfoot")).to_contain_text(f"¥{total:,.2f}")
+    expect(stipends.locator("tbody tr").first).to_contain_text("2024年6月")
+    expect(stipends.locator("svg.chart")).to_be_visible()
+    expect(page.locator(".stat", has_text="研发人员").locator("b")).to_have_text("3")
+    screenshot("22_enterprise_dashboard_stipends")
+    logout()
+
     login("guanli")
     expect(page.get_by_role("heading", name="飞地研发中心统计看板")).to_be_visible()
     screenshot("21_bureau_dashboard")
