@@ -201,6 +201,7 @@ def filing_start(request):
 
 
 TABS = ("documents", "comments", "history")
+TAB_LABELS = (("documents", _lazy("材料")), ("comments", _lazy("审核意见")), ("history", _lazy("历史")))
 HISTORY_MODELS = {"Filing": Filing, "ReviewDecision": ReviewDecision, "Document": Document}
 HISTORY_LABELS = {"insert": _lazy("新建"), "update": _lazy("修改"), "delete": _lazy("删除")}
 
@@ -267,7 +268,7 @@ def _filing_context(request, filing):
     problems = (services.filing_eligibility_problems(filing) + services.filing_document_problems(filing)
                 if filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED) else [])
     return {
-        "filing": filing, "tab": tab, "steps": _wizard_steps(filing, problems),
+        "filing": filing, "tab": tab, "steps": _wizard_steps(filing, problems), "tab_labels": TAB_LABELS,
         "documents": _page(request, documents, "dpage"),
         "required": [(DocumentKind(k).label, k in present) for k in required],
         "decisions": _page(request, selectors.decision_list(filing=filing), "rpage"),

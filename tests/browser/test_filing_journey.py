@@ -188,6 +188,7 @@ def test_enterprise_files_reviewers_decide_finance_pays(page, login, logout, scr
     expect(page.locator(".filing-status .badge")).to_have_text("退回修改")
     expect(page.locator(".msg.warning", has_text=RETURN_COMMENT)).to_be_visible()
     page.get_by_role("link", name="审核意见").click()
+    expect(page.get_by_role("link", name="审核意见")).to_have_attribute("aria-current", "page")
     expect(page.locator("#tab-body")).to_contain_text(RETURN_COMMENT)
     expect(page.locator("#tab-body")).to_contain_text("审核员甲")
     screenshot("09_filing_tab_comments")
@@ -200,7 +201,9 @@ def test_enterprise_files_reviewers_decide_finance_pays(page, login, logout, scr
     page.get_by_role("button", name="提交审核").click()
     expect(page.locator("[role=status] .msg.success")).to_contain_text("备案已提交")
     page.get_by_role("link", name="历史").click()
-    expect(page.locator("#tab-body tbody tr").first).to_be_visible()
+    expect(page.get_by_role("link", name="历史")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#tab-body h2")).to_have_text("历史")
+    expect(page.locator("#tab-body tbody")).to_contain_text("状态:退回修改 → 已提交")
     screenshot("11_filing_tab_history")
     logout()
 
