@@ -203,6 +203,8 @@ def filing_start(request):
 TABS = ("documents", "comments", "history")
 TAB_LABELS = (("documents", _lazy("材料")), ("comments", _lazy("审核意见")), ("history", _lazy("历史")))
 HISTORY_MODELS = {"Filing": Filing, "ReviewDecision": ReviewDecision, "Document": Document}
+HISTORY_FIELDS = {"submitted_at": _lazy("提交时间"), "decided_at": _lazy("决定时间"),
+                  "ever_approved": _lazy("曾获备案")}
 HISTORY_LABELS = {"insert": _lazy("新建"), "update": _lazy("修改"), "delete": _lazy("删除")}
 
 
@@ -233,12 +235,22 @@ def _history_rows(rows):
         model = HISTORY_MODELS.get(row["model"])
         row["model_label"] = model._meta.verbose_name if model else row["model"]
         row["label_text"] = HISTORY_LABELS.get(row["label"], row["label"])
+        data = row.get("data") or {}
+        if row["label"] == "insert" and model is Document:
+            row["summary"] = f"{_shown_value(Document._meta.get_field('kind'), data.get('kind'))}:" \
+                             f"{data.get('original_name', '')}(v{data.get('version', 1)})"
+        elif row["label"] == "insert" and model is ReviewDecision:
+            row["summary"] = " · ".join(str(x) for x in (
+                _shown_value(ReviewDecision._meta.get_field("step"), data.get("step")),
+                _shown_value(ReviewDecision._meta.get_field("decision"), data.get("decision")),
+                data.get("comment") or "") if x)
         for change in row["changes"]:
             try:
                 field = model._meta.get_field(change["field"]) if model else None
             except FieldDoesNotExist:
                 field = None
-            change["field_label"] = field.verbose_name if field is not None else change["field"]
+            change["field_label"] = HISTORY_FIELDS.get(change["field"]) or (
+                field.verbose_name if field is not None else change["field"])
             change["old_text"] = _shown_value(field, change["old"])
             change["new_text"] = _shown_value(field, change["new"])
     return rows
