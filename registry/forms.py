@@ -90,3 +90,55 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, cities=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["city"].choices = [("", _("全部"))] + [(c, c) for c in cities]
+
+
+def ningxia_division_choices():
+    """Ningxia districts and counties grouped by city, for a parent enterprise's registered address."""
+    groups: dict[str, list] = {}
+    for d in Division.objects.filter(code__startswith="64").select_related("parent").order_by("code"):
+        if d.code.endswith("00"):
+            continue
+        groups.setdefault(d.parent.name if d.parent else "", []).append((d.code, f"{d.name}({d.code})"))
+    return [("", _("—— 请选择 ——"))] + [(city, items) for city, items in groups.items()]
+
+
+class EnterpriseRegistrationForm(forms.Form):
+    """Input parsing for enterprise self-registration; the checks live in services.enterprise_register.
+    The USCC check character is also checked here so the person sees it next to the field at once."""
+
+    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=18, min_length=18,
+                           help_text=_("18位,含校验位(GB 32100-2015)"),
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
+                                                         "style": "text-transform:uppercase"}))
+    name = forms.CharField(label=_("企业名称"), max_length=128, help_text=_("与营业执照一致"))
+    division_code = forms.ChoiceField(label=_("注册地(宁夏区县)"), choices=())
+    full_name = forms.CharField(label=_("联系人姓名"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    phone = forms.CharField(label=_("联系电话"), max_length=32, widget=forms.TextInput(attrs={"autocomplete": "tel"}))
+    email = forms.EmailField(label=_("联系邮箱"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    username = forms.CharField(label=_("登录用户名"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(label=_("登录密码"), strip=False,
+                               help_text=_("至少8位,不能全为数字,不能与用户名过于相似"),
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("确认密码"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    # ServiceError codes of enterprise_register -> the field the message belongs to
+    FIELD_BY_CODE = {"uscc": "uscc", "enterprise_exists": "uscc", "name": "name", "division_code": "division_code",
+                     "username": "username", "username_taken": "username", "full_name": "full_name",
+                     "password": "password"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["division_code"].choices = ningxia_division_choices()
+
+    def clean_uscc(self):
+        from registry.identifiers import validate_uscc
+
+        return validate_uscc(self.cleaned_data["uscc"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
+            self.add_error("password2", _("两次输入的密码不一致"))
+        return data

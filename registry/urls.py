@@ -5,6 +5,7 @@ from registry import views
 app_name = "registry"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("register/", views.register, name="register"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
     path("enterprises/<int:enterprise_pk>/centres/new/", views.centre_create, name="centre_create"),
     path("centres/<int:pk>/edit/", views.centre_edit, name="centre_edit"),

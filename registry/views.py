@@ -1,21 +1,37 @@
 """HTML views: parse the request, call one service or selector, render. Every object is fetched through
 an actor-scoped selector, so another enterprise's object answers 404."""
+import datetime as dt
 import functools
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.errors import ServiceError
 from registry import selectors, services
-from registry.forms import CentreForm, DecisionForm, DocumentUploadForm, FilingStartForm, InviteForm, QueueFilterForm
-from registry.models import DocumentKind, FilingStatus
+from registry.forms import (
+    CentreForm,
+    DecisionForm,
+    DocumentUploadForm,
+    EnterpriseRegistrationForm,
+    FilingStartForm,
+    InviteForm,
+    QueueFilterForm,
+)
+from registry.models import Division, Document, DocumentKind, Filing, FilingStatus, ReviewDecision
 
 PAGE_SIZE = 20
 
@@ -48,18 +64,64 @@ def _refused(request, exc: ServiceError):
     messages.error(request, " ".join(exc.messages))
 
 
+# --- public: enterprise self-registration -----------------------------------------------------------------
+
+@sensitive_post_parameters("password", "password2")
+@csrf_protect
+def register(request):
+    """A person registers their enterprise and becomes its owner, then logs in through the login page (so
+    the login's lockout rules apply to the new account as to every other)."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = EnterpriseRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            membership = services.enterprise_register(
+                actor=None, uscc=data["uscc"], name=data["name"], division_code=data["division_code"],
+                username=data["username"], password=data["password"], full_name=data["full_name"],
+                email=data["email"], phone=data["phone"])
+        except ServiceError as exc:
+            field = form.FIELD_BY_CODE.get(exc.code)
+            form.add_error(field, exc.zh if field else " ".join(exc.messages))
+        else:
+            messages.success(request, f"“{membership.enterprise.name}”已注册,您是该企业的管理员。"
+                                      f"请使用用户名 {membership.user.username} 登录")
+            return redirect("accounts:login")
+    return render(request, "registry/register.html", {"form": form})
+
+
 # --- enterprise ------------------------------------------------------------------------------------------
 
 @enterprise_only
 def dashboard(request):
+    from subsidies import charts
+    from subsidies.selectors import enterprise_stipends_by_month
+    from subsidies.templatetags.portal_format import cn_period, yuan
+    from talent.selectors import researcher_list
+
     user = request.user
-    enterprises = selectors.enterprise_list(actor=user)
+    enterprises = selectors.enterprise_list(actor=user).annotate(
+        division_name=Subquery(Division.objects.filter(code=OuterRef("division_code")).values("name")[:1]))
+    stipends = enterprise_stipends_by_month(actor=user)
+    stipend_total = sum((amount for _p, amount, _n in stipends), start=Decimal("0.00"))
+    stipend_chart = charts.vertical_bars(
+        title=_("近12个月人才补助到账(NX-STIPEND)"),
+        desc=_("已审批发放的人才补助,按所属月份统计"),
+        categories=[cn_period(p) for p, _a, _n in stipends] if stipend_total else [],
+        series=[charts.Series(_("人才补助"), [a for _p, a, _n in stipends])],
+        fmt=yuan, axis_fmt=lambda v: f"{v / 10000:g}万" if v >= 10000 else f"{v:g}",
+        empty=_("近12个月尚无已审批发放的人才补助"))
     return render(request, "registry/dashboard.html", {
         "enterprises": enterprises,
-        "centres": _page(request, selectors.centre_list(actor=user), "cpage"),
+        "centres": _page(request, selectors.centre_list(actor=user).order_by("ref"), "cpage"),
         "filings": _page(request, selectors.filing_list(actor=user), "fpage"),
-        "notifications": selectors.notification_list(actor=user)[:8],
+        "notifications": selectors.notification_list(actor=user).order_by("-created_at", "-id")[:6],
         "unread": selectors.unread_count(actor=user),
+        "researcher_count": researcher_list(actor=user).count(),
+        "stipends": [s for s in stipends if s[2]][::-1],
+        "stipend_total": stipend_total,
+        "stipend_chart": stipend_chart,
     })
 
 
@@ -134,10 +196,79 @@ def filing_start(request):
             messages.success(request, "备案草稿已保存,请上传材料")
             return redirect(reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents")
     return render(request, "registry/filing_start.html", {
-        "form": form, "enterprises": selectors.enterprise_list(actor=request.user)})
+        "form": form, "enterprises": selectors.enterprise_list(actor=request.user),
+        "steps": _wizard_steps(None, [])})
 
 
 TABS = ("documents", "comments", "history")
+TAB_LABELS = (("documents", _lazy("材料")), ("comments", _lazy("审核意见")), ("history", _lazy("历史")))
+HISTORY_MODELS = {"Filing": Filing, "ReviewDecision": ReviewDecision, "Document": Document}
+HISTORY_FIELDS = {"submitted_at": _lazy("提交时间"), "decided_at": _lazy("决定时间"),
+                  "ever_approved": _lazy("曾获备案")}
+HISTORY_LABELS = {"insert": _lazy("新建"), "update": _lazy("修改"), "delete": _lazy("删除")}
+
+
+def _shown_value(field, value):
+    """An audit value as a person reads it: choices by their label, booleans as 是/否, datetimes and dates
+    in the portal's format."""
+    from subsidies.templatetags.portal_format import cn_date, cn_datetime
+
+    if value is None or value == "":
+        return "—"
+    if getattr(field, "choices", None):
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        try:
+            return cn_datetime(dt.datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(field, models.DateField) and isinstance(value, str):
+        return cn_date(value) or value
+    return value
+
+
+def _history_rows(rows):
+    """The audit trail in Chinese: object and field names by their verbose names, values by their labels."""
+    for row in rows:
+        model = HISTORY_MODELS.get(row["model"])
+        row["model_label"] = model._meta.verbose_name if model else row["model"]
+        row["label_text"] = HISTORY_LABELS.get(row["label"], row["label"])
+        data = row.get("data") or {}
+        if row["label"] == "insert" and model is Document:
+            row["summary"] = f"{_shown_value(Document._meta.get_field('kind'), data.get('kind'))}:" \
+                             f"{data.get('original_name', '')}(v{data.get('version', 1)})"
+        elif row["label"] == "insert" and model is ReviewDecision:
+            row["summary"] = " · ".join(str(x) for x in (
+                _shown_value(ReviewDecision._meta.get_field("step"), data.get("step")),
+                _shown_value(ReviewDecision._meta.get_field("decision"), data.get("decision")),
+                data.get("comment") or "") if x)
+        for change in row["changes"]:
+            try:
+                field = model._meta.get_field(change["field"]) if model else None
+            except FieldDoesNotExist:
+                field = None
+            change["field_label"] = HISTORY_FIELDS.get(change["field"]) or (
+                field.verbose_name if field is not None else change["field"])
+            change["old_text"] = _shown_value(field, change["old"])
+            change["new_text"] = _shown_value(field, change["new"])
+    return rows
+WIZARD = (_lazy("选择研发中心"), _lazy("上传材料"), _lazy("提交审核"), _lazy("审核结果"))
+
+
+def _wizard_steps(filing, problems) -> list[tuple[str, str]]:
+    """The filing wizard's steps as (label, done|current|todo) for the step indicator."""
+    if filing is None:
+        current = 0
+    elif filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED):
+        current = 1 if problems else 2
+    elif filing.status in (FilingStatus.SUBMITTED, FilingStatus.FIRST_REVIEWED):
+        current = 3
+    else:
+        current = len(WIZARD)  # decided: every step done
+    return [(label, "done" if i < current else "current" if i == current else "todo")
+            for i, label in enumerate(WIZARD)]
 
 
 def _filing_context(request, filing):
@@ -146,15 +277,16 @@ def _filing_context(request, filing):
     documents = selectors.document_list(actor=user, filing=filing)
     required = services.required_document_kinds(filing)
     present = {d.kind for d in documents if d.is_current}
+    problems = (services.filing_eligibility_problems(filing) + services.filing_document_problems(filing)
+                if filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED) else [])
     return {
-        "filing": filing, "tab": tab,
+        "filing": filing, "tab": tab, "steps": _wizard_steps(filing, problems), "tab_labels": TAB_LABELS,
         "documents": _page(request, documents, "dpage"),
         "required": [(DocumentKind(k).label, k in present) for k in required],
         "decisions": _page(request, selectors.decision_list(filing=filing), "rpage"),
-        "history": _page(request, selectors.filing_history(filing=filing), "hpage"),
+        "history": _page(request, _history_rows(selectors.filing_history(filing=filing)), "hpage"),
         "can_edit": user.is_enterprise and filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED),
-        "problems": (services.filing_eligibility_problems(filing) + services.filing_document_problems(filing))
-        if filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED) else [],
+        "problems": problems,
         "upload_form": DocumentUploadForm(),
     }
 

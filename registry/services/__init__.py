@@ -9,6 +9,7 @@ from registry.services.entities import (  # noqa: F401
     centre_create,
     centre_update,
     centre_upsert,
+    enterprise_register,
     enterprise_upsert,
     is_member,
     member_invite,

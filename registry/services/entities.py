@@ -5,7 +5,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import acting
@@ -157,3 +157,85 @@ def centre_update(*, actor, centre: Centre, **values) -> Centre:
         raise ServiceError("联合研发机构须填写合作高校或科研院所", "a joint centre needs its partner institution",
                            code="partner_required", record=f"研发中心 {centre.ref}")
     return centre_upsert(actor=actor, ref=centre.ref, enterprise=centre.enterprise, **merged)
+
+
+def _ningxia_division(code: str, *, record: str) -> str:
+    """An enterprise registering itself is a Ningxia parent enterprise (依托企业, POLICY §1): its division
+    must be a Ningxia district or county of the reference data (GB/T 2260), not a city or the region."""
+    from registry.models import Division
+
+    code = _division(code, record=record)
+    division = Division.objects.filter(code=code).first()
+    if division is None or not code.startswith("64") or code.endswith("00"):
+        raise ServiceError(f"注册地区划代码“{code}”不是宁夏的区县,请从列表中选择",
+                           "the division must be a Ningxia district or county", code="division_code", record=record)
+    return code
+
+
+@transaction.atomic
+def enterprise_register(*, actor=None, uscc: str, name: str, division_code: str, username: str, password: str,
+                        full_name: str, email: str, phone: str = "") -> Membership:
+    """Self-registration: a person registers their enterprise and becomes its owner. Creates the user, the
+    enterprise and the owner membership in one transaction. An enterprise already on the portal is never
+    taken over by a new registrant: its owner invites colleagues instead (member_invite).
+
+    `actor` is whoever acts (None for the public page: the new user is recorded as the actor)."""
+    record = f"企业 {(uscc or '').strip().upper()}"
+    try:
+        uscc = validate_uscc(uscc)
+    except ValidationError as exc:
+        raise ServiceError(" ".join(exc.messages), "invalid USCC", code="uscc", record=record) from None
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("企业名称不能为空", "enterprise name is required", code="name", record=record)
+    division_code = _ningxia_division(division_code, record=record)
+    if Enterprise.objects.filter(uscc=uscc).exists():
+        raise ConflictError("该企业已在平台注册,不能重复注册。请联系本企业的平台管理员(所有者)邀请您加入",
+                            "the enterprise is already registered; ask its owner for an invitation",
+                            code="enterprise_exists", record=record)
+    User = get_user_model()
+    username = (username or "").strip()
+    if not username:
+        raise ServiceError("用户名不能为空", "username is required", code="username", record=record)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ConflictError(f"用户名“{username}”已被使用,请换一个", "username already taken", code="username_taken",
+                            record=record)
+    if not (full_name or "").strip():
+        raise ServiceError("联系人姓名不能为空", "the contact's name is required", code="full_name", record=record)
+    user = User(username=username, full_name=full_name.strip(), email=(email or "").strip(),
+                phone=(phone or "").strip(), role=Role.ENTERPRISE)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ServiceError("密码不符合要求:" + " ".join(exc.messages), "password rejected", code="password",
+                           record=record) from None
+    user.set_password(password)
+    try:
+        user.full_clean()
+    except ValidationError as exc:
+        raise ServiceError(" ".join(exc.messages), "invalid account details", code="user", record=record) from None
+    with acting(actor or user):
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise ConflictError(f"用户名“{username}”已被使用,请换一个", "username already taken",
+                                code="username_taken", record=record) from None
+    enterprise = Enterprise(uscc=uscc, name=name, division_code=division_code, contact_name=user.full_name,
+                            contact_phone=user.phone, contact_email=user.email)
+    try:
+        enterprise.full_clean()
+    except ValidationError as exc:
+        raise ServiceError(" ".join(exc.messages), "invalid enterprise details", code="enterprise",
+                           record=record) from None
+    with acting(actor or user):
+        try:
+            with transaction.atomic():
+                enterprise.save()
+        except IntegrityError:
+            # registered by someone else between the check and the insert
+            raise ConflictError("该企业已在平台注册,不能重复注册。请联系本企业的平台管理员(所有者)邀请您加入",
+                                "the enterprise is already registered; ask its owner for an invitation",
+                                code="enterprise_exists", record=record) from None
+        membership = Membership.objects.create(enterprise=enterprise, user=user, is_owner=True)
+    return membership
