@@ -158,6 +158,8 @@ class RunCancelSerializer(serializers.Serializer):
 class PayoutLineSerializer(serializers.ModelSerializer):
     beneficiary = serializers.SerializerMethodField(help_text="受益人证件号(脱敏)或统一社会信用代码")
     centre_ref = serializers.CharField(source="centre.ref", read_only=True)
+    explanation = serializers.JSONField(source="full_explanation", read_only=True,
+                                        help_text="计算依据:本月数值及共用依据(合同、学位、备案、参数)")
 
     class Meta:
         model = PayoutLine
@@ -185,7 +187,7 @@ class PayoutLineFilter(django_filters.FilterSet):
 
 def line_list(*, actor):
     """Finance and admins see every line; an enterprise only its own, of decided runs."""
-    qs = PayoutLine.objects.select_related("centre")
+    qs = PayoutLine.objects.select_related("centre", "explanation_basis")
     if role_of(actor) in FINANCE_ROLES:
         return qs
     if actor.is_enterprise:

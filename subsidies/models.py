@@ -138,6 +138,22 @@ class LineKind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("调整")
 
 
+class ExplanationBasis(models.Model):
+    """The inputs a payment used that do not change month to month — the contract, the degree and its
+    verification, the filing window, the parameter values with their dates and legal references —
+    stored once, immutable and content-addressed (SHA-1 of the canonical JSON). A line's explanation is
+    its own per-month values plus its basis (`PayoutLine.full_explanation`)."""
+
+    digest = models.CharField(max_length=40, primary_key=True)
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("计算依据(共用部分)")
+        verbose_name_plural = _("计算依据(共用部分)")
+        triggers = [pgtrigger.Protect(name="explanation_basis_immutable", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+
 class PayoutLine(models.Model):
     """One payment. Append-only (a correction is a new line); the partial unique constraints make
     paying a person-month (NX-STIPEND) or a centre-year's award (YC-RD) twice impossible."""
@@ -157,6 +173,8 @@ class PayoutLine(models.Model):
     basis = models.CharField(max_length=64, blank=True, help_text="what makes an adjustment unique")
     amount = MoneyField(_("金额"))
     explanation = models.JSONField(_("计算依据"))
+    explanation_basis = models.ForeignKey(ExplanationBasis, null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="+")
     active = models.BooleanField(default=True, help_text="false only when its run was cancelled before approval")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -196,6 +214,13 @@ class PayoutLine(models.Model):
                 condition=_Either(pgtrigger.AnyChange(exclude=["active"]), pgtrigger.Q(old__active=False)),
             ),
         ]
+
+    @property
+    def full_explanation(self) -> dict:
+        """Everything the line was computed from (select_related("explanation_basis") when listing)."""
+        if self.explanation_basis_id is None:
+            return self.explanation
+        return {**self.explanation_basis.body, **self.explanation}
 
 
 class ExportFormat(models.TextChoices):

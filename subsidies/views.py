@@ -128,7 +128,7 @@ def run_detail(request, pk: int):
                     .annotate(n=Count("id"), total=Sum("amount")).order_by("-total", "centre__ref"))
     centre_page = Paginator(by_centre_qs, CENTRES_PER_PAGE).get_page(request.GET.get("cpage"))
     filters = LineFilterForm(request.GET or None, rules=[r["rule"] for r in by_rule])
-    shown = lines.select_related("centre").order_by("id")
+    shown = lines.select_related("centre", "explanation_basis").order_by("id")
     if filters.is_valid():
         data = filters.cleaned_data
         if data["rule"]:

@@ -117,7 +117,7 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False) -> RunDocum
               "enterprise_id", "enterprise__uscc", "enterprise__name", "enterprise__bank_name",
               "enterprise__bank_account", "centre__ref", "centre__name"]
     if with_explanations:
-        fields.append("explanation")
+        fields += ["explanation", "explanation_basis__body"]
     qs = (PayoutLine.objects.filter(run_id=run.pk, active=True)
           .order_by("enterprise__name", "enterprise_id", "centre__ref", "service_period", "beneficiary_name", "id")
           .values_list(*fields))
@@ -135,5 +135,5 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False) -> RunDocum
             centre = CentreGroup(cref or "", cname or "孵化器及其他项目(不属于研发中心)")
             ent.centres.append(centre)
         centre.lines.append(Line(pk, rule, kind, beneficiary, name, period, arrears, amount,
-                                 row[15] if with_explanations else None))
+                                 {**(row[16] or {}), **row[15]} if with_explanations else None))
     return doc

@@ -75,11 +75,12 @@ class MonthContext:
     _explained: dict = field(default_factory=dict, compare=False, repr=False)
 
     def explain_parameters(self, tier: str) -> list[dict]:
-        """The parameter values a month's payment used; one shared list per month and tier."""
-        out = self._explained.get(tier)
+        """The parameter values a month's payment used. `_explained` is shared by all months of a
+        timeline, so months with the same values share one list (and one explanation basis)."""
+        values = (self.rates[tier], self.max_months, self.min_years, self.month_rule)
+        out = self._explained.get(values)
         if out is None:
-            out = self._explained[tier] = [v.explain() for v in (self.rates[tier], self.max_months, self.min_years,
-                                                                  self.month_rule)]
+            out = self._explained[values] = [v.explain() for v in values]
         return out
 
 
@@ -90,6 +91,7 @@ class ParamTimeline:
     values: tuple[ParamValue, ...] = ()
     _index: dict = field(default_factory=dict, compare=False, repr=False)
     _months: dict = field(default_factory=dict, compare=False, repr=False)
+    _explained: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
         by_name: dict[str, list[ParamValue]] = {}
@@ -121,7 +123,7 @@ class ParamTimeline:
                 rates={"doctorate": self.at("nx_stipend.doctorate_monthly", first),
                        "master": self.at("nx_stipend.master_monthly", first)},
                 min_years_int=int(min_years.value), max_months_int=int(max_months.value),
-                whole_month=rule.value == "whole_month")
+                whole_month=rule.value == "whole_month", _explained=self._explained)
         return ctx
 
     def decimal(self, name: str, day: dt.date) -> Decimal:

@@ -25,9 +25,11 @@ def parameter_set(*, actor, name: str, value: str, effective_from: dt.date, lega
         if existing is not None:
             if existing.value == value:
                 return existing
-            from subsidies.models import PayoutLine
+            from subsidies.models import ExplanationBasis, PayoutLine
 
-            if PayoutLine.objects.filter(explanation__parameters__contains=[{"id": existing.pk}]).exists():
+            used = [{"id": existing.pk}]
+            if (ExplanationBasis.objects.filter(body__parameters__contains=used).exists()
+                    or PayoutLine.objects.filter(explanation__parameters__contains=used).exists()):
                 raise ServiceError(
                     f"{effective_from}起的取值{existing.value}已被发放批次使用,不能改写;请从新的日期设置新值",
                     "a value used by a run cannot be rewritten; set a new value from a later date",

@@ -5,6 +5,7 @@ lines; only one run of a kind computes at a time; and the partial unique constra
 centre-year award, adjustment basis) make a second payment impossible whatever the code does."""
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import zlib
@@ -19,14 +20,23 @@ from django.utils import timezone
 from accounts.audit import acting
 from accounts.errors import ConflictError, ServiceError
 from subsidies import selectors
-from subsidies.models import OPEN_RUN_STATES, LineKind, PayoutLine, PayoutRun, RunChunk, RunKind, RunState
+from subsidies.models import (
+    OPEN_RUN_STATES,
+    ExplanationBasis,
+    LineKind,
+    PayoutLine,
+    PayoutRun,
+    RunChunk,
+    RunKind,
+    RunState,
+)
 from subsidies.rules import rd_award, stipend
 from subsidies.rules.calendar import month_index, month_label, month_start, parse_month, parse_year
 from subsidies.services.parameters import parameter_timeline
 
 LINE_COLUMNS = ("run_id", "rule", "kind", "researcher_id", "centre_id", "enterprise_id", "beneficiary",
                 "beneficiary_name", "service_period", "service_month", "is_arrears", "basis", "amount",
-                "explanation", "active", "created_at")
+                "explanation", "active", "created_at", "explanation_basis_id")
 
 
 def _require_finance(actor, action: str) -> None:
@@ -149,8 +159,13 @@ def payout_run_compute_chunk(*, run_id: int, lo: int) -> int:
     run = chunk.run
     if chunk.done or run.state != RunState.COMPUTING:
         return 0
+    # a chunk lost in a crash is simply computed again (it is not marked done), so its commit need
+    # not wait for the WAL flush
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL synchronous_commit TO OFF")
     if run.kind == RunKind.MONTHLY:
-        rows = _stipend_rows(run, chunk.lo, chunk.hi)
+        rows, bases = _stipend_rows(run, chunk.lo, chunk.hi)
+        _insert_bases(bases)
     elif run.kind == RunKind.GRANTS:
         rows = _grant_rows(run)
     else:
@@ -247,7 +262,12 @@ def run_payouts(*, actor, kind: str, period: str, inline: bool = True) -> Payout
 
 # --- computing lines -------------------------------------------------------------------------
 
-def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> list[tuple]:
+BASIS_KEYS = ("rule", "tier", "tier_label", "month_rule", "max_months", "contract", "degree", "filing", "parameters")
+
+
+def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> tuple[list[tuple], dict[str, str]]:
+    """The chunk's NX-STIPEND lines, and the explanation bases they refer to (digest -> JSON). A line
+    keeps its month's own values; what it shares with the person's other months is one basis."""
     through = parse_month(run.period)
     params = parameter_timeline()
     centres = selectors.centre_index()
@@ -255,17 +275,49 @@ def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> list[tuple]:
     people = selectors.person_facts(who, centres=centres)
     paid = selectors.paid_stipend_months(who)
     now = timezone.now()
-    rows = []
+    rows: list[tuple] = []
+    bases: dict[str, str] = {}
+    memo: dict[tuple, tuple[tuple, str]] = {}
     empty = range(0)
     for rid, person in people.items():
         outcome = stipend.stipend_due(person, through=through, paid=paid.get(rid, empty), params=params)
         for m in outcome.months:
             _ref, _kind, enterprise_id = centres[m.centre_id]
             arrears = m.month < through
-            explanation = dict(m.explanation, arrears=arrears, run_period=run.period)
+            e = m.explanation
+            shared = tuple(e[k] for k in BASIS_KEYS[5:])
+            key = tuple(map(id, shared)) + (e["tier"],)
+            hit = memo.get(key)  # the memo holds the objects, so their ids stay theirs
+            if hit is None:
+                body = json.dumps({k: e[k] for k in BASIS_KEYS}, ensure_ascii=False, sort_keys=True,
+                                  separators=(",", ":"))
+                digest = hashlib.sha1(body.encode()).hexdigest()
+                bases[digest] = body
+                hit = memo[key] = (shared, digest)
+            own = (f'{{"service_month":"{m.label}","covered_days":{e["covered_days"]},'
+                   f'"days_in_month":{e["days_in_month"]},"months_used_before":{e["months_used_before"]},'
+                   f'"months_used_after":{e["months_used_after"]},"arrears":{"true" if arrears else "false"},'
+                   f'"run_period":"{run.period}"}}')
             rows.append((run.pk, stipend.RULE, LineKind.REGULAR, rid, m.centre_id, enterprise_id, person.id_number,
-                         person.name, m.label, month_start(m.month), arrears, "", m.amount, explanation, True, now))
-    return rows
+                         person.name, m.label, month_start(m.month), arrears, "", m.amount, own, True, now, hit[1]))
+    return rows, bases
+
+
+def _insert_bases(bases: dict[str, str]) -> None:
+    """Explanation bases are content-addressed: one already stored (by an earlier run) is skipped."""
+    if not bases:
+        return
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerows(bases.items())
+    buf.seek(0)
+    table = ExplanationBasis._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS basis_stage")
+        cur.execute("CREATE TEMP TABLE basis_stage (digest varchar(40), body jsonb) ON COMMIT DROP")
+        cur.cursor.copy_expert("COPY basis_stage (digest, body) FROM STDIN WITH (FORMAT csv)", buf)
+        cur.execute(f"INSERT INTO {table} (digest, body, created_at) SELECT digest, body, now() FROM basis_stage "
+                    "ON CONFLICT (digest) DO NOTHING")
 
 
 def _rd_rows(run: PayoutRun) -> list[tuple]:
@@ -293,7 +345,7 @@ def _rd_rows(run: PayoutRun) -> list[tuple]:
         explanation = dict(result.explanation, arrears=d.year < year, run_period=run.period)
         rows.append((run.pk, rd_award.RULE, result.kind, None, d.centre_id, enterprise_id, enterprises[enterprise_id],
                      names[enterprise_id], str(d.year), None, d.year < year, basis, result.amount, explanation, True,
-                     now))
+                     now, None))
     return rows
 
 
@@ -337,7 +389,7 @@ def _grant_rows(run: PayoutRun) -> list[tuple]:
             "decided_on": decided.isoformat(), "run_period": run.period,
         }
         rows.append((run.pk, p.code, LineKind.REGULAR, a.researcher_id, a.centre_id, a.enterprise_id, beneficiary,
-                     name, period, None, False, f"award:{a.pk}", a.approved_amount, explanation, True, now))
+                     name, period, None, False, f"award:{a.pk}", a.approved_amount, explanation, True, now, None))
     return rows
 
 

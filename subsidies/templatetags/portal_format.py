@@ -115,3 +115,11 @@ def share(used, budget) -> str:
     if budget <= 0:
         return "—"
     return f"{(used * 100 / budget).quantize(Decimal('0.1'))}%"
+
+
+@register.filter
+def masked_beneficiary(line) -> str:
+    """A person's ID number is masked in lists (issue #4 §7); an enterprise's USCC is public."""
+    from talent.identity import mask_id
+
+    return mask_id(line.beneficiary) if line.researcher_id else line.beneficiary

@@ -88,6 +88,17 @@ def test_revised_declaration_after_payment_gives_one_adjustment_line(finance):
     assert lines == [("regular", Decimal("300000.00")), ("adjustment", Decimal("150000.00"))]
 
 
+def test_explanation_bases_are_immutable(data, finance):
+    from subsidies.models import ExplanationBasis
+
+    runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    basis = ExplanationBasis.objects.first()
+    with pytest.raises(Exception, match="protect|Cannot"), transaction.atomic():
+        ExplanationBasis.objects.filter(pk=basis.pk).update(body={})
+    with pytest.raises(Exception, match="protect|Cannot"), transaction.atomic():
+        ExplanationBasis.objects.filter(pk=basis.pk).delete()
+
+
 def test_lines_are_append_only(data, finance):
     runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
     line = PayoutLine.objects.first()
@@ -138,7 +149,11 @@ def test_approved_run_cannot_be_cancelled(data, finance, finance2):
 
 def test_every_line_explains_itself(data, finance):
     run = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
-    e = PayoutLine.objects.filter(run=run).first().explanation
+    line = PayoutLine.objects.filter(run=run).select_related("explanation_basis").first()
+    e = line.full_explanation
+    # the month's own values live on the line; the shared inputs in its immutable basis
+    assert {"service_month", "months_used_before", "months_used_after", "covered_days"} <= set(line.explanation)
+    assert line.explanation_basis.body["contract"]["id"]
     assert {"contract", "degree", "filing", "months_used_before", "months_used_after", "parameters"} <= set(e)
     assert all(p["legal_reference"] and p["effective_from"] for p in e["parameters"])
 
@@ -151,7 +166,7 @@ def test_parameter_change_applies_from_its_date_and_past_runs_keep_theirs(data, 
     parameter_set(actor=system, name="nx_stipend.doctorate_monthly", value="6000", effective_from=dt.date(2024, 7, 1))
     runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-07")
     assert list(PayoutLine.objects.order_by("id").values_list("amount", flat=True)[:len(paid_before)]) == paid_before
-    july_phd = PayoutLine.objects.filter(service_period="2024-07", explanation__tier="doctorate")
+    july_phd = PayoutLine.objects.filter(service_period="2024-07", explanation_basis__body__tier="doctorate")
     assert july_phd.exists() and set(july_phd.values_list("amount", flat=True)) == {Decimal("6000.00")}
 
 
