@@ -56,7 +56,7 @@ START_KINDS = [(RunKind.MONTHLY.value, RunKind.MONTHLY.label), (RunKind.ANNUAL.v
 
 class DeclarationSerializer(serializers.ModelSerializer):
     centre_ref = serializers.CharField(source="centre.ref", read_only=True)
-    verified_by = serializers.CharField(source="verified_by.display_name", read_only=True, default=None)
+    verified_by = serializers.CharField(source="verified_by.display_name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = RDDeclaration
@@ -148,8 +148,8 @@ class DeclarationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retri
 class PayoutRunSerializer(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     created_by = serializers.CharField(source="created_by.display_name", read_only=True)
-    computed_by = serializers.CharField(source="computed_by.display_name", read_only=True, default=None)
-    approved_by = serializers.CharField(source="approved_by.display_name", read_only=True, default=None)
+    computed_by = serializers.CharField(source="computed_by.display_name", read_only=True, default=None, allow_null=True)
+    approved_by = serializers.CharField(source="approved_by.display_name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = PayoutRun

@@ -133,8 +133,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
     programme_code = serializers.CharField(source="programme.code", read_only=True)
     programme_name = serializers.CharField(source="programme.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    centre_ref = serializers.CharField(source="centre.ref", read_only=True, default=None)
-    researcher_name = serializers.CharField(source="researcher.name", read_only=True, default=None)
+    centre_ref = serializers.CharField(source="centre.ref", read_only=True, default=None, allow_null=True)
+    researcher_name = serializers.CharField(source="researcher.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = GrantApplication
@@ -333,7 +333,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
     centre_ref = serializers.CharField(source="centre.ref", read_only=True)
     enterprise = serializers.IntegerField(source="centre.enterprise_id", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    verified_by = serializers.CharField(source="verified_by.display_name", read_only=True, default=None)
+    verified_by = serializers.CharField(source="verified_by.display_name", read_only=True, default=None, allow_null=True)
     report_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -420,7 +420,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
     enterprise = serializers.IntegerField(source="centre.enterprise_id", read_only=True)
     result_display = serializers.CharField(source="get_result_display", read_only=True)
     award_amount = serializers.DecimalField(source="award.approved_amount", max_digits=14, decimal_places=2,
-                                            read_only=True, default=None)
+                                            read_only=True, default=None, allow_null=True)
     recorded_by = serializers.CharField(source="recorded_by.display_name", read_only=True)
 
     class Meta:
@@ -521,7 +521,7 @@ class IncubatorDecisionSerializer(serializers.ModelSerializer):
 
 class AssessmentSerializer(serializers.ModelSerializer):
     award_amount = serializers.DecimalField(source="award.approved_amount", max_digits=14, decimal_places=2,
-                                            read_only=True, default=None)
+                                            read_only=True, default=None, allow_null=True)
     recorded_by = serializers.CharField(source="recorded_by.display_name", read_only=True)
 
     class Meta:
