@@ -199,6 +199,11 @@ SPECTACULAR_SETTINGS = {
         "RunKindEnum": "subsidies.models.RunKind.choices",
         "RunStartKindEnum": "subsidies.api.START_KINDS",
         "RunStateEnum": "subsidies.models.RunState.choices",
+        "ApplicationStatusEnum": "subsidies.models.ApplicationStatus.choices",
+        "DeclarationStatusEnum": "subsidies.models.DeclarationStatus.choices",
+        "ExportFormatEnum": "subsidies.models.ExportFormat.choices",
+        "ExportStateEnum": "subsidies.models.ExportState.choices",
+        "BenefitStatusEnum": "subsidies.grants.selectors.STATUS_LABEL",
     },
 }
 

@@ -1,11 +1,14 @@
-"""Subsidies API v1: R&D declarations (YC-RD), payout runs and their lines (finance), parameters (read).
+"""Subsidies API v1: R&D declarations (YC-RD), payout runs and their lines (finance), exports of approved
+runs (finance: request, list, download through a permission-checked endpoint), parameters (read).
 
-Money-moving POSTs (start a run, approve, cancel) accept an `Idempotency-Key` (accounts.api.idempotent).
+Money-moving POSTs (start a run, approve, cancel, export) accept an `Idempotency-Key` (accounts.api.idempotent).
 Every amount, state and approver is the services' to set: the request serializers carry only what a
 client may choose (kind and period; a reason), so anything else a client sends is ignored."""
 import django_filters
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,6 +20,7 @@ from accounts.api import (
     FINANCE,
     IDEMPOTENCY_HEADER,
     YINCHUAN,
+    ErrorSerializer,
     PortalViewSetMixin,
     idempotent,
     role_of,
@@ -24,7 +28,18 @@ from accounts.api import (
 from accounts.errors import ConflictError
 from registry import selectors as registry_selectors
 from subsidies import selectors
-from subsidies.models import ParameterValue, PayoutLine, PayoutRun, RDDeclaration, RunKind, RunState
+from subsidies.exports.services import SPECS, export_request
+from subsidies.models import (
+    ExportFormat,
+    ExportRecord,
+    ExportState,
+    ParameterValue,
+    PayoutLine,
+    PayoutRun,
+    RDDeclaration,
+    RunKind,
+    RunState,
+)
 from subsidies.services.declarations import rd_declaration_record
 from subsidies.services.runs import payout_run_approve, payout_run_cancel, payout_run_compute, payout_run_start
 from talent.identity import mask_id
@@ -41,7 +56,7 @@ START_KINDS = [(RunKind.MONTHLY.value, RunKind.MONTHLY.label), (RunKind.ANNUAL.v
 
 class DeclarationSerializer(serializers.ModelSerializer):
     centre_ref = serializers.CharField(source="centre.ref", read_only=True)
-    verified_by = serializers.CharField(source="verified_by.display_name", read_only=True, default=None)
+    verified_by = serializers.CharField(source="verified_by.display_name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = RDDeclaration
@@ -133,8 +148,8 @@ class DeclarationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retri
 class PayoutRunSerializer(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     created_by = serializers.CharField(source="created_by.display_name", read_only=True)
-    computed_by = serializers.CharField(source="computed_by.display_name", read_only=True, default=None)
-    approved_by = serializers.CharField(source="approved_by.display_name", read_only=True, default=None)
+    computed_by = serializers.CharField(source="computed_by.display_name", read_only=True, default=None, allow_null=True)
+    approved_by = serializers.CharField(source="approved_by.display_name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = PayoutRun
@@ -185,6 +200,40 @@ class PayoutLineFilter(django_filters.FilterSet):
         fields = ["run", "rule", "kind", "enterprise", "centre", "service_period", "is_arrears", "active"]
 
 
+class ExportSerializer(serializers.ModelSerializer):
+    format_display = serializers.CharField(source="get_format_display", read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    requested_by = serializers.CharField(source="requested_by.display_name", read_only=True)
+    download_url = serializers.SerializerMethodField(help_text="生成完成后的下载地址")
+
+    class Meta:
+        model = ExportRecord
+        # the file's location on the server is not the client's business: only the download endpoint
+        fields = ["id", "run", "format", "format_display", "state", "state_display", "requested_by", "requested_at",
+                  "finished_at", "progress_done", "progress_total", "size", "sha256", "line_count", "total_amount",
+                  "error", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str | None:
+        return f"/api/v1/exports/{obj.pk}/download/" if obj.state == ExportState.DONE else None
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=ExportFormat.choices, help_text="导出格式")
+
+
+class ExportFilter(django_filters.FilterSet):
+    class Meta:
+        model = ExportRecord
+        fields = ["run", "format", "state"]
+
+
+def export_list(*, actor):
+    """Exports carry every beneficiary's bank details: finance and administrators only."""
+    qs = ExportRecord.objects.select_related("run", "requested_by")
+    return qs if role_of(actor) in FINANCE_ROLES else qs.none()
+
+
 def line_list(*, actor):
     """Finance and admins see every line; an enterprise only its own, of decided runs."""
     qs = PayoutLine.objects.select_related("centre", "explanation_basis")
@@ -204,7 +253,8 @@ class PayoutRunViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     serializer_class = PayoutRunSerializer
     filterset_class = PayoutRunFilter
     action_roles = {"list": FINANCE_ROLES, "retrieve": FINANCE_ROLES, "create": FINANCE_ROLES,
-                    "approve": FINANCE_ROLES, "cancel": FINANCE_ROLES, "lines": FINANCE_ROLES}
+                    "approve": FINANCE_ROLES, "cancel": FINANCE_ROLES, "lines": FINANCE_ROLES,
+                    "exports": FINANCE_ROLES}
 
     def get_queryset(self):
         return selectors.run_list(actor=self.request.user).order_by("-created_at", "-id")
@@ -259,6 +309,64 @@ class PayoutRunViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         return self.get_paginated_response(PayoutLineSerializer(page, many=True).data)
 
 
+    @extend_schema(methods=["GET"], request=None, responses={200: ExportSerializer(many=True)})
+    @extend_schema(methods=["POST"], request=ExportRequestSerializer, responses={201: ExportSerializer},
+                   parameters=[IDEMPOTENCY_HEADER])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def exports(self, request, pk=None):
+        """导出: the run's exports (GET), or export it (POST {"format": "register_pdf" | "notice_pdf" |
+        "appendix_pdf" | "bank_xlsx" | "bank_csv"}). Only approved, exported or paid runs export (else 409);
+        exporting an approved run marks it exported. Rendered on the workers in production: poll
+        /exports/{id}/ until state is done, then download."""
+        run = self.get_object()
+        if request.method == "GET":
+            records = export_list(actor=request.user).filter(run=run).order_by("-requested_at", "-id")
+            return Response(ExportSerializer(records, many=True).data)
+        return self._export(request, run)
+
+    @idempotent
+    def _export(self, request, run):
+        payload = ExportRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        record = export_request(actor=request.user, run_id=run.pk, fmt=payload.validated_data["format"])
+        record = export_list(actor=request.user).get(pk=record.pk)
+        return Response(ExportSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class ExportViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """导出记录 (finance): who exported which run when, with the file's SHA-256; the file itself only through
+    /exports/{id}/download/ (the same permission check as the list)."""
+
+    queryset = ExportRecord.objects.none()
+    serializer_class = ExportSerializer
+    filterset_class = ExportFilter
+    action_roles = {"list": FINANCE_ROLES, "retrieve": FINANCE_ROLES, "download": FINANCE_ROLES}
+
+    def get_queryset(self):
+        return export_list(actor=self.request.user).order_by("-requested_at", "-id")
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+                              409: ErrorSerializer})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The exported file as an attachment, with its SHA-256 in X-Content-SHA256. 409 until it is done."""
+        record = self.get_object()
+        if record.state != ExportState.DONE:
+            raise ConflictError(f"导出#{record.pk}尚未完成(当前状态:{record.get_state_display()}),请稍后再下载",
+                                "the export is not finished", code="export_not_ready", record=f"导出#{record.pk}")
+        spec = SPECS[record.format]
+        try:
+            handle = open(record.file_path, "rb")  # noqa: SIM115 (FileResponse closes it)
+        except OSError:
+            raise Http404 from None
+        name = f"{spec.stem}-批次{record.run_id}-{record.run.period}.{spec.suffix}"
+        response = FileResponse(handle, as_attachment=True, filename=name, content_type=spec.content_type)
+        response["X-Content-SHA256"] = record.sha256
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class PayoutLineViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """发放明细 (read). Enterprises see their own lines of approved runs; finance sees all."""
 
@@ -294,5 +402,6 @@ def register(router) -> None:
     router.register("declarations", DeclarationViewSet, basename="declaration")
     router.register("payout-runs", PayoutRunViewSet, basename="payout-run")
     router.register("payout-lines", PayoutLineViewSet, basename="payout-line")
+    router.register("exports", ExportViewSet, basename="export")
     router.register("parameters", ParameterViewSet, basename="parameter")
 

@@ -1,7 +1,9 @@
 """API fixtures: two enterprises (A and B) with everything the API serves, made through the services:
 centres with approved filings (scenario import), a draft filing with an uploaded document, researchers
-with a certificate and a contract document, a YC-RD declaration, and an approved monthly run whose
-lines belong to both. One user per role."""
+with a certificate and a contract document, a YC-RD declaration, an approved monthly run whose lines
+belong to both (exported once as the register PDF), and per enterprise a grant application (NX-FIRST, with its
+document), a YC-RD declaration submission with its audit report, an NX-PERF evaluation and a draft
+incubator. One user per role."""
 import datetime as dt
 import random
 from dataclasses import dataclass, field
@@ -15,8 +17,11 @@ from accounts.models import Role, User
 from registry import services as registry_services
 from registry.identifiers import uscc_check_char
 from registry.models import Centre, Enterprise, Filing
-from subsidies.models import PayoutLine, RDDeclaration
+from subsidies.exports.services import export_request
+from subsidies.models import PayoutLine, Programme, RDDeclaration
 from subsidies.scenario import import_scenario
+from subsidies.services.declarations import rd_declaration_submit
+from subsidies.services.grants import evaluation_record, grant_apply, incubator_create
 from subsidies.services.runs import payout_run_approve, run_payouts
 from talent import services as talent_services
 from talent.models import Contract, Degree, Researcher
@@ -47,6 +52,11 @@ class Tenant:
     contract: Contract
     declaration: RDDeclaration
     line: PayoutLine
+    application: object = None  # GrantApplication NX-FIRST, submitted
+    attachment: object = None  # its ApplicationDocument
+    submission: object = None  # RDDeclarationSubmission 2025, pending
+    evaluation: object = None  # PerformanceEvaluation 2021-2023, pass (no award)
+    incubator: object = None  # Incubator, draft
 
 
 @dataclass
@@ -56,6 +66,8 @@ class World:
     users: dict = field(default_factory=dict)  # role → user
     run: object = None
     parameter: object = None
+    export: object = None  # ExportRecord of `run`, done
+    finance2: object = None
 
     def client(self, role: str) -> APIClient:
         client = APIClient()
@@ -128,12 +140,32 @@ def build_world(make_user, tmp_media) -> World:
 
     parameter = parameter_set(actor=users["admin"], name="nx_stipend.doctorate_monthly", value="5000.00",
                               effective_from=dt.date(2023, 1, 1))
-    return World(a=Tenant(**tenants["A"]), b=Tenant(**tenants["B"]), users=users, run=run, parameter=parameter)
+    for t in "AB":
+        add_grants(tenants[t], reviewer=users["regional_reviewer"])
+    export = export_request(actor=users["finance"], run_id=run.pk, fmt="register_pdf", inline=True)
+    return World(a=Tenant(**tenants["A"]), b=Tenant(**tenants["B"]), users=users, run=run, parameter=parameter,
+                 export=export, finance2=finance2)
+
+
+def add_grants(tenant: dict, *, reviewer) -> None:
+    """The grants side of a tenant, through the services as the pages do."""
+    owner, centre = tenant["user"], tenant["centre"]
+    app = grant_apply(actor=owner, programme=Programme.objects.get(code="NX-FIRST"), centre=centre,
+                      requested_amount="800000.00", description="首次备案奖励申报",
+                      documents=[("备案批复", pdf_upload("approval.pdf", "approval"))])
+    tenant["application"], tenant["attachment"] = app, app.attachments.get()
+    tenant["submission"] = rd_declaration_submit(actor=owner, centre=centre, year=2025, declared_amount="2000000.00",
+                                                 audit_report=pdf_upload("audit.pdf", "audit"))
+    tenant["evaluation"] = evaluation_record(actor=reviewer, centre=centre, period="2021-2023", result="pass")
+    tenant["incubator"] = incubator_create(actor=owner, operator=tenant["enterprise"],
+                                           ref=f"INC-{centre.ref}", name=f"{tenant['enterprise'].name}孵化器",
+                                           city="上海")
 
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EXPORT_ROOT = tmp_path / "exports"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     return settings.MEDIA_ROOT
 

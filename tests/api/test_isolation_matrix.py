@@ -8,14 +8,14 @@ For each endpoint × method × role:
 - a role outside the matrix gets 403 (anonymous: 401 on the API, a redirect to the login page on
   HTML views). The role check runs before any object lookup, so the answer never reveals whether
   an object exists. Exception (documented): none on the API. The HTML download views are open to
-  every role and hide other tenants' files with 404.
+  every role and hide other tenants' files with 404; the HTML export pages answer 404 to every role
+  but finance and administrators (HTML_REFUSED: their existence is not disclosed).
 - enterprise A gets 404 for enterprise B's objects: detail, nested routes, actions, downloads,
   and creates that name B's objects in their body;
 - lists and filtered lists (filtered by B's ids) never contain B's rows;
 - the allowed roles reach their own objects (enterprise A its own; the administrator B's).
 
-Adding an endpoint later (grant applications, exports) is one MATRIX entry, plus one OBJECTS entry
-when its URL carries an id.
+Adding an endpoint later is one MATRIX entry, plus one OBJECTS entry when its URL carries an id.
 """
 import re
 
@@ -37,6 +37,8 @@ ROLES = ["anon", E, R, Y, F, A]
 DECIDERS = frozenset({R, Y, A})
 WRITERS = frozenset({E, A})
 MONEY = frozenset({F, A})
+YC_READERS = frozenset({E, Y, F, A})  # YC-RD submissions and incubators: the Yinchuan bureau's side
+YC_STAFF = frozenset({Y, A})
 
 MATRIX: dict[str, dict[str, frozenset]] = {
     # public: the schema, its UI and the token endpoint (which answers to credentials, not a session)
@@ -85,11 +87,60 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "payout-line-detail": {"GET": frozenset({E, F, A})},
     "parameter-list": {"GET": ALL},
     "parameter-detail": {"GET": ALL},
+    "payout-run-exports": {"GET": MONEY, "POST": MONEY},
+    "export-list": {"GET": MONEY},
+    "export-detail": {"GET": MONEY},
+    "export-download": {"GET": MONEY},
+    # grants
+    "programme-list": {"GET": ALL},
+    "programme-detail": {"GET": ALL},
+    "grant-application-list": {"GET": ALL, "POST": WRITERS},
+    "grant-application-detail": {"GET": ALL},
+    "grant-application-resubmit": {"POST": WRITERS},
+    "grant-application-first-review": {"POST": DECIDERS},
+    "grant-application-approve": {"POST": DECIDERS},
+    "grant-application-return": {"POST": DECIDERS},
+    "grant-application-reject": {"POST": DECIDERS},
+    "grant-application-decisions": {"GET": ALL},
+    "grant-application-attachments": {"GET": ALL},
+    "grant-attachment-list": {"GET": ALL},
+    "grant-attachment-detail": {"GET": ALL},
+    "grant-attachment-download": {"GET": ALL},
+    "declaration-submission-list": {"GET": YC_READERS, "POST": WRITERS},
+    "declaration-submission-detail": {"GET": YC_READERS},
+    "declaration-submission-verify": {"POST": YC_STAFF},
+    "declaration-submission-report": {"GET": YC_READERS},
+    "evaluation-list": {"GET": ALL, "POST": frozenset({R, A})},
+    "evaluation-detail": {"GET": ALL},
+    "incubator-list": {"GET": YC_READERS, "POST": WRITERS},
+    "incubator-detail": {"GET": YC_READERS},
+    "incubator-submit": {"POST": WRITERS},
+    "incubator-first-review": {"POST": YC_STAFF},
+    "incubator-approve": {"POST": YC_STAFF},
+    "incubator-return": {"POST": YC_STAFF},
+    "incubator-reject": {"POST": YC_STAFF},
+    "incubator-revoke": {"POST": YC_STAFF},
+    "incubator-decisions": {"GET": YC_READERS},
+    "incubator-assessments": {"GET": YC_READERS, "POST": YC_STAFF},
+    "incubator-recognitions": {"POST": YC_STAFF},
+    "benefit-detail": {"GET": ALL},
     # HTML downloads (every role; other tenants' files are 404)
     "registry:document_download": {"GET": ALL},
     "talent:degree_certificate": {"GET": ALL},
     "talent:contract_document": {"GET": ALL},
+    "subsidies:grant_attachment": {"GET": ALL},
+    "subsidies:declaration_report": {"GET": ALL},
+    # HTML export pages (finance and administrators; everyone else 404)
+    "subsidies:run_exports": {"GET": MONEY},
+    "subsidies:export_create": {"POST": MONEY},
+    "subsidies:export_status": {"GET": MONEY},
+    "subsidies:export_download": {"GET": MONEY},
 }
+# Function views do not say which methods they answer: the POST-only ones are named here.
+HTML_METHODS = {"subsidies:export_create": {"POST"}}
+# HTML routes that refuse a role with 404 instead of 403 (documented above).
+HTML_REFUSED = {"subsidies:run_exports": 404, "subsidies:export_create": 404, "subsidies:export_status": 404,
+                "subsidies:export_download": 404}
 
 # The object a route's {pk} names, by route basename: enterprise B's (tenant-owned) or shared.
 OBJECTS = {
@@ -107,8 +158,23 @@ OBJECTS = {
     "registry:document_download": lambda w, t: t.document,
     "talent:degree_certificate": lambda w, t: t.degree,
     "talent:contract_document": lambda w, t: t.contract,
+    "programme": lambda w, t: w.a.application.programme,  # shared (policy, read by all)
+    "export": lambda w, t: w.export,  # shared (finance only)
+    "grant-application": lambda w, t: t.application,
+    "grant-attachment": lambda w, t: t.attachment,
+    "declaration-submission": lambda w, t: t.submission,
+    "evaluation": lambda w, t: t.evaluation,
+    "incubator": lambda w, t: t.incubator,
+    "benefit": lambda w, t: t.centre,  # a centre's benefits
+    "subsidies:grant_attachment": lambda w, t: t.attachment,
+    "subsidies:declaration_report": lambda w, t: t.submission,
+    "subsidies:run_exports": lambda w, t: w.run,
+    "subsidies:export_create": lambda w, t: w.run,
+    "subsidies:export_status": lambda w, t: w.export,
+    "subsidies:export_download": lambda w, t: w.export,
 }
-SHARED = {"payout-run", "parameter"}
+SHARED = {"payout-run", "parameter", "programme", "export", "subsidies:run_exports", "subsidies:export_create",
+          "subsidies:export_status", "subsidies:export_download"}
 
 # Lists and the filters that could leak another tenant's rows: filtered by B's ids, A must get nothing.
 LIST_FILTERS = {
@@ -122,6 +188,11 @@ LIST_FILTERS = {
                       "enterprise": lambda t: t.enterprise.pk},
     "declaration-list": {"centre": lambda t: t.centre.pk, "enterprise": lambda t: t.enterprise.pk},
     "payout-line-list": {"enterprise": lambda t: t.enterprise.pk, "centre": lambda t: t.centre.pk},
+    "grant-application-list": {"enterprise": lambda t: t.enterprise.pk, "centre": lambda t: t.centre.pk},
+    "grant-attachment-list": {"application": lambda t: t.application.pk},
+    "declaration-submission-list": {"centre": lambda t: t.centre.pk, "enterprise": lambda t: t.enterprise.pk},
+    "evaluation-list": {"centre": lambda t: t.centre.pk},
+    "incubator-list": {"operator": lambda t: t.enterprise.pk},
 }
 LIST_OWN_IDS = {  # which of B's objects each list would show
     "enterprise-list": lambda t: t.enterprise.pk, "centre-list": lambda t: t.centre.pk,
@@ -129,6 +200,9 @@ LIST_OWN_IDS = {  # which of B's objects each list would show
     "researcher-list": lambda t: t.researcher.pk, "degree-list": lambda t: t.degree.pk,
     "contract-list": lambda t: t.contract.pk, "declaration-list": lambda t: t.declaration.pk,
     "payout-line-list": lambda t: t.line.pk,
+    "grant-application-list": lambda t: t.application.pk, "grant-attachment-list": lambda t: t.attachment.pk,
+    "declaration-submission-list": lambda t: t.submission.pk, "evaluation-list": lambda t: t.evaluation.pk,
+    "incubator-list": lambda t: t.incubator.pk,
 }
 
 # Creates whose body names another tenant's object: A naming B's object gets 404.
@@ -142,6 +216,12 @@ CREATE_NAMING_B = {
     "contract-list": lambda w, b: {"researcher": w.a.researcher.pk, "centre": b.centre.pk, "full_time": False,
                                    "start": "2024-01-01"},
     "declaration-list": lambda w, b: {"centre": b.centre.pk, "year": 2023, "declared_amount": "100.00"},
+    "grant-application-list": lambda w, b: {"programme": "NX-FIRST", "centre": b.centre.pk,
+                                            "document": pdf_upload()},
+    "declaration-submission-list": lambda w, b: {"centre": b.centre.pk, "year": 2024, "declared_amount": "1.00",
+                                                 "audit_report": pdf_upload()},
+    "incubator-list": lambda w, b: {"operator": b.enterprise.pk, "ref": "INC-X", "name": "越权孵化器",
+                                    "city": "上海"},
 }
 
 
@@ -164,7 +244,14 @@ def _methods(callback) -> set[str]:
     return {"GET"}  # function views: the HTML downloads answer GET
 
 
-HTML_DOWNLOAD = re.compile(r"(download|export|certificate|_document$)")
+HTML_DOWNLOAD = re.compile(r"(download|export|certificate|_document$|attachment|_report$)")
+ID_KWARG = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
+
+
+def id_kwarg(path: str) -> str | None:
+    """The name of the id a route's URL carries (pk, run_id, …), None for a route without one."""
+    match = ID_KWARG.search(path)
+    return (match.group(1) or match.group(2)) if match else None
 
 
 def discovered_routes():
@@ -174,7 +261,7 @@ def discovered_routes():
             assert name, f"API route {path} has no name: name it and add it to MATRIX"
             routes[name] = (path, _methods(callback))
         elif name and HTML_DOWNLOAD.search(name.split(":")[-1]):
-            routes[name] = (path, _methods(callback))
+            routes[name] = (path, HTML_METHODS.get(name) or _methods(callback))
     return routes
 
 
@@ -187,7 +274,7 @@ def test_every_route_is_in_the_matrix():
     for name, (path, methods) in routes.items():
         assert methods == set(MATRIX[name]), f"{name} ({path}) answers {sorted(methods)}, MATRIX lists " \
                                              f"{sorted(MATRIX[name])}"
-        if "<pk>" in path or "(?P<pk>" in path:
+        if id_kwarg(path):
             base = name if ":" in name else name.rsplit("-", 1)[0]
             assert base in OBJECTS or name.rsplit("-", 1)[0] in OBJECTS or any(
                 name.startswith(k) for k in OBJECTS), f"{name}: add its object to OBJECTS"
@@ -200,8 +287,9 @@ def _basename(name: str) -> str:
 
 
 def _url(name: str, path: str, obj) -> str:
-    if "pk>" in path:
-        return reverse(name, kwargs={"pk": obj.pk})
+    kwarg = id_kwarg(path)
+    if kwarg:
+        return reverse(name, kwargs={kwarg: obj.pk})
     return reverse(name)
 
 
@@ -249,7 +337,7 @@ def test_isolation_matrix(world, capsys):
                     if role == "anon":
                         expected = 302 if html else 401
                     else:
-                        expected = 403
+                        expected = HTML_REFUSED.get(name, 403)
                     c.check(response.status_code == expected,
                             f"{where}: expected {expected}, got {response.status_code}")
                     if not html:
@@ -257,12 +345,12 @@ def test_isolation_matrix(world, capsys):
                                 f"{where}: error format")
                     continue
                 if role != E:
-                    if method == "GET" and role == A and "pk>" in path:
+                    if method == "GET" and role == A and id_kwarg(path):
                         response = _call(client, method, url)
                         c.check(response.status_code == 200, f"{where}: the administrator sees B's object")
                     continue
                 # enterprise A, an allowed role
-                if "pk>" in path and base not in SHARED:
+                if id_kwarg(path) and base not in SHARED:
                     body = {"kind": "other", "file": pdf_upload()} if name == "filing-documents" and \
                         method == "POST" else None
                     response = _call(client, method, url, body)

@@ -57,6 +57,10 @@ def _known_ids(world, tenant) -> dict[str, list[int]]:
         "researchers": [tenant.researcher.pk], "degrees": [tenant.degree.pk], "contracts": [tenant.contract.pk],
         "declarations": [tenant.declaration.pk], "payout-lines": [tenant.line.pk], "payout-runs": [world.run.pk],
         "parameters": [world.parameter.pk],
+        "grant-applications": [tenant.application.pk], "grant-attachments": [tenant.attachment.pk],
+        "declaration-submissions": [tenant.submission.pk], "evaluations": [tenant.evaluation.pk],
+        "incubators": [tenant.incubator.pk], "benefits": [tenant.centre.pk], "exports": [world.export.pk],
+        "programmes": [tenant.application.programme_id],
     }
 
 
