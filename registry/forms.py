@@ -12,7 +12,7 @@ def centre_division_choices():
         if d.code.endswith("00"):
             continue
         groups.setdefault(d.parent.name if d.parent else "", []).append((d.code, f"{d.name}({d.code})"))
-    return [("", "—— 请选择 ——")] + [(city, items) for city, items in groups.items()]
+    return [("", _("—— 请选择 ——"))] + [(city, items) for city, items in groups.items()]
 
 
 class CentreForm(forms.ModelForm):

@@ -139,7 +139,7 @@ def enterprise_detail(request, pk):
             except ServiceError as exc:
                 _refused(request, exc)
             else:
-                messages.success(request, f"已添加成员 {m.user.display_name}({m.user.username})")
+                messages.success(request, _("已添加成员 %(name)s(%(username)s)") % {"name": m.user.display_name, "username": m.user.username})
                 return redirect("registry:enterprise_detail", pk=enterprise.pk)
     members = enterprise.memberships.select_related("user").order_by("-is_owner", "user__username")
     return render(request, "registry/enterprise_detail.html", {
@@ -159,7 +159,7 @@ def centre_create(request, enterprise_pk):
         except ServiceError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, f"已登记研发中心“{centre.name}”(编号 {centre.ref})")
+            messages.success(request, _("已登记研发中心“%(name)s”(编号 %(ref)s)") % {"name": centre.name, "ref": centre.ref})
             return redirect("registry:dashboard")
     return render(request, "registry/centre_form.html", {"form": form, "enterprise": enterprise, "centre": None})
 
@@ -174,7 +174,7 @@ def centre_edit(request, pk):
         except ServiceError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, f"已保存研发中心“{centre.name}”")
+            messages.success(request, _("已保存研发中心“%(name)s”") % {"name": centre.name})
             return redirect("registry:dashboard")
     return render(request, "registry/centre_form.html",
                   {"form": form, "enterprise": centre.enterprise, "centre": centre})
@@ -193,7 +193,7 @@ def filing_start(request):
         except ServiceError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, "备案草稿已保存,请上传材料")
+            messages.success(request, _("备案草稿已保存,请上传材料"))
             return redirect(reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents")
     return render(request, "registry/filing_start.html", {
         "form": form, "enterprises": selectors.enterprise_list(actor=request.user),
@@ -311,7 +311,7 @@ def filing_submit(request, pk):
     except ServiceError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, "备案已提交,请等待审核")
+        messages.success(request, _("备案已提交,请等待审核"))
     return redirect("registry:filing_detail", pk=filing.pk)
 
 
@@ -321,7 +321,7 @@ def document_upload(request, pk):
     filing = selectors.filing_get(actor=request.user, pk=pk)
     form = DocumentUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请选择材料类型和文件")
+        messages.error(request, _("请选择材料类型和文件"))
     else:
         try:
             doc = services.document_upload(actor=request.user, enterprise=filing.centre.enterprise, filing=filing,
@@ -329,7 +329,7 @@ def document_upload(request, pk):
         except ServiceError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, f"已上传{doc.get_kind_display()}(第{doc.version}版)")
+            messages.success(request, _("已上传%(kind)s(第%(version)s版)") % {"kind": doc.get_kind_display(), "version": doc.version})
     return redirect(reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents")
 
 
@@ -405,7 +405,7 @@ def review_decide(request, pk):
             _refused(request, exc)
         else:
             filing.refresh_from_db()
-            messages.success(request, f"已处理:{filing} → {filing.get_status_display()}")
+            messages.success(request, _("已处理:%(record)s → %(status)s") % {"record": filing, "status": filing.get_status_display()})
             return redirect("registry:review_decide", pk=filing.pk)
     ctx = _filing_context(request, filing)
     first = services.first_reviewer(filing)

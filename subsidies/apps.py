@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SubsidiesConfig(AppConfig):
     name = "subsidies"
-    verbose_name = "补助与发放"
+    verbose_name = _("补助与发放")

@@ -12,6 +12,9 @@ from decimal import Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
+
+NO_DATA = gettext_lazy("暂无数据")
 
 # colour-blind-safe palette (Okabe-Ito, darkened for contrast on white)
 PALETTE = ("#1d4e89", "#c8352b", "#2a8a5b", "#d08a00", "#6a3d9a", "#3f8fbf", "#8c564b")
@@ -65,7 +68,7 @@ def empty_chart(title: str, message: str) -> SafeString:
 
 
 def horizontal_bars(*, title: str, desc: str, categories: Sequence[str], series: Sequence[Series],
-                    fmt: Callable[[Decimal | int], str] = str, empty: str = "暂无数据", label_w: int = 130,
+                    fmt: Callable[[Decimal | int], str] = str, empty: str = NO_DATA, label_w: int = 130,
                     bar_w: int = 300) -> SafeString:
     """Stacked horizontal bars: one row per category, one segment per series, total at the end.
     The default widths suit a half-width card (the SVG scales to its box; text stays legible)."""
@@ -97,7 +100,7 @@ def horizontal_bars(*, title: str, desc: str, categories: Sequence[str], series:
 
 def vertical_bars(*, title: str, desc: str, categories: Sequence[str], series: Sequence[Series],
                   fmt: Callable[[Decimal | int], str] = str, axis_fmt: Callable[[float], str] = str,
-                  empty: str = "暂无数据") -> SafeString:
+                  empty: str = NO_DATA) -> SafeString:
     """Stacked columns: one column per category (a month), one segment per series (a rule)."""
     if not categories:
         return empty_chart(title, empty)
@@ -131,7 +134,7 @@ def vertical_bars(*, title: str, desc: str, categories: Sequence[str], series: S
 
 
 def budget_bars(*, title: str, desc: str, rows: Sequence[tuple[str, Decimal, Decimal]],
-                fmt: Callable[[Decimal], str] = str, empty: str = "暂无数据") -> SafeString:
+                fmt: Callable[[Decimal], str] = str, empty: str = NO_DATA) -> SafeString:
     """Per rule: the budget as a pale track, the amount used over it, and the share used."""
     if not rows:
         return empty_chart(title, empty)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
 
 from registry.models import Centre, CentreKind
 from subsidies.models import PayoutLine, RunState
@@ -29,10 +30,10 @@ DEFAULT_BUDGETS: dict[str, dict[str, str]] = {
     "NX-STIPEND": {"*": "12000000.00"},
     "YC-RD": {"*": "5000000.00"},
 }
-RULE_LABELS = {"NX-STIPEND": "研发人员生活补助(NX-STIPEND)", "YC-RD": "研发投入奖励(YC-RD)"}
+RULE_LABELS = {"NX-STIPEND": _("研发人员生活补助(NX-STIPEND)"), "YC-RD": _("研发投入奖励(YC-RD)")}
 PAID_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID)
-TIERS = (("doctorate", "全日制博士"), ("master", "重点院校重点学科硕士"), ("unverified", "学历待核验"),
-         ("none", "不符合补助学历"))
+TIERS = (("doctorate", _("全日制博士")), ("master", _("重点院校重点学科硕士")), ("unverified", _("学历待核验")),
+         ("none", _("不符合补助学历")))
 
 
 def budget_for(rule: str, year: int) -> Decimal | None:

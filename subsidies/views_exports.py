@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.errors import ServiceError
@@ -35,7 +36,7 @@ def export_create(request, run_id: int):
     except ServiceError as exc:
         messages.error(request, exc.zh)
     else:
-        messages.success(request, f"已提交导出#{record.pk}({record.get_format_display()})")
+        messages.success(request, _("已提交导出#%(id)s(%(format)s)") % {"id": record.pk, "format": record.get_format_display()})
     return redirect(reverse("subsidies:run_exports", args=[run_id]))
 
 

@@ -221,7 +221,7 @@ def apply(request, code):
         except ServiceError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:
-            messages.success(request, f"已提交{programme.code}申报,请等待审核")
+            messages.success(request, _("已提交%(code)s申报,请等待审核") % {"code": programme.code})
             return redirect("subsidies:grant_detail", pk=app.pk)
     bounds = rules.bounds(grants.programme_fact(programme))
     return render(request, "grants/apply.html", {"programme": programme, "form": form, "bounds": bounds})
@@ -256,7 +256,8 @@ def application_detail(request, pk):
                 _refused(request, exc)
             else:
                 app.refresh_from_db()
-                messages.success(request, f"已处理:{app.programme.code} → {app.get_status_display()}")
+                messages.success(request, _("已处理:%(record)s → %(status)s") % {
+                    "record": app.programme.code, "status": app.get_status_display()})
                 return redirect("subsidies:grant_detail", pk=app.pk)
     fact = grants.programme_fact(app.programme)
     first = grants.first_reviewer(app)
@@ -282,7 +283,7 @@ def application_resubmit(request, pk):
     except ServiceError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, "已重新提交,请等待审核")
+        messages.success(request, _("已重新提交,请等待审核"))
     return redirect("subsidies:grant_detail", pk=app.pk)
 
 
@@ -317,7 +318,7 @@ def declaration_new(request):
         raise PermissionDenied
     form = DeclarationForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
-        messages.error(request, "请完整填写研发中心、年度、金额并上传审计报告")
+        messages.error(request, _("请完整填写研发中心、年度、金额并上传审计报告"))
     else:
         d = form.cleaned_data
         try:
@@ -326,7 +327,7 @@ def declaration_new(request):
         except ServiceError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, f"已提交{d['year']}年度研发投入申报,请等待银川市科技局核定")
+            messages.success(request, _("已提交%(year)s年度研发投入申报,请等待银川市科技局核定") % {"year": d["year"]})
     return redirect(reverse("subsidies:grant_home") + "#declarations")
 
 
@@ -343,7 +344,7 @@ def declaration_verify(request, pk):
     except ServiceError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, f"已核定{sub.centre.name}{sub.year}年度研发投入")
+        messages.success(request, _("已核定%(centre)s%(year)s年度研发投入") % {"centre": sub.centre.name, "year": sub.year})
     return redirect(reverse("subsidies:grant_home") + "#declarations")
 
 
@@ -360,7 +361,7 @@ def declaration_report(request, pk):
 def evaluation_new(request):
     form = EvaluationForm(request.POST, user=request.user)
     if not form.is_valid():
-        messages.error(request, "请完整填写研发中心、评估期和评估结果")
+        messages.error(request, _("请完整填写研发中心、评估期和评估结果"))
     else:
         d = form.cleaned_data
         try:
@@ -369,8 +370,10 @@ def evaluation_new(request):
         except ServiceError as exc:
             _refused(request, exc)
         else:
-            extra = f",已核定NX-PERF奖补{ev.award.approved_amount:,.2f}元" if ev.award_id else ""
-            messages.success(request, f"已录入{ev.centre.name}{ev.period}评估结果“{ev.get_result_display()}”{extra}")
+            extra = (_(",已核定NX-PERF奖补%(amount)s元") % {"amount": f"{ev.award.approved_amount:,.2f}"}
+                     if ev.award_id else "")
+            messages.success(request, _("已录入%(centre)s%(period)s评估结果“%(result)s”") % {
+                "centre": ev.centre.name, "period": ev.period, "result": ev.get_result_display()} + extra)
     return redirect(reverse("subsidies:grant_home") + "#evaluations")
 
 
@@ -383,7 +386,7 @@ def incubator_new(request):
         raise PermissionDenied
     form = IncubatorForm(request.POST, user=request.user)
     if not form.is_valid():
-        messages.error(request, "请完整填写孵化器信息")
+        messages.error(request, _("请完整填写孵化器信息"))
         return redirect("subsidies:grant_home")
     try:
         inc = grants.incubator_create(actor=request.user, **form.cleaned_data)
@@ -420,7 +423,7 @@ def incubator_detail(request, pk):
         except ServiceError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
         return redirect("subsidies:incubator_detail", pk=inc.pk)
     staff = user.reviews_level("yinchuan")
     return render(request, "grants/incubator_detail.html", {

@@ -1,5 +1,6 @@
 """Django admin for administrators. Identity numbers are masked in lists; the access log is read-only."""
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from talent.identity import mask_id
 from talent.models import Contract, Degree, IdentityAccess, KeyDiscipline, KeyInstitution, Researcher, RosterUpload
@@ -24,7 +25,7 @@ class ResearcherAdmin(admin.ModelAdmin):
     list_filter = ("id_type",)
     search_fields = ("name", "=id_number")
 
-    @admin.display(description="证件号码")
+    @admin.display(description=_("证件号码"))
     def masked_id(self, obj):
         return mask_id(obj.id_number)
 

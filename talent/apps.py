@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TalentConfig(AppConfig):
     name = "talent"
-    verbose_name = "研发人员"
+    verbose_name = _("研发人员")

@@ -4,7 +4,8 @@ document.addEventListener("htmx:responseError", function (e) {
   box.className = "messages";
   var li = document.createElement("li");
   li.className = "msg error";
-  li.textContent = "请求失败(" + e.detail.xhr.status + "),请稍后重试。";
+  var text = document.body.getAttribute("data-msg-request-failed") || "请求失败,请稍后重试。";
+  li.textContent = text + " (HTTP " + e.detail.xhr.status + ")";
   box.appendChild(li);
   document.getElementById("main").prepend(box);
 });

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from registry.models import Centre
@@ -88,8 +90,8 @@ def declaration_get(*, actor, pk) -> RDDeclarationSubmission:
 # --- 免申即享: benefits without asking ------------------------------------------------------------------
 
 RECEIVING, PENDING, ELIGIBLE, AUTOMATIC, NOT_ELIGIBLE = "receiving", "pending", "eligible", "automatic", "not_eligible"
-STATUS_LABEL = {RECEIVING: "已享受", PENDING: "审核中", ELIGIBLE: "可申报", AUTOMATIC: "免申即享",
-                NOT_ELIGIBLE: "不符合条件"}
+STATUS_LABEL = {RECEIVING: gettext_lazy("已享受"), PENDING: gettext_lazy("审核中"), ELIGIBLE: gettext_lazy("可申报"),
+                AUTOMATIC: gettext_lazy("免申即享"), NOT_ELIGIBLE: gettext_lazy("不符合条件")}
 
 
 @dataclass
@@ -108,16 +110,16 @@ class Benefit:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABEL[self.status]
+        return str(STATUS_LABEL[self.status])
 
 
 def _amount_text(p: Programme, kind: str) -> str:
     b = rules.bounds(programme_fact(p), kind)
     if b.fixed:
-        return f"{b.high:,.2f} 元"
+        return _("%(amount)s 元") % {"amount": f"{b.high:,.2f}"}
     if b.exclusive_low:
-        return f"最高 {b.high:,.2f} 元"
-    return f"{b.low:,.2f} 至 {b.high:,.2f} 元"
+        return _("最高 %(amount)s 元") % {"amount": f"{b.high:,.2f}"}
+    return _("%(low)s 至 %(high)s 元") % {"low": f"{b.low:,.2f}", "high": f"{b.high:,.2f}"}
 
 
 def centre_benefits(centre: Centre) -> list[Benefit]:
@@ -138,9 +140,9 @@ def centre_benefits(centre: Centre) -> list[Benefit]:
     out = []
     # NX-STIPEND: monthly, automatic, no application (免申即享)
     st = paid.get("NX-STIPEND")
-    stipend = Benefit("NX-STIPEND", "研发人员生活补助",
+    stipend = Benefit("NX-STIPEND", _("研发人员生活补助"),
                       "全职聘用的研发人员,若签订5年以上聘用合同,全日制博士每月5000元,重点院校重点学科硕士每月3000元,补助可持续5年",
-                      AUTOMATIC, "每人每月 5,000.00 / 3,000.00 元", paid=st["total"] if st else Decimal("0.00"))
+                      AUTOMATIC, _("每人每月 5,000.00 / 3,000.00 元"), paid=st["total"] if st else Decimal("0.00"))
     if fact.kind == "joint":
         stipend.status, stipend.reasons = NOT_ELIGIBLE, [rules.R_JOINT]
     elif fact.regional_status != "approved" and not st:
@@ -148,7 +150,7 @@ def centre_benefits(centre: Centre) -> list[Benefit]:
     else:
         people = st["people"] if st else 0
         stipend.status = RECEIVING if st else AUTOMATIC
-        stipend.note = f"无需申请,按月自动计发;已有 {people} 名研发人员领取"
+        stipend.note = _("无需申请,按月自动计发;已有 %(n)s 名研发人员领取") % {"n": people}
     out.append(stipend)
     for p in programmes:
         pf = programme_fact(p)
@@ -160,7 +162,7 @@ def centre_benefits(centre: Centre) -> list[Benefit]:
         problems = rules.centre_problems(pf, fact, awarded=awarded_once)
         if awarded_once:
             b.status = RECEIVING
-            b.note = "已核准" + ("" if b.paid else ",待拨付")
+            b.note = _("已核准") if b.paid else _("已核准,待拨付")
         elif a["pending"]:
             b.status = PENDING
         elif not rules.needs_application(pf):
@@ -172,14 +174,14 @@ def centre_benefits(centre: Centre) -> list[Benefit]:
         else:
             b.status, b.can_apply = ELIGIBLE, True
             if a["n_approved"]:
-                b.note = f"已核准 {a['n_approved']} 项;可为其他人员继续申报"
+                b.note = _("已核准 %(n)s 项;可为其他人员继续申报") % {"n": a["n_approved"]}
         out.append(b)
     # YC-RD: the annual award, on the enterprise's declaration of the year's R&D spend
     rd = paid.get("YC-RD")
-    rd_b = Benefit("YC-RD", "银川市研发投入奖励",
+    rd_b = Benefit("YC-RD", _("银川市研发投入奖励"),
                    "每年按飞地研发中心当年研发费用总投入的15%,最高不超过100万元的标准,对依托企业(申报主体)进行奖励",
-                   RECEIVING if rd else ELIGIBLE, "研发投入的15%,每年最高 1,000,000.00 元",
-                   paid=rd["total"] if rd else Decimal("0.00"), note="按年度申报研发投入(附审计报告),核定后自动计发")
+                   RECEIVING if rd else ELIGIBLE, _("研发投入的15%,每年最高 1,000,000.00 元"),
+                   paid=rd["total"] if rd else Decimal("0.00"), note=_("按年度申报研发投入(附审计报告),核定后自动计发"))
     if fact.yinchuan_status != "approved" and not rd:
         rd_b.status, rd_b.reasons = NOT_ELIGIBLE, [rules.R_NO_YINCHUAN]
     out.append(rd_b)
