@@ -28,3 +28,30 @@ def system(db):
     from accounts.models import system_actor
 
     return system_actor()
+
+
+REFERENCE_DATA = (
+    # (migration module, seeding function, model whose rows it creates)
+    ("registry.migrations.0003_division_reference_data", "load", "registry.Division"),
+    ("subsidies.migrations.0003_grants", "seed_programmes", "subsidies.Programme"),
+)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Reference data comes from data migrations; a transactional test (live server, concurrency,
+    Celery) ends with a flush that empties those tables for the tests after it on the same worker.
+    Put the rows back, through the migrations' own functions, when they are missing."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db", "transactional_db", "live_server"} & set(request.fixturenames)
+    if not uses_db:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    blocker = request.getfixturevalue("django_db_blocker")
+    with blocker.unblock():
+        for module, function, model in REFERENCE_DATA:
+            if not apps.get_model(model).objects.exists():
+                getattr(importlib.import_module(module), function)(apps, None)

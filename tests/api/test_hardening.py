@@ -115,8 +115,12 @@ def test_security_headers(make_user, client):
 
 def test_check_deploy_is_clean_with_production_settings():
     root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "prod-like-" + "k7Qz" * 14, "ALLOWED_HOSTS": "x",
-           "SECURE_COOKIES": "1", "TESTING": "0"}
+    # production's environment, not the test session's (the browser harness sets DJANGO_ALLOW_ASYNC_UNSAFE)
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "TEST_DB_SUFFIX")}
+    env = {**env, "DEBUG": "0", "SECRET_KEY": "prod-like-" + "k7Qz" * 14, "ALLOWED_HOSTS": "x",
+           "SECURE_COOKIES": "1", "TESTING": "0",
+           # check --deploy does not connect; a fixed URL keeps it from starting the embedded server
+           "DATABASE_URL": "postgresql://portal:portal@127.0.0.1:5432/portal"}
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
