@@ -158,8 +158,10 @@ class PayoutLine(models.Model):
     """One payment. Append-only (a correction is a new line); the partial unique constraints make
     paying a person-month (NX-STIPEND) or a centre-year's award (YC-RD) twice impossible."""
 
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="lines")
-    rule = models.CharField(_("规则"), max_length=16, db_index=True)
+    # indexes are few on purpose: a first run writes millions of lines. `line_run_grouping` serves the
+    # run's lookups (run first), the partial unique constraints the paid-month and award lookups.
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="lines", db_index=False)
+    rule = models.CharField(_("规则"), max_length=16)
     kind = models.CharField(_("类型"), max_length=16, choices=LineKind.choices, default=LineKind.REGULAR)
     researcher = models.ForeignKey("talent.Researcher", null=True, on_delete=models.PROTECT, related_name="+")
     # null only for grants to an incubator operator (YC-INC-*, YC-MS-*), which no centre earns
@@ -174,7 +176,7 @@ class PayoutLine(models.Model):
     amount = MoneyField(_("金额"))
     explanation = models.JSONField(_("计算依据"))
     explanation_basis = models.ForeignKey(ExplanationBasis, null=True, blank=True, on_delete=models.PROTECT,
-                                          related_name="+")
+                                          related_name="+", db_index=False)  # bases are never deleted
     active = models.BooleanField(default=True, help_text="false only when its run was cancelled before approval")
     created_at = models.DateTimeField(auto_now_add=True)
 

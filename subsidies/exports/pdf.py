@@ -196,16 +196,24 @@ def _can_fork_workers() -> bool:
     return not multiprocessing.current_process().daemon and "fork" in multiprocessing.get_all_start_methods()
 
 
+SECTIONS_PER_WORKER = 2  # a worker's memory grows with every document it lays out: fresh workers often
+
+
 def _render_all(htmls: list[str], workers: int, progress, steps: int) -> list[tuple[bytes, int]]:
     results: list = [None] * len(htmls)
     if workers > 1 and len(htmls) > 1 and _can_fork_workers():
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(workers, len(htmls)), mp_context=ctx) as pool:
-            futures = {pool.submit(_write_pdf, html): i for i, html in enumerate(htmls)}
-            for done, future in enumerate(as_completed(futures), 1):
-                results[futures[future]] = future.result()
-                if progress:
-                    progress(done, steps)
+        batch = workers * SECTIONS_PER_WORKER
+        done = 0
+        for start in range(0, len(htmls), batch):
+            part = range(start, min(start + batch, len(htmls)))
+            with ProcessPoolExecutor(max_workers=min(workers, len(part)), mp_context=ctx) as pool:
+                futures = {pool.submit(_write_pdf, htmls[i]): i for i in part}
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    done += 1
+                    if progress:
+                        progress(done, steps)
     else:
         for i, html in enumerate(htmls):
             results[i] = _write_pdf(html)

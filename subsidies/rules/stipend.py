@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from subsidies.money import quantize
 from subsidies.rules.calendar import add_years, month_index, month_label
+from subsidies.rules.calendar import month_start as month_start_of
 from subsidies.rules.params import ParamTimeline
 
 RULE = "NX-STIPEND"
@@ -47,8 +48,12 @@ class FilingFact:
         return None
 
     def explain(self) -> dict:
-        return {"id": self.id, "level": "regional", "status": self.status,
-                "effective_from": _iso(self.effective_from), "effective_to": _iso(self.effective_to)}
+        cached = self.__dict__.get("_explained")
+        if cached is None:  # one object per filing window, shared by every person at the centre
+            cached = {"id": self.id, "level": "regional", "status": self.status,
+                      "effective_from": _iso(self.effective_from), "effective_to": _iso(self.effective_to)}
+            object.__setattr__(self, "_explained", cached)
+        return cached
 
 
 @dataclass(frozen=True)
@@ -232,6 +237,10 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
     outcome = StipendOutcome(months_used=len(paid))
     contracts = _eligible_contracts(person, outcome)
     if not contracts:
+        return outcome
+    # degrees only accumulate: with no qualifying degree by the last month, no month qualifies
+    if tier_on(person.degrees, month_start_of(through))[0] is None:
+        outcome.note(R_UNVERIFIED if tier_on(person.degrees, month_start_of(through))[2] else R_NO_TIER)
         return outcome
     first_month = min(month_index(c.start) for c in contracts)
     used = len(paid)

@@ -278,6 +278,7 @@ def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> tuple[list[tuple], dict[s
     rows: list[tuple] = []
     bases: dict[str, str] = {}
     memo: dict[tuple, tuple[tuple, str]] = {}
+    to_json = _ExplanationWriter()
     empty = range(0)
     for rid, person in people.items():
         outcome = stipend.stipend_due(person, through=through, paid=paid.get(rid, empty), params=params)
@@ -289,8 +290,8 @@ def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> tuple[list[tuple], dict[s
             key = tuple(map(id, shared)) + (e["tier"],)
             hit = memo.get(key)  # the memo holds the objects, so their ids stay theirs
             if hit is None:
-                body = json.dumps({k: e[k] for k in BASIS_KEYS}, ensure_ascii=False, sort_keys=True,
-                                  separators=(",", ":"))
+                # the rule builds these dicts in a fixed key order, so the JSON is canonical as written
+                body = to_json({k: e[k] for k in BASIS_KEYS})
                 digest = hashlib.sha1(body.encode()).hexdigest()
                 bases[digest] = body
                 hit = memo[key] = (shared, digest)
@@ -307,11 +308,17 @@ def _insert_bases(bases: dict[str, str]) -> None:
     """Explanation bases are content-addressed: one already stored (by an earlier run) is skipped."""
     if not bases:
         return
+    table = ExplanationBasis._meta.db_table
+    with connection.cursor() as cur:  # in a steady month nearly every basis is already stored
+        cur.execute(f"SELECT digest FROM {table} WHERE digest = ANY(%s)", [list(bases)])
+        known = {row[0] for row in cur.fetchall()}
+    new = [(d, body) for d, body in bases.items() if d not in known]
+    if not new:
+        return
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerows(bases.items())
+    writer.writerows(new)
     buf.seek(0)
-    table = ExplanationBasis._meta.db_table
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS basis_stage")
         cur.execute("CREATE TEMP TABLE basis_stage (digest varchar(40), body jsonb) ON COMMIT DROP")
