@@ -199,7 +199,10 @@ def run_compute(request, pk: int):
     run = _run_or_404(request, pk)
     try:
         with transaction.atomic():
-            run_services.payout_run_compute(actor=request.user, run=run)
+            if run.state == RunState.COMPUTING:  # its worker died: compute what is left
+                run_services.payout_run_continue(actor=request.user, run_id=run.pk)
+            else:
+                run_services.payout_run_compute(actor=request.user, run=run)
     except ServiceError as exc:
         messages.error(request, refusal(exc))
     else:

@@ -194,6 +194,24 @@ def payout_run_finalize(*, run_id: int) -> PayoutRun:
     return run
 
 
+def payout_run_continue(*, actor, run_id: int, inline: bool | None = None) -> PayoutRun:
+    """Finance's way on with a run left computing when its worker died: the chunks not done are
+    computed (on Celery, or here) and the run finalised. Safe to ask twice: done chunks are skipped."""
+    _require_finance(actor, "继续计算发放批次")
+    run = PayoutRun.objects.get(pk=run_id)
+    if run.state != RunState.COMPUTING:
+        raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,没有未完成的计算",
+                            "only a computing run can be continued", code="illegal_transition")
+    if inline is None:
+        inline = not getattr(settings, "PAYOUT_RUNS_ON_CELERY", False)
+    if inline:
+        return payout_run_resume(run_id=run.pk)
+    from subsidies.tasks import resume_run
+
+    transaction.on_commit(lambda: resume_run.delay(run.pk))
+    return run
+
+
 def payout_run_resume(*, run_id: int) -> PayoutRun:
     """After a worker died mid-run: compute the chunks not done, then finalise."""
     for chunk in RunChunk.objects.filter(run_id=run_id, done=False).order_by("lo"):

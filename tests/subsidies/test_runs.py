@@ -193,3 +193,22 @@ def test_two_concurrent_starts_for_one_period_give_one_run(finance):
         t.join()
     assert sorted(results) == ["409"] * 5 + ["ok"]
     assert PayoutRun.objects.filter(period="2024-06").count() == 1
+
+
+def test_a_run_left_computing_can_be_continued_to_exactly_the_expected_lines(data, finance, settings):
+    from subsidies.models import RunChunk
+
+    settings.PAYOUT_CHUNK_SIZE = 3  # 12 researchers: four chunks, one of them done before the "crash"
+    expected = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-08").line_count
+    runs.payout_run_cancel(actor=finance, run_id=PayoutRun.objects.get().pk)
+    run = runs.payout_run_start(actor=finance, kind=RunKind.MONTHLY, period="2024-08")
+    run = runs.payout_run_begin_compute(actor=finance, run_id=run.pk)
+    first = RunChunk.objects.filter(run=run).order_by("lo").first()
+    runs.payout_run_compute_chunk(run_id=run.pk, lo=first.lo)  # then the worker "dies"
+    stuck = PayoutRun.objects.get(pk=run.pk)
+    assert stuck.state == RunState.COMPUTING and (stuck.progress_done, stuck.progress_total) == (1, 4)
+    run = runs.payout_run_continue(actor=finance, run_id=run.pk, inline=True)
+    again = runs.payout_run_continue
+    assert run.state == RunState.COMPUTED and run.line_count == expected
+    with pytest.raises(ConflictError):
+        again(actor=finance, run_id=run.pk, inline=True)
