@@ -283,7 +283,7 @@ def run_payouts(*, actor, kind: str, period: str, inline: bool = True) -> Payout
 BASIS_KEYS = ("rule", "tier", "tier_label", "month_rule", "max_months", "contract", "degree", "filing", "parameters")
 
 
-def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> tuple[list[tuple], dict[str, str]]:
+def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> tuple[list[tuple], dict[str, dict]]:
     """The chunk's NX-STIPEND lines, and the explanation bases they refer to (digest -> JSON). A line
     keeps its month's own values; what it shares with the person's other months is one basis."""
     through = parse_month(run.period)
@@ -294,9 +294,16 @@ def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> tuple[list[tuple], dict[s
     paid = selectors.paid_stipend_months(who)
     now = timezone.now()
     rows: list[tuple] = []
-    bases: dict[str, str] = {}
+    bases: dict[str, dict] = {}
     memo: dict[tuple, tuple[tuple, str]] = {}
-    to_json = _ExplanationWriter()
+    shared_keys: dict[int, tuple[object, str]] = {}
+
+    def key_of(value) -> str:  # objects shared between people (filing windows, parameter lists)
+        hit = shared_keys.get(id(value))
+        if hit is None or hit[0] is not value:
+            hit = shared_keys[id(value)] = (value, repr(value))
+        return hit[1]
+
     empty = range(0)
     for rid, person in people.items():
         outcome = stipend.stipend_due(person, through=through, paid=paid.get(rid, empty), params=params)
@@ -308,10 +315,12 @@ def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> tuple[list[tuple], dict[s
             key = tuple(map(id, shared)) + (e["tier"],)
             hit = memo.get(key)  # the memo holds the objects, so their ids stay theirs
             if hit is None:
-                # the rule builds these dicts in a fixed key order, so the JSON is canonical as written
-                body = to_json({k: e[k] for k in BASIS_KEYS})
-                digest = hashlib.sha1(body.encode()).hexdigest()
-                bases[digest] = body
+                # content address: every input of the basis, in the rule's fixed order; the JSON body is
+                # only built for a basis not stored yet (_insert_bases)
+                canonical = "|".join((e["tier"], e["month_rule"], str(e["max_months"]), repr(e["contract"]),
+                                      repr(e["degree"]), key_of(e["filing"]), key_of(e["parameters"])))
+                digest = hashlib.sha1(canonical.encode()).hexdigest()
+                bases[digest] = e
                 hit = memo[key] = (shared, digest)
             own = (f'{{"service_month":"{m.label}","covered_days":{e["covered_days"]},'
                    f'"days_in_month":{e["days_in_month"]},"months_used_before":{e["months_used_before"]},'
@@ -322,15 +331,17 @@ def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> tuple[list[tuple], dict[s
     return rows, bases
 
 
-def _insert_bases(bases: dict[str, str]) -> None:
-    """Explanation bases are content-addressed: one already stored (by an earlier run) is skipped."""
+def _insert_bases(bases: dict[str, dict]) -> None:
+    """Explanation bases are content-addressed: one already stored (by an earlier run) is skipped, and
+    only new ones are encoded."""
     if not bases:
         return
     table = ExplanationBasis._meta.db_table
     with connection.cursor() as cur:  # in a steady month nearly every basis is already stored
         cur.execute(f"SELECT digest FROM {table} WHERE digest = ANY(%s)", [list(bases)])
         known = {row[0] for row in cur.fetchall()}
-    new = [(d, body) for d, body in bases.items() if d not in known]
+    to_json = _ExplanationWriter()
+    new = [(d, to_json({k: e[k] for k in BASIS_KEYS})) for d, e in bases.items() if d not in known]
     if not new:
         return
     buf = io.StringIO()
