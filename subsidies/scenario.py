@@ -59,6 +59,7 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
     if unknown:
         raise ScenarioError("文件", f"未知的部分 {', '.join(sorted(unknown))} / unknown sections")
     actor = system_actor()
+    where = "文件"  # the record being imported, named in any refusal
     counts = dict.fromkeys(SECTIONS, 0)
     try:
         for i, e in enumerate(data.get("enterprises") or []):
@@ -142,5 +143,5 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
                           legal_reference=p.get("legal_reference", ""))
             counts["parameters"] += 1
     except ServiceError as exc:
-        raise ScenarioError(locals().get("where", "?"), " ".join(exc.messages)) from None
+        raise ScenarioError(where, " ".join(exc.messages)) from None
     return counts

@@ -31,7 +31,7 @@ from subsidies.models import (
     RunState,
 )
 from subsidies.rules import rd_award, stipend
-from subsidies.rules.calendar import month_index, month_label, month_start, parse_month, parse_year
+from subsidies.rules.calendar import month_index, month_start, parse_month, parse_year
 from subsidies.services.parameters import parameter_timeline
 
 LINE_COLUMNS = ("run_id", "rule", "kind", "researcher_id", "centre_id", "enterprise_id", "beneficiary",
@@ -154,7 +154,8 @@ def payout_run_compute(*, actor, run: PayoutRun, inline: bool | None = None) -> 
 
 @transaction.atomic
 def payout_run_compute_chunk(*, run_id: int, lo: int) -> int:
-    """Compute one chunk; safe to run twice (a done chunk is skipped, inserts ignore paid months)."""
+    """Compute one chunk; safe to run twice: a done chunk is skipped (under its row lock), and the unique
+    constraints abort the chunk rather than let a person-month or award be paid twice."""
     chunk = RunChunk.objects.select_for_update().select_related("run").get(run_id=run_id, lo=lo)
     run = chunk.run
     if chunk.done or run.state != RunState.COMPUTING:
@@ -365,8 +366,7 @@ def _rd_rows(run: PayoutRun) -> list[tuple]:
     filings = selectors.yinchuan_filings_by_centre()
     declarations = selectors.declarations_through(year)
     paid = selectors.rd_paid({d.year for d in declarations})
-    enterprises = dict(Enterprise.objects.values_list("id", "uscc"))
-    names = dict(Enterprise.objects.values_list("id", "name"))
+    enterprises = {pk: (uscc, name) for pk, uscc, name in Enterprise.objects.values_list("id", "uscc", "name")}
     now = timezone.now()
     rows = []
     for d in declarations:
@@ -379,8 +379,8 @@ def _rd_rows(run: PayoutRun) -> list[tuple]:
             continue
         _ref, _kind, enterprise_id = centres[d.centre_id]
         explanation = dict(result.explanation, arrears=d.year < year, run_period=run.period)
-        rows.append((run.pk, rd_award.RULE, result.kind, None, d.centre_id, enterprise_id, enterprises[enterprise_id],
-                     names[enterprise_id], str(d.year), None, d.year < year, basis, result.amount, explanation, True,
+        uscc, name = enterprises[enterprise_id]
+        rows.append((run.pk, rd_award.RULE, result.kind, None, d.centre_id, enterprise_id, uscc, name, str(d.year), None, d.year < year, basis, result.amount, explanation, True,
                      now, None))
     return rows
 
@@ -468,7 +468,3 @@ def _insert_lines(rows: list[tuple]) -> int:
         cur.cursor.copy_expert(
             f"COPY {PayoutLine._meta.db_table} ({', '.join(LINE_COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buf)
     return len(rows)
-
-
-def months_label(index: int) -> str:
-    return month_label(index)
