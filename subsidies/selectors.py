@@ -123,3 +123,29 @@ def run_list(*, actor):
     if not (actor.is_finance or actor.is_portal_admin):
         return PayoutRun.objects.none()
     return PayoutRun.objects.select_related("created_by", "computed_by", "approved_by")
+
+
+def enterprise_stipends_by_month(*, actor, months: int = 12) -> list[tuple[str, Decimal, int]]:
+    """NX-STIPEND paid to the actor's enterprises, by service period: (YYYY-MM, amount, line count) for the
+    `months` consecutive months ending at the latest month paid (or this month), oldest first, months
+    without a payment as zero. Only lines of approved, exported or paid runs count as received; a line of
+    a cancelled run is inactive and never counts. One query whatever the number of lines."""
+    from django.utils import timezone
+
+    from subsidies.models import RunState
+
+    if not actor.is_enterprise:
+        return []
+    rows = (PayoutLine.objects.filter(enterprise__memberships__user=actor, active=True, rule="NX-STIPEND",
+                                      run__state__in=[RunState.APPROVED, RunState.EXPORTED, RunState.PAID])
+            .order_by().values("service_period").annotate(total=Sum("amount"), n=Count("id")))
+    by_period = {r["service_period"]: (r["total"], r["n"]) for r in rows}
+    last = max(by_period, default=f"{timezone.localdate():%Y-%m}")
+    year, month = int(last[:4]), int(last[5:7])
+    out = []
+    for k in range(months - 1, -1, -1):
+        y, m = divmod(year * 12 + month - 1 - k, 12)
+        period = f"{y:04d}-{m + 1:02d}"
+        total, n = by_period.get(period, (Decimal("0.00"), 0))
+        out.append((period, total, n))
+    return out
