@@ -1,6 +1,7 @@
 """Settings from the environment (django-environ). Wiring only: no business logic here."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -256,6 +257,8 @@ PGHISTORY_APPEND_ONLY = True  # the application cannot edit or delete audit rows
 # Payout runs from the web and the API go to Celery workers; the command line computes inline.
 PAYOUT_RUNS_ON_CELERY = env.bool("PAYOUT_RUNS_ON_CELERY", default=not TESTING)
 PAYOUT_CHUNK_SIZE = env.int("PAYOUT_CHUNK_SIZE", default=5000)  # researchers per chunk (one Celery task each)
+# processes computing a run's chunks when it is computed without Celery (the command line)
+PAYOUT_INLINE_WORKERS = env.int("PAYOUT_INLINE_WORKERS", default=os.cpu_count() or 1)
 if not REDIS_URL:
     for _folder in ("queue", "processed"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)

@@ -77,11 +77,31 @@ class MonthContext:
     def explain_parameters(self, tier: str) -> list[dict]:
         """The parameter values a month's payment used. `_explained` is shared by all months of a
         timeline, so months with the same values share one list (and one explanation basis)."""
-        values = (self.rates[tier], self.max_months, self.min_years, self.month_rule)
-        out = self._explained.get(values)
+        mine = self.__dict__.get("_by_tier")
+        if mine is None:
+            mine = {}
+            object.__setattr__(self, "_by_tier", mine)
+        out = mine.get(tier)
         if out is None:
-            out = self._explained[values] = [v.explain() for v in values]
+            values = (self.rates[tier], self.max_months, self.min_years, self.month_rule)
+            out = self._explained.get(values)
+            if out is None:
+                out = self._explained[values] = [v.explain() for v in values]
+            mine[tier] = out
         return out
+
+    def full_amount(self, tier: str) -> Decimal:
+        """The tier's whole-month amount, rounded once per month context."""
+        amounts = self.__dict__.get("_amounts")
+        if amounts is None:
+            amounts = {}
+            object.__setattr__(self, "_amounts", amounts)
+        amount = amounts.get(tier)
+        if amount is None:
+            from subsidies.money import quantize
+
+            amount = amounts[tier] = quantize(self.rates[tier].value)
+        return amount
 
 
 @dataclass(frozen=True)

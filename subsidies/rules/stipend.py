@@ -76,7 +76,14 @@ class ContractFact:
 
     def term_qualifies(self, min_years: int) -> bool:
         """"5年以上" includes 5: end + 1 day >= start + 5 years; open-ended qualifies (POLICY §3.1)."""
-        return self.end is None or self.end + ONE_DAY >= add_years(self.start, min_years)
+        cache = self.__dict__.get("_term")
+        if cache is None:  # asked once per month of the person's history: answered once per term
+            cache = {}
+            object.__setattr__(self, "_term", cache)
+        ok = cache.get(min_years)
+        if ok is None:
+            ok = cache[min_years] = self.end is None or self.end + ONE_DAY >= add_years(self.start, min_years)
+        return ok
 
     def explain(self, min_years: int) -> dict:
         return {"id": self.id, "centre": self.centre_ref, "full_time": self.full_time, "start": _iso(self.start),
@@ -272,7 +279,7 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
         # last covered day (POLICY §3.4)
         _a, _b, contract, filing = pieces[0] if len(pieces) == 1 else max(pieces, key=lambda p: (p[1], p[0]))
         rate = ctx.rates[tier]
-        amount = quantize(Decimal(rate.value) * covered / ctx.days) if covered < ctx.days else quantize(rate.value)
+        amount = quantize(Decimal(rate.value) * covered / ctx.days) if covered < ctx.days else ctx.full_amount(tier)
         outcome.months.append(StipendMonth(
             month=m, amount=amount, centre_id=contract.centre_id, contract_id=contract.id, tier=tier,
             explanation={

@@ -143,8 +143,7 @@ def payout_run_compute(*, actor, run: PayoutRun, inline: bool | None = None) -> 
     if inline is None:
         inline = not getattr(settings, "PAYOUT_RUNS_ON_CELERY", False)
     if inline:
-        for chunk in RunChunk.objects.filter(run=run).order_by("lo"):
-            payout_run_compute_chunk(run_id=run.pk, lo=chunk.lo)
+        _compute_chunks_here(run.pk)
         return payout_run_finalize(run_id=run.pk)
     from subsidies.tasks import dispatch_run
 
@@ -215,9 +214,41 @@ def payout_run_continue(*, actor, run_id: int, inline: bool | None = None) -> Pa
 
 def payout_run_resume(*, run_id: int) -> PayoutRun:
     """After a worker died mid-run: compute the chunks not done, then finalise."""
-    for chunk in RunChunk.objects.filter(run_id=run_id, done=False).order_by("lo"):
-        payout_run_compute_chunk(run_id=run_id, lo=chunk.lo)
+    _compute_chunks_here(run_id)
     return payout_run_finalize(run_id=run_id)
+
+
+def _compute_chunk_in_child(args: tuple[int, int]) -> int:
+    from django.db import connections
+
+    run_id, lo = args
+    try:
+        return payout_run_compute_chunk(run_id=run_id, lo=lo)
+    finally:
+        connections.close_all()
+
+
+def _compute_chunks_here(run_id: int) -> None:
+    """Compute a run's chunks not done, in this process or, when it may, in a pool of forked processes
+    (PAYOUT_INLINE_WORKERS, one per core by default): the same independent, idempotent chunk transactions
+    a Celery chord runs, each on its own connection. Inside an open transaction (the tests) the chunks
+    must see its uncommitted rows, so they run here, one after the other."""
+    import multiprocessing
+
+    from django.db import connections
+
+    los = list(RunChunk.objects.filter(run_id=run_id, done=False).order_by("lo").values_list("lo", flat=True))
+    workers = min(getattr(settings, "PAYOUT_INLINE_WORKERS", 1), len(los))
+    if workers <= 1 or connection.in_atomic_block or "fork" not in multiprocessing.get_all_start_methods():
+        for lo in los:
+            payout_run_compute_chunk(run_id=run_id, lo=lo)
+        return
+    connections.close_all()  # a forked child must never share the parent's socket
+    with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=None) as pool:
+        # an error in a chunk is raised here; chunks done stay done and the run stays computing,
+        # as when a worker dies: finance continues it (payout_run_continue)
+        for _written in pool.imap_unordered(_compute_chunk_in_child, [(run_id, lo) for lo in los]):
+            pass
 
 
 @transaction.atomic
@@ -284,8 +315,9 @@ def run_payouts(*, actor, kind: str, period: str, inline: bool = True) -> Payout
 BASIS_KEYS = ("rule", "tier", "tier_label", "month_rule", "max_months", "contract", "degree", "filing", "parameters")
 
 
-def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> tuple[list[tuple], dict[str, dict]]:
-    """The chunk's NX-STIPEND lines, and the explanation bases they refer to (digest -> JSON). A line
+def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> tuple[list[str], dict[str, dict]]:
+    """The chunk's NX-STIPEND lines, as COPY text rows (_copy_row's format, built here directly: this is
+    the one high-volume producer), and the explanation bases they refer to (digest -> JSON). A line
     keeps its month's own values; what it shares with the person's other months is one basis."""
     through = parse_month(run.period)
     params = parameter_timeline()
@@ -293,11 +325,14 @@ def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> tuple[list[tuple], dict[s
     who = Q(id__gte=lo, id__lt=hi)
     people = selectors.person_facts(who, centres=centres)
     paid = selectors.paid_stipend_months(who)
-    now = timezone.now()
-    rows: list[tuple] = []
+    now = timezone.now().isoformat()
+    head = f"{run.pk}\t{stipend.RULE}\t{LineKind.REGULAR}\t"
+    tail = f"\tt\t{now}\t"
+    rows: list[str] = []
     bases: dict[str, dict] = {}
     memo: dict[tuple, tuple[tuple, str]] = {}
     shared_keys: dict[int, tuple[object, str]] = {}
+    places: dict[int, str] = {}  # centre id -> "centre<TAB>enterprise<TAB>"
 
     def key_of(value) -> str:  # objects shared between people (filing windows, parameter lists)
         hit = shared_keys.get(id(value))
@@ -308,8 +343,14 @@ def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> tuple[list[tuple], dict[s
     empty = range(0)
     for rid, person in people.items():
         outcome = stipend.stipend_due(person, through=through, paid=paid.get(rid, empty), params=params)
+        if not outcome.months:
+            continue
+        person_head = f"{head}{rid}\t"
+        beneficiary = f"{_copy_text(person.id_number)}\t{_copy_text(person.name)}\t"
         for m in outcome.months:
-            _ref, _kind, enterprise_id = centres[m.centre_id]
+            place = places.get(m.centre_id)
+            if place is None:
+                place = places[m.centre_id] = f"{m.centre_id}\t{centres[m.centre_id][2]}\t"
             arrears = m.month < through
             e = m.explanation
             shared = tuple(e[k] for k in BASIS_KEYS[5:])
@@ -323,12 +364,15 @@ def _stipend_rows(run: PayoutRun, lo: int, hi: int) -> tuple[list[tuple], dict[s
                 digest = hashlib.sha1(canonical.encode()).hexdigest()
                 bases[digest] = e
                 hit = memo[key] = (shared, digest)
-            own = (f'{{"service_month":"{m.label}","covered_days":{e["covered_days"]},'
+            label = e["service_month"]
+            flag = "t" if arrears else "f"
+            # the line's own values: labels and numbers only, so no character needs escaping
+            own = (f'{{"service_month":"{label}","covered_days":{e["covered_days"]},'
                    f'"days_in_month":{e["days_in_month"]},"months_used_before":{e["months_used_before"]},'
                    f'"months_used_after":{e["months_used_after"]},"arrears":{"true" if arrears else "false"},'
                    f'"run_period":"{run.period}"}}')
-            rows.append((run.pk, stipend.RULE, LineKind.REGULAR, rid, m.centre_id, enterprise_id, person.id_number,
-                         person.name, m.label, month_start(m.month), arrears, "", m.amount, own, True, now, hit[1]))
+            rows.append(f"{person_head}{place}{beneficiary}{label}\t{label}-01\t{flag}\t\t{m.amount}\t{own}"
+                        f"{tail}{hit[1]}\n")
     return rows, bases
 
 
@@ -380,8 +424,8 @@ def _rd_rows(run: PayoutRun) -> list[tuple]:
         _ref, _kind, enterprise_id = centres[d.centre_id]
         explanation = dict(result.explanation, arrears=d.year < year, run_period=run.period)
         uscc, name = enterprises[enterprise_id]
-        rows.append((run.pk, rd_award.RULE, result.kind, None, d.centre_id, enterprise_id, uscc, name, str(d.year), None, d.year < year, basis, result.amount, explanation, True,
-                     now, None))
+        rows.append(_copy_row((run.pk, rd_award.RULE, result.kind, None, d.centre_id, enterprise_id, uscc, name,
+                               str(d.year), None, d.year < year, basis, result.amount, explanation, True, now, None)))
     return rows
 
 
@@ -424,8 +468,9 @@ def _grant_rows(run: PayoutRun) -> list[tuple]:
                           for d in a.decisions.all()],
             "decided_on": decided.isoformat(), "run_period": run.period,
         }
-        rows.append((run.pk, p.code, LineKind.REGULAR, a.researcher_id, a.centre_id, a.enterprise_id, beneficiary,
-                     name, period, None, False, f"award:{a.pk}", a.approved_amount, explanation, True, now, None))
+        rows.append(_copy_row((run.pk, p.code, LineKind.REGULAR, a.researcher_id, a.centre_id, a.enterprise_id,
+                               beneficiary, name, period, None, False, f"award:{a.pk}", a.approved_amount, explanation,
+                               True, now, None)))
     return rows
 
 
@@ -449,22 +494,41 @@ class _ExplanationWriter:
             for k, v in explanation.items()) + "}"
 
 
-def _insert_lines(rows: list[tuple]) -> int:
-    """COPY the rows straight into the lines table. The chunk holds its row lock and read the paid
-    months in this transaction, and only one run of a kind computes at a time, so a conflict here
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    """A value for COPY's text format: backslash, tab and line breaks escaped."""
+    return value.translate(_COPY_ESCAPES)
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _copy_row(values: tuple) -> str:
+    """One row of LINE_COLUMNS in COPY's text format (NULL as \\N, booleans t/f, dicts as JSON)."""
+    out = []
+    for v in values:
+        if v is None:
+            out.append("\\N")
+        elif v is True or v is False:
+            out.append("t" if v else "f")
+        elif isinstance(v, dict):
+            out.append(_copy_text(_JSON(v)))
+        elif isinstance(v, dt.datetime):
+            out.append(v.isoformat())
+        else:
+            out.append(_copy_text(str(v)))
+    return "\t".join(out) + "\n"
+
+
+def _insert_lines(rows: list[str]) -> int:
+    """COPY the encoded rows straight into the lines table. The chunk holds its row lock and read the
+    paid months in this transaction, and only one run of a kind computes at a time, so a conflict here
     means a bug: the unique constraints then abort the chunk loudly rather than pay twice."""
     if not rows:
         return 0
-    to_json = _ExplanationWriter()
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    for r in rows:
-        writer.writerow([
-            "\\N" if v is None else to_json(v) if isinstance(v, dict) else "t" if v is True else "f" if v is False else v
-            for v in r
-        ])
-    buf.seek(0)
+    buf = io.StringIO("".join(rows))
     with connection.cursor() as cur:
-        cur.cursor.copy_expert(
-            f"COPY {PayoutLine._meta.db_table} ({', '.join(LINE_COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buf)
+        cur.cursor.copy_expert(f"COPY {PayoutLine._meta.db_table} ({', '.join(LINE_COLUMNS)}) FROM STDIN", buf)
     return len(rows)
