@@ -1,7 +1,7 @@
 """Subsidies API v1: R&D declarations (YC-RD), payout runs and their lines (finance), exports of approved
 runs (finance: request, list, download through a permission-checked endpoint), parameters (read).
 
-Money-moving POSTs (start a run, approve, cancel, export) accept an `Idempotency-Key` (accounts.api.idempotent).
+Money-moving POSTs (start a run - monthly, annual or grants -, approve, cancel, export) accept an `Idempotency-Key` (accounts.api.idempotent).
 Every amount, state and approver is the services' to set: the request serializers carry only what a
 client may choose (kind and period; a reason), so anything else a client sends is ignored."""
 import django_filters
@@ -48,7 +48,7 @@ FINANCE_ROLES = frozenset({FINANCE, ADMIN})
 DECLARATION_READERS = frozenset({ENTERPRISE, YINCHUAN, FINANCE, ADMIN})
 # runs an enterprise may see lines of: decided ones (a computed run can still be cancelled)
 PUBLISHED_RUN_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID)
-# grant runs are started from the grants pages, not here
+# grant runs have their own route (POST payout-runs/grants/: the period is a month, there is no kind to choose)
 START_KINDS = [(RunKind.MONTHLY.value, RunKind.MONTHLY.label), (RunKind.ANNUAL.value, RunKind.ANNUAL.label)]
 
 
@@ -166,6 +166,13 @@ class RunStartSerializer(serializers.Serializer):
     period = serializers.CharField(max_length=7, help_text="月度:YYYY-MM;年度:YYYY")
 
 
+class GrantRunStartSerializer(serializers.Serializer):
+    """A grants run pays the awards approved by the end of the month and not yet paid (POLICY §2 one-time and
+    evaluated grants): the month is all finance chooses."""
+
+    period = serializers.CharField(max_length=7, help_text="月份 YYYY-MM:发放截至该月末已核准、尚未拨付的项目资助")
+
+
 class RunCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
@@ -247,13 +254,14 @@ def line_list(*, actor):
 
 class PayoutRunViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        viewsets.GenericViewSet):
-    """发放批次 (finance). POST starts and computes a run; approve is four-eyes (another finance user)."""
+    """发放批次 (finance). POST starts and computes a monthly or annual run, POST grants/ a grants run; approve
+    is four-eyes (another finance user)."""
 
     queryset = PayoutRun.objects.none()
     serializer_class = PayoutRunSerializer
     filterset_class = PayoutRunFilter
     action_roles = {"list": FINANCE_ROLES, "retrieve": FINANCE_ROLES, "create": FINANCE_ROLES,
-                    "approve": FINANCE_ROLES, "cancel": FINANCE_ROLES, "lines": FINANCE_ROLES,
+                    "grants": FINANCE_ROLES, "approve": FINANCE_ROLES, "cancel": FINANCE_ROLES, "lines": FINANCE_ROLES,
                     "exports": FINANCE_ROLES}
 
     def get_queryset(self):
@@ -268,6 +276,21 @@ class PayoutRunViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         payload.is_valid(raise_exception=True)
         with transaction.atomic():
             run = payout_run_start(actor=request.user, **payload.validated_data)
+            run = payout_run_compute(actor=request.user, run=run)
+        return Response(PayoutRunSerializer(self._fresh(run)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=GrantRunStartSerializer, responses={201: PayoutRunSerializer},
+                   parameters=[IDEMPOTENCY_HEADER])
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def grants(self, request):
+        """Start a grants (项目资助) run for a month and compute it: one line per award approved by the month's
+        end and not yet paid. The same services as monthly and annual runs: a second start while the month's
+        run is open is a 409; approval is four-eyes, then export as any run."""
+        payload = GrantRunStartSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with transaction.atomic():
+            run = payout_run_start(actor=request.user, kind=RunKind.GRANTS, period=payload.validated_data["period"])
             run = payout_run_compute(actor=request.user, run=run)
         return Response(PayoutRunSerializer(self._fresh(run)).data, status=status.HTTP_201_CREATED)
 

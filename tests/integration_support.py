@@ -1,12 +1,14 @@
 """Real processes for integration tests: a redis-server on a free loopback port and Celery workers,
 each started here and stopped by PID."""
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
@@ -51,6 +53,35 @@ class RedisServer:
     def stop(self):
         stop_pid(self.proc)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+@contextmanager
+def celery_broker(url: str):
+    """Point this process's Celery app at the broker `url` for the duration: the tasks the test thread and
+    the live server's thread queue then go to the workers started with the same URL. The app reads Django
+    settings under the CELERY_ namespace, so the keys carry the prefix."""
+    from enclave_portal.celery import app
+
+    def reset():
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    old = dict(CELERY_BROKER_URL=app.conf.broker_url, CELERY_BROKER_TRANSPORT_OPTIONS=app.conf.broker_transport_options)
+    app.conf.update(CELERY_BROKER_URL=url, CELERY_BROKER_TRANSPORT_OPTIONS={"visibility_timeout": 3600})
+    reset()
+    try:
+        yield app
+    finally:
+        app.conf.update(**old)
+        reset()
+
 
 class CeleryWorker:
     def __init__(self, redis_url: str, tmp_path: Path, name: str, extra_env: dict | None = None, concurrency: int = 2):
@@ -82,6 +113,13 @@ class CeleryWorker:
 
     def stop(self):
         stop_pid(self.proc, group=True)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def succeeded(self, task_name: str) -> int:
+        """How many runs of the task the worker logged as succeeded (celery's INFO line per task)."""
+        return len(re.findall(rf"Task {re.escape(task_name)}\[[0-9a-f-]+\] succeeded", self.log_text()))
 
 
 def stop_pid(proc: subprocess.Popen, group: bool = False) -> None:

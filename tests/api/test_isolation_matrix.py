@@ -79,6 +79,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "declaration-detail": {"GET": frozenset({E, Y, F, A})},
     "declaration-verify": {"POST": frozenset({Y, A})},
     "payout-run-list": {"GET": MONEY, "POST": MONEY},
+    "payout-run-grants": {"POST": MONEY},
     "payout-run-detail": {"GET": MONEY},
     "payout-run-approve": {"POST": MONEY},
     "payout-run-cancel": {"POST": MONEY},
