@@ -4,7 +4,9 @@
     .venv/bin/python bench/payout_run.py [--researchers 100000] [--centres 5000] [--naive-sample 5000]
 
 Times (a) the first run, which pays 24 months of arrears, and (b) the steady-state run of the next
-month, each in its own process (wall time, peak RSS, lines written, lines per second); then a
+month, each in its own process, computed as the command line computes it: its chunks spread over
+PAYOUT_INLINE_WORKERS processes, one per core by default (wall time, peak memory as the sum of the
+parent's and every worker's peak RSS, an upper bound; lines written, lines per second); then a
 straightforward per-researcher ORM loop for the steady-state month over a sample of researchers
 (scaled to the full population; inside a transaction that is rolled back) and the ratio.
 Uses its own database `bench_payouts` on the embedded PostgreSQL (or on DATABASE_URL's server)."""
@@ -125,8 +127,14 @@ def timed_run(period: str) -> dict:
     t0 = time.perf_counter()
     run = run_payouts(actor=actor, kind=RunKind.MONTHLY, period=period, inline=True)
     wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"period": period, "wall_s": wall, "peak_mb": peak, "lines": run.line_count,
+    from django.conf import settings
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest chunk process
+    workers = min(settings.PAYOUT_INLINE_WORKERS, run.progress_total)
+    # upper bound of the run's footprint: this process plus every chunk process at its own peak at once
+    peak = own + (worker * workers if workers > 1 else 0)
+    return {"period": period, "wall_s": wall, "peak_mb": peak, "lines": run.line_count, "workers": workers,
             "total": str(run.total_amount), "lines_per_s": run.line_count / wall if wall else 0}
 
 
