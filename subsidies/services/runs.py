@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import zlib
 from decimal import Decimal
 
@@ -223,16 +224,17 @@ def _compute_chunk_in_child(args: tuple[int, int]) -> int:
 
     run_id, lo = args
     try:
-        return payout_run_compute_chunk(run_id=run_id, lo=lo)
+        return payout_run_compute_chunk(run_id=run_id, lo=lo), os.getpid()
     finally:
         connections.close_all()
 
 
-def _compute_chunks_here(run_id: int) -> None:
+def _compute_chunks_here(run_id: int) -> int:
     """Compute a run's chunks not done, in this process or, when it may, in a pool of forked processes
     (PAYOUT_INLINE_WORKERS, one per core by default): the same independent, idempotent chunk transactions
     a Celery chord runs, each on its own connection. Inside an open transaction (the tests) the chunks
-    must see its uncommitted rows, so they run here, one after the other."""
+    must see its uncommitted rows, so they run here, one after the other. Returns the number of
+    processes that computed chunks."""
     import multiprocessing
 
     from django.db import connections
@@ -242,13 +244,15 @@ def _compute_chunks_here(run_id: int) -> None:
     if workers <= 1 or connection.in_atomic_block or "fork" not in multiprocessing.get_all_start_methods():
         for lo in los:
             payout_run_compute_chunk(run_id=run_id, lo=lo)
-        return
+        return 1 if los else 0
     connections.close_all()  # a forked child must never share the parent's socket
-    with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=None) as pool:
+    pids = set()
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
         # an error in a chunk is raised here; chunks done stay done and the run stays computing,
         # as when a worker dies: finance continues it (payout_run_continue)
-        for _written in pool.imap_unordered(_compute_chunk_in_child, [(run_id, lo) for lo in los]):
-            pass
+        for _written, pid in pool.imap_unordered(_compute_chunk_in_child, [(run_id, lo) for lo in los]):
+            pids.add(pid)
+    return len(pids)
 
 
 @transaction.atomic
