@@ -125,10 +125,11 @@ def timed_run(period: str) -> dict:
 
     actor = User.objects.get(username="system")
     t0 = time.perf_counter()
-    run = run_payouts(actor=actor, kind=RunKind.MONTHLY, period=period, inline=True)
-    wall = time.perf_counter() - t0
     from django.conf import settings
 
+    run = run_payouts(actor=actor, kind=RunKind.MONTHLY, period=period, inline=True,
+                      processes=settings.PAYOUT_INLINE_WORKERS)  # as the run_payouts command computes
+    wall = time.perf_counter() - t0
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest chunk process
     workers = min(settings.PAYOUT_INLINE_WORKERS, run.progress_total)

@@ -137,14 +137,15 @@ def payout_run_begin_compute(*, actor, run_id: int) -> PayoutRun:
     return run
 
 
-def payout_run_compute(*, actor, run: PayoutRun, inline: bool | None = None) -> PayoutRun:
+def payout_run_compute(*, actor, run: PayoutRun, inline: bool | None = None, processes: int = 1) -> PayoutRun:
     """Compute a run: inline (command line, tests) or as a Celery chord over researcher id ranges,
-    queued when the transaction commits."""
+    queued when the transaction commits. Inline, the command line may spread the chunks over several
+    processes (never a web request: a threaded server does not fork)."""
     run = payout_run_begin_compute(actor=actor, run_id=run.pk)
     if inline is None:
         inline = not getattr(settings, "PAYOUT_RUNS_ON_CELERY", False)
     if inline:
-        _compute_chunks_here(run.pk)
+        _compute_chunks_here(run.pk, processes=processes)
         return payout_run_finalize(run_id=run.pk)
     from subsidies.tasks import dispatch_run
 
@@ -229,9 +230,9 @@ def _compute_chunk_in_child(args: tuple[int, int]) -> int:
         connections.close_all()
 
 
-def _compute_chunks_here(run_id: int) -> int:
-    """Compute a run's chunks not done, in this process or, when it may, in a pool of forked processes
-    (PAYOUT_INLINE_WORKERS, one per core by default): the same independent, idempotent chunk transactions
+def _compute_chunks_here(run_id: int, processes: int = 1) -> int:
+    """Compute a run's chunks not done, in this process or, when asked, in a pool of forked processes
+    (the command line asks for PAYOUT_INLINE_WORKERS, one per core by default): the same independent, idempotent chunk transactions
     a Celery chord runs, each on its own connection. Inside an open transaction (the tests) the chunks
     must see its uncommitted rows, so they run here, one after the other. Returns the number of
     processes that computed chunks."""
@@ -240,7 +241,7 @@ def _compute_chunks_here(run_id: int) -> int:
     from django.db import connections
 
     los = list(RunChunk.objects.filter(run_id=run_id, done=False).order_by("lo").values_list("lo", flat=True))
-    workers = min(getattr(settings, "PAYOUT_INLINE_WORKERS", 1), len(los))
+    workers = min(processes, len(los))
     if workers <= 1 or connection.in_atomic_block or "fork" not in multiprocessing.get_all_start_methods():
         for lo in los:
             payout_run_compute_chunk(run_id=run_id, lo=lo)
@@ -305,13 +306,13 @@ def payout_run_mark(*, actor, run_id: int, state: str) -> PayoutRun:
     return run
 
 
-def run_payouts(*, actor, kind: str, period: str, inline: bool = True) -> PayoutRun:
+def run_payouts(*, actor, kind: str, period: str, inline: bool = True, processes: int = 1) -> PayoutRun:
     """The command-line entry: start a run for the period, or compute again the open one, which
-    then adds only what became payable since."""
+    then adds only what became payable since. Inline, `processes` compute the chunks side by side."""
     validate_period(kind, period, today=timezone.localdate())
     open_run = PayoutRun.objects.filter(kind=kind, period=period, state__in=OPEN_RUN_STATES).first()
     run = open_run or payout_run_start(actor=actor, kind=kind, period=period)
-    return payout_run_compute(actor=actor, run=run, inline=inline)
+    return payout_run_compute(actor=actor, run=run, inline=inline, processes=processes)
 
 
 # --- computing lines -------------------------------------------------------------------------

@@ -24,9 +24,11 @@ def test_chunks_computed_by_several_processes_give_exactly_the_serial_lines(fina
     settings.PAYOUT_INLINE_WORKERS = 2
     used = []
     real = runs._compute_chunks_here
-    monkeypatch.setattr(runs, "_compute_chunks_here", lambda run_id: used.append(real(run_id)) or used[-1])
+    monkeypatch.setattr(runs, "_compute_chunks_here",
+                        lambda run_id, processes=1: used.append(real(run_id, processes)) or used[-1])
 
-    parallel = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2025-06")
+    parallel = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2025-06",
+                          processes=settings.PAYOUT_INLINE_WORKERS)
     assert used == [2], "the chunks were not spread over two processes"
     assert parallel.state == RunState.COMPUTED
     assert RunChunk.objects.filter(run=parallel).count() == 6
@@ -39,11 +41,13 @@ def test_chunks_computed_by_several_processes_give_exactly_the_serial_lines(fina
     # void it, and compute the same month in one process: the same lines, person-month by person-month
     runs.payout_run_cancel(actor=finance2, run_id=parallel.pk, reason="比对")
     settings.PAYOUT_INLINE_WORKERS = 1
-    serial = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2025-06")
+    serial = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2025-06",
+                          processes=settings.PAYOUT_INLINE_WORKERS)
     assert used == [2, 1]
     assert _lines(serial) == expected
     # and a second parallel pass of the month adds nothing
     settings.PAYOUT_INLINE_WORKERS = 2
-    again = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2025-06")
+    again = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2025-06",
+                          processes=settings.PAYOUT_INLINE_WORKERS)
     assert again.pk == serial.pk and again.line_count == serial.line_count
     assert PayoutRun.objects.filter(kind=RunKind.MONTHLY).count() == 2

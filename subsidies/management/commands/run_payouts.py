@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.errors import ServiceError
@@ -19,7 +20,8 @@ class Command(BaseCommand):
     def handle(self, *args, month=None, year=None, use_celery=False, **options):
         kind, period = (RunKind.MONTHLY, month) if month else (RunKind.ANNUAL, year)
         try:
-            run = run_payouts(actor=system_actor(), kind=kind, period=period, inline=not use_celery)
+            run = run_payouts(actor=system_actor(), kind=kind, period=period, inline=not use_celery,
+                              processes=settings.PAYOUT_INLINE_WORKERS)
         except ServiceError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         self.stdout.write(f"批次 run #{run.pk} {run.period} {run.get_state_display()}: "
