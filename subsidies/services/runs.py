@@ -157,14 +157,18 @@ def payout_run_compute(*, actor, run: PayoutRun, inline: bool | None = None, pro
 def payout_run_compute_chunk(*, run_id: int, lo: int) -> int:
     """Compute one chunk; safe to run twice: a done chunk is skipped (under its row lock), and the unique
     constraints abort the chunk rather than let a person-month or award be paid twice."""
-    chunk = RunChunk.objects.select_for_update().select_related("run").get(run_id=run_id, lo=lo)
+    # the chunk's row only: chunks of one run compute side by side (a lock on the run row would queue them)
+    chunk = RunChunk.objects.select_for_update(of=("self",)).select_related("run").get(run_id=run_id, lo=lo)
     run = chunk.run
     if chunk.done or run.state != RunState.COMPUTING:
         return 0
     # a chunk lost in a crash is simply computed again (it is not marked done), so its commit need
     # not wait for the WAL flush
+    # and the lines' foreign keys are checked as they are copied, not at commit, so the progress update
+    # below holds the run's row for an instant rather than through every chunk's checks
     with connection.cursor() as cur:
         cur.execute("SET LOCAL synchronous_commit TO OFF")
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
     if run.kind == RunKind.MONTHLY:
         rows, bases = _stipend_rows(run, chunk.lo, chunk.hi)
         _insert_bases(bases)
