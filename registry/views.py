@@ -355,7 +355,7 @@ def document_upload(request, pk):
             doc = services.document_upload(actor=request.user, enterprise=filing.centre.enterprise, filing=filing,
                                            kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
         except ServiceError as exc:
-            form.add_error(UPLOAD_FIELD_BY_CODE.get(exc.code, "file"), exc.zh)
+            form.add_error(UPLOAD_FIELD_BY_CODE.get(exc.code, "file"), " ".join(exc.messages))
         else:
             messages.success(request, _("已上传%(kind)s(第%(version)s版)") % {"kind": doc.get_kind_display(), "version": doc.version})
             target = reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents"
@@ -364,7 +364,9 @@ def document_upload(request, pk):
             return redirect(target)
     if _wants_json(request):
         errors = {field or "__all__": [str(e) for e in errs] for field, errs in form.errors.items()}
-        return JsonResponse({"ok": False, "errors": errors}, status=400)
+        # 200 with ok=false: a refusal is an answer the script shows next to the field, not a failed
+        # request (browsers log every 4xx of a script's request as a console error)
+        return JsonResponse({"ok": False, "errors": errors})
     return render(request, "registry/filing_detail.html", _filing_context(request, filing, upload_form=form),
                   status=400)
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import acting
 from accounts.errors import ConflictError, ServiceError
@@ -221,13 +221,13 @@ def document_history(document: Document) -> list[Document]:
 PREVIEW_MAX_PAGES = 5
 PREVIEW_LONG_SIDE = 1240  # pixels on the page's long side: A4 at about 106 dpi, readable and modest
 PREVIEW_ERRORS = {
-    "corrupt": _lazy("PDF文件已损坏或结构无效,无法生成预览。请下载原文件核对,或请企业重新上传。"),
-    "encrypted": _lazy("PDF文件已加密(设有打开密码),无法生成预览。请下载原文件查看,或请企业上传未加密的文件。"),
-    "no_pages": _lazy("PDF文件没有可显示的页面,无法生成预览。请下载原文件核对。"),
-    "timeout": _lazy("PDF页面较复杂,生成预览超时。请稍后刷新重试,或下载原文件查看。"),
-    "missing": _lazy("存储中找不到该文件,无法预览。请联系管理员。"),
-    "unsupported": _lazy("该文件类型不支持在线预览,请下载查看。"),
-    "tool_missing": _lazy("服务器未安装PDF预览组件(poppler-utils),请下载原文件查看。"),
+    "corrupt": gettext_lazy("PDF文件已损坏或结构无效,无法生成预览。请下载原文件核对,或请企业重新上传。"),
+    "encrypted": gettext_lazy("PDF文件已加密(设有打开密码),无法生成预览。请下载原文件查看,或请企业上传未加密的文件。"),
+    "no_pages": gettext_lazy("PDF文件没有可显示的页面,无法生成预览。请下载原文件核对。"),
+    "timeout": gettext_lazy("PDF页面较复杂,生成预览超时。请稍后刷新重试,或下载原文件查看。"),
+    "missing": gettext_lazy("存储中找不到该文件,无法预览。请联系管理员。"),
+    "unsupported": gettext_lazy("该文件类型不支持在线预览,请下载查看。"),
+    "tool_missing": gettext_lazy("服务器未安装PDF预览组件(poppler-utils),请下载原文件查看。"),
 }
 # permanent outcomes are cached with the pages; a timeout or a missing tool may pass, so they are not
 _CACHED_ERRORS = {"corrupt", "encrypted", "no_pages"}

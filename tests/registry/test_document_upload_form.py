@@ -39,7 +39,7 @@ def test_progress_upload_answers_json_and_keeps_the_message_for_the_next_page(cl
 def test_progress_upload_refusals_name_the_field(client, owner, draft, name, data, field, text):
     client.force_login(owner)
     response = client.post(_url(draft), {"kind": "other", "file": upload(name, data)}, **XHR)
-    assert response.status_code == 400
+    assert response.status_code == 200  # answered; the refusal is in the body
     body = response.json()
     assert body["ok"] is False and list(body["errors"]) == [field]
     assert text in body["errors"][field][0]
@@ -51,7 +51,7 @@ def test_a_file_over_the_limit_is_refused_next_to_the_field(client, owner, draft
     client.force_login(owner)
     big = real_pdf(1, pad=3 * 1024 * 1024)
     response = client.post(_url(draft), {"kind": "other", "file": upload("大文件.pdf", big)}, **XHR)
-    assert response.status_code == 400
+    assert response.json()["ok"] is False
     assert "超过上限2 MB" in response.json()["errors"]["file"][0]
     # the same without JavaScript: the page comes back with the message next to the file field
     response = client.post(_url(draft), {"kind": "other", "file": upload("大文件.pdf", big)})
@@ -65,9 +65,9 @@ def test_a_file_over_the_limit_is_refused_next_to_the_field(client, owner, draft
 def test_missing_kind_or_file_are_field_errors_too(client, owner, draft):
     client.force_login(owner)
     response = client.post(_url(draft), {"kind": "other"}, **XHR)
-    assert response.status_code == 400 and list(response.json()["errors"]) == ["file"]
+    assert response.json()["ok"] is False and list(response.json()["errors"]) == ["file"]
     response = client.post(_url(draft), {"kind": "nonsense", "file": upload("a.pdf", real_pdf(1))}, **XHR)
-    assert response.status_code == 400 and list(response.json()["errors"]) == ["kind"]
+    assert response.json()["ok"] is False and list(response.json()["errors"]) == ["kind"]
     assert not Document.objects.filter(filing=draft).exists()
 
 
@@ -76,7 +76,8 @@ def test_without_javascript_a_refusal_renders_the_form_with_the_error(client, ow
     response = client.post(_url(draft), {"kind": "other", "file": upload("说明.txt", b"plain")})
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'class="error-text" role="alert">只能上传PDF、JPG或PNG文件' in html
+    # the message names the file and the problem, Chinese first
+    assert 'class="error-text" role="alert">文件“说明.txt”:只能上传PDF、JPG或PNG文件 / only PDF' in html
     assert 'enctype="multipart/form-data"' in html and "data-upload-progress" in html
     assert '<progress id="upload-progress-bar" max="100" value="0">' in html
 
@@ -85,7 +86,7 @@ def test_a_submitted_filing_refuses_uploads_as_a_form_error(client, owner, submi
     client.force_login(owner)
     before = submitted.documents.count()
     response = client.post(_url(submitted), {"kind": "other", "file": upload("a.pdf", real_pdf(1))}, **XHR)
-    assert response.status_code == 400
+    assert response.json()["ok"] is False
     assert "只能在草稿或退回修改时上传" in response.json()["errors"]["__all__"][0]
     assert submitted.documents.count() == before
 
