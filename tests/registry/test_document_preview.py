@@ -16,6 +16,7 @@ UNTRUSTED_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; sandbox",
     "Cache-Control": "private, no-store",
     "Content-Disposition": "inline",
+    "X-Frame-Options": "DENY",  # the portal's setting stays: previews are <img>, never frames
 }
 
 
@@ -186,6 +187,29 @@ def test_the_poppler_run_is_time_limited_and_a_timeout_is_not_cached(settings, p
     assert not any(p.name.startswith(f"{pdf_doc.pk}-") for p in (settings.MEDIA_ROOT / "previews").iterdir())
     settings.DOCUMENT_PREVIEW_TIMEOUT = 20
     assert document_services.document_preview(document=pdf_doc).pages == (1, 2, 3, 4, 5)
+
+
+def test_an_encrypted_pdf_is_named_as_such_and_cached(pdf_doc, monkeypatch):
+    calls = []
+
+    def locked(args, *a, **kw):
+        calls.append(args)
+        return subprocess.CompletedProcess(args, 1, b"", b"Command Line Error: Incorrect password\n")
+
+    monkeypatch.setattr(document_services.subprocess, "run", locked)
+    preview = document_services.document_preview(document=pdf_doc)
+    assert (preview.error, preview.pages) == ("encrypted", ())
+    assert "PDF文件已加密" in preview.error_message
+    assert document_services.document_preview(document=pdf_doc).error == "encrypted"
+    assert len(calls) == 1
+
+
+def test_without_poppler_the_page_says_so_and_tries_again_later(settings, pdf_doc, monkeypatch):
+    monkeypatch.setattr(document_services.shutil, "which", lambda name: None)
+    preview = document_services.document_preview(document=pdf_doc)
+    assert preview.error == "tool_missing" and "poppler-utils" in preview.error_message
+    monkeypatch.undo()
+    assert document_services.document_preview(document=pdf_doc).page_count == 7
 
 
 # --- who may see it ---------------------------------------------------------------------------------------------
