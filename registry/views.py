@@ -2,6 +2,7 @@
 an actor-scoped selector, so another enterprise's object answers 404."""
 import datetime as dt
 import functools
+import re
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -387,6 +388,9 @@ def document_download(request, pk):
     return response
 
 
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,3}")  # ASCII digits only: str.isdigit() also takes "²"
+
+
 def _untrusted_bytes_headers(response):
     """Bytes of someone else's file: never sniffed, never run, not cached, not readable cross-origin."""
     response["X-Content-Type-Options"] = "nosniff"
@@ -416,7 +420,7 @@ def document_preview(request, pk):
         return render(request, "registry/document_preview.html", {
             "document": document, "preview": preview, "back": back,
             "preview_pages": document_services.PREVIEW_MAX_PAGES})
-    if not page.isdigit() or int(page) < 1:
+    if not PAGE_NUMBER.fullmatch(page):
         raise Http404
     number = int(page)
     if document.content_type in ("image/png", "image/jpeg"):

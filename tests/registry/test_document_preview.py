@@ -78,8 +78,8 @@ def test_image_preview_is_the_stored_bytes_typed_by_their_signature(client, owne
     assert response["Cross-Origin-Resource-Policy"] == "same-origin"
 
 
-@pytest.mark.parametrize("page", ["2", "0", "-1", "abc", "1.0", ""], ids=["page2", "zero", "negative", "word",
-                                                                          "decimal", "empty"])
+@pytest.mark.parametrize("page", ["2", "0", "-1", "abc", "1.0", "", "²", "١"],
+                         ids=["page2", "zero", "negative", "word", "decimal", "empty", "superscript", "arabic-digit"])
 def test_an_image_has_only_page_one(client, owner, png_doc, page):
     client.force_login(owner)
     assert client.get(reverse("registry:document_preview", args=[png_doc.pk]) + f"?page={page}").status_code == 404
