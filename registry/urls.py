@@ -14,6 +14,7 @@ urlpatterns = [
     path("filings/<int:pk>/submit/", views.filing_submit, name="filing_submit"),
     path("filings/<int:pk>/documents/", views.document_upload, name="document_upload"),
     path("documents/<int:pk>/download/", views.document_download, name="document_download"),
+    path("documents/<int:pk>/preview/", views.document_preview, name="document_preview"),
     path("notifications/", views.notifications, name="notifications"),
     path("review/", views.review_queue, name="review_queue"),
     path("review/<int:pk>/", views.review_decide, name="review_decide"),

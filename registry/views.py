@@ -2,16 +2,18 @@
 an actor-scoped selector, so another enterprise's object answers 404."""
 import datetime as dt
 import functools
+import re
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import OuterRef, Subquery
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,6 +34,7 @@ from registry.forms import (
     QueueFilterForm,
 )
 from registry.models import Division, Document, DocumentKind, Filing, FilingStatus, ReviewDecision
+from registry.services import documents as document_services
 
 PAGE_SIZE = 20
 
@@ -271,7 +274,20 @@ def _wizard_steps(filing, problems) -> list[tuple[str, str]]:
             for i, label in enumerate(WIZARD)]
 
 
-def _filing_context(request, filing):
+def _upload_form(data=None, files=None) -> DocumentUploadForm:
+    form = DocumentUploadForm(data, files)
+    # the browser's file picker offers only what the server accepts; the server still checks the bytes
+    form.fields["file"].widget.attrs["accept"] = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+    return form
+
+
+def _previews(actor, filing) -> list:
+    """Inline previews of the filing's current documents (older versions: the preview link per row)."""
+    return [document_services.document_preview(document=d)
+            for d in selectors.document_list(actor=actor, filing=filing, current_only=True)]
+
+
+def _filing_context(request, filing, upload_form=None):
     user = request.user
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "documents"
     documents = selectors.document_list(actor=user, filing=filing)
@@ -287,7 +303,11 @@ def _filing_context(request, filing):
         "history": _page(request, _history_rows(selectors.filing_history(filing=filing)), "hpage"),
         "can_edit": user.is_enterprise and filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED),
         "problems": problems,
-        "upload_form": DocumentUploadForm(),
+        "upload_form": upload_form or _upload_form(),
+        "max_upload_mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024),
+        "max_upload_bytes": settings.DOCUMENT_MAX_BYTES,
+        "previews": _previews(user, filing) if tab == "documents" else [],
+        "preview_pages": document_services.PREVIEW_MAX_PAGES,
     }
 
 
@@ -315,22 +335,41 @@ def filing_submit(request, pk):
     return redirect("registry:filing_detail", pk=filing.pk)
 
 
+# ServiceError codes of document_upload -> the form field the message is shown next to
+UPLOAD_FIELD_BY_CODE = {"kind": "kind", "enterprise_mismatch": None, "illegal_transition": None}
+
+
+def _wants_json(request) -> bool:
+    """The upload script (static/js/portal.js) posts with XMLHttpRequest and reads JSON back."""
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
 @require_POST
 @enterprise_only
 def document_upload(request, pk):
+    """Plain form post (works without JavaScript) or the progress-bar upload: the same form, the same
+    service; errors go next to the field they concern, in Chinese."""
     filing = selectors.filing_get(actor=request.user, pk=pk)
-    form = DocumentUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("请选择材料类型和文件"))
-    else:
+    form = _upload_form(request.POST, request.FILES)
+    if form.is_valid():
         try:
             doc = services.document_upload(actor=request.user, enterprise=filing.centre.enterprise, filing=filing,
                                            kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
         except ServiceError as exc:
-            _refused(request, exc)
+            form.add_error(UPLOAD_FIELD_BY_CODE.get(exc.code, "file"), " ".join(exc.messages))
         else:
             messages.success(request, _("已上传%(kind)s(第%(version)s版)") % {"kind": doc.get_kind_display(), "version": doc.version})
-    return redirect(reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents")
+            target = reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents"
+            if _wants_json(request):
+                return JsonResponse({"ok": True, "redirect": target, "document": doc.pk})
+            return redirect(target)
+    if _wants_json(request):
+        errors = {field or "__all__": [str(e) for e in errs] for field, errs in form.errors.items()}
+        # 200 with ok=false: a refusal is an answer the script shows next to the field, not a failed
+        # request (browsers log every 4xx of a script's request as a console error)
+        return JsonResponse({"ok": False, "errors": errors})
+    return render(request, "registry/filing_detail.html", _filing_context(request, filing, upload_form=form),
+                  status=400)
 
 
 @login_required
@@ -347,6 +386,55 @@ def document_download(request, pk):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,3}")  # ASCII digits only: str.isdigit() also takes "²"
+
+
+def _untrusted_bytes_headers(response):
+    """Bytes of someone else's file: never sniffed, never run, not cached, not readable cross-origin."""
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@login_required
+def document_preview(request, pk):
+    """The inline preview of one document, for whoever may see it (the same selector as the download;
+    another enterprise's document is 404). Without ?page: a portal page showing the preview. With ?page=N:
+    the image itself (page 1 of an image document: its stored bytes, typed by their verified signature) or
+    the server-rendered PNG of page N of a PDF. PDFs are never sent to the browser as PDFs."""
+    document = selectors.document_get(actor=request.user, pk=pk)
+    page = request.GET.get("page")
+    if page is None:
+        preview = document_services.document_preview(document=document)
+        if document.filing_id is None:
+            back = reverse("home")
+        elif request.user.is_reviewer:
+            back = reverse("registry:review_decide", args=[document.filing_id])
+        else:
+            back = reverse("registry:filing_detail", args=[document.filing_id]) + "?tab=documents"
+        return render(request, "registry/document_preview.html", {
+            "document": document, "preview": preview, "back": back,
+            "preview_pages": document_services.PREVIEW_MAX_PAGES})
+    if not PAGE_NUMBER.fullmatch(page):
+        raise Http404
+    number = int(page)
+    if document.content_type in ("image/png", "image/jpeg"):
+        if number != 1:
+            raise Http404
+        try:
+            data, content_type = document_services.document_preview_image(document=document)
+        except document_services.PreviewUnavailable:
+            raise Http404 from None
+        return _untrusted_bytes_headers(HttpResponse(data, content_type=content_type))
+    path = document_services.document_preview_page(document=document, page=number)
+    if path is None:
+        raise Http404
+    return _untrusted_bytes_headers(FileResponse(path.open("rb"), content_type="image/png"))
 
 
 @login_required

@@ -2,16 +2,24 @@
 (never by the name alone), stored under a server-generated name in MEDIA_ROOT. A replacement is a new
 version; the old one is kept."""
 import hashlib
+import json
+import os
 import re
+import shutil
 import struct
+import subprocess
+import tempfile
 import unicodedata
 import uuid
 import zlib
+from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import acting
 from accounts.errors import ConflictError, ServiceError
@@ -201,3 +209,179 @@ def document_history(document: Document) -> list[Document]:
         chain.append(current)
         current = current.previous
     return chain
+
+
+# --- inline preview ----------------------------------------------------------------------------------------
+# Documents are other people's files and untrusted. Images are shown as the stored bytes, re-checked by their
+# signature on every request; PDFs never reach the browser as PDFs: poppler renders the first pages to PNG on
+# the server (time- and memory-limited), so no active PDF content runs in the reviewer's browser. Rendered
+# pages are cached under MEDIA_ROOT/previews/<id>-<sha256 prefix>/: a document row never changes its bytes
+# (a replacement is a new row), so the cache needs no invalidation.
+
+PREVIEW_MAX_PAGES = 5
+PREVIEW_LONG_SIDE = 1240  # pixels on the page's long side: A4 at about 106 dpi, readable and modest
+PREVIEW_ERRORS = {
+    "corrupt": gettext_lazy("PDF文件已损坏或结构无效,无法生成预览。请下载原文件核对,或请企业重新上传。"),
+    "encrypted": gettext_lazy("PDF文件已加密(设有打开密码),无法生成预览。请下载原文件查看,或请企业上传未加密的文件。"),
+    "no_pages": gettext_lazy("PDF文件没有可显示的页面,无法生成预览。请下载原文件核对。"),
+    "timeout": gettext_lazy("PDF页面较复杂,生成预览超时。请稍后刷新重试,或下载原文件查看。"),
+    "missing": gettext_lazy("存储中找不到该文件,无法预览。请联系管理员。"),
+    "unsupported": gettext_lazy("该文件类型不支持在线预览,请下载查看。"),
+    "tool_missing": gettext_lazy("服务器未安装PDF预览组件(poppler-utils),请下载原文件查看。"),
+}
+# permanent outcomes are cached with the pages; a timeout or a missing tool may pass, so they are not
+_CACHED_ERRORS = {"corrupt", "encrypted", "no_pages"}
+
+
+@dataclass(frozen=True)
+class DocumentPreview:
+    """What the preview of one document shows: an image, the first pages of a PDF, or why not."""
+
+    document: Document
+    kind: str  # "image" | "pdf"
+    page_count: int = 0  # pages in the whole PDF
+    pages: tuple[int, ...] = ()  # page numbers rendered (the first PREVIEW_MAX_PAGES)
+    error: str = ""  # a PREVIEW_ERRORS key
+
+    @property
+    def error_message(self) -> str:
+        return str(PREVIEW_ERRORS.get(self.error, "")) if self.error else ""
+
+    @property
+    def truncated(self) -> bool:
+        return self.page_count > len(self.pages)
+
+
+class PreviewUnavailable(Exception):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def _preview_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / "previews"
+
+
+def _preview_dir(document: Document) -> Path:
+    return _preview_root() / f"{document.pk}-{document.sha256[:16]}"
+
+
+def _read_stored(document: Document) -> bytes:
+    try:
+        with document.file.open("rb") as handle:
+            return handle.read(settings.DOCUMENT_MAX_BYTES + 1)
+    except (FileNotFoundError, OSError):
+        raise PreviewUnavailable("missing") from None
+
+
+def document_preview_image(*, document: Document) -> tuple[bytes, str]:
+    """The stored bytes of an image document and the content type its signature proves (the row's
+    content_type is not trusted on its own: the bytes on disk are checked again)."""
+    data = _read_stored(document)
+    detected = sniff(data)
+    if detected not in ("image/png", "image/jpeg") or detected != document.content_type:
+        raise PreviewUnavailable("unsupported")
+    return data, detected
+
+
+def _run_poppler(args: list[str]) -> subprocess.CompletedProcess:
+    """Run a poppler tool on an untrusted file: no shell, a minimal environment, a wall-clock timeout
+    (settings.DOCUMENT_PREVIEW_TIMEOUT, seconds) and, where prlimit exists, caps on memory and CPU time."""
+    timeout = getattr(settings, "DOCUMENT_PREVIEW_TIMEOUT", 20)
+    if shutil.which(args[0]) is None:
+        raise PreviewUnavailable("tool_missing")
+    prlimit = shutil.which("prlimit")
+    if prlimit:
+        args = [prlimit, f"--as={1024 ** 3}", f"--cpu={int(timeout) + 1}", "--", *args]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
+    try:
+        return subprocess.run(args, capture_output=True, timeout=timeout, env=env, check=False)
+    except subprocess.TimeoutExpired:
+        raise PreviewUnavailable("timeout") from None
+
+
+def _pdf_page_count(path: str) -> int:
+    result = _run_poppler(["pdfinfo", path])  # the path is server-generated (documents/<uuid>.pdf)
+    if result.returncode != 0:
+        err = result.stderr.decode("utf-8", "replace").lower()
+        raise PreviewUnavailable("encrypted" if "password" in err or "encrypt" in err else "corrupt")
+    match = re.search(rb"^Pages:\s+(\d+)\s*$", result.stdout, re.M)
+    if match is None:
+        raise PreviewUnavailable("corrupt")
+    if int(match.group(1)) < 1:
+        raise PreviewUnavailable("no_pages")
+    return int(match.group(1))
+
+
+def _render_pdf(document: Document, into: Path) -> dict:
+    """Render the first pages of the PDF into `into` (page-1.png …); return the metadata to cache."""
+    try:
+        path = document.file.path
+    except NotImplementedError:  # a storage without local paths: render from a private temporary copy
+        path = None
+    with tempfile.TemporaryDirectory() as tmp:
+        if path is None:
+            path = os.path.join(tmp, "document.pdf")
+            Path(path).write_bytes(_read_stored(document))
+        if not os.path.exists(path):
+            raise PreviewUnavailable("missing")
+        if sniff(Path(path).read_bytes()) != "application/pdf":
+            raise PreviewUnavailable("corrupt")
+        count = _pdf_page_count(path)
+        last = min(count, PREVIEW_MAX_PAGES)
+        result = _run_poppler(["pdftoppm", "-png", "-f", "1", "-l", str(last), "-scale-to", str(PREVIEW_LONG_SIDE),
+                               path, os.path.join(tmp, "page")])
+        produced = sorted(Path(tmp).glob("page-*.png"))
+        if result.returncode != 0 or len(produced) != last:
+            raise PreviewUnavailable("corrupt")
+        for page_file in produced:  # pdftoppm pads the number (page-01.png with 10+ pages)
+            number = int(page_file.stem.rsplit("-", 1)[1])
+            shutil.move(str(page_file), into / f"page-{number}.png")
+    return {"page_count": count, "pages": list(range(1, last + 1)), "error": ""}
+
+
+def _cache_store(final: Path, meta: dict, rendered_in: Path) -> None:
+    (rendered_in / "meta.json").write_text(json.dumps(meta))
+    try:
+        os.rename(rendered_in, final)
+    except OSError:  # another request rendered it first: theirs is the same
+        shutil.rmtree(rendered_in, ignore_errors=True)
+
+
+def document_preview(*, document: Document) -> DocumentPreview:
+    """The preview of a document the caller has already fetched through an actor-scoped selector
+    (selectors.document_get / document_list), rendering and caching the PDF pages on first use."""
+    if document.content_type in ("image/png", "image/jpeg"):
+        return DocumentPreview(document=document, kind="image")
+    if document.content_type != "application/pdf":
+        return DocumentPreview(document=document, kind="file", error="unsupported")
+    final = _preview_dir(document)
+    meta_file = final / "meta.json"
+    if not meta_file.exists():
+        _preview_root().mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{document.pk}-", dir=_preview_root()))
+        try:
+            meta = _render_pdf(document, work)
+        except PreviewUnavailable as exc:
+            if exc.code not in _CACHED_ERRORS:
+                shutil.rmtree(work, ignore_errors=True)
+                return DocumentPreview(document=document, kind="pdf", error=exc.code)
+            for leftover in work.glob("page-*.png"):
+                leftover.unlink()
+            meta = {"page_count": 0, "pages": [], "error": exc.code}
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        _cache_store(final, meta, work)
+    meta = json.loads(meta_file.read_text())
+    return DocumentPreview(document=document, kind="pdf", page_count=meta["page_count"],
+                           pages=tuple(meta["pages"]), error=meta["error"])
+
+
+def document_preview_page(*, document: Document, page: int) -> Path | None:
+    """The cached PNG of one rendered PDF page, or None when that page has no preview."""
+    preview = document_preview(document=document)
+    if preview.kind != "pdf" or page not in preview.pages:
+        return None
+    path = _preview_dir(document) / f"page-{page}.png"
+    return path if path.exists() else None

@@ -9,3 +9,104 @@ document.addEventListener("htmx:responseError", function (e) {
   box.appendChild(li);
   document.getElementById("main").prepend(box);
 });
+
+// Document upload with a progress bar (forms marked data-upload-progress). Without JavaScript, or in a
+// browser without FormData/XMLHttpRequest, the form posts as usual and the server answers with a page.
+// With it, the same form is sent by XMLHttpRequest; the server answers JSON: {ok, redirect} or
+// {errors: {field: [messages]}}, and the messages are shown next to their fields.
+(function () {
+  if (!window.FormData || !window.XMLHttpRequest) return;
+
+  function clearErrors(form) {
+    form.querySelectorAll(".field .error-text").forEach(function (el) { el.remove(); });
+    form.querySelectorAll(".field.invalid").forEach(function (el) { el.classList.remove("invalid"); });
+    var box = form.querySelector("[data-upload-errors]");
+    if (box) box.textContent = "";
+  }
+
+  function showError(form, field, text) {
+    var input = field && field !== "__all__" ? form.querySelector('[name="' + field + '"]') : null;
+    var wrap = input ? input.closest(".field") : null;
+    if (wrap) {
+      var small = document.createElement("small");
+      small.className = "error-text";
+      small.setAttribute("role", "alert");
+      small.textContent = text;
+      wrap.appendChild(small);
+      wrap.classList.add("invalid");
+      return;
+    }
+    var box = form.querySelector("[data-upload-errors]") || form;
+    var p = document.createElement("p");
+    p.className = "msg error";
+    p.setAttribute("role", "alert");
+    p.textContent = text;
+    box.appendChild(p);
+  }
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-upload-progress")) return;
+    e.preventDefault();
+    if (form.getAttribute("aria-busy") === "true") return;
+    clearErrors(form);
+
+    var input = form.querySelector('input[type="file"]');
+    var max = parseInt(form.getAttribute("data-max-bytes"), 10);
+    if (input && input.files && input.files[0] && max && input.files[0].size > max) {
+      showError(form, input.name, form.getAttribute("data-msg-too-large"));
+      return;
+    }
+
+    var box = form.querySelector("[data-upload-progress-box]");
+    var bar = box && box.querySelector("progress");
+    var label = box && box.querySelector(".upload-percent");
+    var buttons = form.querySelectorAll('button[type="submit"], input[type="submit"]');
+    function setProgress(percent, note) {
+      if (bar) { bar.value = percent; bar.textContent = percent + "%"; }
+      if (label) label.textContent = percent + "%" + (note ? " · " + note : "");
+      form.dispatchEvent(new CustomEvent("upload:progress", { bubbles: true, detail: { percent: percent } }));
+    }
+    function busy(on) {
+      form.setAttribute("aria-busy", on ? "true" : "false");
+      buttons.forEach(function (b) { b.disabled = on; });
+    }
+    function failed(text) {
+      busy(false);
+      if (box) box.hidden = true;
+      showError(form, "__all__", text);
+    }
+
+    if (box) box.hidden = false;
+    setProgress(0);
+    busy(true);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", function (ev) {
+      if (ev.lengthComputable && ev.total > 0) setProgress(Math.min(100, Math.floor(ev.loaded * 100 / ev.total)));
+    });
+    xhr.addEventListener("load", function () {
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
+      if (xhr.status === 200 && data && data.ok) {
+        setProgress(100, form.getAttribute("data-msg-done"));
+        window.location.assign(data.redirect);
+        return;
+      }
+      if (data && data.errors) {
+        busy(false);
+        if (box) box.hidden = true;
+        Object.keys(data.errors).forEach(function (field) {
+          showError(form, field, data.errors[field].join(" "));
+        });
+        return;
+      }
+      failed(form.getAttribute("data-msg-failed") + " (HTTP " + xhr.status + ")");
+    });
+    xhr.addEventListener("error", function () { failed(form.getAttribute("data-msg-failed")); });
+    xhr.addEventListener("abort", function () { failed(form.getAttribute("data-msg-failed")); });
+    xhr.send(new FormData(form));
+  });
+})();

@@ -127,6 +127,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "benefit-detail": {"GET": ALL},
     # HTML downloads (every role; other tenants' files are 404)
     "registry:document_download": {"GET": ALL},
+    "registry:document_preview": {"GET": ALL},  # inline preview (page, image bytes, PDF page images)
     "talent:degree_certificate": {"GET": ALL},
     "talent:contract_document": {"GET": ALL},
     "subsidies:grant_attachment": {"GET": ALL},
@@ -157,6 +158,7 @@ OBJECTS = {
     "payout-run": lambda w, t: w.run,  # shared (finance only)
     "parameter": lambda w, t: w.parameter,  # shared (policy, read by all)
     "registry:document_download": lambda w, t: t.document,
+    "registry:document_preview": lambda w, t: t.document,
     "talent:degree_certificate": lambda w, t: t.degree,
     "talent:contract_document": lambda w, t: t.contract,
     "programme": lambda w, t: w.a.application.programme,  # shared (policy, read by all)
@@ -245,7 +247,7 @@ def _methods(callback) -> set[str]:
     return {"GET"}  # function views: the HTML downloads answer GET
 
 
-HTML_DOWNLOAD = re.compile(r"(download|export|certificate|_document$|attachment|_report$)")
+HTML_DOWNLOAD = re.compile(r"(download|export|certificate|_document$|attachment|_report$|^document_preview$)")
 ID_KWARG = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
 
 
