@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -204,11 +204,11 @@ def filing_start(request):
 
 
 TABS = ("documents", "comments", "history")
-TAB_LABELS = (("documents", _lazy("材料")), ("comments", _lazy("审核意见")), ("history", _lazy("历史")))
+TAB_LABELS = (("documents", gettext_lazy("材料")), ("comments", gettext_lazy("审核意见")), ("history", gettext_lazy("历史")))
 HISTORY_MODELS = {"Filing": Filing, "ReviewDecision": ReviewDecision, "Document": Document}
-HISTORY_FIELDS = {"submitted_at": _lazy("提交时间"), "decided_at": _lazy("决定时间"),
-                  "ever_approved": _lazy("曾获备案")}
-HISTORY_LABELS = {"insert": _lazy("新建"), "update": _lazy("修改"), "delete": _lazy("删除")}
+HISTORY_FIELDS = {"submitted_at": gettext_lazy("提交时间"), "decided_at": gettext_lazy("决定时间"),
+                  "ever_approved": gettext_lazy("曾获备案")}
+HISTORY_LABELS = {"insert": gettext_lazy("新建"), "update": gettext_lazy("修改"), "delete": gettext_lazy("删除")}
 
 
 def _shown_value(field, value):
@@ -257,7 +257,7 @@ def _history_rows(rows):
             change["old_text"] = _shown_value(field, change["old"])
             change["new_text"] = _shown_value(field, change["new"])
     return rows
-WIZARD = (_lazy("选择研发中心"), _lazy("上传材料"), _lazy("提交审核"), _lazy("审核结果"))
+WIZARD = (gettext_lazy("选择研发中心"), gettext_lazy("上传材料"), gettext_lazy("提交审核"), gettext_lazy("审核结果"))
 
 
 def _wizard_steps(filing, problems) -> list[tuple[str, str]]:
