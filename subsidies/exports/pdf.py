@@ -12,6 +12,7 @@ content streams. A small register is one ordinary render in this process.
 from __future__ import annotations
 
 import io
+import logging
 import math
 import os
 import pickle
@@ -32,11 +33,13 @@ from django.utils.html import escape
 from subsidies.capitals import amount_in_capitals
 from subsidies.exports import pdf_worker
 
+logger = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from subsidies.exports.data import RunDocument
 
 CJK_FONT = "Noto Sans CJK SC"
-WORKERS = max(1, min(4, os.cpu_count() or 1))
+WORKERS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])  # where `subsidies` is importable from
 
 
@@ -144,6 +147,8 @@ FONT_PT = 8.5  # print.css: html { font-size: 8.5pt }; a half-width cell is half
 
 def _width(text: str) -> int:
     # wide, full-width and ambiguous (…, ·, as in 买买提·艾力) characters take a full em in this face
+    if text.isascii():  # numbers, ids, periods, rule ids: most cells, so the quick way first
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
 
 
@@ -255,18 +260,39 @@ class _Helper:
                 done.put((index, value) if status == "ok" else (None, value))
                 if status != "ok":
                     return
-        except (EOFError, OSError, pickle.UnpicklingError) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the main thread must hear of it
             done.put((None, f"渲染进程意外退出 / the render worker exited ({exc!r})"))
         finally:
-            self.proc.stdin.close()
+            self._close_stdin()
 
-    def stop(self) -> None:
-        if self.thread is None:
+    def _close_stdin(self) -> None:
+        try:
             self.proc.stdin.close()
+        except OSError:  # the worker is gone already
+            pass
+
+    def stop(self, *, kill: bool = False) -> None:
+        if kill:  # this process is failing (or interrupted): do not wait for the section in hand
+            self.proc.kill()
+        if self.thread is None:
+            self._close_stdin()
         else:
             self.thread.join()
         self.proc.wait()
         self.proc.stdout.close()
+
+
+def _start_helpers(n: int) -> list[_Helper]:
+    helpers = []
+    if not sys.executable:
+        return helpers
+    for _ in range(n):
+        try:
+            helpers.append(_Helper())
+        except OSError as exc:  # cannot start an interpreter here: render with fewer hands
+            logger.warning("register PDF helper not started: %s", exc)
+            break
+    return helpers
 
 
 def _render_sections(htmls: Callable[[], list[str]], count: int, workers: int, progress, steps: int,
@@ -277,7 +303,7 @@ def _render_sections(htmls: Callable[[], list[str]], count: int, workers: int, p
     others at the same time, each taking the next section from a shared queue as it finishes one (a
     core that is faster, or less shared, takes more). This process's figures stay in this process;
     the helpers report their peak memory with each section."""
-    helpers = [_Helper() for _ in range(min(workers, count) - 1)]
+    helpers = _start_helpers(min(workers, count) - 1)
     results: list = [None] * count
     tasks: queue.SimpleQueue = queue.SimpleQueue()
     done: queue.SimpleQueue = queue.SimpleQueue()
@@ -317,14 +343,14 @@ def _render_sections(htmls: Callable[[], list[str]], count: int, workers: int, p
         while finished < count and not errors:
             collect(*done.get())
     finally:
-        if errors:  # let the other helpers stop after their current section
-            while True:
-                try:
-                    tasks.get_nowait()
-                except queue.Empty:
-                    break
+        failing = bool(errors) or finished < count
+        while True:  # nothing left for the helpers to take
+            try:
+                tasks.get_nowait()
+            except queue.Empty:
+                break
         for helper in helpers:
-            helper.stop()
+            helper.stop(kill=failing)
     if errors:
         raise RuntimeError("发放明细表分段渲染失败 / a register section failed to render:\n" + "\n".join(errors))
     stats["helpers"] = len(helpers)

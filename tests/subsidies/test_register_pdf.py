@@ -120,3 +120,17 @@ def test_helper_failure_is_reported(small_pages, monkeypatch):
     monkeypatch.setattr(pdf, "WORKER_MODULE", "subsidies.exports.no_such_worker")
     with pytest.raises(RuntimeError, match="发放明细表分段渲染失败"):
         pdf.render_register(make_doc(), pages_per_section=2, workers=2)
+
+
+def test_failure_in_this_process_stops_the_helpers(small_pages):
+    """An error while sections are in flight (here: the progress writer) propagates at once; the
+    helpers are stopped, not left rendering."""
+    calls = []
+
+    def progress(done, total):
+        calls.append(done)
+        raise ValueError("进度写入失败")
+
+    with pytest.raises(ValueError, match="进度写入失败"):
+        pdf.render_register(make_doc(), pages_per_section=1, workers=2, progress=progress)
+    assert calls == [1]
