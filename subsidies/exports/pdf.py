@@ -399,13 +399,42 @@ def render_register(doc: RunDocument, *, pages_per_section: int | None = PAGES_P
     return data
 
 
+def _retag_fonts(reader, section: int) -> None:
+    """Give each section's font subsets their own tag. Every section embeds its own subset of the
+    same face under the same name (ABCDEF+Noto-Sans-CJK-SC); a viewer that caches fonts by name
+    would draw one section's text with another section's glyphs."""
+    from pypdf.generic import NameObject
+
+    tag = "".join(chr(65 + (section // 26 ** k) % 26) for k in range(4))  # AAAA, BAAA, ...
+    seen: set[int] = set()
+
+    def retag(obj, key):
+        name = str(obj.get(key, ""))
+        if "+" in name:
+            obj[NameObject(key)] = NameObject(f"/RG{tag}+{name.split('+', 1)[1]}")
+
+    for page in reader.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            if id(font) in seen:
+                continue
+            seen.add(id(font))
+            for obj in [font, *(d.get_object() for d in font.get("/DescendantFonts", []))]:
+                retag(obj, "/BaseFont")
+                if "/FontDescriptor" in obj:
+                    retag(obj["/FontDescriptor"].get_object(), "/FontName")
+
+
 def _merge(parts: list[bytes], *, stamp: bool) -> bytes:
     """The sections' pages in order, their content streams copied as they are (still compressed)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    for part in parts:
-        writer.append(PdfReader(io.BytesIO(part)))
+    for i, part in enumerate(parts):
+        reader = PdfReader(io.BytesIO(part))
+        _retag_fonts(reader, i)
+        writer.append(reader)
     if stamp:
         numbers = PdfReader(io.BytesIO(_page_numbers_pdf(len(writer.pages))))
         for page, number in zip(writer.pages, numbers.pages, strict=True):

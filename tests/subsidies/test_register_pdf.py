@@ -98,6 +98,8 @@ def test_large_register_one_subset_cjk_face(tmp_path, monkeypatch):
     for f in found:
         assert f[0].split("+")[1] == "Noto-Sans-CJK-SC", f"unexpected font {f}"
         assert f[-5:-3] == ["yes", "yes"], f"font not embedded and subset: {f}"
+    # one subset per section, each under its own tag (viewers may cache fonts by name)
+    assert len(found) == stats["sections"] == len({f[0] for f in found})
     pages = pages_text(data, tmp_path)
     assert len(pages) == stats["pages"]
     assert f"第{len(pages)}页共{len(pages)}页" in pages[-1]
