@@ -70,19 +70,25 @@ def child(mode: str, lines: int, out: str) -> None:
     doc = build_document(lines)
     pdf.require_cjk_font()
     stats: dict = {}
+    cpu_before = sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                       resource.getrusage(resource.RUSAGE_CHILDREN)))
     started = time.perf_counter()
     data = pdf.render_register(doc, stats=stats) if mode == "fast" else pdf.render_register_naive(doc)
     seconds = time.perf_counter() - started
     Path(out).write_bytes(data)
     pages = len(PdfReader(out).pages)
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # CPU seconds of the render in every process (this one and its helpers): less at the mercy of
+    # whoever else shares the cores than the wall time
+    cpu = sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                resource.getrusage(resource.RUSAGE_CHILDREN))) - cpu_before
     helpers = stats.get("helpers", 0)
     # the helpers report their own peak; the kernel's figure for waited-for children is a cross-check
     kids = max(stats.get("helper_peak_mb", 0.0), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024) \
         if helpers else 0.0
     print(json.dumps({"mode": mode, "seconds": seconds, "pages": pages, "bytes": len(data), "self_mb": me,
                       "worker_mb": kids, "workers": helpers, "total_mb": me + kids * helpers,
-                      "sections": stats.get("sections", 1), "merge_seconds": stats.get("merge_seconds", 0.0),
+                      "sections": stats.get("sections", 1), "merge_seconds": stats.get("merge_seconds", 0.0), "cpu_seconds": cpu,
                       "total": str(doc.total), "lines": doc.line_count}))
 
 
@@ -112,11 +118,11 @@ def main() -> None:
         naive = None if args.skip_naive else run("naive", args.lines, tmp)
     print(f"register PDF, {args.lines} lines, {os.cpu_count()} CPUs")
     print(f"{'render':<8}{'seconds':>9}{'pages':>7}{'MB out':>8}{'peak MB (main)':>16}{'peak MB (helper)':>18}"
-          f"{'peak MB (sum)':>15}{'sections':>10}{'merge s':>9}")
+          f"{'peak MB (sum)':>15}{'sections':>10}{'merge s':>9}{'CPU s':>7}")
     for r in fasts + ([naive] if naive else []):
         print(f"{r['mode']:<8}{r['seconds']:>9.1f}{r['pages']:>7}{r['bytes'] / 2**20:>8.1f}{r['self_mb']:>16.0f}"
               f"{r['worker_mb']:>18.0f}{r['total_mb']:>15.0f}{r.get('sections', 1):>10}"
-              f"{r.get('merge_seconds', 0.0):>9.2f}")
+              f"{r.get('merge_seconds', 0.0):>9.2f}{r['cpu_seconds']:>7.1f}")
     times = sorted(r["seconds"] for r in fasts)
     sums = sorted(r["total_mb"] for r in fasts)
     if len(fasts) > 1:
