@@ -4,10 +4,12 @@
 The register is rendered fast (issue 7: 10,000 lines in ≤ 15 s and ≤ 500 MB on two cores): it is
 paginated here, in Python, in fixed row units, and printed with lean markup (one block of
 preformatted text per run of payout lines, in one CJK face with half-width Latin, so the columns
-line up without a table). A large register is cut into sections that freshly spawned worker
-processes render in parallel (`pdf_worker`), each section numbering its own pages from its known
-offset (CSS @page counters), and the sections' PDFs are merged with pypdf without touching their
-content streams. A small register is one ordinary render in this process.
+line up without a table; two faces fewer to load and subset per section). A large register is cut
+into sections that this process and helper interpreters (`python -m subsidies.exports.pdf_worker`,
+started and warmed first, one per further core) take from one queue and render at the same time,
+each section numbering its own pages from its known offset (CSS @page counters); the sections'
+PDFs are merged with pypdf without touching their content streams. A small register is one
+ordinary render in this process. Measured figures: README, "Benchmarks".
 `render_register_naive` is the plain single-template render, kept for the benchmark."""
 from __future__ import annotations
 
