@@ -1,32 +1,48 @@
 """PDF documents of a payout run (WeasyPrint): the register (发放明细表), payment notices
 (拨付通知书) and the explanation appendix (计算依据附表).
 
-The register is rendered fast: its rows are built once as lean table markup, cut into sections of a
-few hundred rows at enterprise/centre boundaries, the sections rendered in parallel worker processes
-(WeasyPrint is single-threaded and its memory grows with the document), merged with pypdf, and then
-"第 x 页 共 y 页" is stamped on every page from a one-page-per-page footer document whose numbers come
-from CSS @page counters. A single-section register (most runs) is one ordinary render with the
-counters in its own footer. `render_register_naive` is the plain single-template render, kept for
-the benchmark."""
+The register is rendered fast (issue 7: 10,000 lines in ≤ 15 s and ≤ 500 MB on two cores): it is
+paginated here, in Python, in fixed row units, and printed with lean markup (one block of
+preformatted text per run of payout lines, in one CJK face with half-width Latin, so the columns
+line up without a table; two faces fewer to load and subset per section). A large register is cut
+into sections that this process and helper interpreters (`python -m subsidies.exports.pdf_worker`,
+started and warmed first, one per further core) take from one queue and render at the same time,
+each section numbering its own pages from its known offset (CSS @page counters); the sections'
+PDFs are merged with pypdf without touching their content streams. A small register is one
+ordinary render in this process. Measured figures: README, "Benchmarks".
+`render_register_naive` is the plain single-template render, kept for the benchmark."""
 from __future__ import annotations
 
 import io
-import multiprocessing
+import logging
+import math
 import os
+import pickle
+import queue
 import shutil
 import subprocess
+import sys
+import threading
+import time
 import unicodedata
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
 from subsidies.capitals import amount_in_capitals
-from subsidies.exports.data import RunDocument
+from subsidies.exports import pdf_worker
+
+logger = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from subsidies.exports.data import RunDocument
 
 CJK_FONT = "Noto Sans CJK SC"
-WORKERS = max(1, min(4, os.cpu_count() or 1))
+WORKERS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+PROJECT_ROOT = str(Path(__file__).resolve().parents[2])  # where `subsidies` is importable from
 
 
 class FontMissingError(RuntimeError):
@@ -53,47 +69,53 @@ def _header(doc: RunDocument, title: str) -> dict:
 
 
 def _write_pdf(html: str) -> tuple[bytes, int]:
-    from weasyprint import HTML
-
-    document = HTML(string=html, base_url=".").render()
-    return document.write_pdf(), len(document.pages)
+    data, pages, _peak = pdf_worker.render_section(html)
+    return data, pages
 
 
 # --- the register --------------------------------------------------------------------------------
-# Lean markup: the register is paginated here, in Python, in fixed row units. A run of payout lines
-# on a page is ONE table cell in the monospaced CJK font holding one text line per payout line,
-# columns padded to fixed character cells, so WeasyPrint lays out one
-# text line per payout line instead of seven table cells (the per-element cascade, table layout and
-# per-cell text layout are what make a plain 10,000-row table slow). Headings and subtotals are
-# one-unit rows. Knowing every section's pages in advance lets the sections render in parallel
-# with their page numbers right (@page :first { counter-reset: page N }); the page count of each
-# rendered section is checked, and on any difference the merged document is numbered by stamping.
+# Lean markup: a run of payout lines on a page is ONE block of preformatted text, one text line per
+# payout line, columns padded to fixed half-width cells. The face is Noto Sans CJK SC with its
+# half-width forms (OpenType "hwid": every Latin letter, digit and space is exactly half an em, a
+# Chinese character a full em), so the columns line up in the same face as the rest of the document:
+# two embedded faces (regular, bold) instead of four. WeasyPrint then lays out one line box per
+# payout line, instead of the per-cell cascade, table layout and text layout that make a plain
+# 10,000-row table slow. Headings and subtotals are one-unit blocks. Knowing every page in advance
+# lets the sections render in parallel with their page numbers right (@page :first { counter-reset:
+# page N }); each section's rendered page count is checked, and on any difference the merged
+# document is numbered by stamping instead.
 
-UNIT_MM = 4.2  # one row (line, heading, subtotal, table header)
+UNIT_MM = 4.2  # one row (line, heading, subtotal, column header)
 PAGE_UNITS = 60  # of the 63 that fit in 266 mm (A4 less margins): three spare for borders
 TITLE_UNITS = 4  # the title block on the first page (its height is fixed in CSS to 4 units)
 CLOSING_UNITS = 11  # grand total, capitals, signatures, note (fixed height in CSS)
-PAGES_PER_SECTION = 12
+# Sections: a few per worker, so that a core that finishes early (the machine is shared) takes the
+# next one, but not many: each section costs a fixed ~0.2 s of font loading and subsetting.
+SECTIONS_PER_WORKER = 3
+MIN_SECTION_PAGES = 8
+PARALLEL_MIN_PAGES = 40  # below this, starting worker interpreters costs more than it saves
+PAGES_PER_SECTION = None  # None: chosen from the page count and the workers (see section_pages)
 
 
 def register_items(doc: RunDocument) -> list[tuple]:
     """(kind, ...) per row unit, in print order. Kinds: e enterprise heading, c centre heading,
-    l payout line, s centre subtotal, es enterprise subtotal."""
+    l payout line, s centre subtotal, es enterprise subtotal. Every item carries the headings it
+    continues (the enterprise's and the centre's), for the 续 row of a page that starts inside."""
     items = []
     seq = 0
     for e in doc.enterprises:
         eh = f"依托企业:{e.name}(统一社会信用代码 {e.uscc})"
-        items.append(("e", eh, eh, ""))
+        items.append(("e", eh, e.name, ""))
         for c in e.centres:
             ch = f"研发中心:{c.ref} {c.name}"
-            items.append(("c", ch, eh, ch))
+            items.append(("c", ch, e.name, ch))
             for ln in c.lines:
                 seq += 1
                 label = "调整" if ln.kind == "adjustment" else ("补发" if ln.is_arrears else "正常")
                 items.append(("l", (str(seq), ln.beneficiary_name, ln.beneficiary, ln.service_period, ln.rule, label,
-                                    money(ln.amount)), eh, ch))
-            items.append(("s", f"{c.ref} 小计({len(c.lines)} 笔)", eh, ch, money(c.subtotal)))
-        items.append(("es", f"{e.name} 合计({e.line_count} 笔)", eh, "", money(e.subtotal)))
+                                    money(ln.amount)), e.name, ch))
+            items.append(("s", f"{c.ref} 小计({len(c.lines)} 笔)", e.name, ch, money(c.subtotal)))
+        items.append(("es", f"{e.name} 合计({e.line_count} 笔)", e.name, "", money(e.subtotal)))
     return items
 
 
@@ -108,29 +130,36 @@ def paginate(items: list[tuple]) -> list[list[tuple]]:
         if room <= 0 or (item[0] in ("e", "c") and room <= 2):
             pages.append([])
             page, capacity = pages[-1], PAGE_UNITS
-            kind, _, eh, ch = item[:4]
-            if kind not in ("e",):
-                page.append(("k", f"{eh} / {ch}(续)" if ch and kind != "c" else f"{eh}(续)"))
+            kind, _, ename, ch = item[:4]
+            if kind != "e":
+                page.append(("k", f"依托企业:{ename} / {ch}(续)" if ch and kind != "c" else f"依托企业:{ename}(续)"))
         page.append(item)
     if capacity - len(pages[-1]) < CLOSING_UNITS:
         pages.append([])
     return pages
 
 
-# Columns of a register row in half-width character cells of the monospaced CJK font (a Chinese
-# character takes two): 序号, 受益人, 证件号码/信用代码, 所属期间, 规则, 类别, 金额.
-COLUMNS = ((6, ">"), (14, "<"), (22, "<"), (10, "<"), (14, "<"), (8, "<"), (20, ">"))
+# Columns of a register row in half-width character cells (a Chinese character takes two):
+# 序号, 受益人, 证件号码/信用代码, 所属期间, 规则, 类别, 金额.
+COLUMNS = ((8, ">"), (14, "<"), (22, "<"), (10, "<"), (14, "<"), (8, "<"), (20, ">"))
 HEAD = ("序号", "受益人", "证件号码/信用代码", "所属期间", "规则", "类别", "金额(元)")
+ROW_CELLS = sum(w for w, _a in COLUMNS)
+FONT_PT = 8.5  # print.css: html { font-size: 8.5pt }; a half-width cell is half of it
 
 
 def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    # wide, full-width and ambiguous (…, ·, as in 买买提·艾力) characters take a full em in this face
+    if text.isascii():  # numbers, ids, periods, rule ids: most cells, so the quick way first
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
 
 
 def _cell(text: str, width: int, align: str) -> str:
     inner = width - 2  # a space either side
-    while _width(text) > inner:
-        text = text[:-2] + "…"
+    if _width(text) > inner:
+        while _width(text) > inner - 2:
+            text = text[:-1]
+        text += "…"
     pad = " " * (inner - _width(text))
     return " " + (pad + text if align == ">" else text + pad) + " "
 
@@ -150,7 +179,7 @@ def _page_html(units: list[tuple]) -> str:
 
     def flush():
         if run:
-            out.append(f'<tr class="l"><td>{escape(chr(10).join(run))}</td></tr>')
+            out.append(f'<div class="l">{escape(chr(10).join(run))}</div>')
             run.clear()
 
     for u in units:
@@ -160,16 +189,16 @@ def _page_html(units: list[tuple]) -> str:
             continue
         flush()
         if kind in ("e", "c", "k"):
-            out.append(f'<tr class="{kind}"><td>{escape(u[1])}</td></tr>')
+            out.append(f'<div class="{kind}">{escape(u[1])}</div>')
         else:
-            out.append(f'<tr class="{kind}"><td>{escape(_subtotal_row(u[1], u[4]))}</td></tr>')
+            out.append(f'<div class="{kind}">{escape(_subtotal_row(u[1], u[4]))}</div>')
     flush()
     return "".join(out)
 
 
 def _register_html(doc: RunDocument, pages: list[str], *, first: bool, last: bool, offset: int | None,
                    total_pages: int | None) -> str:
-    """One section: `pages` are the tbody contents of its pages. offset/total None: no page footer
+    """One section: `pages` are the row blocks of its pages. offset/total None: no page footer
     (stamped later); total None with an offset of 0: the document counts its own pages."""
     total = doc.total
     return render_to_string("exports/register.html", {
@@ -177,7 +206,7 @@ def _register_html(doc: RunDocument, pages: list[str], *, first: bool, last: boo
         "page_footer": offset is not None and total_pages is None, "first_page": (offset or 0) + 1,
         "numbered_total": total_pages if offset is not None else None,
         "total": money(total), "total_caps": amount_in_capitals(total, allow_negative=True), "unit": UNIT_MM,
-        "head": mono_row(HEAD),
+        "head": mono_row(HEAD), "row_width_pt": f"{ROW_CELLS * FONT_PT / 2:.2f}",
         **_header(doc, "发放明细表"),
     })
 
@@ -191,73 +220,223 @@ def _page_numbers_pdf(pages: int) -> bytes:
     return data
 
 
-def _can_fork_workers() -> bool:
-    # a daemonic process (a Celery prefork child) may not start children: render the sections in turn
-    return not multiprocessing.current_process().daemon and "fork" in multiprocessing.get_all_start_methods()
+def section_pages(total_pages: int, workers: int) -> int:
+    """Pages per section: SECTIONS_PER_WORKER sections per renderer, at least MIN_SECTION_PAGES each;
+    a register under PARALLEL_MIN_PAGES is one section."""
+    if total_pages < PARALLEL_MIN_PAGES or workers < 2:
+        return max(1, total_pages)
+    return max(MIN_SECTION_PAGES, math.ceil(total_pages / (workers * SECTIONS_PER_WORKER)))
 
 
-SECTIONS_PER_WORKER = 2  # a worker's memory grows with every document it lays out: fresh workers often
+WORKER_MODULE = "subsidies.exports.pdf_worker"
 
 
-def _render_all(htmls: list[str], workers: int, progress, steps: int) -> list[tuple[bytes, int]]:
-    results: list = [None] * len(htmls)
-    if workers > 1 and len(htmls) > 1 and _can_fork_workers():
-        ctx = multiprocessing.get_context("fork")
-        batch = workers * SECTIONS_PER_WORKER
-        done = 0
-        for start in range(0, len(htmls), batch):
-            part = range(start, min(start + batch, len(htmls)))
-            with ProcessPoolExecutor(max_workers=min(workers, len(part)), mp_context=ctx) as pool:
-                futures = {pool.submit(_write_pdf, htmls[i]): i for i in part}
-                for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    done += 1
-                    if progress:
-                        progress(done, steps)
-    else:
-        for i, html in enumerate(htmls):
-            results[i] = _write_pdf(html)
+class _Helper:
+    """A helper interpreter (`python -m subsidies.exports.pdf_worker`) that renders sections next to
+    this process. It is started first, so it warms up (WeasyPrint, the CJK faces) while the sections'
+    HTML is built; then a thread feeds it sections from the shared queue, one at a time, until the
+    queue is empty, and reports each result (or its failure) on `done`. Only this process's main
+    thread touches the results and calls `progress` (which may write to the database)."""
+
+    def __init__(self):
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (PROJECT_ROOT, os.environ.get("PYTHONPATH"))
+                                                           if p)}
+        self.proc = subprocess.Popen([sys.executable, "-m", WORKER_MODULE], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env, cwd=PROJECT_ROOT)
+        self.thread: threading.Thread | None = None
+
+    def start(self, tasks: queue.SimpleQueue, done: queue.SimpleQueue) -> None:
+        self.thread = threading.Thread(target=self._pump, args=(tasks, done), daemon=True)
+        self.thread.start()
+
+    def _pump(self, tasks: queue.SimpleQueue, done: queue.SimpleQueue) -> None:
+        try:
+            while True:
+                try:
+                    index, html = tasks.get_nowait()
+                except queue.Empty:
+                    return
+                pickle.dump(html, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                self.proc.stdin.flush()
+                status, value = pickle.load(self.proc.stdout)
+                done.put((index, value) if status == "ok" else (None, value))
+                if status != "ok":
+                    return
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the main thread must hear of it
+            done.put((None, f"渲染进程意外退出 / the render worker exited ({exc!r})"))
+        finally:
+            self._close_stdin()
+
+    def _close_stdin(self) -> None:
+        try:
+            self.proc.stdin.close()
+        except OSError:  # the worker is gone already
+            pass
+
+    def stop(self, *, kill: bool = False) -> None:
+        if kill:  # this process is failing (or interrupted): do not wait for the section in hand
+            self.proc.kill()
+        if self.thread is None:
+            self._close_stdin()
+        else:
+            self.thread.join()
+        self.proc.wait()
+        self.proc.stdout.close()
+
+
+def _start_helpers(n: int) -> list[_Helper]:
+    helpers = []
+    if not sys.executable:
+        return helpers
+    for _ in range(n):
+        try:
+            helpers.append(_Helper())
+        except OSError as exc:  # cannot start an interpreter here: render with fewer hands
+            logger.warning("register PDF helper not started: %s", exc)
+            break
+    return helpers
+
+
+def _render_sections(htmls: Callable[[], list[str]], count: int, workers: int, progress, steps: int,
+                     stats: dict) -> list[tuple[bytes, int]]:
+    """Render the sections' HTML (built by `htmls()`) into (PDF bytes, pages), in order.
+
+    With `workers` > 1, this process renders sections and `workers - 1` helper interpreters render
+    others at the same time, each taking the next section from a shared queue as it finishes one (a
+    core that is faster, or less shared, takes more). This process's figures stay in this process;
+    the helpers report their peak memory with each section."""
+    helpers = _start_helpers(min(workers, count) - 1)
+    results: list = [None] * count
+    tasks: queue.SimpleQueue = queue.SimpleQueue()
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    errors: list[str] = []
+    helper_peaks: list[float] = []
+    finished = 0
+
+    def collect(index, value) -> None:
+        nonlocal finished
+        if index is None:
+            errors.append(value)
+            return
+        data, pages, peak = value
+        results[index] = (data, pages)
+        helper_peaks.append(peak)
+        finished += 1
+        if progress:
+            progress(finished, steps)
+
+    try:
+        for i, html in enumerate(htmls()):
+            tasks.put((i, html))
+        for helper in helpers:
+            helper.start(tasks, done)
+        while not errors:
+            try:
+                index, html = tasks.get_nowait()
+            except queue.Empty:
+                break
+            data, pages, _peak = pdf_worker.render_section(html)
+            results[index] = (data, pages)
+            finished += 1
             if progress:
-                progress(i + 1, steps)
+                progress(finished, steps)
+            while not done.empty():
+                collect(*done.get())
+        while finished < count and not errors:
+            collect(*done.get())
+    finally:
+        failing = bool(errors) or finished < count
+        while True:  # nothing left for the helpers to take
+            try:
+                tasks.get_nowait()
+            except queue.Empty:
+                break
+        for helper in helpers:
+            helper.stop(kill=failing)
+    if errors:
+        raise RuntimeError("发放明细表分段渲染失败 / a register section failed to render:\n" + "\n".join(errors))
+    stats["helpers"] = len(helpers)
+    stats["helper_peak_mb"] = max(helper_peaks, default=0.0)
     return results
 
 
-def render_register(doc: RunDocument, *, pages_per_section: int = PAGES_PER_SECTION, workers: int | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> bytes:
-    """The register PDF. `progress(done, total)` is called as sections finish."""
+def render_register(doc: RunDocument, *, pages_per_section: int | None = PAGES_PER_SECTION,
+                    workers: int | None = None, progress: Callable[[int, int], None] | None = None,
+                    stats: dict | None = None) -> bytes:
+    """The register PDF. `progress(done, total)` is called as sections finish; `stats`, if given, is
+    filled with figures of the render (pages, sections, helpers and their peak memory, seconds)."""
     require_cjk_font()
-    pages = [_page_html(p) for p in paginate(register_items(doc))]
-    sections = [pages[i:i + pages_per_section] for i in range(0, len(pages), pages_per_section)]
-    count, total_pages = len(sections), len(pages)
-    steps = count + 1
+    stats = {} if stats is None else stats
+    started = time.perf_counter()
     workers = workers or WORKERS
+    planned = paginate(register_items(doc))
+    total_pages = len(planned)
+    size = pages_per_section or section_pages(total_pages, workers)
+    chunks = [planned[i:i + size] for i in range(0, total_pages, size)]
+    count = len(chunks)
+    steps = count + 1
+    stats.update(pages=total_pages, sections=count)
+
+    def htmls(numbered: bool):
+        return lambda: [_register_html(doc, [_page_html(p) for p in chunk], first=i == 0, last=i == count - 1,
+                                       offset=i * size if numbered else None,
+                                       total_pages=total_pages if numbered and count > 1 else None)
+                        for i, chunk in enumerate(chunks)]
+
+    results = _render_sections(htmls(True), count, workers, progress, steps, stats)
+    rendered = time.perf_counter()
+    stats["render_seconds"] = rendered - started
     if count == 1:
-        data, _n = _write_pdf(_register_html(doc, sections[0], first=True, last=True, offset=0, total_pages=None))
-        if progress:
-            progress(steps, steps)
-        return data
-    htmls = [_register_html(doc, sec, first=i == 0, last=i == count - 1, offset=i * pages_per_section,
-                            total_pages=total_pages) for i, sec in enumerate(sections)]
-    results = _render_all(htmls, workers, progress, steps)
-    if any(n != len(sec) for (_d, n), sec in zip(results, sections, strict=True)):
+        data = results[0][0]
+    elif any(n != len(chunk) for (_d, n), chunk in zip(results, chunks, strict=True)):
         # a section broke differently from the plan: render without footers and stamp the numbers
-        htmls = [_register_html(doc, sec, first=i == 0, last=i == count - 1, offset=None, total_pages=None)
-                 for i, sec in enumerate(sections)]
-        results = _render_all(htmls, workers, None, steps)
+        results = _render_sections(htmls(False), count, workers, None, steps, stats)
         data = _merge([d for d, _n in results], stamp=True)
     else:
         data = _merge([d for d, _n in results], stamp=False)
+    stats["merge_seconds"] = time.perf_counter() - rendered
+    stats["seconds"] = time.perf_counter() - started
     if progress:
         progress(steps, steps)
     return data
 
 
+def _retag_fonts(reader, section: int) -> None:
+    """Give each section's font subsets their own tag. Every section embeds its own subset of the
+    same face under the same name (ABCDEF+Noto-Sans-CJK-SC); a viewer that caches fonts by name
+    would draw one section's text with another section's glyphs."""
+    from pypdf.generic import NameObject
+
+    tag = "".join(chr(65 + (section // 26 ** k) % 26) for k in range(4))  # AAAA, BAAA, ...
+    seen: set[int] = set()
+
+    def retag(obj, key):
+        name = str(obj.get(key, ""))
+        if "+" in name:
+            obj[NameObject(key)] = NameObject(f"/RG{tag}+{name.split('+', 1)[1]}")
+
+    for page in reader.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            if id(font) in seen:
+                continue
+            seen.add(id(font))
+            for obj in [font, *(d.get_object() for d in font.get("/DescendantFonts", []))]:
+                retag(obj, "/BaseFont")
+                if "/FontDescriptor" in obj:
+                    retag(obj["/FontDescriptor"].get_object(), "/FontName")
+
+
 def _merge(parts: list[bytes], *, stamp: bool) -> bytes:
+    """The sections' pages in order, their content streams copied as they are (still compressed)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
-    for part in parts:
-        writer.append(PdfReader(io.BytesIO(part)))
+    for i, part in enumerate(parts):
+        reader = PdfReader(io.BytesIO(part))
+        _retag_fonts(reader, i)
+        writer.append(reader)
     if stamp:
         numbers = PdfReader(io.BytesIO(_page_numbers_pdf(len(writer.pages))))
         for page, number in zip(writer.pages, numbers.pages, strict=True):
