@@ -40,6 +40,18 @@ USERS = (
     ("admin", "admin", "系统管理员", None),
 )
 
+# Approved yearly budgets (预算批复) for the demo years: (rule, year, amount in yuan, approval document).
+# Plausible for four centres and about seventy researchers, not official figures.
+BUDGETS = (
+    ("NX-STIPEND", 2024, "1800000.00", "宁科发〔2024〕12号"),
+    ("NX-STIPEND", 2025, "2600000.00", "宁科发〔2025〕9号"),
+    ("NX-STIPEND", 2026, "2800000.00", "宁科发〔2026〕7号"),
+    ("YC-RD", 2025, "1200000.00", "银科发〔2025〕15号"),
+    ("YC-RD", 2026, "1500000.00", "银科发〔2026〕11号"),
+    ("NX-FIRST", 2024, "2000000.00", "宁科发〔2024〕12号"),
+    ("NX-FIRST", 2025, "1500000.00", "宁科发〔2025〕9号"),
+)
+
 
 def uscc(body: str) -> str:
     return body + uscc_check_char(body)

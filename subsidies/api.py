@@ -4,11 +4,13 @@ runs (finance: request, list, download through a permission-checked endpoint), p
 Money-moving POSTs (start a run - monthly, annual or grants -, approve, cancel, export) accept an `Idempotency-Key` (accounts.api.idempotent).
 Every amount, state and approver is the services' to set: the request serializers carry only what a
 client may choose (kind and period; a reason), so anything else a client sends is ignored."""
+from decimal import Decimal
+
 import django_filters
 from django.db import transaction
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -28,8 +30,10 @@ from accounts.api import (
 from accounts.errors import ConflictError
 from registry import selectors as registry_selectors
 from subsidies import selectors
+from subsidies.dashboard import budget_list, paid_by_rule
 from subsidies.exports.services import SPECS, export_request
 from subsidies.models import (
+    Budget,
     ExportFormat,
     ExportRecord,
     ExportState,
@@ -421,10 +425,45 @@ class ParameterViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return ParameterValue.objects.order_by("name", "effective_from", "id")
 
 
+class BudgetSerializer(serializers.ModelSerializer):
+    updated_by = serializers.CharField(source="updated_by.display_name", read_only=True, default=None,
+                                       allow_null=True)
+    used = serializers.SerializerMethodField(help_text="该年度已审批发放金额(按批次审批日期所在年度)")
+
+    class Meta:
+        model = Budget
+        fields = ["id", "rule", "year", "amount", "reference", "note", "used", "updated_by", "created_at",
+                  "updated_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    def get_used(self, obj) -> str:
+        used = self.context["used"].setdefault(obj.year, paid_by_rule(year=obj.year))
+        return f"{used.get(obj.rule, Decimal('0.00')):.2f}"
+
+
+class BudgetViewSet(PortalViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """年度预算 (read, finance and administrators): the approved budget per rule and year with the amount
+    paid against it. Budgets are set on the budget page (subsidies:budgets)."""
+
+    queryset = Budget.objects.none()
+    serializer_class = BudgetSerializer
+    filterset_fields = ["rule", "year"]
+    action_roles = {"list": FINANCE_ROLES}
+
+    def get_queryset(self):
+        return budget_list(actor=self.request.user).order_by("-year", "rule", "id")
+
+    def get_serializer_context(self):
+        # one GROUP BY per year on the page, not one query per row
+        return {**super().get_serializer_context(), "used": {}}
+
+
 def register(router) -> None:
     router.register("declarations", DeclarationViewSet, basename="declaration")
     router.register("payout-runs", PayoutRunViewSet, basename="payout-run")
     router.register("payout-lines", PayoutLineViewSet, basename="payout-line")
     router.register("exports", ExportViewSet, basename="export")
     router.register("parameters", ParameterViewSet, basename="parameter")
+    router.register("budgets", BudgetViewSet, basename="budget")
 

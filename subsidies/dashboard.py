@@ -1,14 +1,10 @@
 """Reads for the bureau dashboard (issue 8 §4). Every figure is one SQL aggregation (GROUP BY or
 conditional COUNT), so the page's query count does not grow with the data.
 
-Budget (“预算执行”): the yearly budget per rule is configuration, not data the portal computes.
-It comes from ``settings.SUBSIDY_BUDGETS`` when set, else from ``DEFAULT_BUDGETS`` below:
-
-    SUBSIDY_BUDGETS = {"NX-STIPEND": {"*": "12000000.00", "2025": "15000000.00"},
-                       "YC-RD": {"*": "5000000.00"}}
-
-keyed by rule id, then by year (a string) with "*" as the figure for years not listed. Amounts
-are decimal strings (yuan). “Used” is the sum of active lines of runs approved (or exported/paid)
+Budget (“预算执行”): the approved yearly budget (预算批复) per rule or grant programme is data that
+finance or an administrator enters on the budget page (``subsidies.models.Budget``, set through
+``subsidies.services.budgets.budget_set``). A rule and year without one shows “未录入预算”: the
+portal never invents a figure. “Used” is the sum of active lines of runs approved (or exported/paid)
 whose approval falls in that year, in Asia/Shanghai time."""
 from __future__ import annotations
 
@@ -18,29 +14,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Centre, CentreKind
-from subsidies.models import PayoutLine, RunState
+from subsidies.models import Budget, PayoutLine, Programme, RunState
+from subsidies.services.budgets import MEASURE_RULES
 from talent.models import Degree, Researcher
 
-DEFAULT_BUDGETS: dict[str, dict[str, str]] = {
-    "NX-STIPEND": {"*": "12000000.00"},
-    "YC-RD": {"*": "5000000.00"},
-}
 RULE_LABELS = {"NX-STIPEND": _("研发人员生活补助(NX-STIPEND)"), "YC-RD": _("研发投入奖励(YC-RD)")}
 PAID_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID)
 TIERS = (("doctorate", _("全日制博士")), ("master", _("重点院校重点学科硕士")), ("unverified", _("学历待核验")),
          ("none", _("不符合补助学历")))
-
-
-def budget_for(rule: str, year: int) -> Decimal | None:
-    table = getattr(settings, "SUBSIDY_BUDGETS", None) or DEFAULT_BUDGETS
-    by_year = table.get(rule) or {}
-    value = by_year.get(str(year), by_year.get("*"))
-    return Decimal(str(value)) if value is not None else None
 
 
 @dataclass(frozen=True)
@@ -127,14 +113,107 @@ def payouts_by_month(*, year: int) -> MonthlyPayouts:
     return MonthlyPayouts(months, sorted(rules), amounts)
 
 
-def budget_use(*, year: int, payouts: MonthlyPayouts) -> list[tuple[str, str, Decimal, Decimal | None]]:
-    """(rule, label, used, budget) for every budgeted rule and every rule paid in the year."""
+def budget_use(*, actor, year: int, payouts: MonthlyPayouts) -> list[tuple[str, str, Decimal, Decimal | None]]:
+    """(rule, label, used, budget) for the two measures' rules, every rule budgeted for the year and every
+    rule paid in it; `budget` is None where no budget was entered (shown as “未录入预算”). Two queries."""
     used: dict[str, Decimal] = {}
     for (_month, rule), amount in payouts.amounts.items():
         used[rule] = used.get(rule, Decimal("0.00")) + amount
-    table = getattr(settings, "SUBSIDY_BUDGETS", None) or DEFAULT_BUDGETS
-    rules = sorted(set(table) | set(used))
-    return [(r, RULE_LABELS.get(r, r), used.get(r, Decimal("0.00")), budget_for(r, year)) for r in rules]
+    budgets = dict(budget_list(actor=actor, year=year).values_list("rule", "amount"))
+    labels = rule_labels()
+    rules = sorted(set(MEASURE_RULES) | set(budgets) | set(used), key=lambda r: (r not in MEASURE_RULES, r))
+    return [(r, labels.get(r, r), used.get(r, Decimal("0.00")), budgets.get(r)) for r in rules]
+
+
+# --- budgets (预算批复) ------------------------------------------------------------------------
+
+def rule_labels() -> dict[str, str]:
+    """Display names: the two measures' rules, then every grant programme by code (one query)."""
+    labels = {k: str(v) for k, v in RULE_LABELS.items()}
+    for code, name in Programme.objects.values_list("code", "name"):
+        labels.setdefault(code, f"{name}({code})")
+    return labels
+
+
+def budget_list(*, actor, year: int | None = None) -> QuerySet[Budget]:
+    """Budgets the actor may read: bureau staff (finance, administrators, reviewers, who see the
+    dashboard) all of them; enterprises none."""
+    if not (actor.is_finance or actor.is_portal_admin or actor.is_reviewer):
+        return Budget.objects.none()
+    qs = Budget.objects.select_related("updated_by").order_by("-year", "rule")
+    return qs.filter(year=year) if year is not None else qs
+
+
+def paid_by_rule(*, year: int) -> dict[str, Decimal]:
+    """Approved payouts per rule whose run was approved within `year` (Asia/Shanghai): one GROUP BY."""
+    tz = _tz()
+    rows = (PayoutLine.objects.filter(active=True, run__state__in=PAID_STATES,
+                                      run__approved_at__gte=dt.datetime(year, 1, 1, tzinfo=tz),
+                                      run__approved_at__lt=dt.datetime(year + 1, 1, 1, tzinfo=tz))
+            .values("rule").annotate(total=Sum("amount")).order_by("rule"))
+    return {r["rule"]: r["total"] for r in rows}
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    rule: str
+    label: str
+    budget: Budget | None
+    used: Decimal
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return None if self.budget is None else self.budget.amount - self.used
+
+    @property
+    def over(self) -> bool:
+        return self.budget is not None and self.used > self.budget.amount
+
+
+def budget_rows(*, actor, year: int, rules: list[str]) -> list[BudgetRow]:
+    """Every rule of `rules` (and any other rule budgeted or paid that year) with its budget or None
+    and the amount used: three queries whatever the number of rules."""
+    budgets = {b.rule: b for b in budget_list(actor=actor, year=year)}
+    used = paid_by_rule(year=year)
+    labels = rule_labels()
+    ordered = list(rules) + sorted((set(budgets) | set(used)) - set(rules))
+    return [BudgetRow(r, labels.get(r, r), budgets.get(r), used.get(r, Decimal("0.00"))) for r in ordered]
+
+
+HISTORY_FIELDS = (("amount", _("预算金额")), ("reference", _("批复文号")), ("note", _("说明")))
+
+
+def budget_history(*, budgets: list[Budget]) -> list[dict]:
+    """Every change of these budgets, newest first, from the audit trigger's event rows: who (the
+    acting user recorded in the audit context), when, and old → new of each field that changed.
+    Two queries (events with their context, then the users named)."""
+    from accounts.models import User
+
+    if not budgets:
+        return []
+    event_model = Budget.events.rel.related_model
+    events = list(event_model.objects.filter(pgh_obj__in=[b.pk for b in budgets]).select_related("pgh_context")
+                  .order_by("pgh_obj_id", "pgh_id"))
+    contexts = [(e.pgh_context.metadata if e.pgh_context_id and e.pgh_context else {}) for e in events]
+    users = User.objects.in_bulk({c.get("user") for c in contexts if c.get("user")})
+    rows, previous = [], {}
+    for e, ctx in zip(events, contexts, strict=True):
+        before = previous.get(e.pgh_obj_id)
+        previous[e.pgh_obj_id] = e
+        if e.pgh_label == "update" and before is not None:
+            changes = [{"field": str(label), "name": name, "old": getattr(before, name), "new": getattr(e, name)}
+                       for name, label in HISTORY_FIELDS if getattr(before, name) != getattr(e, name)]
+            if not changes:
+                continue
+        else:
+            changes = [{"field": str(label), "name": name, "old": None, "new": getattr(e, name)}
+                       for name, label in HISTORY_FIELDS if e.pgh_label != "insert" or getattr(e, name) != ""]
+        who = users.get(ctx.get("user"))
+        rows.append({"at": e.pgh_created_at, "label": e.pgh_label, "rule": e.rule, "year": e.year,
+                     "budget_id": e.pgh_obj_id, "who": who.display_name if who else (ctx.get("username") or "—"),
+                     "changes": changes, "id": e.pgh_id})
+    rows.sort(key=lambda r: (r["at"], r["id"]), reverse=True)
+    return rows
 
 
 def available_years(*, today: dt.date) -> list[int]:

@@ -68,3 +68,22 @@ class ParameterForm(forms.Form):
     legal_reference = forms.CharField(label=_("政策依据"), max_length=256, required=False,
                                       help_text=_("文件名称及条款;留空则沿用该参数的原政策依据"))
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BudgetForm(forms.Form):
+    """The budget page's form. The amount is text on purpose: the service parses it and says, in
+    Chinese, what is wrong with it (not a number, not positive, more than two decimals)."""
+
+    rule = forms.ChoiceField(label=_("规则/项目"))
+    year = forms.IntegerField(label=_("预算年度"), widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    amount = forms.CharField(label=_("预算金额(元)"), max_length=32,
+                             widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "3000000.00",
+                                                           "autocomplete": "off"}))
+    reference = forms.CharField(label=_("批复文号"), max_length=128,
+                                widget=forms.TextInput(attrs={"placeholder": "宁科发〔2024〕12号"}))
+    note = forms.CharField(label=_("说明"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, rules=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = list(rules)

@@ -267,4 +267,33 @@ class ExportRecord(models.Model):
     def __str__(self):
         return f"导出#{self.pk} 批次#{self.run_id} {self.get_format_display()}"
 
+@audited()
+class Budget(models.Model):
+    """The approved yearly budget (预算批复) of one measure's rule or grant programme: NX-STIPEND, YC-RD
+    or a Programme code (issue 8 §4). One row per rule and year; a change is an update whose old and
+    new values the audit trigger keeps (who, when) — the budget page shows that history."""
+
+    rule = models.CharField(_("规则/项目编号"), max_length=16)
+    year = models.PositiveSmallIntegerField(_("预算年度"))
+    amount = MoneyField(_("预算金额"))
+    reference = models.CharField(_("批复文号"), max_length=128)
+    note = models.TextField(_("说明"), blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("年度预算")
+        verbose_name_plural = _("年度预算")
+        ordering = ["-year", "rule"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "year"], name="budget_one_per_rule_year"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="budget_amount_positive"),
+            models.CheckConstraint(condition=~Q(reference=""), name="budget_reference_required"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule} {self.year}年预算"
+
+
 from subsidies.models_grants import *  # noqa: E402,F401,F403  (grants, declarations, incubators)

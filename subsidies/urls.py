@@ -13,6 +13,7 @@ urlpatterns = [
     path("runs/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),
     path("parameters/", views.parameters, name="parameters"),
     path("dashboard/", views.bureau_dashboard, name="bureau_dashboard"),
+    path("budgets/", views.budgets, name="budgets"),
     # exports (issue 7)
     path("runs/<int:run_id>/exports/", views_exports.run_exports, name="run_exports"),
     path("runs/<int:run_id>/exports/new/", views_exports.export_create, name="export_create"),

@@ -21,10 +21,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.errors import ServiceError
 from subsidies import charts, dashboard, selectors
-from subsidies.forms import PARAMETER_LABELS, LineFilterForm, ParameterForm, RunFilterForm, RunStartForm
+from subsidies.forms import (
+    PARAMETER_LABELS,
+    BudgetForm,
+    LineFilterForm,
+    ParameterForm,
+    RunFilterForm,
+    RunStartForm,
+)
 from subsidies.models import ParameterValue, PayoutLine, PayoutRun, RunState
 from subsidies.rules.params import DEFAULT_FROM, DEFAULTS
 from subsidies.services import runs as run_services
+from subsidies.services.budgets import FIRST_BUDGET_YEAR, budget_rules, budget_set, latest_budget_year
 from subsidies.services.parameters import parameter_set
 from subsidies.templatetags.portal_format import cn_period, yuan
 
@@ -283,7 +291,7 @@ def bureau_dashboard(request):
     centres = dashboard.centres_by_city_and_kind()
     tiers = dashboard.researchers_by_tier(as_of=today)
     payouts = dashboard.payouts_by_month(year=year)
-    budget = dashboard.budget_use(year=year, payouts=payouts)
+    budget = dashboard.budget_use(actor=request.user, year=year, payouts=payouts)
     count = lambda n: f"{n}"  # noqa: E731
     centre_chart = charts.horizontal_bars(
         title=_("各城市研发中心数量(按机构类型)"),
@@ -305,7 +313,8 @@ def bureau_dashboard(request):
     budget_chart = charts.budget_bars(
         title=_("%(year)s年预算执行情况") % {"year": year},
         desc=_("各规则已审批发放金额占年度预算的比例"),
-        rows=[(label, used, b) for _r, label, used, b in budget if b is not None], fmt=yuan)
+        rows=[(label, used, b) for _r, label, used, b in budget if b is not None], fmt=yuan,
+        empty=_("%(year)s年尚未录入预算") % {"year": year})
     context = {
         "year": year, "years": years, "centres": centres, "tiers": tiers, "payouts": payouts, "budget": budget,
         "centre_chart": centre_chart, "tier_chart": tier_chart, "month_chart": month_chart,
@@ -317,3 +326,52 @@ def bureau_dashboard(request):
     return render(request, "subsidies/bureau_dashboard.html", context)
 
 
+
+
+# --- budgets (issue 8 §4: 预算批复) ------------------------------------------------------------
+
+def _budget_year(request, default: int, years: list[int]) -> int:
+    try:
+        year = int(request.GET.get("year") or default)
+    except ValueError:
+        return default
+    return year if year in years else default
+
+
+@require_http_methods(["GET", "POST"])
+@staff_only(_can_run)
+def budgets(request):
+    """Finance and administrators: the approved budgets of a year per rule and programme, what was
+    paid against each, a form to set or change one, and every change (who, when, old → new)."""
+    today = timezone.localdate()
+    years = list(range(latest_budget_year(today), FIRST_BUDGET_YEAR - 1, -1))
+    year = _budget_year(request, today.year, years)
+    rules = budget_rules()
+    labels = dashboard.rule_labels()
+    choices = [(r, labels.get(r, r)) for r in rules]
+    form = BudgetForm(initial={"year": year}, rules=choices)
+    status = 200
+    if request.method == "POST":
+        form = BudgetForm(request.POST, rules=choices)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                budget = budget_set(actor=request.user, rule=data["rule"], year=data["year"], amount=data["amount"],
+                                    reference=data["reference"], note=data["note"])
+            except ServiceError as exc:
+                form.add_error(None, refusal(exc))
+            else:
+                messages.success(request, _("%(rule)s %(year)s年预算已保存:%(amount)s(%(ref)s)") % {
+                    "rule": budget.rule, "year": budget.year, "amount": yuan(budget.amount), "ref": budget.reference})
+                return redirect(reverse("subsidies:budgets") + f"?year={budget.year}#budget-{budget.rule}")
+        status = 400
+    rows = dashboard.budget_rows(actor=request.user, year=year, rules=rules)
+    entered = [r.budget for r in rows if r.budget is not None]
+    context = {
+        "year": year, "years": years, "rows": rows, "form": form,
+        "history": dashboard.budget_history(budgets=entered),
+        "total_budget": sum((b.amount for b in entered), Decimal("0.00")),
+        "total_used_budgeted": sum((r.used for r in rows if r.budget is not None), Decimal("0.00")),
+        "missing": [r for r in rows if r.budget is None],
+    }
+    return render(request, "subsidies/budgets.html", context, status=status)

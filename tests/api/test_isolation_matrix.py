@@ -88,6 +88,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "payout-line-detail": {"GET": frozenset({E, F, A})},
     "parameter-list": {"GET": ALL},
     "parameter-detail": {"GET": ALL},
+    "budget-list": {"GET": MONEY},  # approved yearly budgets (finance and administrators)
     "payout-run-exports": {"GET": MONEY, "POST": MONEY},
     "export-list": {"GET": MONEY},
     "export-detail": {"GET": MONEY},
@@ -137,9 +138,13 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "subsidies:export_create": {"POST": MONEY},
     "subsidies:export_status": {"GET": MONEY},
     "subsidies:export_download": {"GET": MONEY},
+    # HTML pages that are not downloads but are in the matrix all the same (HTML_PAGES)
+    "subsidies:budgets": {"GET": MONEY, "POST": MONEY},  # the budget page: 403 to every other role
 }
 # Function views do not say which methods they answer: the POST-only ones are named here.
-HTML_METHODS = {"subsidies:export_create": {"POST"}}
+HTML_METHODS = {"subsidies:export_create": {"POST"}, "subsidies:budgets": {"GET", "POST"}}
+# HTML pages (not downloads) whose access is decided here too.
+HTML_PAGES = {"subsidies:budgets"}
 # HTML routes that refuse a role with 404 instead of 403 (documented above).
 HTML_REFUSED = {"subsidies:run_exports": 404, "subsidies:export_create": 404, "subsidies:export_status": 404,
                 "subsidies:export_download": 404}
@@ -263,7 +268,7 @@ def discovered_routes():
         if path.startswith("api/v1/"):
             assert name, f"API route {path} has no name: name it and add it to MATRIX"
             routes[name] = (path, _methods(callback))
-        elif name and HTML_DOWNLOAD.search(name.split(":")[-1]):
+        elif name and (HTML_DOWNLOAD.search(name.split(":")[-1]) or name in HTML_PAGES):
             routes[name] = (path, HTML_METHODS.get(name) or _methods(callback))
     return routes
 

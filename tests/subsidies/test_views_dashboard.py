@@ -15,6 +15,7 @@ from accounts.models import Role
 from subsidies import charts, dashboard
 from subsidies.models import RunKind
 from subsidies.services import runs as run_services
+from subsidies.services.budgets import budget_set
 from tests.subsidies import finance_data
 
 URL = "subsidies:bureau_dashboard"
@@ -27,8 +28,10 @@ def approved_run(actor, approver, period):
 
 
 @pytest.mark.django_db
-def test_dashboard_figures(client, finance, finance2, make_user, settings):
-    settings.SUBSIDY_BUDGETS = {"NX-STIPEND": {"*": "100000.00", "2024": "52000.00"}}
+def test_dashboard_figures(client, finance, finance2, make_user):
+    with time_machine.travel(dt.datetime(2024, 7, 1, 10, tzinfo=dt.UTC), tick=False):
+        budget_set(actor=finance, rule="NX-STIPEND", year=2024, amount="52000.00", reference="宁科发〔2024〕12号")
+        budget_set(actor=finance, rule="NX-STIPEND", year=2025, amount="100000.00", reference="宁科发〔2024〕30号")
     finance_data.load(4)  # people 0..3: doctorate, master, doctorate, master
     with time_machine.travel(dt.datetime(2024, 7, 10, 10, tzinfo=dt.UTC), tick=False):
         june = approved_run(finance, finance2, "2024-06")
@@ -43,7 +46,7 @@ def test_dashboard_figures(client, finance, finance2, make_user, settings):
             ("none", "不符合补助学历", 0)]
     # centres by city and kind: 上海 1 independent, 杭州 1 independent, 北京 1 joint
     assert re.search(r"<th scope=\"row\">北京</th><td class=\"num\">0</td><td class=\"num\">1</td>", body)
-    # payouts per approval month and the year's budget (52,000 configured for 2024)
+    # payouts per approval month and the year's budget (52,000 entered for 2024)
     assert "<th scope=\"row\">2024年7月</th><td class=\"num\">¥48,000.00</td>" in body
     assert "<th scope=\"row\">2024年8月</th><td class=\"num\">¥16,000.00</td>" in body
     assert "¥64,000.00" in body and "¥52,000.00" in body and "123.1%" in body

@@ -5,11 +5,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.audit import acting
-from accounts.demo import DEMO_PASSWORD, USERS, scenario
+from accounts.demo import BUDGETS, DEMO_PASSWORD, USERS, scenario
 from accounts.models import User, system_actor
 from registry.models import Centre, Enterprise, Membership
 from subsidies.models import PayoutRun, RunKind, RunState
 from subsidies.scenario import import_scenario
+from subsidies.services.budgets import budget_set, latest_budget_year
 from subsidies.services.runs import payout_run_approve, run_payouts
 
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             counts = import_scenario(scenario())
             users = self.make_users()
+            self.make_budgets(users)
         self.stdout.write("演示数据 / demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
         self.make_history(users, runs_through)
         if not once:  # `make run` prints the logins itself once the portal is up
@@ -52,6 +54,14 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(enterprise=enterprise, user=user, defaults={"is_owner": True})
             users[username] = user
         return users
+
+    def make_budgets(self, users) -> None:
+        """The demo years' approved budgets, entered by finance through the service (audited)."""
+        last = latest_budget_year()
+        for rule, year, amount, reference in BUDGETS:
+            if year <= last:
+                budget_set(actor=users["caiwu1"], rule=rule, year=year, amount=amount, reference=reference,
+                           note="演示数据")
 
     def make_history(self, users, through: str) -> None:
         """Monthly runs from the first month filed, computed by caiwu1 and approved by caiwu2."""
