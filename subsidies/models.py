@@ -109,6 +109,10 @@ class PayoutRun(models.Model):
         verbose_name = _("发放批次")
         verbose_name_plural = _("发放批次")
         ordering = ["-created_at"]
+        # a run is cancelled, never deleted, and its id never changes: its lines rely on it
+        triggers = [pgtrigger.Protect(name="payout_run_kept", operation=pgtrigger.Delete),
+                    pgtrigger.Protect(name="payout_run_id_fixed", operation=pgtrigger.Update,
+                                      condition=pgtrigger.AnyChange("id"))]
         constraints = [
             # at most one open (not yet approved) run per kind and period; a second start is refused
             models.UniqueConstraint(
@@ -160,7 +164,11 @@ class PayoutLine(models.Model):
 
     # indexes are few on purpose: a first run writes millions of lines. `line_run_grouping` serves the
     # run's lookups (run first), the partial unique constraints the paid-month and award lookups.
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="lines", db_index=False)
+    # run and explanation_basis: their rows are never deleted or rekeyed (triggers) and a line's are never
+    # changed (append-only), so the database checks them once per statement (`payout_line_parents_exist`)
+    # instead of once per line: a first run copies millions of lines
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="lines", db_index=False,
+                            db_constraint=False)
     rule = models.CharField(_("规则"), max_length=16)
     kind = models.CharField(_("类型"), max_length=16, choices=LineKind.choices, default=LineKind.REGULAR)
     researcher = models.ForeignKey("talent.Researcher", null=True, on_delete=models.PROTECT, related_name="+")
@@ -176,7 +184,7 @@ class PayoutLine(models.Model):
     amount = MoneyField(_("金额"))
     explanation = models.JSONField(_("计算依据"))
     explanation_basis = models.ForeignKey(ExplanationBasis, null=True, blank=True, on_delete=models.PROTECT,
-                                          related_name="+", db_index=False)  # bases are never deleted
+                                          related_name="+", db_index=False, db_constraint=False)
     active = models.BooleanField(default=True, help_text="false only when its run was cancelled before approval")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -208,6 +216,26 @@ class PayoutLine(models.Model):
             models.CheckConstraint(condition=Q(kind="adjustment") | Q(amount__gte=0), name="line_regular_not_negative"),
         ]
         triggers = [
+            pgtrigger.Trigger(
+                name="payout_line_parents_exist",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                referencing=pgtrigger.Referencing(new="new_lines"),
+                func="""
+                IF EXISTS (SELECT 1 FROM new_lines n WHERE NOT EXISTS (
+                        SELECT 1 FROM subsidies_payoutrun r WHERE r.id = n.run_id)) THEN
+                    RAISE EXCEPTION 'payout line refers to a payout run that does not exist'
+                        USING ERRCODE = 'foreign_key_violation';
+                END IF;
+                IF EXISTS (SELECT 1 FROM new_lines n WHERE n.explanation_basis_id IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM subsidies_explanationbasis b WHERE b.digest = n.explanation_basis_id)) THEN
+                    RAISE EXCEPTION 'payout line refers to an explanation basis that does not exist'
+                        USING ERRCODE = 'foreign_key_violation';
+                END IF;
+                RETURN NULL;
+                """,
+            ),
             pgtrigger.Protect(name="payout_line_no_delete", operation=pgtrigger.Delete),
             # append-only: the only change ever allowed is voiding the lines of a cancelled run
             pgtrigger.Protect(

@@ -1,8 +1,10 @@
 """Payout runs through the services, on PostgreSQL: exactly once, four eyes, bad input changes nothing."""
 import datetime as dt
+import io
 import threading
 from decimal import Decimal
 
+import psycopg2
 import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
@@ -106,6 +108,48 @@ def test_lines_are_append_only(data, finance):
         PayoutLine.objects.filter(pk=line.pk).update(amount=Decimal("1.00"))
     with pytest.raises(Exception, match="protect|Cannot"), transaction.atomic():
         PayoutLine.objects.filter(pk=line.pk).delete()
+
+
+def _copy_line_like(line, **changes):
+    """Insert a copy of a line through COPY, as the run code writes lines, with some columns changed."""
+    values = {"run_id": line.run_id, "rule": "NX-STIPEND", "kind": "regular", "researcher_id": line.researcher_id,
+              "centre_id": line.centre_id, "enterprise_id": line.enterprise_id, "beneficiary": line.beneficiary,
+              "beneficiary_name": line.beneficiary_name, "service_period": "2030-01", "service_month": "2030-01-01",
+              "is_arrears": "f", "basis": "", "amount": "1.00", "explanation": "{}", "active": "t",
+              "created_at": "2026-01-01T00:00:00+00:00", "explanation_basis_id": line.explanation_basis_id}
+    values.update(changes)
+    with connection.cursor() as cur:
+        cur.cursor.copy_expert(f"COPY subsidies_payoutline ({', '.join(values)}) FROM STDIN",
+                               io.StringIO("\t".join(str(v) for v in values.values()) + "\n"))
+
+
+def test_database_refuses_a_line_of_a_missing_run_or_basis(data, finance):
+    """run and explanation basis are checked once per statement: still, no line without them."""
+    runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    line = PayoutLine.objects.first()
+    before = PayoutLine.objects.count()
+    with pytest.raises(psycopg2.IntegrityError, match="payout run that does not exist"), transaction.atomic():
+        _copy_line_like(line, run_id=line.run_id + 999)
+    with pytest.raises(psycopg2.IntegrityError, match="explanation basis that does not exist"), \
+            transaction.atomic():
+        _copy_line_like(line, explanation_basis_id="0" * 40)
+    with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
+        PayoutLine.objects.create(run_id=line.run_id + 999, rule="NX-STIPEND", enterprise_id=line.enterprise_id,
+                                  beneficiary="x", beneficiary_name="x", service_period="2030-02",
+                                  amount=Decimal("1.00"), explanation={})
+    assert PayoutLine.objects.count() == before
+    with transaction.atomic():  # the check itself lets a well-formed line through
+        _copy_line_like(line)
+    assert PayoutLine.objects.count() == before + 1
+
+
+def test_runs_are_never_deleted_or_renumbered(data, finance):
+    run = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    with pytest.raises(Exception, match="protect|Cannot"), transaction.atomic():
+        PayoutRun.objects.filter(pk=run.pk).delete()
+    with pytest.raises(Exception, match="protect|Cannot"), transaction.atomic():
+        PayoutRun.objects.filter(pk=run.pk).update(id=run.pk + 1000)
+    assert PayoutRun.objects.filter(pk=run.pk).exists()
 
 
 def test_four_eyes_on_approval(data, finance, finance2):
