@@ -59,8 +59,8 @@ def upload_done(request, url: str, **extra) -> HttpResponse:
 
 
 def upload_refused(request, form: forms.Form, page: Callable[[], HttpResponse]) -> HttpResponse:
-    """The upload was refused: the form's errors as JSON for the script, else the page `page()` renders
-    (the form with its errors, or a redirect carrying a message)."""
-    if wants_json(request):
+    """The upload was refused (or not yet made): on a post from the script, the form's errors as JSON;
+    otherwise the page `page()` renders (the form with its errors, or a redirect carrying a message)."""
+    if request.method == "POST" and wants_json(request):
         return JsonResponse({"ok": False, "errors": form_errors(form)})
     return page()
