@@ -98,7 +98,15 @@ document.addEventListener("htmx:responseError", function (e) {
       try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
       if (xhr.status === 200 && data && data.ok) {
         setProgress(100, form.getAttribute("data-msg-done"));
-        window.location.assign(data.redirect);
+        var next = new URL(data.redirect, window.location.href);
+        var here = new URL(window.location.href);
+        if (next.hash && next.origin + next.pathname + next.search === here.origin + here.pathname + here.search) {
+          // the same page at another anchor (#declarations): assign() would only scroll, so reload it
+          window.location.hash = next.hash;
+          window.location.reload();
+        } else {
+          window.location.assign(next.href);
+        }
         return;
       }
       if (data && data.errors) {
