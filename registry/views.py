@@ -13,7 +13,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import OuterRef, Subquery
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts import uploads
 from accounts.errors import ServiceError
 from registry import selectors, services
 from registry.forms import (
@@ -339,11 +340,6 @@ def filing_submit(request, pk):
 UPLOAD_FIELD_BY_CODE = {"kind": "kind", "enterprise_mismatch": None, "illegal_transition": None}
 
 
-def _wants_json(request) -> bool:
-    """The upload script (static/js/portal.js) posts with XMLHttpRequest and reads JSON back."""
-    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
-
-
 @require_POST
 @enterprise_only
 def document_upload(request, pk):
@@ -360,16 +356,9 @@ def document_upload(request, pk):
         else:
             messages.success(request, _("已上传%(kind)s(第%(version)s版)") % {"kind": doc.get_kind_display(), "version": doc.version})
             target = reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents"
-            if _wants_json(request):
-                return JsonResponse({"ok": True, "redirect": target, "document": doc.pk})
-            return redirect(target)
-    if _wants_json(request):
-        errors = {field or "__all__": [str(e) for e in errs] for field, errs in form.errors.items()}
-        # 200 with ok=false: a refusal is an answer the script shows next to the field, not a failed
-        # request (browsers log every 4xx of a script's request as a console error)
-        return JsonResponse({"ok": False, "errors": errors})
-    return render(request, "registry/filing_detail.html", _filing_context(request, filing, upload_form=form),
-                  status=400)
+            return uploads.upload_done(request, target, document=doc.pk)
+    return uploads.upload_refused(request, form, lambda: render(
+        request, "registry/filing_detail.html", _filing_context(request, filing, upload_form=form), status=400))
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts import uploads
 from accounts.errors import ServiceError
 from registry.selectors import centre_get, centre_list, enterprise_list
 from subsidies.grants import selectors
@@ -76,6 +77,12 @@ class ApplyForm(forms.Form):
             del self.fields["award_programme"], self.fields["year"]
         if programme.amount_type == rules.FIXED:
             del self.fields["requested_amount"]
+
+
+class ResubmitForm(forms.Form):
+    description = forms.CharField(label=_("申报说明"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    doc_label = forms.CharField(label=_("补充材料名称"), max_length=64, required=False)
+    document = forms.FileField(label=_("补充材料(PDF/JPG/PNG)"), required=False)
 
 
 class ReviewForm(forms.Form):
@@ -210,7 +217,7 @@ def apply(request, code):
             grants.programme_fact(programme), centre.kind)}
     form = ApplyForm(request.POST or None, request.FILES or None, user=request.user, programme=programme,
                      initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and uploads.check_files(form):
         data = form.cleaned_data
         docs = [(data["doc_label"], data["document"]), (data.get("doc2_label") or "其他材料", data.get("document2"))]
         try:
@@ -222,9 +229,10 @@ def apply(request, code):
             form.add_error(None, " ".join(exc.messages))
         else:
             messages.success(request, _("已提交%(code)s申报,请等待审核") % {"code": programme.code})
-            return redirect("subsidies:grant_detail", pk=app.pk)
+            return uploads.upload_done(request, reverse("subsidies:grant_detail", args=[app.pk]))
     bounds = rules.bounds(grants.programme_fact(programme))
-    return render(request, "grants/apply.html", {"programme": programme, "form": form, "bounds": bounds})
+    return uploads.upload_refused(request, form, lambda: render(
+        request, "grants/apply.html", {"programme": programme, "form": form, "bounds": bounds}))
 
 
 ACTIONS = {
@@ -263,6 +271,8 @@ def application_detail(request, pk):
     first = grants.first_reviewer(app)
     return render(request, "grants/application_detail.html", {
         "app": app, "form": form if staff and app.status in ("submitted", "first_reviewed") else None,
+        "resubmit_form": ResubmitForm(initial={"description": app.description})
+        if user.is_enterprise and app.status == ApplicationStatus.RETURNED else None,
         "decisions": app.decisions.select_related("actor").order_by("id"),
         "attachments": app.attachments.select_related("document").order_by("id"),
         "bounds": rules.bounds(fact, app.centre.kind if app.centre_id else None),
@@ -276,15 +286,31 @@ def application_detail(request, pk):
 @login_required
 def application_resubmit(request, pk):
     app = selectors.application_get(actor=request.user, pk=pk)
-    upload = request.FILES.get("document")
-    try:
-        grants.grant_resubmit(actor=request.user, application=app, description=request.POST.get("description"),
-                              documents=[(request.POST.get("doc_label") or "补充材料", upload)] if upload else [])
-    except ServiceError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("已重新提交,请等待审核"))
-    return redirect("subsidies:grant_detail", pk=app.pk)
+    form = ResubmitForm(request.POST, request.FILES)
+    back = reverse("subsidies:grant_detail", args=[app.pk])
+    if form.is_valid() and uploads.check_files(form):
+        data = form.cleaned_data
+        upload = data.get("document")
+        try:
+            grants.grant_resubmit(actor=request.user, application=app,
+                                  description=data["description"] if "description" in request.POST else None,
+                                  documents=[(data["doc_label"] or "补充材料", upload)] if upload else [])
+        except ServiceError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(request, _("已重新提交,请等待审核"))
+            return uploads.upload_done(request, back)
+    return uploads.upload_refused(request, form, lambda: _back_with_errors(request, form, back))
+
+
+def _back_with_errors(request, form, url):
+    """Without JavaScript a form posted from a page it does not own goes back there with its errors as
+    messages (field label first, so the person knows which field)."""
+    for field, errs in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for e in errs:
+            messages.error(request, f"{label}:{e}" if label else e)
+    return redirect(url)
 
 
 @login_required
@@ -317,18 +343,18 @@ def declaration_new(request):
     if not request.user.is_enterprise:
         raise PermissionDenied
     form = DeclarationForm(request.POST, request.FILES, user=request.user)
-    if not form.is_valid():
-        messages.error(request, _("请完整填写研发中心、年度、金额并上传审计报告"))
-    else:
+    back = reverse("subsidies:grant_home") + "#declarations"
+    if form.is_valid() and uploads.check_files(form):
         d = form.cleaned_data
         try:
             declarations.rd_declaration_submit(actor=request.user, centre=d["centre"], year=d["year"],
                                                declared_amount=d["declared_amount"], audit_report=d["audit_report"])
         except ServiceError as exc:
-            _refused(request, exc)
+            form.add_error(None, " ".join(exc.messages))
         else:
             messages.success(request, _("已提交%(year)s年度研发投入申报,请等待银川市科技局核定") % {"year": d["year"]})
-    return redirect(reverse("subsidies:grant_home") + "#declarations")
+            return uploads.upload_done(request, back)
+    return uploads.upload_refused(request, form, lambda: _back_with_errors(request, form, back))
 
 
 @require_POST

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.errors import ConflictError, ServiceError
+from registry.services.documents import MARKUP
 from talent import services
 from talent.identity import resident_id_check_digit
 from talent.models import DegreeLevel, IdType, RosterState, RosterUpload
@@ -113,9 +114,16 @@ def parse_roster(filename: str, raw: bytes) -> list[dict]:
     if len(raw) > MAX_BYTES:
         raise RosterFileError("文件超过5MB上限", "file too large", code="roster_file")
     ext = os.path.splitext(filename or "")[1].lower()
+    # the content must be what the name says (an .xlsx is a ZIP package; a CSV is text, not markup)
     if ext == ".xlsx":
+        if not raw.startswith(b"PK\x03\x04"):
+            raise RosterFileError("文件内容不是Excel(.xlsx)格式(文件头校验失败),请使用下载的模板",
+                                  "the content is not an .xlsx workbook", code="roster_file")
         table = _table_from_xlsx(raw)
     elif ext == ".csv":
+        if b"\x00" in raw[:8192] or MARKUP.search(raw[:4096]):
+            raise RosterFileError("文件内容不是文本CSV(含有二进制数据或网页代码)", "the content is not a text CSV",
+                                  code="roster_file")
         table = _table_from_csv(raw)
     else:
         raise RosterFileError(f"仅支持 .xlsx 或 .csv 文件(收到“{ext or '无扩展名'}”)", "only .xlsx or .csv",

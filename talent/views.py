@@ -8,9 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import uploads
 from accounts.errors import ServiceError
 from talent import roster, selectors, services
 from talent.forms import (
@@ -43,6 +45,17 @@ def _form_error(form, exc: ValidationError, field_by_code: dict | None = None) -
     text = exc.zh if isinstance(exc, ServiceError) else "; ".join(exc.messages)
     field = (field_by_code or {}).get(getattr(exc, "code", None))
     form.add_error(field if field in form.fields else None, text)
+
+
+def _detail_url(researcher_pk: int) -> str:
+    return reverse("talent:researcher_detail", args=[researcher_pk])
+
+
+def _upload_page(request, form, **ctx):
+    """talent/form.html for a form with a file field: the progress-bar upload (accounts.uploads) answers a
+    script's post with JSON, a plain post or a GET with the page."""
+    return uploads.upload_refused(request, form, lambda: render(request, "talent/form.html", {
+        "form": form, "upload": True, **ctx}))
 
 
 def _writer_required(view):
@@ -142,7 +155,7 @@ def researcher_reveal(request, pk: int):
 def researcher_create(request):
     centres = selectors.centre_list(actor=request.user)
     form = EnrolForm(request.POST or None, request.FILES or None, centres=centres)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and uploads.check_files(form):
         d = form.cleaned_data
         try:
             contract = services.researcher_enrol(
@@ -153,9 +166,9 @@ def researcher_create(request):
             _form_error(form, exc, RESEARCHER_FIELDS)
         else:
             messages.success(request, _("已登记研发人员 %(name)s") % {"name": contract.researcher.name})
-            return redirect("talent:researcher_detail", pk=contract.researcher_id)
-    return render(request, "talent/form.html", {"form": form, "title": _("登记研发人员"),
-                                                "intro": _("登记研发人员及其在本企业研发中心的聘用合同。")})
+            return uploads.upload_done(request, _detail_url(contract.researcher_id))
+    return _upload_page(request, form, title=_("登记研发人员"),
+                        intro=_("登记研发人员及其在本企业研发中心的聘用合同。"))
 
 
 @_writer_required
@@ -165,7 +178,7 @@ def researcher_edit(request, pk: int):
     initial = {k: getattr(researcher, k) for k in ("id_type", "name", "nationality", "phone", "email")}
     initial["id_number"] = mask_id(researcher.id_number)
     form = ResearcherEditForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and uploads.check_files(form):
         try:
             services.researcher_upsert(actor=request.user, id_type=researcher.id_type,
                                        id_number=researcher.id_number, name=form.cleaned_data["name"],
@@ -174,8 +187,8 @@ def researcher_edit(request, pk: int):
             _form_error(form, exc, RESEARCHER_FIELDS)
         else:
             messages.success(request, _("已保存"))
-            return redirect("talent:researcher_detail", pk=researcher.pk)
-    return render(request, "talent/form.html", {"form": form, "title": _("编辑研发人员"), "researcher": researcher})
+            return uploads.upload_done(request, _detail_url(researcher.pk))
+    return _upload_page(request, form, title=_("编辑研发人员"), researcher=researcher)
 
 
 @_writer_required
@@ -183,7 +196,7 @@ def researcher_edit(request, pk: int):
 def degree_create(request, pk: int):
     researcher = selectors.researcher_get(actor=request.user, pk=pk)
     form = DegreeForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and uploads.check_files(form):
         d = form.cleaned_data
         details = {"discipline": d["discipline"], "institution": d["institution"],
                    "key_institution": d["key_institution"]}
@@ -197,8 +210,8 @@ def degree_create(request, pk: int):
             _form_error(form, exc, DEGREE_FIELDS)
         else:
             messages.success(request, _("学位已保存,待审核人员核验后计入补助"))
-            return redirect("talent:researcher_detail", pk=researcher.pk)
-    return render(request, "talent/form.html", {"form": form, "title": _("登记学位"), "researcher": researcher})
+            return uploads.upload_done(request, _detail_url(researcher.pk))
+    return _upload_page(request, form, title=_("登记学位"), researcher=researcher)
 
 
 @_reviewer_required
@@ -248,7 +261,7 @@ def contract_create(request, pk: int):
     from talent.forms import ContractFields
 
     form = ContractFields(request.POST or None, request.FILES or None, centres=selectors.centre_list(actor=request.user))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and uploads.check_files(form):
         d = form.cleaned_data
         try:
             services.contract_upsert(actor=request.user, researcher=researcher, centre=d["centre"],
@@ -258,8 +271,8 @@ def contract_create(request, pk: int):
             _form_error(form, exc, RESEARCHER_FIELDS)
         else:
             messages.success(request, _("合同已保存"))
-            return redirect("talent:researcher_detail", pk=researcher.pk)
-    return render(request, "talent/form.html", {"form": form, "title": _("登记聘用合同"), "researcher": researcher})
+            return uploads.upload_done(request, _detail_url(researcher.pk))
+    return _upload_page(request, form, title=_("登记聘用合同"), researcher=researcher)
 
 
 @login_required
@@ -308,10 +321,11 @@ def roster_upload(request):
             result = roster.roster_preview(actor=request.user, centre=form.cleaned_data["centre"],
                                            filename=upload.name, raw=upload.read())
         except ServiceError as exc:
-            form.add_error("file", exc.zh)
+            form.add_error("file", " ".join(exc.messages))
         else:
-            return redirect("talent:roster_preview", pk=result.pk)
-    return render(request, "talent/roster_upload.html", {"form": form, "columns": roster.COLUMNS})
+            return uploads.upload_done(request, reverse("talent:roster_preview", args=[result.pk]))
+    return uploads.upload_refused(request, form, lambda: render(request, "talent/roster_upload.html", {
+        "form": form, "columns": roster.COLUMNS, "max_bytes": roster.MAX_BYTES}))
 
 
 @_writer_required

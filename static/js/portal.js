@@ -10,7 +10,8 @@ document.addEventListener("htmx:responseError", function (e) {
   document.getElementById("main").prepend(box);
 });
 
-// Document upload with a progress bar (forms marked data-upload-progress). Without JavaScript, or in a
+// Uploads with a progress bar (forms marked data-upload-progress: filing documents, roster import, degree
+// certificates, contracts, declarations, grant applications; server side: accounts/uploads.py). Without JavaScript, or in a
 // browser without FormData/XMLHttpRequest, the form posts as usual and the server answers with a page.
 // With it, the same form is sent by XMLHttpRequest; the server answers JSON: {ok, redirect} or
 // {errors: {field: [messages]}}, and the messages are shown next to their fields.
@@ -51,12 +52,17 @@ document.addEventListener("htmx:responseError", function (e) {
     if (form.getAttribute("aria-busy") === "true") return;
     clearErrors(form);
 
-    var input = form.querySelector('input[type="file"]');
+    // every file field of the form (a grant application has two): a file over the limit is refused here,
+    // before its bytes are sent; the server checks again
     var max = parseInt(form.getAttribute("data-max-bytes"), 10);
-    if (input && input.files && input.files[0] && max && input.files[0].size > max) {
-      showError(form, input.name, form.getAttribute("data-msg-too-large"));
-      return;
-    }
+    var tooLarge = false;
+    form.querySelectorAll('input[type="file"]').forEach(function (input) {
+      if (max && input.files && input.files[0] && input.files[0].size > max) {
+        showError(form, input.name, form.getAttribute("data-msg-too-large"));
+        tooLarge = true;
+      }
+    });
+    if (tooLarge) return;
 
     var box = form.querySelector("[data-upload-progress-box]");
     var bar = box && box.querySelector("progress");
@@ -92,7 +98,15 @@ document.addEventListener("htmx:responseError", function (e) {
       try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
       if (xhr.status === 200 && data && data.ok) {
         setProgress(100, form.getAttribute("data-msg-done"));
-        window.location.assign(data.redirect);
+        var next = new URL(data.redirect, window.location.href);
+        var here = new URL(window.location.href);
+        if (next.hash && next.origin + next.pathname + next.search === here.origin + here.pathname + here.search) {
+          // the same page at another anchor (#declarations): assign() would only scroll, so reload it
+          window.location.hash = next.hash;
+          window.location.reload();
+        } else {
+          window.location.assign(next.href);
+        }
         return;
       }
       if (data && data.errors) {
