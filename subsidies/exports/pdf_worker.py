@@ -31,6 +31,15 @@ def render_section(html: str) -> tuple[bytes, int, float]:
 
 
 def peak_mb() -> float:
+    """This interpreter's own peak resident memory. Linux's ru_maxrss carries over the parent's peak
+    through fork and exec (the spawning process's footprint, not ours); VmHWM is this address space's."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
