@@ -1,3 +1,4 @@
+import pghistory
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -158,6 +159,7 @@ class ExplanationBasis(models.Model):
         triggers = [pgtrigger.Protect(name="explanation_basis_immutable", operation=pgtrigger.Update | pgtrigger.Delete)]
 
 
+@pghistory.track(pghistory.UpdateEvent("voided"), fields=["active"], model_name="PayoutLineVoid")
 class PayoutLine(models.Model):
     """One payment. Append-only (a correction is a new line); the partial unique constraints make
     paying a person-month (NX-STIPEND) or a centre-year's award (YC-RD) twice impossible."""
@@ -232,6 +234,22 @@ class PayoutLine(models.Model):
                         SELECT 1 FROM subsidies_explanationbasis b WHERE b.digest = n.explanation_basis_id)) THEN
                     RAISE EXCEPTION 'payout line refers to an explanation basis that does not exist'
                         USING ERRCODE = 'foreign_key_violation';
+                END IF;
+                RETURN NULL;
+                """,
+            ),
+            # ... and only a cancelled run's lines can be voided: an approved payment stays paid
+            pgtrigger.Trigger(
+                name="payout_line_void_only_cancelled",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Update,
+                referencing=pgtrigger.Referencing(new="changed"),
+                func="""
+                IF EXISTS (SELECT 1 FROM changed n JOIN subsidies_payoutrun r ON r.id = n.run_id
+                           WHERE NOT n.active AND r.state <> 'cancelled') THEN
+                    RAISE EXCEPTION 'only the lines of a cancelled payout run can be voided'
+                        USING ERRCODE = 'integrity_constraint_violation';
                 END IF;
                 RETURN NULL;
                 """,

@@ -7,8 +7,13 @@ from django.utils import timezone
 from subsidies.services import runs
 
 
+def _chunk_failed(task, exc, task_id, args, kwargs, einfo):
+    """Retries exhausted: the run is marked failed with the reason (a chord never calls its body then)."""
+    runs.payout_run_fail(run_id=args[0] if args else kwargs["run_id"], error=f"{type(exc).__name__}: {exc}")
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(Exception,), max_retries=3,
-             retry_backoff=True)
+             retry_backoff=True, on_failure=_chunk_failed)
 def compute_chunk(run_id: int, lo: int) -> int:
     return runs.payout_run_compute_chunk(run_id=run_id, lo=lo)
 

@@ -234,6 +234,23 @@ def payout_run_continue(*, actor, run_id: int, inline: bool | None = None) -> Pa
     return run
 
 
+@transaction.atomic
+def payout_run_fail(*, run_id: int, error: str) -> PayoutRun:
+    """A chunk failed for good (after its retries): the run is marked failed with the reason, so
+    finance sees why and can compute it again or cancel it, and the next run of the kind is not held
+    up behind a run that will never finish. Chunks done keep their lines; computing again adds only
+    what they did not pay."""
+    from accounts.models import system_actor
+
+    run = PayoutRun.objects.select_for_update().get(pk=run_id)
+    if run.state != RunState.COMPUTING:
+        return run
+    with acting(run.computed_by or system_actor(), reason="chunk failed"):
+        run.state, run.error = RunState.FAILED, (error or "计算出错 / computation failed")[:2000]
+        run.save()
+    return run
+
+
 def payout_run_resume(*, run_id: int) -> PayoutRun:
     """After a worker died mid-run: compute the chunks not done, then finalise."""
     _compute_chunks_here(run_id)
@@ -262,18 +279,22 @@ def _compute_chunks_here(run_id: int, processes: int = 1) -> int:
 
     los = list(RunChunk.objects.filter(run_id=run_id, done=False).order_by("lo").values_list("lo", flat=True))
     workers = min(processes, len(los))
-    if workers <= 1 or connection.in_atomic_block or "fork" not in multiprocessing.get_all_start_methods():
-        for lo in los:
-            payout_run_compute_chunk(run_id=run_id, lo=lo)
-        return 1 if los else 0
-    connections.close_all()  # a forked child must never share the parent's socket
-    pids = set()
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        # an error in a chunk is raised here; chunks done stay done and the run stays computing,
-        # as when a worker dies: finance continues it (payout_run_continue)
-        for _written, pid in pool.imap_unordered(_compute_chunk_in_child, [(run_id, lo) for lo in los]):
-            pids.add(pid)
-    return len(pids)
+    try:
+        if workers <= 1 or connection.in_atomic_block or "fork" not in multiprocessing.get_all_start_methods():
+            for lo in los:
+                payout_run_compute_chunk(run_id=run_id, lo=lo)
+            return 1 if los else 0
+        connections.close_all()  # a forked child must never share the parent's socket
+        pids = set()
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for _written, pid in pool.imap_unordered(_compute_chunk_in_child, [(run_id, lo) for lo in los]):
+                pids.add(pid)
+        return len(pids)
+    except Exception as exc:
+        # chunks done stay done; the run is marked failed with the reason (an interrupt, like a killed
+        # worker, leaves it computing for finance to continue)
+        payout_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
 
 
 @transaction.atomic
@@ -304,9 +325,10 @@ def payout_run_cancel(*, actor, run_id: int, reason: str = "") -> PayoutRun:
         raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,不能作废",
                             "only a run not yet approved can be cancelled", code="illegal_transition")
     with acting(actor, reason=reason):
-        run.lines.filter(active=True).update(active=False)
         run.state, run.cancelled_at, run.error = RunState.CANCELLED, timezone.now(), reason
         run.save()
+        # the database voids only a cancelled run's lines; each void is an audit row (who, when, reason)
+        run.lines.filter(active=True).update(active=False)
     return run
 
 

@@ -256,3 +256,48 @@ def test_a_run_left_computing_can_be_continued_to_exactly_the_expected_lines(dat
     assert run.state == RunState.COMPUTED and run.line_count == expected
     with pytest.raises(ConflictError):
         again(actor=finance, run_id=run.pk, inline=True)
+
+
+def test_database_voids_only_the_lines_of_a_cancelled_run_and_audits_each_void(data, finance, finance2):
+    from subsidies.models import PayoutLineVoid
+
+    run = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    runs.payout_run_approve(actor=finance2, run_id=run.pk)
+    with pytest.raises(Exception, match="cancelled payout run"), transaction.atomic():
+        PayoutLine.objects.filter(run=run).update(active=False)
+    assert PayoutLine.objects.filter(run=run, active=True).count() == run.line_count
+    # a second run for a later month pays nothing of what the approved run paid
+    later = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-07")
+    assert not PayoutLine.objects.filter(run=later, service_period__lte="2024-06").exists()
+
+    runs.payout_run_cancel(actor=finance2, run_id=later.pk, reason="测试作废")
+    voids = PayoutLineVoid.objects.filter(pgh_obj__run=later)
+    assert voids.count() == later.line_count > 0
+    assert {v.pgh_context.metadata["username"] for v in voids} == {finance2.username}
+    assert {v.pgh_context.metadata["reason"] for v in voids} == {"测试作废"}
+
+
+def test_a_chunk_that_fails_marks_its_run_failed_with_the_reason(data, finance, finance2, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr(runs, "_stipend_rows", broken)
+    with pytest.raises(RuntimeError):
+        runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    run = PayoutRun.objects.get(kind=RunKind.MONTHLY, period="2024-06")
+    assert run.state == RunState.FAILED and "磁盘已满" in run.error
+    assert not PayoutLine.objects.filter(run=run).exists()
+    monkeypatch.undo()
+    # the next start of the kind is not held up; computing the failed run again finishes it
+    again = runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    assert again.pk == run.pk and again.state == RunState.COMPUTED and again.line_count > 0
+
+
+def test_celery_chunk_out_of_retries_marks_the_run_failed(data, finance):
+    from subsidies.tasks import compute_chunk
+
+    run = runs.payout_run_start(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
+    run = runs.payout_run_begin_compute(actor=finance, run_id=run.pk)
+    compute_chunk.on_failure(ValueError("连接中断"), "task-id", (run.pk, 0), {}, None)
+    run.refresh_from_db()
+    assert run.state == RunState.FAILED and "连接中断" in run.error
