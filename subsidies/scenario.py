@@ -3,6 +3,7 @@ forms and the API, by the recorded system actor. Errors name the record and the 
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.errors import ServiceError
@@ -34,6 +35,11 @@ def _date(value, *, where: str, field: str, required: bool = True) -> dt.date | 
         raise ScenarioError(where, f"{field}“{value}”不是有效日期(YYYY-MM-DD) / not a valid date") from None
 
 
+def _get(obj, key: str) -> str:
+    """A record's identifying value for messages, whatever shape the record has."""
+    return str(obj.get(key, "?")) if isinstance(obj, dict) else "?"
+
+
 def _require(obj: dict, keys, where: str) -> None:
     if not isinstance(obj, dict):
         raise ScenarioError(where, "应为对象 / must be an object")
@@ -63,7 +69,7 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
     counts = dict.fromkeys(SECTIONS, 0)
     try:
         for i, e in enumerate(data.get("enterprises") or []):
-            where = f"enterprises[{i}]({(e or {}).get('uscc', '?')})"
+            where = f"enterprises[{i}]({_get(e, 'uscc')})"
             _require(e, ("uscc", "name", "division_code"), where)
             extra = {k: e[k] for k in ("legal_representative", "contact_name", "contact_phone", "contact_email",
                                        "bank_name", "bank_account") if k in e}
@@ -71,7 +77,7 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
                                                 division_code=str(e["division_code"]), **extra)
             counts["enterprises"] += 1
         for i, c in enumerate(data.get("centres") or []):
-            where = f"centres[{i}]({(c or {}).get('ref', '?')})"
+            where = f"centres[{i}]({_get(c, 'ref')})"
             _require(c, ("ref", "enterprise", "name", "city", "division_code"), where)
             enterprise = Enterprise.objects.filter(uscc=str(c["enterprise"]).upper()).first()
             if enterprise is None:
@@ -92,7 +98,7 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
                     reason=f.get("reason", ""))
             counts["centres"] += 1
         for i, r in enumerate(data.get("researchers") or []):
-            where = f"researchers[{i}]({(r or {}).get('id_number', '?')})"
+            where = f"researchers[{i}]({_get(r, 'id_number')})"
             _require(r, ("id_type", "id_number", "name"), where)
             extra = {k: r[k] for k in ("nationality", "phone", "email") if k in r}
             researcher = talent_services.researcher_upsert(actor=actor, id_type=r["id_type"],
@@ -108,7 +114,7 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
                     awarded_on=_date(d["awarded_on"], where=dw, field="awarded_on"), verified=True, **extra)
             counts["researchers"] += 1
         for i, c in enumerate(data.get("contracts") or []):
-            where = f"contracts[{i}]({(c or {}).get('researcher', '?')} @ {(c or {}).get('centre', '?')})"
+            where = f"contracts[{i}]({_get(c, 'researcher')} @ {_get(c, 'centre')})"
             _require(c, ("researcher", "centre", "start"), where)
             researcher = Researcher.objects.filter(id_number=str(c["researcher"]).strip().upper()).first()
             if researcher is None:
@@ -125,7 +131,7 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
                 termination_reason=c.get("termination_reason", ""))
             counts["contracts"] += 1
         for i, d in enumerate(data.get("rd_declarations") or []):
-            where = f"rd_declarations[{i}]({(d or {}).get('centre', '?')} {(d or {}).get('year', '?')})"
+            where = f"rd_declarations[{i}]({_get(d, 'centre')} {_get(d, 'year')})"
             _require(d, ("centre", "year"), where)
             centre = Centre.objects.filter(ref=d["centre"]).first()
             if centre is None:
@@ -136,7 +142,7 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
                                   verified_amount=d.get("verified_amount"), declared_amount=d.get("declared_amount"))
             counts["rd_declarations"] += 1
         for i, p in enumerate(data.get("parameters") or []):
-            where = f"parameters[{i}]({(p or {}).get('name', '?')})"
+            where = f"parameters[{i}]({_get(p, 'name')})"
             _require(p, ("name", "value", "effective_from"), where)
             parameter_set(actor=actor, name=p["name"], value=str(p["value"]),
                           effective_from=_date(p["effective_from"], where=where, field="effective_from"),
@@ -144,4 +150,8 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
             counts["parameters"] += 1
     except ServiceError as exc:
         raise ScenarioError(where, " ".join(exc.messages)) from None
+    except ValidationError as exc:  # a model's own validation (e-mail, lengths) names the record too
+        raise ScenarioError(where, " ".join(exc.messages)) from None
+    except (TypeError, ValueError) as exc:  # a value of the wrong shape (a list where a date belongs...)
+        raise ScenarioError(where, f"取值格式错误 / malformed value: {exc}") from None
     return counts

@@ -37,9 +37,13 @@ def validate_value(name: str, value: str) -> str:
         if number != number.to_integral_value() or number < 1:
             raise ValueError(f"参数{name}应为正整数,收到“{text}”")
         return str(int(number))
-    if name == "yc_rd.rate" and number > 1:
-        raise ValueError(f"参数{name}为比例,应在0到1之间,收到“{text}”")
-    return f"{number:.2f}" if name != "yc_rd.rate" else str(number)
+    if name == "yc_rd.rate":
+        if number > 1:
+            raise ValueError(f"参数{name}为比例,应在0到1之间,收到“{text}”")
+        return str(number)
+    if number != number.quantize(Decimal("0.01")):  # an amount in yuan: refused, never rounded here
+        raise ValueError(f"参数{name}为金额,最多两位小数(到分),收到“{text}” / at most two decimal places")
+    return f"{number:.2f}"
 
 
 @dataclass(frozen=True)

@@ -41,10 +41,10 @@ LINE_COLUMNS = ("run_id", "rule", "kind", "researcher_id", "centre_id", "enterpr
                 "explanation", "active", "created_at", "explanation_basis_id")
 
 
-def _require_finance(actor, action: str) -> None:
+def _require_finance(actor, action: str, record: str = "") -> None:
     if not (actor.is_finance or actor.is_portal_admin or actor.role == "system"):
         raise ServiceError(f"只有财务人员可以{action}", f"only finance staff may {action}", code="forbidden",
-                           status=403)
+                           status=403, record=record)
 
 
 def validate_period(kind: str, period: str, *, today: dt.date) -> str:
@@ -81,7 +81,7 @@ def _lock_kind(kind: str) -> None:
 def payout_run_start(*, actor, kind: str, period: str) -> PayoutRun:
     """A new run for a period, with its chunks. Refused while another run of that period is open or
     another run of the kind is computing (one computation at a time keeps the 60-month count exact)."""
-    _require_finance(actor, "发起发放批次")
+    _require_finance(actor, "发起发放批次", f"{kind} {period}")
     validate_period(kind, period, today=timezone.localdate())
     _lock_kind(kind)
     busy = PayoutRun.objects.filter(kind=kind, state=RunState.COMPUTING).first()
@@ -118,7 +118,7 @@ def _plan_chunks(run: PayoutRun) -> list[tuple[int, int]]:
 def payout_run_begin_compute(*, actor, run_id: int) -> PayoutRun:
     """Move a run to computing and (re)plan its chunks. A computed or failed run can be computed
     again: it then adds only what became payable since (running a month again adds nothing)."""
-    _require_finance(actor, "计算发放批次")
+    _require_finance(actor, "计算发放批次", f"批次#{run_id}")
     run = PayoutRun.objects.select_for_update().get(pk=run_id)
     if run.state not in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED):
         raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,不能计算",
@@ -219,7 +219,7 @@ def payout_run_finalize(*, run_id: int) -> PayoutRun:
 def payout_run_continue(*, actor, run_id: int, inline: bool | None = None) -> PayoutRun:
     """Finance's way on with a run left computing when its worker died: the chunks not done are
     computed (on Celery, or here) and the run finalised. Safe to ask twice: done chunks are skipped."""
-    _require_finance(actor, "继续计算发放批次")
+    _require_finance(actor, "继续计算发放批次", f"批次#{run_id}")
     run = PayoutRun.objects.get(pk=run_id)
     if run.state != RunState.COMPUTING:
         raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,没有未完成的计算",
@@ -300,7 +300,7 @@ def _compute_chunks_here(run_id: int, processes: int = 1) -> int:
 @transaction.atomic
 def payout_run_approve(*, actor, run_id: int) -> PayoutRun:
     """Four eyes: the approver is a finance user other than the one who computed (or started) it."""
-    _require_finance(actor, "审批发放批次")
+    _require_finance(actor, "审批发放批次", f"批次#{run_id}")
     run = PayoutRun.objects.select_for_update().get(pk=run_id)
     if run.state != RunState.COMPUTED:
         raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,只有已计算的批次可以审批",
@@ -308,7 +308,7 @@ def payout_run_approve(*, actor, run_id: int) -> PayoutRun:
     if actor.pk in (run.computed_by_id, run.created_by_id):
         raise ServiceError("审批人不能是发起或计算该批次的人员,请由另一名财务人员审批",
                            "a different finance user must approve than the one who computed", code="four_eyes",
-                           status=403)
+                           status=403, record=f"批次#{run.pk}({run.period})")
     with acting(actor):
         run.state, run.approved_by, run.approved_at = RunState.APPROVED, actor, timezone.now()
         run.save()
@@ -319,7 +319,7 @@ def payout_run_approve(*, actor, run_id: int) -> PayoutRun:
 def payout_run_cancel(*, actor, run_id: int, reason: str = "") -> PayoutRun:
     """Cancel before approval: the run's lines are voided (kept, marked inactive) so the months
     they held can be paid by another run."""
-    _require_finance(actor, "作废发放批次")
+    _require_finance(actor, "作废发放批次", f"批次#{run_id}")
     run = PayoutRun.objects.select_for_update().get(pk=run_id)
     if run.state not in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED):
         raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,不能作废",
@@ -335,7 +335,7 @@ def payout_run_cancel(*, actor, run_id: int, reason: str = "") -> PayoutRun:
 @transaction.atomic
 def payout_run_mark(*, actor, run_id: int, state: str) -> PayoutRun:
     """approved -> exported -> paid."""
-    _require_finance(actor, "更新批次状态")
+    _require_finance(actor, "更新批次状态", f"批次#{run_id}")
     run = PayoutRun.objects.select_for_update().get(pk=run_id)
     allowed = {RunState.EXPORTED: (RunState.APPROVED, RunState.EXPORTED), RunState.PAID: (RunState.EXPORTED,)}
     if state not in allowed or run.state not in allowed[state]:
