@@ -11,11 +11,13 @@ import hashlib
 import json
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
+from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -27,7 +29,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.errors import ServiceError
-from accounts.models import IdempotencyKey, Role
+from accounts.models import IdempotencyKey, Role, TokenUse
 
 # --- schema --------------------------------------------------------------------------------------------
 
@@ -124,7 +126,6 @@ def refuse_nul(request) -> None:
 def refuse_oversized(request) -> None:
     """Upload limit at the application: a body larger than the document limit plus the multipart envelope
     is refused from its Content-Length with 413, before it is read (the reverse proxy has its own limit)."""
-    from django.conf import settings
 
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -331,5 +332,7 @@ class TokenView(APIView):
             raise ServiceError("用户名或密码错误", "wrong username or password", code="invalid_credentials",
                                status=status.HTTP_400_BAD_REQUEST)
         token, _created = Token.objects.get_or_create(user=user)
+        TokenUse.objects.update_or_create(token=token, defaults={"last_used": timezone.now()})  # a login revives it
         return Response({"token": token.key})
+
 

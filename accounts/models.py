@@ -85,3 +85,12 @@ class IdempotencyKey(models.Model):
         verbose_name = _("幂等键")
         verbose_name_plural = _("幂等键")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+
+class TokenUse(models.Model):
+    """When an API token was last used: a staff member's token, like a staff session, stops working after
+    STAFF_IDLE_TIMEOUT_SECONDS without a request (`accounts.authentication.IdleExpiringTokenAuthentication`)."""
+
+    token = models.OneToOneField("authtoken.Token", on_delete=models.CASCADE, primary_key=True,
+                                 related_name="use")
+    last_used = models.DateTimeField()

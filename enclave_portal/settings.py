@@ -172,7 +172,7 @@ AXES_LOCKOUT_CALLABLE = "accounts.api.lockout_response"
 REST_FRAMEWORK = {
     # Token first: an unauthenticated API request gets 401 with WWW-Authenticate: Token
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.IdleExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -144,3 +144,31 @@ def test_nul_in_query_or_body_is_a_400(make_user):
     assert listed.status_code == 400 and listed.json()["error"]["code"] == "invalid_character"
     posted = client.post("/api/v1/filings/", {"centre": 1, "level": "regional\x00"}, format="json")
     assert posted.status_code == 400
+
+
+@pytest.mark.parametrize("role, expires", [(Role.FINANCE, True), (Role.REGIONAL_REVIEWER, True),
+                                           (Role.ENTERPRISE, False)])
+def test_staff_tokens_expire_after_thirty_idle_minutes_and_a_login_revives_them(make_user, role, expires):
+    import datetime as dt
+
+    make_user("idle-user", role)
+    client = Client()
+    with time_machine.travel(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        key = client.post("/api/v1/auth/token/", {"username": "idle-user", "password": PASSWORD},
+                          content_type="application/json").json()["token"]
+        auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+        assert client.get("/api/v1/parameters/", **auth).status_code in (200, 403)
+        clock.shift(dt.timedelta(minutes=29))  # used within the half hour: still good, and the clock restarts
+        assert client.get("/api/v1/parameters/", **auth).status_code in (200, 403)
+        clock.shift(dt.timedelta(minutes=29))
+        assert client.get("/api/v1/parameters/", **auth).status_code in (200, 403)
+        clock.shift(dt.timedelta(minutes=31))
+        idle = client.get("/api/v1/parameters/", **auth)
+        if expires:
+            assert idle.status_code == 401
+            assert idle.json()["error"]["code"] == "authentication_failed"
+            again = client.post("/api/v1/auth/token/", {"username": "idle-user", "password": PASSWORD},
+                                content_type="application/json").json()["token"]
+            assert again == key and client.get("/api/v1/parameters/", **auth).status_code in (200, 403)
+        else:
+            assert idle.status_code in (200, 403)
