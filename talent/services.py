@@ -184,23 +184,42 @@ def _overlapping_full_time(contract: Contract):
     return None
 
 
+class _Unchanged:
+    """Default of an optional service argument: "the caller did not say", as opposed to None ("clear it")."""
+
+    def __repr__(self):
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()
+
+
 @transaction.atomic
 def contract_upsert(*, actor, researcher: Researcher, centre, full_time: bool, start: dt.date, end: dt.date | None,
-                    terminated_on: dt.date | None = None, termination_reason: str = "", document=None) -> Contract:
-    """Create or update a contract (natural key: researcher, centre, start)."""
+                    terminated_on: dt.date | None | _Unchanged = UNCHANGED,
+                    termination_reason: str | _Unchanged = UNCHANGED, document=None) -> Contract:
+    """Create or update a contract (natural key: researcher, centre, start).
+
+    The termination fields change only when the caller passes them (the scenario import does, a scenario
+    being the whole record). The web form, the API and roster rows do not: re-saving a contract must not
+    erase an early termination recorded by contract_terminate, which would make the months after it
+    payable again (POLICY §3.6)."""
     record = f"研发人员 {researcher.name}({mask_id(researcher.id_number)})在{centre.ref}的合同"
     assert_may_act_for_centre(actor, centre, record=record)
     if end is not None and end < start:
         raise ServiceError(f"合同终止日期{end}早于起始日期{start}", "contract end is before its start",
                            code="contract_dates", record=record)
-    if terminated_on is not None and terminated_on < start:
+    if isinstance(terminated_on, dt.date) and terminated_on < start:
         raise ServiceError(f"解除日期{terminated_on}早于起始日期{start}", "termination is before the start",
                            code="contract_dates", record=record)
     with acting(actor):
         contract = Contract.objects.select_for_update().filter(researcher=researcher, centre=centre, start=start).first()
         contract = contract or Contract(researcher=researcher, centre=centre, start=start)
         contract.full_time, contract.end = full_time, end
-        contract.terminated_on, contract.termination_reason = terminated_on, termination_reason
+        if terminated_on is not UNCHANGED:
+            contract.terminated_on = terminated_on
+        if termination_reason is not UNCHANGED:
+            contract.termination_reason = termination_reason
         contract.needs_review = contract.needs_review or _early_termination(contract)
         if document:
             check_document(document, record=record, label="合同文件")
