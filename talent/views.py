@@ -87,7 +87,7 @@ RESEARCHER_FIELDS = {"id_format": "id_number", "id_check_digit": "id_number", "i
                      "nationality": "nationality", "required": "name", "contract_overlap": "start",
                      "contract_dates": "end", "document_type": "document", "document_size": "document"}
 DEGREE_FIELDS = {"degree_level": "level", "awarded_on": "awarded_on", "key_institution": "key_institution",
-                 "document_type": "certificate", "document_size": "certificate"}
+                 "key_discipline_name": "discipline", "document_type": "certificate", "document_size": "certificate"}
 
 
 @login_required
