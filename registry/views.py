@@ -175,13 +175,18 @@ def centre_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.centre_update(actor=request.user, centre=centre, **form.cleaned_data)
+        except services.CentreFiledError as exc:
+            # shown next to each refused field, not only as a page message
+            for field in exc.fields:
+                form.add_error(field, exc.zh)
         except ServiceError as exc:
             _refused(request, exc)
         else:
             messages.success(request, _("已保存研发中心“%(name)s”") % {"name": centre.name})
             return redirect("registry:dashboard")
     return render(request, "registry/centre_form.html",
-                  {"form": form, "enterprise": centre.enterprise, "centre": centre})
+                  {"form": form, "enterprise": centre.enterprise, "centre": centre,
+                   "filed": services.centre_is_filed(centre)})
 
 
 @enterprise_only

@@ -61,7 +61,8 @@ CODE_COLUMN = {
     "id_format": "id_number", "id_check_digit": "id_number", "id_birth_date": "id_number",
     "passport_format": "id_number", "id_type": "id_type", "name_mismatch": "name", "nationality": "nationality",
     "degree_level": "degree_level", "awarded_on": "awarded_on", "contract_dates": "contract_end",
-    "contract_overlap": "contract_start", "document_type": None,
+    "contract_overlap": "contract_start", "document_type": None, "key_institution": "institution",
+    "key_discipline_name": "discipline",
 }
 FIELD_COLUMN = {"email": "email", "phone": "phone", "name": "name", "nationality": "nationality",
                 "institution": "institution", "discipline": "discipline"}

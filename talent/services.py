@@ -3,7 +3,7 @@ import csv
 import datetime as dt
 import io
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.audit import acting
@@ -120,11 +120,23 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
         raise ServiceError(f"学位授予日期{awarded_on}晚于今天", "award date is in the future", code="awarded_on",
                            record=record)
     key_institution = details.get("key_institution")
+    claims_key = level == DegreeLevel.MASTER and key_discipline
+    if key_institution is None and claims_key and (details.get("institution") or "").strip():
+        # the API and roster rows name the institution as text: its name or code in the key-institution list
+        key_institution = _listed_institution(details["institution"])
+        if key_institution is not None:
+            details["key_institution"] = key_institution
     if key_institution is not None:
         if not key_institution.is_active:
             raise ServiceError(f"“{key_institution.name}”已不在重点院校名录中", "institution no longer listed",
                                code="key_institution", record=record)
         details["institution"] = key_institution.name
+    # POLICY §3.3: the master's tier is a key discipline at a key university, checked against the list staff
+    # maintain. A scenario import (the system actor, degrees arriving verified) is exempt: SCENARIOS.md makes
+    # the institution optional and the key_discipline flag the bureau's own verified finding, so requiring a
+    # list entry there would refuse the public contract's files.
+    if claims_key and not (verified and actor.role == Role.SYSTEM):
+        _require_key_reference(key_institution, details, record=record)
     if details.get("certificate"):
         check_document(details["certificate"], record=record, label="学位证书")
     elif "certificate" in details:
@@ -146,6 +158,31 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
         degree.full_clean()
         degree.save()
     return degree
+
+
+def _listed_institution(text: str) -> KeyInstitution | None:
+    text = (text or "").strip()
+    return KeyInstitution.objects.filter(models.Q(name=text) | models.Q(code=text) & ~models.Q(code="")).first()
+
+
+def _require_key_reference(key_institution: KeyInstitution | None, details: dict, *, record: str) -> None:
+    """A key-discipline master's names a listed, active key institution and one of its listed, active key
+    disciplines (POLICY §3.3)."""
+    if key_institution is None:
+        named = (details.get("institution") or "").strip()
+        raise ServiceError(
+            f"硕士学位标记为重点院校重点学科,但授予单位“{named}”不在重点院校名录中,请从名录中选择院校"
+            if named else "硕士学位标记为重点院校重点学科,须从重点院校名录中选择授予单位",
+            "a key-discipline master's degree must name an institution from the key-institution list",
+            code="key_institution", record=record)
+    discipline = (details.get("discipline") or "").strip()
+    listed = KeyDiscipline.objects.filter(institution=key_institution, is_active=True)
+    if not listed.filter(name=discipline).exists():
+        names = "、".join(listed.values_list("name", flat=True)[:10]) or "无"
+        raise ServiceError(
+            f"“{discipline or '(未填写学科)'}”不是{key_institution.name}在名录中的重点学科(名录中的重点学科:{names})",
+            "the discipline is not a listed key discipline of that institution", code="key_discipline_name",
+            record=record)
 
 
 @transaction.atomic
@@ -184,23 +221,42 @@ def _overlapping_full_time(contract: Contract):
     return None
 
 
+class _Unchanged:
+    """Default of an optional service argument: "the caller did not say", as opposed to None ("clear it")."""
+
+    def __repr__(self):
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()
+
+
 @transaction.atomic
 def contract_upsert(*, actor, researcher: Researcher, centre, full_time: bool, start: dt.date, end: dt.date | None,
-                    terminated_on: dt.date | None = None, termination_reason: str = "", document=None) -> Contract:
-    """Create or update a contract (natural key: researcher, centre, start)."""
+                    terminated_on: dt.date | None | _Unchanged = UNCHANGED,
+                    termination_reason: str | _Unchanged = UNCHANGED, document=None) -> Contract:
+    """Create or update a contract (natural key: researcher, centre, start).
+
+    The termination fields change only when the caller passes them (the scenario import does, a scenario
+    being the whole record). The web form, the API and roster rows do not: re-saving a contract must not
+    erase an early termination recorded by contract_terminate, which would make the months after it
+    payable again (POLICY §3.6)."""
     record = f"研发人员 {researcher.name}({mask_id(researcher.id_number)})在{centre.ref}的合同"
     assert_may_act_for_centre(actor, centre, record=record)
     if end is not None and end < start:
         raise ServiceError(f"合同终止日期{end}早于起始日期{start}", "contract end is before its start",
                            code="contract_dates", record=record)
-    if terminated_on is not None and terminated_on < start:
+    if isinstance(terminated_on, dt.date) and terminated_on < start:
         raise ServiceError(f"解除日期{terminated_on}早于起始日期{start}", "termination is before the start",
                            code="contract_dates", record=record)
     with acting(actor):
         contract = Contract.objects.select_for_update().filter(researcher=researcher, centre=centre, start=start).first()
         contract = contract or Contract(researcher=researcher, centre=centre, start=start)
         contract.full_time, contract.end = full_time, end
-        contract.terminated_on, contract.termination_reason = terminated_on, termination_reason
+        if terminated_on is not UNCHANGED:
+            contract.terminated_on = terminated_on
+        if termination_reason is not UNCHANGED:
+            contract.termination_reason = termination_reason
         contract.needs_review = contract.needs_review or _early_termination(contract)
         if document:
             check_document(document, record=record, label="合同文件")

@@ -1,7 +1,9 @@
 """Pages for the talent register. Thin: parse the form, call a service or a selector, render.
 Scoping lives in talent.selectors: another enterprise's researcher or contract is a 404."""
+import io
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -85,7 +87,7 @@ RESEARCHER_FIELDS = {"id_format": "id_number", "id_check_digit": "id_number", "i
                      "nationality": "nationality", "required": "name", "contract_overlap": "start",
                      "contract_dates": "end", "document_type": "document", "document_size": "document"}
 DEGREE_FIELDS = {"degree_level": "level", "awarded_on": "awarded_on", "key_institution": "key_institution",
-                 "document_type": "certificate", "document_size": "certificate"}
+                 "key_discipline_name": "discipline", "document_type": "certificate", "document_size": "certificate"}
 
 
 @login_required
@@ -233,14 +235,32 @@ def degree_certificate(request, pk: int):
     degree = selectors.degree_get(actor=request.user, pk=pk)
     if not degree.certificate:
         raise Http404
-    return FileResponse(degree.certificate.open("rb"), as_attachment=False,
-                        filename=f"学位证书-{degree.pk}{_ext(degree.certificate.name)}")
+    return _stored_file_response(degree.certificate, f"学位证书-{degree.pk}")
 
 
-def _ext(name: str) -> str:
-    import os
+EXTENSION_BY_TYPE = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
-    return os.path.splitext(name)[1]
+
+def _stored_file_response(field_file, stem: str) -> FileResponse:
+    """Someone's uploaded file, as registry documents are served: always an attachment, typed by the
+    signature of the bytes on disk checked again now (never by the stored name), never sniffed, not cached.
+    Bytes that no longer verify as PDF/JPG/PNG are not served at all."""
+    from registry.services.documents import sniff
+
+    try:
+        with field_file.open("rb") as handle:
+            data = handle.read(settings.DOCUMENT_MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise Http404 from None
+    content_type = sniff(data) if len(data) <= settings.DOCUMENT_MAX_BYTES else None
+    if content_type is None:
+        raise Http404
+    response = FileResponse(io.BytesIO(data), as_attachment=True, content_type=content_type,
+                            filename=f"{stem}{EXTENSION_BY_TYPE[content_type]}")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @_reviewer_required
@@ -307,7 +327,7 @@ def contract_document(request, pk: int):
     contract = selectors.contract_get(actor=request.user, pk=pk)
     if not contract.document:
         raise Http404
-    return FileResponse(contract.document.open("rb"), filename=f"合同-{contract.pk}{_ext(contract.document.name)}")
+    return _stored_file_response(contract.document, f"合同-{contract.pk}")
 
 
 @_writer_required

@@ -6,7 +6,9 @@ from registry.services.documents import (  # noqa: F401
     document_upload,
 )
 from registry.services.entities import (  # noqa: F401
+    CentreFiledError,
     centre_create,
+    centre_is_filed,
     centre_update,
     centre_upsert,
     enterprise_register,

@@ -6,13 +6,43 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.audit import acting
 from accounts.errors import ConflictError, ServiceError
 from accounts.models import Role
 from registry.identifiers import validate_uscc
-from registry.models import Centre, CentreKind, Enterprise, Membership
+from registry.models import Centre, CentreKind, Enterprise, FilingStatus, Membership
+
+# The facts a filing is examined on (POLICY §1: kind decides the rules and amounts, §2 NX-STIPEND is for
+# independent centres only; a regional filing needs a centre outside Ningxia). Once a filing has gone to
+# review they are what the bureau approved, so they are frozen: a change means filing again.
+CENTRE_FILED_FACTS = {
+    "kind": "机构类型",
+    "partner_institution": "合作高校/院所",
+    "city": "所在城市",
+    "division_code": "所在地区划代码",
+}
+CENTRE_FILED_FACTS_EN = {"kind": "kind", "partner_institution": "partner institution", "city": "city",
+                         "division_code": "division code"}
+
+
+class CentreFiledError(ServiceError):
+    """A change to a filed centre's eligibility facts; `fields` names the refused fields (for forms)."""
+
+    def __init__(self, centre: Centre, fields: list[str]):
+        self.fields = fields
+        zh = "、".join(CENTRE_FILED_FACTS[f] for f in fields)
+        en = ", ".join(CENTRE_FILED_FACTS_EN[f] for f in fields)
+        super().__init__(f"研发中心“{centre.name}”已提交备案,不能修改{zh};如情况变化请重新备案",
+                         f"centre {centre.ref} has been filed: its {en} can no longer be changed; file again if the "
+                         f"facts have changed", code="centre_filed", record=f"研发中心 {centre.ref}")
+
+
+def centre_is_filed(centre: Centre) -> bool:
+    """True once any filing of the centre left draft (submitted, in review, decided) or was ever approved."""
+    return centre.filings.filter(Q(ever_approved=True) | ~Q(status=FilingStatus.DRAFT)).exists()
 
 
 def _division(code: str, *, record: str) -> str:
@@ -66,11 +96,20 @@ def centre_upsert(*, actor, ref: str, enterprise: Enterprise, name: str, city: s
             raise ServiceError("研发中心已属于其他企业,不能变更依托企业", "a centre cannot move to another enterprise",
                                code="enterprise_change", record=record)
         else:
+            _refuse_filed_fact_changes(centre, values)
             for k, v in values.items():
                 setattr(centre, k, v)
         centre.full_clean()
         centre.save()
     return centre
+
+
+def _refuse_filed_fact_changes(centre: Centre, values: dict) -> None:
+    """Refuse a change to the facts a filing was examined on once the centre is filed. Re-sending the same
+    values (a form saved unchanged, a scenario imported again) is no change and passes."""
+    changed = [f for f in CENTRE_FILED_FACTS if f in values and values[f] != getattr(centre, f)]
+    if changed and centre_is_filed(centre):
+        raise CentreFiledError(centre, changed)
 
 
 def is_member(user, enterprise: Enterprise, *, owner: bool = False) -> bool:

@@ -119,7 +119,7 @@ def test_filing_status_and_dates_are_not_client_fields(world):
 
 def test_degree_verification_and_declaration_amounts_are_not_client_fields(world):
     owner = login_client(world.a.user)
-    degree = owner.post("/api/v1/degrees/", {"researcher": world.a.researcher.pk, "level": "master",
+    degree = owner.post("/api/v1/degrees/", {"researcher": world.a.researcher.pk, "level": "doctorate",
                                              "awarded_on": "2015-07-01", "key_discipline": True,
                                              "verified_at": "2020-01-01T00:00:00Z", "verified": True,
                                              "verified_by": "someone"}, format="json")

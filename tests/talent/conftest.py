@@ -81,3 +81,16 @@ def enrol(system):
         return r, c
 
     return make
+
+
+@pytest.fixture
+def key_reference(db, system):
+    """The key-institution list (POLICY §3.3) with the institutions and disciplines the tests' rows use."""
+    listed = {}
+    for name, code, disciplines in [("清华大学", "10003", ["机械工程", "计算机科学与技术"]),
+                                    ("西安交通大学", "10698", ["电气工程"])]:
+        inst = services.key_institution_upsert(actor=system, name=name, code=code)
+        for d in disciplines:
+            services.key_discipline_upsert(actor=system, institution=inst, name=d)
+        listed[name] = inst
+    return listed

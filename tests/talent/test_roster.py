@@ -11,6 +11,11 @@ from talent.models import Contract, Degree, Researcher, RosterState
 HEADER = [c.title for c in roster.COLUMNS]
 
 
+@pytest.fixture(autouse=True)
+def _listed(key_reference):
+    """Rows that claim a key-discipline master's name listed institutions and disciplines (POLICY §3.3)."""
+
+
 def xlsx(rows) -> bytes:
     wb = Workbook()
     for row in [HEADER, *rows]:

@@ -40,6 +40,7 @@ def test_editing_a_verified_degree_sends_it_back(db, centre_a, ent_user_a, enrol
 
 def test_degree_picks_key_institution(db, system, reviewer):
     inst = services.key_institution_upsert(actor=reviewer, name="清华大学", code="10003")
+    services.key_discipline_upsert(actor=reviewer, institution=inst, name="机械工程")
     r = services.researcher_upsert(actor=system, id_type="resident_id", id_number=ZHANG, name="张三")
     d = services.degree_upsert(actor=system, researcher=r, level="master", full_time=True, awarded_on=D(2016, 7, 1),
                                key_discipline=True, key_institution=inst, discipline="机械工程")
@@ -164,6 +165,7 @@ def test_key_reference_csv_import_all_or_nothing(db, reviewer, ent_user_a):
 
 def test_key_institution_history_is_recorded(db, reviewer):
     inst = services.key_institution_upsert(actor=reviewer, name="清华大学", code="10003")
+    services.key_discipline_upsert(actor=reviewer, institution=inst, name="机械工程")
     services.key_institution_upsert(actor=reviewer, name="清华大学", code="10003", is_active=False)
     events = list(inst.events.order_by("pgh_id").values_list("pgh_label", "is_active", "pgh_context__metadata"))
     assert [(e[0], e[1]) for e in events] == [("insert", True), ("update", False)]

@@ -170,7 +170,7 @@ def test_degree_verification_queue(client, centre_a, ent_user_a, reviewer, enrol
     assert "已核验 张三 的学位" in page and "没有待核验的学位" in page
 
 
-def test_roster_upload_preview_commit_pages(client, centre_a, ent_user_a):
+def test_roster_upload_preview_commit_pages(client, centre_a, ent_user_a, key_reference):
     client.force_login(ent_user_a)
     resp = client.get(reverse("talent:roster_template"))
     assert resp.status_code == 200 and resp.content[:2] == b"PK"
