@@ -1,4 +1,4 @@
-"""Subsidies API v1: R&D declarations (YC-RD), payout runs and their lines (finance), exports of approved
+"""Subsidies API v1: R&D declarations (YC-RD, read-only; written through declaration-submissions), payout runs and their lines (finance), exports of approved
 runs (finance: request, list, download through a permission-checked endpoint), parameters (read).
 
 Money-moving POSTs (start a run - monthly, annual or grants -, approve, cancel, export) accept an `Idempotency-Key` (accounts.api.idempotent).
@@ -28,7 +28,6 @@ from accounts.api import (
     role_of,
 )
 from accounts.errors import ConflictError
-from registry import selectors as registry_selectors
 from subsidies import selectors
 from subsidies.dashboard import budget_list, paid_by_rule
 from subsidies.exports.services import SPECS, export_request
@@ -44,7 +43,6 @@ from subsidies.models import (
     RunKind,
     RunState,
 )
-from subsidies.services.declarations import rd_declaration_record
 from subsidies.services.runs import payout_run_approve, payout_run_cancel, payout_run_compute, payout_run_start
 from talent.identity import mask_id
 
@@ -66,22 +64,7 @@ class DeclarationSerializer(serializers.ModelSerializer):
         model = RDDeclaration
         fields = ["id", "centre", "centre_ref", "year", "declared_amount", "verified_amount", "verification_note",
                   "verified_by", "verified_at", "revision", "created_at", "updated_at"]
-        # the verified amount, verifier and revision are the bureau's (POLICY YC-RD 1)
-        read_only_fields = [f for f in fields if f not in ("centre", "year", "declared_amount")]
-
-
-class DeclarationCreateSerializer(DeclarationSerializer):
-    centre = serializers.IntegerField()
-    declared_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-
-    class Meta(DeclarationSerializer.Meta):
-        validators: list = []
-
-
-class DeclarationVerifySerializer(serializers.Serializer):
-    verified_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0,
-                                               help_text="核定研发投入(不高于申报金额)")
-    verification_note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+        read_only_fields = fields
 
 
 class DeclarationFilter(django_filters.FilterSet):
@@ -105,46 +88,18 @@ def declaration_list(*, actor):
 
 class DeclarationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                          viewsets.GenericViewSet):
-    """研发投入申报 (YC-RD). The enterprise declares the year's spending; Yinchuan staff verify it."""
+    """研发投入 (YC-RD), read-only: the year's declared and verified amounts. Declaring and verifying go
+    through declaration-submissions/ (rd_declaration_submit with the audit report for a finished year in
+    which the Yinchuan filing was effective; rd_declaration_verify, never above the declared amount, lower
+    only with a reason), so no route writes an RDDeclaration around those checks (POLICY YC-RD 1-2)."""
 
     queryset = RDDeclaration.objects.none()
     serializer_class = DeclarationSerializer
     filterset_class = DeclarationFilter
-    action_roles = {"list": DECLARATION_READERS, "retrieve": DECLARATION_READERS,
-                    "create": frozenset({ENTERPRISE, ADMIN}), "verify": frozenset({YINCHUAN, ADMIN})}
+    action_roles = {"list": DECLARATION_READERS, "retrieve": DECLARATION_READERS}
 
     def get_queryset(self):
         return declaration_list(actor=self.request.user).order_by("-year", "centre_id", "id")
-
-    @extend_schema(request=DeclarationCreateSerializer, responses={201: DeclarationSerializer})
-    def create(self, request):
-        payload = DeclarationCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        centre = registry_selectors.centre_get(actor=request.user, pk=data["centre"])
-        with transaction.atomic():
-            existing = RDDeclaration.objects.select_for_update().filter(centre=centre, year=data["year"]).first()
-            if existing is not None and existing.verified_amount is not None:
-                raise ConflictError(
-                    f"{data['year']}年度研发投入已于核定,不能再由企业修改;如需更正请联系银川市科技局",
-                    "the declaration is already verified; ask the bureau to revise it", code="already_verified",
-                    record=f"研发中心 {centre.ref} {data['year']}年度研发投入")
-            decl = rd_declaration_record(actor=request.user, centre=centre, year=data["year"],
-                                         declared_amount=data["declared_amount"], verified_amount=None)
-        return Response(DeclarationSerializer(decl).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=DeclarationVerifySerializer, responses={200: DeclarationSerializer})
-    @action(detail=True, methods=["post"])
-    def verify(self, request, pk=None):
-        """核定: set the verified amount (at most the declared one); after an award was paid this raises the
-        revision and the next annual run settles the difference."""
-        decl = self.get_object()
-        payload = DeclarationVerifySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        decl = rd_declaration_record(actor=request.user, centre=decl.centre, year=decl.year,
-                                     verified_amount=payload.validated_data["verified_amount"],
-                                     verification_note=payload.validated_data["verification_note"])
-        return Response(DeclarationSerializer(decl).data)
 
 
 # --- payout runs and lines -----------------------------------------------------------------------------

@@ -5,8 +5,11 @@ A programme is data (seeded by migration 0003_grants). A `GrantApplication` in s
 award; partial unique constraints, keyed by the programme's frequency copied onto the row, make a second
 award of a once-only rule impossible in the database whatever the code does."""
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, IntegerField, Q, Value
+from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
@@ -18,6 +21,27 @@ __all__ = [
     "ApplicationDocument", "PerformanceEvaluation", "IncubatorAssessment", "DeclarationStatus",
     "RDDeclarationSubmission",
 ]
+
+
+def _years(field: str) -> Func:
+    """The evaluation period "YYYY-YYYY" as the closed int4range of its years."""
+    return Func(Cast(Substr(field, 1, 4), IntegerField()), Cast(Substr(field, 6, 4), IntegerField()), Value("[]"),
+                function="int4range")
+
+
+def _one_point(field: str) -> Func:
+    """pgserver's PostgreSQL has no btree_gist: a foreign key is a one-point int8range, which core GiST
+    indexes. Named by the field (not its column) so that Model.validate_constraints() substitutes the
+    instance's value."""
+    return Func(F(field), F(field), Value("[]"), function="int8range")
+
+
+def no_overlapping_periods(name: str, period_field: str, **condition) -> ExclusionConstraint:
+    """NX-PERF: once per centre per three-year evaluation period (POLICY §3); periods of one centre share
+    no year, so 2022-2024 and 2023-2025 cannot both be recorded or paid."""
+    return ExclusionConstraint(name=name, expressions=[(_one_point("centre"), RangeOperators.OVERLAPS),
+                                                       (_years(period_field), RangeOperators.OVERLAPS)],
+                               condition=Q(**condition) if condition else None)
 
 
 class Applicant(models.TextChoices):
@@ -180,6 +204,8 @@ class GrantApplication(models.Model):
             models.UniqueConstraint(fields=["programme", "centre", "evaluation_period"],
                                     name="grant_once_per_evaluation",
                                     condition=Q(status="approved", frequency="once_per_evaluation")),
+            no_overlapping_periods("grant_evaluation_periods_disjoint", "evaluation_period", status="approved",
+                                   frequency="once_per_evaluation"),
             models.UniqueConstraint(fields=["programme", "researcher", "award_programme", "year"],
                                     name="grant_once_per_award_year",
                                     condition=Q(status="approved", frequency="once_per_award_year")),
@@ -236,7 +262,8 @@ class PerformanceEvaluation(models.Model):
 
     class Meta:
         ordering = ["-period"]
-        constraints = [models.UniqueConstraint(fields=["centre", "period"], name="evaluation_one_per_period")]
+        constraints = [models.UniqueConstraint(fields=["centre", "period"], name="evaluation_one_per_period"),
+                       no_overlapping_periods("evaluation_periods_disjoint", "period")]
 
 
 @audited()

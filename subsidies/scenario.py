@@ -138,8 +138,11 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
                 raise ScenarioError(where, f"研发中心{d['centre']}不存在 / unknown centre")
             if not isinstance(d["year"], int) and not str(d["year"]).isdigit():
                 raise ScenarioError(where, f"年度“{d['year']}”无效 / year must be a number")
-            rd_declaration_record(actor=actor, centre=centre, year=int(d["year"]),
-                                  verified_amount=d.get("verified_amount"), declared_amount=d.get("declared_amount"))
+            # a scenario records a declaration as verified: without a declared amount, the verified one was
+            # declared (a later entry is a revised declaration, never a verification above the declaration)
+            declared = d.get("declared_amount")
+            rd_declaration_record(actor=actor, centre=centre, year=int(d["year"]), verified_amount=d.get("verified_amount"),
+                                  declared_amount=d.get("verified_amount") if declared in (None, "") else declared)
             counts["rd_declarations"] += 1
         for i, p in enumerate(data.get("parameters") or []):
             where = f"parameters[{i}]({_get(p, 'name')})"

@@ -109,6 +109,17 @@ class VerifyForm(forms.Form):
     verified_amount = forms.CharField(label=_("核定金额(元,留空为按申报金额核定)"), required=False, max_length=20)
     reason = forms.CharField(label=_("核减理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def clean_verified_amount(self):
+        """Blank: the declared amount. Anything else must be an amount, else the form is refused (never
+        read as blank, which would verify the full declared amount)."""
+        raw = (self.cleaned_data.get("verified_amount") or "").strip()
+        if not raw:
+            return ""
+        amount = rules.parse_amount(raw)  # 2,000,000 as well as 2000000
+        if amount is None or amount < 0:
+            raise forms.ValidationError(_("“%(value)s”不是有效金额"), params={"value": raw}, code="amount")
+        return str(amount)
+
 
 class EvaluationForm(forms.Form):
     centre = forms.ModelChoiceField(label=_("研发中心"), queryset=None)
@@ -160,10 +171,16 @@ class RecognitionForm(forms.Form):
 
 @login_required
 def grant_home(request):
+    return _render_home(request)
+
+
+def _render_home(request, *, status: int = 200, verify_pk: int | None = None, verify_form=None):
+    """The grants overview; an invalid 核定 form comes back here (400) with its errors on its row."""
     user = request.user
     if not (user.is_enterprise or user.is_reviewer or user.is_portal_admin or user.is_finance):
         raise PermissionDenied
     ctx = {
+        "verify_pk": verify_pk, "verify_bound": verify_form,
         "programmes": Programme.objects.all(),
         "applications": _page(request, selectors.application_list(actor=user, status=request.GET.get("status", ""))),
         "queue": selectors.review_queue(actor=user)[:50] if (user.is_reviewer or user.is_portal_admin) else [],
@@ -181,7 +198,7 @@ def grant_home(request):
         "this_month": timezone.localdate().strftime("%Y-%m"),
         "statuses": ApplicationStatus.choices,
     }
-    return render(request, "grants/home.html", ctx)
+    return render(request, "grants/home.html", ctx, status=status)
 
 
 @login_required
@@ -362,7 +379,10 @@ def declaration_new(request):
 def declaration_verify(request, pk):
     sub = selectors.declaration_get(actor=request.user, pk=pk)
     form = VerifyForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        messages.error(request, _("%(centre)s%(year)s年度研发投入未核定:请更正表单中的错误") % {
+            "centre": sub.centre.name, "year": sub.year})
+        return _render_home(request, status=400, verify_pk=sub.pk, verify_form=form)
     try:
         declarations.rd_declaration_verify(actor=request.user, submission=sub,
                                            verified_amount=form.cleaned_data.get("verified_amount"),
@@ -426,40 +446,48 @@ def incubator_new(request):
 def incubator_detail(request, pk):
     user = request.user
     inc = selectors.incubator_get(actor=user, pk=pk)
+    forms_ = {"decision_form": IncubatorDecisionForm(), "assessment_form": AssessmentForm(),
+              "recognition_form": RecognitionForm()}
     if request.method == "POST":
         what = request.POST.get("what")
+        bound = {"decide": ("decision_form", IncubatorDecisionForm), "assess": ("assessment_form", AssessmentForm),
+                 "recognise": ("recognition_form", RecognitionForm)}
+        if what != "submit" and what not in bound:
+            raise PermissionDenied
+        f = None
+        if what in bound:
+            name, form_class = bound[what]
+            f = forms_[name] = form_class(request.POST)
+        if f is not None and not f.is_valid():
+            # nothing is saved: the page again, with the form's errors next to its fields
+            messages.error(request, _("未保存:请更正表单中的错误"))
+            return _incubator_page(request, inc, forms_, status=400)
         try:
             if what == "submit":
                 grants.incubator_submit(actor=user, incubator=inc)
             elif what == "decide":
-                f = IncubatorDecisionForm(request.POST)
-                if f.is_valid():
-                    grants.incubator_decide(actor=user, incubator=inc, action=f.cleaned_data["action"],
-                                            comment=f.cleaned_data["comment"], on=f.cleaned_data["on"])
+                grants.incubator_decide(actor=user, incubator=inc, action=f.cleaned_data["action"],
+                                        comment=f.cleaned_data["comment"], on=f.cleaned_data["on"])
             elif what == "assess":
-                f = AssessmentForm(request.POST)
-                if f.is_valid():
-                    grants.incubator_assessment_record(actor=user, incubator=inc, **f.cleaned_data)
-            elif what == "recognise":
-                f = RecognitionForm(request.POST)
-                if f.is_valid():
-                    grants.incubator_recognition_record(actor=user, incubator=inc, **f.cleaned_data)
+                grants.incubator_assessment_record(actor=user, incubator=inc, **f.cleaned_data)
             else:
-                raise PermissionDenied
+                grants.incubator_recognition_record(actor=user, incubator=inc, **f.cleaned_data)
         except ServiceError as exc:
             _refused(request, exc)
         else:
             messages.success(request, _("已保存"))
         return redirect("subsidies:incubator_detail", pk=inc.pk)
-    staff = user.reviews_level("yinchuan")
+    return _incubator_page(request, inc, forms_)
+
+
+def _incubator_page(request, inc, forms_: dict, *, status: int = 200):
     return render(request, "grants/incubator_detail.html", {
-        "inc": inc, "staff": staff,
+        "inc": inc, "staff": request.user.reviews_level("yinchuan"),
         "decisions": inc.decisions.select_related("actor"),
         "assessments": inc.assessments.select_related("award"),
         "awards": inc.grant_applications.select_related("programme").filter(status="approved"),
-        "decision_form": IncubatorDecisionForm(), "assessment_form": AssessmentForm(),
-        "recognition_form": RecognitionForm(),
-    })
+        **forms_,
+    }, status=status)
 
 
 # --- payouts ------------------------------------------------------------------------------------------

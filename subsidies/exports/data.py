@@ -62,6 +62,52 @@ class EnterpriseGroup:
         return sorted({ln.rule for c in self.centres for ln in c.lines})
 
 
+MEASURES = {"NX": "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》",
+            "YC": "《银川市飞地研发中心和飞地孵化器备案支持办法》"}
+PERSON, CENTRE, INCUBATOR = "researcher", "centre", "incubator"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a document says about a rule: its name, the measure and the measure's words, who receives
+    the money and, for a grant programme, its amount type and bounds (POLICY §2)."""
+    code: str
+    name: str
+    legal_reference: str
+    recipient: str  # researcher (paid on to a person) / centre (the centre and its parent) / incubator
+    amount_type: str = ""
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    joint_amount_max: Decimal | None = None
+
+    @property
+    def measure(self) -> str:
+        return MEASURES.get(self.code.split("-", 1)[0], "")
+
+
+BUILTIN_RULES = {
+    "NX-STIPEND": RuleInfo("NX-STIPEND", "研发人员生活补助",
+                           "全职聘用的研发人员,若签订5年以上聘用合同,全日制博士每月5000元,重点院校重点学科硕士每月3000元,"
+                           "补助可持续5年", PERSON),
+    "YC-RD": RuleInfo("YC-RD", "研发投入奖励",
+                      "每年按飞地研发中心当年研发费用总投入的15%,最高不超过100万元的标准,对依托企业(申报主体)进行奖励",
+                      CENTRE),
+}
+
+
+def rule_infos(codes) -> dict[str, RuleInfo]:
+    """The rules a document names: the two automatic ones, and the grant programmes (data, with their
+    legal reference and bounds) read in one query."""
+    from subsidies.models import Programme
+
+    codes = set(codes)
+    infos = {c: BUILTIN_RULES[c] for c in codes if c in BUILTIN_RULES}
+    for p in Programme.objects.filter(code__in=codes - set(infos)):
+        infos[p.code] = RuleInfo(p.code, p.name, p.legal_reference, p.applicant, p.amount_type, p.amount_min,
+                                 p.amount_max, p.joint_amount_max)
+    return infos
+
+
 @dataclass
 class RunDocument:
     run_id: int
@@ -75,6 +121,7 @@ class RunDocument:
     approved_at: str
     printed_at: str
     enterprises: list[EnterpriseGroup] = field(default_factory=list)
+    rule_info: dict[str, RuleInfo] = field(default_factory=dict)
 
     @property
     def total(self) -> Decimal:
@@ -87,6 +134,19 @@ class RunDocument:
     @property
     def rules(self) -> list[str]:
         return sorted({r for e in self.enterprises for r in e.rules})
+
+    def info(self, code: str) -> RuleInfo:
+        return self.rule_info.get(code) or BUILTIN_RULES.get(code) or RuleInfo(code, "", "", CENTRE)
+
+    def basis(self, codes=None) -> str:
+        """The measures and the rules under each, for a sentence or a footer: 《…办法》(NX-STIPEND
+        研发人员生活补助、NX-PERF 综合绩效评估奖补)、《…》(YC-RD 研发投入奖励)."""
+        by_measure: dict[str, list[str]] = {}
+        for code in sorted(self.rules if codes is None else codes):
+            info = self.info(code)
+            by_measure.setdefault(info.measure, []).append(f"{code} {info.name}".strip())
+        return "、".join(f"{measure}({'、'.join(items)})" if measure else "、".join(items)
+                        for measure, items in by_measure.items())
 
 
 def require_exportable(run: PayoutRun) -> None:
@@ -136,4 +196,5 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False) -> RunDocum
             ent.centres.append(centre)
         centre.lines.append(Line(pk, rule, kind, beneficiary, name, period, arrears, amount,
                                  {**(row[16] or {}), **row[15]} if with_explanations else None))
+    doc.rule_info = rule_infos(doc.rules)
     return doc

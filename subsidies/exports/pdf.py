@@ -26,6 +26,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -206,7 +207,7 @@ def _register_html(doc: RunDocument, pages: list[str], *, first: bool, last: boo
         "page_footer": offset is not None and total_pages is None, "first_page": (offset or 0) + 1,
         "numbered_total": total_pages if offset is not None else None,
         "total": money(total), "total_caps": amount_in_capitals(total, allow_negative=True), "unit": UNIT_MM,
-        "head": mono_row(HEAD), "row_width_pt": f"{ROW_CELLS * FONT_PT / 2:.2f}",
+        "head": mono_row(HEAD), "row_width_pt": f"{ROW_CELLS * FONT_PT / 2:.2f}", "rule_basis": doc.basis(),
         **_header(doc, "发放明细表"),
     })
 
@@ -458,13 +459,36 @@ def render_register_naive(doc: RunDocument) -> bytes:
 
 # --- notices and the appendix ---------------------------------------------------------------------
 
+def notice_closing(doc: RunDocument, codes) -> str:
+    """The notice's closing paragraph, fitting what the money is for: a stipend or a personal award is paid
+    on to the people, a centre's award (and YC-RD, to the parent enterprise) funds the centre, an
+    incubator's award its operation."""
+    from subsidies.exports.data import INCUBATOR, PERSON
+
+    groups: dict[str, list[str]] = {}
+    for code in sorted(codes):
+        groups.setdefault(doc.info(code).recipient, []).append(code)
+    parts = []
+    if groups.get(PERSON):
+        people = "、".join(groups[PERSON])
+        parts.append(f"{people}资金请按规定及时足额发放给相关研发人员" if groups[PERSON] == ["NX-STIPEND"] else
+                     f"{people}资金请按规定及时足额发放给相关研发人员(受资助人员)")
+    centre = [c for r, cs in groups.items() if r not in (PERSON, INCUBATOR) for c in cs]
+    if centre:
+        parts.append(f"{'、'.join(centre)}资金为对研发中心及其依托企业的奖补,请用于飞地研发中心建设和研发活动")
+    if groups.get(INCUBATOR):
+        parts.append(f"{'、'.join(groups[INCUBATOR])}资金请用于飞地孵化器的建设和运营")
+    return "请贵单位收到资金后" + ";".join(parts) + ",专款专用,并妥善保存资金使用及发放记录备查。"
+
+
 def render_notices(doc: RunDocument) -> bytes:
-    """One 拨付通知书 per enterprise, each on its own pages."""
+    """One 拨付通知书 per enterprise, each on its own pages, naming the measures and rules it pays under."""
     require_cjk_font()
     notices = []
     for e in doc.enterprises:
         notices.append({"e": e, "subtotal": money(e.subtotal),
                         "caps": amount_in_capitals(e.subtotal, allow_negative=True),
+                        "basis": doc.basis(e.rules), "closing": notice_closing(doc, e.rules),
                         "centres": [{"ref": c.ref, "name": c.name, "count": len(c.lines), "amount": money(c.subtotal)}
                                     for c in e.centres]})
     html = render_to_string("exports/notice.html", {"doc": doc, "notices": notices, "page_footer": True,
@@ -475,8 +499,77 @@ def render_notices(doc: RunDocument) -> bytes:
 DEGREE_LABELS = {"doctorate": "博士", "master": "硕士", "bachelor": "学士"}
 
 
-def explain_line(line) -> list[str]:
-    """A line's reasons in Chinese, from the explanation the rule stored (NX-STIPEND / YC-RD)."""
+ORIGIN_LABELS = {"application": "企业申报,经初审、复审核定", "evaluation": "三年一次综合绩效评估结果",
+                 "assessment": "年度考核结果", "recognition": "认定结果"}
+STEP_LABELS = {"submit": "提交申报", "first_review": "初审", "approval": "复审核定", "return": "退回修改"}
+DECISION_LABELS = {"submitted": "已提交", "first_reviewed": "初审通过", "returned": "退回修改", "approved": "已核准",
+                   "rejected": "不予支持"}
+KIND_LABELS = {"independent": "独立研发机构", "joint": "联合研发机构"}
+
+
+def grant_bounds(info, centre_kind: str | None) -> str:
+    """The programme's amount type and bounds as the document prints them (POLICY §2)."""
+    if info is None or info.amount_max is None:
+        return ""
+    high = info.joint_amount_max if centre_kind == "joint" and info.joint_amount_max is not None else info.amount_max
+    if info.amount_type == "fixed":
+        return f"定额 ¥{money(high)}"
+    if info.amount_type == "capped":
+        return f"最高限额:不超过 ¥{money(high)}"
+    return f"区间:¥{money(info.amount_min)} 至 ¥{money(high)}"
+
+
+def _explain_grant(line, x: dict, info) -> list[str]:
+    """A one-time or evaluated grant: the programme and its legal reference, how the award arose, for whom
+    and for which period, each review step (who, when, amount) and the amount's type and bounds."""
+    out = []
+    name = x.get("programme") or (info.name if info else "")
+    measure = info.measure if info else ""
+    out.append(f"项目:{line.rule} {name}{',依据' + measure if measure else ''}")
+    legal = x.get("legal_reference") or (info.legal_reference if info else "")
+    if legal:
+        out.append(f"政策原文:{legal}")
+    who = []
+    c = x.get("centre") or {}
+    if c:
+        who.append(f"研发中心 {c.get('ref', '')} {c.get('name', '')}"
+                   f"{'(' + KIND_LABELS[c['kind']] + ')' if c.get('kind') in KIND_LABELS else ''}")
+    i = x.get("incubator") or {}
+    if i:
+        who.append(f"飞地孵化器 {i.get('ref', '')} {i.get('name', '')}")
+    r = x.get("researcher") or {}
+    if r:
+        who.append(f"研发人员 {r.get('name', '')}")
+    origin = ORIGIN_LABELS.get(x.get("origin"), x.get("origin") or "")
+    out.append(f"产生方式:{origin}" + (f";受益对象:{'、'.join(who)}" if who else ""))
+    when = []
+    if x.get("evaluation_period"):
+        when.append(f"评估期 {x['evaluation_period']}")
+    if x.get("year"):
+        when.append(f"年度 {x['year']}")
+    if x.get("award_programme"):
+        when.append(f"获批奖励/项目 {x['award_programme']}")
+    if x.get("decided_on"):
+        when.append(f"核定日期 {x['decided_on']}")
+    if when:
+        out.append(";".join(when))
+    for step in x.get("approvals") or []:
+        at = (step.get("at") or "")[:16].replace("T", " ")
+        amount = f",核定金额 ¥{money(Decimal(step['amount']))}" if step.get("amount") else ""
+        comment = f",意见:{step['comment']}" if step.get("comment") else ""
+        out.append(f"{STEP_LABELS.get(step.get('step'), step.get('step', ''))}:"
+                   f"{DECISION_LABELS.get(step.get('decision'), step.get('decision', ''))},{step.get('by', '')},"
+                   f"{at}{amount}{comment}")
+    bounds = grant_bounds(info, c.get("kind") if c else None)
+    amount = x.get("amount")
+    out.append(f"核定金额 ¥{money(Decimal(amount)) if amount else money(line.amount)}"
+               + (f"({bounds})" if bounds else ""))
+    return out
+
+
+def explain_line(line, info=None) -> list[str]:
+    """A line's reasons in Chinese, from the explanation its rule stored: NX-STIPEND, YC-RD, or a one-time
+    or evaluated grant (`info`: the document's RuleInfo for the line's rule, for the bounds)."""
     x = line.explanation or {}
     out = []
     if line.rule == "NX-STIPEND":
@@ -505,6 +598,8 @@ def explain_line(line) -> list[str]:
         f = x.get("filing") or {}
         if f:
             out.append(f"银川市备案:自 {f.get('effective_from', '')} 起{'至 ' + f['effective_to'] if f.get('effective_to') else '有效'}")
+    elif x.get("approvals") is not None or x.get("programme"):
+        out += _explain_grant(line, x, info)
     if x.get("arrears"):
         out.append(f"补发:所属期间早于批次期间 {x.get('run_period', '')}")
     for p in x.get("parameters") or []:
@@ -520,7 +615,8 @@ def render_appendix(doc: RunDocument) -> bytes:
         items = []
         for c in e.centres:
             for ln in c.lines:
-                items.append({"line": ln, "centre": c.ref, "amount": money(ln.amount), "reasons": explain_line(ln)})
+                items.append({"line": ln, "centre": c.ref, "amount": money(ln.amount),
+                              "reasons": explain_line(ln, doc.info(ln.rule))})
         groups.append({"e": e, "items": items})
     html = render_to_string("exports/appendix.html", {"doc": doc, "groups": groups, "page_footer": True,
                                                       **_header(doc, "计算依据附表")})

@@ -143,15 +143,34 @@ def needs_application(programme: ProgrammeFact) -> bool:
     return programme.origin not in NO_APPLICATION_ORIGINS
 
 
-def evaluation_period_problems(period: str) -> list[str]:
-    """NX-PERF evaluates every three years: the period is three consecutive calendar years, YYYY-YYYY."""
+def evaluation_years(period: str) -> tuple[int, int] | None:
+    """(first year, last year) of a well-formed period "YYYY-YYYY", else None."""
     parts = (period or "").strip().split("-")
     if len(parts) != 2 or not all(p.isdigit() and len(p) == 4 for p in parts):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def evaluation_period_problems(period: str, *, current_year: int | None = None, existing=()) -> list[str]:
+    """NX-PERF evaluates every three years (POLICY §2 NX-PERF, §3 "once per centre per three-year evaluation
+    period"): the period is three consecutive calendar years, YYYY-YYYY, all of them ended (a year is a
+    calendar year, §4), and it shares no year with the centre's `existing` evaluation periods, so that
+    2022-2024, 2023-2025 and 2024-2026 cannot all be paid. The measure fixes no calendar of windows: the
+    first evaluation may start in any year, the next one starts after it ends."""
+    years = evaluation_years(period)
+    if years is None:
         return [f"评估期“{period}”格式应为“起始年-结束年”,如 2022-2024"]
-    start, end = int(parts[0]), int(parts[1])
+    start, end = years
     if end - start != 2:
         return [f"评估期“{period}”应为连续三个年度(如 2022-2024)"]
-    return []
+    problems = []
+    if current_year is not None and end >= current_year:
+        problems.append(f"评估期{period}尚未结束({end}年度至{end}年12月31日结束),结束后方可录入评估结果")
+    for other in existing:
+        other_years = evaluation_years(other)
+        if other_years is not None and start <= other_years[1] and other_years[0] <= end:
+            problems.append(f"评估期{period}与该中心已录入的{other}评估期重叠(每三年评估一次,同一年度不能重复评估)")
+    return problems
 
 
 def evaluation_award(programme: ProgrammeFact, result: str, centre_kind: str) -> Decimal | None:

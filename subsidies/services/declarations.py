@@ -31,11 +31,14 @@ def rd_declaration_record(*, actor, centre, year: int, verified_amount=None, dec
         raise ServiceError(f"年度{year}无效", "year out of range", code="year", record=record)
     verified = _money(verified_amount, record=record, field="核定金额")
     declared = _money(declared_amount, record=record, field="申报金额")
-    if declared is not None and verified is not None and verified > declared:
-        raise ServiceError(f"核定金额{verified}不能高于申报金额{declared}", "verified amount exceeds the declared one",
-                           code="verified_above_declared", record=record)
     with acting(actor):
         decl = RDDeclaration.objects.select_for_update().filter(centre=centre, year=year).first()
+        ceiling = declared if declared is not None else (decl.declared_amount if decl is not None else None)
+        if verified is not None and ceiling is not None and verified > ceiling:
+            # YC-RD 1: staff may verify the declared amount or less, never more, whoever calls this
+            raise ServiceError(f"核定金额{verified:,.2f}不能高于申报金额{ceiling:,.2f}",
+                               "verified amount exceeds the declared one", code="verified_above_declared",
+                               record=record)
         if decl is None:
             decl = RDDeclaration(centre=centre, year=year)
         elif decl.verified_amount == verified and (declared is None or decl.declared_amount == declared):

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.audit import acting
@@ -203,6 +204,67 @@ def _attach(app: GrantApplication, *, actor, documents) -> None:
         ApplicationDocument.objects.create(application=app, document=doc, label=(label or "申报材料")[:64])
 
 
+# --- eligibility (the same check at submission and at approval) ----------------------------------------
+
+def _researcher_problems(programme: Programme, *, centre: Centre, researcher) -> list[str]:
+    """A researcher applies through a centre that employs them. NX-PDF (进站博士给予10万元科研经费资助)
+    also needs a verified doctorate and a contract in force today at that centre: the award is for a
+    doctor entering the centre's postdoc workstation, not for someone who left or has not started."""
+    from talent.models import Contract, DegreeLevel
+
+    contracts = Contract.objects.filter(researcher=researcher, centre=centre)
+    if not contracts.exists():
+        return [f"{researcher.name}与{centre.name}没有聘用合同,不能经该中心申报"]
+    problems = []
+    if programme.code == "NX-PDF":
+        today = timezone.localdate()
+        current = contracts.filter(start__lte=today).filter(
+            Q(end__isnull=True) | Q(end__gte=today), Q(terminated_on__isnull=True) | Q(terminated_on__gte=today))
+        if not current.exists():
+            problems.append(f"{researcher.name}与{centre.name}的聘用合同已终止或尚未开始,NX-PDF须在职(现行有效的聘用合同)")
+        if not researcher.degrees.filter(level=DegreeLevel.DOCTORATE, verified_at__isnull=False).exists():
+            problems.append(f"{researcher.name}没有经核验的博士学位,NX-PDF仅资助进站博士;请登记博士学位证书并由审核员核验")
+    return problems
+
+
+def eligibility_problems(programme: Programme, *, centre: Centre | None = None, researcher=None,
+                         incubator: Incubator | None = None) -> list[str]:
+    """Why the applicant cannot receive the programme now (empty: it can), the filing's current state
+    included (POLICY §1: only an approved, not revoked or suspended filing earns anything). Run at
+    submission and again at approval, so a filing revoked or suspended in between is noticed. The
+    once-only rules are checked separately (_once_problems)."""
+    if programme.applicant == rules.INCUBATOR:
+        if incubator is None:
+            return ["请选择飞地孵化器"]
+        return _incubator_problems(incubator)
+    if centre is None:
+        return ["请选择研发中心"]
+    problems = rules.centre_problems(programme_fact(programme), centre_facts([centre.pk])[centre.pk])
+    if programme.applicant == rules.RESEARCHER:
+        if researcher is None:
+            return [*problems, "请选择研发人员"]
+        problems += _researcher_problems(programme, centre=centre, researcher=researcher)
+    return problems
+
+
+def _incubator_problems(inc: Incubator, *, year: int | None = None) -> list[str]:
+    """An incubator earns only while its Yinchuan filing is approved (not revoked or suspended) and, for an
+    annual assessment, effective in the assessed year (POLICY §1)."""
+    if not inc.ever_approved:
+        return [f"飞地孵化器{inc.name}尚未备案"]
+    if inc.status != FilingStatus.APPROVED:
+        reason = f"({inc.status_reason})" if inc.status_reason else ""
+        return [f"飞地孵化器{inc.name}的备案当前为“{FilingStatus(inc.status).label}”{reason},"
+                "被撤销或暂停备案的孵化器不能获得补贴或奖励"]
+    if year is not None:
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if (inc.effective_from is None or inc.effective_from > last
+                or (inc.effective_to is not None and inc.effective_to < first)):
+            return [f"飞地孵化器{inc.name}的备案自{inc.effective_from}起生效,{year}年度不在备案有效期内,"
+                    "该年度不能考核发放运营补贴"]
+    return []
+
+
 # --- enterprise side ----------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -217,29 +279,21 @@ def grant_apply(*, actor, programme: Programme, centre: Centre | None = None, re
     if not rules.needs_application(fact):
         raise ServiceError(rules.ORIGIN_REASON[programme.origin], "this programme takes no application",
                            code="no_application", record=record)
-    problems: list[str] = []
     if programme.applicant == rules.INCUBATOR:
         if incubator is None:
             raise ServiceError("请选择飞地孵化器", "an incubator is required", code="required", record=record)
         enterprise = incubator.operator
-        if incubator.status != FilingStatus.APPROVED:
-            problems.append(f"飞地孵化器{incubator.name}尚未备案")
     else:
         if centre is None:
             raise ServiceError("请选择研发中心", "a centre is required", code="required", record=record)
         enterprise = centre.enterprise
-        fact_c = centre_facts([centre.pk])[centre.pk]
-        problems += rules.centre_problems(fact, fact_c)
     require_member(actor, enterprise, action="申报资助")
     if programme.applicant == rules.RESEARCHER:
         if researcher is None:
             raise ServiceError("请选择研发人员", "a researcher is required", code="required", record=record)
-        from talent.models import Contract
-
-        if not Contract.objects.filter(researcher=researcher, centre=centre).exists():
-            problems.append(f"{researcher.name}与{centre.name}没有聘用合同,不能经该中心申报")
     else:
         researcher = None
+    problems = eligibility_problems(programme, centre=centre, researcher=researcher, incubator=incubator)
     award_programme = (award_programme or "").strip()
     if programme.frequency == Frequency.ONCE_PER_AWARD_YEAR:
         if not award_programme:
@@ -339,11 +393,15 @@ def grant_approve(*, actor, application: GrantApplication, amount=None, comment:
     if problems:
         raise ServiceError(";".join(problems), "the amount is outside the programme's bounds", code="amount_bounds",
                            record=record)
-    if app.programme.code == "NX-FIRST":
-        again = rules.centre_problems(fact, centre_facts([app.centre_id])[app.centre_id])
-        if rules.R_REFILING in again:
-            raise ServiceError(rules.R_REFILING, "NX-FIRST is paid only on a first filing", code="refiling",
-                               record=record)
+    # the filing may have been revoked or suspended since submission: the same check again (POLICY §1)
+    again = eligibility_problems(app.programme, centre=app.centre, researcher=app.researcher,
+                                 incubator=app.incubator)
+    if rules.R_REFILING in again:
+        raise ServiceError(rules.R_REFILING, "NX-FIRST is paid only on a first filing", code="refiling",
+                           record=record)
+    if again:
+        raise ServiceError("申报人已不符合条件,不能复审通过:" + ";".join(again),
+                           "the applicant is no longer eligible", code="ineligible", record=record)
     with acting(actor):
         app.status, app.approved_amount, app.decided_at = ApplicationStatus.APPROVED, value, timezone.now()
         _save_award(app, record=record)
@@ -407,13 +465,27 @@ def evaluation_record(*, actor, centre: Centre, period: str, result: str, note: 
     record = f"研发中心 {centre.ref} {period}综合绩效评估"
     _require_reviewer(actor, programme, action="录入绩效评估", record=record)
     period = (period or "").strip()
-    problems = rules.evaluation_period_problems(period)
+    existing = list(PerformanceEvaluation.objects.filter(centre=centre).values_list("period", flat=True))
+    if period in existing:
+        problems = [f"该中心{period}评估期的结果已录入"]
+    else:
+        problems = rules.evaluation_period_problems(period, current_year=timezone.localdate().year,
+                                                    existing=existing)
     if result not in EvaluationResult.values:
         problems.append(f"评估结果“{result}”无效,应为优秀、合格或不合格")
-    if not Filing.objects.filter(centre=centre, level=FilingLevel.REGIONAL, ever_approved=True).exists():
+    filing = Filing.objects.filter(centre=centre, level=FilingLevel.REGIONAL).first()
+    if filing is None or not filing.ever_approved:
         problems.append("该中心从未获得自治区级备案,不能录入绩效评估")
-    if PerformanceEvaluation.objects.filter(centre=centre, period=period).exists():
-        problems.append(f"该中心{period}评估期的结果已录入")
+    elif filing.status != FilingStatus.APPROVED:
+        # POLICY §1: only an approved, not revoked (or suspended) filing earns anything
+        problems.append(f"该中心的自治区级备案当前为“{FilingStatus(filing.status).label}”,"
+                        "被撤销或暂停备案的中心不能录入绩效评估、获得奖补")
+    else:
+        years = rules.evaluation_years(period)
+        if (result == EvaluationResult.EXCELLENT and years is not None and filing.effective_from is not None
+                and filing.effective_from > dt.date(years[1], 12, 31)):
+            problems.append(f"该中心的自治区级备案自{filing.effective_from}起生效,晚于{period}评估期,"
+                            "该评估期不能获得NX-PERF奖补")
     if problems:
         raise ServiceError(";".join(problems), "the evaluation cannot be recorded", code="invalid", record=record)
     with acting(actor):
@@ -539,10 +611,14 @@ def incubator_assessment_record(*, actor, incubator: Incubator, year: int, score
     score_value = rules.parse_amount(score)
     if score_value is None or not (0 <= score_value <= 100):
         problems.append(f"考核得分“{score}”应为0至100之间的数字")
-    if not inc.ever_approved:
-        problems.append("该孵化器尚未备案,不能考核")
-    if not (2000 <= int(year) <= timezone.localdate().year):
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ServiceError(f"年度“{year}”无效", "invalid year", code="invalid", record=record) from None
+    if not (2000 <= year <= timezone.localdate().year):
         problems.append(f"年度{year}无效")
+    else:
+        problems += _incubator_problems(inc, year=year)
     value = None
     if passed:
         value = rules.parse_amount(amount)
@@ -577,8 +653,10 @@ def incubator_recognition_record(*, actor, incubator: Incubator, programme_code:
     inc = _inc_lock(incubator)
     record = f"飞地孵化器 {inc.ref} {programme.name}"
     _require_yinchuan_reviewer(actor, action="录入认定结果", record=record)
-    if not inc.ever_approved:
-        raise ServiceError("该孵化器尚未备案", "the incubator is not filed", code="ineligible", record=record)
+    problems = _incubator_problems(inc)
+    if problems:
+        raise ServiceError(";".join(problems), "the incubator's filing is not approved and in force",
+                           code="ineligible", record=record)
     with acting(actor):
         return _award(actor=actor, programme=programme, origin=Origin.RECOGNITION, enterprise=inc.operator,
                       incubator=inc, amount=programme.amount_max, record=record,

@@ -55,7 +55,7 @@ class Tenant:
     application: object = None  # GrantApplication NX-FIRST, submitted
     attachment: object = None  # its ApplicationDocument
     submission: object = None  # RDDeclarationSubmission 2025, pending
-    evaluation: object = None  # PerformanceEvaluation 2021-2023, pass (no award)
+    evaluation: object = None  # PerformanceEvaluation 2020-2022, pass (no award)
     incubator: object = None  # Incubator, draft
 
 
@@ -156,7 +156,7 @@ def add_grants(tenant: dict, *, reviewer) -> None:
     tenant["application"], tenant["attachment"] = app, app.attachments.get()
     tenant["submission"] = rd_declaration_submit(actor=owner, centre=centre, year=2025, declared_amount="2000000.00",
                                                  audit_report=pdf_upload("audit.pdf", "audit"))
-    tenant["evaluation"] = evaluation_record(actor=reviewer, centre=centre, period="2021-2023", result="pass")
+    tenant["evaluation"] = evaluation_record(actor=reviewer, centre=centre, period="2020-2022", result="pass")
     tenant["incubator"] = incubator_create(actor=owner, operator=tenant["enterprise"],
                                            ref=f"INC-{centre.ref}", name=f"{tenant['enterprise'].name}孵化器",
                                            city="上海")

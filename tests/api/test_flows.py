@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import IdempotencyKey, Role
@@ -125,18 +126,17 @@ def test_degree_verification_and_declaration_amounts_are_not_client_fields(world
                                              "verified_by": "someone"}, format="json")
     assert degree.status_code == 201, degree.content
     assert Degree.objects.get(pk=degree.json()["id"]).verified_at is None
-    decl = owner.post("/api/v1/declarations/", {"centre": world.a.centre.pk, "year": 2023,
-                                                "declared_amount": "2000000.00", "verified_amount": "9999999.00",
+    # the old declaration API is read-only: declaring and verifying go through declaration-submissions,
+    # which require a finished year, an effective Yinchuan filing and the audit report (POLICY YC-RD 1-2)
+    before = list(RDDeclaration.objects.values_list("pk", "declared_amount", "verified_amount", "revision"))
+    decl = owner.post("/api/v1/declarations/", {"centre": world.a.centre.pk, "year": timezone.localdate().year,
+                                                "declared_amount": "100.00", "verified_amount": "9999999.00",
                                                 "revision": 7}, format="json")
-    assert decl.status_code == 201, decl.content
-    row = RDDeclaration.objects.get(pk=decl.json()["id"])
-    assert (row.declared_amount, row.verified_amount, row.verified_by, row.revision) == (
-        Decimal("2000000.00"), None, None, 1)
-    # a verified declaration cannot be rewritten by the enterprise
-    again = owner.post("/api/v1/declarations/", {"centre": world.a.centre.pk, "year": 2024,
-                                                 "declared_amount": "1.00"}, format="json")
-    assert again.status_code == 409 and _error(again)["code"] == "already_verified"
-    assert RDDeclaration.objects.get(pk=world.a.declaration.pk).verified_amount == Decimal("1000000.00")
+    assert decl.status_code == 403, decl.content  # no create action: closed to every role
+    verify = world.client(Role.YINCHUAN_REVIEWER.value).post(f"/api/v1/declarations/{world.a.declaration.pk}/verify/",
+                                           {"verified_amount": "99999999.00"}, format="json")
+    assert verify.status_code == 404, verify.content
+    assert list(RDDeclaration.objects.values_list("pk", "declared_amount", "verified_amount", "revision")) == before
 
 
 def test_run_state_totals_and_approver_are_not_client_fields(world):

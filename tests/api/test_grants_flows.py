@@ -202,7 +202,7 @@ def test_declaration_submission_and_verification(world):
 
 def test_excellent_evaluation_produces_the_award_once(world):
     reviewer = world.client("regional_reviewer")
-    body = {"centre": world.a.centre.pk, "period": "2024-2026", "result": "excellent",
+    body = {"centre": world.a.centre.pk, "period": "2023-2025", "result": "excellent",
             "award": world.a.application.pk, "note": "优秀"}
     created = reviewer.post("/api/v1/evaluations/", body, format="json", HTTP_IDEMPOTENCY_KEY="eval-1")
     assert created.status_code == 201, created.content
@@ -212,8 +212,8 @@ def test_excellent_evaluation_produces_the_award_once(world):
     replay = reviewer.post("/api/v1/evaluations/", body, format="json", HTTP_IDEMPOTENCY_KEY="eval-1")
     assert replay.json() == created.json()
     twice = reviewer.post("/api/v1/evaluations/", body, format="json")
-    assert twice.status_code in (400, 409) and "2024-2026" in _error(twice)["message"]
-    assert PerformanceEvaluation.objects.filter(centre=world.a.centre, period="2024-2026").count() == 1
+    assert twice.status_code in (400, 409) and "2023-2025" in _error(twice)["message"]
+    assert PerformanceEvaluation.objects.filter(centre=world.a.centre, period="2023-2025").count() == 1
     bad = reviewer.post("/api/v1/evaluations/", {**body, "period": "2024-2025"}, format="json")
     assert bad.status_code == 400 and "连续三个年度" in _error(bad)["message"]
     # the enterprise sees its own centre's evaluations only

@@ -75,9 +75,8 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "contract-detail": {"GET": ALL},
     "contract-terminate": {"POST": frozenset({E, R, Y, A})},
     # subsidies
-    "declaration-list": {"GET": frozenset({E, Y, F, A}), "POST": WRITERS},
+    "declaration-list": {"GET": frozenset({E, Y, F, A})},  # read-only: written through declaration-submissions
     "declaration-detail": {"GET": frozenset({E, Y, F, A})},
-    "declaration-verify": {"POST": frozenset({Y, A})},
     "payout-run-list": {"GET": MONEY, "POST": MONEY},
     "payout-run-grants": {"POST": MONEY},
     "payout-run-detail": {"GET": MONEY},
@@ -223,7 +222,6 @@ CREATE_NAMING_B = {
     "degree-list": lambda w, b: {"researcher": b.researcher.pk, "level": "master", "awarded_on": "2015-07-01"},
     "contract-list": lambda w, b: {"researcher": w.a.researcher.pk, "centre": b.centre.pk, "full_time": False,
                                    "start": "2024-01-01"},
-    "declaration-list": lambda w, b: {"centre": b.centre.pk, "year": 2023, "declared_amount": "100.00"},
     "grant-application-list": lambda w, b: {"programme": "NX-FIRST", "centre": b.centre.pk,
                                             "document": pdf_upload()},
     "declaration-submission-list": lambda w, b: {"centre": b.centre.pk, "year": 2024, "declared_amount": "1.00",

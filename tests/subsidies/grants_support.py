@@ -31,11 +31,16 @@ def make_centre(*, actor, enterprise, ref, kind="independent", regional="approve
     return centre
 
 
-def make_researcher(*, actor, centre, seed=1, name="王博士"):
+def make_researcher(*, actor, centre, seed=1, name="王博士", doctorate=False):
+    """A researcher with an open-ended full-time contract from 2024-04-01; `doctorate`: also a verified
+    full-time doctorate (what NX-PDF needs), "unverified" for one awaiting verification."""
     number = resident_id(random.Random(seed), set())
     r = talent.researcher_upsert(actor=actor, id_type="resident_id", id_number=number, name=name)
     talent.contract_upsert(actor=actor, researcher=r, centre=centre, full_time=True, start=dt.date(2024, 4, 1),
                            end=None)
+    if doctorate:
+        talent.degree_upsert(actor=actor, researcher=r, level="doctorate", full_time=True,
+                             awarded_on=dt.date(2020, 7, 1), verified=doctorate is True)
     return r
 
 

@@ -1,6 +1,7 @@
 # ruff: noqa: F811  (pytest fixtures imported from grants_support)
 """The 免申即享 pages: each programme's status for an independent and a joint centre, the one-click
 pre-filled application, the bureau's eligible-but-not-applied counts, isolation and constant queries."""
+import datetime as dt
 import re
 
 import pytest
@@ -175,10 +176,11 @@ def test_incubator_pages(client, owner, enterprise, make_user):
     client.post(url, {"what": "decide", "action": "first_review"})
     client.force_login(y2)
     client.post(url, {"what": "decide", "action": "approve"})
-    page = client.post(url, {"what": "assess", "year": "2024", "score": "88", "passed": "on", "amount": "600000"},
+    year = str(dt.date.today().year)  # approved today: only this year is in force (POLICY §1)
+    page = client.post(url, {"what": "assess", "year": year, "score": "88", "passed": "on", "amount": "600000"},
                        follow=True).content.decode()
     assert "不超过 500,000.00 元" in page
-    client.post(url, {"what": "assess", "year": "2024", "score": "88", "passed": "on", "amount": "450000"})
+    client.post(url, {"what": "assess", "year": year, "score": "88", "passed": "on", "amount": "450000"})
     client.post(url, {"what": "recognise", "programme_code": "YC-INC-REG"})
     inc.refresh_from_db()
     assert inc.status == "approved"

@@ -78,3 +78,18 @@ def test_declaration_refusals(system, owner, other_owner, enterprise, independen
                                 audit_report=doc())
     with pytest.raises(ServiceError, match="只有银川市科技局审核员"):
         rd_declaration_verify(actor=reg1, submission=sub)
+
+
+def test_record_refuses_a_verified_amount_above_the_stored_declared_one(owner, independent, yc1):
+    """YC-RD 1: the verified amount is never above the declared one, even when the caller passes only the
+    verified amount (the stored declaration's declared amount is the ceiling)."""
+    from subsidies.services.declarations import rd_declaration_record
+
+    decl = rd_declaration_record(actor=owner, centre=independent, year=2024, declared_amount="100.00")
+    with pytest.raises(ServiceError, match="核定金额99,999,999.00不能高于申报金额100.00") as exc:
+        rd_declaration_record(actor=yc1, centre=independent, year=2024, verified_amount="99999999.00")
+    assert exc.value.code == "verified_above_declared" and independent.ref in str(exc.value.record)
+    decl.refresh_from_db()
+    assert (decl.declared_amount, decl.verified_amount) == (Decimal("100.00"), None)
+    decl = rd_declaration_record(actor=yc1, centre=independent, year=2024, verified_amount="100.00")
+    assert decl.verified_amount == Decimal("100.00")

@@ -141,6 +141,12 @@ def test_notices_and_appendix(approved_run, tmp_path):
     assert notices.count("补助资金拨付通知书") == 2
     assert "人民币壹万伍仟元整" in notices and "人民币壹万元整" in notices
     assert "2902000109200012345" in notices and "NX-STIPEND" in notices
+    flat = squash(notices).replace("\n", "")
+    assert squash("根据《宁夏回族自治区企业飞地研发中心建设支持暂行办法》(NX-STIPEND研发人员生活补助)") in flat
+    assert squash("NX-STIPEND资金请按规定及时足额发放给相关研发人员,专款专用") in flat
+    register = squash(pdf_text(pdf.render_register(doc), tmp_path, "r.pdf")).replace("\n", "")
+    assert squash("规则依据:《宁夏回族自治区企业飞地研发中心建设支持暂行办法》(NX-STIPEND研发人员生活补助)") in register
+    assert "POLICY" not in register
     appendix = pdf_text(pdf.render_appendix(doc), tmp_path, "a.pdf")
     for expected in ("张三", "发放前 0 个月", "发放后 3 个月", "上限 60 个月", "nx_stipend.doctorate_monthly = 5000.00",
                      "自 2023-01-01 起施行", "宁夏回族自治区企业飞地研发中心建设支持暂行办法", "2024-04-01 至 2029-03-31"):

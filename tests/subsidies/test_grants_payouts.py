@@ -46,7 +46,7 @@ def test_grants_run_pays_each_award_once(client, system, owner, independent, joi
     grants.grant_first_review(actor=reg1, application=app)
     grants.grant_approve(actor=reg2, application=app, amount="800000")
     perf = grants.evaluation_record(actor=reg1, centre=joint, period="2022-2024", result="excellent")
-    r = make_researcher(actor=system, centre=independent)
+    r = make_researcher(actor=system, centre=independent, doctorate=True)
     pdf = grants.grant_apply(actor=owner, programme=programme("NX-PDF"), centre=independent, researcher=r,
                              documents=[("进站通知", doc())])
     grants.grant_first_review(actor=reg1, application=pdf)

@@ -61,3 +61,14 @@ def test_accepted_amounts_are_always_within_the_kind_cap(amount, kind):
     b = rules.bounds(FIRST, kind)
     if not rules.amount_problems(FIRST, amount, kind):
         assert Decimal("0") < amount <= b.high
+
+
+def test_evaluation_periods_end_before_this_year_and_never_overlap():
+    assert rules.evaluation_period_problems("2022-2024", current_year=2025, existing=["2019-2021"]) == []
+    assert rules.evaluation_period_problems("2023-2025", current_year=2025) == [
+        "评估期2023-2025尚未结束(2025年度至2025年12月31日结束),结束后方可录入评估结果"]
+    for period in ("2020-2022", "2023-2025", "2024-2026", "2022-2024"):
+        assert any("与该中心已录入的2022-2024评估期重叠" in p for p in
+                   rules.evaluation_period_problems(period, current_year=2030, existing=["2022-2024"])), period
+    assert rules.evaluation_period_problems("2025-2027", current_year=2030, existing=["2022-2024"]) == []
+    assert rules.evaluation_years("2022-2024") == (2022, 2024) and rules.evaluation_years("2022") is None

@@ -117,14 +117,14 @@ def test_fixed_amount_cannot_be_changed(owner, independent, reg1, reg2):
 
 
 def test_nx_pdf_once_per_person_and_contract_required(system, owner, independent, enterprise, reg1, reg2):
-    r = make_researcher(actor=system, centre=independent)
+    r = make_researcher(actor=system, centre=independent, doctorate=True)
     approve(apply(owner, "NX-PDF", independent, researcher=r), reg1, reg2)
     with pytest.raises(ServiceError, match="每人限一次"):
         apply(owner, "NX-PDF", independent, researcher=r)
     other = make_centre(actor=system, enterprise=enterprise, ref="GR-IND2")
     with pytest.raises(ServiceError, match="没有聘用合同"):
         apply(owner, "NX-PDF", other, researcher=r)
-    r2 = make_researcher(actor=system, centre=independent, seed=2, name="李博士")
+    r2 = make_researcher(actor=system, centre=independent, seed=2, name="李博士", doctorate=True)
     assert approve(apply(owner, "NX-PDF", independent, researcher=r2), reg1, reg2).approved_amount == Decimal("100000.00")
 
 
@@ -220,7 +220,7 @@ def test_performance_evaluation_amounts_by_kind(owner, independent, joint, reg1)
     assert ev.award.approved_amount == Decimal("500000.00") and ev.award.status == "approved"
     ev2 = grants.evaluation_record(actor=reg1, centre=joint, period="2022-2024", result="excellent")
     assert ev2.award.approved_amount == Decimal("250000.00")
-    ev3 = grants.evaluation_record(actor=reg1, centre=independent, period="2025-2027", result="pass")
+    ev3 = grants.evaluation_record(actor=reg1, centre=independent, period="2019-2021", result="pass")
     assert ev3.award is None
     with pytest.raises(ServiceError, match="已录入"):
         grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
@@ -244,7 +244,7 @@ def test_incubator_lifecycle_assessment_and_recognition(system, owner, enterpris
         grants.incubator_decide(actor=yc1, incubator=inc, action="approve")
     with pytest.raises(ServiceError, match="无权"):
         grants.incubator_decide(actor=reg1, incubator=inc, action="approve")
-    inc = grants.incubator_decide(actor=yc2, incubator=inc, action="approve")
+    inc = grants.incubator_decide(actor=yc2, incubator=inc, action="approve", on=dt.date(2023, 1, 1))
     assert inc.status == "approved" and inc.ever_approved
     with pytest.raises(ServiceError, match="不超过 500,000.00 元"):
         grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2024, score="90", passed=True,
@@ -267,3 +267,131 @@ def test_incubator_lifecycle_assessment_and_recognition(system, owner, enterpris
     membership_add(actor=system, enterprise=szs, user=other_owner)
     with pytest.raises(ServiceError, match="运营方须注册在银川市"):
         grants.incubator_create(actor=other_owner, operator=szs, ref="INC-2", name="x", city="北京")
+
+
+# --- review findings: revoked or suspended filings, re-check at approval, NX-PERF windows, NX-PDF --------------
+
+def _regional(centre):
+    return centre.filings.get(level="regional")
+
+
+def test_revoked_or_suspended_centre_gets_no_evaluation_award(owner, independent, joint, reg1):
+    """POLICY §1: only an approved, not-revoked filing earns anything."""
+    registry.filing_revoke(actor=reg1, filing=_regional(independent), on=dt.date(2025, 6, 1), reason="违规使用资金")
+    with pytest.raises(ServiceError, match="自治区级备案当前为“已撤销”") as exc:
+        grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
+    assert independent.ref in exc.value.record
+    registry.filing_suspend(actor=reg1, filing=_regional(joint), on=dt.date(2025, 6, 1), reason="整改")
+    with pytest.raises(ServiceError, match="被撤销或暂停备案的中心"):
+        grants.evaluation_record(actor=reg1, centre=joint, period="2022-2024", result="excellent")
+    assert not PerformanceEvaluation.objects.exists() and not GrantApplication.objects.exists()
+
+
+def test_excellent_evaluation_before_the_filing_took_effect_earns_nothing(owner, independent, reg1):
+    # the regional filing took effect on 2024-03-01: 2019-2021 ended before it
+    with pytest.raises(ServiceError, match="晚于2019-2021评估期"):
+        grants.evaluation_record(actor=reg1, centre=independent, period="2019-2021", result="excellent")
+    assert not GrantApplication.objects.exists()
+
+
+def test_nx_perf_once_per_three_years_overlaps_and_unfinished_periods_refused(owner, independent, reg1):
+    ev = grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
+    assert ev.award.approved_amount == Decimal("500000.00")
+    for period in ("2023-2025", "2020-2022", "2024-2026"):
+        with pytest.raises(ServiceError, match=f"评估期{period}与该中心已录入的2022-2024评估期重叠"):
+            grants.evaluation_record(actor=reg1, centre=independent, period=period, result="excellent")
+    this_year = dt.date.today().year
+    unfinished = f"{this_year - 2}-{this_year}"
+    with pytest.raises(ServiceError, match=f"评估期{unfinished}尚未结束"):
+        grants.evaluation_record(actor=reg1, centre=independent, period=unfinished, result="pass")
+    assert GrantApplication.objects.filter(programme__code="NX-PERF").count() == 1
+
+
+def test_nx_perf_overlapping_periods_impossible_in_the_database(owner, independent, reg1):
+    ev = grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
+    with pytest.raises(IntegrityError, match="evaluation_periods_disjoint"), transaction.atomic():
+        PerformanceEvaluation.objects.create(centre=independent, period="2024-2026", result="excellent",
+                                             recorded_by=reg1)
+    with pytest.raises(IntegrityError, match="grant_evaluation_periods_disjoint"), transaction.atomic():
+        GrantApplication.objects.create(
+            programme=ev.award.programme, frequency="once_per_evaluation", origin="evaluation",
+            enterprise=ev.award.enterprise, centre=independent, evaluation_period="2023-2025",
+            approved_amount=Decimal("500000"), status="approved", submitted_by=owner)
+    # adjacent periods are fine
+    PerformanceEvaluation.objects.create(centre=independent, period="2019-2021", result="pass", recorded_by=reg1)
+
+
+def test_approval_rechecks_eligibility_after_a_revocation(owner, independent, reg1, reg2):
+    app = apply(owner, "NX-TH", independent)
+    grants.grant_first_review(actor=reg1, application=app)
+    registry.filing_revoke(actor=reg1, filing=_regional(independent), on=dt.date(2025, 6, 1), reason="违规")
+    with pytest.raises(ServiceError, match="申报人已不符合条件,不能复审通过:尚无已生效的自治区级备案") as exc:
+        grants.grant_approve(actor=reg2, application=app)
+    assert exc.value.code == "ineligible" and f"#{app.pk}" in exc.value.record
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.FIRST_REVIEWED and app.approved_amount is None
+
+
+def test_approval_rechecks_eligibility_after_a_suspension(owner, independent, reg1, reg2):
+    app = apply(owner, "NX-PDB", independent)
+    grants.grant_first_review(actor=reg1, application=app)
+    registry.filing_suspend(actor=reg1, filing=_regional(independent), on=dt.date(2025, 6, 1), reason="整改")
+    with pytest.raises(ServiceError, match="不能复审通过"):
+        grants.grant_approve(actor=reg2, application=app)
+    assert not GrantApplication.objects.filter(status="approved").exists()
+
+
+def test_nx_pdf_needs_a_verified_doctorate_and_a_current_contract(system, owner, independent, reg1, reg2):
+    from talent import services as talent
+    from talent.models import Contract
+
+    no_degree = make_researcher(actor=system, centre=independent, seed=3, name="赵硕士")
+    with pytest.raises(ServiceError, match="赵硕士没有经核验的博士学位"):
+        apply(owner, "NX-PDF", independent, researcher=no_degree)
+    unverified = make_researcher(actor=system, centre=independent, seed=4, name="钱博士", doctorate="unverified")
+    with pytest.raises(ServiceError, match="钱博士没有经核验的博士学位"):
+        apply(owner, "NX-PDF", independent, researcher=unverified)
+    left = make_researcher(actor=system, centre=independent, seed=5, name="孙博士", doctorate=True)
+    talent.contract_terminate(actor=system, contract=Contract.objects.get(researcher=left),
+                              terminated_on=dt.date(2025, 1, 31), reason="离职")
+    with pytest.raises(ServiceError, match="孙博士与GR-IND研发中心的聘用合同已终止或尚未开始"):
+        apply(owner, "NX-PDF", independent, researcher=left)
+    # verified after submission would pass; a contract ended between submission and approval is noticed
+    ok = make_researcher(actor=system, centre=independent, seed=6, name="周博士", doctorate=True)
+    app = apply(owner, "NX-PDF", independent, researcher=ok)
+    grants.grant_first_review(actor=reg1, application=app)
+    talent.contract_terminate(actor=system, contract=Contract.objects.get(researcher=ok),
+                              terminated_on=dt.date(2025, 2, 28), reason="离职")
+    with pytest.raises(ServiceError, match="周博士与GR-IND研发中心的聘用合同已终止"):
+        grants.grant_approve(actor=reg2, application=app)
+    assert not GrantApplication.objects.filter(status="approved").exists()
+
+
+def _approved_incubator(owner, enterprise, yc1, yc2, *, on):
+    inc = grants.incubator_create(actor=owner, operator=enterprise, ref="INC-R", name="银川飞地孵化器(杭州)",
+                                  city="杭州")
+    grants.incubator_submit(actor=owner, incubator=inc)
+    grants.incubator_decide(actor=yc1, incubator=inc, action="first_review")
+    return grants.incubator_decide(actor=yc2, incubator=inc, action="approve", on=on)
+
+
+def test_revoked_incubator_gets_no_assessment_or_recognition_award(owner, enterprise, yc1, yc2):
+    inc = _approved_incubator(owner, enterprise, yc1, yc2, on=dt.date(2023, 1, 1))
+    grants.incubator_decide(actor=yc1, incubator=inc, action="revoke", comment="运营不达标", on=dt.date(2025, 1, 1))
+    with pytest.raises(ServiceError, match="备案当前为“已撤销”.运营不达标.") as exc:
+        grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2024, score="90", passed=True,
+                                           amount="400000")
+    assert "INC-R" in exc.value.record
+    with pytest.raises(ServiceError, match="被撤销或暂停备案的孵化器"):
+        grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-INC-NAT")
+    assert not GrantApplication.objects.exists() and not IncubatorAssessment.objects.exists()
+
+
+def test_incubator_assessment_only_for_a_year_in_force(owner, enterprise, yc1, yc2):
+    inc = _approved_incubator(owner, enterprise, yc1, yc2, on=dt.date(2024, 7, 1))
+    with pytest.raises(ServiceError, match="2023年度不在备案有效期内"):
+        grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2023, score="90", passed=True,
+                                           amount="400000")
+    a = grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2024, score="90", passed=True,
+                                           amount="400000")
+    assert a.award.approved_amount == Decimal("400000.00")
