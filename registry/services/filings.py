@@ -97,6 +97,10 @@ def filing_import_decided(*, actor, centre: Centre, level: str, status: str, eff
         if effective_from and effective_to and effective_to < effective_from:
             raise ServiceError(f"终止日期{effective_to}早于生效日期{effective_from}",
                                "effective_to is before effective_from", code="effective_order", record=record)
+        stated = (status, effective_from, effective_to, reason)
+        if filing.pk and (filing.status, filing.effective_from, filing.effective_to, filing.status_reason) == stated \
+                and (filing.ever_approved or not earning):
+            return filing  # the same decision imported again changes nothing (no save, no audit rows)
         filing.status = status
         filing.effective_from = effective_from
         filing.effective_to = effective_to
