@@ -9,12 +9,13 @@ import gc
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import zlib
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import CharField, Count, Exists, F, Max, Min, OuterRef, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -257,9 +258,8 @@ def payout_run_resume(*, run_id: int) -> PayoutRun:
     return payout_run_finalize(run_id=run_id)
 
 
-def _compute_chunk_in_child(args: tuple[int, int]) -> int:
-    from django.db import connections
-
+def _compute_chunk_in_child(args: tuple[int, int]) -> tuple[int, int]:
+    """In a forked process: one chunk on the process's own connection; (lines written, pid)."""
     run_id, lo = args
     try:
         return payout_run_compute_chunk(run_id=run_id, lo=lo), os.getpid()
@@ -269,14 +269,10 @@ def _compute_chunk_in_child(args: tuple[int, int]) -> int:
 
 def _compute_chunks_here(run_id: int, processes: int = 1) -> int:
     """Compute a run's chunks not done, in this process or, when asked, in a pool of forked processes
-    (the command line asks for PAYOUT_INLINE_WORKERS, one per core by default): the same independent, idempotent chunk transactions
-    a Celery chord runs, each on its own connection. Inside an open transaction (the tests) the chunks
+    (the command line asks for PAYOUT_INLINE_WORKERS, one per core by default): the same independent,
+    idempotent chunk transactions a Celery chord runs, each on its own connection. Inside an open transaction (the tests) the chunks
     must see its uncommitted rows, so they run here, one after the other. Returns the number of
     processes that computed chunks."""
-    import multiprocessing
-
-    from django.db import connections
-
     los = list(RunChunk.objects.filter(run_id=run_id, done=False).order_by("lo").values_list("lo", flat=True))
     workers = min(processes, len(los))
     try:
