@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
@@ -230,6 +231,11 @@ class Document(models.Model):
         verbose_name = _("材料")
         verbose_name_plural = _("材料")
         ordering = ["kind", "-version"]
+        constraints = [
+            # a filing has one current version of each kind; a replacement retires the old one first
+            models.UniqueConstraint(fields=["filing", "kind"], condition=Q(is_current=True, filing__isnull=False),
+                                    name="document_one_current_per_kind"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} v{self.version}({self.original_name})"

@@ -393,8 +393,10 @@ class BudgetSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
     def get_used(self, obj) -> str:
-        used = self.context["used"].setdefault(obj.year, paid_by_rule(year=obj.year))
-        return f"{used.get(obj.rule, Decimal('0.00')):.2f}"
+        by_year = self.context["used"]
+        if obj.year not in by_year:  # one GROUP BY per year on the page, not one query per row
+            by_year[obj.year] = paid_by_rule(year=obj.year)
+        return f"{by_year[obj.year].get(obj.rule, Decimal('0.00')):.2f}"
 
 
 class BudgetViewSet(PortalViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -410,8 +412,7 @@ class BudgetViewSet(PortalViewSetMixin, mixins.ListModelMixin, viewsets.GenericV
         return budget_list(actor=self.request.user).order_by("-year", "rule", "id")
 
     def get_serializer_context(self):
-        # one GROUP BY per year on the page, not one query per row
-        return {**super().get_serializer_context(), "used": {}}
+        return {**super().get_serializer_context(), "used": {}}  # year -> paid by rule (get_used)
 
 
 def register(router) -> None:

@@ -109,3 +109,19 @@ def test_another_enterprise_cannot_upload(owner_b, draft):
         services.document_upload(actor=owner_b, enterprise=draft.centre.enterprise, filing=draft,
                                  kind="business_licence", upload=upload("a.pdf", pdf_bytes()))
     assert exc.value.status == 403
+
+
+
+def test_database_keeps_one_current_version_per_filing_and_kind(owner, draft, media_root):
+    """The service retires the old version first; the database refuses a second current one."""
+    from django.db import IntegrityError, transaction
+
+    from registry.models import Document
+
+    first = _upload(owner, draft, "a.pdf", pdf_bytes())
+    with pytest.raises(IntegrityError, match="document_one_current_per_kind"), transaction.atomic():
+        Document.objects.create(enterprise=first.enterprise, filing=draft, kind=first.kind, original_name="b.pdf",
+                                file=first.file.name, content_type=first.content_type, size=first.size,
+                                sha256=first.sha256, uploaded_by=owner)
+    second = _upload(owner, draft, "c.pdf", pdf_bytes())
+    assert Document.objects.filter(filing=draft, kind=first.kind, is_current=True).get() == second

@@ -185,3 +185,24 @@ def test_api_lists_budgets_with_used_for_finance_only(finance, make_user, paid_2
     api.force_authenticate(make_user("ent", Role.ENTERPRISE))
     response = api.get("/api/v1/budgets/")
     assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
+
+
+def test_budget_api_queries_do_not_grow_with_rows(client, finance):
+    """`used` is one GROUP BY per year listed, not one query per budget."""
+    client.force_login(finance)
+
+    def count():
+        with time_machine.travel(SEPT_2024, tick=False), CaptureQueriesContext(connection) as ctx:
+            response = client.get("/api/v1/budgets/", {"year": "2024"})
+            assert response.status_code == 200
+        return len(ctx.captured_queries), response.json()
+
+    with time_machine.travel(SEPT_2024, tick=False):
+        budget_set(actor=finance, rule="NX-STIPEND", year=2024, amount="1000", reference="宁科发〔2024〕1号")
+    few, body = count()
+    assert body["count"] == 1 if "count" in body else len(body) == 1
+    with time_machine.travel(SEPT_2024, tick=False):
+        for i, rule in enumerate(budget_rules()):
+            budget_set(actor=finance, rule=rule, year=2024, amount=f"{1000 + i}", reference=f"宁科发〔2024〕{i}号")
+    many, _body = count()
+    assert many == few
