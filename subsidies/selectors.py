@@ -91,9 +91,10 @@ def paid_stipend_months(researcher_filter: Q) -> dict[int, range | frozenset]:
     return out
 
 
-def yinchuan_filings_by_centre() -> dict[int, tuple[YinchuanFiling, ...]]:
+def yinchuan_filings_by_centre(centre_ids=None) -> dict[int, tuple[YinchuanFiling, ...]]:
+    """Each centre's Yinchuan windows of approval (every period, as the annual run reads them)."""
     out: dict[int, list[YinchuanFiling]] = defaultdict(list)
-    for centre_id, filing_id, start, end in _periods(FilingLevel.YINCHUAN):
+    for centre_id, filing_id, start, end in _periods(FilingLevel.YINCHUAN, centre_ids):
         out[centre_id].append(YinchuanFiling(filing_id, "approved", start, end))
     return {k: tuple(v) for k, v in out.items()}
 

@@ -61,11 +61,12 @@ def rd_declaration_record(*, actor, centre, year: int, verified_amount=None, dec
 # --- the enterprise declares, staff verify (YC-RD 1) -------------------------------------------------------
 
 def _yinchuan_filing_problems(centre, year: int) -> list[str]:
-    from registry.models import Filing, FilingLevel
-    from subsidies.rules.rd_award import YinchuanFiling
+    """The filing's every window of approval, as the annual run reads them (a reinstatement keeps the
+    windows before it)."""
+    from subsidies.selectors import yinchuan_filings_by_centre
 
-    f = Filing.objects.filter(centre=centre, level=FilingLevel.YINCHUAN).first()
-    if f is None or not YinchuanFiling(f.pk, f.status, f.effective_from, f.effective_to).effective_in(year):
+    windows = yinchuan_filings_by_centre([centre.pk]).get(centre.pk, ())
+    if not any(w.effective_in(year) for w in windows):
         return [f"{centre.name}的银川市备案在{year}年度未生效,该年度的研发投入不能获得YC-RD奖励"]
     return []
 

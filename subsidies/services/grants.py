@@ -37,6 +37,7 @@ from subsidies.models import (
     Programme,
 )
 from subsidies.rules import grants as rules
+from subsidies.selectors import regional_filings_by_centre
 
 logger = logging.getLogger(__name__)
 LEVEL_LABEL = {"regional": "自治区级", "yinchuan": "银川市级"}
@@ -482,9 +483,12 @@ def evaluation_record(*, actor, centre: Centre, period: str, result: str, note: 
                         "被撤销或暂停备案的中心不能录入绩效评估、获得奖补")
     else:
         years = rules.evaluation_years(period)
-        if (result == EvaluationResult.EXCELLENT and years is not None and filing.effective_from is not None
-                and filing.effective_from > dt.date(years[1], 12, 31)):
-            problems.append(f"该中心的自治区级备案自{filing.effective_from}起生效,晚于{period}评估期,"
+        # the first window of approval (a reinstatement keeps the windows before it)
+        windows = regional_filings_by_centre([centre.pk]).get(centre.pk, ())
+        first = min((w.effective_from for w in windows), default=filing.effective_from)
+        if (result == EvaluationResult.EXCELLENT and years is not None and first is not None
+                and first > dt.date(years[1], 12, 31)):
+            problems.append(f"该中心的自治区级备案自{first}起生效,晚于{period}评估期,"
                             "该评估期不能获得NX-PERF奖补")
     if problems:
         raise ServiceError(";".join(problems), "the evaluation cannot be recorded", code="invalid", record=record)

@@ -93,3 +93,19 @@ def test_record_refuses_a_verified_amount_above_the_stored_declared_one(owner, i
     assert (decl.declared_amount, decl.verified_amount) == (Decimal("100.00"), None)
     decl = rd_declaration_record(actor=yc1, centre=independent, year=2024, verified_amount="100.00")
     assert decl.verified_amount == Decimal("100.00")
+
+
+def test_a_year_filed_before_a_suspension_can_still_be_declared_after_reinstatement(owner, independent, yc1):
+    """The windows before a reinstatement stay (as the annual run reads them): 2024 stays declarable."""
+    import datetime as dt
+
+    from registry.models import Filing
+    from registry.services import filing_reinstate, filing_suspend
+
+    filing = Filing.objects.get(centre=independent, level="yinchuan")
+    filing_suspend(actor=yc1, filing=filing, on=dt.date(2025, 1, 1), reason="整改")
+    filing = filing_reinstate(actor=yc1, filing=Filing.objects.get(pk=filing.pk), on=dt.date(2025, 6, 1))
+    assert filing.effective_from == dt.date(2025, 6, 1)
+    sub = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="100",
+                                audit_report=doc())
+    assert sub.status == "pending"
