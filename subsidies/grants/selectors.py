@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,8 +24,10 @@ from subsidies.models import (
     RDDeclarationSubmission,
     RunState,
 )
+from subsidies.money import quantize
 from subsidies.rules import grants as rules
 from subsidies.services.grants import centre_facts, programme_fact
+from subsidies.services.parameters import parameter_timeline
 
 PAID_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID)
 
@@ -138,11 +141,17 @@ def centre_benefits(centre: Centre) -> list[Benefit]:
     paid = {r["rule"]: r for r in PayoutLine.objects.filter(centre=centre, active=True, run__state__in=PAID_STATES)
             .values("rule").annotate(total=Sum("amount"), people=Count("researcher", distinct=True))}
     out = []
+    # the amounts in force today (parameters with effective dates), not the measures' original figures
+    params, today = parameter_timeline(), timezone.localdate()
+    cent = {n: f"{quantize(params.decimal(n, today)):,.2f}" for n in
+            ("nx_stipend.doctorate_monthly", "nx_stipend.master_monthly", "yc_rd.cap")}
     # NX-STIPEND: monthly, automatic, no application (免申即享)
     st = paid.get("NX-STIPEND")
     stipend = Benefit("NX-STIPEND", _("研发人员生活补助"),
                       "全职聘用的研发人员,若签订5年以上聘用合同,全日制博士每月5000元,重点院校重点学科硕士每月3000元,补助可持续5年",
-                      AUTOMATIC, _("每人每月 5,000.00 / 3,000.00 元"), paid=st["total"] if st else Decimal("0.00"))
+                      AUTOMATIC, _("每人每月 %(doctorate)s / %(master)s 元") % {
+                          "doctorate": cent["nx_stipend.doctorate_monthly"], "master": cent["nx_stipend.master_monthly"]},
+                      paid=st["total"] if st else Decimal("0.00"))
     if fact.kind == "joint":
         stipend.status, stipend.reasons = NOT_ELIGIBLE, [rules.R_JOINT]
     elif fact.regional_status != "approved" and not st:
@@ -180,7 +189,8 @@ def centre_benefits(centre: Centre) -> list[Benefit]:
     rd = paid.get("YC-RD")
     rd_b = Benefit("YC-RD", _("银川市研发投入奖励"),
                    "每年按飞地研发中心当年研发费用总投入的15%,最高不超过100万元的标准,对依托企业(申报主体)进行奖励",
-                   RECEIVING if rd else ELIGIBLE, _("研发投入的15%,每年最高 1,000,000.00 元"),
+                   RECEIVING if rd else ELIGIBLE, _("研发投入的%(rate)s%%,每年最高 %(cap)s 元") % {
+                       "rate": f"{(params.decimal('yc_rd.rate', today) * 100).normalize():f}", "cap": cent["yc_rd.cap"]},
                    paid=rd["total"] if rd else Decimal("0.00"), note=_("按年度申报研发投入(附审计报告),核定后自动计发"))
     if fact.yinchuan_status != "approved" and not rd:
         rd_b.status, rd_b.reasons = NOT_ELIGIBLE, [rules.R_NO_YINCHUAN]

@@ -186,3 +186,19 @@ def test_incubator_pages(client, owner, enterprise, make_user):
     assert inc.status == "approved"
     assert sorted((a.programme.code, str(a.approved_amount)) for a in inc.grant_applications.all()) == [
         ("YC-INC-OPS", "450000.00"), ("YC-INC-REG", "250000.00")]
+
+
+def test_benefit_amounts_are_the_parameters_in_force(system, independent):
+    """The amounts shown follow the dated parameters, not the measures' original figures."""
+    from subsidies.services.parameters import parameter_set
+
+    amounts = {b.code: str(b.amount_text) for b in centre_benefits(independent)}
+    assert amounts["NX-STIPEND"] == "每人每月 5,000.00 / 3,000.00 元"
+    assert amounts["YC-RD"] == "研发投入的15%,每年最高 1,000,000.00 元"
+    parameter_set(actor=system, name="nx_stipend.doctorate_monthly", value="6000", effective_from=dt.date(2025, 1, 1),
+                  legal_reference="测试调整")
+    parameter_set(actor=system, name="yc_rd.rate", value="0.2", effective_from=dt.date(2025, 1, 1),
+                  legal_reference="测试调整")
+    amounts = {b.code: str(b.amount_text) for b in centre_benefits(independent)}
+    assert amounts["NX-STIPEND"] == "每人每月 6,000.00 / 3,000.00 元"
+    assert amounts["YC-RD"] == "研发投入的20%,每年最高 1,000,000.00 元"
