@@ -111,9 +111,10 @@ def _progress_writer(record_id: int):
     return write
 
 
-def export_render(*, record_id: int) -> ExportRecord:
-    """Render, store and fingerprint one requested export. Safe to run twice: a finished record is
-    returned as it is. The rendering runs outside any transaction so its progress can be polled."""
+def export_render(*, record_id: int, path: Path | None = None) -> ExportRecord:
+    """Render, store and fingerprint one requested export (under EXPORT_ROOT, or at `path` for the
+    command line). Safe to run twice: a finished record is returned as it is. The rendering runs
+    outside any transaction so its progress can be polled."""
     record = ExportRecord.objects.select_related("run", "requested_by").get(pk=record_id)
     if record.state == ExportState.DONE:
         return record
@@ -121,8 +122,9 @@ def export_render(*, record_id: int) -> ExportRecord:
     try:
         doc = run_document(record.run, with_explanations=record.format == ExportFormat.APPENDIX_PDF)
         data = render_document(doc, record.format, progress=_progress_writer(record.pk))
-        spec = SPECS[record.format]
-        path = Path(settings.EXPORT_ROOT) / f"run-{record.run_id}" / f"{record.pk}-{record.format}.{spec.suffix}"
+        if path is None:
+            spec = SPECS[record.format]
+            path = Path(settings.EXPORT_ROOT) / f"run-{record.run_id}" / f"{record.pk}-{record.format}.{spec.suffix}"
         _write_atomic(path, data)
     except Exception as exc:
         message = getattr(exc, "zh", None) or str(exc)
@@ -150,26 +152,11 @@ def _export_finish(*, record_id: int, path: str, data: bytes, doc: RunDocument) 
 
 def export_to_file(*, run: PayoutRun, fmt: str, out, actor=None) -> str:
     """The command line: render `fmt` (pdf = register, xlsx / csv = bank file) to `out`, record the
-    export (by the system actor unless given) and mark an approved run exported. Returns the path."""
+    export (by the system actor unless given) and mark an approved run exported. Returns the path.
+    The same record, render and audit as an export requested on the pages."""
     from accounts.models import system_actor
 
     if fmt not in COMMAND_FORMATS:
         raise ServiceError(f"未知导出格式“{fmt}”,可选 pdf / xlsx / csv", "unknown format", code="format")
-    actor = actor or system_actor()
-    _require_export_permission(actor)
-    require_exportable(run)
-    record_format = COMMAND_FORMATS[fmt]
-    with acting(actor):
-        record = ExportRecord.objects.create(run=run, format=record_format, requested_by=actor,
-                                             state=ExportState.RENDERING)
-    doc = run_document(run)
-    try:
-        data = render_document(doc, record_format, progress=_progress_writer(record.pk))
-    except Exception as exc:
-        ExportRecord.objects.filter(pk=record.pk).update(state=ExportState.FAILED,
-                                                         error=(getattr(exc, "zh", None) or str(exc))[:2000])
-        raise
-    path = Path(out).resolve()
-    _write_atomic(path, data)
-    _export_finish(record_id=record.pk, path=str(path), data=data, doc=doc)
-    return str(path)
+    record = _export_create(actor=actor or system_actor(), run_id=run.pk, fmt=COMMAND_FORMATS[fmt])
+    return export_render(record_id=record.pk, path=Path(out).resolve()).file_path
