@@ -320,4 +320,9 @@ class RDDeclarationSubmission(models.Model):
             models.UniqueConstraint(fields=["centre", "year"], condition=Q(status="pending"),
                                     name="rd_submission_one_pending"),
             models.CheckConstraint(condition=Q(declared_amount__gte=0), name="rd_submission_not_negative"),
+            # YC-RD 1: staff may verify less than declared, never more; a verified submission has its amount
+            models.CheckConstraint(condition=Q(verified_amount__isnull=True) | Q(verified_amount__lte=F("declared_amount")),
+                                   name="rd_submission_verified_within_declared"),
+            models.CheckConstraint(condition=~Q(status="verified") | Q(verified_amount__isnull=False),
+                                   name="rd_submission_verified_has_amount"),
         ]

@@ -109,3 +109,18 @@ def test_a_year_filed_before_a_suspension_can_still_be_declared_after_reinstatem
     sub = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="100",
                                 audit_report=doc())
     assert sub.status == "pending"
+
+
+def test_database_keeps_a_verified_amount_within_the_declared_one(owner, independent):
+    from django.db import IntegrityError, transaction
+
+    from subsidies.models import RDDeclarationSubmission
+
+    sub = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="100",
+                                audit_report=doc())
+    rows = RDDeclarationSubmission.objects.filter(pk=sub.pk)
+    with pytest.raises(IntegrityError, match="rd_submission_verified_within_declared"), transaction.atomic():
+        rows.update(verified_amount=Decimal("100.01"))
+    with pytest.raises(IntegrityError, match="rd_submission_verified_has_amount"), transaction.atomic():
+        rows.update(status="verified")
+    rows.update(status="verified", verified_amount=Decimal("100.00"))  # within the declared amount: fine
