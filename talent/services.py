@@ -423,10 +423,13 @@ def key_reference_import_csv(*, actor, raw: bytes) -> dict[str, int]:
         active = active_word not in FALSE_WORDS
         try:
             with transaction.atomic():
-                discipline = row.get("discipline", "")
-                inst = key_institution_upsert(
-                    actor=actor, name=row.get("institution", ""), code=row.get("code", ""),
-                    is_active=active if not discipline else True, note="" if discipline else row.get("note", ""))
+                discipline, name = row.get("discipline", ""), row.get("institution", "").strip()
+                # a discipline row names its institution: it creates one not listed yet, and never changes
+                # a listed one (its 有效 and 备注 belong to the discipline, not to the institution)
+                inst = (KeyInstitution.objects.filter(name=name).first() if discipline and name else None) or \
+                    key_institution_upsert(actor=actor, name=name, code=row.get("code", ""),
+                                           is_active=active if not discipline else True,
+                                           note="" if discipline else row.get("note", ""))
                 if inst.pk not in seen_inst:
                     seen_inst.add(inst.pk)
                     counts["institutions"] += 1

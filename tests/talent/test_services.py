@@ -212,3 +212,14 @@ def test_import_key_institutions_command(db, tmp_path):
     with pytest.raises(CommandError, match="第3行"):
         call_command("import_key_institutions", str(bad))
     assert not KeyInstitution.objects.filter(name="浙江大学").exists()
+
+
+def test_key_reference_discipline_rows_leave_a_listed_institution_as_it_is(db, reviewer):
+    """A discipline row names its institution; it neither reactivates it nor wipes its note."""
+    services.key_institution_upsert(actor=reviewer, name="浙江大学", code="10335", is_active=False, note="暂停认定")
+    rows = "院校名称,院校代码,重点学科,有效,备注\n浙江大学,10335,控制科学与工程,是,\n"
+    assert services.key_reference_import_csv(actor=reviewer, raw=rows.encode()) == {"institutions": 1,
+                                                                                     "disciplines": 1}
+    inst = KeyInstitution.objects.get(name="浙江大学")
+    assert (inst.is_active, inst.note) == (False, "暂停认定")
+    assert KeyDiscipline.objects.filter(institution=inst, name="控制科学与工程", is_active=True).exists()
