@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.audit import acting
 from accounts.errors import ConflictError, ServiceError
 from accounts.models import Role
-from registry.identifiers import validate_uscc
+from registry.identifiers import is_ningxia, validate_uscc
 from registry.models import Centre, CentreKind, Enterprise, FilingStatus, Membership
 
 # The facts a filing is examined on (POLICY §1: kind decides the rules and amounts, §2 NX-STIPEND is for
@@ -205,7 +205,7 @@ def _ningxia_division(code: str, *, record: str) -> str:
 
     code = _division(code, record=record)
     division = Division.objects.filter(code=code).first()
-    if division is None or not code.startswith("64") or code.endswith("00"):
+    if division is None or not is_ningxia(code) or code.endswith("00"):
         raise ServiceError(f"注册地区划代码“{code}”不是宁夏的区县,请从列表中选择",
                            "the division must be a Ningxia district or county", code="division_code", record=record)
     return code

@@ -26,10 +26,6 @@ from registry.models import (
 from registry.services.entities import require_member
 from registry.services.notifications import notify_filing_decision
 
-# Statuses in which nobody has decided yet: a reviewer acting on a filing in any other status lost a race
-# or is acting on stale information.
-DECIDED = (FilingStatus.APPROVED, FilingStatus.REJECTED, FilingStatus.SUSPENDED, FilingStatus.REVOKED)
-
 
 def filing_eligibility_problems(filing: Filing) -> list[str]:
     """The submission checks of POLICY §1, each message naming its rule."""
@@ -90,7 +86,7 @@ def filing_import_decided(*, actor, centre: Centre, level: str, status: str, eff
             raise ServiceError(";".join(problems), code="ineligible", record=record)
         # a suspended or revoked filing earns up to its effective_to; without one it earns nothing
         # (POLICY §1: only an approved, not-revoked filing earns)
-        earning = status in (FilingStatus.APPROVED, FilingStatus.SUSPENDED, FilingStatus.REVOKED)
+        earning = status in EARNING
         if earning and effective_from is None:
             raise ServiceError("已备案的备案须有生效日期", "an approved filing needs effective_from",
                                code="effective_from", record=record)
