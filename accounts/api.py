@@ -312,6 +312,11 @@ class AuthThrottle(AnonRateThrottle):
     scope = "auth"
     rate = "30/minute"
 
+    def get_ident(self, request):
+        from accounts.clientip import client_ip
+
+        return client_ip(request)
+
 
 class TokenView(APIView):
     """POST username and password (and, for finance staff and administrators, the TOTP code), receive a
