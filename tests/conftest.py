@@ -56,3 +56,12 @@ def reference_data(request):
         for module, function, model in REFERENCE_DATA:
             if not apps.get_model(model).objects.exists():
                 getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counters live in the cache (per process): each test starts with none, as a new client."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -7,7 +7,7 @@ import pytest
 from accounts.models import Role
 from registry.models import Enterprise, Membership
 from subsidies.services.runs import payout_run_compute, payout_run_start
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, log_in
 from tests.subsidies import finance_data
 
 pytestmark = pytest.mark.browser
@@ -38,12 +38,7 @@ def _sideways(page) -> int:
 
 
 def _log_in(page, username):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state("load")
-    assert "/accounts/login/" not in page.url, f"login as {username} failed"
+    log_in(page, username, PASSWORD)  # with the TOTP step for finance and administrators
 
 
 def _nav_paths(page) -> list[str]:
