@@ -2,6 +2,7 @@
 reviewers' decisions (approve, suspend, revoke, reinstate, re-file) and the import of a centre's filing
 history. A window records how it ended (suspended or revoked) and why, for the filing's timeline.
 Callers run inside their own transaction and audit context (the pghistory triggers write the rows)."""
+
 from registry.history import Entry, Window, entry_window
 from registry.models import Filing, FilingPeriod
 
@@ -9,8 +10,12 @@ from registry.models import Filing, FilingPeriod
 def recorded_windows(filing: Filing) -> list[Window]:
     if not filing.pk:
         return []
-    return [Window(s, e, c, r) for s, e, c, r in FilingPeriod.objects.filter(filing=filing).order_by("start")
-            .values_list("start", "end", "closed_as", "reason")]
+    return [
+        Window(s, e, c, r)
+        for s, e, c, r in FilingPeriod.objects.filter(filing=filing)
+        .order_by("start")
+        .values_list("start", "end", "closed_as", "reason")
+    ]
 
 
 def current_window(filing: Filing) -> Window | None:
@@ -38,17 +43,20 @@ def windows_apply(filing: Filing, targets: list[Window], *, keep_others: bool = 
         stale = [p.pk for start, p in recorded.items() if start not in wanted]
         if stale:
             FilingPeriod.objects.filter(pk__in=stale).delete()
-    changed = [(recorded[w.start], w) for w in targets if w.start in recorded
-               and (recorded[w.start].end, recorded[w.start].closed_as, recorded[w.start].reason)
-               != (w.end, w.closed_as, w.reason)]
+    changed = [
+        (recorded[w.start], w)
+        for w in targets
+        if w.start in recorded
+        and (recorded[w.start].end, recorded[w.start].closed_as, recorded[w.start].reason)
+        != (w.end, w.closed_as, w.reason)
+    ]
     changed.sort(key=lambda pair: not _shorter(pair[1].end, pair[0].end))  # shortened (or closed) first
     for period, w in changed:
         period.end, period.closed_as, period.reason = w.end, w.closed_as, w.reason
         period.save(update_fields=["end", "closed_as", "reason"])
     for w in targets:
         if w.start not in recorded:
-            FilingPeriod.objects.create(filing=filing, start=w.start, end=w.end, closed_as=w.closed_as,
-                                        reason=w.reason)
+            FilingPeriod.objects.create(filing=filing, start=w.start, end=w.end, closed_as=w.closed_as, reason=w.reason)
 
 
 def _shorter(new, old) -> bool:

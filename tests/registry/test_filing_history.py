@@ -2,6 +2,7 @@
 for the days it covers, the same list imported again writes nothing, a contradicting list is refused
 naming the centre and the filing, NX-FIRST stays on the first regional filing, and the web path (revoke,
 re-file, approve) records the same history as the import."""
+
 import datetime as dt
 
 import pghistory.models
@@ -22,12 +23,26 @@ from tests.subsidies.builders import WL, base_fragment
 
 pytestmark = pytest.mark.django_db
 
-PERSON = {"researchers": [{"id_type": "resident_id", "id_number": "110101199003077571", "name": "张三",
-                           "degrees": [{"level": "doctorate", "full_time": True, "awarded_on": "2019-07-01"}]}],
-          "contracts": [{"researcher": "110101199003077571", "centre": "WL-SH", "full_time": True,
-                         "start": "2024-03-01", "end": None}]}
-REVOKED = {"level": "regional", "status": "revoked", "effective_from": "2024-03-01", "effective_to": "2024-05-31",
-           "reason": "研发人员数不再符合备案条件"}
+PERSON = {
+    "researchers": [
+        {
+            "id_type": "resident_id",
+            "id_number": "110101199003077571",
+            "name": "张三",
+            "degrees": [{"level": "doctorate", "full_time": True, "awarded_on": "2019-07-01"}],
+        }
+    ],
+    "contracts": [
+        {"researcher": "110101199003077571", "centre": "WL-SH", "full_time": True, "start": "2024-03-01", "end": None}
+    ],
+}
+REVOKED = {
+    "level": "regional",
+    "status": "revoked",
+    "effective_from": "2024-03-01",
+    "effective_to": "2024-05-31",
+    "reason": "研发人员数不再符合备案条件",
+}
 REFILED = {"level": "regional", "status": "approved", "effective_from": "2024-08-02", "effective_to": None}
 YINCHUAN = {"level": "yinchuan", "status": "approved", "effective_from": "2024-01-01", "effective_to": None}
 
@@ -39,8 +54,11 @@ def with_filings(*filings) -> dict:
 
 
 def windows(level="regional"):
-    return list(FilingPeriod.objects.filter(filing__centre__ref="WL-SH", filing__level=level).order_by("start")
-                .values_list("start", "end", "closed_as", "reason"))
+    return list(
+        FilingPeriod.objects.filter(filing__centre__ref="WL-SH", filing__level=level)
+        .order_by("start")
+        .values_list("start", "end", "closed_as", "reason")
+    )
 
 
 def paid_months():
@@ -49,22 +67,45 @@ def paid_months():
 
 def snapshot():
     """Every row the import could write: filings, windows and every audit (pghistory) table and context."""
-    events = {m._meta.label: m.objects.count() for m in apps.get_models()
-              if issubclass(m, pghistory.models.Event) and not m._meta.proxy}
-    return (sorted(Filing.objects.values_list("id", "level", "status", "effective_from", "effective_to",
-                                              "status_reason", "ever_approved", "ever_revoked", "updated_at")),
-            sorted(FilingPeriod.objects.values_list("id", "filing_id", "start", "end", "closed_as", "reason")),
-            events, pghistory.models.Context.objects.count())
+    events = {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if issubclass(m, pghistory.models.Event) and not m._meta.proxy
+    }
+    return (
+        sorted(
+            Filing.objects.values_list(
+                "id",
+                "level",
+                "status",
+                "effective_from",
+                "effective_to",
+                "status_reason",
+                "ever_approved",
+                "ever_revoked",
+                "updated_at",
+            )
+        ),
+        sorted(FilingPeriod.objects.values_list("id", "filing_id", "start", "end", "closed_as", "reason")),
+        events,
+        pghistory.models.Context.objects.count(),
+    )
 
 
 def test_revoked_then_refiled_centre_is_paid_both_windows_and_not_the_gap(finance):
     import_scenario(with_filings(REVOKED, YINCHUAN, REFILED))
     import_scenario(PERSON)
-    assert windows() == [(dt.date(2024, 3, 1), dt.date(2024, 5, 31), "revoked", "研发人员数不再符合备案条件"),
-                         (dt.date(2024, 8, 2), None, "", "")]
+    assert windows() == [
+        (dt.date(2024, 3, 1), dt.date(2024, 5, 31), "revoked", "研发人员数不再符合备案条件"),
+        (dt.date(2024, 8, 2), None, "", ""),
+    ]
     filing = Filing.objects.get(centre__ref="WL-SH", level="regional")
-    assert (filing.status, filing.effective_from, filing.ever_approved, filing.ever_revoked) == \
-        ("approved", dt.date(2024, 8, 2), True, True)
+    assert (filing.status, filing.effective_from, filing.ever_approved, filing.ever_revoked) == (
+        "approved",
+        dt.date(2024, 8, 2),
+        True,
+        True,
+    )
     runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-10")
     # March to May in the first window; June and July the gap; August not whole (from the 2nd)
     assert paid_months() == ["2024-03", "2024-04", "2024-05", "2024-09", "2024-10"]
@@ -82,10 +123,18 @@ def test_a_recorded_window_closed_later_and_the_refiling_added_keep_months_alrea
 
 
 def test_the_same_history_imported_again_writes_nothing():
-    history = with_filings(REVOKED, YINCHUAN, {"level": "regional", "status": "suspended",
-                                               "effective_from": "2024-08-02", "effective_to": "2024-09-30",
-                                               "reason": "材料核查"},
-                           {"level": "regional", "status": "approved", "effective_from": "2024-11-01"})
+    history = with_filings(
+        REVOKED,
+        YINCHUAN,
+        {
+            "level": "regional",
+            "status": "suspended",
+            "effective_from": "2024-08-02",
+            "effective_to": "2024-09-30",
+            "reason": "材料核查",
+        },
+        {"level": "regional", "status": "approved", "effective_from": "2024-11-01"},
+    )
     import_scenario(history)
     before = snapshot()
     assert len(before[1]) == 4  # three regional windows and the Yinchuan one
@@ -93,17 +142,31 @@ def test_the_same_history_imported_again_writes_nothing():
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("filings,words", [
-    # the re-filing starts inside the revoked window
-    ((REVOKED, dict(REFILED, effective_from="2024-05-15")), ["filings[1]", "filings[0]", "重叠"]),
-    # a window approved before its predecessor's
-    ((REVOKED, {"level": "regional", "status": "suspended", "effective_from": "2024-01-02",
-                "effective_to": "2024-02-20"}, REFILED), ["filings[1]", "2024-01-02", "不晚于", "filings[0]"]),
-    # a filing in force with no end, followed by another of its level
-    ((dict(REFILED, effective_from="2024-03-01"), REFILED), ["filings[0]", "长期有效", "其后不能"]),
-    # a filing still in review followed by another
-    (({"level": "regional", "status": "submitted"}, REFILED), ["filings[0]", "审核中"]),
-])
+@pytest.mark.parametrize(
+    "filings,words",
+    [
+        # the re-filing starts inside the revoked window
+        ((REVOKED, dict(REFILED, effective_from="2024-05-15")), ["filings[1]", "filings[0]", "重叠"]),
+        # a window approved before its predecessor's
+        (
+            (
+                REVOKED,
+                {
+                    "level": "regional",
+                    "status": "suspended",
+                    "effective_from": "2024-01-02",
+                    "effective_to": "2024-02-20",
+                },
+                REFILED,
+            ),
+            ["filings[1]", "2024-01-02", "不晚于", "filings[0]"],
+        ),
+        # a filing in force with no end, followed by another of its level
+        ((dict(REFILED, effective_from="2024-03-01"), REFILED), ["filings[0]", "长期有效", "其后不能"]),
+        # a filing still in review followed by another
+        (({"level": "regional", "status": "submitted"}, REFILED), ["filings[0]", "审核中"]),
+    ],
+)
 def test_a_history_that_contradicts_itself_is_refused_naming_centre_and_filing(filings, words):
     import_scenario(with_filings(REVOKED, YINCHUAN, REFILED))
     before = snapshot()
@@ -144,11 +207,22 @@ def test_nx_first_only_on_the_first_regional_filing():
     # a suspension and reinstatement is the same filing: NX-FIRST stays open
     other = base_fragment()
     other["enterprises"][0].update(uscc=WL)
-    other["centres"][0].update(ref="WL-BJ", name="威力传动北京研发中心", city="北京", division_code="110108",
-                               filings=[{"level": "regional", "status": "suspended", "effective_from": "2024-03-01",
-                                         "effective_to": "2024-05-31", "reason": "核查"},
-                                        {"level": "regional", "status": "approved",
-                                         "effective_from": "2024-07-01"}])
+    other["centres"][0].update(
+        ref="WL-BJ",
+        name="威力传动北京研发中心",
+        city="北京",
+        division_code="110108",
+        filings=[
+            {
+                "level": "regional",
+                "status": "suspended",
+                "effective_from": "2024-03-01",
+                "effective_to": "2024-05-31",
+                "reason": "核查",
+            },
+            {"level": "regional", "status": "approved", "effective_from": "2024-07-01"},
+        ],
+    )
     import_scenario(other)
     suspended = Filing.objects.get(centre__ref="WL-BJ", level="regional").centre
     assert grants.eligibility_problems(nx_first, centre=suspended) == []
@@ -174,17 +248,29 @@ def test_web_path_and_import_record_the_same_history(make_user, system, owner, c
     import_scenario(with_filings(REVOKED, YINCHUAN, REFILED))
     web = Filing.objects.get(centre=centre, level="regional")
     imported = Filing.objects.get(centre__ref="WL-SH", level="regional")
-    shape = lambda f: (f.status, f.effective_from, f.effective_to, f.ever_approved, f.ever_revoked,  # noqa: E731
-                       list(f.periods.order_by("start").values_list("start", "end", "closed_as", "reason")))
+    shape = lambda f: (
+        f.status,
+        f.effective_from,
+        f.effective_to,
+        f.ever_approved,
+        f.ever_revoked,  # noqa: E731
+        list(f.periods.order_by("start").values_list("start", "end", "closed_as", "reason")),
+    )
     assert shape(web) == shape(imported)
     nx_first = grants.programme_get("NX-FIRST")
     assert grants.eligibility_problems(nx_first, centre=centre) == [R_REFILING]
 
     # the web history, imported as a list, is consistent with it: nothing is written
     before = snapshot()
-    registry.filing_history_import(actor=system, centre=centre, level="regional", entries=[
-        registry_entry("filings[0]", "revoked", "2024-03-01", "2024-05-31", "研发人员数不再符合备案条件"),
-        registry_entry("filings[1]", "approved", "2024-08-02", None, "")])
+    registry.filing_history_import(
+        actor=system,
+        centre=centre,
+        level="regional",
+        entries=[
+            registry_entry("filings[0]", "revoked", "2024-03-01", "2024-05-31", "研发人员数不再符合备案条件"),
+            registry_entry("filings[1]", "approved", "2024-08-02", None, ""),
+        ],
+    )
     assert snapshot() == before
 
 
@@ -196,12 +282,21 @@ def registry_entry(label, status, start, end, reason):
 
 def test_yinchuan_history_windows_feed_the_annual_run(finance):
     """YC-RD reads every Yinchuan window: a year covered by an earlier window still earns."""
-    fragment = with_filings({"level": "regional", "status": "approved", "effective_from": "2024-03-01"},
-                            {"level": "yinchuan", "status": "revoked", "effective_from": "2024-01-01",
-                             "effective_to": "2024-06-30", "reason": "撤销"},
-                            {"level": "yinchuan", "status": "approved", "effective_from": "2025-07-01"})
-    fragment["rd_declarations"] = [{"centre": "WL-SH", "year": 2024, "verified_amount": "1000000.00"},
-                                   {"centre": "WL-SH", "year": 2025, "verified_amount": "2000000.00"}]
+    fragment = with_filings(
+        {"level": "regional", "status": "approved", "effective_from": "2024-03-01"},
+        {
+            "level": "yinchuan",
+            "status": "revoked",
+            "effective_from": "2024-01-01",
+            "effective_to": "2024-06-30",
+            "reason": "撤销",
+        },
+        {"level": "yinchuan", "status": "approved", "effective_from": "2025-07-01"},
+    )
+    fragment["rd_declarations"] = [
+        {"centre": "WL-SH", "year": 2024, "verified_amount": "1000000.00"},
+        {"centre": "WL-SH", "year": 2025, "verified_amount": "2000000.00"},
+    ]
     import_scenario(fragment)
     runs.run_payouts(actor=finance, kind=RunKind.ANNUAL, period="2025")
     awards = dict(PayoutLine.objects.filter(rule="YC-RD").values_list("service_period", "amount"))
@@ -209,15 +304,21 @@ def test_yinchuan_history_windows_feed_the_annual_run(finance):
 
 
 def test_filing_page_shows_the_windows_with_their_reasons(client, owner, centre, system):
-    registry.filing_history_import(actor=system, centre=centre, level="regional", entries=[
-        registry_entry("filings[0]", "suspended", "2024-03-01", "2024-04-30", "材料核查"),
-        registry_entry("filings[1]", "revoked", "2024-06-01", "2024-09-30", "研发人员数不再符合备案条件"),
-        registry_entry("filings[2]", "approved", "2025-01-01", None, "")])
+    registry.filing_history_import(
+        actor=system,
+        centre=centre,
+        level="regional",
+        entries=[
+            registry_entry("filings[0]", "suspended", "2024-03-01", "2024-04-30", "材料核查"),
+            registry_entry("filings[1]", "revoked", "2024-06-01", "2024-09-30", "研发人员数不再符合备案条件"),
+            registry_entry("filings[2]", "approved", "2025-01-01", None, ""),
+        ],
+    )
     filing = Filing.objects.get(centre=centre, level="regional")
     client.force_login(owner)
     page = client.get(reverse("registry:filing_detail", args=[filing.pk])).content.decode()
-    timeline = page[page.index('class="timeline filing-windows"'):]
-    timeline = timeline[:timeline.index("</ol>")]
+    timeline = page[page.index('class="timeline filing-windows"') :]
+    timeline = timeline[: timeline.index("</ol>")]
     items = timeline.split("<li")[1:]
     assert len(items) == 5  # three windows and the two gaps between them
     assert "2024年3月1日" in items[0] and "暂停备案" in items[0] and "材料核查" in items[0]
