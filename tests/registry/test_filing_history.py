@@ -326,3 +326,20 @@ def test_filing_page_shows_the_windows_with_their_reasons(client, owner, centre,
     assert "恢复备案" in items[2] and "撤销备案" in items[2] and "研发人员数不再符合备案条件" in items[2]
     assert "不计发" in items[3]
     assert "重新备案" in items[4] and "现行有效" in items[4] and 'class="current window"' in "<li" + items[4]
+
+
+def test_which_filings_of_a_history_are_windows():
+    from registry.history import Entry, Window, entry_window, next_window_problems
+
+    day = dt.date
+    assert entry_window(Entry("f", "revoked", day(2024, 3, 1), day(2024, 5, 31), "撤销")) == Window(
+        day(2024, 3, 1), day(2024, 5, 31), "revoked", "撤销"
+    )
+    assert entry_window(Entry("f", "suspended", day(2024, 3, 1), day(2024, 4, 30))).closed_as == "suspended"
+    assert entry_window(Entry("f", "approved", day(2024, 8, 2), None)) == Window(day(2024, 8, 2), None)
+    assert entry_window(Entry("f", "revoked", day(2024, 3, 1), None)) is None  # no end: earns nothing
+    assert entry_window(Entry("f", "rejected", None, None)) is None
+    recorded = [Window(day(2024, 3, 1), day(2024, 5, 31), "revoked")]
+    assert next_window_problems(recorded, day(2024, 6, 1)) == []
+    assert next_window_problems(recorded, day(2024, 5, 31)) != []
+    assert next_window_problems([Window(day(2024, 3, 1), None)], day(2025, 1, 1)) != []
