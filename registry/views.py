@@ -331,6 +331,7 @@ def _filing_context(request, filing, upload_form=None):
         "documents": _page(request, documents, "dpage"),
         "required": [(DocumentKind(k).label, k in present) for k in required],
         "decisions": _page(request, selectors.decision_list(filing=filing), "rpage"),
+        "windows": selectors.filing_windows(filing=filing),
         "history": _page(request, _history_rows(selectors.filing_history(filing=filing)), "hpage"),
         "can_edit": user.is_enterprise and filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED),
         "problems": problems,
