@@ -186,7 +186,7 @@ def researcher_edit(request, pk: int):
     researcher = selectors.researcher_get(actor=request.user, pk=pk)
     if not services.may_edit_identity(request.user, researcher):
         # a person another employer relies on: the page says whom to ask instead of offering a form
-        messages.error(request, services.REGISTERED_ELSEWHERE[0])
+        messages.error(request, _("该人员已在其他单位登记,如信息有误请联系科技厅核实"))
         return redirect("talent:researcher_detail", pk=researcher.pk)
     initial = {k: getattr(researcher, k) for k in ("id_type", "name", "nationality", "phone", "email")}
     initial["id_number"] = mask_id(researcher.id_number)
