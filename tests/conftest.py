@@ -34,6 +34,7 @@ REFERENCE_DATA = (
     # (migration module, seeding function, model whose rows it creates)
     ("registry.migrations.0003_division_reference_data", "load", "registry.Division"),
     ("subsidies.migrations.0003_grants", "seed_programmes", "subsidies.Programme"),
+    ("talent.migrations.0004_key_reference_data", "load", "talent.KeyInstitution"),
 )
 
 

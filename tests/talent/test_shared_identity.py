@@ -472,3 +472,35 @@ def test_roster_b_cannot_rename_and_claims_separately(a_world, centre_b, ent_use
     claim = Degree.objects.get(claimed_by=centre_b.enterprise)
     assert (claim.institution, claim.verified_at) == ("北京大学", None)
     _unchanged(a_world)
+
+
+# --- the migration's backfill ----------------------------------------------------------------------------
+
+
+def test_backfill_gives_existing_records_to_the_earliest_employer_but_leaves_imports_to_the_bureau(
+    a_world, centre_b, system
+):
+    import importlib
+
+    from django.db import connection
+
+    backfill = importlib.import_module("talent.migrations.0005_shared_identity_and_degree_claims").BACKFILL
+    imported = services.researcher_upsert(
+        actor=system, id_type="resident_id", id_number="11010119900101004X", name="王五"
+    )
+    services.degree_upsert(
+        actor=system, researcher=imported, level="doctorate", full_time=True, awarded_on=D(2018, 7, 1), verified=True
+    )
+    services.contract_upsert(
+        actor=system, researcher=imported, centre=centre_b, full_time=True, start=D(2024, 4, 1), end=None
+    )
+    Researcher.objects.update(registered_by=None)  # as before the migration
+    Degree.objects.update(claimed_by=None)
+    with connection.cursor() as cur:
+        cur.execute(backfill)
+    r = a_world["researcher"]
+    r.refresh_from_db()
+    assert r.registered_by == a_world["contract"].centre.enterprise
+    assert Degree.objects.get(pk=a_world["doctorate"].pk).claimed_by == a_world["contract"].centre.enterprise
+    imported.refresh_from_db()
+    assert imported.registered_by is None and imported.degrees.get().claimed_by is None
