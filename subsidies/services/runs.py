@@ -293,15 +293,23 @@ def _compute_chunks_here(run_id: int, processes: int = 1) -> int:
         raise
 
 
+def _run_computers(run: PayoutRun) -> set[int]:
+    """Everyone who started the run or computed it at any time: the run's row keeps only the last
+    computer, its audit rows (pghistory, one per change of the row) keep every one."""
+    ids = {run.created_by_id, run.computed_by_id, *run.events.values_list("computed_by_id", flat=True)}
+    return ids - {None}
+
+
 @transaction.atomic
 def payout_run_approve(*, actor, run_id: int) -> PayoutRun:
-    """Four eyes: the approver is a finance user other than the one who computed (or started) it."""
+    """Four eyes: the approver is a finance user other than anyone who started the run or computed
+    or recomputed it at any time."""
     _require_finance(actor, "审批发放批次", f"批次#{run_id}")
     run = PayoutRun.objects.select_for_update().get(pk=run_id)
     if run.state != RunState.COMPUTED:
         raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,只有已计算的批次可以审批",
                             "only a computed run can be approved", code="illegal_transition")
-    if actor.pk in (run.computed_by_id, run.created_by_id):
+    if actor.pk in _run_computers(run):
         raise ServiceError("审批人不能是发起或计算该批次的人员,请由另一名财务人员审批",
                            "a different finance user must approve than the one who computed", code="four_eyes",
                            status=403, record=f"批次#{run.pk}({run.period})")
