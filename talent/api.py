@@ -144,7 +144,7 @@ class ResearcherViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         centre = selectors.centre_list(actor=request.user).filter(pk=data.pop("centre")).first()
         if centre is None:
             raise Http404
-        details = {"nationality": data.pop("nationality")} if data.get("nationality") else {}
+        details = {"nationality": data.pop("nationality", "")}  # a passport holder's is required (the service)
         contract = services.researcher_enrol(actor=request.user, centre=centre, details=details, **data)
         return Response(ResearcherSerializer(contract.researcher).data, status=status.HTTP_201_CREATED)
 

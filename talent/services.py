@@ -87,7 +87,16 @@ def researcher_upsert(*, actor, id_type: str, id_number: str, name: str, **detai
         researcher = Researcher.objects.select_for_update().filter(id_number=number).first()
         if researcher is None:
             researcher = Researcher(id_type=id_type, id_number=number, name=name, **details)
-        elif actor.is_enterprise and not Contract.objects.filter(
+            researcher.full_clean(validate_unique=False)  # the unique index decides, below
+            try:
+                with transaction.atomic():
+                    researcher.save()
+                return researcher
+            except IntegrityError:
+                # the same person enrolled at the same moment by another request: that row is the person's
+                # record, and this request goes on as if it had found it (never a 500, never a second row)
+                researcher = Researcher.objects.select_for_update().get(id_number=number)
+        if actor.is_enterprise and not Contract.objects.filter(
                 researcher=researcher, centre__enterprise__in=actor.enterprises.all()).exists():
             # someone registered by another employer: the enterprise may hire them, not edit their record
             if researcher.name != name.strip():
