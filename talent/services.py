@@ -20,6 +20,7 @@ from talent.models import (
     KeyInstitution,
     Researcher,
 )
+from talent.selectors import staff_contracts, staff_may_act_on
 
 DOCUMENT_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png"}
 
@@ -194,6 +195,13 @@ def _require_key_reference(key_institution: KeyInstitution | None, details: dict
             record=record)
 
 
+def _outside_bureau(record: str) -> NotFoundError:
+    """A reviewer acting on a record of a centre their bureau has no filing for (selectors.staff_contracts):
+    the same 404 as reading it."""
+    return NotFoundError("该研发人员或合同不属于本局备案的研发中心,无权操作",
+                         "not a record of a centre filed with your bureau", code="bureau_scope", record=record)
+
+
 @transaction.atomic
 def degree_verify(*, actor, degree: Degree) -> Degree:
     """A reviewer checked the certificate: the degree now counts for NX-STIPEND (POLICY §3.3)."""
@@ -201,6 +209,8 @@ def degree_verify(*, actor, degree: Degree) -> Degree:
     if not (actor.is_reviewer or actor.is_portal_admin):
         raise ServiceError("只有审核人员或管理员可以核验学历", "only reviewers and administrators verify degrees",
                            code="forbidden", record=record, status=403)
+    if not staff_may_act_on(actor=actor, researcher=degree.researcher):
+        raise _outside_bureau(record)
     with acting(actor):
         degree = Degree.objects.select_for_update().get(pk=degree.pk)
         if degree.verified_at is not None:
@@ -302,7 +312,8 @@ def contract_terminate(*, actor, contract: Contract, terminated_on: dt.date, rea
     first five years is flagged for staff review (POLICY §3.6)."""
     contract = Contract.objects.select_for_update().select_related("researcher", "centre").get(pk=contract.pk)
     record = f"研发人员 {contract.researcher.name}在{contract.centre.ref}的合同(编号{contract.pk})"
-    if not (_may_act_for_centre(actor, contract.centre) or actor.is_reviewer):
+    if not (_may_act_for_centre(actor, contract.centre)
+            or actor.is_reviewer and staff_contracts(actor=actor).filter(pk=contract.pk).exists()):
         raise NotFoundError("合同不存在或无权操作", "no such contract, or not yours", code="contract_scope",
                             record=record)
     if not (reason or "").strip():
@@ -330,6 +341,8 @@ def contract_review_clear(*, actor, contract: Contract, note: str = "") -> Contr
     if not (actor.is_reviewer or actor.is_portal_admin):
         raise ServiceError("只有审核人员或管理员可以复核", "only staff review terminations", code="forbidden",
                            status=403)
+    if not staff_contracts(actor=actor).filter(pk=contract.pk).exists():
+        raise _outside_bureau(f"合同(编号{contract.pk})")
     with acting(actor, action="contract_review_clear", note=note):
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
         contract.needs_review = False
@@ -460,6 +473,8 @@ def identity_reveal(*, actor, researcher: Researcher, purpose: str = "", path: s
     if not may_see_full_identity(actor):
         raise ServiceError("无权查看完整证件号码", "not allowed to see full identity numbers", code="forbidden",
                            status=403, record=f"研发人员 {researcher.name}")
+    if not staff_may_act_on(actor=actor, researcher=researcher):
+        raise _outside_bureau(f"研发人员 {researcher.name}")
     IdentityAccess.objects.create(user=actor, researcher=researcher, purpose=purpose[:128], path=path[:256])
     return researcher.id_number
 
