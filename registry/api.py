@@ -98,6 +98,9 @@ class RequiredCommentSerializer(_Decision):
 
 class ApproveSerializer(CommentSerializer):
     effective_from = serializers.DateField(required=False, allow_null=True, help_text="生效日期,默认为审批当日")
+    backdate_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="",
+                                            help_text="追溯理由:生效日期早于企业提交日期(超过参数 review.backdate_days 天)时必填,"
+                                                      "记入审核记录")
 
 
 class DatedReasonSerializer(_Decision):

@@ -7,6 +7,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.audit import acting
+from accounts.dates import check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import Role
 from talent.identity import mask_id, normalise_resident_id
@@ -129,6 +130,7 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
     if awarded_on > timezone.localdate():
         raise ServiceError(f"学位授予日期{awarded_on}晚于今天", "award date is in the future", code="awarded_on",
                            record=record)
+    check_date(awarded_on, zh="学位授予日期", en="award date", record=record)
     key_institution = details.get("key_institution")
     claims_key = level == DegreeLevel.MASTER and key_discipline
     if key_institution is None and claims_key and (details.get("institution") or "").strip():
@@ -262,6 +264,10 @@ def contract_upsert(*, actor, researcher: Researcher, centre, full_time: bool, s
     payable again (POLICY §3.6)."""
     record = f"研发人员 {researcher.name}({mask_id(researcher.id_number)})在{centre.ref}的合同"
     assert_may_act_for_centre(actor, centre, record=record)
+    check_date(start, zh="合同起始日期", en="contract start", record=record)
+    check_date(end, zh="合同终止日期", en="contract end", record=record)
+    if isinstance(terminated_on, dt.date):
+        check_date(terminated_on, zh="解除日期", en="termination date", record=record)
     if end is not None and end < start:
         raise ServiceError(f"合同终止日期{end}早于起始日期{start}", "contract end is before its start",
                            code="contract_dates", record=record)
@@ -321,6 +327,7 @@ def contract_terminate(*, actor, contract: Contract, terminated_on: dt.date, rea
     if contract.terminated_on is not None:
         raise ConflictError(f"该合同已于{contract.terminated_on}解除", "already terminated",
                             code="already_terminated", record=record)
+    check_date(terminated_on, zh="解除日期", en="termination date", record=record)
     if terminated_on < contract.start:
         raise ServiceError(f"解除日期{terminated_on}早于合同起始日期{contract.start}", "termination is before the start",
                            code="contract_dates", record=record)
