@@ -32,7 +32,8 @@ def test_whole_lifecycle_draft_to_approved_with_a_return(owner, centre, regional
     assert _status(filing) == FilingStatus.RETURNED
     services.document_upload(actor=owner, enterprise=centre.enterprise, filing=filing, kind="establishment_proof",
                              upload=upload("设立证明(盖章).pdf", pdf_bytes("stamped")))
-    services.filing_submit(actor=owner, filing=filing)
+    with time_machine.travel(dt.datetime(2024, 3, 14, 10, 0, tzinfo=dt.UTC)):  # resubmitted the day before
+        services.filing_submit(actor=owner, filing=filing)
     services.filing_first_review(actor=regional1, filing=filing, comment="材料齐全")
     assert _status(filing) == FilingStatus.FIRST_REVIEWED
 
