@@ -84,7 +84,7 @@ def test_deeply_nested_json_is_a_400_on_every_endpoint(owner, path):
 
 
 def test_json_within_the_bound_still_parses(make_user):
-    make_user("tok", Role.FINANCE)
+    make_user("tok", Role.ENTERPRISE)
     body = '{"username": "tok", "password": "pw-Test-2024!", "x": ' + deep(MAX_DEPTH - 1) + "}"
     assert Client().post("/api/v1/auth/token/", body, content_type="application/json").status_code == 200
 
