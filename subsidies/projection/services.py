@@ -24,14 +24,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Max, Q
+from django.utils import timezone
 
 from accounts.errors import ServiceError
 from subsidies import selectors
 from subsidies.models import PayoutRun, RunKind, RunState
 from subsidies.rules import stipend
-from subsidies.rules.calendar import month_index, month_label, parse_month
+from subsidies.rules.calendar import month_label, parse_month
 from subsidies.rules.params import DEFAULTS, ParamTimeline, ParamValue, validate_value
 from subsidies.services.parameters import parameter_timeline
 
@@ -127,8 +128,13 @@ def parse_overrides(texts: Iterable[str]) -> tuple[Override, ...]:
 def parse_through(text: str) -> int:
     try:
         return parse_month(str(text or "").strip())
-    except ValueError as exc:
-        raise ServiceError(str(exc), code="through", record="--through") from None
+    except ValueError:
+        raise ServiceError(
+            f"测算截至月份“{text}”格式错误,应为YYYY-MM(如2026-12)",
+            "the horizon must be YYYY-MM",
+            code="through",
+            record="--through",
+        ) from None
 
 
 def timeline_with(overrides: Iterable[Override], base: ParamTimeline | None = None) -> ParamTimeline:
@@ -228,10 +234,6 @@ class Plan:
     latest_run: int | None
     overrides: tuple[Override, ...] = ()
 
-    @property
-    def first_run(self) -> int | None:
-        return self.start
-
     def run_month(self, month: int) -> int:
         return month if self.start is None else max(month, self.start)
 
@@ -289,21 +291,41 @@ def chunk_lines(
     researcher_filter: Q | None = None,
     centres=None,
     filings=None,
-) -> list[list[Line]]:
-    """One researcher-id slice, read once, projected over each timeline (baseline, what-if, ...)."""
+    want_lines: bool = True,
+) -> list:
+    """One researcher-id slice, read once, projected over each timeline (baseline, what-if, ...): per
+    timeline its Lines or (want_lines False) its Totals, summed as the months come."""
+    from subsidies.services.runs import _collector_paused
+
     who = Q(id__gte=lo, id__lt=hi)
     if researcher_filter is not None:
         who &= researcher_filter
     people = selectors.person_facts(who, centres=centres, filings=filings)
     paid = selectors.paid_stipend_months(who)
     empty = range(0)
-    out: list[list[Line]] = [[] for _ in timelines]
-    for rid, person in people.items():
-        done = paid.get(rid, empty)
-        for lines, timeline in zip(out, timelines, strict=True):
-            outcome = stipend.stipend_due(person, through=p.through, paid=done, params=timeline)
-            for m in outcome.months:
-                lines.append(Line(rid, person.id_number, m.centre_id, m.month, m.amount, p.run_month(m.month), m.tier))
+    out: list = [[] for _ in timelines] if want_lines else [Totals() for _ in timelines]
+    start = p.start
+    with _collector_paused():
+        for rid, person in people.items():
+            done = paid.get(rid, empty)
+            for sink, timeline in zip(out, timelines, strict=True):
+                months = stipend.stipend_due(person, through=p.through, paid=done, params=timeline).months
+                if not months:
+                    continue
+                if want_lines:
+                    for m in months:
+                        run = m.month if start is None or m.month > start else start
+                        sink.append(Line(rid, person.id_number, m.centre_id, m.month, m.amount, run, m.tier))
+                    continue
+                cells = sink.by_month_centre
+                for m in months:
+                    cell = cells.get((m.month, m.centre_id))
+                    if cell is None:
+                        cells[(m.month, m.centre_id)] = [m.amount, 1]
+                    else:
+                        cell[0] += m.amount
+                        cell[1] += 1
+                sink.people.add(rid)
     return out
 
 
@@ -314,24 +336,24 @@ _POOL: dict = {}
 def _chunk_in_child(bounds: tuple[int, int]):
     lo, hi = bounds
     try:
-        per = chunk_lines(_POOL["plan"], _POOL["timelines"], lo, hi, centres=_POOL["centres"], filings=_POOL["filings"])
+        per = chunk_lines(
+            _POOL["plan"],
+            _POOL["timelines"],
+            lo,
+            hi,
+            centres=_POOL["centres"],
+            filings=_POOL["filings"],
+            want_lines=_POOL["lines"],
+        )
         if _POOL["lines"]:
             return [[_line_tuple(ln) for ln in lines] for lines in per]
-        return [_totals_of(lines).freeze() for lines in per]
+        return [t.freeze() for t in per]
     finally:
         connections.close_all()
 
 
 def _line_tuple(ln: Line) -> tuple:
     return (ln.researcher_id, ln.beneficiary, ln.centre_id, ln.month, ln.amount, ln.run_month, ln.tier)
-
-
-def _totals_of(lines: list[Line]) -> Totals:
-    t = Totals()
-    for ln in lines:
-        t.add(ln)
-        t.people.add(ln.researcher_id)
-    return t
 
 
 def _chunks(
@@ -358,10 +380,16 @@ def _chunks(
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
         for i, (lo, hi) in enumerate(bounds, 1):
-            per = chunk_lines(
-                p, timelines, lo, hi, researcher_filter=researcher_filter, centres=centres, filings=filings
+            yield chunk_lines(
+                p,
+                timelines,
+                lo,
+                hi,
+                researcher_filter=researcher_filter,
+                centres=centres,
+                filings=filings,
+                want_lines=want_lines,
             )
-            yield per if want_lines else [_totals_of(lines) for lines in per]
             if progress:
                 progress(i, total)
         return
@@ -407,8 +435,6 @@ def project_totals(
     progress: Callable[[int, int], None] | None = None,
 ) -> Result:
     """Totals of the baseline and, with what-ifs, of the scenario, from one read of the facts."""
-    from django.utils import timezone
-
     base = parameter_timeline()
     timelines = [base] + ([timeline_with(p.overrides, base)] if p.overrides else [])
     baseline, scenario = Totals(), (Totals() if p.overrides else None)
@@ -443,5 +469,111 @@ def summary_of(totals: Totals, centres: dict) -> dict:
     }
 
 
-def month_of(day: dt.date) -> int:
-    return month_index(day)
+# --- saved scenarios (issue 18 §3) ---------------------------------------------------------------
+
+SCENARIO_NAME_MAX = 128
+
+
+def data_as_of() -> dict:
+    """What a projection was computed from: the latest monthly run, payout line and parameter value."""
+    from subsidies.models import ParameterValue, PayoutLine
+
+    latest = latest_monthly_run()
+    return {
+        "latest_run": month_label(latest) if latest is not None else "",
+        "latest_line_id": PayoutLine.objects.aggregate(m=Max("id"))["m"],
+        "latest_parameter_id": ParameterValue.objects.aggregate(m=Max("id"))["m"],
+    }
+
+
+@transaction.atomic
+def scenario_save(*, actor, name: str, through, overrides=(), hires=None, note: str = ""):
+    """Compute the projection now and keep it as an immutable, named record (inputs, who, when, the
+    data as of which it was computed, totals). Never trusts figures sent by a client."""
+    from accounts.audit import acting
+    from subsidies.projection.models import ProjectionScenario
+    from subsidies.projection.selectors import budget_projection
+
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("请填写方案名称", "the scenario needs a name", code="scenario_name")
+    if len(name) > SCENARIO_NAME_MAX:
+        raise ServiceError(f"方案名称不超过{SCENARIO_NAME_MAX}个字符", "the name is too long", code="scenario_name")
+    basis = data_as_of()
+    projection = budget_projection(actor=actor, through=through, overrides=overrides, hires=hires)
+    data = projection.as_dict()
+    with acting(actor):
+        return ProjectionScenario.objects.create(
+            name=name,
+            note=(note or "").strip()[:2000],
+            through=month_label(projection.plan.through),
+            overrides=[o.as_dict() for o in projection.plan.overrides],
+            hires=projection.hires.as_dict(),
+            created_by=actor,
+            computed_at=timezone.now(),
+            latest_run=basis["latest_run"],
+            latest_line_id=basis["latest_line_id"],
+            latest_parameter_id=basis["latest_parameter_id"],
+            baseline_total=projection.total.baseline,
+            scenario_total=projection.total.scenario,
+            difference=projection.total.difference,
+            over_budget_years=projection.over_budget_years,
+            result=data,
+        )
+
+
+def scenario_inputs(scenario) -> dict:
+    """A saved scenario's inputs in the form budget_projection takes (to compute it again on today's data)."""
+    from subsidies.projection.selectors import Hires
+
+    h = scenario.hires or {}
+    start = h.get("from")
+    return {
+        "through": scenario.through,
+        "overrides": [override_from(o["name"], o["value"], o["effective_from"]) for o in scenario.overrides],
+        "hires": Hires(
+            int(h.get("doctorates_per_month") or 0),
+            int(h.get("masters_per_month") or 0),
+            parse_month(start) if start else None,
+        ),
+    }
+
+
+@transaction.atomic
+def scenario_link_parameter(*, actor, scenario_id: int, parameter):
+    """Link a decided parameter value to the saved scenario that costed it: the scenario must hold that
+    very what-if (name, value and date)."""
+    from accounts.audit import acting
+    from subsidies.projection.models import ProjectionScenario, ScenarioParameterLink
+
+    if not (actor.is_finance or actor.is_portal_admin):
+        raise ServiceError(
+            "只有财务人员或系统管理员可以关联测算方案",
+            "only finance staff or administrators may link a scenario",
+            code="forbidden",
+            status=403,
+        )
+    scenario = ProjectionScenario.objects.filter(pk=scenario_id).first()
+    record = f"测算方案#{scenario_id}"
+    if scenario is None:
+        raise ServiceError("测算方案不存在", "no such scenario", code="scenario", record=record, status=404)
+    wanted = {"name": parameter.name, "value": parameter.value, "effective_from": parameter.effective_from.isoformat()}
+    if wanted not in scenario.overrides:
+        raise ServiceError(
+            f"该方案未测算 {parameter.name}={parameter.value}(自{parameter.effective_from}起)",
+            "the scenario did not cost this parameter value",
+            code="scenario_mismatch",
+            record=record,
+        )
+    existing = ScenarioParameterLink.objects.filter(parameter=parameter).first()
+    if existing is not None:
+        if existing.scenario_id == scenario.pk:
+            return existing
+        raise ServiceError(
+            f"该参数取值已关联测算方案#{existing.scenario_id}",
+            "the value is linked to another scenario",
+            code="scenario_linked",
+            record=record,
+        )
+    with acting(actor):
+        return ScenarioParameterLink.objects.create(scenario=scenario, parameter=parameter, linked_by=actor)
