@@ -186,6 +186,6 @@ def scenario_pdf(s) -> bytes:
     from subsidies.exports.pdf import require_cjk_font
 
     require_cjk_font()
-    html = render_to_string("subsidies/projection/scenario_pdf.html", scenario_context(s))
+    html = render_to_string("exports/projection_scenario.html", scenario_context(s))
     data, _pages, _peak = pdf_worker.render_section(html)
     return data
