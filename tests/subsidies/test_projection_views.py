@@ -217,3 +217,25 @@ def test_a_long_projection_is_a_job_with_progress(paid, finance, settings):
     assert Decimal(status["result"]["committed"]["total"]["scenario"]) == command_total(
         "--through", "2025-06", "--set", RAISE
     )
+
+
+def test_the_page_works_on_the_demo_data(client):
+    """`make run`'s data: the four first-batch centres, 31 approved monthly runs, budgets entered."""
+    call_command("load_demo", stdout=io.StringIO())
+    from accounts.models import User
+
+    client.force_login(User.objects.get(username="caiwu1"))
+    r = client.get(
+        reverse("subsidies:projection"),
+        {
+            "through": "2027-12",
+            "p_name": ["nx_stipend.doctorate_monthly"],
+            "p_value": ["6000.00"],
+            "p_from": ["2027-01-01"],
+            "new_doctorates": "1",
+        },
+    )
+    body = r.content.decode()
+    assert r.status_code == 200, body[:2000]
+    assert 'id="total-scenario"' in body and 'id="budget-year-2027"' in body and "新增研发人员" in body
+    assert client.get(reverse("subsidies:projection")).status_code == 200  # the empty form
