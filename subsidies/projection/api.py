@@ -7,7 +7,7 @@ save), projection/scenarios/<id>/ and projection/scenarios/compare/?a=&b=."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -89,6 +89,24 @@ def scenario_body(s: ProjectionScenario, *, full: bool = False) -> dict:
     if full:
         body["result"] = s.result
     return body
+
+
+class ScenarioCreateSerializer(serializers.Serializer):
+    """What a client chooses when saving a scenario; the figures are always computed here."""
+
+    name = serializers.CharField(max_length=services.SCENARIO_NAME_MAX)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    through = serializers.CharField(max_length=7, help_text="YYYY-MM")
+    set = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="NAME=VALUE@YYYY-MM-DD",
+    )
+    new_doctorates = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10_000)
+    new_masters = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=10_000)
+    new_from = serializers.CharField(required=False, allow_blank=True, max_length=7, default="")
 
 
 class ScenarioListView(_Base):

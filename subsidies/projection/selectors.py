@@ -19,6 +19,7 @@ from subsidies import selectors as facts
 from subsidies.projection import services
 from subsidies.rules import rd_award
 from subsidies.rules.calendar import month_index, month_label, parse_month
+from subsidies.rules.params import DEFAULT_FROM
 from subsidies.services.parameters import parameter_timeline
 
 ZERO = Decimal("0.00")
@@ -439,6 +440,7 @@ def _hire_estimates(p, hires: Hires, base, scen) -> list[Estimate]:
         if hires.from_month is not None
         else (p.start if p.start is not None else month_index(timezone.localdate()))
     )
+    start = max(start, month_index(DEFAULT_FROM))  # no parameter, and no measure, before it
     out = []
     for tier, per_month, label in (
         ("doctorate", hires.doctorates, "全日制博士"),

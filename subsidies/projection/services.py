@@ -32,8 +32,8 @@ from accounts.errors import ServiceError
 from subsidies import selectors
 from subsidies.models import PayoutRun, RunKind, RunState
 from subsidies.rules import stipend
-from subsidies.rules.calendar import month_label, parse_month
-from subsidies.rules.params import DEFAULTS, ParamTimeline, ParamValue, validate_value
+from subsidies.rules.calendar import month_index, month_label, parse_month
+from subsidies.rules.params import DEFAULT_FROM, DEFAULTS, ParamTimeline, ParamValue, validate_value
 from subsidies.services.parameters import parameter_timeline
 
 ZERO = Decimal("0.00")
@@ -247,14 +247,24 @@ class Plan:
 
 
 def plan(*, through, overrides: Iterable = ()) -> Plan:
-    """Validate a projection's inputs (a horizon YYYY-MM, what-ifs NAME=VALUE@DATE or Override)."""
+    """Validate a projection's inputs (a horizon YYYY-MM, what-ifs NAME=VALUE@DATE or Override). The
+    horizon reaches at most MAX_HORIZON_MONTHS past the first projected run (or this month, with no
+    run yet) and starts no earlier than the parameters' first date."""
     through = parse_through(through) if isinstance(through, str) else int(through)
     latest = latest_monthly_run()
     start = latest + 1 if latest is not None else None
-    if through - (start if start is not None else through) > MAX_HORIZON_MONTHS:
+    anchor = start if start is not None else month_index(timezone.localdate())
+    if through - anchor > MAX_HORIZON_MONTHS:
         raise ServiceError(
-            f"测算期限不能超过最近一次发放后{MAX_HORIZON_MONTHS}个月",
-            f"the horizon may reach at most {MAX_HORIZON_MONTHS} months past the latest run",
+            f"测算期限不能超过{month_label(anchor)}之后{MAX_HORIZON_MONTHS}个月",
+            f"the horizon may reach at most {MAX_HORIZON_MONTHS} months past {month_label(anchor)}",
+            code="through",
+            record="--through",
+        )
+    if through < month_index(DEFAULT_FROM):
+        raise ServiceError(
+            f"测算截至月份不能早于{month_label(month_index(DEFAULT_FROM))}",
+            f"the horizon cannot end before {month_label(month_index(DEFAULT_FROM))}",
             code="through",
             record="--through",
         )
