@@ -532,23 +532,6 @@ def scenario_save(*, actor, name: str, through, overrides=(), hires=None, note: 
         )
 
 
-def scenario_inputs(scenario) -> dict:
-    """A saved scenario's inputs in the form budget_projection takes (to compute it again on today's data)."""
-    from subsidies.projection.selectors import Hires
-
-    h = scenario.hires or {}
-    start = h.get("from")
-    return {
-        "through": scenario.through,
-        "overrides": [override_from(o["name"], o["value"], o["effective_from"]) for o in scenario.overrides],
-        "hires": Hires(
-            int(h.get("doctorates_per_month") or 0),
-            int(h.get("masters_per_month") or 0),
-            parse_month(start) if start else None,
-        ),
-    }
-
-
 @transaction.atomic
 def scenario_link_parameter(*, actor, scenario_id: int, parameter):
     """Link a decided parameter value to the saved scenario that costed it: the scenario must hold that

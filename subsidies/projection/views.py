@@ -59,6 +59,10 @@ def _rows(query) -> list[dict]:
         {"name": n, "value": v, "from": d}
         for n, v, d in zip(query.getlist("p_name"), query.getlist("p_value"), query.getlist("p_from"), strict=False)
     ]
+    for text in query.getlist("set"):  # a saved scenario's "project again" link: shown as rows of the form
+        m = services.OVERRIDE.match(text)
+        if m:
+            rows.append({"name": m.group(1), "value": m.group(2), "from": m.group(3)})
     return (rows + [{"name": "", "value": "", "from": ""}] * WHAT_IF_ROWS)[: max(WHAT_IF_ROWS, len(rows))]
 
 
