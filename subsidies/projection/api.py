@@ -110,7 +110,7 @@ class ScenarioCreateSerializer(serializers.Serializer):
 
 
 class ScenarioListView(_Base):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(operation_id="projection_scenarios_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         from subsidies.projection.selectors import scenario_list
 
