@@ -97,6 +97,35 @@ def _charts(r: dict) -> dict:
             axis_fmt=_yuan_axis,
             empty=_("测算期内没有已承诺的补助"),
         )
+    years = r["committed"]["by_payment_year"]
+    out["year_chart"] = charts.horizontal_bars(
+        title=_("已承诺NX-STIPEND(按发放年度)"),
+        desc=_("各发放年度的已承诺补助,有测算假设时为测算方案金额"),
+        categories=[f["label"] for f in years],
+        series=[
+            charts.Series(
+                _("测算方案") if has_scenario else _("基线"),
+                [_d(f["scenario"] if has_scenario else f["baseline"]) for f in years],
+            )
+        ],
+        fmt=yuan,
+        empty=_("测算期内没有已承诺的补助"),
+    )
+    top = r["committed"]["by_enterprise"][:10]
+    out["enterprise_chart"] = charts.horizontal_bars(
+        title=_("已承诺NX-STIPEND最多的依托企业(前10)"),
+        desc=_("测算期内各依托企业的已承诺补助"),
+        categories=[f["label"] for f in top],
+        series=[
+            charts.Series(
+                _("测算方案") if has_scenario else _("基线"),
+                [_d(f["scenario"] if has_scenario else f["baseline"]) for f in top],
+            )
+        ],
+        fmt=yuan,
+        empty=_("测算期内没有已承诺的补助"),
+        label_w=230,
+    )
     rows = []
     for b in r["budgets"]:
         if not b["budget_entered"]:

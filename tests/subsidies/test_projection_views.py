@@ -239,3 +239,23 @@ def test_the_page_works_on_the_demo_data(client):
     assert r.status_code == 200, body[:2000]
     assert 'id="total-scenario"' in body and 'id="budget-year-2027"' in body and "新增研发人员" in body
     assert client.get(reverse("subsidies:projection")).status_code == 200  # the empty form
+
+
+def test_the_page_queues_a_long_projection_and_shows_its_progress(client, paid, finance, settings):
+    from subsidies.projection import jobs
+
+    settings.PROJECTION_INLINE_LIMIT = 1
+    settings.PAYOUT_RUNS_ON_CELERY = True  # queued when the request's transaction commits (not in this test)
+    client.force_login(finance)
+    r = client.get(reverse("subsidies:projection"), {"through": "2025-06"})
+    body = r.content.decode()
+    job = ProjectionJob.objects.get()
+    assert job.state == "queued" and 'id="job-progress"' in body and "hx-get" in body
+    assert 'id="total-baseline"' not in body
+    partial = client.get(reverse("subsidies:projection_job_progress", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200 and "HX-Redirect" not in partial
+    jobs.job_run(job_id=job.pk)  # what the worker does
+    partial = client.get(reverse("subsidies:projection_job_progress", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert partial["HX-Redirect"] == reverse("subsidies:projection_job_result", args=[job.pk])
+    done = client.get(partial["HX-Redirect"]).content.decode()
+    assert f"{Decimal(ProjectionJob.objects.get().result['committed']['total']['baseline']):,.2f}" in done
