@@ -10,5 +10,8 @@ urlpatterns = [
     path("scenarios/compare/", views.scenario_compare, name="projection_compare"),
     path("scenarios/<int:pk>/", views.scenario_detail, name="projection_scenario"),
     path("scenarios/<int:pk>/link/", views.scenario_link, name="projection_scenario_link"),
-    path("scenarios/<int:pk>/export.<str:fmt>", views.scenario_export, name="projection_scenario_export"),
+    path("scenarios/<int:pk>/export.pdf", views.scenario_export, {"fmt": "pdf"}, name="projection_scenario_export_pdf"),
+    path(
+        "scenarios/<int:pk>/export.xlsx", views.scenario_export, {"fmt": "xlsx"}, name="projection_scenario_export_xlsx"
+    ),
 ]

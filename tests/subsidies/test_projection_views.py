@@ -185,7 +185,7 @@ def test_a_saved_scenario_is_immutable_compared_exported_and_linked(client, paid
     with pytest.raises(Exception, match="未测算"):
         services.scenario_link_parameter(actor=finance, scenario_id=s.pk, parameter=other)
     assert c.get(URL + f"scenarios/{s.pk}/").json()["links"][0]["parameter_id"] == pv.pk
-    xlsx = client.get(reverse("subsidies:projection_scenario_export", args=[s.pk, "xlsx"]))
+    xlsx = client.get(reverse("subsidies:projection_scenario_export_xlsx", args=[s.pk]))
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     from openpyxl import load_workbook
 
@@ -202,7 +202,7 @@ def test_scenario_pdf(client, paid, finance):
         pytest.skip("the CJK font is not installed here")
     s = services.scenario_save(actor=finance, name="会议材料", through="2025-03", overrides=[RAISE])
     client.force_login(finance)
-    r = client.get(reverse("subsidies:projection_scenario_export", args=[s.pk, "pdf"]))
+    r = client.get(reverse("subsidies:projection_scenario_export_pdf", args=[s.pk]))
     assert r.status_code == 200 and r.content[:5] == b"%PDF-"
 
 
