@@ -66,6 +66,7 @@ cases: venv
 bench: venv
 	$(BIN)/python bench/payout_run.py
 	$(BIN)/python bench/register_pdf.py
+	$(BIN)/python bench/projection.py
 
 clean: stop
 	rm -rf $(VENV) .data

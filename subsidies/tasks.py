@@ -55,4 +55,5 @@ def scheduled_annual_run() -> int:
 
     year = str(timezone.localdate().year - 1)
     return runs.run_payouts(actor=system_actor(), kind=RunKind.ANNUAL, period=year, inline=False).pk
+from subsidies.projection.tasks import project_job  # noqa: E402,F401  (projections, issue 18)
 from subsidies.tasks_exports import render_export  # noqa: E402,F401  (exports, issue 7)

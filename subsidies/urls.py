@@ -20,4 +20,5 @@ urlpatterns = [
     path("exports/<int:pk>/status/", views_exports.export_status, name="export_status"),
     path("exports/<int:pk>/download/", views_exports.export_download, name="export_download"),
     path("grants/", include("subsidies.urls_grants")),
+    path("projection/", include("subsidies.projection.urls")),  # 预算测算 (issue 18)
 ]

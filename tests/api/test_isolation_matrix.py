@@ -39,6 +39,7 @@ WRITERS = frozenset({E, A})
 MONEY = frozenset({F, A})
 YC_READERS = frozenset({E, Y, F, A})  # YC-RD submissions and incubators: the Yinchuan bureau's side
 YC_STAFF = frozenset({Y, A})
+STAFF = frozenset({R, Y, F, A})
 
 MATRIX: dict[str, dict[str, frozenset]] = {
     # public: the schema, its UI and the token endpoint (which answers to credentials, not a session)
@@ -125,6 +126,14 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "incubator-assessments": {"GET": YC_READERS, "POST": YC_STAFF},
     "incubator-recognitions": {"POST": YC_STAFF},
     "benefit-detail": {"GET": ALL},
+    # budget projection (issue 18): finance and bureau staff read; finance and administrators save
+    "projection-summary": {"GET": STAFF},
+    "projection-job-detail": {"GET": STAFF},  # the requester's own jobs (administrators: all)
+    "projection-scenario-list": {"GET": STAFF, "POST": MONEY},
+    "projection-scenario-compare": {"GET": STAFF},
+    "projection-scenario-detail": {"GET": STAFF},
+    "subsidies:projection_scenario_export_pdf": {"GET": STAFF},
+    "subsidies:projection_scenario_export_xlsx": {"GET": STAFF},
     # HTML downloads (every role; other tenants' files are 404)
     "registry:document_download": {"GET": ALL},
     "registry:document_preview": {"GET": ALL},  # inline preview (page, image bytes, PDF page images)
@@ -179,9 +188,29 @@ OBJECTS = {
     "subsidies:export_create": lambda w, t: w.run,
     "subsidies:export_status": lambda w, t: w.export,
     "subsidies:export_download": lambda w, t: w.export,
+    "projection-job": lambda w, t: _projection_job(w),
+    "projection-scenario": lambda w, t: _projection_scenario(w),
+    "subsidies:projection_scenario_export_pdf": lambda w, t: _projection_scenario(w),
+    "subsidies:projection_scenario_export_xlsx": lambda w, t: _projection_scenario(w),
 }
 SHARED = {"payout-run", "parameter", "programme", "export", "subsidies:run_exports", "subsidies:export_create",
-          "subsidies:export_status", "subsidies:export_download"}
+          "subsidies:export_status", "subsidies:export_download", "projection-job", "projection-scenario",
+          "subsidies:projection_scenario_export_pdf", "subsidies:projection_scenario_export_xlsx"}
+
+
+def _projection_scenario(w):
+    """A saved projection scenario (bureau-wide, not a tenant's), saved once by finance."""
+    from subsidies.projection.models import ProjectionScenario
+    from subsidies.projection.services import scenario_save
+
+    return ProjectionScenario.objects.first() or scenario_save(actor=w.users[F], name="矩阵", through="2025-06")
+
+
+def _projection_job(w):
+    """A projection job requested by finance (its requester and administrators may read it)."""
+    from subsidies.projection.models import ProjectionJob
+
+    return ProjectionJob.objects.first() or ProjectionJob.objects.create(requested_by=w.users[F], through="2025-06")
 
 # Lists and the filters that could leak another tenant's rows: filtered by B's ids, A must get nothing.
 LIST_FILTERS = {

@@ -1,0 +1,319 @@
+"""预算测算 pages (issue 18 §2-4): thin views over subsidies.projection (the same reads as the API)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.errors import ServiceError
+from subsidies import charts
+from subsidies.forms import PARAMETER_LABELS
+from subsidies.projection import exports, jobs, services
+from subsidies.projection.models import ProjectionJob
+from subsidies.projection.selectors import can_project, parse_hires, scenario_get, scenario_list
+from subsidies.rules.calendar import month_index, month_label
+from subsidies.rules.params import DEFAULTS
+from subsidies.templatetags.portal_format import yuan
+from subsidies.views import _yuan_axis, refusal, staff_only
+
+WHAT_IF_ROWS = 3
+
+
+def _can_save(user) -> bool:
+    return user.is_finance or user.is_portal_admin
+
+
+def _inputs(query) -> dict:
+    """The form's fields: horizon, up to three what-if rows (name, value, from), the stated hiring rate."""
+    overrides = []
+    for name, value, day in zip(
+        query.getlist("p_name"), query.getlist("p_value"), query.getlist("p_from"), strict=False
+    ):
+        if name.strip() or value.strip() or day.strip():
+            overrides.append(f"{name.strip()}={value.strip()}@{day.strip()}")
+    overrides += [v for v in query.getlist("set") if v.strip()]
+    return {
+        "through": (query.get("through") or "").strip(),
+        "overrides": overrides,
+        "hires": parse_hires(query.get("new_doctorates"), query.get("new_masters"), query.get("new_from")),
+    }
+
+
+def _default_through() -> str:
+    from django.utils import timezone
+
+    latest = services.latest_monthly_run()
+    start = latest + 1 if latest is not None else month_index(timezone.localdate())
+    return month_label(start + 35)
+
+
+def _rows(query) -> list[dict]:
+    rows = [
+        {"name": n, "value": v, "from": d}
+        for n, v, d in zip(query.getlist("p_name"), query.getlist("p_value"), query.getlist("p_from"), strict=False)
+    ]
+    for text in query.getlist("set"):  # a saved scenario's "project again" link: shown as rows of the form
+        m = services.OVERRIDE.match(text)
+        if m:
+            rows.append({"name": m.group(1), "value": m.group(2), "from": m.group(3)})
+    return (rows + [{"name": "", "value": "", "from": ""}] * WHAT_IF_ROWS)[: max(WHAT_IF_ROWS, len(rows))]
+
+
+def _d(value) -> Decimal:
+    return Decimal(value) if value is not None else Decimal("0.00")
+
+
+def _charts(r: dict) -> dict:
+    """The charts of a projection as the API returns it (the page, a finished job and a saved scenario
+    draw from the same figures)."""
+    by_month = r["committed"]["by_month"]
+    months = [f["label"] for f in by_month]
+    out = {
+        "baseline_chart": charts.vertical_bars(
+            title=_("已承诺NX-STIPEND(基线,按服务月份)"),
+            desc=_("现有记录不变、各月按时发放时的补助金额"),
+            categories=months,
+            series=[charts.Series(_("基线"), [_d(f["baseline"]) for f in by_month])],
+            fmt=yuan,
+            axis_fmt=_yuan_axis,
+            empty=_("测算期内没有已承诺的补助"),
+        )
+    }
+    has_scenario = bool(r["projection"]["overrides"])
+    if has_scenario:
+        out["scenario_chart"] = charts.vertical_bars(
+            title=_("已承诺NX-STIPEND(测算方案,按服务月份)"),
+            desc=_("加入测算假设后的补助金额"),
+            categories=months,
+            series=[charts.Series(_("测算方案"), [_d(f["scenario"]) for f in by_month])],
+            fmt=yuan,
+            axis_fmt=_yuan_axis,
+            empty=_("测算期内没有已承诺的补助"),
+        )
+    years = r["committed"]["by_payment_year"]
+    out["year_chart"] = charts.horizontal_bars(
+        title=_("已承诺NX-STIPEND(按发放年度)"),
+        desc=_("各发放年度的已承诺补助,有测算假设时为测算方案金额"),
+        categories=[f["label"] for f in years],
+        series=[
+            charts.Series(
+                _("测算方案") if has_scenario else _("基线"),
+                [_d(f["scenario"] if has_scenario else f["baseline"]) for f in years],
+            )
+        ],
+        fmt=yuan,
+        empty=_("测算期内没有已承诺的补助"),
+    )
+    top = r["committed"]["by_enterprise"][:10]
+    out["enterprise_chart"] = charts.horizontal_bars(
+        title=_("已承诺NX-STIPEND最多的依托企业(前10)"),
+        desc=_("测算期内各依托企业的已承诺补助"),
+        categories=[f["label"] for f in top],
+        series=[
+            charts.Series(
+                _("测算方案") if has_scenario else _("基线"),
+                [_d(f["scenario"] if has_scenario else f["baseline"]) for f in top],
+            )
+        ],
+        fmt=yuan,
+        empty=_("测算期内没有已承诺的补助"),
+        label_w=230,
+    )
+    rows = []
+    for b in r["budgets"]:
+        if not b["budget_entered"]:
+            continue
+        rows.append((_("%(year)s年 基线") % {"year": b["year"]}, _d(b["committed_baseline"]), _d(b["budget"])))
+        if has_scenario:
+            rows.append((_("%(year)s年 测算方案") % {"year": b["year"]}, _d(b["committed_scenario"]), _d(b["budget"])))
+    out["budget_chart"] = charts.budget_bars(
+        title=_("已承诺金额与年度预算"),
+        desc=_("各发放年度已审批发放加测算金额,与录入的NX-STIPEND预算批复对比"),
+        rows=rows,
+        fmt=yuan,
+        empty=_("测算期内的年度尚未录入NX-STIPEND预算"),
+    )
+    return out
+
+
+def result_context(r: dict) -> dict:
+    c = r["committed"]
+    return {
+        "r": r,
+        "c": c,
+        "has_scenario": bool(r["projection"]["overrides"]),
+        "top_centres": c["by_centre"][:50],
+        "more_centres": max(len(c["by_centre"]) - 50, 0),
+        "top_enterprises": c["by_enterprise"][:50],
+        **_charts(r),
+    }
+
+
+@require_GET
+@staff_only(can_project)
+def projection(request):
+    """Pick the horizon, add what-ifs and a hiring rate; see baseline, scenario and difference."""
+    query = request.GET
+    context = {
+        "rows": _rows(query),
+        "names": [(n, PARAMETER_LABELS.get(n, n)) for n in DEFAULTS],
+        "through": query.get("through") or _default_through(),
+        "q": query,
+        "can_save": _can_save(request.user),
+        "scenarios": scenario_list(actor=request.user)[:20],
+        "query_string": query.urlencode(),
+    }
+    status = 200
+    if query.get("through"):
+        try:
+            job, data = jobs.projection_request(actor=request.user, **_inputs(query))
+        except ServiceError as exc:
+            context["error"] = refusal(exc)
+            status = 400
+        else:
+            if job is not None and job.state != ProjectionJob.State.DONE:
+                context["job"] = job
+            else:
+                context.update(result_context(data if job is None else job.result))
+    return render(request, "subsidies/projection/projection.html", context, status=status)
+
+
+@require_GET
+@staff_only(can_project)
+def job_progress(request, pk: int):
+    """The progress partial htmx polls; when the job ends, the browser goes to its result."""
+    try:
+        job = jobs.job_for(actor=request.user, pk=pk)
+    except ServiceError:
+        raise Http404(_("测算任务不存在")) from None
+    response = render(request, "subsidies/projection/_job_progress.html", {"job": job})
+    if request.headers.get("HX-Request") and job.state in (ProjectionJob.State.DONE, ProjectionJob.State.FAILED):
+        response["HX-Redirect"] = reverse("subsidies:projection_job_result", args=[job.pk])
+    return response
+
+
+@require_GET
+@staff_only(can_project)
+def job_result(request, pk: int):
+    try:
+        job = jobs.job_for(actor=request.user, pk=pk)
+    except ServiceError:
+        raise Http404(_("测算任务不存在")) from None
+    context = {
+        "job": job,
+        "rows": [],
+        "names": [],
+        "through": job.through,
+        "can_save": False,
+        "scenarios": [],
+        "result_only": True,
+    }
+    if job.state == ProjectionJob.State.DONE:
+        context.update(result_context(job.result))
+    return render(request, "subsidies/projection/projection.html", context)
+
+
+@require_POST
+@staff_only(_can_save)
+def scenario_save(request):
+    try:
+        inputs = _inputs(request.POST)
+        s = services.scenario_save(
+            actor=request.user, name=request.POST.get("name", ""), note=request.POST.get("note", ""), **inputs
+        )
+    except ServiceError as exc:
+        messages.error(request, refusal(exc))
+        back = request.POST.get("back", "")
+        return redirect(reverse("subsidies:projection") + (f"?{back}" if back else ""))
+    messages.success(request, _("测算方案已保存:#%(id)s %(name)s") % {"id": s.pk, "name": s.name})
+    return redirect("subsidies:projection_scenario", pk=s.pk)
+
+
+def _scenario_or_404(request, pk):
+    try:
+        return scenario_get(actor=request.user, pk=pk)
+    except ServiceError:
+        raise Http404(_("测算方案不存在")) from None
+
+
+@require_GET
+@staff_only(can_project)
+def scenario_detail(request, pk: int):
+    from subsidies.models import ParameterValue
+
+    s = _scenario_or_404(request, pk)
+    linked = s.decisions.select_related("parameter", "linked_by")
+    candidates = [
+        pv
+        for pv in ParameterValue.objects.filter(name__in=[o["name"] for o in s.overrides])
+        if {"name": pv.name, "value": pv.value, "effective_from": pv.effective_from.isoformat()} in s.overrides
+        and not hasattr(pv, "costed_by")
+    ]
+    again = urlencode(
+        [("through", s.through)] + [("set", f"{o['name']}={o['value']}@{o['effective_from']}") for o in s.overrides],
+        doseq=True,
+    )
+    return render(
+        request,
+        "subsidies/projection/scenario.html",
+        {
+            **exports.scenario_context(s),
+            "linked": linked,
+            "candidates": candidates,
+            "can_save": _can_save(request.user),
+            "again": again,
+            "others": scenario_list(actor=request.user).exclude(pk=s.pk)[:50],
+        },
+    )
+
+
+@require_POST
+@staff_only(_can_save)
+def scenario_link(request, pk: int):
+    from subsidies.models import ParameterValue
+
+    s = _scenario_or_404(request, pk)
+    pv = ParameterValue.objects.filter(pk=request.POST.get("parameter") or 0).first()
+    if pv is None:
+        messages.error(request, _("请选择已决定的参数取值"))
+    else:
+        try:
+            services.scenario_link_parameter(actor=request.user, scenario_id=s.pk, parameter=pv)
+        except ServiceError as exc:
+            messages.error(request, refusal(exc))
+        else:
+            messages.success(request, _("参数取值已关联本测算方案"))
+    return redirect("subsidies:projection_scenario", pk=s.pk)
+
+
+@require_GET
+@staff_only(can_project)
+def scenario_compare(request):
+    try:
+        a = _scenario_or_404(request, int(request.GET.get("a", "")))
+        b = _scenario_or_404(request, int(request.GET.get("b", "")))
+    except ValueError:
+        raise Http404(_("测算方案不存在")) from None
+    return render(request, "subsidies/projection/compare.html", {"c": exports.compare(a, b), "a": a, "b": b})
+
+
+@require_GET
+@staff_only(can_project)
+def scenario_export(request, pk: int, fmt: str):
+    s = _scenario_or_404(request, pk)
+    if fmt == "xlsx":
+        data, ctype = exports.scenario_xlsx(s), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "pdf":
+        data, ctype = exports.scenario_pdf(s), "application/pdf"
+    else:
+        raise Http404(_("不支持的导出格式"))
+    response = HttpResponse(data, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="projection-scenario-{s.pk}.{fmt}"'
+    return response
