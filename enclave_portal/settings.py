@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_results",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
@@ -59,7 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.StaffIdleTimeoutMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -99,8 +101,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 if TESTING:
@@ -154,7 +157,24 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # nothing of the portal is framed (check --deploy security.W019)
+# Sessions: an absolute lifetime from the login, and an idle limit (accounts.middleware.SessionLifetimeMiddleware)
 STAFF_IDLE_TIMEOUT_SECONDS = 30 * 60
+ENTERPRISE_IDLE_TIMEOUT_SECONDS = env.int("ENTERPRISE_IDLE_TIMEOUT_SECONDS", default=2 * 3600)
+SESSION_ABSOLUTE_LIFETIME_SECONDS = env.int("SESSION_ABSOLUTE_LIFETIME_SECONDS", default=12 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME_SECONDS
+# API tokens (accounts.tokens): per client, hashed, at most this many days; staff tokens also end after
+# STAFF_IDLE_TIMEOUT_SECONDS unused
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=30)
+# Two-factor login (TOTP, django-otp) for these roles and for superusers (accounts.twofactor)
+TWO_FACTOR_ROLES = ["finance", "admin"]
+OTP_TOTP_ISSUER = "宁夏飞地研发中心管理平台"
+# Trusted reverse proxies in front of the portal, each appending to X-Forwarded-For. 0: none, the client
+# is REMOTE_ADDR and X-Forwarded-For is ignored. Used by the DRF throttles (REST_FRAMEWORK["NUM_PROXIES"]),
+# the django-axes lockout (AXES_CLIENT_IP_CALLABLE) and the page throttles (accounts.clientip).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# Public pages' budgets per client address: (requests, seconds)
+REGISTRATION_RATE = (10, 3600)
+PASSWORD_RESET_RATE = (5, 3600)
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 if not SECURE_SSL_REDIRECT:
     # TLS is terminated at the reverse proxy (docker-compose / the bureau's gateway), which redirects.
@@ -168,11 +188,13 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 # the API answers a lockout in its error format; pages get the lockout template (accounts.api.lockout_response)
 AXES_LOCKOUT_CALLABLE = "accounts.api.lockout_response"
+# the lockout keys on the client behind NUM_PROXIES trusted proxies, not on the proxy's address
+AXES_CLIENT_IP_CALLABLE = "accounts.clientip.client_ip"
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated API request gets 401 with WWW-Authenticate: Token
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.authentication.IdleExpiringTokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -181,6 +203,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "accounts.api.PortalAutoSchema",
     "EXCEPTION_HANDLER": "accounts.api.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
                                  "rest_framework.renderers.BrowsableAPIRenderer"],
 }

@@ -118,7 +118,7 @@ class EnterpriseRegistrationForm(forms.Form):
     username = forms.CharField(label=_("登录用户名"), max_length=150,
                                widget=forms.TextInput(attrs={"autocomplete": "username"}))
     password = forms.CharField(label=_("登录密码"), strip=False,
-                               help_text=_("至少8位,不能全为数字,不能与用户名过于相似"),
+                               help_text=_("至少10位,不能全为数字,不能是常见密码,不能与用户名过于相似"),
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password2 = forms.CharField(label=_("确认密码"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
@@ -137,8 +137,28 @@ class EnterpriseRegistrationForm(forms.Form):
 
         return validate_uscc(self.cleaned_data["uscc"])
 
+    def clean_username(self):
+        from django.contrib.auth.validators import UnicodeUsernameValidator
+
+        username = self.cleaned_data["username"].strip()
+        UnicodeUsernameValidator()(username)
+        return username
+
     def clean(self):
+        """The password is checked here, before the service looks the username up: a weak password is
+        refused whether or not the username exists, so the answer says nothing about the username."""
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ValidationError
+
         data = super().clean()
         if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
             self.add_error("password2", _("两次输入的密码不一致"))
+        if data.get("password"):
+            candidate = get_user_model()(username=data.get("username", ""), full_name=data.get("full_name", ""),
+                                         email=data.get("email", ""))
+            try:
+                validate_password(data["password"], candidate)
+            except ValidationError as exc:
+                self.add_error("password", exc)
         return data

@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
@@ -121,6 +123,9 @@ class Filing(models.Model):
     effective_from = models.DateField(_("生效日期"), null=True, blank=True)
     effective_to = models.DateField(_("终止日期"), null=True, blank=True, help_text=_("含当日;空表示长期有效"))
     ever_approved = models.BooleanField(default=False, editable=False)
+    # the filing was revoked at some point (by a reviewer or in an imported history): a re-filing after a
+    # revocation never earns NX-FIRST (POLICY §3), whatever its current status
+    ever_revoked = models.BooleanField(default=False, db_default=False, editable=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.TextField(_("原因"), blank=True)
@@ -154,6 +159,10 @@ class FilingPeriod(models.Model):
     filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="periods")
     start = models.DateField(_("起始日期"))
     end = models.DateField(_("终止日期"), null=True, blank=True)
+    # how the window ended (blank: open, or ended on its recorded date) and why, for the filing's timeline
+    closed_as = models.CharField(_("终止方式"), max_length=16, blank=True, default="", db_default="",
+                                 choices=[(FilingStatus.SUSPENDED, _("暂停备案")), (FilingStatus.REVOKED, _("撤销备案"))])
+    reason = models.TextField(_("原因"), blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("备案有效期间")
@@ -163,6 +172,11 @@ class FilingPeriod(models.Model):
             models.UniqueConstraint(fields=["filing", "start"], name="filing_period_unique_start"),
             models.CheckConstraint(condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
                                    name="filing_period_order"),
+            # one filing's windows never overlap, so no day is counted twice (GiST on ranges: pgserver's
+            # PostgreSQL has no btree_gist, so the filing is a one-point int8range)
+            ExclusionConstraint(name="filing_periods_disjoint", expressions=[
+                (Func(F("filing"), F("filing"), Value("[]"), function="int8range"), RangeOperators.OVERLAPS),
+                (Func(F("start"), F("end"), Value("[]"), function="daterange"), RangeOperators.OVERLAPS)]),
         ]
 
     def __str__(self):

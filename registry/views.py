@@ -74,9 +74,20 @@ def _refused(request, exc: ServiceError):
 @csrf_protect
 def register(request):
     """A person registers their enterprise and becomes its owner, then logs in through the login page (so
-    the login's lockout rules apply to the new account as to every other)."""
+    the login's lockout rules apply to the new account as to every other).
+
+    The page never confirms whether a username exists: a registration and an attempt with a username
+    already taken get the same answer (back to the login page, "sent to your e-mail"), and the outcome
+    goes to the contact e-mail given. Every other check (the password included) runs before the
+    username is looked up. Posts are limited to REGISTRATION_RATE per client address."""
+    from accounts.throttling import within_budget
+
     if request.user.is_authenticated:
         return redirect("home")
+    if request.method == "POST":
+        limit, period = settings.REGISTRATION_RATE
+        if not within_budget(request, "register", limit, period):
+            return render(request, "accounts/throttled.html", status=429)
     form = EnterpriseRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -86,13 +97,27 @@ def register(request):
                 username=data["username"], password=data["password"], full_name=data["full_name"],
                 email=data["email"], phone=data["phone"])
         except ServiceError as exc:
-            field = form.FIELD_BY_CODE.get(exc.code)
-            form.add_error(field, exc.zh if field else " ".join(exc.messages))
+            if exc.code != "username_taken":
+                field = form.FIELD_BY_CODE.get(exc.code)
+                form.add_error(field, exc.zh if field else " ".join(exc.messages))
+                return render(request, "registry/register.html", {"form": form})
+            _registration_mail(data["email"], _("注册未完成:所填用户名不可用"),
+                               _("您在宁夏企业飞地研发中心管理平台为“%(enterprise)s”提交的注册未完成:用户名“%(username)s”"
+                                 "不可用。请换一个用户名重新注册;如您已有账号,可在登录页使用“忘记密码”。")
+                               % {"enterprise": data["name"], "username": data["username"]})
         else:
-            messages.success(request, f"“{membership.enterprise.name}”已注册,您是该企业的管理员。"
-                                      f"请使用用户名 {membership.user.username} 登录")
-            return redirect("accounts:login")
+            _registration_mail(membership.user.email, _("企业注册成功"),
+                               _("“%(enterprise)s”已注册,您是该企业的管理员。请使用用户名 %(username)s 登录。")
+                               % {"enterprise": membership.enterprise.name, "username": membership.user.username})
+        messages.success(request, _("注册申请已提交,处理结果已发送到您填写的联系邮箱。注册成功的,请使用所填用户名和密码登录。"))
+        return redirect("accounts:login")
     return render(request, "registry/register.html", {"form": form})
+
+
+def _registration_mail(address: str, subject: str, body: str) -> None:
+    from django.core.mail import send_mail
+
+    send_mail(subject, body, None, [address], fail_silently=True)
 
 
 # --- enterprise ------------------------------------------------------------------------------------------
@@ -306,6 +331,7 @@ def _filing_context(request, filing, upload_form=None):
         "documents": _page(request, documents, "dpage"),
         "required": [(DocumentKind(k).label, k in present) for k in required],
         "decisions": _page(request, selectors.decision_list(filing=filing), "rpage"),
+        "windows": selectors.filing_windows(filing=filing),
         "history": _page(request, _history_rows(selectors.filing_history(filing=filing)), "hpage"),
         "can_edit": user.is_enterprise and filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED),
         "problems": problems,

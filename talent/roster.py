@@ -305,16 +305,17 @@ def _example_id(prefix17: str) -> str:
 
 def template_rows() -> list[list[str]]:
     """Header and example rows: a doctor with an open-ended contract, the same doctor's master's degree
-    on a second row (the contract repeated), and a foreign researcher on a passport."""
+    on a second row (the contract repeated), and a foreign researcher on a passport. The key-discipline
+    masters name confirmed entries of the shipped key-institution list, so the sample imports as it is."""
     doctor = "110101199003077571"
     return [
         [c.title for c in COLUMNS],
         ["张三", "居民身份证", doctor, "", "13800000000", "zhangsan@example.com", "博士", "是", "清华大学",
          "机械工程", "否", "2019-07-01", "是", "2024-04-01", ""],
-        ["张三", "居民身份证", doctor, "", "13800000000", "zhangsan@example.com", "硕士", "是", "清华大学",
-         "机械工程", "是", "2016-07-01", "是", "2024-04-01", ""],
-        ["李四", "居民身份证", _example_id("64010419920512002"), "", "", "", "硕士", "是", "西安交通大学",
-         "电气工程", "是", "2018-06-30", "是", "2024-05-01", "2029-04-30"],
+        ["张三", "居民身份证", doctor, "", "13800000000", "zhangsan@example.com", "硕士", "是", "北京科技大学",
+         "材料科学与工程", "是", "2016-07-01", "是", "2024-04-01", ""],
+        ["李四", "居民身份证", _example_id("64010419920512002"), "", "", "", "硕士", "是", "宁夏大学",
+         "化学工程与技术", "是", "2018-06-30", "是", "2024-05-01", "2029-04-30"],
         ["John Smith", "护照", "E12345678", "英国", "", "", "博士", "是", "University of Cambridge",
          "Physics", "否", "2015-06-30", "否", "2024-06-01", "2025-05-31"],
     ]

@@ -162,6 +162,11 @@ def verification_queue(*, actor, q: str = "", level: str = "") -> QuerySet[Degre
     return qs.order_by("created_at", "id")
 
 
+def key_institution_get(*, pk: int) -> KeyInstitution:
+    """The list is public reference data: every signed-in user may read an entry."""
+    return get_object_or_404(KeyInstitution, pk=pk)
+
+
 def key_institution_list(*, q: str = "", active_only: bool = False) -> QuerySet[KeyInstitution]:
     qs = KeyInstitution.objects.prefetch_related("disciplines")
     if q:

@@ -3,6 +3,7 @@ import csv
 import datetime as dt
 import io
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from talent.models import (
     IdType,
     KeyDiscipline,
     KeyInstitution,
+    ReferenceStatus,
     Researcher,
 )
 
@@ -127,16 +129,16 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
         if key_institution is not None:
             details["key_institution"] = key_institution
     if key_institution is not None:
-        if not key_institution.is_active:
-            raise ServiceError(f"“{key_institution.name}”已不在重点院校名录中", "institution no longer listed",
-                               code="key_institution", record=record)
+        if claims_key and not key_institution.in_force_on(awarded_on):
+            raise _not_in_force(key_institution, key_institution.name, awarded_on, record=record,
+                                code="key_institution")
         details["institution"] = key_institution.name
     # POLICY §3.3: the master's tier is a key discipline at a key university, checked against the list staff
     # maintain. A scenario import (the system actor, degrees arriving verified) is exempt: SCENARIOS.md makes
     # the institution optional and the key_discipline flag the bureau's own verified finding, so requiring a
     # list entry there would refuse the public contract's files.
     if claims_key and not (verified and actor.role == Role.SYSTEM):
-        _require_key_reference(key_institution, details, record=record)
+        _require_key_reference(key_institution, details, awarded_on=awarded_on, record=record)
     if details.get("certificate"):
         check_document(details["certificate"], record=record, label="学位证书")
     elif "certificate" in details:
@@ -165,9 +167,22 @@ def _listed_institution(text: str) -> KeyInstitution | None:
     return KeyInstitution.objects.filter(models.Q(name=text) | models.Q(code=text) & ~models.Q(code="")).first()
 
 
-def _require_key_reference(key_institution: KeyInstitution | None, details: dict, *, record: str) -> None:
-    """A key-discipline master's names a listed, active key institution and one of its listed, active key
-    disciplines (POLICY §3.3)."""
+def _not_in_force(entry, label: str, awarded_on: dt.date, *, record: str, code: str) -> ServiceError:
+    """Why a listed entry does not count for a degree awarded on ``awarded_on``, and what to do."""
+    if entry.status == ReferenceStatus.PENDING:
+        return ServiceError(f"名录中的“{label}”尚待科技厅核实,核实前不能按重点院校重点学科认定,请联系科技厅",
+                            "that list entry awaits the bureau's confirmation", code=code, record=record)
+    if not entry.is_active:
+        return ServiceError(f"“{label}”已不在重点院校名录中", "no longer listed", code=code, record=record)
+    window = f"{entry.valid_from or '不限'}至{entry.valid_to or '长期'}"
+    return ServiceError(f"“{label}”在名录中的有效期为{window},不含学位授予日期{awarded_on}",
+                        "the list entry was not in force on the award date", code=code, record=record)
+
+
+def _require_key_reference(key_institution: KeyInstitution | None, details: dict, *, awarded_on: dt.date,
+                           record: str) -> None:
+    """A key-discipline master's names a key institution and one of its key disciplines, both in force in the
+    list on the award date (POLICY §3.3: the list is reference data with validity dates)."""
     if key_institution is None:
         named = (details.get("institution") or "").strip()
         raise ServiceError(
@@ -176,7 +191,12 @@ def _require_key_reference(key_institution: KeyInstitution | None, details: dict
             "a key-discipline master's degree must name an institution from the key-institution list",
             code="key_institution", record=record)
     discipline = (details.get("discipline") or "").strip()
-    listed = KeyDiscipline.objects.filter(institution=key_institution, is_active=True)
+    named = KeyDiscipline.objects.filter(institution=key_institution, name=discipline).first()
+    if named is not None and not named.in_force_on(awarded_on) and (
+            named.status == ReferenceStatus.PENDING or named.is_active):
+        raise _not_in_force(named, f"{key_institution.name}·{discipline}", awarded_on, record=record,
+                            code="key_discipline_name")
+    listed = KeyDiscipline.objects.filter(KeyDiscipline.in_force_q(awarded_on), institution=key_institution)
     if not listed.filter(name=discipline).exists():
         names = "、".join(listed.values_list("name", flat=True)[:10]) or "无"
         raise ServiceError(
@@ -344,26 +364,53 @@ def _assert_reference_staff(actor) -> None:
                            code="forbidden", status=403)
 
 
+REFERENCE_FIELDS = ("status", "source", "source_date", "valid_from", "valid_to")
+
+
+def _reference_values(entry, given: dict) -> dict:
+    """The reference fields a caller set (the CSV sets none of them: a row keeps what staff recorded)."""
+    values = {k: v for k, v in given.items() if v is not None}
+    if "status" in values and values["status"] not in ReferenceStatus.values:
+        raise ServiceError(f"核实状态“{values['status']}”无效", "unknown status", code="status",
+                           record=f"重点院校名录 {entry}")
+    return values
+
+
+def _save_reference(entry, values: dict, *, record: str):
+    if entry.pk is None or any(getattr(entry, k) != v for k, v in values.items()):
+        for k, v in values.items():
+            setattr(entry, k, v)
+        try:
+            entry.full_clean()
+        except ValidationError as exc:
+            raise ServiceError("；".join(str(m) for ms in exc.message_dict.values() for m in ms),
+                               "the entry is invalid", code="invalid", record=record) from exc
+        entry.save()
+    return entry
+
+
 @transaction.atomic
-def key_institution_upsert(*, actor, name: str, code: str = "", is_active: bool = True, note: str = "") -> KeyInstitution:
+def key_institution_upsert(*, actor, name: str, code: str = "", is_active: bool = True, note: str = "",
+                           status: str | None = None, source: str | None = None, source_date: dt.date | None = None,
+                           valid_from: dt.date | None = None, valid_to: dt.date | None = None) -> KeyInstitution:
+    """Add or change a key institution (audited). The reference fields are left as recorded when not given."""
     _assert_reference_staff(actor)
     name = (name or "").strip()
     if not name:
         raise ServiceError("院校名称不能为空", "institution name is required", code="required", record="重点院校")
     with acting(actor):
         inst = KeyInstitution.objects.select_for_update().filter(name=name).first() or KeyInstitution(name=name)
-        values = {"code": (code or "").strip(), "is_active": is_active, "note": note}
-        if inst.pk is None or any(getattr(inst, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(inst, k, v)
-            inst.full_clean()
-            inst.save()
-    return inst
+        values = {"code": (code or "").strip(), "is_active": is_active, "note": note, **_reference_values(
+            name, {"status": status, "source": source, "source_date": source_date, "valid_from": valid_from,
+                   "valid_to": valid_to})}
+        return _save_reference(inst, values, record=f"重点院校 {name}")
 
 
 @transaction.atomic
 def key_discipline_upsert(*, actor, institution: KeyInstitution, name: str, is_active: bool = True,
-                          note: str = "") -> KeyDiscipline:
+                          note: str = "", status: str | None = None, source: str | None = None,
+                          source_date: dt.date | None = None, valid_from: dt.date | None = None,
+                          valid_to: dt.date | None = None) -> KeyDiscipline:
     _assert_reference_staff(actor)
     name = (name or "").strip()
     if not name:
@@ -372,11 +419,24 @@ def key_discipline_upsert(*, actor, institution: KeyInstitution, name: str, is_a
     with acting(actor):
         disc = KeyDiscipline.objects.select_for_update().filter(institution=institution, name=name).first() \
             or KeyDiscipline(institution=institution, name=name)
-        if disc.pk is None or disc.is_active != is_active or disc.note != note:
-            disc.is_active, disc.note = is_active, note
-            disc.full_clean()
-            disc.save()
-    return disc
+        values = {"is_active": is_active, "note": note, **_reference_values(
+            f"{institution.name}·{name}", {"status": status, "source": source, "source_date": source_date,
+                                          "valid_from": valid_from, "valid_to": valid_to})}
+        return _save_reference(disc, values, record=f"重点院校 {institution.name} 的重点学科 {name}")
+
+
+@transaction.atomic
+def key_reference_retire(*, actor, entry: KeyInstitution | KeyDiscipline, valid_to: dt.date,
+                         reason: str) -> KeyInstitution | KeyDiscipline:
+    """Retire an entry from a date: degrees awarded up to that day still count; later ones do not."""
+    _assert_reference_staff(actor)
+    record = f"重点院校名录 {entry}"
+    if not (reason or "").strip():
+        raise ServiceError("停用须说明原因", "a reason is required to retire an entry", code="reason", record=record)
+    with acting(actor):
+        entry = type(entry).objects.select_for_update().get(pk=entry.pk)
+        note = f"{entry.note};停用:{reason.strip()}" if entry.note else f"停用:{reason.strip()}"
+        return _save_reference(entry, {"valid_to": valid_to, "note": note[:256]}, record=record)
 
 
 KEY_CSV_COLUMNS = {"院校名称": "institution", "院校代码": "code", "重点学科": "discipline", "有效": "active",

@@ -21,13 +21,16 @@ from talent.forms import (
     CsvUploadForm,
     DegreeForm,
     EnrolForm,
+    KeyDisciplineForm,
+    KeyInstitutionForm,
     ResearcherEditForm,
     ResearcherFilterForm,
+    RetireForm,
     RosterUploadForm,
     TerminateForm,
 )
 from talent.identity import mask_id
-from talent.models import DegreeLevel, RosterState
+from talent.models import DegreeLevel, KeyDiscipline, KeyInstitution, RosterState
 
 PAGE_SIZE = 25
 
@@ -418,3 +421,86 @@ def key_institution_list(request):
         "page": page, "q": q, "form": form, "may_edit": may_edit, "import_errors": import_errors,
         "query": _query_without_page(request),
     })
+
+
+REFERENCE_FORM_FIELDS = ("status", "source", "source_date", "valid_from", "valid_to", "note")
+
+
+def _reference_initial(entry) -> dict:
+    return {f: getattr(entry, f) for f in REFERENCE_FORM_FIELDS + ("name",)} | (
+        {"code": entry.code} if isinstance(entry, KeyInstitution) else {})
+
+
+@_reviewer_required
+@require_http_methods(["GET", "POST"])
+def key_institution_edit(request, pk: int | None = None):
+    """Staff add a key institution or change one, with its disciplines, source and validity (audited)."""
+    inst = None if pk is None else selectors.key_institution_get(pk=pk)
+    form = KeyInstitutionForm(request.POST or None, prefix="inst",
+                              initial=_reference_initial(inst) if inst else {"status": "confirmed"})
+    discipline_form = KeyDisciplineForm(prefix="disc", initial={"status": "confirmed"})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if inst is not None and d["name"].strip() != inst.name:
+                raise ServiceError("院校名称是名录的标识,不能修改;如需更名请停用后新增", "the name cannot be changed",
+                                   code="name", record=f"重点院校 {inst.name}")
+            inst = services.key_institution_upsert(
+                actor=request.user, name=d["name"], code=d["code"], is_active=True if inst is None else inst.is_active,
+                note=d["note"], status=d["status"], source=d["source"], source_date=d["source_date"],
+                valid_from=d["valid_from"], valid_to=d["valid_to"])
+        except ServiceError as exc:
+            _form_error(form, exc, {"name": "name", "invalid": None})
+        else:
+            messages.success(request, _("已保存“%(name)s”") % {"name": inst.name})
+            return redirect("talent:key_institution_edit", pk=inst.pk)
+    return render(request, "talent/key_institution_edit.html", {
+        "inst": inst, "form": form, "discipline_form": discipline_form, "retire_form": RetireForm(prefix="retire"),
+        "disciplines": [] if inst is None else inst.disciplines.order_by("name")})
+
+
+@_reviewer_required
+@require_POST
+def key_discipline_save(request, pk: int):
+    """Add a discipline to an institution, or change one (matched by name)."""
+    inst = selectors.key_institution_get(pk=pk)
+    form = KeyDisciplineForm(request.POST, prefix="disc")
+    if form.is_valid():
+        d = form.cleaned_data
+        existing = inst.disciplines.filter(name=d["name"].strip()).first()
+        try:
+            services.key_discipline_upsert(
+                actor=request.user, institution=inst, name=d["name"], note=d["note"],
+                is_active=True if existing is None else existing.is_active, status=d["status"], source=d["source"],
+                source_date=d["source_date"], valid_from=d["valid_from"], valid_to=d["valid_to"])
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("已保存重点学科“%(name)s”") % {"name": d["name"].strip()})
+            return redirect("talent:key_institution_edit", pk=inst.pk)
+    return render(request, "talent/key_institution_edit.html", {
+        "inst": inst, "form": KeyInstitutionForm(prefix="inst", initial=_reference_initial(inst)),
+        "discipline_form": form, "retire_form": RetireForm(prefix="retire"),
+        "disciplines": inst.disciplines.order_by("name")}, status=400)
+
+
+@_reviewer_required
+@require_POST
+def key_reference_retire(request, pk: int, discipline: int | None = None):
+    """Retire an institution or one of its disciplines from a date, with a reason."""
+    inst = selectors.key_institution_get(pk=pk)
+    entry = inst if discipline is None else KeyDiscipline.objects.filter(institution=inst, pk=discipline).first()
+    if entry is None:
+        raise Http404
+    form = RetireForm(request.POST, prefix="retire")
+    if form.is_valid():
+        try:
+            services.key_reference_retire(actor=request.user, entry=entry, valid_to=form.cleaned_data["valid_to"],
+                                          reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            messages.error(request, exc.zh)
+        else:
+            messages.success(request, _("已设定停用日期"))
+    else:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    return redirect("talent:key_institution_edit", pk=inst.pk)

@@ -25,6 +25,7 @@ from registry.services.filings import (  # noqa: F401
     filing_document_problems,
     filing_eligibility_problems,
     filing_first_review,
+    filing_history_import,
     filing_import_decided,
     filing_reinstate,
     filing_reject,

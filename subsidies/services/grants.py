@@ -55,12 +55,13 @@ def centre_facts(centre_ids) -> dict[int, rules.CentreFact]:
     from registry.models import ReviewDecision, ReviewStep
 
     ids = list(centre_ids)
-    filings = {(c, lvl): s for c, lvl, s in Filing.objects.filter(centre_id__in=ids)
-               .values_list("centre_id", "level", "status")}
+    rows = list(Filing.objects.filter(centre_id__in=ids).values_list("centre_id", "level", "status", "ever_revoked"))
+    filings = {(c, lvl): s for c, lvl, s, _ever in rows}
     revoked = set(ReviewDecision.objects.filter(filing__centre_id__in=ids, filing__level=FilingLevel.REGIONAL,
                                                 step=ReviewStep.REVOKE).values_list("filing__centre_id", flat=True))
-    # an imported filing carries no decisions: a regional filing recorded as revoked counts too
-    revoked |= {c for (c, lvl), s in filings.items() if lvl == FilingLevel.REGIONAL and s == FilingStatus.REVOKED}
+    # an imported history carries no decisions: a regional filing recorded as revoked, now or earlier in its
+    # history (a revoked filing, then the re-filing), counts too
+    revoked |= {c for c, lvl, s, ever in rows if lvl == FilingLevel.REGIONAL and (ever or s == FilingStatus.REVOKED)}
     return {c.pk: rules.CentreFact(c.pk, c.kind, filings.get((c.pk, FilingLevel.REGIONAL)), c.pk in revoked,
                                    filings.get((c.pk, FilingLevel.YINCHUAN)))
             for c in Centre.objects.filter(pk__in=ids).only("id", "kind")}

@@ -126,7 +126,11 @@ def test_enterprise_files_reviewers_decide_finance_pays(page, login, logout, scr
     page.get_by_label("登录密码").fill(OWNER_PASSWORD)
     page.get_by_label("确认密码").fill(OWNER_PASSWORD)
     page.get_by_role("button", name="提交注册").click()
-    expect(page.locator("[role=status] .msg.success")).to_contain_text("已注册,您是该企业的管理员")
+    # the page never confirms a username: the outcome goes to the contact e-mail (registry.views.register)
+    expect(page.locator("[role=status] .msg.success")).to_contain_text("注册申请已提交")
+    from django.core import mail
+
+    assert any("已注册,您是该企业的管理员" in m.body and m.to == ["ma@jiarui.example.cn"] for m in mail.outbox)
 
     # --- it logs in, registers a centre and starts a regional filing ------------------------------------------
     login(OWNER, OWNER_PASSWORD)

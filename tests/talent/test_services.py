@@ -146,7 +146,7 @@ def test_enterprise_cannot_rename_someone_elses_researcher(db, centre_a, centre_
     assert (r.name, r.phone) == ("张三", "")
 
 
-def test_key_reference_csv_import_all_or_nothing(db, reviewer, ent_user_a):
+def test_key_reference_csv_import_all_or_nothing(empty_key_list, db, reviewer, ent_user_a):
     good = "院校名称,院校代码,重点学科,有效,备注\n清华大学,10003,机械工程,是,\n清华大学,10003,电气工程,是,\n西安交通大学,10698,,是,\n"
     counts = services.key_reference_import_csv(actor=reviewer, raw=good.encode("gb18030"))
     assert counts == {"institutions": 2, "disciplines": 2}
@@ -163,7 +163,7 @@ def test_key_reference_csv_import_all_or_nothing(db, reviewer, ent_user_a):
     assert exc.value.status == 403
 
 
-def test_key_institution_history_is_recorded(db, reviewer):
+def test_key_institution_history_is_recorded(empty_key_list, db, reviewer):
     inst = services.key_institution_upsert(actor=reviewer, name="清华大学", code="10003")
     services.key_discipline_upsert(actor=reviewer, institution=inst, name="机械工程")
     services.key_institution_upsert(actor=reviewer, name="清华大学", code="10003", is_active=False)
@@ -200,7 +200,7 @@ def test_degree_unique_by_natural_key(db, system):
     assert Degree.objects.count() == 1
 
 
-def test_import_key_institutions_command(db, tmp_path):
+def test_import_key_institutions_command(empty_key_list, db, tmp_path):
     from django.core.management import CommandError, call_command
 
     good = tmp_path / "k.csv"
