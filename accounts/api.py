@@ -11,7 +11,6 @@ import hashlib
 import json
 from functools import wraps
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -123,15 +122,14 @@ def refuse_nul(request) -> None:
 
 def refuse_oversized(request) -> None:
     """Upload limit at the application: a body larger than the document limit plus the multipart envelope
-    is refused from its Content-Length with 413, before it is read (the reverse proxy has its own limit)."""
+    is refused from its Content-Length with 413, before it is read (the reverse proxy has its own limit).
+    accounts.middleware.RequestBodyLimitMiddleware refuses it first, with the same error; this stays for
+    a view reached without the middleware."""
+    from accounts.uploads import oversized_error
 
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > settings.DOCUMENT_MAX_BYTES + 64 * 1024:
-        raise ServiceError(f"上传内容{length / 1048576:.1f} MB超过上限{settings.DOCUMENT_MAX_BYTES // 1048576} MB",
-                           "the request body is larger than the limit", code="too_large", status=413)
+    error = oversized_error(request)
+    if error is not None:
+        raise error
 
 
 class PortalViewSetMixin:

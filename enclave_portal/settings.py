@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # a body larger than the upload limit is refused with 413 from its Content-Length, before it is read
+    "accounts.middleware.RequestBodyLimitMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -133,8 +135,15 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 MEDIA_URL = "/private-media/"  # never routed: documents are served by permission-checked views
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+# Every request body, pages and API alike, is capped at DOCUMENT_MAX_BYTES plus the multipart envelope
+# (accounts.uploads.REQUEST_ENVELOPE_BYTES) by accounts.middleware.RequestBodyLimitMiddleware from its
+# Content-Length; Django reads no body beyond its Content-Length. Within the cap, form fields may hold
+# DATA_UPLOAD_MAX_MEMORY_SIZE bytes and a file over FILE_UPLOAD_MAX_MEMORY_SIZE is streamed to a temporary
+# file rather than held in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# PDF previews: poppler's wall-clock limit for one document (seconds); a timeout is recorded, not retried
+DOCUMENT_PREVIEW_TIMEOUT = env.float("DOCUMENT_PREVIEW_TIMEOUT", default=20)
 EXPORT_ROOT = Path(env.str("EXPORT_ROOT", default=str(DATA_DIR / "exports")))
 
 # Email: console in development; SMTP through EMAIL_URL in production.
@@ -269,6 +278,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # runs left computing by a dead process or worker become interrupted (中断), to be continued
     "interrupted-run-check": {"task": "subsidies.tasks.check_interrupted_runs", "schedule": 60.0},
+    # document previews whose render task was lost are queued again (issue 12)
+    "requeue-stale-previews": {
+        "task": "registry.tasks.requeue_stale_previews",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 LOGGING = {
@@ -286,6 +300,9 @@ PAYOUT_CHUNK_SIZE = env.int("PAYOUT_CHUNK_SIZE", default=5000)  # researchers pe
 PAYOUT_INLINE_WORKERS = env.int("PAYOUT_INLINE_WORKERS", default=os.cpu_count() or 1)
 # a run on Celery with no chunk computing counts as alive this long after its last progress (queued chunks)
 PAYOUT_LEASE_SECONDS = env.int("PAYOUT_LEASE_SECONDS", default=600)
+# PDF previews are rendered by a Celery task after the upload commits; without Celery (pytest) the upload
+# renders them itself. Page views never render (issue 12).
+DOCUMENT_PREVIEWS_ON_CELERY = env.bool("DOCUMENT_PREVIEWS_ON_CELERY", default=PAYOUT_RUNS_ON_CELERY)
 if not REDIS_URL:
     for _folder in ("queue", "processed"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)

@@ -273,3 +273,41 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class PreviewState(models.TextChoices):
+    PENDING = "pending", _("预览生成中")
+    READY = "ready", _("预览已生成")
+    FAILED = "failed", _("无法生成预览")
+    TIMED_OUT = "timed_out", _("生成预览超时")
+
+
+class DocumentPreviewRecord(models.Model):
+    """Where the server-side preview of one document stands (issue 12): rendered by a Celery task after
+    the upload commits, never on a page view. A failure or a timeout is kept here and not tried again on
+    each view. A derived record (the pages are a rendering of the document's unchanging bytes), so it is
+    not part of the audit trail."""
+
+    document = models.OneToOneField(Document, primary_key=True, on_delete=models.CASCADE,
+                                    related_name="preview_record")
+    state = models.CharField(_("预览状态"), max_length=16, choices=PreviewState.choices, default=PreviewState.PENDING)
+    error = models.CharField(_("原因"), max_length=32, blank=True)  # a registry.services.documents.PREVIEW_ERRORS key
+    page_count = models.PositiveIntegerField(_("页数"), default=0)
+    pages_rendered = models.PositiveSmallIntegerField(_("已生成页数"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("排队次数"), default=0)
+    queued_at = models.DateTimeField(_("排队时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("材料预览状态")
+        verbose_name_plural = _("材料预览状态")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=["failed", "timed_out"]) | Q(error=""),
+                                   name="document_preview_error_only_when_failed"),
+            models.CheckConstraint(condition=~Q(state__in=["failed", "timed_out"]) | ~Q(error=""),
+                                   name="document_preview_failure_has_reason"),
+        ]
+        indexes = [models.Index(fields=["state", "queued_at"], name="document_preview_pending_idx")]
+
+    def __str__(self):
+        return f"{self.document_id}: {self.state}"

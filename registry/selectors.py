@@ -117,7 +117,7 @@ def review_cities(*, actor) -> list[str]:
 
 
 def document_list(*, actor, filing: Filing | None = None, current_only: bool = False) -> QuerySet[Document]:
-    qs = Document.objects.select_related("uploaded_by", "filing")
+    qs = Document.objects.select_related("uploaded_by", "filing", "preview_record")
     if actor.is_enterprise:
         qs = qs.filter(enterprise__memberships__user=actor)
     elif actor.is_reviewer:

@@ -420,13 +420,19 @@ class EvaluationSerializer(serializers.ModelSerializer):
     enterprise = serializers.IntegerField(source="centre.enterprise_id", read_only=True)
     result_display = serializers.CharField(source="get_result_display", read_only=True)
     award_amount = serializers.DecimalField(source="award.approved_amount", max_digits=14, decimal_places=2,
-                                            read_only=True, default=None, allow_null=True)
+                                            read_only=True, default=None, allow_null=True,
+                                            help_text="核定金额:复审通过后才有")
+    award_status = serializers.CharField(source="award.status", read_only=True, default=None, allow_null=True,
+                                         help_text="first_reviewed(录入即初审,待另一名审核员复审)、approved、rejected")
+    award_proposed_amount = serializers.DecimalField(source="award.requested_amount", max_digits=14,
+                                                     decimal_places=2, read_only=True, default=None,
+                                                     allow_null=True, help_text="初审拟定金额")
     recorded_by = serializers.CharField(source="recorded_by.display_name", read_only=True)
 
     class Meta:
         model = PerformanceEvaluation
         fields = ["id", "centre", "centre_ref", "enterprise", "period", "result", "result_display", "note", "award",
-                  "award_amount", "recorded_by", "recorded_at"]
+                  "award_amount", "award_status", "award_proposed_amount", "recorded_by", "recorded_at"]
         read_only_fields = fields
 
 
@@ -447,7 +453,8 @@ def evaluation_list(*, actor):
 
 class EvaluationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
-    """综合绩效评估 (NX-PERF): recorded by regional reviewers; 优秀 produces the award (500,000 / 250,000)."""
+    """综合绩效评估 (NX-PERF): recorded by regional reviewers; 优秀 proposes the award (500,000 / 250,000):
+    the recording is its 初审, and another reviewer approves it (grant-applications/{award}/approve/)."""
 
     queryset = PerformanceEvaluation.objects.none()
     serializer_class = EvaluationSerializer
@@ -521,13 +528,19 @@ class IncubatorDecisionSerializer(serializers.ModelSerializer):
 
 class AssessmentSerializer(serializers.ModelSerializer):
     award_amount = serializers.DecimalField(source="award.approved_amount", max_digits=14, decimal_places=2,
-                                            read_only=True, default=None, allow_null=True)
+                                            read_only=True, default=None, allow_null=True,
+                                            help_text="核定金额:复审通过后才有")
+    award_status = serializers.CharField(source="award.status", read_only=True, default=None, allow_null=True,
+                                         help_text="first_reviewed(录入即初审,待另一名审核员复审)、approved、rejected")
+    award_proposed_amount = serializers.DecimalField(source="award.requested_amount", max_digits=14,
+                                                     decimal_places=2, read_only=True, default=None,
+                                                     allow_null=True, help_text="初审拟定金额")
     recorded_by = serializers.CharField(source="recorded_by.display_name", read_only=True)
 
     class Meta:
         model = IncubatorAssessment
-        fields = ["id", "incubator", "year", "score", "passed", "note", "award", "award_amount", "recorded_by",
-                  "recorded_at"]
+        fields = ["id", "incubator", "year", "score", "passed", "note", "award", "award_amount", "award_status",
+                  "award_proposed_amount", "recorded_by", "recorded_at"]
         read_only_fields = fields
 
 
@@ -655,7 +668,8 @@ class IncubatorViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     @action(detail=True, methods=["post"])
     @idempotent
     def recognitions(self, request, pk=None):
-        """认定 (national or regional incubator or maker space): records its one-time award."""
+        """认定 (national or regional incubator or maker space): proposes its one-time award (初审); another
+        reviewer approves it (grant-applications/{id}/approve/)."""
         inc, data = self.get_object(), _payload(request, RecognitionSerializer)
         award = grants.incubator_recognition_record(actor=request.user, incubator=inc, **data)
         return Response(ApplicationSerializer(award).data, status=status.HTTP_201_CREATED)

@@ -52,6 +52,12 @@ class Researcher(models.Model):
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     email = models.EmailField(_("邮箱"), blank=True)
     photo = models.FileField(_("照片"), upload_to=photo_upload_to, blank=True)
+    # The enterprise whose enrolment created the record (empty: bureau staff or a scenario import). The
+    # identity is one record across employers: once another enterprise relies on it, only staff change it.
+    registered_by = models.ForeignKey(
+        "registry.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("登记单位"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -158,6 +164,10 @@ class DegreeLevel(models.TextChoices):
 
 @audited()
 class Degree(models.Model):
+    """A degree claim: the enterprise that entered it with its certificate (`claimed_by`; empty for bureau
+    staff and scenario imports). Claims of different enterprises are separate rows, so one enterprise's
+    input never changes, or takes the verification from, a degree another enterprise or staff entered."""
+
     researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="degrees")
     level = models.CharField(_("学位"), max_length=16, choices=DegreeLevel.choices)
     full_time = models.BooleanField(_("全日制"), default=True)
@@ -174,13 +184,19 @@ class Degree(models.Model):
     verified_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("核验人")
     )
+    claimed_by = models.ForeignKey(
+        "registry.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("申报单位"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("学位")
         verbose_name_plural = _("学位")
         constraints = [
-            models.UniqueConstraint(fields=["researcher", "level", "full_time", "awarded_on"], name="degree_unique"),
+            # one claim per claimant (staff and imports being one claimant, NULL) and degree
+            models.UniqueConstraint(fields=["researcher", "level", "full_time", "awarded_on", "claimed_by"],
+                                    name="degree_unique_per_claimant", nulls_distinct=False),
         ]
 
     @property

@@ -59,10 +59,10 @@ LEVELS = {"学士": DegreeLevel.BACHELOR, "本科": DegreeLevel.BACHELOR, "硕�
 # which column a service refusal belongs to, by the ServiceError code
 CODE_COLUMN = {
     "id_format": "id_number", "id_check_digit": "id_number", "id_birth_date": "id_number",
-    "passport_format": "id_number", "id_type": "id_type", "name_mismatch": "name", "nationality": "nationality",
+    "passport_format": "id_number", "id_type": "id_type", "registered_elsewhere": "name", "nationality": "nationality",
     "degree_level": "degree_level", "awarded_on": "awarded_on", "contract_dates": "contract_end",
     "contract_overlap": "contract_start", "document_type": None, "key_institution": "institution",
-    "key_discipline_name": "discipline",
+    "key_discipline_name": "discipline", "degree_verified": "degree_level",
 }
 FIELD_COLUMN = {"email": "email", "phone": "phone", "name": "name", "nationality": "nationality",
                 "institution": "institution", "discipline": "discipline"}
@@ -222,12 +222,13 @@ def _service_errors(exc: ValidationError) -> list[tuple[str | None, str]]:
 
 def _apply_row(*, actor, centre, row: dict) -> None:
     researcher = services.researcher_upsert(
-        actor=actor, id_type=row["id_type"], id_number=row["id_number"], name=row["name"],
+        actor=actor, id_type=row["id_type"], id_number=row["id_number"], name=row["name"], enterprise=centre.enterprise,
         **{k: row[k] for k in ("nationality", "phone", "email") if row[k]})
     if row.get("degree_level"):
         services.degree_upsert(
             actor=actor, researcher=researcher, level=row["degree_level"], full_time=row["degree_full_time"],
             awarded_on=row["awarded_on"], key_discipline=row["key_discipline"], verified=False,
+            enterprise=centre.enterprise,
             **{k: row[k] for k in ("institution", "discipline") if row[k]})
     services.contract_upsert(actor=actor, researcher=researcher, centre=centre, full_time=row["contract_full_time"],
                              start=row["contract_start"], end=row["contract_end"])

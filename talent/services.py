@@ -71,8 +71,66 @@ def normalise_identity(id_type: str, id_number: str) -> str:
     raise ServiceError(f"证件类型“{id_type}”无效,应为 resident_id 或 passport", "unknown id_type", code="id_type")
 
 
+REGISTERED_ELSEWHERE = ("该人员已在其他单位登记,如信息有误请联系科技厅核实",
+                       "this person is registered by another employer; ask the science bureau to correct it")
+IDENTITY_FIELDS = ("id_type", "name", "nationality")
+
+
+def _enterprise_ids(actor) -> set[int]:
+    return set(actor.enterprises.values_list("pk", flat=True)) if actor is not None and actor.is_enterprise \
+        else set()
+
+
+def _is_bureau(actor) -> bool:
+    """Staff who may correct shared records (audited) and the system actor of scenario imports."""
+    return bool(actor is not None and (actor.role == Role.SYSTEM or actor.is_portal_admin or actor.is_reviewer))
+
+
+def _relied_on_elsewhere(researcher: Researcher, enterprise_ids: set[int]) -> bool:
+    """Another employer has a contract with the person (and so relies on the identity and degrees)."""
+    return Contract.objects.filter(researcher=researcher).exclude(centre__enterprise__in=enterprise_ids).exists()
+
+
+def may_edit_identity(actor, researcher: Researcher) -> bool:
+    """Identity (name, nationality, ID type) and contact details are set by the first enrolment. The
+    enterprise that registered the person (or, for a record staff or an import entered, its only employer)
+    may change them while no other employer relies on them; after that only staff do (audited)."""
+    if _is_bureau(actor):
+        return True
+    ids = _enterprise_ids(actor)
+    if not ids or _relied_on_elsewhere(researcher, ids):
+        return False
+    if researcher.registered_by_id is not None:
+        return researcher.registered_by_id in ids
+    return Contract.objects.filter(researcher=researcher, centre__enterprise__in=ids).exists()
+
+
+def _identity_differs(researcher: Researcher, id_type: str, name: str, nationality: str) -> bool:
+    if researcher.id_type != id_type or researcher.name != name.strip():
+        return True
+    given, held = (nationality or "").strip(), (researcher.nationality or "").strip()
+    return bool(given and held and given != held)
+
+
+def _claimant(actor, enterprise=None):
+    """The enterprise an enterprise user acts for (None for staff and the system actor)."""
+    if not (actor is not None and actor.is_enterprise):
+        return None
+    if enterprise is not None:
+        if not actor.enterprises.filter(pk=enterprise.pk).exists():
+            raise NotFoundError("企业不存在或无权操作", "no such enterprise, or not yours", code="enterprise_scope")
+        return enterprise
+    return actor.enterprises.order_by("pk").first()
+
+
 @transaction.atomic
-def researcher_upsert(*, actor, id_type: str, id_number: str, name: str, **details) -> Researcher:
+def researcher_upsert(*, actor, id_type: str, id_number: str, name: str, enterprise=None, **details) -> Researcher:
+    """Register a person, or find the one already registered under the ID number.
+
+    A person registered elsewhere is not changed by an enterprise that may not edit the identity
+    (may_edit_identity): if what it entered matches, the existing record is returned for it to link its
+    own contract; if the name, ID type or nationality differ, the refusal names nothing of the other
+    employer's record and says to ask the bureau."""
     try:
         number = normalise_identity(id_type, id_number)
     except ServiceError as exc:
@@ -88,15 +146,12 @@ def researcher_upsert(*, actor, id_type: str, id_number: str, name: str, **detai
     with acting(actor):
         researcher = Researcher.objects.select_for_update().filter(id_number=number).first()
         if researcher is None:
-            researcher = Researcher(id_type=id_type, id_number=number, name=name, **details)
-        elif actor.is_enterprise and not Contract.objects.filter(
-                researcher=researcher, centre__enterprise__in=actor.enterprises.all()).exists():
-            # someone registered by another employer: the enterprise may hire them, not edit their record
-            if researcher.name != name.strip():
-                raise ServiceError(f"证件号码{mask_id(number)}已登记为其他姓名,请核对姓名与证件号码",
-                                   "this ID number is registered under another name", code="name_mismatch",
-                                   record=f"研发人员 {name}")
-            return researcher
+            researcher = Researcher(id_type=id_type, id_number=number, name=name,
+                                    registered_by=_claimant(actor, enterprise), **details)
+        elif not may_edit_identity(actor, researcher):
+            if _identity_differs(researcher, id_type, name, details.get("nationality", "")):
+                raise ServiceError(*REGISTERED_ELSEWHERE, code="registered_elsewhere", record=f"研发人员 {name}")
+            return researcher  # the same person: the enterprise links its own contract, the record stays
         else:
             for k, v in {"id_type": id_type, "name": name, **details}.items():
                 setattr(researcher, k, v)
@@ -105,16 +160,38 @@ def researcher_upsert(*, actor, id_type: str, id_number: str, name: str, **detai
     return researcher
 
 
+@transaction.atomic
+def researcher_update(*, actor, researcher: Researcher, name: str, **details) -> Researcher:
+    """The edit page: the identity and contact details of a registered person. Refused to an enterprise
+    once another employer relies on the record (may_edit_identity); staff corrections are audited."""
+    researcher = Researcher.objects.select_for_update().get(pk=researcher.pk)
+    if not may_edit_identity(actor, researcher):
+        raise ServiceError(*REGISTERED_ELSEWHERE, code="registered_elsewhere", status=403,
+                           record=f"研发人员 {researcher.name}")
+    with acting(actor, action="researcher_correct" if _is_bureau(actor) else "researcher_update"):
+        return researcher_upsert(actor=actor, id_type=researcher.id_type, id_number=researcher.id_number,
+                                 name=name, **details)
+
+
 VERIFIED_FIELDS = ("key_discipline", "institution", "discipline", "key_institution_id", "certificate")
 
 
 @transaction.atomic
 def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool, awarded_on: dt.date,
-                  key_discipline: bool = False, verified: bool = False, **details) -> Degree:
+                  key_discipline: bool = False, verified: bool = False, enterprise=None, **details) -> Degree:
     """A degree counts for NX-STIPEND only once verified (who, when); scenario imports arrive verified.
-    Changing what a reviewer checked (institution, discipline, key flag, certificate) on a verified
-    degree sends it back to the verification queue."""
+
+    An enterprise adds its own claim (`claimed_by`, with its certificate), which waits for a reviewer;
+    it never changes another enterprise's or staff's degree, so a verified degree keeps its verification
+    whatever other employers enter. An enterprise re-entering what a verified degree it sees already says
+    changes nothing. Changing what a reviewer checked (institution, discipline, key flag, certificate) on
+    the enterprise's own verified claim sends it back to the queue, but only while no other employer
+    relies on the person; after that the correction is the bureau's."""
     record = f"研发人员 {researcher.name}({mask_id(researcher.id_number)})的学位"
+    if verified and not _is_bureau(actor):
+        raise ServiceError("学位只能由审核人员核验", "only reviewers verify degrees", code="forbidden", status=403,
+                           record=record)
+    claimant = _degree_claimant(actor, researcher, enterprise, record=record)
     if level not in DegreeLevel.values:
         raise ServiceError(f"学位层次“{level}”无效,应为 bachelor/master/doctorate", "unknown degree level",
                            code="degree_level", record=record)
@@ -144,14 +221,27 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
     elif "certificate" in details:
         details.pop("certificate")  # an empty upload keeps the stored certificate
     with acting(actor):
-        degree = Degree.objects.select_for_update().filter(
-            researcher=researcher, level=level, full_time=full_time, awarded_on=awarded_on).first()
-        before = None if degree is None else {f: getattr(degree, f) for f in VERIFIED_FIELDS}
-        degree = degree or Degree(researcher=researcher, level=level, full_time=full_time, awarded_on=awarded_on)
+        same = Degree.objects.select_for_update().filter(
+            researcher=researcher, level=level, full_time=full_time, awarded_on=awarded_on)
+        degree = same.filter(claimed_by=claimant).first()
+        if degree is None and claimant is not None:
+            # what a verified staff or import record already says is no new claim
+            for held in same.filter(claimed_by__isnull=True, verified_at__isnull=False):
+                if _checked_values(held, key_discipline, details) == _checked_values(held):
+                    return held
+        before = None if degree is None else _checked_values(degree)
+        degree = degree or Degree(researcher=researcher, level=level, full_time=full_time, awarded_on=awarded_on,
+                                  claimed_by=claimant)
+        after = _checked_values(degree, key_discipline, details)
+        if before is not None and before == after and claimant is not None and degree.verified_at is not None:
+            return degree  # re-entering the verified claim as it stands: nothing to change or check again
+        if (claimant is not None and degree.verified_at is not None
+                and _relied_on_elsewhere(researcher, {claimant.pk})):
+            raise ConflictError("该学位已核验;" + REGISTERED_ELSEWHERE[0], "the degree is verified; "
+                                + REGISTERED_ELSEWHERE[1], code="degree_verified", record=record)
         degree.key_discipline = key_discipline
         for k, v in details.items():
             setattr(degree, k, v)
-        after = {f: getattr(degree, f) for f in VERIFIED_FIELDS}
         if verified:
             if degree.verified_at is None:
                 degree.verified_at, degree.verified_by = timezone.now(), actor
@@ -160,6 +250,38 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
         degree.full_clean()
         degree.save()
     return degree
+
+
+def _checked_values(degree: Degree, key_discipline: bool | None = None, details: dict | None = None) -> dict:
+    """What a reviewer checks on a degree, as stored or as it would be with the new input."""
+    values = {f: getattr(degree, f) for f in VERIFIED_FIELDS}
+    if details is not None:
+        values["key_discipline"] = key_discipline
+        for k, v in details.items():
+            values["key_institution_id" if k == "key_institution" else k] = getattr(v, "pk", v) \
+                if k == "key_institution" else v
+    return values
+
+
+def _degree_claimant(actor, researcher: Researcher, enterprise, *, record: str):
+    """The enterprise a degree claim comes from: the one named (a roster's centre), else the actor's
+    enterprise that employs or registered the person. Staff and imports claim as the bureau (None)."""
+    if not (actor is not None and actor.is_enterprise):
+        return None
+    ids = _enterprise_ids(actor)
+    if enterprise is not None:
+        if enterprise.pk in ids:
+            return enterprise
+    else:
+        from registry.models import Enterprise
+
+        employer = Contract.objects.filter(researcher=researcher, centre__enterprise__in=ids) \
+            .order_by("start", "pk").values_list("centre__enterprise", flat=True).first()
+        pk = employer or (researcher.registered_by_id if researcher.registered_by_id in ids else None)
+        if pk is not None:
+            return Enterprise.objects.get(pk=pk)
+    raise NotFoundError("研发人员不存在或无权操作", "no such researcher, or not yours", code="researcher_scope",
+                        record=record)
 
 
 def _listed_institution(text: str) -> KeyInstitution | None:
@@ -223,12 +345,21 @@ def degree_verify(*, actor, degree: Degree) -> Degree:
     return degree
 
 
-def _contract_label(c: Contract, actor=None) -> str:
+def _contract_label(c: Contract) -> str:
     end = c.last_day.isoformat() if c.last_day else "无固定期限"
-    where = c.centre.name if c.centre_id else ""
-    if actor is not None and not _may_act_for_centre(actor, c.centre) and not actor.is_bureau_staff:
-        where = "其他单位"  # an enterprise learns the dates it must resolve, not another employer's name
-    return f"{where}合同(编号{c.pk},{c.start.isoformat()}至{end})"
+    return f"{c.centre.name}合同(编号{c.pk},{c.start.isoformat()}至{end})"
+
+
+def _overlap_error(other: Contract, actor, *, record: str) -> ServiceError:
+    """The clash named for staff and for the employer's own contracts; another employer's contract is
+    not described at all (neither its centre nor its number nor its dates)."""
+    if actor is not None and (actor.is_bureau_staff or _may_act_for_centre(actor, other.centre)):
+        return ServiceError(f"与已有全职{_contract_label(other)}重叠:同一人同一天只能有一份全职合同",
+                            "overlaps another full-time contract of the same person", code="contract_overlap",
+                            record=record)
+    return ServiceError("与该人员在其他单位的全职聘用期间重叠:同一人同一天只能有一份全职合同。" + REGISTERED_ELSEWHERE[0],
+                        "overlaps a full-time contract with another employer; " + REGISTERED_ELSEWHERE[1],
+                        code="contract_overlap", record=record)
 
 
 def _overlapping_full_time(contract: Contract):
@@ -284,10 +415,7 @@ def contract_upsert(*, actor, researcher: Researcher, centre, full_time: bool, s
         if full_time:
             other = _overlapping_full_time(contract)
             if other is not None:
-                raise ServiceError(
-                    f"与已有全职{_contract_label(other, actor)}重叠:同一人同一天只能有一份全职合同",
-                    "overlaps another full-time contract of the same person", code="contract_overlap", record=record,
-                )
+                raise _overlap_error(other, actor, record=record)
         contract.full_clean(validate_constraints=False)
         try:
             with transaction.atomic():
@@ -353,7 +481,9 @@ def researcher_enrol(*, actor, centre, id_type: str, id_number: str, name: str, 
                      end: dt.date | None, details: dict | None = None, document=None) -> Contract:
     """An enterprise registers a researcher together with the contract that ties them to its centre."""
     assert_may_act_for_centre(actor, centre, record=f"研发人员 {name}")
-    researcher = researcher_upsert(actor=actor, id_type=id_type, id_number=id_number, name=name, **(details or {}))
+    researcher = researcher_upsert(actor=actor, id_type=id_type, id_number=id_number, name=name,
+                                   enterprise=centre.enterprise if actor.is_enterprise else None,
+                                   **(details or {}))
     return contract_upsert(actor=actor, researcher=researcher, centre=centre, full_time=full_time, start=start,
                            end=end, document=document)
 

@@ -86,11 +86,12 @@ def _reviewer_required(view):
 
 
 RESEARCHER_FIELDS = {"id_format": "id_number", "id_check_digit": "id_number", "id_birth_date": "id_number",
-                     "passport_format": "id_number", "id_type": "id_type", "name_mismatch": "name",
+                     "passport_format": "id_number", "id_type": "id_type", "registered_elsewhere": "name",
                      "nationality": "nationality", "required": "name", "contract_overlap": "start",
                      "contract_dates": "end", "document_type": "document", "document_size": "document"}
 DEGREE_FIELDS = {"degree_level": "level", "awarded_on": "awarded_on", "key_institution": "key_institution",
-                 "key_discipline_name": "discipline", "document_type": "certificate", "document_size": "certificate"}
+                 "key_discipline_name": "discipline", "document_type": "certificate", "document_size": "certificate",
+                 "degree_verified": "level"}
 
 
 @login_required
@@ -116,12 +117,18 @@ def researcher_list(request):
 
 def _detail_context(request, researcher, *, revealed: str | None = None) -> dict:
     actor = request.user
+    degrees = list(selectors.degrees_of(actor=actor, researcher=researcher))
     return {
         "researcher": researcher,
         "masked_id": mask_id(researcher.id_number),
         "revealed_id": revealed,
         "may_reveal": services.may_see_full_identity(actor),
-        "degrees": selectors.degrees_of(researcher),
+        "degrees": degrees,
+        "certificate_ids": {d.pk for d in degrees if selectors.may_see_certificate(actor=actor, degree=d)},
+        "shows_contact": selectors.shows_contact_details(actor=actor, researcher=researcher),
+        "may_edit_identity": (actor.is_enterprise or actor.is_portal_admin)
+        and services.may_edit_identity(actor, researcher),
+        "sees_claimants": actor.is_bureau_staff or actor.is_portal_admin,
         "contracts": selectors.researcher_contracts(actor=actor, researcher=researcher),
         "stipend": selectors.stipend_statuses([researcher.pk]).get(researcher.pk),
         "payments": selectors.researcher_payments(actor=actor, researcher=researcher),
@@ -180,13 +187,16 @@ def researcher_create(request):
 @require_http_methods(["GET", "POST"])
 def researcher_edit(request, pk: int):
     researcher = selectors.researcher_get(actor=request.user, pk=pk)
+    if not services.may_edit_identity(request.user, researcher):
+        # a person another employer relies on: the page says whom to ask instead of offering a form
+        messages.error(request, _("该人员已在其他单位登记,如信息有误请联系科技厅核实"))
+        return redirect("talent:researcher_detail", pk=researcher.pk)
     initial = {k: getattr(researcher, k) for k in ("id_type", "name", "nationality", "phone", "email")}
     initial["id_number"] = mask_id(researcher.id_number)
     form = ResearcherEditForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid() and uploads.check_files(form):
         try:
-            services.researcher_upsert(actor=request.user, id_type=researcher.id_type,
-                                       id_number=researcher.id_number, name=form.cleaned_data["name"],
+            services.researcher_update(actor=request.user, researcher=researcher, name=form.cleaned_data["name"],
                                        **form.details())
         except ValidationError as exc:
             _form_error(form, exc, RESEARCHER_FIELDS)
@@ -236,7 +246,7 @@ def degree_verify(request, pk: int):
 @require_GET
 def degree_certificate(request, pk: int):
     degree = selectors.degree_get(actor=request.user, pk=pk)
-    if not degree.certificate:
+    if not degree.certificate or not selectors.may_see_certificate(actor=request.user, degree=degree):
         raise Http404
     return _stored_file_response(degree.certificate, f"学位证书-{degree.pk}")
 

@@ -3,7 +3,9 @@
 An enterprise applies with a form and documents; staff review in the same two steps as filings
 (初审, then 复审 by a different reviewer, registry.services.filings); the approved amount is fixed, or
 entered within the programme's bounds. Evaluations (NX-PERF), incubator assessments (YC-INC-OPS) and
-recognitions (YC-INC-*/YC-MS-*) produce approved awards without an application. Each transition locks its
+recognitions (YC-INC-*/YC-MS-*) produce awards without an application, through the same two steps (issue 12):
+recording the result is the 初审 of the award it proposes, and only another reviewer's 复审 (grant_approve,
+as for an application) approves it; the grants run pays approved awards only. Each transition locks its
 row, leaves a decision row and audit rows (pghistory, actor as context) and notifies the enterprise."""
 import datetime as dt
 import logging
@@ -12,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.audit import acting
@@ -367,6 +369,18 @@ def first_reviewer(app: GrantApplication):
     return last.actor if last else None
 
 
+def passed_both_steps(qs):
+    """The approved applications and awards whose approval (复审) was given by someone other than their
+    初审: what the grants run may pay. An award recorded by one person alone is never among them."""
+    first = (ApplicationDecision.objects.filter(application=OuterRef(OuterRef("pk")), step="first_review",
+                                                decision=ApplicationStatus.FIRST_REVIEWED)
+             .order_by("-id").values("actor")[:1])
+    second = (ApplicationDecision.objects.filter(application=OuterRef("pk"), step="approval",
+                                                 decision=ApplicationStatus.APPROVED)
+              .exclude(actor=Subquery(first)))  # no 初审 at all: the comparison is NULL, nothing passes
+    return qs.filter(Exists(second), status=ApplicationStatus.APPROVED)
+
+
 def _require_second_person(actor, app: GrantApplication, *, action: str) -> None:
     first = first_reviewer(app)
     if first is not None and first.pk == actor.pk:
@@ -389,7 +403,8 @@ def grant_approve(*, actor, application: GrantApplication, amount=None, comment:
     kind = app.centre.kind if app.centre_id else None
     value = rules.parse_amount(amount)
     if value is None and amount in (None, ""):
-        value = rules.default_amount(fact, kind)
+        # an award from an evaluation, assessment or recognition: the amount its 初审 proposed
+        value = app.requested_amount if app.origin != Origin.APPLICATION else rules.default_amount(fact, kind)
     problems = rules.amount_problems(fact, value, kind) if value is not None or amount in (None, "") else \
         [f"核定金额“{amount}”不是有效金额"]
     if problems:
@@ -417,6 +432,11 @@ def grant_return(*, actor, application: GrantApplication, comment: str,
     app = _lock(application, expected_status, action="退回修改")
     _require_reviewer(actor, app.programme, action="退回", record=_record_name(app))
     _assert_status(app, ApplicationStatus.SUBMITTED, ApplicationStatus.FIRST_REVIEWED, action="退回修改")
+    if app.origin != Origin.APPLICATION:
+        raise ConflictError(f"{app.get_origin_display()}产生的奖补没有申报人可修改,不能退回修改;"
+                            "结果有误的,请作出不予支持决定并说明理由",
+                            "an award from an evaluation, assessment or recognition cannot be returned",
+                            code="illegal_transition", record=_record_name(app))
     comment = _need_text(comment, what="退回意见(需要企业修改的内容)", record=_record_name(app))
     with acting(actor):
         app.status, app.status_reason = ApplicationStatus.RETURNED, comment
@@ -446,23 +466,26 @@ def grant_reject(*, actor, application: GrantApplication, comment: str,
 
 def _award(*, actor, programme: Programme, origin: str, enterprise: Enterprise, amount: Decimal, comment: str,
            centre=None, incubator=None, evaluation_period: str = "", year=None, record: str) -> GrantApplication:
+    """The award a recorded result proposes: its 初审 by the reviewer who recorded the result, with the
+    amount. It is approved — and payable — only by another reviewer's 复审 (grant_approve), the two steps of
+    an application (separation of duties: _require_second_person)."""
     problems = _once_problems(programme, centre=centre, incubator=incubator, year=year,
                               evaluation_period=evaluation_period)
     if problems:
         raise ConflictError(";".join(problems), "already awarded", code="already_awarded", record=record)
     app = GrantApplication(programme=programme, frequency=programme.frequency, origin=origin, enterprise=enterprise,
                            centre=centre, incubator=incubator, evaluation_period=evaluation_period, year=year,
-                           approved_amount=amount, status=ApplicationStatus.APPROVED, decided_at=timezone.now(),
-                           submitted_by=actor, description=comment)
+                           requested_amount=amount, status=ApplicationStatus.FIRST_REVIEWED, submitted_by=actor,
+                           description=comment)
     _save_award(app, record=record)
-    _decide(app, actor=actor, step="approval", comment=comment, amount=amount)
+    _decide(app, actor=actor, step="first_review", comment=comment, amount=amount)
     return app
 
 
 @transaction.atomic
 def evaluation_record(*, actor, centre: Centre, period: str, result: str, note: str = "") -> PerformanceEvaluation:
-    """NX-PERF: record a centre's three-yearly evaluation; 优秀 produces the award at the kind's amount
-    (500,000 independent / 250,000 joint), once per evaluation period."""
+    """NX-PERF: record a centre's three-yearly evaluation; 优秀 proposes the award at the kind's amount
+    (500,000 independent / 250,000 joint), once per evaluation period, for another reviewer's 复审."""
     programme = Programme.objects.select_for_update().get(code="NX-PERF")
     record = f"研发中心 {centre.ref} {period}综合绩效评估"
     _require_reviewer(actor, programme, action="录入绩效评估", record=record)
@@ -607,7 +630,8 @@ def incubator_decide(*, actor, incubator: Incubator, action: str, comment: str =
 @transaction.atomic
 def incubator_assessment_record(*, actor, incubator: Incubator, year: int, score, passed: bool, amount=None,
                                 note: str = "") -> IncubatorAssessment:
-    """YC-INC-OPS: the annual assessment; a pass grants the operating subsidy (≤ 500,000), once a year."""
+    """YC-INC-OPS: the annual assessment; a pass proposes the operating subsidy (≤ 500,000), once a year, for
+    another reviewer's 复审."""
     programme = Programme.objects.select_for_update().get(code="YC-INC-OPS")
     inc = _inc_lock(incubator)
     record = f"飞地孵化器 {inc.ref} {year}年度考核"
@@ -651,7 +675,7 @@ RECOGNITIONS = ("YC-INC-NAT", "YC-INC-REG", "YC-MS-NAT", "YC-MS-REG")
 def incubator_recognition_record(*, actor, incubator: Incubator, programme_code: str,
                                  note: str = "") -> GrantApplication:
     """YC-INC-NAT/REG, YC-MS-NAT/REG: a recognition as national or regional incubator or maker space
-    produces its one-time award."""
+    proposes its one-time award, for another reviewer's 复审."""
     if programme_code not in RECOGNITIONS:
         raise ServiceError(f"“{programme_code}”不是认定类项目", "not a recognition programme", code="programme")
     programme = Programme.objects.select_for_update().get(code=programme_code)

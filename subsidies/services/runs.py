@@ -554,15 +554,17 @@ def _rd_rows(run: PayoutRun) -> list[tuple]:
 
 def _grant_rows(run: PayoutRun) -> list[tuple]:
     """One line per approved award (POLICY §2 one-time and evaluated grants) decided by the end of the
-    run's month and not yet paid; `basis` = "award:<id>" with the line_award_paid_once constraint pays
-    each award once. Per-person awards (NX-PDF, NX-AWARD) name the researcher's ID number."""
+    run's month, approved by a second person after its 初审 (issue 12: never one person alone) and not yet
+    paid; `basis` = "award:<id>" with the line_award_paid_once constraint pays each award once. Per-person
+    awards (NX-PDF, NX-AWARD) name the researcher's ID number."""
     from subsidies.models import GrantApplication
+    from subsidies.services.grants import passed_both_steps
 
     index = parse_month(run.period)
     until = timezone.make_aware(dt.datetime.combine(month_start(index + 1), dt.time.min))
     paid = PayoutLine.objects.filter(rule=OuterRef("programme__code"), basis=Concat(Value("award:"), Cast(
         OuterRef("pk"), output_field=CharField())), active=True)
-    awards = (GrantApplication.objects.filter(status="approved", decided_at__lt=until)
+    awards = (passed_both_steps(GrantApplication.objects.filter(status="approved", decided_at__lt=until))
               .exclude(Exists(paid))
               .select_related("programme", "centre", "enterprise", "researcher", "incubator")
               .prefetch_related("decisions__actor").order_by("decided_at", "id"))

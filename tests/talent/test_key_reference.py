@@ -17,9 +17,12 @@ D = dt.date
 
 
 @pytest.fixture
-def zhang(db, system):
-    return services.researcher_upsert(actor=system, id_type="resident_id", id_number="110101199003077571",
-                                      name="张三")
+def zhang(db, system, centre_a):
+    """Employed at enterprise A's centre: an enterprise claims degrees only for the people it employs."""
+    r = services.researcher_upsert(actor=system, id_type="resident_id", id_number="110101199003077571", name="张三")
+    services.contract_upsert(actor=system, researcher=r, centre=centre_a, full_time=True, start=D(2024, 4, 1),
+                             end=None)
+    return r
 
 
 def _master(actor, researcher, **details):

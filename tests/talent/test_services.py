@@ -28,14 +28,22 @@ def test_degree_counts_only_after_a_reviewer_verifies(db, centre_a, ent_user_a, 
     assert exc.value.code == "already_verified" and "审核员一" in exc.value.zh
 
 
-def test_editing_a_verified_degree_sends_it_back(db, centre_a, ent_user_a, enrol):
+def test_editing_a_verified_degree_sends_it_back(db, centre_a, ent_user_a, reviewer, enrol):
+    """The enterprise's own verified claim, while no other employer relies on the person."""
     r, _c = enrol(centre_a, verified=True, actor=ent_user_a)
     services.degree_upsert(actor=ent_user_a, researcher=r, level="doctorate", full_time=True,
-                           awarded_on=D(2019, 7, 1))  # nothing checked changed
+                           awarded_on=D(2019, 7, 1))  # what the verified (imported) degree says: no new claim
     assert r.degrees.get().verified_at is not None
-    services.degree_upsert(actor=ent_user_a, researcher=r, level="doctorate", full_time=True,
-                           awarded_on=D(2019, 7, 1), institution="另一所大学")
-    assert r.degrees.get().verified_at is None
+    claim = services.degree_upsert(actor=ent_user_a, researcher=r, level="master", full_time=True,
+                                   awarded_on=D(2016, 7, 1), institution="宁夏大学")
+    services.degree_verify(actor=reviewer, degree=claim)
+    services.degree_upsert(actor=ent_user_a, researcher=r, level="master", full_time=True,
+                           awarded_on=D(2016, 7, 1), institution="宁夏大学")  # nothing checked changed
+    assert r.degrees.get(pk=claim.pk).verified_at is not None
+    services.degree_upsert(actor=ent_user_a, researcher=r, level="master", full_time=True,
+                           awarded_on=D(2016, 7, 1), institution="另一所大学")
+    assert r.degrees.get(pk=claim.pk).verified_at is None
+    assert r.degrees.count() == 2 and r.degrees.exclude(pk=claim.pk).get().verified_at is not None
 
 
 def test_degree_picks_key_institution(db, system, reviewer):
@@ -139,7 +147,8 @@ def test_enterprise_cannot_rename_someone_elses_researcher(db, centre_a, centre_
     enrol(centre_a)
     with pytest.raises(ServiceError) as exc:
         services.researcher_upsert(actor=ent_user_b, id_type="resident_id", id_number=ZHANG, name="张叁")
-    assert exc.value.code == "name_mismatch"
+    assert exc.value.code == "registered_elsewhere"
+    assert exc.value.zh == "该人员已在其他单位登记,如信息有误请联系科技厅核实"
     r = services.researcher_upsert(actor=ent_user_b, id_type="resident_id", id_number=ZHANG, name="张三",
                                    phone="139")
     r.refresh_from_db()
