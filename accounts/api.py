@@ -153,6 +153,7 @@ GENERIC = {
     "not_found": ("记录不存在或无权访问", "not found"),
     "method_not_allowed": ("不支持该请求方法", "method not allowed"),
     "parse_error": ("请求内容无法解析,请检查JSON格式", "malformed request body"),
+    "json_too_deep": ("请求的JSON嵌套层数过多,已拒绝", "the JSON body is nested too deeply"),
     "unsupported_media_type": ("不支持的请求内容类型", "unsupported media type"),
     "not_acceptable": ("无法按请求的格式返回", "not acceptable"),
     "throttled": ("请求过于频繁,请稍后再试", "too many requests"),

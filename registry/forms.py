@@ -77,6 +77,9 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     on = forms.DateField(label=_("日期(生效/暂停/撤销/恢复)"), required=False,
                          widget=forms.DateInput(attrs={"type": "date"}))
+    backdate_reason = forms.CharField(label=_("追溯理由"), required=False, max_length=2000,
+                                      widget=forms.Textarea(attrs={"rows": 2}),
+                                      help_text=_("复审确定的生效日期早于企业提交日期时必填,记入审核记录"))
     # the status the reviewer saw: a decision on a filing someone else has moved since is refused
     seen_status = forms.ChoiceField(choices=FilingStatus.choices, widget=forms.HiddenInput)
 

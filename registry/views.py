@@ -16,6 +16,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_protect
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import uploads
 from accounts.errors import ServiceError
-from registry import selectors, services
+from registry import measures, selectors, services
 from registry.forms import (
     CentreForm,
     DecisionForm,
@@ -488,8 +489,8 @@ def review_queue(request):
 ACTIONS = {
     "first_review": lambda u, f, c, on, s: services.filing_first_review(actor=u, filing=f, comment=c,
                                                                         expected_status=s),
-    "approve": lambda u, f, c, on, s: services.filing_approve(actor=u, filing=f, comment=c, effective_from=on,
-                                                              expected_status=s),
+    "approve": lambda u, f, c, on, s, reason="": services.filing_approve(
+        actor=u, filing=f, comment=c, effective_from=on, expected_status=s, backdate_reason=reason),
     "return": lambda u, f, c, on, s: services.filing_return(actor=u, filing=f, comment=c, expected_status=s),
     "reject": lambda u, f, c, on, s: services.filing_reject(actor=u, filing=f, comment=c, expected_status=s),
     "suspend": lambda u, f, c, on, s: services.filing_suspend(actor=u, filing=f, on=on, reason=c,
@@ -508,7 +509,8 @@ def review_decide(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            ACTIONS[data["action"]](request.user, filing, data["comment"], data["on"], data["seen_status"])
+            extra = {"reason": data["backdate_reason"]} if data["action"] == "approve" else {}
+            ACTIONS[data["action"]](request.user, filing, data["comment"], data["on"], data["seen_status"], **extra)
         except ServiceError as exc:
             _refused(request, exc)
         else:
@@ -519,4 +521,10 @@ def review_decide(request, pk):
     first = services.first_reviewer(filing)
     ctx.update({"form": form, "first_reviewer": first,
                 "is_first_reviewer": first is not None and first.pk == request.user.pk})
+    if filing.status == FilingStatus.FIRST_REVIEWED:
+        # what the approver must know before dating the filing (issue 12 §2)
+        bound, _days = services.backdate_bound(filing, timezone.localdate())
+        ctx["dating"] = {"submitted": timezone.localtime(filing.submitted_at).date() if filing.submitted_at else None,
+                         "bound": bound, "measure_from": measures.measure_from(filing.level),
+                         "measure": services.MEASURE_NAMES.get(filing.level, "")}
     return render(request, "registry/review_decide.html", ctx)

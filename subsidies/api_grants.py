@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api import (
@@ -29,6 +29,7 @@ from accounts.api import (
     PortalViewSetMixin,
     idempotent,
 )
+from accounts.parsers import DepthLimitedJSONParser
 from registry import selectors as registry_selectors
 from registry.models import FilingStatus
 from subsidies.grants import selectors
@@ -221,7 +222,7 @@ class GrantApplicationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.
     queryset = GrantApplication.objects.none()
     serializer_class = ApplicationSerializer
     filterset_class = ApplicationFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [DepthLimitedJSONParser, MultiPartParser, FormParser]
     action_roles = {
         "list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "resubmit": WRITERS,
         "first_review": DECIDERS, "approve": DECIDERS, "return_for_correction": DECIDERS, "reject": DECIDERS,
@@ -381,7 +382,7 @@ class DeclarationSubmissionViewSet(PortalViewSetMixin, mixins.ListModelMixin, mi
     queryset = RDDeclarationSubmission.objects.none()
     serializer_class = SubmissionSerializer
     filterset_class = SubmissionFilter
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, DepthLimitedJSONParser]
     action_roles = {"list": YC_READERS, "retrieve": YC_READERS, "create": WRITERS, "verify": YC_STAFF,
                     "report": YC_READERS}
 
@@ -398,7 +399,7 @@ class DeclarationSubmissionViewSet(PortalViewSetMixin, mixins.ListModelMixin, mi
         return Response(SubmissionSerializer(sub).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=VerifySerializer, responses={200: SubmissionSerializer}, parameters=[IDEMPOTENCY_HEADER])
-    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[DepthLimitedJSONParser, FormParser])
     @idempotent
     def verify(self, request, pk=None):
         """核定: the declared amount, or lower with a reason (never higher)."""

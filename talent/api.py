@@ -178,7 +178,8 @@ class DegreeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         """核验学历: the degree counts for NX-STIPEND from now on."""
-        degree = services.degree_verify(actor=request.user, degree=self.get_object())
+        # staff act only on their bureau's centres' people (selectors.staff_researchers): others are a 404
+        degree = services.degree_verify(actor=request.user, degree=selectors.staff_degree_get(actor=request.user, pk=pk))
         return Response(DegreeSerializer(degree).data)
 
 
@@ -211,7 +212,8 @@ class ContractViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     @action(detail=True, methods=["post"])
     def terminate(self, request, pk=None):
         """提前解除: payment stops after the last whole month; early ones are flagged for review."""
-        contract = self.get_object()
+        contract = selectors.staff_contract_get(actor=request.user, pk=pk) if request.user.is_reviewer \
+            else self.get_object()
         payload = TerminateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         contract = services.contract_terminate(actor=request.user, contract=contract, **payload.validated_data)

@@ -11,6 +11,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.models import Role
+from registry import selectors as registry_selectors
 from registry.models import Centre, Enterprise
 from subsidies.models import PayoutLine
 from subsidies.rules.stipend import TIER_LABEL, StipendStatus, stipend_status
@@ -40,6 +42,38 @@ def contract_list(*, actor) -> QuerySet[Contract]:
     if actor.is_enterprise:
         return Contract.objects.filter(centre__enterprise__in=actor.enterprises.all())
     return Contract.objects.none()
+
+
+def staff_contracts(*, actor) -> QuerySet[Contract]:
+    """The contracts a member of staff may act on (terminate early, clear a flagged termination) and, through
+    them, whose people they may act on (verify a degree, see a full ID number): a reviewer only contracts at
+    centres that have a filing of the bureau they review for, the same centres their registry reads show
+    (registry.selectors.centre_list); an administrator (and the system actor) all. A Yinchuan reviewer
+    therefore cannot terminate a contract, verify a degree (which drives the regional NX-STIPEND) or reveal
+    an ID number at a centre that has only a regional filing, nor a regional reviewer at a Yinchuan-only one."""
+    if actor.is_portal_admin or actor.role == Role.SYSTEM:
+        return Contract.objects.all()
+    if actor.is_reviewer:
+        return Contract.objects.filter(centre__in=registry_selectors.centre_list(actor=actor).values("pk"))
+    return Contract.objects.none()
+
+
+def staff_researchers(*, actor) -> QuerySet[Researcher]:
+    """The people a member of staff may act on: those with a contract in staff_contracts."""
+    return Researcher.objects.filter(Exists(staff_contracts(actor=actor).filter(researcher=OuterRef("pk"))))
+
+
+def staff_may_act_on(*, actor, researcher: Researcher) -> bool:
+    return staff_researchers(actor=actor).filter(pk=researcher.pk).exists()
+
+
+def staff_contract_get(*, actor, pk: int) -> Contract:
+    return get_object_or_404(staff_contracts(actor=actor).select_related("researcher", "centre"), pk=pk)
+
+
+def staff_degree_get(*, actor, pk: int) -> Degree:
+    return get_object_or_404(
+        Degree.objects.filter(researcher__in=staff_researchers(actor=actor)).select_related("researcher"), pk=pk)
 
 
 def researcher_list(*, actor, q: str = "", centre_id=None, enterprise_id=None, unverified: bool = False,
@@ -187,8 +221,9 @@ def researcher_payments(*, actor, researcher: Researcher) -> QuerySet[PayoutLine
 def verification_queue(*, actor, q: str = "", level: str = "") -> QuerySet[Degree]:
     if not (actor.is_reviewer or actor.is_portal_admin):
         return Degree.objects.none()
-    qs = Degree.objects.filter(verified_at__isnull=True).select_related("researcher", "key_institution",
-                                                                         "claimed_by")
+    # a reviewer's queue holds the degrees they may verify (staff_researchers)
+    qs = Degree.objects.filter(verified_at__isnull=True, researcher__in=staff_researchers(actor=actor)) \
+        .select_related("researcher", "key_institution", "claimed_by")
     if q:
         qs = qs.filter(Q(researcher__name__icontains=q.strip()) | Q(institution__icontains=q.strip()))
     if level:

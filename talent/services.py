@@ -8,6 +8,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.audit import acting
+from accounts.dates import check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import Role
 from talent.identity import mask_id, normalise_resident_id
@@ -22,6 +23,7 @@ from talent.models import (
     ReferenceStatus,
     Researcher,
 )
+from talent.selectors import staff_contracts, staff_may_act_on
 
 DOCUMENT_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png"}
 
@@ -148,7 +150,16 @@ def researcher_upsert(*, actor, id_type: str, id_number: str, name: str, enterpr
         if researcher is None:
             researcher = Researcher(id_type=id_type, id_number=number, name=name,
                                     registered_by=_claimant(actor, enterprise), **details)
-        elif not may_edit_identity(actor, researcher):
+            researcher.full_clean(validate_unique=False)  # the unique index decides, below
+            try:
+                with transaction.atomic():
+                    researcher.save()
+                return researcher
+            except IntegrityError:
+                # the same person enrolled at the same moment by another request: that row is the person's
+                # record, and this request goes on as if it had found it (never a 500, never a second row)
+                researcher = Researcher.objects.select_for_update().get(id_number=number)
+        if not may_edit_identity(actor, researcher):
             if _identity_differs(researcher, id_type, name, details.get("nationality", "")):
                 raise ServiceError(*REGISTERED_ELSEWHERE, code="registered_elsewhere", record=f"研发人员 {name}")
             return researcher  # the same person: the enterprise links its own contract, the record stays
@@ -198,6 +209,7 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
     if awarded_on > timezone.localdate():
         raise ServiceError(f"学位授予日期{awarded_on}晚于今天", "award date is in the future", code="awarded_on",
                            record=record)
+    check_date(awarded_on, zh="学位授予日期", en="award date", record=record)
     key_institution = details.get("key_institution")
     claims_key = level == DegreeLevel.MASTER and key_discipline
     if key_institution is None and claims_key and (details.get("institution") or "").strip():
@@ -327,6 +339,13 @@ def _require_key_reference(key_institution: KeyInstitution | None, details: dict
             record=record)
 
 
+def _outside_bureau(record: str) -> NotFoundError:
+    """A reviewer acting on a record of a centre their bureau has no filing for (selectors.staff_contracts):
+    the same 404 as reading it."""
+    return NotFoundError("该研发人员或合同不属于本局备案的研发中心,无权操作",
+                         "not a record of a centre filed with your bureau", code="bureau_scope", record=record)
+
+
 @transaction.atomic
 def degree_verify(*, actor, degree: Degree) -> Degree:
     """A reviewer checked the certificate: the degree now counts for NX-STIPEND (POLICY §3.3)."""
@@ -334,6 +353,8 @@ def degree_verify(*, actor, degree: Degree) -> Degree:
     if not (actor.is_reviewer or actor.is_portal_admin):
         raise ServiceError("只有审核人员或管理员可以核验学历", "only reviewers and administrators verify degrees",
                            code="forbidden", record=record, status=403)
+    if not staff_may_act_on(actor=actor, researcher=degree.researcher):
+        raise _outside_bureau(record)
     with acting(actor):
         degree = Degree.objects.select_for_update().get(pk=degree.pk)
         if degree.verified_at is not None:
@@ -394,6 +415,10 @@ def contract_upsert(*, actor, researcher: Researcher, centre, full_time: bool, s
     payable again (POLICY §3.6)."""
     record = f"研发人员 {researcher.name}({mask_id(researcher.id_number)})在{centre.ref}的合同"
     assert_may_act_for_centre(actor, centre, record=record)
+    check_date(start, zh="合同起始日期", en="contract start", record=record)
+    check_date(end, zh="合同终止日期", en="contract end", record=record)
+    if isinstance(terminated_on, dt.date):
+        check_date(terminated_on, zh="解除日期", en="termination date", record=record)
     if end is not None and end < start:
         raise ServiceError(f"合同终止日期{end}早于起始日期{start}", "contract end is before its start",
                            code="contract_dates", record=record)
@@ -441,7 +466,8 @@ def contract_terminate(*, actor, contract: Contract, terminated_on: dt.date, rea
     first five years is flagged for staff review (POLICY §3.6)."""
     contract = Contract.objects.select_for_update().select_related("researcher", "centre").get(pk=contract.pk)
     record = f"研发人员 {contract.researcher.name}在{contract.centre.ref}的合同(编号{contract.pk})"
-    if not (_may_act_for_centre(actor, contract.centre) or actor.is_reviewer):
+    if not (_may_act_for_centre(actor, contract.centre)
+            or actor.is_reviewer and staff_contracts(actor=actor).filter(pk=contract.pk).exists()):
         raise NotFoundError("合同不存在或无权操作", "no such contract, or not yours", code="contract_scope",
                             record=record)
     if not (reason or "").strip():
@@ -449,6 +475,7 @@ def contract_terminate(*, actor, contract: Contract, terminated_on: dt.date, rea
     if contract.terminated_on is not None:
         raise ConflictError(f"该合同已于{contract.terminated_on}解除", "already terminated",
                             code="already_terminated", record=record)
+    check_date(terminated_on, zh="解除日期", en="termination date", record=record)
     if terminated_on < contract.start:
         raise ServiceError(f"解除日期{terminated_on}早于合同起始日期{contract.start}", "termination is before the start",
                            code="contract_dates", record=record)
@@ -469,6 +496,8 @@ def contract_review_clear(*, actor, contract: Contract, note: str = "") -> Contr
     if not (actor.is_reviewer or actor.is_portal_admin):
         raise ServiceError("只有审核人员或管理员可以复核", "only staff review terminations", code="forbidden",
                            status=403)
+    if not staff_contracts(actor=actor).filter(pk=contract.pk).exists():
+        raise _outside_bureau(f"合同(编号{contract.pk})")
     with acting(actor, action="contract_review_clear", note=note):
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
         contract.needs_review = False
@@ -641,6 +670,8 @@ def identity_reveal(*, actor, researcher: Researcher, purpose: str = "", path: s
     if not may_see_full_identity(actor):
         raise ServiceError("无权查看完整证件号码", "not allowed to see full identity numbers", code="forbidden",
                            status=403, record=f"研发人员 {researcher.name}")
+    if not staff_may_act_on(actor=actor, researcher=researcher):
+        raise _outside_bureau(f"研发人员 {researcher.name}")
     IdentityAccess.objects.create(user=actor, researcher=researcher, purpose=purpose[:128], path=path[:256])
     return researcher.id_number
 

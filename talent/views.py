@@ -118,11 +118,16 @@ def researcher_list(request):
 def _detail_context(request, researcher, *, revealed: str | None = None) -> dict:
     actor = request.user
     degrees = list(selectors.degrees_of(actor=actor, researcher=researcher))
+    # a reviewer acts only on people and contracts of centres filed with their bureau (selectors.staff_contracts)
+    in_reach = not actor.is_reviewer or selectors.staff_may_act_on(actor=actor, researcher=researcher)
+    terminable = set(selectors.staff_contracts(actor=actor).filter(researcher=researcher).values_list("pk", flat=True)
+                     if actor.is_reviewer else selectors.contract_list(actor=actor).filter(researcher=researcher)
+                     .values_list("pk", flat=True))
     return {
         "researcher": researcher,
         "masked_id": mask_id(researcher.id_number),
         "revealed_id": revealed,
-        "may_reveal": services.may_see_full_identity(actor),
+        "may_reveal": services.may_see_full_identity(actor) and in_reach,
         "degrees": degrees,
         "certificate_ids": {d.pk for d in degrees if selectors.may_see_certificate(actor=actor, degree=d)},
         "shows_contact": selectors.shows_contact_details(actor=actor, researcher=researcher),
@@ -133,8 +138,9 @@ def _detail_context(request, researcher, *, revealed: str | None = None) -> dict
         "stipend": selectors.stipend_statuses([researcher.pk]).get(researcher.pk),
         "payments": selectors.researcher_payments(actor=actor, researcher=researcher),
         "can_write": actor.is_enterprise or actor.is_portal_admin,
-        "can_verify": actor.is_reviewer or actor.is_portal_admin,
+        "can_verify": (actor.is_reviewer or actor.is_portal_admin) and in_reach,
         "can_terminate": actor.is_enterprise or actor.is_portal_admin or actor.is_reviewer,
+        "terminable": terminable,
         "accesses": selectors.identity_access_list(actor=actor, researcher=researcher)[:20],
     }
 
@@ -232,7 +238,7 @@ def degree_create(request, pk: int):
 @_reviewer_required
 @require_POST
 def degree_verify(request, pk: int):
-    degree = selectors.degree_get(actor=request.user, pk=pk)
+    degree = selectors.staff_degree_get(actor=request.user, pk=pk)
     try:
         services.degree_verify(actor=request.user, degree=degree)
     except ServiceError as exc:
@@ -313,7 +319,8 @@ def contract_create(request, pk: int):
 def contract_terminate(request, pk: int):
     if request.user.is_finance:
         raise PermissionDenied
-    contract = selectors.contract_get(actor=request.user, pk=pk)
+    get = selectors.staff_contract_get if request.user.is_reviewer else selectors.contract_get
+    contract = get(actor=request.user, pk=pk)
     form = TerminateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

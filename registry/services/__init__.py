@@ -19,6 +19,9 @@ from registry.services.entities import (  # noqa: F401
     require_member,
 )
 from registry.services.filings import (  # noqa: F401
+    MEASURE_NAMES,
+    backdate_bound,
+    check_effective_from,
     filing_approve,
     filing_assert_status,
     filing_create,

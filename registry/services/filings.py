@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import acting
+from accounts.dates import LATEST, check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
-from registry import history
+from registry import history, measures
 from registry.identifiers import is_ningxia, is_yinchuan
 from registry.models import (
     Centre,
@@ -68,6 +69,29 @@ def filing_document_problems(filing: Filing) -> list[str]:
     return [f"缺少必备材料:{names},请上传后再提交 / required documents missing: {', '.join(missing)}"]
 
 
+MEASURE_NAMES = {FilingLevel.REGIONAL: "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》",
+                 FilingLevel.YINCHUAN: "《银川市飞地研发中心和飞地孵化器备案支持办法》"}
+
+
+def check_effective_from(level: str, day: dt.date, *, record: str, what: str = "生效日期") -> dt.date:
+    """No filing takes effect before its measure applies (the `*.measure_from` parameters, issue 12 §2),
+    nor after any sensible date."""
+    start = measures.measure_from(level)
+    if isinstance(day, dt.date) and day < start:
+        raise ServiceError(f"{what}{day}早于{MEASURE_NAMES.get(level, '')}的适用起始日期{start},备案不能在办法施行前生效",
+                           f"the filing cannot take effect before its measure applies ({start})",
+                           code="before_measure", record=record)
+    return check_date(day, zh=what, en="effective date", record=record, earliest=start, latest=LATEST)
+
+
+def backdate_bound(filing: Filing, today: dt.date) -> tuple[dt.date, int]:
+    """The earliest effective date an approval may set without a stated reason: the submission date less
+    `review.backdate_days` (default 0: the submission date itself)."""
+    days = measures.backdate_days(today)
+    submitted = timezone.localtime(filing.submitted_at).date() if filing.submitted_at else today
+    return submitted - dt.timedelta(days=days), days
+
+
 def filing_import_decided(*, actor, centre: Centre, level: str, status: str, effective_from: dt.date | None,
                           effective_to: dt.date | None = None, reason: str = "") -> Filing:
     """Record one filing decided elsewhere: a history of one filing (see filing_history_import)."""
@@ -101,6 +125,10 @@ def filing_history_import(*, actor, centre: Centre, level: str, entries: list[hi
         if entry.status in EARNING and entry.effective_from is None:
             raise ServiceError(f"{entry.label}:已备案的备案须有生效日期", f"{entry.label}: an approved filing needs"
                                " effective_from", code="effective_from", record=record)
+        if entry.effective_from is not None:
+            # recorded history may reach back before its submission, never before the measure (issue 12 §2)
+            check_effective_from(level, entry.effective_from, record=record, what=f"{entry.label}:生效日期")
+        check_date(entry.effective_to, zh=f"{entry.label}:终止日期", en="effective_to", record=record)
         if entry.effective_from and entry.effective_to and entry.effective_to < entry.effective_from:
             raise ServiceError(f"{entry.label}:终止日期{entry.effective_to}早于生效日期{entry.effective_from}",
                                f"{entry.label}: effective_to is before effective_from", code="effective_order",
@@ -300,14 +328,26 @@ def _require_second_person(actor, filing: Filing, *, action: str) -> None:
 
 @transaction.atomic
 def filing_approve(*, actor, filing: Filing, effective_from: dt.date | None = None, comment: str = "",
-                   expected_status: str | None = None) -> Filing:
+                   expected_status: str | None = None, backdate_reason: str = "") -> Filing:
     """复审通过 (备案): by a reviewer other than the first reviewer; the filing earns from effective_from
-    (default: the approval date)."""
+    (default: the approval date), never before its measure applies. An effective date earlier than the
+    submission (less `review.backdate_days`) needs a stated reason, which the review record shows."""
     filing = _lock(filing, expected_status, action="复审通过")
     _require_reviewer(actor, filing, action="复审")
     filing_assert_status(filing, FilingStatus.FIRST_REVIEWED, action="复审通过")
     _require_second_person(actor, filing, action="复审通过")
-    effective_from = effective_from or timezone.localdate()
+    today = timezone.localdate()
+    effective_from = check_effective_from(filing.level, effective_from or today, record=str(filing))
+    bound, days = backdate_bound(filing, today)
+    comment = (comment or "").strip()
+    if effective_from < bound:
+        reason = (backdate_reason or "").strip()
+        reach = f"早于企业提交日期{bound + dt.timedelta(days=days)}" + (f"超过{days}天" if days else "")
+        if not reason:
+            raise ServiceError(f"生效日期{effective_from}{reach},追溯生效须填写追溯理由",
+                               "an effective date before the submission needs a stated reason",
+                               code="backdate_reason", record=str(filing))
+        comment = f"追溯生效:生效日期{effective_from}{reach};理由:{reason}" + (f"\n{comment}" if comment else "")
     _require_new_window(filing, effective_from)
     with acting(actor):
         filing.status = FilingStatus.APPROVED
@@ -317,7 +357,7 @@ def filing_approve(*, actor, filing: Filing, effective_from: dt.date | None = No
         filing.decided_at = timezone.now()
         filing.status_reason = ""
         _save(filing)
-        _record(filing, actor=actor, step=ReviewStep.APPROVAL, comment=(comment or "").strip())
+        _record(filing, actor=actor, step=ReviewStep.APPROVAL, comment=comment)
     return filing
 
 
@@ -355,6 +395,7 @@ def _end_date(filing: Filing, on: dt.date, *, what: str) -> dt.date:
     inclusive, SCENARIOS)."""
     if not isinstance(on, dt.date):
         raise ServiceError(f"请填写{what}日期", f"{what} date is required", code="date_required", record=str(filing))
+    check_date(on, zh=f"{what}日期", en=f"{what} date", record=str(filing))
     if filing.effective_from and on <= filing.effective_from:
         raise ServiceError(f"{what}日期{on}须晚于备案生效日期{filing.effective_from}",
                            f"{what} date must be after effective_from", code="date_order", record=str(filing))
@@ -409,7 +450,7 @@ def filing_reinstate(*, actor, filing: Filing, on: dt.date | None = None, commen
     filing = _lock(filing, expected_status, action="恢复备案")
     _require_reviewer(actor, filing, action="恢复")
     filing_assert_status(filing, FilingStatus.SUSPENDED, action="恢复备案")
-    on = on or timezone.localdate()
+    on = check_effective_from(filing.level, on or timezone.localdate(), record=str(filing), what="恢复日期")
     if filing.effective_to and on <= filing.effective_to:
         raise ServiceError(f"恢复日期{on}须晚于暂停前的最后有效日{filing.effective_to}",
                            "reinstatement must be after the suspension began", code="date_order", record=str(filing))

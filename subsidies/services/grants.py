@@ -18,11 +18,13 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.audit import acting
+from accounts.dates import check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from registry.identifiers import is_yinchuan
 from registry.models import Centre, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus, Notification
 from registry.services.documents import document_upload
 from registry.services.entities import require_member
+from registry.services.filings import check_effective_from
 from subsidies.models import (
     PENDING_STATUSES,
     ApplicationDecision,
@@ -40,6 +42,7 @@ from subsidies.models import (
 )
 from subsidies.rules import grants as rules
 from subsidies.selectors import regional_filings_by_centre
+from subsidies.services.parameters import measure_from
 
 logger = logging.getLogger(__name__)
 LEVEL_LABEL = {"regional": "自治区级", "yinchuan": "银川市级"}
@@ -607,7 +610,9 @@ def incubator_decide(*, actor, incubator: Incubator, action: str, comment: str =
             if first is not None and first.actor_id == actor.pk:
                 raise ServiceError("复审须由初审人以外的审核员进行", "the approver must not be the first reviewer",
                                    code="same_reviewer", record=str(inc), status=403)
-            inc.status, inc.effective_from, inc.effective_to = FilingStatus.APPROVED, on or timezone.localdate(), None
+            # an incubator filing takes effect neither before the Yinchuan measure nor at an absurd date
+            on = check_effective_from(FilingLevel.YINCHUAN, on or timezone.localdate(), record=str(inc))
+            inc.status, inc.effective_from, inc.effective_to = FilingStatus.APPROVED, on, None
             inc.ever_approved, inc.decided_at = True, timezone.now()
         elif action in ("return", "reject"):
             _inc_assert(inc, FilingStatus.SUBMITTED, FilingStatus.FIRST_REVIEWED, action="退回或不予备案")
@@ -617,7 +622,10 @@ def incubator_decide(*, actor, incubator: Incubator, action: str, comment: str =
         elif action == "revoke":
             _inc_assert(inc, FilingStatus.APPROVED, action="撤销")
             comment = _need_text(comment, what="撤销原因", record=str(inc))
-            on = on or timezone.localdate()
+            on = check_date(on or timezone.localdate(), zh="撤销日期", en="revocation date", record=str(inc))
+            if inc.effective_from and on <= inc.effective_from:
+                raise ServiceError(f"撤销日期{on}须晚于备案生效日期{inc.effective_from}",
+                                   "revocation date must be after effective_from", code="date_order", record=str(inc))
             inc.status, inc.effective_to, inc.status_reason = FilingStatus.REVOKED, on - dt.timedelta(days=1), comment
         else:
             raise ServiceError(f"未知操作“{action}”", "unknown action", code="action", record=str(inc))
@@ -644,8 +652,9 @@ def incubator_assessment_record(*, actor, incubator: Incubator, year: int, score
         year = int(year)
     except (TypeError, ValueError):
         raise ServiceError(f"年度“{year}”无效", "invalid year", code="invalid", record=record) from None
-    if not (2000 <= year <= timezone.localdate().year):
-        problems.append(f"年度{year}无效")
+    first = measure_from("yinchuan").year
+    if not (first <= year <= timezone.localdate().year):
+        problems.append(f"年度{year}无效:应在{first}年(银川市办法适用起始年度)至今年之间")
     else:
         problems += _incubator_problems(inc, year=year)
     value = None

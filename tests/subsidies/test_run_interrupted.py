@@ -11,7 +11,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.errors import ConflictError
+from accounts.errors import ConflictError, ServiceError
 from subsidies.models import PayoutRun, RunChunk, RunKind, RunState
 from subsidies.scenario import import_scenario
 from subsidies.services import run_leases, runs
@@ -89,7 +89,10 @@ def test_an_interrupted_run_is_continued_from_its_page_to_the_expected_lines(dat
     client.post(reverse("subsidies:run_compute", args=[run.pk]))
     run.refresh_from_db()
     assert run.state == RunState.COMPUTED and run.line_count == expected
-    assert run.computed_by == finance  # continuing does not make finance2 its computer (four eyes)
+    # whoever continued the computation computed the run, as did whoever began it: neither approves it
+    for computer in (finance, finance2):
+        with pytest.raises(ServiceError, match="审批人不能是发起或计算该批次的人员"):
+            runs.payout_run_approve(actor=computer, run_id=run.pk)
     with pytest.raises(ConflictError, match="没有未完成的计算"):
         runs.payout_run_continue(actor=finance, run_id=run.pk, inline=True)
 
