@@ -279,6 +279,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subsidies.tasks.scheduled_annual_run",
         "schedule": crontab(minute=0, hour=2, day_of_month=1, month_of_year=5),
     },
+    # runs left computing by a dead process or worker become interrupted (中断), to be continued
+    "interrupted-run-check": {"task": "subsidies.tasks.check_interrupted_runs", "schedule": 60.0},
     # document previews whose render task was lost are queued again (issue 12)
     "requeue-stale-previews": {
         "task": "registry.tasks.requeue_stale_previews",
@@ -299,6 +301,8 @@ PAYOUT_RUNS_ON_CELERY = env.bool("PAYOUT_RUNS_ON_CELERY", default=not TESTING)
 PAYOUT_CHUNK_SIZE = env.int("PAYOUT_CHUNK_SIZE", default=5000)  # researchers per chunk (one Celery task each)
 # processes computing a run's chunks when it is computed without Celery (the command line)
 PAYOUT_INLINE_WORKERS = env.int("PAYOUT_INLINE_WORKERS", default=os.cpu_count() or 1)
+# a run on Celery with no chunk computing counts as alive this long after its last progress (queued chunks)
+PAYOUT_LEASE_SECONDS = env.int("PAYOUT_LEASE_SECONDS", default=600)
 # PDF previews are rendered by a Celery task after the upload commits; without Celery (pytest) the upload
 # renders them itself. Page views never render (issue 12).
 DOCUMENT_PREVIEWS_ON_CELERY = env.bool("DOCUMENT_PREVIEWS_ON_CELERY", default=PAYOUT_RUNS_ON_CELERY)

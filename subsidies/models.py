@@ -83,9 +83,11 @@ class RunState(models.TextChoices):
     PAID = "paid", _("已拨付")
     CANCELLED = "cancelled", _("已作废")
     FAILED = "failed", _("计算失败")
+    # left computing with no live computation (its process or worker died): continued, not recomputed
+    INTERRUPTED = "interrupted", _("中断")
 
 
-OPEN_RUN_STATES = (RunState.DRAFT, RunState.COMPUTING, RunState.COMPUTED, RunState.FAILED)
+OPEN_RUN_STATES = (RunState.DRAFT, RunState.COMPUTING, RunState.COMPUTED, RunState.FAILED, RunState.INTERRUPTED)
 
 
 @audited()
@@ -105,6 +107,11 @@ class PayoutRun(models.Model):
     line_count = models.PositiveIntegerField(default=0)
     total_amount = MoneyField(default=0)
     error = models.TextField(blank=True)
+    # who computes (or last computed) the run and since when: "run_payouts pid 123 on host" or "celery";
+    # whether that computation is still alive is PostgreSQL's advisory locks' word (services/run_leases.py)
+    holder = models.CharField(max_length=200, blank=True)
+    holder_since = models.DateTimeField(null=True)
+    heartbeat_at = models.DateTimeField(null=True)  # last chunk done (or dispatch) of a run on Celery
 
     class Meta:
         verbose_name = _("发放批次")

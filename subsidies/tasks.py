@@ -33,12 +33,22 @@ def dispatch_run(run_id: int) -> None:
     from subsidies.models import RunChunk
 
     los = list(RunChunk.objects.filter(run_id=run_id, done=False).order_by("lo").values_list("lo", flat=True))
+    if not los:  # continued after its last chunk was done: only the finalising is left
+        finalize_run.delay([], run_id)
+        return
     chord([compute_chunk.s(run_id, lo) for lo in los])(finalize_run.s(run_id))
 
 
 @shared_task
+def check_interrupted_runs() -> list[int]:
+    """Beat, every minute: runs left computing by a dead process or worker become interrupted (中断)."""
+    return runs.payout_runs_interrupt_dead()
+
+
+@shared_task
 def scheduled_monthly_run() -> int:
-    """Beat, the 5th at 02:00: the previous month's NX-STIPEND run, by the system actor."""
+    """Beat, the 5th at 02:00: the previous month's NX-STIPEND run, by the system actor; an interrupted
+    run of that month is continued."""
     from accounts.models import system_actor
     from subsidies.models import RunKind
 

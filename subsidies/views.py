@@ -156,7 +156,7 @@ def run_detail(request, pk: int):
         "grand_count": sum(r["n"] for r in by_rule),
         "can_approve": run.state == RunState.COMPUTED,
         "own_run": user.pk in (run.created_by_id, run.computed_by_id),
-        "can_cancel": run.state in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED),
+        "can_cancel": run.state in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED, RunState.INTERRUPTED),
         "can_compute": run.state in (RunState.DRAFT, RunState.FAILED),
     }
     return render(request, "subsidies/run_detail.html", context)
@@ -207,7 +207,7 @@ def run_compute(request, pk: int):
     run = _run_or_404(request, pk)
     try:
         with transaction.atomic():
-            if run.state == RunState.COMPUTING:  # its worker died: compute what is left
+            if run.state in (RunState.COMPUTING, RunState.INTERRUPTED):  # its worker died: compute what is left
                 run_services.payout_run_continue(actor=request.user, run_id=run.pk)
             else:
                 run_services.payout_run_compute(actor=request.user, run=run)

@@ -35,6 +35,7 @@ from subsidies.models import (
 )
 from subsidies.rules import rd_award, stipend
 from subsidies.rules.calendar import month_index, month_start, parse_month, parse_year
+from subsidies.services import run_leases
 from subsidies.services.parameters import measure_from, parameter_timeline
 
 LINE_COLUMNS = ("run_id", "rule", "kind", "researcher_id", "centre_id", "enterprise_id", "beneficiary",
@@ -131,9 +132,10 @@ def _plan_chunks(run: PayoutRun) -> list[tuple[int, int]]:
 
 
 @transaction.atomic
-def payout_run_begin_compute(*, actor, run_id: int) -> PayoutRun:
+def payout_run_begin_compute(*, actor, run_id: int, holder: str = "") -> PayoutRun:
     """Move a run to computing and (re)plan its chunks. A computed or failed run can be computed
-    again: it then adds only what became payable since (running a month again adds nothing)."""
+    again: it then adds only what became payable since (running a month again adds nothing).
+    `holder` names who computes it (run_leases.this_process() or CELERY), for a refusal's message."""
     _require_finance(actor, "计算发放批次", f"批次#{run_id}")
     run = PayoutRun.objects.select_for_update().get(pk=run_id)
     if run.state not in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED):
@@ -150,6 +152,8 @@ def payout_run_begin_compute(*, actor, run_id: int) -> PayoutRun:
     with acting(actor):
         run.state, run.computed_by, run.error = RunState.COMPUTING, actor, ""
         run.progress_done, run.progress_total = 0, len(chunks)
+        run.holder, run.holder_since = holder, timezone.now()
+        run.heartbeat_at = run.holder_since
         run.save()
     return run
 
@@ -157,10 +161,17 @@ def payout_run_begin_compute(*, actor, run_id: int) -> PayoutRun:
 def payout_run_compute(*, actor, run: PayoutRun, inline: bool | None = None, processes: int = 1) -> PayoutRun:
     """Compute a run: inline (command line, tests) or as a Celery chord over researcher id ranges,
     queued when the transaction commits. Inline, the command line may spread the chunks over several
-    processes (never a web request: a threaded server does not fork)."""
-    run = payout_run_begin_compute(actor=actor, run_id=run.pk)
+    processes (never a web request: a threaded server does not fork). Computed here outside a
+    transaction, the run is held by this process's lease (run_leases) from before it is marked computing
+    until it is finalised, so a second process is refused and a dead one is noticed."""
     if inline is None:
         inline = not getattr(settings, "PAYOUT_RUNS_ON_CELERY", False)
+    if inline and not connection.in_atomic_block:
+        with run_leases.run_lease(run) as lease:
+            run = payout_run_begin_compute(actor=actor, run_id=run.pk, holder=lease.holder)
+            _compute_chunks_here(run.pk, processes=processes)
+            return payout_run_finalize(run_id=run.pk)
+    run = payout_run_begin_compute(actor=actor, run_id=run.pk, holder="" if inline else run_leases.CELERY)
     if inline:
         _compute_chunks_here(run.pk, processes=processes)
         return payout_run_finalize(run_id=run.pk)
@@ -193,6 +204,7 @@ def payout_run_compute_chunk(*, run_id: int, lo: int) -> int:
     run = chunk.run
     if chunk.done or run.state != RunState.COMPUTING:
         return 0
+    run_leases.hold_chunk(run_id)  # until this transaction ends: the run is being computed
     # a chunk lost in a crash is simply computed again (it is not marked done), so its commit need
     # not wait for the WAL flush
     # and the lines' foreign keys are checked as they are copied, not at commit, so the progress update
@@ -211,7 +223,7 @@ def payout_run_compute_chunk(*, run_id: int, lo: int) -> int:
     written = _insert_lines(rows)
     chunk.done, chunk.lines = True, written
     chunk.save(update_fields=["done", "lines"])
-    PayoutRun.objects.filter(pk=run_id).update(progress_done=F("progress_done") + 1)
+    PayoutRun.objects.filter(pk=run_id).update(progress_done=F("progress_done") + 1, heartbeat_at=timezone.now())
     return written
 
 
@@ -232,22 +244,83 @@ def payout_run_finalize(*, run_id: int) -> PayoutRun:
     return run
 
 
-def payout_run_continue(*, actor, run_id: int, inline: bool | None = None) -> PayoutRun:
-    """Finance's way on with a run left computing when its worker died: the chunks not done are
-    computed (on Celery, or here) and the run finalised. Safe to ask twice: done chunks are skipped."""
+def payout_run_continue(*, actor, run_id: int, inline: bool | None = None, processes: int = 1) -> PayoutRun:
+    """Go on with a run whose computation died (interrupted, or still marked computing): the chunks not
+    done are computed (on Celery, or here in `processes`) and the run finalised; done chunks keep their
+    lines. Refused, naming who and since when, while the run is really computing elsewhere."""
     _require_finance(actor, "继续计算发放批次", f"批次#{run_id}")
     run = PayoutRun.objects.get(pk=run_id)
-    if run.state != RunState.COMPUTING:
-        raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,没有未完成的计算",
-                            "only a computing run can be continued", code="illegal_transition")
+    _check_continuable(run)
     if inline is None:
         inline = not getattr(settings, "PAYOUT_RUNS_ON_CELERY", False)
+    if inline and not connection.in_atomic_block:
+        with run_leases.run_lease(run) as lease:
+            run = _claim_for_continuing(actor=actor, run_id=run.pk, holder=lease.holder)
+            _compute_chunks_here(run.pk, processes=processes)
+            return payout_run_finalize(run_id=run.pk)
+    run = _claim_for_continuing(actor=actor, run_id=run.pk, holder="" if inline else run_leases.CELERY)
     if inline:
-        return payout_run_resume(run_id=run.pk)
-    from subsidies.tasks import resume_run
+        _compute_chunks_here(run.pk, processes=processes)
+        return payout_run_finalize(run_id=run.pk)
+    from subsidies.tasks import dispatch_run
 
-    transaction.on_commit(lambda: resume_run.delay(run.pk))
+    transaction.on_commit(lambda: dispatch_run(run.pk))
     return run
+
+
+def _check_continuable(run: PayoutRun) -> None:
+    if run.state not in (RunState.COMPUTING, RunState.INTERRUPTED):
+        raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,没有未完成的计算",
+                            "only an interrupted run can be continued", code="illegal_transition")
+
+
+@transaction.atomic
+def _claim_for_continuing(*, actor, run_id: int, holder: str) -> PayoutRun:
+    run = PayoutRun.objects.select_for_update().get(pk=run_id)
+    _check_continuable(run)
+    refused = run_leases.refusal(run)
+    if refused is not None:
+        raise refused
+    _lock_kind(run.kind)
+    busy = PayoutRun.objects.filter(kind=run.kind, state=RunState.COMPUTING).exclude(pk=run.pk).first()
+    if busy is not None:
+        raise ConflictError(f"批次#{busy.pk}正在计算,请稍后", "another run of this kind is computing",
+                            code="run_in_progress")
+    with acting(actor, reason="continue"):
+        # who continues a computation computes the run: four eyes keep them from approving it
+        run.state, run.computed_by, run.error = RunState.COMPUTING, actor, ""
+        run.progress_done = run.chunks.filter(done=True).count()
+        run.holder, run.holder_since = holder, timezone.now()
+        run.heartbeat_at = run.holder_since
+        run.save()
+    return run
+
+
+def payout_runs_interrupt_dead(*, kind: str | None = None) -> list[int]:
+    """The periodic check (and the command line, before it starts): runs computing with no live
+    computation — no lease, no chunk computing, no recent progress on Celery — become interrupted (中断),
+    to be continued from the run page, the command line or the next scheduled run. Their ids."""
+    runs = PayoutRun.objects.filter(state=RunState.COMPUTING)
+    if kind is not None:
+        runs = runs.filter(kind=kind)
+    return [pk for pk in runs.order_by("pk").values_list("pk", flat=True) if payout_run_interrupt_if_dead(run_id=pk)]
+
+
+@transaction.atomic
+def payout_run_interrupt_if_dead(*, run_id: int) -> bool:
+    from accounts.models import system_actor
+
+    # a run row locked right now is being finalised or continued: alive
+    run = PayoutRun.objects.select_for_update(skip_locked=True).filter(pk=run_id, state=RunState.COMPUTING).first()
+    if run is None or run_leases.refusal(run) is not None:
+        return False
+    with acting(system_actor(), reason="no live computation"):
+        run.state = RunState.INTERRUPTED
+        run.error = (f"计算进程已中断(完成 {run.progress_done} / {run.progress_total} 个分片),可继续计算 / "
+                     f"the computation stopped ({run.progress_done} of {run.progress_total} chunks done); "
+                     f"continue it")
+        run.save()
+    return True
 
 
 @transaction.atomic
@@ -268,9 +341,11 @@ def payout_run_fail(*, run_id: int, error: str) -> PayoutRun:
 
 
 def payout_run_resume(*, run_id: int) -> PayoutRun:
-    """After a worker died mid-run: compute the chunks not done, then finalise."""
-    _compute_chunks_here(run_id)
-    return payout_run_finalize(run_id=run_id)
+    """After a worker died mid-run (Celery's resume_run): continue it here, for whoever computed it."""
+    from accounts.models import system_actor
+
+    run = PayoutRun.objects.select_related("computed_by").get(pk=run_id)
+    return payout_run_continue(actor=run.computed_by or system_actor(), run_id=run_id, inline=True)
 
 
 def _compute_chunk_in_child(args: tuple[int, int]) -> tuple[int, int]:
@@ -280,6 +355,12 @@ def _compute_chunk_in_child(args: tuple[int, int]) -> tuple[int, int]:
         return payout_run_compute_chunk(run_id=run_id, lo=lo), os.getpid()
     finally:
         connections.close_all()
+
+
+def _forget_lease_in_child() -> None:
+    lease = run_leases.current_lease()
+    if lease is not None:
+        lease.forget_in_child()
 
 
 def _compute_chunks_here(run_id: int, processes: int = 1) -> int:
@@ -297,7 +378,7 @@ def _compute_chunks_here(run_id: int, processes: int = 1) -> int:
             return 1 if los else 0
         connections.close_all()  # a forked child must never share the parent's socket
         pids = set()
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_forget_lease_in_child) as pool:
             for _written, pid in pool.imap_unordered(_compute_chunk_in_child, [(run_id, lo) for lo in los]):
                 pids.add(pid)
         return len(pids)
@@ -340,7 +421,7 @@ def payout_run_cancel(*, actor, run_id: int, reason: str = "") -> PayoutRun:
     they held can be paid by another run."""
     _require_finance(actor, "作废发放批次", f"批次#{run_id}")
     run = PayoutRun.objects.select_for_update().get(pk=run_id)
-    if run.state not in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED):
+    if run.state not in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED, RunState.INTERRUPTED):
         raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,不能作废",
                             "only a run not yet approved can be cancelled", code="illegal_transition")
     with acting(actor, reason=reason):
@@ -368,10 +449,14 @@ def payout_run_mark(*, actor, run_id: int, state: str) -> PayoutRun:
 
 
 def run_payouts(*, actor, kind: str, period: str, inline: bool = True, processes: int = 1) -> PayoutRun:
-    """The command-line entry: start a run for the period, or compute again the open one, which
-    then adds only what became payable since. Inline, `processes` compute the chunks side by side."""
+    """The command-line entry (and the scheduled runs'): start a run for the period, or compute again the
+    open one, which then adds only what became payable since, or continue it if its computation died
+    (chunks done are kept). Inline, `processes` compute the chunks side by side."""
     validate_period(kind, period, today=timezone.localdate())
+    payout_runs_interrupt_dead(kind=kind)  # a dead run of the kind holds nothing up
     open_run = PayoutRun.objects.filter(kind=kind, period=period, state__in=OPEN_RUN_STATES).first()
+    if open_run is not None and open_run.state in (RunState.COMPUTING, RunState.INTERRUPTED):
+        return payout_run_continue(actor=actor, run_id=open_run.pk, inline=inline, processes=processes)
     run = open_run or payout_run_start(actor=actor, kind=kind, period=period)
     return payout_run_compute(actor=actor, run=run, inline=inline, processes=processes)
 
