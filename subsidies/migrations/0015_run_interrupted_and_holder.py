@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('subsidies', '0013_awards_two_step_review'),
+        ('subsidies', '0014_projection_scenarios'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
