@@ -143,6 +143,11 @@ class PortalViewSetMixin:
     action_roles: dict = {}
 
     def initial(self, request, *args, **kwargs):
+        # a method the route does not declare (TRACE, or PUT on a read-only resource) is a 405 for every
+        # caller, before the role check could answer 403 for it
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
         refuse_oversized(request)  # before the body is parsed
         refuse_nul(request)

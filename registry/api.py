@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api import ADMIN, ENTERPRISE, EVERYONE, REVIEWERS, PortalViewSetMixin
+from accounts.filters import IntegerFilter, PortalFilterSet
 from registry import selectors, services
 from registry.models import Centre, CentreKind, Document, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus
 
@@ -143,7 +144,7 @@ class DocumentUploadSerializer(serializers.Serializer):
 
 # --- filters -------------------------------------------------------------------------------------------
 
-class CentreFilter(django_filters.FilterSet):
+class CentreFilter(PortalFilterSet):
     q = django_filters.CharFilter(method="search", label="名称、编号或企业")
 
     class Meta:
@@ -156,8 +157,8 @@ class CentreFilter(django_filters.FilterSet):
         return qs.filter(Q(name__icontains=value) | Q(ref__icontains=value) | Q(enterprise__name__icontains=value))
 
 
-class FilingFilter(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="centre__enterprise")
+class FilingFilter(PortalFilterSet):
+    enterprise = IntegerFilter(field_name="centre__enterprise")
     city = django_filters.CharFilter(field_name="centre__city")
     status = django_filters.ChoiceFilter(choices=FilingStatus.choices)
     level = django_filters.ChoiceFilter(choices=FilingLevel.choices)
@@ -167,7 +168,7 @@ class FilingFilter(django_filters.FilterSet):
         fields = ["centre", "enterprise", "status", "level", "city"]
 
 
-class DocumentFilter(django_filters.FilterSet):
+class DocumentFilter(PortalFilterSet):
     class Meta:
         model = Document
         fields = ["enterprise", "filing", "kind", "is_current"]

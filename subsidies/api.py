@@ -28,9 +28,10 @@ from accounts.api import (
     role_of,
 )
 from accounts.errors import ConflictError
+from accounts.filters import IntegerFilter, PortalFilterSet
 from subsidies import selectors
 from subsidies.dashboard import budget_list, paid_by_rule
-from subsidies.exports.services import SPECS, export_request
+from subsidies.exports.services import SPECS, export_log_full_ids, export_request
 from subsidies.models import (
     Budget,
     ExportFormat,
@@ -67,8 +68,8 @@ class DeclarationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeclarationFilter(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="centre__enterprise")
+class DeclarationFilter(PortalFilterSet):
+    enterprise = IntegerFilter(field_name="centre__enterprise")
     verified = django_filters.BooleanFilter(field_name="verified_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
@@ -154,13 +155,13 @@ class PayoutLineSerializer(serializers.ModelSerializer):
         return mask_id(obj.beneficiary) if obj.researcher_id else obj.beneficiary
 
 
-class PayoutRunFilter(django_filters.FilterSet):
+class PayoutRunFilter(PortalFilterSet):
     class Meta:
         model = PayoutRun
         fields = ["kind", "period", "state"]
 
 
-class PayoutLineFilter(django_filters.FilterSet):
+class PayoutLineFilter(PortalFilterSet):
     class Meta:
         model = PayoutLine
         fields = ["run", "rule", "kind", "enterprise", "centre", "service_period", "is_arrears", "active"]
@@ -188,7 +189,7 @@ class ExportRequestSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ExportFormat.choices, help_text="导出格式")
 
 
-class ExportFilter(django_filters.FilterSet):
+class ExportFilter(PortalFilterSet):
     class Meta:
         model = ExportRecord
         fields = ["run", "format", "state"]
@@ -342,6 +343,7 @@ class ExportViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
         except OSError:
             raise Http404 from None
         name = f"{spec.stem}-批次{record.run_id}-{record.run.period}.{spec.suffix}"
+        export_log_full_ids(actor=request.user, record=record, purpose="下载发放明细表")
         response = FileResponse(handle, as_attachment=True, filename=name, content_type=spec.content_type)
         response["X-Content-SHA256"] = record.sha256
         response["X-Content-Type-Options"] = "nosniff"

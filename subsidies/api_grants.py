@@ -29,6 +29,7 @@ from accounts.api import (
     PortalViewSetMixin,
     idempotent,
 )
+from accounts.filters import IntegerFilter, PortalFilterSet
 from registry import selectors as registry_selectors
 from registry.models import FilingStatus
 from subsidies.grants import selectors
@@ -203,7 +204,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return f"/api/v1/grant-attachments/{obj.pk}/download/"
 
 
-class ApplicationFilter(django_filters.FilterSet):
+class ApplicationFilter(PortalFilterSet):
     programme = django_filters.CharFilter(field_name="programme__code", label="资助项目编号")
     status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
 
@@ -364,8 +365,8 @@ class VerifySerializer(serializers.Serializer):
                                    help_text="核减理由(核定金额低于申报金额时必填)")
 
 
-class SubmissionFilter(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="centre__enterprise")
+class SubmissionFilter(PortalFilterSet):
+    enterprise = IntegerFilter(field_name="centre__enterprise")
     status = django_filters.ChoiceFilter(choices=DeclarationStatus.choices)
 
     class Meta:
@@ -548,7 +549,7 @@ class RecognitionSerializer(serializers.Serializer):
                                  help_text="认定文号/说明")
 
 
-class IncubatorFilter(django_filters.FilterSet):
+class IncubatorFilter(PortalFilterSet):
     status = django_filters.ChoiceFilter(choices=FilingStatus.choices)
 
     class Meta:
