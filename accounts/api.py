@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, BasePermission
@@ -62,6 +62,14 @@ class PortalAutoSchema(AutoSchema):
         return responses
 
 
+
+
+# the media types a download answers with, documented as they are sent (schemathesis content_type_conformance)
+DOCUMENT_MEDIA_TYPES = ("application/pdf", "image/jpeg", "image/png")  # uploads are checked by signature
+
+
+def binary_responses(media_types) -> dict:
+    return {(200, media_type.split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY) for media_type in media_types}
 
 
 # --- roles ---------------------------------------------------------------------------------------------

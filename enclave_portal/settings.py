@@ -298,3 +298,4 @@ SPECTACULAR_SETTINGS.update({
 })
 # filters that accept what the schema documents and refuse the rest (accounts/filters.py)
 REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["accounts.filters.PortalFilterBackend"]
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "accounts.pagination.PortalPagination"

@@ -6,14 +6,21 @@ goes through registry.services, which hold the rules and write the audit rows.""
 import django_filters
 from django.conf import settings
 from django.http import FileResponse, Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.api import ADMIN, ENTERPRISE, EVERYONE, REVIEWERS, PortalViewSetMixin
+from accounts.api import (
+    ADMIN,
+    DOCUMENT_MEDIA_TYPES,
+    ENTERPRISE,
+    EVERYONE,
+    REVIEWERS,
+    PortalViewSetMixin,
+    binary_responses,
+)
 from accounts.filters import IntegerFilter, PortalFilterSet
 from registry import selectors, services
 from registry.models import Centre, CentreKind, Document, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus
@@ -343,7 +350,7 @@ class DocumentViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.document_list(actor=self.request.user)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @extend_schema(responses=binary_responses(DOCUMENT_MEDIA_TYPES))
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """The file, as an attachment, for whoever may see the document (the same scope as the list)."""

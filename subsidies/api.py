@@ -9,8 +9,7 @@ from decimal import Decimal
 import django_filters
 from django.db import transaction
 from django.http import FileResponse, Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -24,6 +23,7 @@ from accounts.api import (
     YINCHUAN,
     ErrorSerializer,
     PortalViewSetMixin,
+    binary_responses,
     idempotent,
     role_of,
 )
@@ -123,14 +123,16 @@ class RunStartSerializer(serializers.Serializer):
     """Only what finance chooses: state, totals and approver are the run's, never the client's."""
 
     kind = serializers.ChoiceField(choices=START_KINDS)
-    period = serializers.CharField(max_length=7, help_text="月度:YYYY-MM;年度:YYYY")
+    # the schema states the shape (a pattern); which periods may run (kind, finished, not yet run) is the service's
+    period = serializers.RegexField(r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$", max_length=7, help_text="月度:YYYY-MM;年度:YYYY")
 
 
 class GrantRunStartSerializer(serializers.Serializer):
     """A grants run pays the awards approved by the end of the month and not yet paid (POLICY §2 one-time and
     evaluated grants): the month is all finance chooses."""
 
-    period = serializers.CharField(max_length=7, help_text="月份 YYYY-MM:发放截至该月末已核准、尚未拨付的项目资助")
+    period = serializers.RegexField(r"^[0-9]{4}-(0[1-9]|1[0-2])$", max_length=7,
+                                    help_text="月份 YYYY-MM:发放截至该月末已核准、尚未拨付的项目资助")
 
 
 class RunCancelSerializer(serializers.Serializer):
@@ -328,7 +330,7 @@ class ExportViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return export_list(actor=self.request.user).order_by("-requested_at", "-id")
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+    @extend_schema(responses={**binary_responses(dict.fromkeys(spec.content_type for spec in SPECS.values())),
                               409: ErrorSerializer})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):

@@ -10,8 +10,7 @@ dates and awards are the services' to set, so a client sending them is ignored. 
 assessments, recognitions) and the YC-RD verification accept an `Idempotency-Key`."""
 import django_filters
 from django.http import FileResponse, Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -19,6 +18,7 @@ from rest_framework.response import Response
 
 from accounts.api import (
     ADMIN,
+    DOCUMENT_MEDIA_TYPES,
     ENTERPRISE,
     EVERYONE,
     FINANCE,
@@ -27,6 +27,7 @@ from accounts.api import (
     REVIEWERS,
     YINCHUAN,
     PortalViewSetMixin,
+    binary_responses,
     idempotent,
 )
 from accounts.filters import IntegerFilter, PortalFilterSet
@@ -73,7 +74,7 @@ def _serve(document):
     return response
 
 
-BINARY = {(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)}
+BINARY = binary_responses(DOCUMENT_MEDIA_TYPES)
 
 
 def _payload(request, serializer_class) -> dict:

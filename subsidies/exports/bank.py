@@ -9,7 +9,7 @@ amount as text too, so no spreadsheet turns 5000.10 into 5000.1. A text cell tha
 would read as a formula (a payee name from self-registration beginning with `=`, `+`, `-` or `@`) is
 written with a leading quote, and every XLSX cell is a text cell (subsidies/exports/cells.py).
 
-Refused (with the enterprises named) rather than written wrong: an enterprise with no bank account
+Refused (409, with the enterprises named: the request is right, the records are not yet) rather than written wrong: an enterprise with no bank account
 on record, or a negative net amount (an adjustment larger than the payment — recover it separately).
 Enterprises whose net is exactly zero get no row (no bank takes a zero transfer)."""
 from __future__ import annotations
@@ -40,11 +40,12 @@ def transfers(doc: RunDocument) -> list[Transfer]:
     if missing:
         raise ServiceError(f"以下依托企业未登记银行账号,不能生成转账文件:{'、'.join(missing)}。请先在企业信息中补充开户银行和账号",
                            "enterprises without a bank account on record", code="no_bank_account",
-                           record=f"批次#{doc.run_id}")
+                           record=f"批次#{doc.run_id}", status=409)
     negative = [f"{e.name}(¥{e.subtotal})" for e in doc.enterprises if e.subtotal < 0]
     if negative:
         raise ServiceError(f"以下依托企业本批次净额为负,不能转账:{'、'.join(negative)}。请另行追回",
-                           "negative net amount", code="negative_transfer", record=f"批次#{doc.run_id}")
+                           "negative net amount", code="negative_transfer", record=f"批次#{doc.run_id}",
+                           status=409)
     out = []
     for e in doc.enterprises:
         if e.subtotal == 0:

@@ -18,6 +18,18 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 MAX_EXAMPLES = 5
 
+# Checks switched off, each for named operations only, with the reason. Everything else runs every check.
+EXCLUDED = [
+    # A username and password the schema allows are refused (400 invalid_credentials, documented) unless
+    # they are an account's: no schema can list the accounts, so schema-valid data is rightly refused.
+    ("POST /api/v1/auth/token/", "positive_data_acceptance"),
+    # A period of the documented shape (YYYY-MM, or YYYY for an annual run) is refused (400, documented)
+    # when it is not over yet, is the wrong shape for the kind, or precedes the measures: rules on today's
+    # date and on the kind that a JSON schema cannot state.
+    ("POST /api/v1/payout-runs/", "positive_data_acceptance"),
+    ("POST /api/v1/payout-runs/grants/", "positive_data_acceptance"),
+]
+
 
 def _token(user) -> str:
     response = Client().post("/api/v1/auth/token/", {"username": user.username, "password": "pw-Test-2024!"},
@@ -38,6 +50,7 @@ def _config(token: str, base: str) -> SchemathesisConfig:
         "checks": {"enabled": True},
         "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True},
                    "stateful": {"enabled": True}},
+        "operations": [{"include-name": name, "checks": {check: {"enabled": False}}} for name, check in EXCLUDED],
     })
 
 
