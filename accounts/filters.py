@@ -9,6 +9,7 @@
 
 `PortalFilterSet` is the base of the apps' FilterSets and, through `PortalFilterBackend`, of the ones
 built from a view's `filterset_fields`."""
+
 from __future__ import annotations
 
 import django_filters

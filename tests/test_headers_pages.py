@@ -2,6 +2,7 @@
 script allowed (and none in the templates), `Cache-Control: no-store` where personal data is answered,
 the portal's own Chinese 400/403/404/500 pages (JSON under /api/), and Swagger UI served from the
 installed sidecar package, never a CDN."""
+
 import re
 from pathlib import Path
 
@@ -27,8 +28,9 @@ def _page_templates():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/accounts/login/", "/api/v1/schema/", "/api/v1/docs/", "/registry/",
-                                  "/api/v1/centres/", "/no-such-page/"])
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/api/v1/schema/", "/api/v1/docs/", "/registry/", "/api/v1/centres/", "/no-such-page/"]
+)
 def test_every_response_has_a_strict_policy(make_user, path):
     client = Client()
     client.force_login(make_user("csp-ent", Role.ENTERPRISE))
@@ -77,7 +79,10 @@ def test_403_and_404_pages_are_the_portals_own_in_chinese(make_user):
     missing = client.get("/registry/centres/999999/edit/")
     assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
     for response in (forbidden, missing):
-        assert 'class="topbar"' in response.content.decode() and "宁夏企业飞地研发中心管理平台" in response.content.decode()
+        assert (
+            'class="topbar"' in response.content.decode()
+            and "宁夏企业飞地研发中心管理平台" in response.content.decode()
+        )
 
 
 @pytest.mark.django_db
@@ -99,8 +104,11 @@ def test_urlconf_names_the_handlers():
     from enclave_portal import urls
 
     assert {urls.handler400, urls.handler403, urls.handler404, urls.handler500} == {
-        "accounts.errorpages.bad_request", "accounts.errorpages.permission_denied",
-        "accounts.errorpages.page_not_found", "accounts.errorpages.server_error"}
+        "accounts.errorpages.bad_request",
+        "accounts.errorpages.permission_denied",
+        "accounts.errorpages.page_not_found",
+        "accounts.errorpages.server_error",
+    }
 
 
 @pytest.mark.django_db

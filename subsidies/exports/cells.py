@@ -6,6 +6,7 @@ opened. The payee name comes from an enterprise's self-registration, so a name s
 `=HYPERLINK("http://…","点击")` would become a live formula in finance's bank file. Such cells are
 prefixed with a single quote, which spreadsheets show as text; numbers stay numbers (an amount such as
 `-12.50` is not text that could hold a formula)."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """The schema and the API agree (issue 12 §7): a JSON error on every /api/v1/ path, free integer id
 filters, enum, number and boolean filters validated (empty values refused), 405 for a method no
 route declares, and the error answers documented on every operation."""
+
 import pytest
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
@@ -16,8 +17,10 @@ def _error(response, status: int, code: str) -> dict:
     return body
 
 
-@pytest.mark.parametrize("path", ["/api/v1/benefits/0.5/", "/api/v1/centres/abc/", "/api/v1/no-such-thing/",
-                                  "/api/v1/filings/1/documents/x.y/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/benefits/0.5/", "/api/v1/centres/abc/", "/api/v1/no-such-thing/", "/api/v1/filings/1/documents/x.y/"],
+)
 def test_unrouted_api_path_answers_the_json_error(world, path):
     response = world.client("enterprise").get(path)
     _error(response, 404, "not_found")
@@ -32,8 +35,17 @@ def test_unrouted_page_answers_the_chinese_404_page(world):
     assert "页面不存在" in page and 'class="topbar"' in page, "the portal's own page, in Chinese"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/centres/", "/api/v1/filings/", "/api/v1/contracts/",
-                                  "/api/v1/declarations/", "/api/v1/researchers/", "/api/v1/documents/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/centres/",
+        "/api/v1/filings/",
+        "/api/v1/contracts/",
+        "/api/v1/declarations/",
+        "/api/v1/researchers/",
+        "/api/v1/documents/",
+    ],
+)
 def test_id_filter_takes_any_integer(world, path):
     """Another enterprise's id, or one that does not exist, is an empty list, not a 400."""
     client = world.client("enterprise")
@@ -53,13 +65,21 @@ def test_fk_filter_from_filterset_fields_takes_any_integer(world):
     assert client.get("/api/v1/grant-attachments/", {"application": 0}).status_code in (200, 403)
 
 
-@pytest.mark.parametrize(("path", "query"), [
-    ("/api/v1/filings/", {"level": ""}), ("/api/v1/filings/", {"status": ""}),
-    ("/api/v1/filings/", {"level": "", "status": ""}), ("/api/v1/centres/", {"kind": ""}),
-    ("/api/v1/centres/", {"enterprise": ""}), ("/api/v1/declarations/", {"year": ""}),
-    ("/api/v1/declarations/", {"year": "2024.5"}), ("/api/v1/declarations/", {"verified": ""}),
-    ("/api/v1/declarations/", {"verified": "maybe"}), ("/api/v1/filings/", {"level": "national"}),
-])
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/v1/filings/", {"level": ""}),
+        ("/api/v1/filings/", {"status": ""}),
+        ("/api/v1/filings/", {"level": "", "status": ""}),
+        ("/api/v1/centres/", {"kind": ""}),
+        ("/api/v1/centres/", {"enterprise": ""}),
+        ("/api/v1/declarations/", {"year": ""}),
+        ("/api/v1/declarations/", {"year": "2024.5"}),
+        ("/api/v1/declarations/", {"verified": ""}),
+        ("/api/v1/declarations/", {"verified": "maybe"}),
+        ("/api/v1/filings/", {"level": "national"}),
+    ],
+)
 def test_invalid_filter_values_are_refused(world, path, query):
     response = world.client("enterprise").get(path, query)
     body = _error(response, 400, "invalid")
@@ -72,8 +92,9 @@ def test_free_text_filter_may_be_empty(world):
 
 
 @pytest.mark.parametrize("method", ["TRACE", "PUT", "DELETE"])
-@pytest.mark.parametrize("path", ["/api/v1/benefits/{centre}/", "/api/v1/centres/", "/api/v1/auth/token/",
-                                  "/api/v1/payout-runs/{run}/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/benefits/{centre}/", "/api/v1/centres/", "/api/v1/auth/token/", "/api/v1/payout-runs/{run}/"]
+)
 def test_undeclared_method_is_405(world, method, path):
     client = world.client("enterprise")
     response = client.generic(method, path.format(centre=world.a.centre.pk, run=world.run.pk))

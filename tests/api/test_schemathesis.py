@@ -35,32 +35,44 @@ EXCLUDED = [
 
 
 def _token(user) -> str:
-    response = Client().post("/api/v1/auth/token/", {"username": user.username, "password": "pw-Test-2024!"},
-                             content_type="application/json")
+    response = Client().post(
+        "/api/v1/auth/token/", {"username": user.username, "password": "pw-Test-2024!"}, content_type="application/json"
+    )
     assert response.status_code == 200, response.content
     return response.json()["token"]
 
 
 def _config(token: str, base: str) -> SchemathesisConfig:
-    return SchemathesisConfig.from_dict({
-        "base-url": base,
-        "seed": 20241,
-        "headers": {"Authorization": f"Token {token}"},
-        "continue-on-failure": True,
-        "workers": 2,
-        "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
-        # every check, every phase (the defaults, spelled out so that a change of default is seen here)
-        "checks": {"enabled": True},
-        "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True},
-                   "stateful": {"enabled": True}},
-        "operations": [{**selector, "checks": {check: {"enabled": False}}} for selector, check in EXCLUDED],
-    })
+    return SchemathesisConfig.from_dict(
+        {
+            "base-url": base,
+            "seed": 20241,
+            "headers": {"Authorization": f"Token {token}"},
+            "continue-on-failure": True,
+            "workers": 2,
+            "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
+            # every check, every phase (the defaults, spelled out so that a change of default is seen here)
+            "checks": {"enabled": True},
+            "phases": {
+                "examples": {"enabled": True},
+                "coverage": {"enabled": True},
+                "fuzzing": {"enabled": True},
+                "stateful": {"enabled": True},
+            },
+            "operations": [{**selector, "checks": {check: {"enabled": False}}} for selector, check in EXCLUDED],
+        }
+    )
 
 
 def _run(world, role: str, base: str) -> dict:
     schema = from_url(f"{base}/api/v1/schema/", config=_config(_token(world.users[role]), base))
-    counts = {"operations": len(list(schema.get_all_operations())), "cases": 0, "by_status": {},
-              "by_phase": {}, "failures": []}
+    counts = {
+        "operations": len(list(schema.get_all_operations())),
+        "cases": 0,
+        "by_status": {},
+        "by_phase": {},
+        "failures": [],
+    }
     seen = set()
     for event in engine.from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
@@ -78,8 +90,10 @@ def _run(world, role: str, base: str) -> dict:
                     key = (check.name, failure.operation, failure.title)
                     if key not in seen:  # unique failures, as the command line counts them
                         seen.add(key)
-                        counts["failures"].append(f"[{phase}] {check.name} {failure.operation}: {failure.title}: "
-                                                  f"{(failure.message or '')[:300]}\n      {check.failure_info.code_sample[:400]}")
+                        counts["failures"].append(
+                            f"[{phase}] {check.name} {failure.operation}: {failure.title}: "
+                            f"{(failure.message or '')[:300]}\n      {check.failure_info.code_sample[:400]}"
+                        )
         elif isinstance(event, events.NonFatalError | events.FatalError):
             counts["failures"].append(f"engine error: {getattr(event, 'info', None) or event}")
     return counts
@@ -89,9 +103,11 @@ def _run(world, role: str, base: str) -> dict:
 def test_schemathesis(world, role, live_server, capsys):
     counts = _run(world, role, live_server.url)
     with capsys.disabled():
-        print(f"\nschemathesis as {role}: {counts['operations']} operations, {counts['cases']} cases "
-              f"{dict(sorted(counts['by_phase'].items()))}, statuses {dict(sorted(counts['by_status'].items()))}, "
-              f"{len(counts['failures'])} failures")
+        print(
+            f"\nschemathesis as {role}: {counts['operations']} operations, {counts['cases']} cases "
+            f"{dict(sorted(counts['by_phase'].items()))}, statuses {dict(sorted(counts['by_status'].items()))}, "
+            f"{len(counts['failures'])} failures"
+        )
         for failure in counts["failures"]:
             print("  ", failure)
     assert counts["operations"] >= 90, "every operation of the schema is tested"

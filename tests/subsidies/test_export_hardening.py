@@ -1,6 +1,7 @@
 """Exports hardening (issue 12 §6): full ID numbers printed in the register are logged as full views
 (on export and on each download) and masked in the appendix; bank files neutralise cells that a
 spreadsheet would run as formulas (the payee name comes from self-registration)."""
+
 import csv
 import io
 from pathlib import Path
@@ -21,17 +22,29 @@ FULL_IDS = ("110101199003077571", "33010619880512661X")
 INJECTED = '=HYPERLINK("http://evil.example/x","点击查看")'
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("=1+1", "'=1+1"), ("+86 951", "'+86 951"), ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\t=1", "'\t=1"), ("银川威力", "银川威力"), ("15000.00", "15000.00"), ("-12.50", "-12.50"), ("", ""), (7, 7),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 951", "'+86 951"),
+        ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("银川威力", "银川威力"),
+        ("15000.00", "15000.00"),
+        ("-12.50", "-12.50"),
+        ("", ""),
+        (7, 7),
+    ],
+)
 def test_neutralise(value, expected):
     assert neutralise(value) == expected
 
 
 def test_bank_files_neutralise_formula_cells(approved_run, finance):  # noqa: F811
-    Enterprise.objects.filter(uscc="91640106MA76WL001J").update(name=INJECTED, bank_name="@银行",
-                                                                 bank_account="-2+3+cmd|' /C calc'!A0")
+    Enterprise.objects.filter(uscc="91640106MA76WL001J").update(
+        name=INJECTED, bank_name="@银行", bank_account="-2+3+cmd|' /C calc'!A0"
+    )
     raw = Path(export_request(actor=finance, run_id=approved_run.pk, fmt=ExportFormat.BANK_CSV).file_path).read_bytes()
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     row = next(r for r in rows[1:-1] if "HYPERLINK" in r[1])
@@ -40,7 +53,9 @@ def test_bank_files_neutralise_formula_cells(approved_run, finance):  # noqa: F8
 
     from openpyxl import load_workbook
 
-    ws = load_workbook(export_request(actor=finance, run_id=approved_run.pk, fmt=ExportFormat.BANK_XLSX).file_path).active
+    ws = load_workbook(
+        export_request(actor=finance, run_id=approved_run.pk, fmt=ExportFormat.BANK_XLSX).file_path
+    ).active
     cells = [c for r in ws.iter_rows(min_row=2) for c in r if c.value is not None]
     assert all(c.data_type == "s" for c in cells), "every cell is text, none a formula"
     payee = next(c for c in cells if "HYPERLINK" in str(c.value))
