@@ -124,14 +124,14 @@ class RunStartSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=START_KINDS)
     # the schema states the shape (a pattern); which periods may run (kind, finished, not yet run) is the service's
-    period = serializers.RegexField(r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$", max_length=7, help_text="月度:YYYY-MM;年度:YYYY")
+    period = serializers.RegexField(r"^(19|20)[0-9]{2}(-(0[1-9]|1[0-2]))?$", max_length=7, help_text="月度:YYYY-MM;年度:YYYY")
 
 
 class GrantRunStartSerializer(serializers.Serializer):
     """A grants run pays the awards approved by the end of the month and not yet paid (POLICY §2 one-time and
     evaluated grants): the month is all finance chooses."""
 
-    period = serializers.RegexField(r"^[0-9]{4}-(0[1-9]|1[0-2])$", max_length=7,
+    period = serializers.RegexField(r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$", max_length=7,
                                     help_text="月份 YYYY-MM:发放截至该月末已核准、尚未拨付的项目资助")
 
 

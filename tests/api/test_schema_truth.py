@@ -108,3 +108,33 @@ def test_every_operation_documents_its_error_answers():
         for method, operation in item.items():
             codes = set(operation["responses"])
             assert {"400", "401", "403", "404", "429"} <= codes, (method, path, sorted(codes))
+
+
+@pytest.mark.parametrize("page", ["", "abc", "0", "-1", "1.5"])
+def test_page_that_is_not_a_whole_number_from_1_is_refused(world, page):
+    response = world.client("enterprise").get("/api/v1/centres/", {"page": page})
+    assert "page" in _error(response, 400, "invalid")["error"]["fields"]
+
+
+def test_run_periods_have_a_documented_shape(world):
+    client = world.client("finance")
+    for path, body in (
+        ("/api/v1/payout-runs/", {"kind": "monthly", "period": "0000-01"}),
+        ("/api/v1/payout-runs/grants/", {"period": "0000-01"}),
+        ("/api/v1/payout-runs/", {"kind": "monthly", "period": "2024-13"}),
+    ):
+        response = client.post(path, body, format="json")
+        assert "period" in _error(response, 400, "invalid")["error"]["fields"], (path, body)
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    run_start = schema["components"]["schemas"]["RunStartRequest"]["properties"]["period"]
+    assert run_start["pattern"].startswith("^(19|20)")
+
+
+def test_downloads_document_the_media_types_they_send():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    documents = schema["paths"]["/api/v1/documents/{id}/download/"]["get"]["responses"]["200"]["content"]
+    assert {"application/pdf", "image/jpeg", "image/png"} <= set(documents)
+    exports = schema["paths"]["/api/v1/exports/{id}/download/"]["get"]["responses"]["200"]["content"]
+    assert {"application/pdf", "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} <= set(
+        exports
+    )
