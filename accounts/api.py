@@ -11,17 +11,14 @@ import hashlib
 import json
 from functools import wraps
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
-from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -29,7 +26,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.errors import ServiceError
-from accounts.models import IdempotencyKey, Role, TokenUse
+from accounts.models import IdempotencyKey, Role
 
 # --- schema --------------------------------------------------------------------------------------------
 
@@ -133,15 +130,14 @@ def refuse_nul(request) -> None:
 
 def refuse_oversized(request) -> None:
     """Upload limit at the application: a body larger than the document limit plus the multipart envelope
-    is refused from its Content-Length with 413, before it is read (the reverse proxy has its own limit)."""
+    is refused from its Content-Length with 413, before it is read (the reverse proxy has its own limit).
+    accounts.middleware.RequestBodyLimitMiddleware refuses it first, with the same error; this stays for
+    a view reached without the middleware."""
+    from accounts.uploads import oversized_error
 
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > settings.DOCUMENT_MAX_BYTES + 64 * 1024:
-        raise ServiceError(f"上传内容{length / 1048576:.1f} MB超过上限{settings.DOCUMENT_MAX_BYTES // 1048576} MB",
-                           "the request body is larger than the limit", code="too_large", status=413)
+    error = oversized_error(request)
+    if error is not None:
+        raise error
 
 
 class PortalViewSetMixin:
@@ -170,6 +166,7 @@ GENERIC = {
     "not_found": ("记录不存在或无权访问", "not found"),
     "method_not_allowed": ("不支持该请求方法", "method not allowed"),
     "parse_error": ("请求内容无法解析,请检查JSON格式", "malformed request body"),
+    "json_too_deep": ("请求的JSON嵌套层数过多,已拒绝", "the JSON body is nested too deeply"),
     "unsupported_media_type": ("不支持的请求内容类型", "unsupported media type"),
     "not_acceptable": ("无法按请求的格式返回", "not acceptable"),
     "throttled": ("请求过于频繁,请稍后再试", "too many requests"),
@@ -313,15 +310,30 @@ def idempotent(view_method):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    name = serializers.CharField(max_length=64, required=False, default="API",
+                                 help_text="客户端名称,显示在令牌管理页 / the client's name, listed on the tokens page")
+    days = serializers.IntegerField(required=False, min_value=1, max_value=3650,
+                                    help_text="有效期天数(不超过上限,默认上限)/ lifetime in days (at most the limit)")
+    otp = serializers.CharField(max_length=8, required=False, allow_blank=True,
+                                help_text="财务人员和管理员:验证器应用的6位动态码 / finance and administrators: the TOTP code")
 
 
 class AuthThrottle(AnonRateThrottle):
+    """Keyed on the client address as NUM_PROXIES defines it (accounts.clientip)."""
+
     scope = "auth"
     rate = "30/minute"
 
+    def get_ident(self, request):
+        from accounts.clientip import client_ip
+
+        return client_ip(request)
+
 
 class TokenView(APIView):
-    """POST username and password, receive an API token (`Authorization: Token <key>`). The same
+    """POST username and password (and, for finance staff and administrators, the TOTP code), receive a
+    new API token for one client (`Authorization: Token <key>`). Each call issues another token: list
+    and revoke them on the tokens page (/accounts/tokens/). Only the key's digest is stored. The same
     django-axes lockout as the login page: 5 failures per username and IP lock for an hour."""
 
     authentication_classes: list = []
@@ -329,23 +341,34 @@ class TokenView(APIView):
     throttle_classes = [AuthThrottle]
 
     @extend_schema(request=TokenRequestSerializer,
-                   responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+                   responses={200: inline_serializer("TokenResponse", {
+                       "token": serializers.CharField(), "name": serializers.CharField(),
+                       "expires_at": serializers.DateTimeField()})},
                    auth=[], tags=["auth"], summary="获取API令牌 / obtain an API token")
     def post(self, request):
+        from accounts import twofactor
+        from accounts.tokens import token_issue
+
         refuse_nul(request)
         payload = TokenRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        data = payload.validated_data
         # the plain HttpRequest: axes records the failure and flags a lockout on it (AxesMiddleware reads it)
         django_request = request._request
-        user = authenticate(django_request, username=payload.validated_data["username"],
-                            password=payload.validated_data["password"])
+        user = authenticate(django_request, username=data["username"], password=data["password"])
         if getattr(django_request, "axes_locked_out", False):
-            return lockout_response(django_request, credentials={"username": payload.validated_data["username"]})
+            return lockout_response(django_request, credentials={"username": data["username"]})
         if user is None or not user.is_active or user.role == Role.SYSTEM:
             raise ServiceError("用户名或密码错误", "wrong username or password", code="invalid_credentials",
                                status=status.HTTP_400_BAD_REQUEST)
-        token, _created = Token.objects.get_or_create(user=user)
-        TokenUse.objects.update_or_create(token=token, defaults={"last_used": timezone.now()})  # a login revives it
-        return Response({"token": token.key})
-
-
+        if twofactor.needs_second_factor(user):
+            device = twofactor.confirmed_device(user)
+            if device is None:
+                raise ServiceError("请先在网页登录并绑定两步验证(验证器应用),再获取API令牌",
+                                   "enrol two-factor login on the web login page first", code="otp_enrolment_required",
+                                   status=status.HTTP_403_FORBIDDEN)
+            if not twofactor.verify(device, data.get("otp", "")):
+                raise ServiceError("动态验证码错误或已使用,请输入验证器应用中的最新6位数字",
+                                   "wrong or reused TOTP code", code="invalid_otp", status=status.HTTP_400_BAD_REQUEST)
+        token, key = token_issue(actor=user, user=user, name=data["name"], days=data.get("days"))
+        return Response({"token": key, "name": token.name, "expires_at": token.expires_at})

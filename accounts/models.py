@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audited
+
 
 class Role(models.TextChoices):
     ENTERPRISE = "enterprise", _("企业用户")
@@ -87,10 +89,34 @@ class IdempotencyKey(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
 
 
-class TokenUse(models.Model):
-    """When an API token was last used: a staff member's token, like a staff session, stops working after
-    STAFF_IDLE_TIMEOUT_SECONDS without a request (`accounts.authentication.IdleExpiringTokenAuthentication`)."""
+@audited(exclude=["digest", "last_used_at"])
+class ApiToken(models.Model):
+    """An API token issued to one client of a user (`Authorization: Token <key>`). Only the SHA-256 digest
+    of the key is stored: the key is shown once, when it is issued. Every token has an absolute expiry
+    (API_TOKEN_LIFETIME_DAYS at most); a bureau staff member's token also stops working after
+    STAFF_IDLE_TIMEOUT_SECONDS without a request (`accounts.authentication.ApiTokenAuthentication`).
+    A revoked token stays listed (revoked_at) and never authenticates again."""
 
-    token = models.OneToOneField("authtoken.Token", on_delete=models.CASCADE, primary_key=True,
-                                 related_name="use")
-    last_used = models.DateTimeField()
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户"))
+    name = models.CharField(_("客户端名称"), max_length=64)
+    prefix = models.CharField(_("令牌前缀"), max_length=8, help_text=_("令牌的前8个字符,用于识别"))
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API令牌")
+        verbose_name_plural = _("API令牌")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user_active")]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        from django.utils import timezone
+
+        return self.revoked_at is None and self.expires_at > timezone.now()

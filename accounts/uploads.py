@@ -13,10 +13,37 @@ services run the same check again: the form's message is for the person, the ser
 from collections.abc import Callable
 
 from django import forms
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
 from accounts.errors import ServiceError
+
+# room for the multipart envelope (boundaries, part headers, the other form fields) around one document
+REQUEST_ENVELOPE_BYTES = 64 * 1024
+
+
+def request_body_limit() -> int:
+    """The largest request body the portal reads, pages and API alike: one document and its envelope."""
+    return settings.DOCUMENT_MAX_BYTES + REQUEST_ENVELOPE_BYTES
+
+
+def declared_length(request) -> int:
+    """The body length the client declared (Content-Length); Django reads no more than that."""
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
+def oversized_error(request) -> ServiceError | None:
+    """The refusal of a body larger than request_body_limit(), from its Content-Length, before any of
+    it is read; None when it is within the limit."""
+    length = declared_length(request)
+    if length <= request_body_limit():
+        return None
+    return ServiceError(f"上传内容{length / 1048576:.1f} MB超过上限{settings.DOCUMENT_MAX_BYTES // 1048576} MB",
+                        "the request body is larger than the limit", code="too_large", status=413)
 
 
 def wants_json(request) -> bool:

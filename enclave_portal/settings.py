@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_celery_results",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
@@ -59,7 +61,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.StaffIdleTimeoutMiddleware",
+    # a body larger than the upload limit is refused with 413 from its Content-Length, before it is read
+    "accounts.middleware.RequestBodyLimitMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -99,8 +103,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 if TESTING:
@@ -130,8 +135,15 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 MEDIA_URL = "/private-media/"  # never routed: documents are served by permission-checked views
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+# Every request body, pages and API alike, is capped at DOCUMENT_MAX_BYTES plus the multipart envelope
+# (accounts.uploads.REQUEST_ENVELOPE_BYTES) by accounts.middleware.RequestBodyLimitMiddleware from its
+# Content-Length; Django reads no body beyond its Content-Length. Within the cap, form fields may hold
+# DATA_UPLOAD_MAX_MEMORY_SIZE bytes and a file over FILE_UPLOAD_MAX_MEMORY_SIZE is streamed to a temporary
+# file rather than held in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# PDF previews: poppler's wall-clock limit for one document (seconds); a timeout is recorded, not retried
+DOCUMENT_PREVIEW_TIMEOUT = env.float("DOCUMENT_PREVIEW_TIMEOUT", default=20)
 EXPORT_ROOT = Path(env.str("EXPORT_ROOT", default=str(DATA_DIR / "exports")))
 
 # Email: console in development; SMTP through EMAIL_URL in production.
@@ -154,7 +166,24 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # nothing of the portal is framed (check --deploy security.W019)
+# Sessions: an absolute lifetime from the login, and an idle limit (accounts.middleware.SessionLifetimeMiddleware)
 STAFF_IDLE_TIMEOUT_SECONDS = 30 * 60
+ENTERPRISE_IDLE_TIMEOUT_SECONDS = env.int("ENTERPRISE_IDLE_TIMEOUT_SECONDS", default=2 * 3600)
+SESSION_ABSOLUTE_LIFETIME_SECONDS = env.int("SESSION_ABSOLUTE_LIFETIME_SECONDS", default=12 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME_SECONDS
+# API tokens (accounts.tokens): per client, hashed, at most this many days; staff tokens also end after
+# STAFF_IDLE_TIMEOUT_SECONDS unused
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=30)
+# Two-factor login (TOTP, django-otp) for these roles and for superusers (accounts.twofactor)
+TWO_FACTOR_ROLES = ["finance", "admin"]
+OTP_TOTP_ISSUER = "宁夏飞地研发中心管理平台"
+# Trusted reverse proxies in front of the portal, each appending to X-Forwarded-For. 0: none, the client
+# is REMOTE_ADDR and X-Forwarded-For is ignored. Used by the DRF throttles (REST_FRAMEWORK["NUM_PROXIES"]),
+# the django-axes lockout (AXES_CLIENT_IP_CALLABLE) and the page throttles (accounts.clientip).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# Public pages' budgets per client address: (requests, seconds)
+REGISTRATION_RATE = (10, 3600)
+PASSWORD_RESET_RATE = (5, 3600)
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 if not SECURE_SSL_REDIRECT:
     # TLS is terminated at the reverse proxy (docker-compose / the bureau's gateway), which redirects.
@@ -168,19 +197,25 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 # the API answers a lockout in its error format; pages get the lockout template (accounts.api.lockout_response)
 AXES_LOCKOUT_CALLABLE = "accounts.api.lockout_response"
+# the lockout keys on the client behind NUM_PROXIES trusted proxies, not on the proxy's address
+AXES_CLIENT_IP_CALLABLE = "accounts.clientip.client_ip"
 
 REST_FRAMEWORK = {
     # Token first: an unauthenticated API request gets 401 with WWW-Authenticate: Token
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.authentication.IdleExpiringTokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested past a bound is a 400, not a RecursionError (accounts.parsers)
+    "DEFAULT_PARSER_CLASSES": ["accounts.parsers.DepthLimitedJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "accounts.api.PortalAutoSchema",
     "EXCEPTION_HANDLER": "accounts.api.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
                                  "rest_framework.renderers.BrowsableAPIRenderer"],
 }
@@ -244,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subsidies.tasks.scheduled_annual_run",
         "schedule": crontab(minute=0, hour=2, day_of_month=1, month_of_year=5),
     },
+    # document previews whose render task was lost are queued again (issue 12)
+    "requeue-stale-previews": {
+        "task": "registry.tasks.requeue_stale_previews",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 LOGGING = {
@@ -259,6 +299,9 @@ PAYOUT_RUNS_ON_CELERY = env.bool("PAYOUT_RUNS_ON_CELERY", default=not TESTING)
 PAYOUT_CHUNK_SIZE = env.int("PAYOUT_CHUNK_SIZE", default=5000)  # researchers per chunk (one Celery task each)
 # processes computing a run's chunks when it is computed without Celery (the command line)
 PAYOUT_INLINE_WORKERS = env.int("PAYOUT_INLINE_WORKERS", default=os.cpu_count() or 1)
+# PDF previews are rendered by a Celery task after the upload commits; without Celery (pytest) the upload
+# renders them itself. Page views never render (issue 12).
+DOCUMENT_PREVIEWS_ON_CELERY = env.bool("DOCUMENT_PREVIEWS_ON_CELERY", default=PAYOUT_RUNS_ON_CELERY)
 if not REDIS_URL:
     for _folder in ("queue", "processed"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("talent/", include("talent.urls")),
     path("subsidies/", include("subsidies.urls")),
     path("api/v1/", include("enclave_portal.api_urls")),
+    # the admin site's own login would skip the second factor: it sends people to the portal's login
+    path("django-admin/login/", account_views.admin_login),
     path("django-admin/", admin.site.urls),
 ]
 

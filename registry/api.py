@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api import (
@@ -22,6 +22,7 @@ from accounts.api import (
     binary_responses,
 )
 from accounts.filters import IntegerFilter, PortalFilterSet
+from accounts.parsers import DepthLimitedJSONParser
 from registry import selectors, services
 from registry.models import Centre, CentreKind, Document, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus
 
@@ -105,6 +106,9 @@ class RequiredCommentSerializer(_Decision):
 
 class ApproveSerializer(CommentSerializer):
     effective_from = serializers.DateField(required=False, allow_null=True, help_text="生效日期,默认为审批当日")
+    backdate_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="",
+                                            help_text="追溯理由:生效日期早于企业提交日期(超过参数 review.backdate_days 天)时必填,"
+                                                      "记入审核记录")
 
 
 class DatedReasonSerializer(_Decision):
@@ -317,7 +321,7 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(methods=["GET"], request=None, responses={200: DocumentSerializer(many=True)})
     @extend_schema(methods=["POST"], request={"multipart/form-data": DocumentUploadSerializer},
                    responses={201: DocumentSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser],
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, DepthLimitedJSONParser],
             pagination_class=None, filter_backends=[])
     def documents(self, request, pk=None):
         """The filing's documents (GET), or upload one (POST multipart: kind, file). An upload of a kind

@@ -77,6 +77,9 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     on = forms.DateField(label=_("日期(生效/暂停/撤销/恢复)"), required=False,
                          widget=forms.DateInput(attrs={"type": "date"}))
+    backdate_reason = forms.CharField(label=_("追溯理由"), required=False, max_length=2000,
+                                      widget=forms.Textarea(attrs={"rows": 2}),
+                                      help_text=_("复审确定的生效日期早于企业提交日期时必填,记入审核记录"))
     # the status the reviewer saw: a decision on a filing someone else has moved since is refused
     seen_status = forms.ChoiceField(choices=FilingStatus.choices, widget=forms.HiddenInput)
 
@@ -118,7 +121,7 @@ class EnterpriseRegistrationForm(forms.Form):
     username = forms.CharField(label=_("登录用户名"), max_length=150,
                                widget=forms.TextInput(attrs={"autocomplete": "username"}))
     password = forms.CharField(label=_("登录密码"), strip=False,
-                               help_text=_("至少8位,不能全为数字,不能与用户名过于相似"),
+                               help_text=_("至少10位,不能全为数字,不能是常见密码,不能与用户名过于相似"),
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password2 = forms.CharField(label=_("确认密码"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
@@ -137,8 +140,28 @@ class EnterpriseRegistrationForm(forms.Form):
 
         return validate_uscc(self.cleaned_data["uscc"])
 
+    def clean_username(self):
+        from django.contrib.auth.validators import UnicodeUsernameValidator
+
+        username = self.cleaned_data["username"].strip()
+        UnicodeUsernameValidator()(username)
+        return username
+
     def clean(self):
+        """The password is checked here, before the service looks the username up: a weak password is
+        refused whether or not the username exists, so the answer says nothing about the username."""
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ValidationError
+
         data = super().clean()
         if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
             self.add_error("password2", _("两次输入的密码不一致"))
+        if data.get("password"):
+            candidate = get_user_model()(username=data.get("username", ""), full_name=data.get("full_name", ""),
+                                         email=data.get("email", ""))
+            try:
+                validate_password(data["password"], candidate)
+            except ValidationError as exc:
+                self.add_error("password", exc)
         return data

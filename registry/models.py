@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
@@ -121,6 +123,9 @@ class Filing(models.Model):
     effective_from = models.DateField(_("生效日期"), null=True, blank=True)
     effective_to = models.DateField(_("终止日期"), null=True, blank=True, help_text=_("含当日;空表示长期有效"))
     ever_approved = models.BooleanField(default=False, editable=False)
+    # the filing was revoked at some point (by a reviewer or in an imported history): a re-filing after a
+    # revocation never earns NX-FIRST (POLICY §3), whatever its current status
+    ever_revoked = models.BooleanField(default=False, db_default=False, editable=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.TextField(_("原因"), blank=True)
@@ -154,6 +159,10 @@ class FilingPeriod(models.Model):
     filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="periods")
     start = models.DateField(_("起始日期"))
     end = models.DateField(_("终止日期"), null=True, blank=True)
+    # how the window ended (blank: open, or ended on its recorded date) and why, for the filing's timeline
+    closed_as = models.CharField(_("终止方式"), max_length=16, blank=True, default="", db_default="",
+                                 choices=[(FilingStatus.SUSPENDED, _("暂停备案")), (FilingStatus.REVOKED, _("撤销备案"))])
+    reason = models.TextField(_("原因"), blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("备案有效期间")
@@ -163,6 +172,11 @@ class FilingPeriod(models.Model):
             models.UniqueConstraint(fields=["filing", "start"], name="filing_period_unique_start"),
             models.CheckConstraint(condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
                                    name="filing_period_order"),
+            # one filing's windows never overlap, so no day is counted twice (GiST on ranges: pgserver's
+            # PostgreSQL has no btree_gist, so the filing is a one-point int8range)
+            ExclusionConstraint(name="filing_periods_disjoint", expressions=[
+                (Func(F("filing"), F("filing"), Value("[]"), function="int8range"), RangeOperators.OVERLAPS),
+                (Func(F("start"), F("end"), Value("[]"), function="daterange"), RangeOperators.OVERLAPS)]),
         ]
 
     def __str__(self):
@@ -259,3 +273,41 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class PreviewState(models.TextChoices):
+    PENDING = "pending", _("预览生成中")
+    READY = "ready", _("预览已生成")
+    FAILED = "failed", _("无法生成预览")
+    TIMED_OUT = "timed_out", _("生成预览超时")
+
+
+class DocumentPreviewRecord(models.Model):
+    """Where the server-side preview of one document stands (issue 12): rendered by a Celery task after
+    the upload commits, never on a page view. A failure or a timeout is kept here and not tried again on
+    each view. A derived record (the pages are a rendering of the document's unchanging bytes), so it is
+    not part of the audit trail."""
+
+    document = models.OneToOneField(Document, primary_key=True, on_delete=models.CASCADE,
+                                    related_name="preview_record")
+    state = models.CharField(_("预览状态"), max_length=16, choices=PreviewState.choices, default=PreviewState.PENDING)
+    error = models.CharField(_("原因"), max_length=32, blank=True)  # a registry.services.documents.PREVIEW_ERRORS key
+    page_count = models.PositiveIntegerField(_("页数"), default=0)
+    pages_rendered = models.PositiveSmallIntegerField(_("已生成页数"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("排队次数"), default=0)
+    queued_at = models.DateTimeField(_("排队时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("材料预览状态")
+        verbose_name_plural = _("材料预览状态")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=["failed", "timed_out"]) | Q(error=""),
+                                   name="document_preview_error_only_when_failed"),
+            models.CheckConstraint(condition=~Q(state__in=["failed", "timed_out"]) | ~Q(error=""),
+                                   name="document_preview_failure_has_reason"),
+        ]
+        indexes = [models.Index(fields=["state", "queued_at"], name="document_preview_pending_idx")]
+
+    def __str__(self):
+        return f"{self.document_id}: {self.state}"

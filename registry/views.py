@@ -16,6 +16,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_protect
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import uploads
 from accounts.errors import ServiceError
-from registry import selectors, services
+from registry import measures, selectors, services
 from registry.forms import (
     CentreForm,
     DecisionForm,
@@ -74,9 +75,20 @@ def _refused(request, exc: ServiceError):
 @csrf_protect
 def register(request):
     """A person registers their enterprise and becomes its owner, then logs in through the login page (so
-    the login's lockout rules apply to the new account as to every other)."""
+    the login's lockout rules apply to the new account as to every other).
+
+    The page never confirms whether a username exists: a registration and an attempt with a username
+    already taken get the same answer (back to the login page, "sent to your e-mail"), and the outcome
+    goes to the contact e-mail given. Every other check (the password included) runs before the
+    username is looked up. Posts are limited to REGISTRATION_RATE per client address."""
+    from accounts.throttling import within_budget
+
     if request.user.is_authenticated:
         return redirect("home")
+    if request.method == "POST":
+        limit, period = settings.REGISTRATION_RATE
+        if not within_budget(request, "register", limit, period):
+            return render(request, "accounts/throttled.html", status=429)
     form = EnterpriseRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -86,13 +98,27 @@ def register(request):
                 username=data["username"], password=data["password"], full_name=data["full_name"],
                 email=data["email"], phone=data["phone"])
         except ServiceError as exc:
-            field = form.FIELD_BY_CODE.get(exc.code)
-            form.add_error(field, exc.zh if field else " ".join(exc.messages))
+            if exc.code != "username_taken":
+                field = form.FIELD_BY_CODE.get(exc.code)
+                form.add_error(field, exc.zh if field else " ".join(exc.messages))
+                return render(request, "registry/register.html", {"form": form})
+            _registration_mail(data["email"], _("注册未完成:所填用户名不可用"),
+                               _("您在宁夏企业飞地研发中心管理平台为“%(enterprise)s”提交的注册未完成:用户名“%(username)s”"
+                                 "不可用。请换一个用户名重新注册;如您已有账号,可在登录页使用“忘记密码”。")
+                               % {"enterprise": data["name"], "username": data["username"]})
         else:
-            messages.success(request, f"“{membership.enterprise.name}”已注册,您是该企业的管理员。"
-                                      f"请使用用户名 {membership.user.username} 登录")
-            return redirect("accounts:login")
+            _registration_mail(membership.user.email, _("企业注册成功"),
+                               _("“%(enterprise)s”已注册,您是该企业的管理员。请使用用户名 %(username)s 登录。")
+                               % {"enterprise": membership.enterprise.name, "username": membership.user.username})
+        messages.success(request, _("注册申请已提交,处理结果已发送到您填写的联系邮箱。注册成功的,请使用所填用户名和密码登录。"))
+        return redirect("accounts:login")
     return render(request, "registry/register.html", {"form": form})
+
+
+def _registration_mail(address: str, subject: str, body: str) -> None:
+    from django.core.mail import send_mail
+
+    send_mail(subject, body, None, [address], fail_silently=True)
 
 
 # --- enterprise ------------------------------------------------------------------------------------------
@@ -306,6 +332,7 @@ def _filing_context(request, filing, upload_form=None):
         "documents": _page(request, documents, "dpage"),
         "required": [(DocumentKind(k).label, k in present) for k in required],
         "decisions": _page(request, selectors.decision_list(filing=filing), "rpage"),
+        "windows": selectors.filing_windows(filing=filing),
         "history": _page(request, _history_rows(selectors.filing_history(filing=filing)), "hpage"),
         "can_edit": user.is_enterprise and filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED),
         "problems": problems,
@@ -462,8 +489,8 @@ def review_queue(request):
 ACTIONS = {
     "first_review": lambda u, f, c, on, s: services.filing_first_review(actor=u, filing=f, comment=c,
                                                                         expected_status=s),
-    "approve": lambda u, f, c, on, s: services.filing_approve(actor=u, filing=f, comment=c, effective_from=on,
-                                                              expected_status=s),
+    "approve": lambda u, f, c, on, s, reason="": services.filing_approve(
+        actor=u, filing=f, comment=c, effective_from=on, expected_status=s, backdate_reason=reason),
     "return": lambda u, f, c, on, s: services.filing_return(actor=u, filing=f, comment=c, expected_status=s),
     "reject": lambda u, f, c, on, s: services.filing_reject(actor=u, filing=f, comment=c, expected_status=s),
     "suspend": lambda u, f, c, on, s: services.filing_suspend(actor=u, filing=f, on=on, reason=c,
@@ -482,7 +509,8 @@ def review_decide(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            ACTIONS[data["action"]](request.user, filing, data["comment"], data["on"], data["seen_status"])
+            extra = {"reason": data["backdate_reason"]} if data["action"] == "approve" else {}
+            ACTIONS[data["action"]](request.user, filing, data["comment"], data["on"], data["seen_status"], **extra)
         except ServiceError as exc:
             _refused(request, exc)
         else:
@@ -493,4 +521,10 @@ def review_decide(request, pk):
     first = services.first_reviewer(filing)
     ctx.update({"form": form, "first_reviewer": first,
                 "is_first_reviewer": first is not None and first.pk == request.user.pk})
+    if filing.status == FilingStatus.FIRST_REVIEWED:
+        # what the approver must know before dating the filing (issue 12 §2)
+        bound, _days = services.backdate_bound(filing, timezone.localdate())
+        ctx["dating"] = {"submitted": timezone.localtime(filing.submitted_at).date() if filing.submitted_at else None,
+                         "bound": bound, "measure_from": measures.measure_from(filing.level),
+                         "measure": services.MEASURE_NAMES.get(filing.level, "")}
     return render(request, "registry/review_decide.html", ctx)

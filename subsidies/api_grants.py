@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api import (
@@ -31,6 +31,7 @@ from accounts.api import (
     idempotent,
 )
 from accounts.filters import IntegerFilter, PortalFilterSet
+from accounts.parsers import DepthLimitedJSONParser
 from registry import selectors as registry_selectors
 from registry.models import FilingStatus
 from subsidies.grants import selectors
@@ -223,7 +224,7 @@ class GrantApplicationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.
     queryset = GrantApplication.objects.none()
     serializer_class = ApplicationSerializer
     filterset_class = ApplicationFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [DepthLimitedJSONParser, MultiPartParser, FormParser]
     action_roles = {
         "list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "resubmit": WRITERS,
         "first_review": DECIDERS, "approve": DECIDERS, "return_for_correction": DECIDERS, "reject": DECIDERS,
@@ -383,7 +384,7 @@ class DeclarationSubmissionViewSet(PortalViewSetMixin, mixins.ListModelMixin, mi
     queryset = RDDeclarationSubmission.objects.none()
     serializer_class = SubmissionSerializer
     filterset_class = SubmissionFilter
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, DepthLimitedJSONParser]
     action_roles = {"list": YC_READERS, "retrieve": YC_READERS, "create": WRITERS, "verify": YC_STAFF,
                     "report": YC_READERS}
 
@@ -400,7 +401,7 @@ class DeclarationSubmissionViewSet(PortalViewSetMixin, mixins.ListModelMixin, mi
         return Response(SubmissionSerializer(sub).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=VerifySerializer, responses={200: SubmissionSerializer}, parameters=[IDEMPOTENCY_HEADER])
-    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[DepthLimitedJSONParser, FormParser])
     @idempotent
     def verify(self, request, pk=None):
         """核定: the declared amount, or lower with a reason (never higher)."""
@@ -422,13 +423,19 @@ class EvaluationSerializer(serializers.ModelSerializer):
     enterprise = serializers.IntegerField(source="centre.enterprise_id", read_only=True)
     result_display = serializers.CharField(source="get_result_display", read_only=True)
     award_amount = serializers.DecimalField(source="award.approved_amount", max_digits=14, decimal_places=2,
-                                            read_only=True, default=None, allow_null=True)
+                                            read_only=True, default=None, allow_null=True,
+                                            help_text="核定金额:复审通过后才有")
+    award_status = serializers.CharField(source="award.status", read_only=True, default=None, allow_null=True,
+                                         help_text="first_reviewed(录入即初审,待另一名审核员复审)、approved、rejected")
+    award_proposed_amount = serializers.DecimalField(source="award.requested_amount", max_digits=14,
+                                                     decimal_places=2, read_only=True, default=None,
+                                                     allow_null=True, help_text="初审拟定金额")
     recorded_by = serializers.CharField(source="recorded_by.display_name", read_only=True)
 
     class Meta:
         model = PerformanceEvaluation
         fields = ["id", "centre", "centre_ref", "enterprise", "period", "result", "result_display", "note", "award",
-                  "award_amount", "recorded_by", "recorded_at"]
+                  "award_amount", "award_status", "award_proposed_amount", "recorded_by", "recorded_at"]
         read_only_fields = fields
 
 
@@ -449,7 +456,8 @@ def evaluation_list(*, actor):
 
 class EvaluationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
-    """综合绩效评估 (NX-PERF): recorded by regional reviewers; 优秀 produces the award (500,000 / 250,000)."""
+    """综合绩效评估 (NX-PERF): recorded by regional reviewers; 优秀 proposes the award (500,000 / 250,000):
+    the recording is its 初审, and another reviewer approves it (grant-applications/{award}/approve/)."""
 
     queryset = PerformanceEvaluation.objects.none()
     serializer_class = EvaluationSerializer
@@ -523,13 +531,19 @@ class IncubatorDecisionSerializer(serializers.ModelSerializer):
 
 class AssessmentSerializer(serializers.ModelSerializer):
     award_amount = serializers.DecimalField(source="award.approved_amount", max_digits=14, decimal_places=2,
-                                            read_only=True, default=None, allow_null=True)
+                                            read_only=True, default=None, allow_null=True,
+                                            help_text="核定金额:复审通过后才有")
+    award_status = serializers.CharField(source="award.status", read_only=True, default=None, allow_null=True,
+                                         help_text="first_reviewed(录入即初审,待另一名审核员复审)、approved、rejected")
+    award_proposed_amount = serializers.DecimalField(source="award.requested_amount", max_digits=14,
+                                                     decimal_places=2, read_only=True, default=None,
+                                                     allow_null=True, help_text="初审拟定金额")
     recorded_by = serializers.CharField(source="recorded_by.display_name", read_only=True)
 
     class Meta:
         model = IncubatorAssessment
-        fields = ["id", "incubator", "year", "score", "passed", "note", "award", "award_amount", "recorded_by",
-                  "recorded_at"]
+        fields = ["id", "incubator", "year", "score", "passed", "note", "award", "award_amount", "award_status",
+                  "award_proposed_amount", "recorded_by", "recorded_at"]
         read_only_fields = fields
 
 
@@ -657,7 +671,8 @@ class IncubatorViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     @action(detail=True, methods=["post"])
     @idempotent
     def recognitions(self, request, pk=None):
-        """认定 (national or regional incubator or maker space): records its one-time award."""
+        """认定 (national or regional incubator or maker space): proposes its one-time award (初审); another
+        reviewer approves it (grant-applications/{id}/approve/)."""
         inc, data = self.get_object(), _payload(request, RecognitionSerializer)
         award = grants.incubator_recognition_record(actor=request.user, incubator=inc, **data)
         return Response(ApplicationSerializer(award).data, status=status.HTTP_201_CREATED)

@@ -20,6 +20,9 @@ PARAMETER_LABELS = {
     "nx_stipend.month_rule": _("计月规则(whole_month 整月 / daily_prorata 按日折算)"),
     "yc_rd.rate": _("研发投入奖励比例"),
     "yc_rd.cap": _("研发投入奖励上限(元)"),
+    "nx.measure_from": _("自治区办法适用起始日期(此前不计发、备案不得早于此日生效)"),
+    "yc.measure_from": _("银川市办法适用起始日期(此前不计发、备案不得早于此日生效)"),
+    "review.backdate_days": _("备案生效日期可早于提交日期的天数(超过须填写追溯理由)"),
 }
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.errors import ServiceError
 from accounts.models import system_actor
 from registry import services as registry_services
+from registry.history import Entry as FilingEntry
 from registry.models import Centre, Enterprise
 from subsidies.services.declarations import rd_declaration_record
 from subsidies.services.parameters import parameter_set
@@ -88,14 +89,19 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
             centre = registry_services.centre_upsert(
                 actor=actor, ref=c["ref"], enterprise=enterprise, name=c["name"], city=c["city"],
                 division_code=str(c["division_code"]), kind=c.get("kind") or "independent", **extra)
+            # the centre's filing history, level by level in the order listed (SCENARIOS.md: several filings of
+            # one level may appear, e.g. a revoked one with its window, then the re-filing)
+            histories: dict[str, list[FilingEntry]] = {}
             for j, f in enumerate(c.get("filings") or []):
                 fw = f"{where}.filings[{j}]"
                 _require(f, ("level", "status"), fw)
-                registry_services.filing_import_decided(
-                    actor=actor, centre=centre, level=f["level"], status=f["status"],
-                    effective_from=_date(f.get("effective_from"), where=fw, field="effective_from", required=False),
-                    effective_to=_date(f.get("effective_to"), where=fw, field="effective_to", required=False),
-                    reason=f.get("reason", ""))
+                histories.setdefault(str(f["level"]), []).append(FilingEntry(
+                    f"filings[{j}]", str(f["status"]),
+                    _date(f.get("effective_from"), where=fw, field="effective_from", required=False),
+                    _date(f.get("effective_to"), where=fw, field="effective_to", required=False),
+                    str(f.get("reason") or "")))
+            for level, entries in histories.items():
+                registry_services.filing_history_import(actor=actor, centre=centre, level=level, entries=entries)
             counts["centres"] += 1
         for i, r in enumerate(data.get("researchers") or []):
             where = f"researchers[{i}]({_get(r, 'id_number')})"

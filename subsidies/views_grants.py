@@ -23,6 +23,7 @@ from subsidies.models import (
     ApplicationDocument,
     ApplicationStatus,
     EvaluationResult,
+    Origin,
     PayoutLine,
     PerformanceEvaluation,
     Programme,
@@ -271,6 +272,8 @@ def application_detail(request, pk):
     staff = user.is_reviewer or user.is_portal_admin
     form = ReviewForm(request.POST or None, initial={"seen_status": app.status,
                                                      "amount": app.requested_amount or ""})
+    if app.origin != Origin.APPLICATION:  # an award from a recorded result has no applicant to correct it
+        form.fields["action"].choices = [c for c in ReviewForm.ACTIONS if c[0] != "return"]
     if request.method == "POST":
         if not staff:
             raise PermissionDenied
@@ -416,8 +419,9 @@ def evaluation_new(request):
         except ServiceError as exc:
             _refused(request, exc)
         else:
-            extra = (_(",已核定NX-PERF奖补%(amount)s元") % {"amount": f"{ev.award.approved_amount:,.2f}"}
-                     if ev.award_id else "")
+            # the recording is the award's 初审: another reviewer approves it (复审) before it is paid
+            extra = (_(",已提出NX-PERF奖补%(amount)s元(初审),待另一名审核员复审") % {
+                "amount": f"{ev.award.requested_amount:,.2f}"} if ev.award_id else "")
             messages.success(request, _("已录入%(centre)s%(period)s评估结果“%(result)s”") % {
                 "centre": ev.centre.name, "period": ev.period, "result": ev.get_result_display()} + extra)
     return redirect(reverse("subsidies:grant_home") + "#evaluations")
@@ -486,6 +490,8 @@ def _incubator_page(request, inc, forms_: dict, *, status: int = 200):
         "decisions": inc.decisions.select_related("actor"),
         "assessments": inc.assessments.select_related("award"),
         "awards": inc.grant_applications.select_related("programme").filter(status="approved"),
+        "pending_awards": inc.grant_applications.select_related("programme").filter(
+            status=ApplicationStatus.FIRST_REVIEWED),
         **forms_,
     }, status=status)
 

@@ -35,7 +35,8 @@ class ResearcherAdmin(ReadOnlyAdmin):
     list_display = ("name", "masked_id", "id_type", "nationality", "created_at")
     list_filter = ("id_type",)
     search_fields = ("name", "=id_number")
-    fields = ("name", "masked_id", "id_type", "nationality", "phone", "email", "has_photo", "created_at")
+    fields = ("name", "masked_id", "id_type", "nationality", "phone", "email", "has_photo", "registered_by",
+              "created_at")
     readonly_fields = fields
 
     @admin.display(description=_("证件号码"))
@@ -54,7 +55,8 @@ class DegreeAdmin(ReadOnlyAdmin):
     list_filter = ("level", "full_time", "key_discipline")
     search_fields = ("researcher__name", "institution")
     fields = ("researcher", "masked_id", "level", "full_time", "institution", "key_institution", "discipline",
-              "key_discipline", "awarded_on", "has_certificate", "verified_at", "verified_by", "created_at")
+              "key_discipline", "awarded_on", "has_certificate", "claimed_by", "verified_at", "verified_by",
+              "created_at")
     readonly_fields = fields
 
     @admin.display(description=_("证件号码"))

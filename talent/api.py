@@ -51,9 +51,10 @@ class DegreeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Degree
         fields = ["id", "researcher", "level", "full_time", "institution", "discipline", "key_discipline",
-                  "awarded_on", "verified_at", "verified_by", "created_at"]
-        # verification is a reviewer's act (degree verify), never a field a client sets
-        read_only_fields = ["id", "verified_at", "verified_by", "created_at"]
+                  "awarded_on", "claimed_by", "verified_at", "verified_by", "created_at"]
+        # verification is a reviewer's act (degree verify), never a field a client sets; the claimant is
+        # the caller's enterprise (empty: staff or an import)
+        read_only_fields = ["id", "claimed_by", "verified_at", "verified_by", "created_at"]
 
 
 class DegreeCreateSerializer(DegreeSerializer):
@@ -146,13 +147,16 @@ class ResearcherViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         centre = selectors.centre_list(actor=request.user).filter(pk=data.pop("centre")).first()
         if centre is None:
             raise Http404
-        details = {"nationality": data.pop("nationality")} if data.get("nationality") else {}
+        nationality = data.pop("nationality", "")
+        details = {"nationality": nationality} if nationality else {}
         contract = services.researcher_enrol(actor=request.user, centre=centre, details=details, **data)
         return Response(ResearcherSerializer(contract.researcher).data, status=status.HTTP_201_CREATED)
 
 
 class DegreeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """学位. Enterprises record degrees; reviewers verify them against the certificate (POLICY §3.3)."""
+    """学位. Enterprises record their own degree claims, which never change another employer's or staff's
+    degree; reviewers verify them against the certificate (POLICY §3.3). An enterprise lists its own claims
+    and the degrees staff or an import recorded, never another employer's claims."""
 
     queryset = Degree.objects.none()
     serializer_class = DegreeSerializer
@@ -160,7 +164,7 @@ class DegreeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     action_roles = {"list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "verify": VERIFIERS}
 
     def get_queryset(self):
-        return (Degree.objects.filter(researcher__in=selectors.researcher_list(actor=self.request.user))
+        return (selectors.degree_list(actor=self.request.user)
                 .select_related("verified_by").order_by("researcher_id", "-awarded_on", "id"))
 
     @extend_schema(request=DegreeCreateSerializer, responses={201: DegreeSerializer})
@@ -176,7 +180,8 @@ class DegreeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         """核验学历: the degree counts for NX-STIPEND from now on."""
-        degree = services.degree_verify(actor=request.user, degree=self.get_object())
+        # staff act only on their bureau's centres' people (selectors.staff_researchers): others are a 404
+        degree = services.degree_verify(actor=request.user, degree=selectors.staff_degree_get(actor=request.user, pk=pk))
         return Response(DegreeSerializer(degree).data)
 
 
@@ -209,7 +214,8 @@ class ContractViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     @action(detail=True, methods=["post"])
     def terminate(self, request, pk=None):
         """提前解除: payment stops after the last whole month; early ones are flagged for review."""
-        contract = self.get_object()
+        contract = selectors.staff_contract_get(actor=request.user, pk=pk) if request.user.is_reviewer \
+            else self.get_object()
         payload = TerminateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         contract = services.contract_terminate(actor=request.user, contract=contract, **payload.validated_data)

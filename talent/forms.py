@@ -3,7 +3,7 @@ ServiceError and are shown on the form in Chinese."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from talent.models import DegreeLevel, IdType, KeyInstitution
+from talent.models import DegreeLevel, IdType, KeyInstitution, ReferenceStatus
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -56,7 +56,7 @@ class DegreeForm(forms.Form):
     level = forms.ChoiceField(label=_("学位"), choices=DegreeLevel.choices)
     full_time = forms.BooleanField(label=_("全日制"), required=False, initial=True)
     key_institution = forms.ModelChoiceField(
-        label=_("授予单位(重点院校名录)"), queryset=KeyInstitution.objects.filter(is_active=True), required=False,
+        label=_("授予单位(重点院校名录)"), queryset=KeyInstitution.objects.filter(is_active=True, status=ReferenceStatus.CONFIRMED), required=False,
         help_text=_("在名录中的院校请从此处选择"))
     institution = forms.CharField(label=_("授予单位(名录外)"), max_length=128, required=False)
     discipline = forms.CharField(label=_("学科"), max_length=128, required=False)
@@ -100,3 +100,36 @@ class ResearcherFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["centre"].queryset = centres
         self.fields["enterprise"].queryset = enterprises
+
+
+class KeyReferenceFields(forms.Form):
+    """What staff record for an entry of the key-institution list: its source, validity and status."""
+
+    status = forms.ChoiceField(label=_("核实状态"), choices=ReferenceStatus.choices)
+    source = forms.CharField(label=_("来源文件"), max_length=256, required=False)
+    source_date = forms.DateField(label=_("来源日期"), widget=DATE, required=False)
+    valid_from = forms.DateField(label=_("生效日期"), widget=DATE, required=False, help_text=_("空表示不限"))
+    valid_to = forms.DateField(label=_("失效日期"), widget=DATE, required=False, help_text=_("空表示长期有效"))
+    note = forms.CharField(label=_("备注"), max_length=256, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("valid_from") and data.get("valid_to") and data["valid_to"] < data["valid_from"]:
+            self.add_error("valid_to", _("失效日期不能早于生效日期"))
+        return data
+
+
+class KeyInstitutionForm(KeyReferenceFields):
+    name = forms.CharField(label=_("院校名称"), max_length=128)
+    code = forms.CharField(label=_("院校代码"), max_length=16, required=False)
+    field_order = ["name", "code"]
+
+
+class KeyDisciplineForm(KeyReferenceFields):
+    name = forms.CharField(label=_("学科名称"), max_length=128)
+    field_order = ["name"]
+
+
+class RetireForm(forms.Form):
+    valid_to = forms.DateField(label=_("停用日期(最后有效日)"), widget=DATE)
+    reason = forms.CharField(label=_("停用原因"), max_length=200)

@@ -5,6 +5,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +52,12 @@ class Researcher(models.Model):
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     email = models.EmailField(_("邮箱"), blank=True)
     photo = models.FileField(_("照片"), upload_to=photo_upload_to, blank=True)
+    # The enterprise whose enrolment created the record (empty: bureau staff or a scenario import). The
+    # identity is one record across employers: once another enterprise relies on it, only staff change it.
+    registered_by = models.ForeignKey(
+        "registry.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("登记单位"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -62,8 +69,48 @@ class Researcher(models.Model):
         return self.name
 
 
+class ReferenceStatus(models.TextChoices):
+    """A shipped entry that could not be confirmed from its source waits for staff (never guessed silently)."""
+
+    CONFIRMED = "confirmed", _("已确认")
+    PENDING = "pending", _("待核实")
+
+
+class KeyReference(models.Model):
+    """What every entry of the key-institution list carries: where it comes from, since when and until when
+    it is in force, and whether staff confirmed it. A degree is checked against the entries in force on its
+    award date (POLICY §3.3); an open bound means no limit on that side."""
+
+    status = models.CharField(_("核实状态"), max_length=16, choices=ReferenceStatus.choices,
+                              default=ReferenceStatus.CONFIRMED)
+    source = models.CharField(_("来源文件"), max_length=256, blank=True)
+    source_date = models.DateField(_("来源日期"), null=True, blank=True)
+    valid_from = models.DateField(_("生效日期"), null=True, blank=True, help_text=_("空表示不限"))
+    valid_to = models.DateField(_("失效日期"), null=True, blank=True, help_text=_("空表示长期有效"))
+
+    class Meta:
+        abstract = True
+
+    def in_force_on(self, day) -> bool:
+        return (self.is_active and self.status == ReferenceStatus.CONFIRMED
+                and (self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or day <= self.valid_to))
+
+    @classmethod
+    def in_force_q(cls, day, prefix: str = "") -> models.Q:
+        """The same test as ``in_force_on``, for querysets."""
+        return (models.Q(**{f"{prefix}is_active": True, f"{prefix}status": ReferenceStatus.CONFIRMED})
+                & (models.Q(**{f"{prefix}valid_from__isnull": True}) | models.Q(**{f"{prefix}valid_from__lte": day}))
+                & (models.Q(**{f"{prefix}valid_to__isnull": True}) | models.Q(**{f"{prefix}valid_to__gte": day})))
+
+    def clean(self):
+        super().clean()
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("失效日期不能早于生效日期")})
+
+
 @audited()
-class KeyInstitution(models.Model):
+class KeyInstitution(KeyReference):
     """重点院校: reference data that bureau staff maintain (POLICY §3.3), importable from CSV."""
 
     name = models.CharField(_("院校名称"), max_length=128, unique=True)
@@ -76,13 +123,16 @@ class KeyInstitution(models.Model):
         verbose_name = _("重点院校")
         verbose_name_plural = _("重点院校")
         ordering = ["name"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(valid_from__isnull=True) | models.Q(valid_to__isnull=True)
+            | models.Q(valid_to__gte=models.F("valid_from")), name="key_institution_valid_window")]
 
     def __str__(self):
         return self.name
 
 
 @audited()
-class KeyDiscipline(models.Model):
+class KeyDiscipline(KeyReference):
     """重点学科 of a key institution (POLICY §3.3)."""
 
     institution = models.ForeignKey(KeyInstitution, on_delete=models.CASCADE, related_name="disciplines")
@@ -95,7 +145,12 @@ class KeyDiscipline(models.Model):
         verbose_name = _("重点学科")
         verbose_name_plural = _("重点学科")
         ordering = ["institution__name", "name"]
-        constraints = [models.UniqueConstraint(fields=["institution", "name"], name="key_discipline_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "name"], name="key_discipline_unique"),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True) | models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")), name="key_discipline_valid_window"),
+        ]
 
     def __str__(self):
         return f"{self.institution.name} · {self.name}"
@@ -109,6 +164,10 @@ class DegreeLevel(models.TextChoices):
 
 @audited()
 class Degree(models.Model):
+    """A degree claim: the enterprise that entered it with its certificate (`claimed_by`; empty for bureau
+    staff and scenario imports). Claims of different enterprises are separate rows, so one enterprise's
+    input never changes, or takes the verification from, a degree another enterprise or staff entered."""
+
     researcher = models.ForeignKey(Researcher, on_delete=models.CASCADE, related_name="degrees")
     level = models.CharField(_("学位"), max_length=16, choices=DegreeLevel.choices)
     full_time = models.BooleanField(_("全日制"), default=True)
@@ -125,13 +184,19 @@ class Degree(models.Model):
     verified_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("核验人")
     )
+    claimed_by = models.ForeignKey(
+        "registry.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("申报单位"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("学位")
         verbose_name_plural = _("学位")
         constraints = [
-            models.UniqueConstraint(fields=["researcher", "level", "full_time", "awarded_on"], name="degree_unique"),
+            # one claim per claimant (staff and imports being one claimant, NULL) and degree
+            models.UniqueConstraint(fields=["researcher", "level", "full_time", "awarded_on", "claimed_by"],
+                                    name="degree_unique_per_claimant", nulls_distinct=False),
         ]
 
     @property

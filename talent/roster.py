@@ -59,10 +59,10 @@ LEVELS = {"学士": DegreeLevel.BACHELOR, "本科": DegreeLevel.BACHELOR, "硕�
 # which column a service refusal belongs to, by the ServiceError code
 CODE_COLUMN = {
     "id_format": "id_number", "id_check_digit": "id_number", "id_birth_date": "id_number",
-    "passport_format": "id_number", "id_type": "id_type", "name_mismatch": "name", "nationality": "nationality",
+    "passport_format": "id_number", "id_type": "id_type", "registered_elsewhere": "name", "nationality": "nationality",
     "degree_level": "degree_level", "awarded_on": "awarded_on", "contract_dates": "contract_end",
     "contract_overlap": "contract_start", "document_type": None, "key_institution": "institution",
-    "key_discipline_name": "discipline",
+    "key_discipline_name": "discipline", "degree_verified": "degree_level",
 }
 FIELD_COLUMN = {"email": "email", "phone": "phone", "name": "name", "nationality": "nationality",
                 "institution": "institution", "discipline": "discipline"}
@@ -222,12 +222,13 @@ def _service_errors(exc: ValidationError) -> list[tuple[str | None, str]]:
 
 def _apply_row(*, actor, centre, row: dict) -> None:
     researcher = services.researcher_upsert(
-        actor=actor, id_type=row["id_type"], id_number=row["id_number"], name=row["name"],
+        actor=actor, id_type=row["id_type"], id_number=row["id_number"], name=row["name"], enterprise=centre.enterprise,
         **{k: row[k] for k in ("nationality", "phone", "email") if row[k]})
     if row.get("degree_level"):
         services.degree_upsert(
             actor=actor, researcher=researcher, level=row["degree_level"], full_time=row["degree_full_time"],
             awarded_on=row["awarded_on"], key_discipline=row["key_discipline"], verified=False,
+            enterprise=centre.enterprise,
             **{k: row[k] for k in ("institution", "discipline") if row[k]})
     services.contract_upsert(actor=actor, researcher=researcher, centre=centre, full_time=row["contract_full_time"],
                              start=row["contract_start"], end=row["contract_end"])
@@ -305,16 +306,17 @@ def _example_id(prefix17: str) -> str:
 
 def template_rows() -> list[list[str]]:
     """Header and example rows: a doctor with an open-ended contract, the same doctor's master's degree
-    on a second row (the contract repeated), and a foreign researcher on a passport."""
+    on a second row (the contract repeated), and a foreign researcher on a passport. The key-discipline
+    masters name confirmed entries of the shipped key-institution list, so the sample imports as it is."""
     doctor = "110101199003077571"
     return [
         [c.title for c in COLUMNS],
         ["张三", "居民身份证", doctor, "", "13800000000", "zhangsan@example.com", "博士", "是", "清华大学",
          "机械工程", "否", "2019-07-01", "是", "2024-04-01", ""],
-        ["张三", "居民身份证", doctor, "", "13800000000", "zhangsan@example.com", "硕士", "是", "清华大学",
-         "机械工程", "是", "2016-07-01", "是", "2024-04-01", ""],
-        ["李四", "居民身份证", _example_id("64010419920512002"), "", "", "", "硕士", "是", "西安交通大学",
-         "电气工程", "是", "2018-06-30", "是", "2024-05-01", "2029-04-30"],
+        ["张三", "居民身份证", doctor, "", "13800000000", "zhangsan@example.com", "硕士", "是", "北京科技大学",
+         "材料科学与工程", "是", "2016-07-01", "是", "2024-04-01", ""],
+        ["李四", "居民身份证", _example_id("64010419920512002"), "", "", "", "硕士", "是", "宁夏大学",
+         "化学工程与技术", "是", "2018-06-30", "是", "2024-05-01", "2029-04-30"],
         ["John Smith", "护照", "E12345678", "英国", "", "", "博士", "是", "University of Cambridge",
          "Physics", "否", "2015-06-30", "否", "2024-06-01", "2025-05-31"],
     ]

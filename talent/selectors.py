@@ -1,7 +1,9 @@
 """Reads for the talent register, scoped by the actor (STYLE: tenant isolation lives in the queryset).
 
 Enterprise users see only researchers with a contract at one of their enterprises' centres, and of
-those only the contracts at their own centres; bureau staff see everything."""
+those only the contracts at their own centres, the degrees they claimed themselves (plus those staff or
+an import recorded) and the certificates they uploaded; bureau staff see everything. A person is one
+record across employers: another employer's contracts, degree claims and documents never show."""
 import datetime as dt
 from dataclasses import dataclass
 
@@ -9,6 +11,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.models import Role
+from registry import selectors as registry_selectors
 from registry.models import Centre, Enterprise
 from subsidies.models import PayoutLine
 from subsidies.rules.stipend import TIER_LABEL, StipendStatus, stipend_status
@@ -40,6 +44,38 @@ def contract_list(*, actor) -> QuerySet[Contract]:
     return Contract.objects.none()
 
 
+def staff_contracts(*, actor) -> QuerySet[Contract]:
+    """The contracts a member of staff may act on (terminate early, clear a flagged termination) and, through
+    them, whose people they may act on (verify a degree, see a full ID number): a reviewer only contracts at
+    centres that have a filing of the bureau they review for, the same centres their registry reads show
+    (registry.selectors.centre_list); an administrator (and the system actor) all. A Yinchuan reviewer
+    therefore cannot terminate a contract, verify a degree (which drives the regional NX-STIPEND) or reveal
+    an ID number at a centre that has only a regional filing, nor a regional reviewer at a Yinchuan-only one."""
+    if actor.is_portal_admin or actor.role == Role.SYSTEM:
+        return Contract.objects.all()
+    if actor.is_reviewer:
+        return Contract.objects.filter(centre__in=registry_selectors.centre_list(actor=actor).values("pk"))
+    return Contract.objects.none()
+
+
+def staff_researchers(*, actor) -> QuerySet[Researcher]:
+    """The people a member of staff may act on: those with a contract in staff_contracts."""
+    return Researcher.objects.filter(Exists(staff_contracts(actor=actor).filter(researcher=OuterRef("pk"))))
+
+
+def staff_may_act_on(*, actor, researcher: Researcher) -> bool:
+    return staff_researchers(actor=actor).filter(pk=researcher.pk).exists()
+
+
+def staff_contract_get(*, actor, pk: int) -> Contract:
+    return get_object_or_404(staff_contracts(actor=actor).select_related("researcher", "centre"), pk=pk)
+
+
+def staff_degree_get(*, actor, pk: int) -> Degree:
+    return get_object_or_404(
+        Degree.objects.filter(researcher__in=staff_researchers(actor=actor)).select_related("researcher"), pk=pk)
+
+
 def researcher_list(*, actor, q: str = "", centre_id=None, enterprise_id=None, unverified: bool = False,
                     needs_review: bool = False) -> QuerySet[Researcher]:
     visible = contract_list(actor=actor)
@@ -58,7 +94,7 @@ def researcher_list(*, actor, q: str = "", centre_id=None, enterprise_id=None, u
     if enterprise_id is not None:
         qs = qs.filter(Exists(visible.filter(researcher=OuterRef("pk"), centre__enterprise_id=enterprise_id)))
     if unverified:
-        qs = qs.filter(Exists(Degree.objects.filter(researcher=OuterRef("pk"), verified_at__isnull=True)))
+        qs = qs.filter(Exists(degree_list(actor=actor).filter(researcher=OuterRef("pk"), verified_at__isnull=True)))
     if needs_review:
         qs = qs.filter(Exists(visible.filter(researcher=OuterRef("pk"), needs_review=True)))
     return qs.order_by("name", "id")
@@ -78,9 +114,40 @@ def contract_get(*, actor, pk: int) -> Contract:
     return get_object_or_404(contract_list(actor=actor).select_related("researcher", "centre"), pk=pk)
 
 
+def degree_list(*, actor) -> QuerySet[Degree]:
+    """Staff see every degree; an enterprise sees, of the people it employs, its own claims and the degrees
+    staff or a scenario import recorded (claimed_by empty), never another employer's claims."""
+    if _sees_all(actor):
+        return Degree.objects.all()
+    if actor.is_enterprise:
+        visible = Researcher.objects.filter(Exists(contract_list(actor=actor).filter(researcher=OuterRef("pk"))))
+        return Degree.objects.filter(Q(claimed_by__in=actor.enterprises.all()) | Q(claimed_by__isnull=True),
+                                     researcher__in=visible)
+    return Degree.objects.none()
+
+
 def degree_get(*, actor, pk: int) -> Degree:
-    return get_object_or_404(
-        Degree.objects.filter(researcher__in=researcher_list(actor=actor)).select_related("researcher"), pk=pk)
+    return get_object_or_404(degree_list(actor=actor).select_related("researcher"), pk=pk)
+
+
+def may_see_certificate(*, actor, degree: Degree) -> bool:
+    """A certificate is the uploader's document: the enterprise that claimed the degree and staff see it."""
+    if _sees_all(actor):
+        return True
+    return bool(actor.is_enterprise and degree.claimed_by_id is not None
+                and actor.enterprises.filter(pk=degree.claimed_by_id).exists())
+
+
+def shows_contact_details(*, actor, researcher: Researcher) -> bool:
+    """Phone and e-mail are what the registering employer entered: another employer of the same person
+    sees the identity it entered itself (name, ID type, masked number), not the other's contact data."""
+    if _sees_all(actor):
+        return True
+    if not actor.is_enterprise:
+        return False
+    if researcher.registered_by_id is None:
+        return True
+    return actor.enterprises.filter(pk=researcher.registered_by_id).exists()
 
 
 def enterprise_choices(*, actor) -> QuerySet[Enterprise]:
@@ -154,12 +221,19 @@ def researcher_payments(*, actor, researcher: Researcher) -> QuerySet[PayoutLine
 def verification_queue(*, actor, q: str = "", level: str = "") -> QuerySet[Degree]:
     if not (actor.is_reviewer or actor.is_portal_admin):
         return Degree.objects.none()
-    qs = Degree.objects.filter(verified_at__isnull=True).select_related("researcher", "key_institution")
+    # a reviewer's queue holds the degrees they may verify (staff_researchers)
+    qs = Degree.objects.filter(verified_at__isnull=True, researcher__in=staff_researchers(actor=actor)) \
+        .select_related("researcher", "key_institution", "claimed_by")
     if q:
         qs = qs.filter(Q(researcher__name__icontains=q.strip()) | Q(institution__icontains=q.strip()))
     if level:
         qs = qs.filter(level=level)
     return qs.order_by("created_at", "id")
+
+
+def key_institution_get(*, pk: int) -> KeyInstitution:
+    """The list is public reference data: every signed-in user may read an entry."""
+    return get_object_or_404(KeyInstitution, pk=pk)
 
 
 def key_institution_list(*, q: str = "", active_only: bool = False) -> QuerySet[KeyInstitution]:
@@ -186,7 +260,8 @@ def masked(researcher: Researcher) -> str:
     return mask_id(researcher.id_number)
 
 
-def degrees_of(researcher: Researcher) -> QuerySet[Degree]:
-    return researcher.degrees.select_related("verified_by", "key_institution").order_by("-awarded_on")
+def degrees_of(*, actor, researcher: Researcher) -> QuerySet[Degree]:
+    return degree_list(actor=actor).filter(researcher=researcher) \
+        .select_related("verified_by", "key_institution", "claimed_by").order_by("-awarded_on", "id")
 
 

@@ -3,10 +3,12 @@ import csv
 import datetime as dt
 import io
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.audit import acting
+from accounts.dates import check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import Role
 from talent.identity import mask_id, normalise_resident_id
@@ -18,8 +20,10 @@ from talent.models import (
     IdType,
     KeyDiscipline,
     KeyInstitution,
+    ReferenceStatus,
     Researcher,
 )
+from talent.selectors import staff_contracts, staff_may_act_on
 
 DOCUMENT_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png"}
 
@@ -69,8 +73,66 @@ def normalise_identity(id_type: str, id_number: str) -> str:
     raise ServiceError(f"证件类型“{id_type}”无效,应为 resident_id 或 passport", "unknown id_type", code="id_type")
 
 
+REGISTERED_ELSEWHERE = ("该人员已在其他单位登记,如信息有误请联系科技厅核实",
+                       "this person is registered by another employer; ask the science bureau to correct it")
+IDENTITY_FIELDS = ("id_type", "name", "nationality")
+
+
+def _enterprise_ids(actor) -> set[int]:
+    return set(actor.enterprises.values_list("pk", flat=True)) if actor is not None and actor.is_enterprise \
+        else set()
+
+
+def _is_bureau(actor) -> bool:
+    """Staff who may correct shared records (audited) and the system actor of scenario imports."""
+    return bool(actor is not None and (actor.role == Role.SYSTEM or actor.is_portal_admin or actor.is_reviewer))
+
+
+def _relied_on_elsewhere(researcher: Researcher, enterprise_ids: set[int]) -> bool:
+    """Another employer has a contract with the person (and so relies on the identity and degrees)."""
+    return Contract.objects.filter(researcher=researcher).exclude(centre__enterprise__in=enterprise_ids).exists()
+
+
+def may_edit_identity(actor, researcher: Researcher) -> bool:
+    """Identity (name, nationality, ID type) and contact details are set by the first enrolment. The
+    enterprise that registered the person (or, for a record staff or an import entered, its only employer)
+    may change them while no other employer relies on them; after that only staff do (audited)."""
+    if _is_bureau(actor):
+        return True
+    ids = _enterprise_ids(actor)
+    if not ids or _relied_on_elsewhere(researcher, ids):
+        return False
+    if researcher.registered_by_id is not None:
+        return researcher.registered_by_id in ids
+    return Contract.objects.filter(researcher=researcher, centre__enterprise__in=ids).exists()
+
+
+def _identity_differs(researcher: Researcher, id_type: str, name: str, nationality: str) -> bool:
+    if researcher.id_type != id_type or researcher.name != name.strip():
+        return True
+    given, held = (nationality or "").strip(), (researcher.nationality or "").strip()
+    return bool(given and held and given != held)
+
+
+def _claimant(actor, enterprise=None):
+    """The enterprise an enterprise user acts for (None for staff and the system actor)."""
+    if not (actor is not None and actor.is_enterprise):
+        return None
+    if enterprise is not None:
+        if not actor.enterprises.filter(pk=enterprise.pk).exists():
+            raise NotFoundError("企业不存在或无权操作", "no such enterprise, or not yours", code="enterprise_scope")
+        return enterprise
+    return actor.enterprises.order_by("pk").first()
+
+
 @transaction.atomic
-def researcher_upsert(*, actor, id_type: str, id_number: str, name: str, **details) -> Researcher:
+def researcher_upsert(*, actor, id_type: str, id_number: str, name: str, enterprise=None, **details) -> Researcher:
+    """Register a person, or find the one already registered under the ID number.
+
+    A person registered elsewhere is not changed by an enterprise that may not edit the identity
+    (may_edit_identity): if what it entered matches, the existing record is returned for it to link its
+    own contract; if the name, ID type or nationality differ, the refusal names nothing of the other
+    employer's record and says to ask the bureau."""
     try:
         number = normalise_identity(id_type, id_number)
     except ServiceError as exc:
@@ -86,15 +148,21 @@ def researcher_upsert(*, actor, id_type: str, id_number: str, name: str, **detai
     with acting(actor):
         researcher = Researcher.objects.select_for_update().filter(id_number=number).first()
         if researcher is None:
-            researcher = Researcher(id_type=id_type, id_number=number, name=name, **details)
-        elif actor.is_enterprise and not Contract.objects.filter(
-                researcher=researcher, centre__enterprise__in=actor.enterprises.all()).exists():
-            # someone registered by another employer: the enterprise may hire them, not edit their record
-            if researcher.name != name.strip():
-                raise ServiceError(f"证件号码{mask_id(number)}已登记为其他姓名,请核对姓名与证件号码",
-                                   "this ID number is registered under another name", code="name_mismatch",
-                                   record=f"研发人员 {name}")
-            return researcher
+            researcher = Researcher(id_type=id_type, id_number=number, name=name,
+                                    registered_by=_claimant(actor, enterprise), **details)
+            researcher.full_clean(validate_unique=False)  # the unique index decides, below
+            try:
+                with transaction.atomic():
+                    researcher.save()
+                return researcher
+            except IntegrityError:
+                # the same person enrolled at the same moment by another request: that row is the person's
+                # record, and this request goes on as if it had found it (never a 500, never a second row)
+                researcher = Researcher.objects.select_for_update().get(id_number=number)
+        if not may_edit_identity(actor, researcher):
+            if _identity_differs(researcher, id_type, name, details.get("nationality", "")):
+                raise ServiceError(*REGISTERED_ELSEWHERE, code="registered_elsewhere", record=f"研发人员 {name}")
+            return researcher  # the same person: the enterprise links its own contract, the record stays
         else:
             for k, v in {"id_type": id_type, "name": name, **details}.items():
                 setattr(researcher, k, v)
@@ -103,22 +171,45 @@ def researcher_upsert(*, actor, id_type: str, id_number: str, name: str, **detai
     return researcher
 
 
+@transaction.atomic
+def researcher_update(*, actor, researcher: Researcher, name: str, **details) -> Researcher:
+    """The edit page: the identity and contact details of a registered person. Refused to an enterprise
+    once another employer relies on the record (may_edit_identity); staff corrections are audited."""
+    researcher = Researcher.objects.select_for_update().get(pk=researcher.pk)
+    if not may_edit_identity(actor, researcher):
+        raise ServiceError(*REGISTERED_ELSEWHERE, code="registered_elsewhere", status=403,
+                           record=f"研发人员 {researcher.name}")
+    with acting(actor, action="researcher_correct" if _is_bureau(actor) else "researcher_update"):
+        return researcher_upsert(actor=actor, id_type=researcher.id_type, id_number=researcher.id_number,
+                                 name=name, **details)
+
+
 VERIFIED_FIELDS = ("key_discipline", "institution", "discipline", "key_institution_id", "certificate")
 
 
 @transaction.atomic
 def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool, awarded_on: dt.date,
-                  key_discipline: bool = False, verified: bool = False, **details) -> Degree:
+                  key_discipline: bool = False, verified: bool = False, enterprise=None, **details) -> Degree:
     """A degree counts for NX-STIPEND only once verified (who, when); scenario imports arrive verified.
-    Changing what a reviewer checked (institution, discipline, key flag, certificate) on a verified
-    degree sends it back to the verification queue."""
+
+    An enterprise adds its own claim (`claimed_by`, with its certificate), which waits for a reviewer;
+    it never changes another enterprise's or staff's degree, so a verified degree keeps its verification
+    whatever other employers enter. An enterprise re-entering what a verified degree it sees already says
+    changes nothing. Changing what a reviewer checked (institution, discipline, key flag, certificate) on
+    the enterprise's own verified claim sends it back to the queue, but only while no other employer
+    relies on the person; after that the correction is the bureau's."""
     record = f"研发人员 {researcher.name}({mask_id(researcher.id_number)})的学位"
+    if verified and not _is_bureau(actor):
+        raise ServiceError("学位只能由审核人员核验", "only reviewers verify degrees", code="forbidden", status=403,
+                           record=record)
+    claimant = _degree_claimant(actor, researcher, enterprise, record=record)
     if level not in DegreeLevel.values:
         raise ServiceError(f"学位层次“{level}”无效,应为 bachelor/master/doctorate", "unknown degree level",
                            code="degree_level", record=record)
     if awarded_on > timezone.localdate():
         raise ServiceError(f"学位授予日期{awarded_on}晚于今天", "award date is in the future", code="awarded_on",
                            record=record)
+    check_date(awarded_on, zh="学位授予日期", en="award date", record=record)
     key_institution = details.get("key_institution")
     claims_key = level == DegreeLevel.MASTER and key_discipline
     if key_institution is None and claims_key and (details.get("institution") or "").strip():
@@ -127,29 +218,42 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
         if key_institution is not None:
             details["key_institution"] = key_institution
     if key_institution is not None:
-        if not key_institution.is_active:
-            raise ServiceError(f"“{key_institution.name}”已不在重点院校名录中", "institution no longer listed",
-                               code="key_institution", record=record)
+        if claims_key and not key_institution.in_force_on(awarded_on):
+            raise _not_in_force(key_institution, key_institution.name, awarded_on, record=record,
+                                code="key_institution")
         details["institution"] = key_institution.name
     # POLICY §3.3: the master's tier is a key discipline at a key university, checked against the list staff
     # maintain. A scenario import (the system actor, degrees arriving verified) is exempt: SCENARIOS.md makes
     # the institution optional and the key_discipline flag the bureau's own verified finding, so requiring a
     # list entry there would refuse the public contract's files.
     if claims_key and not (verified and actor.role == Role.SYSTEM):
-        _require_key_reference(key_institution, details, record=record)
+        _require_key_reference(key_institution, details, awarded_on=awarded_on, record=record)
     if details.get("certificate"):
         check_document(details["certificate"], record=record, label="学位证书")
     elif "certificate" in details:
         details.pop("certificate")  # an empty upload keeps the stored certificate
     with acting(actor):
-        degree = Degree.objects.select_for_update().filter(
-            researcher=researcher, level=level, full_time=full_time, awarded_on=awarded_on).first()
-        before = None if degree is None else {f: getattr(degree, f) for f in VERIFIED_FIELDS}
-        degree = degree or Degree(researcher=researcher, level=level, full_time=full_time, awarded_on=awarded_on)
+        same = Degree.objects.select_for_update().filter(
+            researcher=researcher, level=level, full_time=full_time, awarded_on=awarded_on)
+        degree = same.filter(claimed_by=claimant).first()
+        if degree is None and claimant is not None:
+            # what a verified staff or import record already says is no new claim
+            for held in same.filter(claimed_by__isnull=True, verified_at__isnull=False):
+                if _checked_values(held, key_discipline, details) == _checked_values(held):
+                    return held
+        before = None if degree is None else _checked_values(degree)
+        degree = degree or Degree(researcher=researcher, level=level, full_time=full_time, awarded_on=awarded_on,
+                                  claimed_by=claimant)
+        after = _checked_values(degree, key_discipline, details)
+        if before is not None and before == after and claimant is not None and degree.verified_at is not None:
+            return degree  # re-entering the verified claim as it stands: nothing to change or check again
+        if (claimant is not None and degree.verified_at is not None
+                and _relied_on_elsewhere(researcher, {claimant.pk})):
+            raise ConflictError("该学位已核验;" + REGISTERED_ELSEWHERE[0], "the degree is verified; "
+                                + REGISTERED_ELSEWHERE[1], code="degree_verified", record=record)
         degree.key_discipline = key_discipline
         for k, v in details.items():
             setattr(degree, k, v)
-        after = {f: getattr(degree, f) for f in VERIFIED_FIELDS}
         if verified:
             if degree.verified_at is None:
                 degree.verified_at, degree.verified_by = timezone.now(), actor
@@ -160,14 +264,59 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
     return degree
 
 
+def _checked_values(degree: Degree, key_discipline: bool | None = None, details: dict | None = None) -> dict:
+    """What a reviewer checks on a degree, as stored or as it would be with the new input."""
+    values = {f: getattr(degree, f) for f in VERIFIED_FIELDS}
+    if details is not None:
+        values["key_discipline"] = key_discipline
+        for k, v in details.items():
+            values["key_institution_id" if k == "key_institution" else k] = getattr(v, "pk", v) \
+                if k == "key_institution" else v
+    return values
+
+
+def _degree_claimant(actor, researcher: Researcher, enterprise, *, record: str):
+    """The enterprise a degree claim comes from: the one named (a roster's centre), else the actor's
+    enterprise that employs or registered the person. Staff and imports claim as the bureau (None)."""
+    if not (actor is not None and actor.is_enterprise):
+        return None
+    ids = _enterprise_ids(actor)
+    if enterprise is not None:
+        if enterprise.pk in ids:
+            return enterprise
+    else:
+        from registry.models import Enterprise
+
+        employer = Contract.objects.filter(researcher=researcher, centre__enterprise__in=ids) \
+            .order_by("start", "pk").values_list("centre__enterprise", flat=True).first()
+        pk = employer or (researcher.registered_by_id if researcher.registered_by_id in ids else None)
+        if pk is not None:
+            return Enterprise.objects.get(pk=pk)
+    raise NotFoundError("研发人员不存在或无权操作", "no such researcher, or not yours", code="researcher_scope",
+                        record=record)
+
+
 def _listed_institution(text: str) -> KeyInstitution | None:
     text = (text or "").strip()
     return KeyInstitution.objects.filter(models.Q(name=text) | models.Q(code=text) & ~models.Q(code="")).first()
 
 
-def _require_key_reference(key_institution: KeyInstitution | None, details: dict, *, record: str) -> None:
-    """A key-discipline master's names a listed, active key institution and one of its listed, active key
-    disciplines (POLICY §3.3)."""
+def _not_in_force(entry, label: str, awarded_on: dt.date, *, record: str, code: str) -> ServiceError:
+    """Why a listed entry does not count for a degree awarded on ``awarded_on``, and what to do."""
+    if entry.status == ReferenceStatus.PENDING:
+        return ServiceError(f"名录中的“{label}”尚待科技厅核实,核实前不能按重点院校重点学科认定,请联系科技厅",
+                            "that list entry awaits the bureau's confirmation", code=code, record=record)
+    if not entry.is_active:
+        return ServiceError(f"“{label}”已不在重点院校名录中", "no longer listed", code=code, record=record)
+    window = f"{entry.valid_from or '不限'}至{entry.valid_to or '长期'}"
+    return ServiceError(f"“{label}”在名录中的有效期为{window},不含学位授予日期{awarded_on}",
+                        "the list entry was not in force on the award date", code=code, record=record)
+
+
+def _require_key_reference(key_institution: KeyInstitution | None, details: dict, *, awarded_on: dt.date,
+                           record: str) -> None:
+    """A key-discipline master's names a key institution and one of its key disciplines, both in force in the
+    list on the award date (POLICY §3.3: the list is reference data with validity dates)."""
     if key_institution is None:
         named = (details.get("institution") or "").strip()
         raise ServiceError(
@@ -176,13 +325,25 @@ def _require_key_reference(key_institution: KeyInstitution | None, details: dict
             "a key-discipline master's degree must name an institution from the key-institution list",
             code="key_institution", record=record)
     discipline = (details.get("discipline") or "").strip()
-    listed = KeyDiscipline.objects.filter(institution=key_institution, is_active=True)
+    named = KeyDiscipline.objects.filter(institution=key_institution, name=discipline).first()
+    if named is not None and not named.in_force_on(awarded_on) and (
+            named.status == ReferenceStatus.PENDING or named.is_active):
+        raise _not_in_force(named, f"{key_institution.name}·{discipline}", awarded_on, record=record,
+                            code="key_discipline_name")
+    listed = KeyDiscipline.objects.filter(KeyDiscipline.in_force_q(awarded_on), institution=key_institution)
     if not listed.filter(name=discipline).exists():
         names = "、".join(listed.values_list("name", flat=True)[:10]) or "无"
         raise ServiceError(
             f"“{discipline or '(未填写学科)'}”不是{key_institution.name}在名录中的重点学科(名录中的重点学科:{names})",
             "the discipline is not a listed key discipline of that institution", code="key_discipline_name",
             record=record)
+
+
+def _outside_bureau(record: str) -> NotFoundError:
+    """A reviewer acting on a record of a centre their bureau has no filing for (selectors.staff_contracts):
+    the same 404 as reading it."""
+    return NotFoundError("该研发人员或合同不属于本局备案的研发中心,无权操作",
+                         "not a record of a centre filed with your bureau", code="bureau_scope", record=record)
 
 
 @transaction.atomic
@@ -192,6 +353,8 @@ def degree_verify(*, actor, degree: Degree) -> Degree:
     if not (actor.is_reviewer or actor.is_portal_admin):
         raise ServiceError("只有审核人员或管理员可以核验学历", "only reviewers and administrators verify degrees",
                            code="forbidden", record=record, status=403)
+    if not staff_may_act_on(actor=actor, researcher=degree.researcher):
+        raise _outside_bureau(record)
     with acting(actor):
         degree = Degree.objects.select_for_update().get(pk=degree.pk)
         if degree.verified_at is not None:
@@ -203,12 +366,21 @@ def degree_verify(*, actor, degree: Degree) -> Degree:
     return degree
 
 
-def _contract_label(c: Contract, actor=None) -> str:
+def _contract_label(c: Contract) -> str:
     end = c.last_day.isoformat() if c.last_day else "无固定期限"
-    where = c.centre.name if c.centre_id else ""
-    if actor is not None and not _may_act_for_centre(actor, c.centre) and not actor.is_bureau_staff:
-        where = "其他单位"  # an enterprise learns the dates it must resolve, not another employer's name
-    return f"{where}合同(编号{c.pk},{c.start.isoformat()}至{end})"
+    return f"{c.centre.name}合同(编号{c.pk},{c.start.isoformat()}至{end})"
+
+
+def _overlap_error(other: Contract, actor, *, record: str) -> ServiceError:
+    """The clash named for staff and for the employer's own contracts; another employer's contract is
+    not described at all (neither its centre nor its number nor its dates)."""
+    if actor is not None and (actor.is_bureau_staff or _may_act_for_centre(actor, other.centre)):
+        return ServiceError(f"与已有全职{_contract_label(other)}重叠:同一人同一天只能有一份全职合同",
+                            "overlaps another full-time contract of the same person", code="contract_overlap",
+                            record=record)
+    return ServiceError("与该人员在其他单位的全职聘用期间重叠:同一人同一天只能有一份全职合同。" + REGISTERED_ELSEWHERE[0],
+                        "overlaps a full-time contract with another employer; " + REGISTERED_ELSEWHERE[1],
+                        code="contract_overlap", record=record)
 
 
 def _overlapping_full_time(contract: Contract):
@@ -243,6 +415,10 @@ def contract_upsert(*, actor, researcher: Researcher, centre, full_time: bool, s
     payable again (POLICY §3.6)."""
     record = f"研发人员 {researcher.name}({mask_id(researcher.id_number)})在{centre.ref}的合同"
     assert_may_act_for_centre(actor, centre, record=record)
+    check_date(start, zh="合同起始日期", en="contract start", record=record)
+    check_date(end, zh="合同终止日期", en="contract end", record=record)
+    if isinstance(terminated_on, dt.date):
+        check_date(terminated_on, zh="解除日期", en="termination date", record=record)
     if end is not None and end < start:
         raise ServiceError(f"合同终止日期{end}早于起始日期{start}", "contract end is before its start",
                            code="contract_dates", record=record)
@@ -264,10 +440,7 @@ def contract_upsert(*, actor, researcher: Researcher, centre, full_time: bool, s
         if full_time:
             other = _overlapping_full_time(contract)
             if other is not None:
-                raise ServiceError(
-                    f"与已有全职{_contract_label(other, actor)}重叠:同一人同一天只能有一份全职合同",
-                    "overlaps another full-time contract of the same person", code="contract_overlap", record=record,
-                )
+                raise _overlap_error(other, actor, record=record)
         contract.full_clean(validate_constraints=False)
         try:
             with transaction.atomic():
@@ -293,7 +466,8 @@ def contract_terminate(*, actor, contract: Contract, terminated_on: dt.date, rea
     first five years is flagged for staff review (POLICY §3.6)."""
     contract = Contract.objects.select_for_update().select_related("researcher", "centre").get(pk=contract.pk)
     record = f"研发人员 {contract.researcher.name}在{contract.centre.ref}的合同(编号{contract.pk})"
-    if not (_may_act_for_centre(actor, contract.centre) or actor.is_reviewer):
+    if not (_may_act_for_centre(actor, contract.centre)
+            or actor.is_reviewer and staff_contracts(actor=actor).filter(pk=contract.pk).exists()):
         raise NotFoundError("合同不存在或无权操作", "no such contract, or not yours", code="contract_scope",
                             record=record)
     if not (reason or "").strip():
@@ -301,6 +475,7 @@ def contract_terminate(*, actor, contract: Contract, terminated_on: dt.date, rea
     if contract.terminated_on is not None:
         raise ConflictError(f"该合同已于{contract.terminated_on}解除", "already terminated",
                             code="already_terminated", record=record)
+    check_date(terminated_on, zh="解除日期", en="termination date", record=record)
     if terminated_on < contract.start:
         raise ServiceError(f"解除日期{terminated_on}早于合同起始日期{contract.start}", "termination is before the start",
                            code="contract_dates", record=record)
@@ -321,6 +496,8 @@ def contract_review_clear(*, actor, contract: Contract, note: str = "") -> Contr
     if not (actor.is_reviewer or actor.is_portal_admin):
         raise ServiceError("只有审核人员或管理员可以复核", "only staff review terminations", code="forbidden",
                            status=403)
+    if not staff_contracts(actor=actor).filter(pk=contract.pk).exists():
+        raise _outside_bureau(f"合同(编号{contract.pk})")
     with acting(actor, action="contract_review_clear", note=note):
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
         contract.needs_review = False
@@ -333,7 +510,9 @@ def researcher_enrol(*, actor, centre, id_type: str, id_number: str, name: str, 
                      end: dt.date | None, details: dict | None = None, document=None) -> Contract:
     """An enterprise registers a researcher together with the contract that ties them to its centre."""
     assert_may_act_for_centre(actor, centre, record=f"研发人员 {name}")
-    researcher = researcher_upsert(actor=actor, id_type=id_type, id_number=id_number, name=name, **(details or {}))
+    researcher = researcher_upsert(actor=actor, id_type=id_type, id_number=id_number, name=name,
+                                   enterprise=centre.enterprise if actor.is_enterprise else None,
+                                   **(details or {}))
     return contract_upsert(actor=actor, researcher=researcher, centre=centre, full_time=full_time, start=start,
                            end=end, document=document)
 
@@ -344,26 +523,53 @@ def _assert_reference_staff(actor) -> None:
                            code="forbidden", status=403)
 
 
+REFERENCE_FIELDS = ("status", "source", "source_date", "valid_from", "valid_to")
+
+
+def _reference_values(entry, given: dict) -> dict:
+    """The reference fields a caller set (the CSV sets none of them: a row keeps what staff recorded)."""
+    values = {k: v for k, v in given.items() if v is not None}
+    if "status" in values and values["status"] not in ReferenceStatus.values:
+        raise ServiceError(f"核实状态“{values['status']}”无效", "unknown status", code="status",
+                           record=f"重点院校名录 {entry}")
+    return values
+
+
+def _save_reference(entry, values: dict, *, record: str):
+    if entry.pk is None or any(getattr(entry, k) != v for k, v in values.items()):
+        for k, v in values.items():
+            setattr(entry, k, v)
+        try:
+            entry.full_clean()
+        except ValidationError as exc:
+            raise ServiceError("；".join(str(m) for ms in exc.message_dict.values() for m in ms),
+                               "the entry is invalid", code="invalid", record=record) from exc
+        entry.save()
+    return entry
+
+
 @transaction.atomic
-def key_institution_upsert(*, actor, name: str, code: str = "", is_active: bool = True, note: str = "") -> KeyInstitution:
+def key_institution_upsert(*, actor, name: str, code: str = "", is_active: bool = True, note: str = "",
+                           status: str | None = None, source: str | None = None, source_date: dt.date | None = None,
+                           valid_from: dt.date | None = None, valid_to: dt.date | None = None) -> KeyInstitution:
+    """Add or change a key institution (audited). The reference fields are left as recorded when not given."""
     _assert_reference_staff(actor)
     name = (name or "").strip()
     if not name:
         raise ServiceError("院校名称不能为空", "institution name is required", code="required", record="重点院校")
     with acting(actor):
         inst = KeyInstitution.objects.select_for_update().filter(name=name).first() or KeyInstitution(name=name)
-        values = {"code": (code or "").strip(), "is_active": is_active, "note": note}
-        if inst.pk is None or any(getattr(inst, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(inst, k, v)
-            inst.full_clean()
-            inst.save()
-    return inst
+        values = {"code": (code or "").strip(), "is_active": is_active, "note": note, **_reference_values(
+            name, {"status": status, "source": source, "source_date": source_date, "valid_from": valid_from,
+                   "valid_to": valid_to})}
+        return _save_reference(inst, values, record=f"重点院校 {name}")
 
 
 @transaction.atomic
 def key_discipline_upsert(*, actor, institution: KeyInstitution, name: str, is_active: bool = True,
-                          note: str = "") -> KeyDiscipline:
+                          note: str = "", status: str | None = None, source: str | None = None,
+                          source_date: dt.date | None = None, valid_from: dt.date | None = None,
+                          valid_to: dt.date | None = None) -> KeyDiscipline:
     _assert_reference_staff(actor)
     name = (name or "").strip()
     if not name:
@@ -372,11 +578,24 @@ def key_discipline_upsert(*, actor, institution: KeyInstitution, name: str, is_a
     with acting(actor):
         disc = KeyDiscipline.objects.select_for_update().filter(institution=institution, name=name).first() \
             or KeyDiscipline(institution=institution, name=name)
-        if disc.pk is None or disc.is_active != is_active or disc.note != note:
-            disc.is_active, disc.note = is_active, note
-            disc.full_clean()
-            disc.save()
-    return disc
+        values = {"is_active": is_active, "note": note, **_reference_values(
+            f"{institution.name}·{name}", {"status": status, "source": source, "source_date": source_date,
+                                          "valid_from": valid_from, "valid_to": valid_to})}
+        return _save_reference(disc, values, record=f"重点院校 {institution.name} 的重点学科 {name}")
+
+
+@transaction.atomic
+def key_reference_retire(*, actor, entry: KeyInstitution | KeyDiscipline, valid_to: dt.date,
+                         reason: str) -> KeyInstitution | KeyDiscipline:
+    """Retire an entry from a date: degrees awarded up to that day still count; later ones do not."""
+    _assert_reference_staff(actor)
+    record = f"重点院校名录 {entry}"
+    if not (reason or "").strip():
+        raise ServiceError("停用须说明原因", "a reason is required to retire an entry", code="reason", record=record)
+    with acting(actor):
+        entry = type(entry).objects.select_for_update().get(pk=entry.pk)
+        note = f"{entry.note};停用:{reason.strip()}" if entry.note else f"停用:{reason.strip()}"
+        return _save_reference(entry, {"valid_to": valid_to, "note": note[:256]}, record=record)
 
 
 KEY_CSV_COLUMNS = {"院校名称": "institution", "院校代码": "code", "重点学科": "discipline", "有效": "active",
@@ -451,6 +670,8 @@ def identity_reveal(*, actor, researcher: Researcher, purpose: str = "", path: s
     if not may_see_full_identity(actor):
         raise ServiceError("无权查看完整证件号码", "not allowed to see full identity numbers", code="forbidden",
                            status=403, record=f"研发人员 {researcher.name}")
+    if not staff_may_act_on(actor=actor, researcher=researcher):
+        raise _outside_bureau(f"研发人员 {researcher.name}")
     IdentityAccess.objects.create(user=actor, researcher=researcher, purpose=purpose[:128], path=path[:256])
     return researcher.id_number
 

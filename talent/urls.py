@@ -21,4 +21,10 @@ urlpatterns = [
     path("roster/<int:pk>/", views.roster_preview, name="roster_preview"),
     path("roster/<int:pk>/commit/", views.roster_commit, name="roster_commit"),
     path("key-institutions/", views.key_institution_list, name="key_institution_list"),
+    path("key-institutions/new/", views.key_institution_edit, name="key_institution_create"),
+    path("key-institutions/<int:pk>/", views.key_institution_edit, name="key_institution_edit"),
+    path("key-institutions/<int:pk>/disciplines/", views.key_discipline_save, name="key_discipline_save"),
+    path("key-institutions/<int:pk>/retire/", views.key_reference_retire, name="key_institution_retire"),
+    path("key-institutions/<int:pk>/disciplines/<int:discipline>/retire/", views.key_reference_retire,
+         name="key_discipline_retire"),
 ]

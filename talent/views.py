@@ -21,13 +21,16 @@ from talent.forms import (
     CsvUploadForm,
     DegreeForm,
     EnrolForm,
+    KeyDisciplineForm,
+    KeyInstitutionForm,
     ResearcherEditForm,
     ResearcherFilterForm,
+    RetireForm,
     RosterUploadForm,
     TerminateForm,
 )
 from talent.identity import mask_id
-from talent.models import DegreeLevel, RosterState
+from talent.models import DegreeLevel, KeyDiscipline, KeyInstitution, RosterState
 
 PAGE_SIZE = 25
 
@@ -83,11 +86,12 @@ def _reviewer_required(view):
 
 
 RESEARCHER_FIELDS = {"id_format": "id_number", "id_check_digit": "id_number", "id_birth_date": "id_number",
-                     "passport_format": "id_number", "id_type": "id_type", "name_mismatch": "name",
+                     "passport_format": "id_number", "id_type": "id_type", "registered_elsewhere": "name",
                      "nationality": "nationality", "required": "name", "contract_overlap": "start",
                      "contract_dates": "end", "document_type": "document", "document_size": "document"}
 DEGREE_FIELDS = {"degree_level": "level", "awarded_on": "awarded_on", "key_institution": "key_institution",
-                 "key_discipline_name": "discipline", "document_type": "certificate", "document_size": "certificate"}
+                 "key_discipline_name": "discipline", "document_type": "certificate", "document_size": "certificate",
+                 "degree_verified": "level"}
 
 
 @login_required
@@ -113,18 +117,30 @@ def researcher_list(request):
 
 def _detail_context(request, researcher, *, revealed: str | None = None) -> dict:
     actor = request.user
+    degrees = list(selectors.degrees_of(actor=actor, researcher=researcher))
+    # a reviewer acts only on people and contracts of centres filed with their bureau (selectors.staff_contracts)
+    in_reach = not actor.is_reviewer or selectors.staff_may_act_on(actor=actor, researcher=researcher)
+    terminable = set(selectors.staff_contracts(actor=actor).filter(researcher=researcher).values_list("pk", flat=True)
+                     if actor.is_reviewer else selectors.contract_list(actor=actor).filter(researcher=researcher)
+                     .values_list("pk", flat=True))
     return {
         "researcher": researcher,
         "masked_id": mask_id(researcher.id_number),
         "revealed_id": revealed,
-        "may_reveal": services.may_see_full_identity(actor),
-        "degrees": selectors.degrees_of(researcher),
+        "may_reveal": services.may_see_full_identity(actor) and in_reach,
+        "degrees": degrees,
+        "certificate_ids": {d.pk for d in degrees if selectors.may_see_certificate(actor=actor, degree=d)},
+        "shows_contact": selectors.shows_contact_details(actor=actor, researcher=researcher),
+        "may_edit_identity": (actor.is_enterprise or actor.is_portal_admin)
+        and services.may_edit_identity(actor, researcher),
+        "sees_claimants": actor.is_bureau_staff or actor.is_portal_admin,
         "contracts": selectors.researcher_contracts(actor=actor, researcher=researcher),
         "stipend": selectors.stipend_statuses([researcher.pk]).get(researcher.pk),
         "payments": selectors.researcher_payments(actor=actor, researcher=researcher),
         "can_write": actor.is_enterprise or actor.is_portal_admin,
-        "can_verify": actor.is_reviewer or actor.is_portal_admin,
+        "can_verify": (actor.is_reviewer or actor.is_portal_admin) and in_reach,
         "can_terminate": actor.is_enterprise or actor.is_portal_admin or actor.is_reviewer,
+        "terminable": terminable,
         "accesses": selectors.identity_access_list(actor=actor, researcher=researcher)[:20],
     }
 
@@ -177,13 +193,16 @@ def researcher_create(request):
 @require_http_methods(["GET", "POST"])
 def researcher_edit(request, pk: int):
     researcher = selectors.researcher_get(actor=request.user, pk=pk)
+    if not services.may_edit_identity(request.user, researcher):
+        # a person another employer relies on: the page says whom to ask instead of offering a form
+        messages.error(request, _("该人员已在其他单位登记,如信息有误请联系科技厅核实"))
+        return redirect("talent:researcher_detail", pk=researcher.pk)
     initial = {k: getattr(researcher, k) for k in ("id_type", "name", "nationality", "phone", "email")}
     initial["id_number"] = mask_id(researcher.id_number)
     form = ResearcherEditForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid() and uploads.check_files(form):
         try:
-            services.researcher_upsert(actor=request.user, id_type=researcher.id_type,
-                                       id_number=researcher.id_number, name=form.cleaned_data["name"],
+            services.researcher_update(actor=request.user, researcher=researcher, name=form.cleaned_data["name"],
                                        **form.details())
         except ValidationError as exc:
             _form_error(form, exc, RESEARCHER_FIELDS)
@@ -219,7 +238,7 @@ def degree_create(request, pk: int):
 @_reviewer_required
 @require_POST
 def degree_verify(request, pk: int):
-    degree = selectors.degree_get(actor=request.user, pk=pk)
+    degree = selectors.staff_degree_get(actor=request.user, pk=pk)
     try:
         services.degree_verify(actor=request.user, degree=degree)
     except ServiceError as exc:
@@ -233,7 +252,7 @@ def degree_verify(request, pk: int):
 @require_GET
 def degree_certificate(request, pk: int):
     degree = selectors.degree_get(actor=request.user, pk=pk)
-    if not degree.certificate:
+    if not degree.certificate or not selectors.may_see_certificate(actor=request.user, degree=degree):
         raise Http404
     return _stored_file_response(degree.certificate, f"学位证书-{degree.pk}")
 
@@ -300,7 +319,8 @@ def contract_create(request, pk: int):
 def contract_terminate(request, pk: int):
     if request.user.is_finance:
         raise PermissionDenied
-    contract = selectors.contract_get(actor=request.user, pk=pk)
+    get = selectors.staff_contract_get if request.user.is_reviewer else selectors.contract_get
+    contract = get(actor=request.user, pk=pk)
     form = TerminateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -418,3 +438,86 @@ def key_institution_list(request):
         "page": page, "q": q, "form": form, "may_edit": may_edit, "import_errors": import_errors,
         "query": _query_without_page(request),
     })
+
+
+REFERENCE_FORM_FIELDS = ("status", "source", "source_date", "valid_from", "valid_to", "note")
+
+
+def _reference_initial(entry) -> dict:
+    return {f: getattr(entry, f) for f in REFERENCE_FORM_FIELDS + ("name",)} | (
+        {"code": entry.code} if isinstance(entry, KeyInstitution) else {})
+
+
+@_reviewer_required
+@require_http_methods(["GET", "POST"])
+def key_institution_edit(request, pk: int | None = None):
+    """Staff add a key institution or change one, with its disciplines, source and validity (audited)."""
+    inst = None if pk is None else selectors.key_institution_get(pk=pk)
+    form = KeyInstitutionForm(request.POST or None, prefix="inst",
+                              initial=_reference_initial(inst) if inst else {"status": "confirmed"})
+    discipline_form = KeyDisciplineForm(prefix="disc", initial={"status": "confirmed"})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if inst is not None and d["name"].strip() != inst.name:
+                raise ServiceError("院校名称是名录的标识,不能修改;如需更名请停用后新增", "the name cannot be changed",
+                                   code="name", record=f"重点院校 {inst.name}")
+            inst = services.key_institution_upsert(
+                actor=request.user, name=d["name"], code=d["code"], is_active=True if inst is None else inst.is_active,
+                note=d["note"], status=d["status"], source=d["source"], source_date=d["source_date"],
+                valid_from=d["valid_from"], valid_to=d["valid_to"])
+        except ServiceError as exc:
+            _form_error(form, exc, {"name": "name", "invalid": None})
+        else:
+            messages.success(request, _("已保存“%(name)s”") % {"name": inst.name})
+            return redirect("talent:key_institution_edit", pk=inst.pk)
+    return render(request, "talent/key_institution_edit.html", {
+        "inst": inst, "form": form, "discipline_form": discipline_form, "retire_form": RetireForm(prefix="retire"),
+        "disciplines": [] if inst is None else inst.disciplines.order_by("name")})
+
+
+@_reviewer_required
+@require_POST
+def key_discipline_save(request, pk: int):
+    """Add a discipline to an institution, or change one (matched by name)."""
+    inst = selectors.key_institution_get(pk=pk)
+    form = KeyDisciplineForm(request.POST, prefix="disc")
+    if form.is_valid():
+        d = form.cleaned_data
+        existing = inst.disciplines.filter(name=d["name"].strip()).first()
+        try:
+            services.key_discipline_upsert(
+                actor=request.user, institution=inst, name=d["name"], note=d["note"],
+                is_active=True if existing is None else existing.is_active, status=d["status"], source=d["source"],
+                source_date=d["source_date"], valid_from=d["valid_from"], valid_to=d["valid_to"])
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("已保存重点学科“%(name)s”") % {"name": d["name"].strip()})
+            return redirect("talent:key_institution_edit", pk=inst.pk)
+    return render(request, "talent/key_institution_edit.html", {
+        "inst": inst, "form": KeyInstitutionForm(prefix="inst", initial=_reference_initial(inst)),
+        "discipline_form": form, "retire_form": RetireForm(prefix="retire"),
+        "disciplines": inst.disciplines.order_by("name")}, status=400)
+
+
+@_reviewer_required
+@require_POST
+def key_reference_retire(request, pk: int, discipline: int | None = None):
+    """Retire an institution or one of its disciplines from a date, with a reason."""
+    inst = selectors.key_institution_get(pk=pk)
+    entry = inst if discipline is None else KeyDiscipline.objects.filter(institution=inst, pk=discipline).first()
+    if entry is None:
+        raise Http404
+    form = RetireForm(request.POST, prefix="retire")
+    if form.is_valid():
+        try:
+            services.key_reference_retire(actor=request.user, entry=entry, valid_to=form.cleaned_data["valid_to"],
+                                          reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            messages.error(request, exc.zh)
+        else:
+            messages.success(request, _("已设定停用日期"))
+    else:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    return redirect("talent:key_institution_edit", pk=inst.pk)

@@ -34,6 +34,7 @@ REFERENCE_DATA = (
     # (migration module, seeding function, model whose rows it creates)
     ("registry.migrations.0003_division_reference_data", "load", "registry.Division"),
     ("subsidies.migrations.0003_grants", "seed_programmes", "subsidies.Programme"),
+    ("talent.migrations.0004_key_reference_data", "load", "talent.KeyInstitution"),
 )
 
 
@@ -55,3 +56,12 @@ def reference_data(request):
         for module, function, model in REFERENCE_DATA:
             if not apps.get_model(model).objects.exists():
                 getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counters live in the cache (per process): each test starts with none, as a new client."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -19,12 +19,16 @@ from registry.services.entities import (  # noqa: F401
     require_member,
 )
 from registry.services.filings import (  # noqa: F401
+    MEASURE_NAMES,
+    backdate_bound,
+    check_effective_from,
     filing_approve,
     filing_assert_status,
     filing_create,
     filing_document_problems,
     filing_eligibility_problems,
     filing_first_review,
+    filing_history_import,
     filing_import_decided,
     filing_reinstate,
     filing_reject,

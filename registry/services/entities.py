@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.audit import acting
+from accounts.dates import check_date
 from accounts.errors import ConflictError, ServiceError
 from accounts.models import Role
 from registry.identifiers import is_ningxia, validate_uscc
@@ -86,6 +87,8 @@ def centre_upsert(*, actor, ref: str, enterprise: Enterprise, name: str, city: s
         raise ServiceError(f"机构类型“{kind}”无效,应为 independent 或 joint", "kind must be independent or joint",
                            code="kind", record=record)
     division_code = _division(division_code, record=record)
+    check_date(details.get("established_on"), zh="成立日期", en="established_on", record=record,
+               latest=timezone.localdate())
     values = {"enterprise": enterprise, "name": name, "city": city, "division_code": division_code, "kind": kind,
               **details}
     with acting(actor):

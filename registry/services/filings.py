@@ -9,7 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import acting
+from accounts.dates import LATEST, check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
+from registry import history, measures
 from registry.identifiers import is_ningxia, is_yinchuan
 from registry.models import (
     Centre,
@@ -18,13 +20,13 @@ from registry.models import (
     DocumentKind,
     Filing,
     FilingLevel,
-    FilingPeriod,
     FilingStatus,
     ReviewDecision,
     ReviewStep,
 )
 from registry.services.entities import require_member
 from registry.services.notifications import notify_filing_decision
+from registry.services.windows import recorded_windows, window_sync, windows_apply
 
 
 def filing_eligibility_problems(filing: Filing) -> list[str]:
@@ -67,47 +69,97 @@ def filing_document_problems(filing: Filing) -> list[str]:
     return [f"缺少必备材料:{names},请上传后再提交 / required documents missing: {', '.join(missing)}"]
 
 
-@transaction.atomic
+MEASURE_NAMES = {FilingLevel.REGIONAL: "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》",
+                 FilingLevel.YINCHUAN: "《银川市飞地研发中心和飞地孵化器备案支持办法》"}
+
+
+def check_effective_from(level: str, day: dt.date, *, record: str, what: str = "生效日期") -> dt.date:
+    """No filing takes effect before its measure applies (the `*.measure_from` parameters, issue 12 §2),
+    nor after any sensible date."""
+    start = measures.measure_from(level)
+    if isinstance(day, dt.date) and day < start:
+        raise ServiceError(f"{what}{day}早于{MEASURE_NAMES.get(level, '')}的适用起始日期{start},备案不能在办法施行前生效",
+                           f"the filing cannot take effect before its measure applies ({start})",
+                           code="before_measure", record=record)
+    return check_date(day, zh=what, en="effective date", record=record, earliest=start, latest=LATEST)
+
+
+def backdate_bound(filing: Filing, today: dt.date) -> tuple[dt.date, int]:
+    """The earliest effective date an approval may set without a stated reason: the submission date less
+    `review.backdate_days` (default 0: the submission date itself)."""
+    days = measures.backdate_days(today)
+    submitted = timezone.localtime(filing.submitted_at).date() if filing.submitted_at else today
+    return submitted - dt.timedelta(days=days), days
+
+
 def filing_import_decided(*, actor, centre: Centre, level: str, status: str, effective_from: dt.date | None,
                           effective_to: dt.date | None = None, reason: str = "") -> Filing:
-    """Record a filing already decided elsewhere (scenario import, migration from spreadsheets).
+    """Record one filing decided elsewhere: a history of one filing (see filing_history_import)."""
+    entry = history.Entry("filings[0]", status, effective_from, effective_to, reason)
+    return filing_history_import(actor=actor, centre=centre, level=level, entries=[entry])
 
-    The same eligibility checks as a submission apply; the system actor is recorded."""
+
+@transaction.atomic
+def filing_history_import(*, actor, centre: Centre, level: str, entries: list[history.Entry]) -> Filing:
+    """Record a centre's filing history at one level, decided elsewhere (scenario import, migration from the
+    bureau's spreadsheets): its filings in date order, e.g. one revoked with its window, then the approved
+    re-filing. Every approved window is kept and earns for the days it covers; the filing's current state
+    is the last one's. It is recorded as the web path records it (one filing per level, one window per
+    approval, `ever_revoked` after a revocation), so a re-filing never earns NX-FIRST either way.
+
+    Refused, naming the centre and the filing, and changing nothing: a history that contradicts itself
+    (overlapping windows, filings out of date order, a filing in review or in force followed by another)
+    or the recorded history (a recorded window left out). The same eligibility checks as a submission
+    apply; the system actor is recorded. The same history imported again writes nothing (no audit rows)."""
     record = f"研发中心 {centre.ref} 的{dict(FilingLevel.choices).get(level, level)}备案"
     if level not in FilingLevel.values:
         raise ServiceError(f"备案层级“{level}”无效", "level must be regional or yinchuan", code="level", record=record)
-    if status not in FilingStatus.values:
-        raise ServiceError(f"备案状态“{status}”无效", "unknown filing status", code="status", record=record)
+    if not entries:
+        raise ServiceError("备案历史为空", "the filing history is empty", code="empty", record=record)
+    for entry in entries:
+        if entry.status not in FilingStatus.values:
+            raise ServiceError(f"{entry.label}的备案状态“{entry.status}”无效", f"{entry.label}: unknown filing status",
+                               code="status", record=record)
+        # a suspended or revoked filing earns up to its effective_to; without one it earns nothing
+        # (POLICY §1: only an approved, not-revoked filing earns)
+        if entry.status in EARNING and entry.effective_from is None:
+            raise ServiceError(f"{entry.label}:已备案的备案须有生效日期", f"{entry.label}: an approved filing needs"
+                               " effective_from", code="effective_from", record=record)
+        if entry.effective_from is not None:
+            # recorded history may reach back before its submission, never before the measure (issue 12 §2)
+            check_effective_from(level, entry.effective_from, record=record, what=f"{entry.label}:生效日期")
+        check_date(entry.effective_to, zh=f"{entry.label}:终止日期", en="effective_to", record=record)
+        if entry.effective_from and entry.effective_to and entry.effective_to < entry.effective_from:
+            raise ServiceError(f"{entry.label}:终止日期{entry.effective_to}早于生效日期{entry.effective_from}",
+                               f"{entry.label}: effective_to is before effective_from", code="effective_order",
+                               record=record)
+    problems = history.history_problems(entries)
+    if problems:
+        raise ServiceError(";".join(problems), "the filing history contradicts itself", code="history",
+                           record=record)
     with acting(actor):
         filing = Filing.objects.select_for_update().filter(centre=centre, level=level).first() or Filing(
             centre=centre, level=level)
         problems = filing_eligibility_problems(filing)
-        if problems and status not in (FilingStatus.DRAFT, FilingStatus.REJECTED):
+        if problems and any(e.status not in (FilingStatus.DRAFT, FilingStatus.REJECTED) for e in entries):
             raise ServiceError(";".join(problems), code="ineligible", record=record)
-        # a suspended or revoked filing earns up to its effective_to; without one it earns nothing
-        # (POLICY §1: only an approved, not-revoked filing earns)
-        earning = status in EARNING
-        if earning and effective_from is None:
-            raise ServiceError("已备案的备案须有生效日期", "an approved filing needs effective_from",
-                               code="effective_from", record=record)
-        if effective_from and effective_to and effective_to < effective_from:
-            raise ServiceError(f"终止日期{effective_to}早于生效日期{effective_from}",
-                               "effective_to is before effective_from", code="effective_order", record=record)
-        stated = (status, effective_from, effective_to, reason)
-        if filing.pk and (filing.status, filing.effective_from, filing.effective_to, filing.status_reason) == stated \
-                and (filing.ever_approved or not earning):
-            return filing  # the same decision imported again changes nothing (no save, no audit rows)
-        filing.status = status
-        filing.effective_from = effective_from
-        filing.effective_to = effective_to
-        filing.status_reason = reason
-        filing.ever_approved = filing.ever_approved or earning
-        filing.decided_at = filing.decided_at or timezone.now()
-        filing.full_clean()
-        filing.save()
-        # an imported decision states the whole window: it replaces the recorded history
-        FilingPeriod.objects.filter(filing=filing).delete()
-        _sync_periods(filing)
+        problems = history.missing_windows(recorded_windows(filing), entries)
+        if problems:
+            raise ServiceError(";".join(problems), "the imported history leaves out a recorded window",
+                               code="history", record=record)
+        last = entries[-1]
+        stated = (last.status, last.effective_from, last.effective_to, last.reason,
+                  filing.ever_approved or any(e.status in EARNING for e in entries),
+                  filing.ever_revoked or any(e.status == FilingStatus.REVOKED for e in entries))
+        if not filing.pk or stated != (filing.status, filing.effective_from, filing.effective_to,
+                                       filing.status_reason, filing.ever_approved, filing.ever_revoked):
+            (filing.status, filing.effective_from, filing.effective_to, filing.status_reason,
+             filing.ever_approved, filing.ever_revoked) = stated
+            filing.decided_at = filing.decided_at or timezone.now()
+            filing.full_clean()
+            filing.save()
+        # every window of the history, matched to the recorded ones by start; unchanged ones are not written
+        windows_apply(filing, [w for w in map(history.entry_window, entries) if w is not None])
     return filing
 
 
@@ -169,26 +221,10 @@ def _need_text(text: str, *, what: str, record: str) -> str:
 def _save(filing: Filing) -> None:
     filing.full_clean()
     filing.save()
-    _sync_periods(filing)
+    window_sync(filing)
 
 
-EARNING = (FilingStatus.APPROVED, FilingStatus.SUSPENDED, FilingStatus.REVOKED)
-
-
-def _sync_periods(filing: Filing) -> None:
-    """Keep the filing's window history in step with its current window: approval and reinstatement
-    open a window at effective_from, suspension and revocation close it at effective_to. Earlier windows
-    are kept (a re-filing or reinstatement never erases months that were earned)."""
-    if filing.status not in EARNING or filing.effective_from is None:
-        return
-    if filing.status != FilingStatus.APPROVED and filing.effective_to is None:
-        return  # suspended or revoked with no end recorded: nothing earns (POLICY §1)
-    period = FilingPeriod.objects.filter(filing=filing, start=filing.effective_from).first()
-    if period is None:
-        FilingPeriod.objects.create(filing=filing, start=filing.effective_from, end=filing.effective_to)
-    elif period.end != filing.effective_to:
-        period.end = filing.effective_to
-        period.save(update_fields=["end"])
+EARNING = history.EARNING
 
 
 # --- enterprise side -------------------------------------------------------------------------------------
@@ -292,22 +328,36 @@ def _require_second_person(actor, filing: Filing, *, action: str) -> None:
 
 @transaction.atomic
 def filing_approve(*, actor, filing: Filing, effective_from: dt.date | None = None, comment: str = "",
-                   expected_status: str | None = None) -> Filing:
+                   expected_status: str | None = None, backdate_reason: str = "") -> Filing:
     """复审通过 (备案): by a reviewer other than the first reviewer; the filing earns from effective_from
-    (default: the approval date)."""
+    (default: the approval date), never before its measure applies. An effective date earlier than the
+    submission (less `review.backdate_days`) needs a stated reason, which the review record shows."""
     filing = _lock(filing, expected_status, action="复审通过")
     _require_reviewer(actor, filing, action="复审")
     filing_assert_status(filing, FilingStatus.FIRST_REVIEWED, action="复审通过")
     _require_second_person(actor, filing, action="复审通过")
+    today = timezone.localdate()
+    effective_from = check_effective_from(filing.level, effective_from or today, record=str(filing))
+    bound, days = backdate_bound(filing, today)
+    comment = (comment or "").strip()
+    if effective_from < bound:
+        reason = (backdate_reason or "").strip()
+        reach = f"早于企业提交日期{bound + dt.timedelta(days=days)}" + (f"超过{days}天" if days else "")
+        if not reason:
+            raise ServiceError(f"生效日期{effective_from}{reach},追溯生效须填写追溯理由",
+                               "an effective date before the submission needs a stated reason",
+                               code="backdate_reason", record=str(filing))
+        comment = f"追溯生效:生效日期{effective_from}{reach};理由:{reason}" + (f"\n{comment}" if comment else "")
+    _require_new_window(filing, effective_from)
     with acting(actor):
         filing.status = FilingStatus.APPROVED
-        filing.effective_from = effective_from or timezone.localdate()
+        filing.effective_from = effective_from
         filing.effective_to = None
         filing.ever_approved = True
         filing.decided_at = timezone.now()
         filing.status_reason = ""
         _save(filing)
-        _record(filing, actor=actor, step=ReviewStep.APPROVAL, comment=(comment or "").strip())
+        _record(filing, actor=actor, step=ReviewStep.APPROVAL, comment=comment)
     return filing
 
 
@@ -331,11 +381,21 @@ def filing_reject(*, actor, filing: Filing, comment: str,
     return filing
 
 
+def _require_new_window(filing: Filing, start: dt.date) -> None:
+    """An approval after a re-filing, or a reinstatement, opens a window after the recorded ones (the same
+    check as an imported history's: windows never overlap, and a later one never starts earlier)."""
+    problems = history.next_window_problems(recorded_windows(filing), start)
+    if problems:
+        raise ServiceError(";".join(problems), "the new window overlaps the filing's history", code="date_order",
+                           record=str(filing))
+
+
 def _end_date(filing: Filing, on: dt.date, *, what: str) -> dt.date:
     """A suspension or revocation on day `on` ends the earning window the day before (effective dates are
     inclusive, SCENARIOS)."""
     if not isinstance(on, dt.date):
         raise ServiceError(f"请填写{what}日期", f"{what} date is required", code="date_required", record=str(filing))
+    check_date(on, zh=f"{what}日期", en=f"{what} date", record=str(filing))
     if filing.effective_from and on <= filing.effective_from:
         raise ServiceError(f"{what}日期{on}须晚于备案生效日期{filing.effective_from}",
                            f"{what} date must be after effective_from", code="date_order", record=str(filing))
@@ -374,6 +434,7 @@ def filing_revoke(*, actor, filing: Filing, on: dt.date, reason: str,
             end = filing.effective_to
         filing.effective_to = end
         filing.status = FilingStatus.REVOKED
+        filing.ever_revoked = True
         filing.status_reason = reason
         filing.decided_at = timezone.now()
         _save(filing)
@@ -389,10 +450,11 @@ def filing_reinstate(*, actor, filing: Filing, on: dt.date | None = None, commen
     filing = _lock(filing, expected_status, action="恢复备案")
     _require_reviewer(actor, filing, action="恢复")
     filing_assert_status(filing, FilingStatus.SUSPENDED, action="恢复备案")
-    on = on or timezone.localdate()
+    on = check_effective_from(filing.level, on or timezone.localdate(), record=str(filing), what="恢复日期")
     if filing.effective_to and on <= filing.effective_to:
         raise ServiceError(f"恢复日期{on}须晚于暂停前的最后有效日{filing.effective_to}",
                            "reinstatement must be after the suspension began", code="date_order", record=str(filing))
+    _require_new_window(filing, on)
     with acting(actor):
         filing.status = FilingStatus.APPROVED
         filing.effective_from = on

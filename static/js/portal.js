@@ -125,6 +125,37 @@ document.addEventListener("htmx:responseError", function (e) {
   });
 })();
 
+// Phones: a menu button folds the navigation away, and tables become cards whose cells carry their column's
+// heading (CSS in portal.css under max-width 760px). Without JavaScript the navigation stays open and a
+// wide table scrolls inside itself.
+(function () {
+  document.documentElement.classList.add("js");
+  document.addEventListener("DOMContentLoaded", function () {
+    var bar = document.querySelector(".topbar");
+    var toggle = bar && bar.querySelector(".menu-toggle");
+    if (toggle) {
+      toggle.addEventListener("click", function () {
+        var open = bar.classList.toggle("nav-open");
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    }
+    document.querySelectorAll("table.grid").forEach(function (table) {
+      var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      if (!heads.length) return;
+      table.querySelectorAll("tbody tr").forEach(function (tr) {
+        var col = 0;
+        Array.prototype.forEach.call(tr.children, function (cell) {
+          if (!cell.hasAttribute("data-label")) cell.setAttribute("data-label", heads[col] || "");
+          col += cell.colSpan || 1;
+        });
+      });
+      table.classList.add("stack");
+    });
+  });
+})();
+
 // A select marked data-submit-on-change (the language switcher) submits its form when changed; kept
 // here rather than in an inline onchange handler, which the Content-Security-Policy does not allow.
 document.addEventListener("change", function (e) {

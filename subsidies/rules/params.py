@@ -13,9 +13,23 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "nx_stipend.month_rule": ("whole_month", "平台口径 POLICY §3.4:按整月计发"),
     "yc_rd.rate": ("0.15", "《银川市飞地研发中心和飞地孵化器备案支持办法》:按当年研发费用总投入的15%"),
     "yc_rd.cap": ("1000000.00", "《银川市飞地研发中心和飞地孵化器备案支持办法》:最高不超过100万元"),
+    # the dates from which each measure applies: nothing earns before them, and no filing takes effect
+    # before them (issue 12 §2). A measure's date is a fact, not a figure that changes over time: the
+    # value recorded last (latest effective_from) is the one in force, for every period.
+    "nx.measure_from": ("2023-06-01", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》(2023年):平台按其2023年6月"
+                        "公开发布(POLICY.md 所引该办法2023年6月发布的摘要)读作自2023-06-01起适用;以自治区科技厅公布的"
+                        "施行日期为准,可在本页更正"),
+    "yc.measure_from": ("2023-01-01", "《银川市飞地研发中心和飞地孵化器备案支持办法》:平台读作与自治区办法同年出台、自"
+                        "2023年度起适用(YC-RD按自然年度计,2023年度为首个年度);以银川市科技局公布的施行日期为准,可在本页更正"),
+    "review.backdate_days": ("0", "平台口径(issue 12 §2):复审确定的备案生效日期早于企业提交日期超过此天数的,须填写追溯理由,"
+                             "理由记入审核记录;默认0天,即以提交日期为界"),
 }
 MONTH_RULES = ("whole_month", "daily_prorata")
 DEFAULT_FROM = dt.date(2023, 1, 1)
+MEASURE_PARAM = {"regional": "nx.measure_from", "yinchuan": "yc.measure_from"}
+# a measure's date must lie within these (the measures are of 2023; a correction moves it by months, not decades)
+MEASURE_DATE_BOUNDS = (dt.date(2015, 1, 1), dt.date(2099, 12, 31))
+MAX_BACKDATE_DAYS = 3660
 
 
 def validate_value(name: str, value: str) -> str:
@@ -23,6 +37,15 @@ def validate_value(name: str, value: str) -> str:
     if name not in DEFAULTS:
         raise ValueError(f"未知参数“{name}” / unknown parameter")
     text = str(value).strip()
+    if name in MEASURE_PARAM.values():
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"参数{name}为日期,格式应为YYYY-MM-DD,收到“{text}” / must be a date") from None
+        lo, hi = MEASURE_DATE_BOUNDS
+        if not lo <= day <= hi:
+            raise ValueError(f"参数{name}应在{lo}至{hi}之间,收到“{text}” / date out of range")
+        return day.isoformat()
     if name == "nx_stipend.month_rule":
         if text not in MONTH_RULES:
             raise ValueError(f"参数{name}只能取 {' / '.join(MONTH_RULES)},收到“{text}”")
@@ -33,6 +56,10 @@ def validate_value(name: str, value: str) -> str:
         raise ValueError(f"参数{name}的值“{text}”不是数字 / not a number") from None
     if not number.is_finite() or number < 0:
         raise ValueError(f"参数{name}的值“{text}”不能为负数 / must not be negative")
+    if name == "review.backdate_days":
+        if number != number.to_integral_value() or number > MAX_BACKDATE_DAYS:
+            raise ValueError(f"参数{name}应为0至{MAX_BACKDATE_DAYS}之间的整数(天),收到“{text}”")
+        return str(int(number))
     if name.endswith(("max_months", "min_contract_years")):
         if number != number.to_integral_value() or number < 1:
             raise ValueError(f"参数{name}应为正整数,收到“{text}”")
@@ -149,6 +176,15 @@ class ParamTimeline:
                 min_years_int=int(min_years.value), max_months_int=int(max_months.value),
                 whole_month=rule.value == "whole_month", _explained=self._explained)
         return ctx
+
+    def measure_from(self, level: str) -> dt.date:
+        """The date from which the measure of a filing level ("regional", "yinchuan") applies: the value
+        recorded last (a correction of the date holds for every period, past ones included)."""
+        cached = self._months.get(("measure", level))
+        if cached is None:
+            cached = self._months[("measure", level)] = dt.date.fromisoformat(
+                self._index[MEASURE_PARAM[level]][1][-1].value)
+        return cached
 
     def decimal(self, name: str, day: dt.date) -> Decimal:
         return Decimal(self.at(name, day).value)

@@ -9,6 +9,7 @@ from subsidies.rules.params import ParamTimeline
 RULE = "YC-RD"
 R_NO_FILING = "该年度银川市备案未生效"
 R_NOT_VERIFIED = "研发投入尚未核定"
+R_BEFORE_MEASURE = "该年度早于银川市办法的适用起始日期{since}"
 
 
 @dataclass(frozen=True)
@@ -18,9 +19,12 @@ class YinchuanFiling:
     effective_from: dt.date | None
     effective_to: dt.date | None
 
-    def effective_in(self, year: int) -> bool:
-        """Approved and effective on at least one day of the year (or since suspended/revoked, up to its end)."""
+    def effective_in(self, year: int, since: dt.date = dt.date.min) -> bool:
+        """Approved and effective on at least one day of the year on or after `since` (the measure's own date),
+        or since suspended/revoked, up to its end."""
         if self.effective_from is None:
+            return False
+        if dt.date(year, 12, 31) < since:
             return False
         if self.status == "approved":
             end = self.effective_to
@@ -28,7 +32,8 @@ class YinchuanFiling:
             end = self.effective_to
         else:
             return False
-        return self.effective_from <= dt.date(year, 12, 31) and (end is None or end >= dt.date(year, 1, 1))
+        start = max(self.effective_from, since)
+        return start <= dt.date(year, 12, 31) and (end is None or end >= max(dt.date(year, 1, 1), start))
 
 
 @dataclass(frozen=True)
@@ -68,12 +73,16 @@ def rd_due(declaration: DeclarationFact, filings: tuple[YinchuanFiling, ...] | Y
                    "paid_before": str(paid_total) if paid_total is not None else None}
     if isinstance(filings, YinchuanFiling):
         filings = (filings,)
-    in_year = [f for f in filings or () if f.effective_in(declaration.year)]
+    # nothing earns before the Yinchuan measure applies (yc.measure_from), whatever a record says (issue 12 §2)
+    since = params.measure_from("yinchuan")
+    in_year = [f for f in filings or () if f.effective_in(declaration.year, since)]
     if in_year:
         explanation["filing"] = {"id": in_year[0].id, "level": "yinchuan", "windows": [
             [f.effective_from.isoformat(), f.effective_to.isoformat() if f.effective_to else None] for f in in_year]}
     reasons = []
-    if not in_year:
+    if declaration.year < since.year:
+        reasons.append(R_BEFORE_MEASURE.format(since=since.isoformat()))
+    elif not in_year:
         reasons.append(R_NO_FILING)
     if declaration.verified_amount is None:
         reasons.append(R_NOT_VERIFIED)

@@ -181,16 +181,17 @@ def _eligible_contracts(person: PersonFacts, outcome: StipendOutcome) -> list[Co
     return eligible
 
 
-def _month_pieces(contracts, first: dt.date, last: dt.date, min_years: int, outcome: StipendOutcome):
+def _month_pieces(contracts, first: dt.date, last: dt.date, min_years: int, outcome: StipendOutcome,
+                  since: dt.date = dt.date.min):
     """(from, to, contract, filing) pieces of the month covered by a qualifying contract at a centre
-    whose regional filing is approved and effective."""
+    whose regional filing is approved and effective, on or after `since` (the measure's own date)."""
     pieces = []
     for c in contracts:
         if not c.term_qualifies(min_years):
             outcome.note(R_SHORT_TERM.format(years=min_years))
             continue
         c_last = c.last_day
-        lo, hi = max(c.start, first), min(c_last, last) if c_last else last
+        lo, hi = max(c.start, first, since), min(c_last, last) if c_last else last
         if lo > hi:
             continue
         earning = False
@@ -249,7 +250,9 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
     if tier_on(person.degrees, month_start_of(through))[0] is None:
         outcome.note(R_UNVERIFIED if tier_on(person.degrees, month_start_of(through))[2] else R_NO_TIER)
         return outcome
-    first_month = min(month_index(c.start) for c in contracts)
+    # nothing earns before the regional measure applies (nx.measure_from), whatever a record says (issue 12 §2)
+    since = params.measure_from("regional")
+    first_month = max(min(month_index(c.start) for c in contracts), month_index(since))
     used = len(paid)
     explained: dict = {}  # one explanation object per contract/degree/filing/parameter, shared by months
 
@@ -261,7 +264,7 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
 
     for m in _unpaid_months(first_month, through, paid):
         ctx = params.month(m)
-        pieces = _month_pieces(contracts, ctx.first, ctx.last, ctx.min_years_int, outcome)
+        pieces = _month_pieces(contracts, ctx.first, ctx.last, ctx.min_years_int, outcome, since)
         if not pieces:
             continue
         covered = ctx.days if _covers(pieces[0], ctx) else _covered_days(pieces)

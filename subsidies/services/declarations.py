@@ -7,6 +7,7 @@ from accounts.audit import acting
 from accounts.errors import ConflictError, ServiceError
 from subsidies.models import DeclarationStatus, PayoutLine, RDDeclaration, RDDeclarationSubmission
 from subsidies.money import quantize
+from subsidies.services.parameters import measure_from
 
 
 def _money(value, *, record: str, field: str) -> Decimal | None:
@@ -27,8 +28,10 @@ def rd_declaration_record(*, actor, centre, year: int, verified_amount=None, dec
     """Record (or revise) a centre's R&D spending for a year (YC-RD). A change after the award was
     paid raises the revision, which the next annual run settles with an adjustment line."""
     record = f"研发中心 {centre.ref} {year}年度研发投入"
-    if not (2000 <= int(year) <= timezone.localdate().year):
-        raise ServiceError(f"年度{year}无效", "year out of range", code="year", record=record)
+    first = measure_from("yinchuan").year  # YC-RD earns nothing before the Yinchuan measure applies
+    if not (first <= int(year) <= timezone.localdate().year):
+        raise ServiceError(f"年度{year}无效:应在{first}年(银川市办法适用起始年度)至今年之间", "year out of range",
+                           code="year", record=record)
     verified = _money(verified_amount, record=record, field="核定金额")
     declared = _money(declared_amount, record=record, field="申报金额")
     with acting(actor):
@@ -88,7 +91,10 @@ def rd_declaration_submit(*, actor, centre, year: int, declared_amount, audit_re
     except (TypeError, ValueError):
         raise ServiceError(f"年度“{year}”无效", "invalid year", code="year", record=record) from None
     problems = []
-    if not (2000 <= year < timezone.localdate().year):
+    first = measure_from("yinchuan").year
+    if year < first:
+        problems.append(f"{year}年度早于银川市办法的适用起始年度{first},不能申报")
+    elif not (year < timezone.localdate().year):
         problems.append(f"只能申报已结束年度的研发投入,{year}年度尚未结束或无效")
     else:
         problems += _yinchuan_filing_problems(centre, year)

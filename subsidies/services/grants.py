@@ -3,7 +3,9 @@
 An enterprise applies with a form and documents; staff review in the same two steps as filings
 (初审, then 复审 by a different reviewer, registry.services.filings); the approved amount is fixed, or
 entered within the programme's bounds. Evaluations (NX-PERF), incubator assessments (YC-INC-OPS) and
-recognitions (YC-INC-*/YC-MS-*) produce approved awards without an application. Each transition locks its
+recognitions (YC-INC-*/YC-MS-*) produce awards without an application, through the same two steps (issue 12):
+recording the result is the 初审 of the award it proposes, and only another reviewer's 复审 (grant_approve,
+as for an application) approves it; the grants run pays approved awards only. Each transition locks its
 row, leaves a decision row and audit rows (pghistory, actor as context) and notifies the enterprise."""
 import datetime as dt
 import logging
@@ -12,15 +14,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.audit import acting
+from accounts.dates import check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from registry.identifiers import is_yinchuan
 from registry.models import Centre, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus, Notification
 from registry.services.documents import document_upload
 from registry.services.entities import require_member
+from registry.services.filings import check_effective_from
 from subsidies.models import (
     PENDING_STATUSES,
     ApplicationDecision,
@@ -38,6 +42,7 @@ from subsidies.models import (
 )
 from subsidies.rules import grants as rules
 from subsidies.selectors import regional_filings_by_centre
+from subsidies.services.parameters import measure_from
 
 logger = logging.getLogger(__name__)
 LEVEL_LABEL = {"regional": "自治区级", "yinchuan": "银川市级"}
@@ -55,12 +60,13 @@ def centre_facts(centre_ids) -> dict[int, rules.CentreFact]:
     from registry.models import ReviewDecision, ReviewStep
 
     ids = list(centre_ids)
-    filings = {(c, lvl): s for c, lvl, s in Filing.objects.filter(centre_id__in=ids)
-               .values_list("centre_id", "level", "status")}
+    rows = list(Filing.objects.filter(centre_id__in=ids).values_list("centre_id", "level", "status", "ever_revoked"))
+    filings = {(c, lvl): s for c, lvl, s, _ever in rows}
     revoked = set(ReviewDecision.objects.filter(filing__centre_id__in=ids, filing__level=FilingLevel.REGIONAL,
                                                 step=ReviewStep.REVOKE).values_list("filing__centre_id", flat=True))
-    # an imported filing carries no decisions: a regional filing recorded as revoked counts too
-    revoked |= {c for (c, lvl), s in filings.items() if lvl == FilingLevel.REGIONAL and s == FilingStatus.REVOKED}
+    # an imported history carries no decisions: a regional filing recorded as revoked, now or earlier in its
+    # history (a revoked filing, then the re-filing), counts too
+    revoked |= {c for c, lvl, s, ever in rows if lvl == FilingLevel.REGIONAL and (ever or s == FilingStatus.REVOKED)}
     return {c.pk: rules.CentreFact(c.pk, c.kind, filings.get((c.pk, FilingLevel.REGIONAL)), c.pk in revoked,
                                    filings.get((c.pk, FilingLevel.YINCHUAN)))
             for c in Centre.objects.filter(pk__in=ids).only("id", "kind")}
@@ -366,6 +372,18 @@ def first_reviewer(app: GrantApplication):
     return last.actor if last else None
 
 
+def passed_both_steps(qs):
+    """The approved applications and awards whose approval (复审) was given by someone other than their
+    初审: what the grants run may pay. An award recorded by one person alone is never among them."""
+    first = (ApplicationDecision.objects.filter(application=OuterRef(OuterRef("pk")), step="first_review",
+                                                decision=ApplicationStatus.FIRST_REVIEWED)
+             .order_by("-id").values("actor")[:1])
+    second = (ApplicationDecision.objects.filter(application=OuterRef("pk"), step="approval",
+                                                 decision=ApplicationStatus.APPROVED)
+              .exclude(actor=Subquery(first)))  # no 初审 at all: the comparison is NULL, nothing passes
+    return qs.filter(Exists(second), status=ApplicationStatus.APPROVED)
+
+
 def _require_second_person(actor, app: GrantApplication, *, action: str) -> None:
     first = first_reviewer(app)
     if first is not None and first.pk == actor.pk:
@@ -388,7 +406,8 @@ def grant_approve(*, actor, application: GrantApplication, amount=None, comment:
     kind = app.centre.kind if app.centre_id else None
     value = rules.parse_amount(amount)
     if value is None and amount in (None, ""):
-        value = rules.default_amount(fact, kind)
+        # an award from an evaluation, assessment or recognition: the amount its 初审 proposed
+        value = app.requested_amount if app.origin != Origin.APPLICATION else rules.default_amount(fact, kind)
     problems = rules.amount_problems(fact, value, kind) if value is not None or amount in (None, "") else \
         [f"核定金额“{amount}”不是有效金额"]
     if problems:
@@ -416,6 +435,11 @@ def grant_return(*, actor, application: GrantApplication, comment: str,
     app = _lock(application, expected_status, action="退回修改")
     _require_reviewer(actor, app.programme, action="退回", record=_record_name(app))
     _assert_status(app, ApplicationStatus.SUBMITTED, ApplicationStatus.FIRST_REVIEWED, action="退回修改")
+    if app.origin != Origin.APPLICATION:
+        raise ConflictError(f"{app.get_origin_display()}产生的奖补没有申报人可修改,不能退回修改;"
+                            "结果有误的,请作出不予支持决定并说明理由",
+                            "an award from an evaluation, assessment or recognition cannot be returned",
+                            code="illegal_transition", record=_record_name(app))
     comment = _need_text(comment, what="退回意见(需要企业修改的内容)", record=_record_name(app))
     with acting(actor):
         app.status, app.status_reason = ApplicationStatus.RETURNED, comment
@@ -445,23 +469,26 @@ def grant_reject(*, actor, application: GrantApplication, comment: str,
 
 def _award(*, actor, programme: Programme, origin: str, enterprise: Enterprise, amount: Decimal, comment: str,
            centre=None, incubator=None, evaluation_period: str = "", year=None, record: str) -> GrantApplication:
+    """The award a recorded result proposes: its 初审 by the reviewer who recorded the result, with the
+    amount. It is approved — and payable — only by another reviewer's 复审 (grant_approve), the two steps of
+    an application (separation of duties: _require_second_person)."""
     problems = _once_problems(programme, centre=centre, incubator=incubator, year=year,
                               evaluation_period=evaluation_period)
     if problems:
         raise ConflictError(";".join(problems), "already awarded", code="already_awarded", record=record)
     app = GrantApplication(programme=programme, frequency=programme.frequency, origin=origin, enterprise=enterprise,
                            centre=centre, incubator=incubator, evaluation_period=evaluation_period, year=year,
-                           approved_amount=amount, status=ApplicationStatus.APPROVED, decided_at=timezone.now(),
-                           submitted_by=actor, description=comment)
+                           requested_amount=amount, status=ApplicationStatus.FIRST_REVIEWED, submitted_by=actor,
+                           description=comment)
     _save_award(app, record=record)
-    _decide(app, actor=actor, step="approval", comment=comment, amount=amount)
+    _decide(app, actor=actor, step="first_review", comment=comment, amount=amount)
     return app
 
 
 @transaction.atomic
 def evaluation_record(*, actor, centre: Centre, period: str, result: str, note: str = "") -> PerformanceEvaluation:
-    """NX-PERF: record a centre's three-yearly evaluation; 优秀 produces the award at the kind's amount
-    (500,000 independent / 250,000 joint), once per evaluation period."""
+    """NX-PERF: record a centre's three-yearly evaluation; 优秀 proposes the award at the kind's amount
+    (500,000 independent / 250,000 joint), once per evaluation period, for another reviewer's 复审."""
     programme = Programme.objects.select_for_update().get(code="NX-PERF")
     record = f"研发中心 {centre.ref} {period}综合绩效评估"
     _require_reviewer(actor, programme, action="录入绩效评估", record=record)
@@ -583,7 +610,9 @@ def incubator_decide(*, actor, incubator: Incubator, action: str, comment: str =
             if first is not None and first.actor_id == actor.pk:
                 raise ServiceError("复审须由初审人以外的审核员进行", "the approver must not be the first reviewer",
                                    code="same_reviewer", record=str(inc), status=403)
-            inc.status, inc.effective_from, inc.effective_to = FilingStatus.APPROVED, on or timezone.localdate(), None
+            # an incubator filing takes effect neither before the Yinchuan measure nor at an absurd date
+            on = check_effective_from(FilingLevel.YINCHUAN, on or timezone.localdate(), record=str(inc))
+            inc.status, inc.effective_from, inc.effective_to = FilingStatus.APPROVED, on, None
             inc.ever_approved, inc.decided_at = True, timezone.now()
         elif action in ("return", "reject"):
             _inc_assert(inc, FilingStatus.SUBMITTED, FilingStatus.FIRST_REVIEWED, action="退回或不予备案")
@@ -593,7 +622,10 @@ def incubator_decide(*, actor, incubator: Incubator, action: str, comment: str =
         elif action == "revoke":
             _inc_assert(inc, FilingStatus.APPROVED, action="撤销")
             comment = _need_text(comment, what="撤销原因", record=str(inc))
-            on = on or timezone.localdate()
+            on = check_date(on or timezone.localdate(), zh="撤销日期", en="revocation date", record=str(inc))
+            if inc.effective_from and on <= inc.effective_from:
+                raise ServiceError(f"撤销日期{on}须晚于备案生效日期{inc.effective_from}",
+                                   "revocation date must be after effective_from", code="date_order", record=str(inc))
             inc.status, inc.effective_to, inc.status_reason = FilingStatus.REVOKED, on - dt.timedelta(days=1), comment
         else:
             raise ServiceError(f"未知操作“{action}”", "unknown action", code="action", record=str(inc))
@@ -606,7 +638,8 @@ def incubator_decide(*, actor, incubator: Incubator, action: str, comment: str =
 @transaction.atomic
 def incubator_assessment_record(*, actor, incubator: Incubator, year: int, score, passed: bool, amount=None,
                                 note: str = "") -> IncubatorAssessment:
-    """YC-INC-OPS: the annual assessment; a pass grants the operating subsidy (≤ 500,000), once a year."""
+    """YC-INC-OPS: the annual assessment; a pass proposes the operating subsidy (≤ 500,000), once a year, for
+    another reviewer's 复审."""
     programme = Programme.objects.select_for_update().get(code="YC-INC-OPS")
     inc = _inc_lock(incubator)
     record = f"飞地孵化器 {inc.ref} {year}年度考核"
@@ -619,8 +652,9 @@ def incubator_assessment_record(*, actor, incubator: Incubator, year: int, score
         year = int(year)
     except (TypeError, ValueError):
         raise ServiceError(f"年度“{year}”无效", "invalid year", code="invalid", record=record) from None
-    if not (2000 <= year <= timezone.localdate().year):
-        problems.append(f"年度{year}无效")
+    first = measure_from("yinchuan").year
+    if not (first <= year <= timezone.localdate().year):
+        problems.append(f"年度{year}无效:应在{first}年(银川市办法适用起始年度)至今年之间")
     else:
         problems += _incubator_problems(inc, year=year)
     value = None
@@ -650,7 +684,7 @@ RECOGNITIONS = ("YC-INC-NAT", "YC-INC-REG", "YC-MS-NAT", "YC-MS-REG")
 def incubator_recognition_record(*, actor, incubator: Incubator, programme_code: str,
                                  note: str = "") -> GrantApplication:
     """YC-INC-NAT/REG, YC-MS-NAT/REG: a recognition as national or regional incubator or maker space
-    produces its one-time award."""
+    proposes its one-time award, for another reviewer's 复审."""
     if programme_code not in RECOGNITIONS:
         raise ServiceError(f"“{programme_code}”不是认定类项目", "not a recognition programme", code="programme")
     programme = Programme.objects.select_for_update().get(code=programme_code)

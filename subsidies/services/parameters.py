@@ -1,11 +1,12 @@
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.audit import acting
 from accounts.errors import ServiceError
 from subsidies.models import ParameterValue
-from subsidies.rules.params import DEFAULTS, ParamTimeline, ParamValue, validate_value
+from subsidies.rules.params import DEFAULTS, MEASURE_PARAM, ParamTimeline, ParamValue, validate_value
 
 
 @transaction.atomic
@@ -20,6 +21,11 @@ def parameter_set(*, actor, name: str, value: str, effective_from: dt.date, lega
     except ValueError as exc:
         raise ServiceError(str(exc), code="parameter", record=record) from None
     legal_reference = legal_reference or DEFAULTS[name][1]
+    if name in MEASURE_PARAM.values() and effective_from > timezone.localdate():
+        # a measure's date is in force from when it is recorded, for every period: a correction cannot wait
+        raise ServiceError(f"办法适用起始日期的更正自记录之日起适用,生效日期不能晚于今天({timezone.localdate()})",
+                           "a correction of a measure's date cannot be dated in the future", code="parameter",
+                           record=record)
     with acting(actor):
         existing = ParameterValue.objects.select_for_update().filter(name=name, effective_from=effective_from).first()
         if existing is not None:
@@ -51,3 +57,13 @@ def parameter_timeline() -> ParamTimeline:
     return ParamTimeline(tuple(
         ParamValue(p.name, p.value, p.effective_from, p.legal_reference, p.pk) for p in ParameterValue.objects.all()
     ))
+
+
+def measure_from(level: str) -> dt.date:
+    """The date from which the measure of a filing level applies (the `*.measure_from` parameters)."""
+    return parameter_timeline().measure_from(level)
+
+
+def backdate_days(day: dt.date) -> int:
+    """How many days before its submission a filing may take effect without a stated reason, on `day`."""
+    return parameter_timeline().integer("review.backdate_days", day)

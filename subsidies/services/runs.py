@@ -35,7 +35,7 @@ from subsidies.models import (
 )
 from subsidies.rules import rd_award, stipend
 from subsidies.rules.calendar import month_index, month_start, parse_month, parse_year
-from subsidies.services.parameters import parameter_timeline
+from subsidies.services.parameters import measure_from, parameter_timeline
 
 LINE_COLUMNS = ("run_id", "rule", "kind", "researcher_id", "centre_id", "enterprise_id", "beneficiary",
                 "beneficiary_name", "service_period", "service_month", "is_arrears", "basis", "amount",
@@ -48,20 +48,35 @@ def _require_finance(actor, action: str, record: str = "") -> None:
                            status=403, record=record)
 
 
+def _before_measure(period: str, start: dt.date, measure: str) -> ServiceError:
+    return ServiceError(f"{period}早于{measure}的适用起始日期{start},该期间没有可发放的款项",
+                        f"the period is before the measure applies ({start})", code="before_measure")
+
+
 def validate_period(kind: str, period: str, *, today: dt.date) -> str:
-    """A well-formed period that has ended: month M after M ends, year Y after Y ends (POLICY §4)."""
+    """A well-formed period that has ended: month M after M ends, year Y after Y ends (POLICY §4), and
+    not before the measure it pays under applies (issue 12 §2: `1900-01` is a slip, not a period)."""
     try:
         if kind == RunKind.MONTHLY:
             index = parse_month(period)
+            start = measure_from("regional")
+            if index < month_index(start):
+                raise _before_measure(period, start, "自治区办法")
             if index >= month_index(today):
                 raise ServiceError(f"{period}尚未结束,月度发放须在次月进行", "the month has not ended yet",
                                    code="future_period")
         elif kind == RunKind.ANNUAL:
+            start = measure_from("yinchuan")
+            if parse_year(period) < start.year:
+                raise _before_measure(period, start, "银川市办法")
             if parse_year(period) >= today.year:
                 raise ServiceError(f"{period}年度尚未结束,年度奖励须在次年进行", "the year has not ended yet",
                                    code="future_period")
         elif kind == RunKind.GRANTS:
             # grants are paid once approved: the run for month M pays the awards approved up to M's end
+            start = min(measure_from("regional"), measure_from("yinchuan"))
+            if parse_month(period) < month_index(start):
+                raise _before_measure(period, start, "两项办法")
             if parse_month(period) > month_index(today):
                 raise ServiceError(f"{period}尚未开始,项目资助批次只能发放已核准的资助", "the month is in the future",
                                    code="future_period")
@@ -293,15 +308,23 @@ def _compute_chunks_here(run_id: int, processes: int = 1) -> int:
         raise
 
 
+def _run_computers(run: PayoutRun) -> set[int]:
+    """Everyone who started the run or computed it at any time: the run's row keeps only the last
+    computer, its audit rows (pghistory, one per change of the row) keep every one."""
+    ids = {run.created_by_id, run.computed_by_id, *run.events.values_list("computed_by_id", flat=True)}
+    return ids - {None}
+
+
 @transaction.atomic
 def payout_run_approve(*, actor, run_id: int) -> PayoutRun:
-    """Four eyes: the approver is a finance user other than the one who computed (or started) it."""
+    """Four eyes: the approver is a finance user other than anyone who started the run or computed
+    or recomputed it at any time."""
     _require_finance(actor, "审批发放批次", f"批次#{run_id}")
     run = PayoutRun.objects.select_for_update().get(pk=run_id)
     if run.state != RunState.COMPUTED:
         raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,只有已计算的批次可以审批",
                             "only a computed run can be approved", code="illegal_transition")
-    if actor.pk in (run.computed_by_id, run.created_by_id):
+    if actor.pk in _run_computers(run):
         raise ServiceError("审批人不能是发起或计算该批次的人员,请由另一名财务人员审批",
                            "a different finance user must approve than the one who computed", code="four_eyes",
                            status=403, record=f"批次#{run.pk}({run.period})")
@@ -470,15 +493,17 @@ def _rd_rows(run: PayoutRun) -> list[tuple]:
 
 def _grant_rows(run: PayoutRun) -> list[tuple]:
     """One line per approved award (POLICY §2 one-time and evaluated grants) decided by the end of the
-    run's month and not yet paid; `basis` = "award:<id>" with the line_award_paid_once constraint pays
-    each award once. Per-person awards (NX-PDF, NX-AWARD) name the researcher's ID number."""
+    run's month, approved by a second person after its 初审 (issue 12: never one person alone) and not yet
+    paid; `basis` = "award:<id>" with the line_award_paid_once constraint pays each award once. Per-person
+    awards (NX-PDF, NX-AWARD) name the researcher's ID number."""
     from subsidies.models import GrantApplication
+    from subsidies.services.grants import passed_both_steps
 
     index = parse_month(run.period)
     until = timezone.make_aware(dt.datetime.combine(month_start(index + 1), dt.time.min))
     paid = PayoutLine.objects.filter(rule=OuterRef("programme__code"), basis=Concat(Value("award:"), Cast(
         OuterRef("pk"), output_field=CharField())), active=True)
-    awards = (GrantApplication.objects.filter(status="approved", decided_at__lt=until)
+    awards = (passed_both_steps(GrantApplication.objects.filter(status="approved", decided_at__lt=until))
               .exclude(Exists(paid))
               .select_related("programme", "centre", "enterprise", "researcher", "incubator")
               .prefetch_related("decisions__actor").order_by("decided_at", "id"))

@@ -49,7 +49,8 @@ def test_file_a_centre_submit_and_two_reviewers_approve(world, make_user):
     same = first.post(f"/api/v1/filings/{fid}/approve/", {}, format="json")
     assert same.status_code == 403 and _error(same)["code"] == "same_reviewer"
     second = login_client(make_user("api-reg2", Role.REGIONAL_REVIEWER))
-    approved = second.post(f"/api/v1/filings/{fid}/approve/", {"effective_from": "2025-01-01"}, format="json")
+    approved = second.post(f"/api/v1/filings/{fid}/approve/", {"effective_from": "2025-01-01",
+                                                                 "backdate_reason": "按纸质备案补录"}, format="json")
     assert approved.status_code == 200
     assert approved.json()["status"] == "approved" and approved.json()["effective_from"] == "2025-01-01"
     again = second.post(f"/api/v1/filings/{fid}/approve/", {}, format="json")

@@ -200,14 +200,21 @@ def test_declaration_submission_and_verification(world):
 
 # --- NX-PERF evaluations -------------------------------------------------------------------------------------
 
-def test_excellent_evaluation_produces_the_award_once(world):
+def test_excellent_evaluation_produces_the_award_once(world, reviewer2):
     reviewer = world.client("regional_reviewer")
     body = {"centre": world.a.centre.pk, "period": "2023-2025", "result": "excellent",
             "award": world.a.application.pk, "note": "优秀"}
     created = reviewer.post("/api/v1/evaluations/", body, format="json", HTTP_IDEMPOTENCY_KEY="eval-1")
     assert created.status_code == 201, created.content
-    assert created.json()["award_amount"] == "500000.00"  # independent centre (NX-PERF)
-    award = GrantApplication.objects.get(pk=created.json()["award"])
+    # the recording is the award's 初审: proposed at 500,000 (independent centre), approved by another reviewer
+    assert (created.json()["award_status"], created.json()["award_proposed_amount"],
+            created.json()["award_amount"]) == ("first_reviewed", "500000.00", None)
+    award_id = created.json()["award"]
+    approved = login_client(reviewer2).post(f"/api/v1/grant-applications/{award_id}/approve/", {}, format="json")
+    assert approved.status_code == 200, approved.content
+    shown = reviewer.get(f"/api/v1/evaluations/{created.json()['id']}/").json()
+    assert (shown["award_status"], shown["award_amount"]) == ("approved", "500000.00")
+    award = GrantApplication.objects.get(pk=award_id)
     assert award.pk != world.a.application.pk and award.origin == "evaluation"
     replay = reviewer.post("/api/v1/evaluations/", body, format="json", HTTP_IDEMPOTENCY_KEY="eval-1")
     assert replay.json() == created.json()
@@ -251,7 +258,9 @@ def test_incubator_filing_assessment_and_recognition(world, make_user):
     assessed = yc.post(f"/api/v1/incubators/{inc_id}/assessments/",
                        {"year": 2025, "score": "91.5", "passed": True, "amount": "300000.00"}, format="json",
                        HTTP_IDEMPOTENCY_KEY="assess-1")
-    assert assessed.status_code == 201 and assessed.json()["award_amount"] == "300000.00"
+    assert assessed.status_code == 201 and assessed.json()["award_proposed_amount"] == "300000.00"
+    assert yc2.post(f"/api/v1/grant-applications/{assessed.json()['award']}/approve/", {},
+                    format="json").json()["approved_amount"] == "300000.00"
     assert [a["year"] for a in owner.get(f"/api/v1/incubators/{inc_id}/assessments/").json()] == [2025]
     assert owner.post(f"/api/v1/incubators/{inc_id}/assessments/", {}, format="json").status_code == 403
 
@@ -260,7 +269,9 @@ def test_incubator_filing_assessment_and_recognition(world, make_user):
                          {"programme_code": "YC-INC-NAT", "note": "国科发区〔2025〕1号", "amount": "1.00",
                           "approved_amount": "1.00"}, format="json")
     assert recognised.status_code == 201, recognised.content
-    assert Decimal(recognised.json()["approved_amount"]) == nat.amount_max
+    assert recognised.json()["status"] == "first_reviewed" and recognised.json()["approved_amount"] is None
+    approved = yc2.post(f"/api/v1/grant-applications/{recognised.json()['id']}/approve/", {}, format="json")
+    assert Decimal(approved.json()["approved_amount"]) == nat.amount_max
     again = yc.post(f"/api/v1/incubators/{inc_id}/recognitions/", {"programme_code": "YC-INC-NAT"}, format="json")
     assert again.status_code == 409 and _error(again)["code"] == "already_awarded"
     revoked = yc.post(f"/api/v1/incubators/{inc_id}/revoke/", {"comment": "运营方退出", "on": "2026-01-01"},

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Role
+from accounts.models import ApiToken, Role
+from accounts.tokens import token_digest
+from tests.otp_support import code_for, device_for
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "pw-Test-2024!"
@@ -23,10 +24,12 @@ def axes_on(settings):
 
 def test_api_token_then_lockout_after_five_failures(make_user):
     user = make_user("tok-user", Role.FINANCE)
+    device = device_for(user)  # finance staff log in with a TOTP code as well
     client = Client()
-    ok = client.post("/api/v1/auth/token/", {"username": "tok-user", "password": PASSWORD},
+    ok = client.post("/api/v1/auth/token/", {"username": "tok-user", "password": PASSWORD, "otp": code_for(device)},
                      content_type="application/json")
-    assert ok.status_code == 200 and ok.json()["token"] == Token.objects.get(user=user).key
+    # only the key's digest is stored
+    assert ok.status_code == 200 and ApiToken.objects.get(user=user).digest == token_digest(ok.json()["token"])
     # the token authenticates API calls
     runs = Client().get("/api/v1/payout-runs/", HTTP_AUTHORIZATION=f"Token {ok.json()['token']}")
     assert runs.status_code == 200
@@ -40,7 +43,8 @@ def test_api_token_then_lockout_after_five_failures(make_user):
     assert locked.json()["error"]["code"] == "account_locked" and "锁定" in locked.json()["error"]["message"]
     # the lockout is per username and IP: the same user from another address, and another user, still log in
     other_ip = Client(REMOTE_ADDR="10.9.8.7").post("/api/v1/auth/token/", {"username": "tok-user",
-                                                                             "password": PASSWORD},
+                                                                             "password": PASSWORD,
+                                                                             "otp": code_for(device)},
                                                    content_type="application/json")
     assert other_ip.status_code == 200
 
@@ -148,14 +152,18 @@ def test_nul_in_query_or_body_is_a_400(make_user):
 
 @pytest.mark.parametrize("role, expires", [(Role.FINANCE, True), (Role.REGIONAL_REVIEWER, True),
                                            (Role.ENTERPRISE, False)])
-def test_staff_tokens_expire_after_thirty_idle_minutes_and_a_login_revives_them(make_user, role, expires):
+def test_staff_tokens_expire_after_thirty_idle_minutes_and_a_login_issues_a_new_one(make_user, role, expires):
     import datetime as dt
 
-    make_user("idle-user", role)
+    user = make_user("idle-user", role)
+    device = device_for(user) if role == Role.FINANCE else None
+
+    def credentials():
+        return {"username": "idle-user", "password": PASSWORD, **({"otp": code_for(device)} if device else {})}
+
     client = Client()
     with time_machine.travel(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
-        key = client.post("/api/v1/auth/token/", {"username": "idle-user", "password": PASSWORD},
-                          content_type="application/json").json()["token"]
+        key = client.post("/api/v1/auth/token/", credentials(), content_type="application/json").json()["token"]
         auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
         assert client.get("/api/v1/parameters/", **auth).status_code == 200
         clock.shift(dt.timedelta(minutes=29))  # used within the half hour: still good, and the clock restarts
@@ -167,8 +175,9 @@ def test_staff_tokens_expire_after_thirty_idle_minutes_and_a_login_revives_them(
         if expires:
             assert idle.status_code == 401
             assert idle.json()["error"]["code"] == "authentication_failed"
-            again = client.post("/api/v1/auth/token/", {"username": "idle-user", "password": PASSWORD},
-                                content_type="application/json").json()["token"]
-            assert again == key and client.get("/api/v1/parameters/", **auth).status_code == 200
+            again = client.post("/api/v1/auth/token/", credentials(), content_type="application/json").json()["token"]
+            # hashed tokens cannot be handed out again: a new token for the client, the idle one stays dead
+            assert again != key and client.get("/api/v1/parameters/", **auth).status_code == 401
+            assert client.get("/api/v1/parameters/", HTTP_AUTHORIZATION=f"Token {again}").status_code == 200
         else:
             assert idle.status_code == 200

@@ -113,16 +113,31 @@ def screenshot(page):
     return save
 
 
+def log_in(page, username: str, password: str = PASSWORD) -> None:
+    """Log in through the Chinese login page, as a user does. Finance staff and administrators then
+    enter the TOTP code (enrolling at their first login), computed from their device's secret as an
+    authenticator app would (tests/otp_support.py)."""
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state("load")
+    if "/accounts/login/otp/" in page.url:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from tests.otp_support import code_for
+
+        device = TOTPDevice.objects.filter(user__username=username).order_by("-confirmed", "pk").first()
+        page.get_by_label("动态验证码").fill(code_for(device))
+        page.get_by_role("button", name=re.compile("登录")).click()
+        page.wait_for_load_state("load")
+    assert "/accounts/login/" not in page.url, f"login as {username} failed"
+
+
 @pytest.fixture
 def login(page):
-    """Log in through the Chinese login page, as a user does."""
     def do(username: str, password: str = PASSWORD):
-        page.goto("/accounts/login/")
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill(password)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_load_state("load")
-        assert "/accounts/login/" not in page.url, f"login as {username} failed"
+        log_in(page, username, password)
     return do
 
 

@@ -87,12 +87,14 @@ def _upload(page, kind: str, name: str, mime: str, data: bytes):
     page.get_by_role("button", name="上传").click()
 
 
-def _decide(page, action: str, comment: str = "", on: str = ""):
+def _decide(page, action: str, comment: str = "", on: str = "", reason: str = ""):
     page.get_by_label("审核决定", exact=True).select_option(action)
     if comment:
         page.get_by_label("审核意见", exact=True).fill(comment)
     if on:
         page.get_by_label("日期(生效/暂停/撤销/恢复)").fill(on)
+    if reason:
+        page.get_by_label("追溯理由", exact=True).fill(reason)
     page.get_by_role("button", name="提交决定").click()
 
 
@@ -126,7 +128,11 @@ def test_enterprise_files_reviewers_decide_finance_pays(page, login, logout, scr
     page.get_by_label("登录密码").fill(OWNER_PASSWORD)
     page.get_by_label("确认密码").fill(OWNER_PASSWORD)
     page.get_by_role("button", name="提交注册").click()
-    expect(page.locator("[role=status] .msg.success")).to_contain_text("已注册,您是该企业的管理员")
+    # the page never confirms a username: the outcome goes to the contact e-mail (registry.views.register)
+    expect(page.locator("[role=status] .msg.success")).to_contain_text("注册申请已提交")
+    from django.core import mail
+
+    assert any("已注册,您是该企业的管理员" in m.body and m.to == ["ma@jiarui.example.cn"] for m in mail.outbox)
 
     # --- it logs in, registers a centre and starts a regional filing ------------------------------------------
     login(OWNER, OWNER_PASSWORD)
@@ -225,7 +231,7 @@ def test_enterprise_files_reviewers_decide_finance_pays(page, login, logout, scr
     expect(row).to_contain_text("初审通过")
     row.get_by_role("link", name="审核").click()
     expect(page.get_by_text("初审人:审核员甲")).to_be_visible()
-    _decide(page, "approve", "同意备案", on="2024-01-01")
+    _decide(page, "approve", "同意备案", on="2024-01-01", reason="按2024年纸质备案补录")
     expect(page.locator("[role=status] .msg.success")).to_contain_text("已备案")
     filing.refresh_from_db()
     assert (filing.status, str(filing.effective_from)) == (FilingStatus.APPROVED, "2024-01-01")

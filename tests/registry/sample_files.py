@@ -31,6 +31,31 @@ def real_pdf(pages: int = 1, text: str = "Enclave R&D centre", pad: int = 0) -> 
     return bytes(out)
 
 
+def pdf_bomb(pages: int = 5, drawing_mb: int = 80) -> bytes:
+    """A small PDF (about 200 KB) whose pages share one Flate-compressed content stream of `drawing_mb` MB of
+    path-drawing commands: with five pages, about 400 MB for poppler to draw (issue 12's denial of service).
+    pdfinfo reads it at once; pdftoppm needs far longer than any preview time limit for the first page."""
+    ops = b"0 0 m 595 842 l 595 0 l h S\n" * 4096
+    packer = zlib.compressobj(9)
+    stream = b"".join(packer.compress(ops) for _ in range(drawing_mb * 1024 * 1024 // len(ops))) + packer.flush()
+    content = 3 + pages
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [" + b" ".join(f"{3 + i} 0 R".encode() for i in range(pages))
+               + f"] /Count {pages} >>".encode()]
+    objects += [f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {content} 0 R >>".encode()] * pages
+    objects.append(f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode() + stream + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
 def broken_pdf() -> bytes:
     """Starts with %PDF- and ends with %%EOF (so the upload accepts it) but has no readable structure."""
     return b"%PDF-1.7\n" + b"\x13\x37 not really a pdf \xde\xad\xbe\xef\n" * 20 + b"%%EOF\n"

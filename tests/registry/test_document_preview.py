@@ -1,12 +1,13 @@
 """Inline document preview (issue 8): who may see it, what is sent (verified image bytes, server-rendered PDF
 page images, never a PDF), with which headers, how a broken PDF and a slow one are told, and the cache."""
+import shutil
 import subprocess
 
 import pytest
 from django.urls import reverse
 
 from registry import services
-from registry.models import Document, FilingStatus
+from registry.models import Document, DocumentPreviewRecord, FilingStatus, PreviewState
 from registry.services import documents as document_services
 from tests.registry.conftest import png_bytes, upload
 from tests.registry.sample_files import broken_pdf, png_size, real_pdf, real_png
@@ -130,16 +131,27 @@ def test_preview_page_says_how_many_pages_and_links_the_whole_file(client, regio
     assert "营业执照 第 3 页" in html  # the alt text names the document and the page
 
 
-def test_rendered_pages_are_cached_on_disk_by_id_and_hash(settings, pdf_doc, poppler_calls):
-    first = document_services.document_preview(document=pdf_doc)
-    assert (first.page_count, first.pages, first.error) == (7, (1, 2, 3, 4, 5), "")
+def _upload_pdf(owner, centre, data, *, name="a.pdf", kind="other"):
+    f = services.filing_create(actor=owner, centre=centre, level="regional")
+    return services.document_upload(actor=owner, enterprise=centre.enterprise, filing=f, kind=kind,
+                                    upload=upload(name, data))
+
+
+def test_the_upload_renders_once_and_views_only_read_the_record(settings, owner, centre, poppler_calls):
+    doc = _upload_pdf(owner, centre, real_pdf(7, "Business licence"))
     assert len(poppler_calls) == 2  # pdfinfo, then pdftoppm once for the five pages
-    folder = settings.MEDIA_ROOT / "previews" / f"{pdf_doc.pk}-{pdf_doc.sha256[:16]}"
+    record = DocumentPreviewRecord.objects.get(document=doc)
+    assert (record.state, record.error, record.page_count, record.pages_rendered) == (PreviewState.READY, "", 7, 5)
+    assert record.finished_at is not None
+    first = document_services.document_preview(document=doc)
+    assert (first.page_count, first.pages, first.error, first.pending) == (7, (1, 2, 3, 4, 5), "", False)
+    folder = settings.MEDIA_ROOT / "previews" / f"{doc.pk}-{doc.sha256[:16]}"
     assert sorted(p.name for p in folder.iterdir()) == ["meta.json"] + [f"page-{n}.png" for n in range(1, 6)]
-    again = document_services.document_preview(document=pdf_doc)
-    assert again == first
-    assert document_services.document_preview_page(document=pdf_doc, page=2) == folder / "page-2.png"
-    assert len(poppler_calls) == 2, "the second look renders nothing"
+    assert document_services.document_preview(document=doc) == first
+    assert document_services.document_preview_page(document=doc, page=2) == folder / "page-2.png"
+    # the task delivered a second time renders nothing: the outcome is recorded
+    assert document_services.document_preview_render(document_id=doc.pk).state == PreviewState.READY
+    assert len(poppler_calls) == 2, "looking again renders nothing"
     # no temporary work folders are left behind
     assert [p.name for p in (settings.MEDIA_ROOT / "previews").iterdir()] == [folder.name]
 
@@ -154,6 +166,56 @@ def test_a_new_version_gets_its_own_preview(owner, centre, settings, poppler_cal
     assert document_services.document_preview(document=v2).page_count == 2
     assert len(poppler_calls) == 4
     assert len(list((settings.MEDIA_ROOT / "previews").iterdir())) == 2
+
+
+def test_a_timeout_is_recorded_and_never_retried_on_a_view(client, settings, owner, centre, poppler_calls):
+    settings.DOCUMENT_PREVIEW_TIMEOUT = 0.0001
+    doc = _upload_pdf(owner, centre, real_pdf(7, "slow"))
+    record = DocumentPreviewRecord.objects.get(document=doc)
+    assert (record.state, record.error, record.pages_rendered) == (PreviewState.TIMED_OUT, "timeout", 0)
+    slow = document_services.document_preview(document=doc)
+    assert (slow.error, slow.pages, slow.pending) == ("timeout", (), False)
+    assert "生成预览超时" in slow.error_message
+    assert not any(p.name.startswith(f"{doc.pk}-") for p in (settings.MEDIA_ROOT / "previews").iterdir())
+    # even with time enough now, the recorded timeout stands: no page view or repeated task renders again
+    settings.DOCUMENT_PREVIEW_TIMEOUT = 20
+    calls = len(poppler_calls)
+    client.force_login(owner)
+    html = client.get(reverse("registry:filing_detail", args=[doc.filing_id]) + "?tab=documents").content.decode()
+    assert "生成预览超时" in html
+    assert reverse("registry:document_download", args=[doc.pk]) in html
+    assert client.get(_preview(doc.pk, 1)).status_code == 404
+    assert document_services.document_preview_render(document_id=doc.pk).state == PreviewState.TIMED_OUT
+    assert len(poppler_calls) == calls
+
+
+def test_an_encrypted_pdf_is_named_as_such_and_remembered(owner, centre, monkeypatch):
+    calls = []
+
+    def locked(args, *a, **kw):
+        calls.append(args)
+        return subprocess.CompletedProcess(args, 1, b"", b"Command Line Error: Incorrect password\n")
+
+    monkeypatch.setattr(document_services.subprocess, "run", locked)
+    doc = _upload_pdf(owner, centre, real_pdf(1))
+    preview = document_services.document_preview(document=doc)
+    assert (preview.error, preview.pages) == ("encrypted", ())
+    assert "PDF文件已加密" in preview.error_message
+    assert DocumentPreviewRecord.objects.get(document=doc).state == PreviewState.FAILED
+    assert document_services.document_preview(document=doc).error == "encrypted"
+    assert len(calls) == 1
+
+
+def test_without_poppler_the_failure_is_recorded_with_its_reason(owner, centre, monkeypatch, poppler_calls):
+    monkeypatch.setattr(document_services.shutil, "which", lambda name: None)
+    doc = _upload_pdf(owner, centre, real_pdf(7))
+    preview = document_services.document_preview(document=doc)
+    assert preview.error == "tool_missing" and "poppler-utils" in preview.error_message
+    record = DocumentPreviewRecord.objects.get(document=doc)
+    assert (record.state, record.error) == (PreviewState.FAILED, "tool_missing")
+    monkeypatch.setattr(document_services.shutil, "which", shutil.which)
+    assert document_services.document_preview(document=doc).error == "tool_missing"
+    assert poppler_calls == []
 
 
 def test_a_broken_pdf_is_told_in_chinese_not_a_500(client, owner, regional1, centre, poppler_calls):
@@ -177,39 +239,6 @@ def test_a_broken_pdf_is_told_in_chinese_not_a_500(client, owner, regional1, cen
     assert len(poppler_calls) == 1
     client.get(reverse("registry:review_decide", args=[f.pk]))
     assert len(poppler_calls) == 1
-
-
-def test_the_poppler_run_is_time_limited_and_a_timeout_is_not_cached(settings, pdf_doc, poppler_calls):
-    settings.DOCUMENT_PREVIEW_TIMEOUT = 0.0001
-    slow = document_services.document_preview(document=pdf_doc)
-    assert (slow.error, slow.pages) == ("timeout", ())
-    assert "生成预览超时" in slow.error_message
-    assert not any(p.name.startswith(f"{pdf_doc.pk}-") for p in (settings.MEDIA_ROOT / "previews").iterdir())
-    settings.DOCUMENT_PREVIEW_TIMEOUT = 20
-    assert document_services.document_preview(document=pdf_doc).pages == (1, 2, 3, 4, 5)
-
-
-def test_an_encrypted_pdf_is_named_as_such_and_cached(pdf_doc, monkeypatch):
-    calls = []
-
-    def locked(args, *a, **kw):
-        calls.append(args)
-        return subprocess.CompletedProcess(args, 1, b"", b"Command Line Error: Incorrect password\n")
-
-    monkeypatch.setattr(document_services.subprocess, "run", locked)
-    preview = document_services.document_preview(document=pdf_doc)
-    assert (preview.error, preview.pages) == ("encrypted", ())
-    assert "PDF文件已加密" in preview.error_message
-    assert document_services.document_preview(document=pdf_doc).error == "encrypted"
-    assert len(calls) == 1
-
-
-def test_without_poppler_the_page_says_so_and_tries_again_later(settings, pdf_doc, monkeypatch):
-    monkeypatch.setattr(document_services.shutil, "which", lambda name: None)
-    preview = document_services.document_preview(document=pdf_doc)
-    assert preview.error == "tool_missing" and "poppler-utils" in preview.error_message
-    monkeypatch.undo()
-    assert document_services.document_preview(document=pdf_doc).page_count == 7
 
 
 # --- who may see it ---------------------------------------------------------------------------------------------

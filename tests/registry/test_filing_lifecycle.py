@@ -11,6 +11,8 @@ from registry import services
 from registry.models import Filing, FilingStatus, Notification, ReviewDecision, ReviewStep
 from tests.registry.conftest import attach_required, make_enterprise, pdf_bytes, upload
 
+BACKDATED = "按2024年纸质备案补录"  # an effective date before the submission needs a reason (issue 12 §2)
+
 
 def _status(filing):
     return Filing.objects.get(pk=filing.pk).status
@@ -30,7 +32,8 @@ def test_whole_lifecycle_draft_to_approved_with_a_return(owner, centre, regional
     assert _status(filing) == FilingStatus.RETURNED
     services.document_upload(actor=owner, enterprise=centre.enterprise, filing=filing, kind="establishment_proof",
                              upload=upload("设立证明(盖章).pdf", pdf_bytes("stamped")))
-    services.filing_submit(actor=owner, filing=filing)
+    with time_machine.travel(dt.datetime(2024, 3, 14, 10, 0, tzinfo=dt.UTC)):  # resubmitted the day before
+        services.filing_submit(actor=owner, filing=filing)
     services.filing_first_review(actor=regional1, filing=filing, comment="材料齐全")
     assert _status(filing) == FilingStatus.FIRST_REVIEWED
 
@@ -57,7 +60,8 @@ def test_whole_lifecycle_draft_to_approved_with_a_return(owner, centre, regional
 
 def test_explicit_effective_date_at_approval(submitted, regional1, regional2):
     services.filing_first_review(actor=regional1, filing=submitted)
-    filing = services.filing_approve(actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1))
+    filing = services.filing_approve(actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1),
+                                    backdate_reason=BACKDATED)
     assert filing.effective_from == dt.date(2024, 3, 1)
 
 
@@ -135,7 +139,8 @@ def test_reject_at_first_review(submitted, regional1):
 
 def test_suspend_reinstate_revoke_set_the_window(submitted, regional1, regional2):
     services.filing_first_review(actor=regional1, filing=submitted)
-    services.filing_approve(actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1))
+    services.filing_approve(actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1),
+                             backdate_reason=BACKDATED)
     with pytest.raises(ServiceError) as exc:
         services.filing_suspend(actor=regional1, filing=submitted, on=dt.date(2024, 3, 1), reason="整改")
     assert exc.value.code == "date_order"
@@ -150,7 +155,8 @@ def test_suspend_reinstate_revoke_set_the_window(submitted, regional1, regional2
 
 def test_revoking_a_suspended_filing_keeps_the_earlier_end(submitted, regional1, regional2):
     services.filing_first_review(actor=regional1, filing=submitted)
-    services.filing_approve(actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1))
+    services.filing_approve(actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1),
+                             backdate_reason=BACKDATED)
     services.filing_suspend(actor=regional1, filing=submitted, on=dt.date(2024, 6, 1), reason="整改")
     f = services.filing_revoke(actor=regional2, filing=submitted, on=dt.date(2024, 9, 1), reason="整改不到位")
     assert f.effective_to == dt.date(2024, 5, 31)
@@ -158,7 +164,8 @@ def test_revoking_a_suspended_filing_keeps_the_earlier_end(submitted, regional1,
 
 def test_refiling_after_revocation_reopens_the_same_filing(owner, submitted, regional1, regional2):
     services.filing_first_review(actor=regional1, filing=submitted)
-    services.filing_approve(actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1))
+    services.filing_approve(actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1),
+                             backdate_reason=BACKDATED)
     services.filing_revoke(actor=regional1, filing=submitted, on=dt.date(2024, 6, 1), reason="撤销")
     again = services.filing_create(actor=owner, centre=submitted.centre, level="regional")
     assert again.pk == submitted.pk

@@ -74,7 +74,7 @@ def _post(client, **change):
 
 
 @pytest.mark.django_db
-def test_register_page_registers_and_sends_to_login(client):
+def test_register_page_registers_and_sends_to_login(client, mailoutbox):
     page = client.get(reverse("accounts:login"))
     assert reverse("registry:register") in page.content.decode()
     form = client.get(reverse("registry:register")).content.decode()
@@ -83,15 +83,17 @@ def test_register_page_registers_and_sends_to_login(client):
     assert response.status_code == 302 and response.url == reverse("accounts:login")
     assert Membership.objects.get(user__username="zhichuang", is_owner=True).enterprise.uscc == NEW
     follow = client.get(response.url).content.decode()
-    assert "已注册,您是该企业的管理员" in follow
+    assert "注册申请已提交" in follow
+    # the outcome goes to the contact e-mail (the page says the same whether the username was free or not)
+    assert [m.to for m in mailoutbox] == [["ma@zhichuang.cn"]]
+    assert "已注册,您是该企业的管理员" in mailoutbox[0].body and "zhichuang" in mailoutbox[0].body
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("change, field_text", [
     ({"uscc": WRONG_CHECK}, "校验位错误"),
     ({"password2": "something-else-9"}, "两次输入的密码不一致"),
-    ({"username": "OWNER-A"}, "已被使用"),
-], ids=["uscc", "password-mismatch", "username-taken"])
+], ids=["uscc", "password-mismatch"])
 def test_register_page_shows_the_refusal_next_to_the_field(client, owner, change, field_text):
     before = counts()
     response = _post(client, **change)
@@ -118,3 +120,56 @@ def test_register_page_needs_csrf():
                                                        {**ARGS, "password2": ARGS["password"]})
     assert response.status_code == 403
     assert not User.objects.filter(username="zhichuang").exists()
+
+
+@pytest.mark.django_db
+def test_register_page_does_not_confirm_a_taken_username(client, owner, mailoutbox):
+    """A taken username gets the answer a registration gets (back to the login page, "sent to your
+    e-mail"); the page never names the username as taken. The registrant learns it by e-mail."""
+    before = counts()
+    response = _post(client, username=owner.username.upper())
+    assert response.status_code == 302 and response.url == reverse("accounts:login")
+    follow = client.get(response.url).content.decode()
+    assert "注册申请已提交" in follow
+    assert "已被使用" not in follow and owner.username.upper() not in follow
+    assert counts() == before
+    assert [m.to for m in mailoutbox] == [["ma@zhichuang.cn"]] and "不可用" in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_register_page_checks_the_password_before_the_username(client, owner):
+    """A weak password is refused whatever the username: the answer cannot tell a taken name from a free one."""
+    taken = _post(client, username=owner.username, password="1234567890", password2="1234567890")
+    free = _post(client, username="nobody-yet", password="1234567890", password2="1234567890")
+    assert taken.status_code == free.status_code == 200
+    assert "已被使用" not in taken.content.decode()
+    assert 'class="field invalid"' in taken.content.decode() and 'class="field invalid"' in free.content.decode()
+
+
+@pytest.mark.django_db
+def test_register_page_is_throttled_per_client_address(client, settings):
+    settings.REGISTRATION_RATE = (3, 3600)
+    for _ in range(3):
+        assert _post(client, uscc=WRONG_CHECK).status_code == 200
+    assert _post(client, uscc=WRONG_CHECK).status_code == 429
+    # another address still registers
+    from django.test import Client
+
+    assert Client(REMOTE_ADDR="10.1.2.3").post(reverse("registry:register"), {}).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("password, text", [("8264019375", "全部为数字"), ("Nx-2024-ab", None)],
+                         ids=["all-digits", "ten-characters"])
+def test_register_password_rules(password, text):
+    """All-digit passwords are refused (the form says 不能全为数字), and 10 characters are the minimum."""
+    if text is None:
+        services.enterprise_register(actor=None, **{**ARGS, "password": password})
+        with pytest.raises(ServiceError) as exc:
+            services.enterprise_register(actor=None, **{**ARGS, "uscc": uscc("91640105MA77XC002"),
+                                                        "username": "other-user", "password": password[:9]})
+        assert exc.value.code == "password"
+        return
+    with pytest.raises(ServiceError) as exc:
+        services.enterprise_register(actor=None, **{**ARGS, "password": password})
+    assert exc.value.code == "password"

@@ -142,7 +142,8 @@ def test_review_queue_and_decisions_through_the_pages(client, regional1, regiona
     _login(client, regional2)
     response = client.post(url, {"action": "return", "comment": "x", "seen_status": "submitted"}, follow=True)
     assert "已由区审核一" in response.content.decode()
-    client.post(url, {"action": "approve", "on": "2024-03-01", "seen_status": "first_reviewed"})
+    client.post(url, {"action": "approve", "on": "2024-03-01", "seen_status": "first_reviewed",
+                      "backdate_reason": "按2024年纸质备案补录"})
     world["a"].refresh_from_db()
     assert (world["a"].status, str(world["a"].effective_from)) == ("approved", "2024-03-01")
     assert Notification.objects.filter(user=owner, filing=world["a"]).count() == 3  # submit, 初审, 复审

@@ -149,7 +149,8 @@ def test_home_renders_for_each_role_and_finance_starts_a_grants_run(client, owne
     from subsidies.models import PayoutRun
 
     yc = make_user("g-yc-home", Role.YINCHUAN_REVIEWER)
-    grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
+    ev = grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
+    grants.grant_approve(actor=make_user("g-reg2-home", Role.REGIONAL_REVIEWER), application=ev.award)
     for user in (owner, reg1, yc, finance):
         client.force_login(user)
         assert client.get(reverse("subsidies:grant_home")).status_code == 200, user.role
@@ -184,6 +185,12 @@ def test_incubator_pages(client, owner, enterprise, make_user):
     client.post(url, {"what": "recognise", "programme_code": "YC-INC-REG"})
     inc.refresh_from_db()
     assert inc.status == "approved"
+    # recorded by y2 = their 初审; another Yinchuan reviewer approves them on the award's page (issue 12)
+    assert "待复审的奖补" in client.get(url).content.decode()
+    client.force_login(y1)
+    for award in inc.grant_applications.all():
+        client.post(reverse("subsidies:grant_detail", args=[award.pk]),
+                    {"action": "approve", "amount": "", "comment": "", "seen_status": "first_reviewed"})
     assert sorted((a.programme.code, str(a.approved_amount)) for a in inc.grant_applications.all()) == [
         ("YC-INC-OPS", "450000.00"), ("YC-INC-REG", "250000.00")]
 

@@ -34,7 +34,8 @@ def grant_run(system, owner, independent, joint, reg1, reg2, yc1, yc2, finance, 
                              documents=[("批复文件", doc())])
     grants.grant_first_review(actor=reg1, application=app, comment="材料齐全")
     grants.grant_approve(actor=reg2, application=app, amount="1500000", comment="按批复核定")
-    grants.evaluation_record(actor=reg1, centre=joint, period="2022-2024", result="excellent")
+    perf = grants.evaluation_record(actor=reg1, centre=joint, period="2022-2024", result="excellent")
+    grants.grant_approve(actor=reg2, application=perf.award)  # the second step (issue 12)
     r = make_researcher(actor=system, centre=independent, doctorate=True)
     pdf_app = grants.grant_apply(actor=owner, programme=programme("NX-PDF"), centre=independent, researcher=r,
                                  documents=[("进站通知", doc())])
@@ -45,7 +46,8 @@ def grant_run(system, owner, independent, joint, reg1, reg2, yc1, yc2, finance, 
     grants.incubator_submit(actor=owner, incubator=inc)
     grants.incubator_decide(actor=yc1, incubator=inc, action="first_review")
     grants.incubator_decide(actor=yc2, incubator=inc, action="approve")
-    grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-MS-NAT")
+    rec = grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-MS-NAT")
+    grants.grant_approve(actor=yc2, application=rec)
     return grants_run(finance, finance2)
 
 

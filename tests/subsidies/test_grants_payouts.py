@@ -56,6 +56,9 @@ def test_grants_run_pays_each_award_once(client, system, owner, independent, joi
     grants.incubator_decide(actor=yc1, incubator=inc, action="first_review")
     grants.incubator_decide(actor=yc2, incubator=inc, action="approve")
     rec = grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-MS-NAT")
+    # awards from results pass the same second step as applications (issue 12)
+    grants.grant_approve(actor=reg2, application=perf.award)
+    grants.grant_approve(actor=yc2, application=rec)
 
     run = grants_run(finance, finance2)
     lines = {line.basis: line for line in PayoutLine.objects.filter(run=run)}

@@ -150,8 +150,9 @@ def test_second_award_impossible_in_the_database(owner, independent, reg1, reg2)
     assert GrantApplication.objects.filter(status="approved").count() == 1
 
 
-def test_evaluation_award_once_per_period_in_the_database(owner, independent, reg1):
+def test_evaluation_award_once_per_period_in_the_database(owner, independent, reg1, reg2):
     ev = grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
+    grants.grant_approve(actor=reg2, application=ev.award)  # the second step (issue 12)
     with pytest.raises(IntegrityError, match="grant_once_per_evaluation"), transaction.atomic():
         GrantApplication.objects.create(
             programme=ev.award.programme, frequency="once_per_evaluation", origin="evaluation",
@@ -215,11 +216,12 @@ def test_nx_first_never_after_revocation(system, owner, enterprise, reg1, reg2):
         apply(owner, "NX-FIRST", centre)
 
 
-def test_performance_evaluation_amounts_by_kind(owner, independent, joint, reg1):
+def test_performance_evaluation_amounts_by_kind(owner, independent, joint, reg1, reg2):
     ev = grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
-    assert ev.award.approved_amount == Decimal("500000.00") and ev.award.status == "approved"
+    award = grants.grant_approve(actor=reg2, application=ev.award)
+    assert award.approved_amount == Decimal("500000.00") and award.status == "approved"
     ev2 = grants.evaluation_record(actor=reg1, centre=joint, period="2022-2024", result="excellent")
-    assert ev2.award.approved_amount == Decimal("250000.00")
+    assert grants.grant_approve(actor=reg2, application=ev2.award).approved_amount == Decimal("250000.00")
     ev3 = grants.evaluation_record(actor=reg1, centre=independent, period="2019-2021", result="pass")
     assert ev3.award is None
     with pytest.raises(ServiceError, match="已录入"):
@@ -251,11 +253,13 @@ def test_incubator_lifecycle_assessment_and_recognition(system, owner, enterpris
                                            amount="500000.01")
     a = grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2024, score="90", passed=True,
                                            amount="400000")
-    assert a.award.approved_amount == Decimal("400000.00") and a.award.programme.code == "YC-INC-OPS"
+    award = grants.grant_approve(actor=yc2, application=a.award)
+    assert award.approved_amount == Decimal("400000.00") and a.award.programme.code == "YC-INC-OPS"
     failed = grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2023, score="50", passed=False)
     assert failed.award is None and IncubatorAssessment.objects.count() == 2
     nat = grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-INC-NAT")
     ms = grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-MS-REG")
+    nat, ms = (grants.grant_approve(actor=yc2, application=x) for x in (nat, ms))
     assert (nat.approved_amount, ms.approved_amount) == (Decimal("500000.00"), Decimal("150000.00"))
     with pytest.raises(ConflictError, match="每个孵化器限一次"):
         grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-INC-NAT")
@@ -294,9 +298,9 @@ def test_excellent_evaluation_before_the_filing_took_effect_earns_nothing(owner,
     assert not GrantApplication.objects.exists()
 
 
-def test_nx_perf_once_per_three_years_overlaps_and_unfinished_periods_refused(owner, independent, reg1):
+def test_nx_perf_once_per_three_years_overlaps_and_unfinished_periods_refused(owner, independent, reg1, reg2):
     ev = grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
-    assert ev.award.approved_amount == Decimal("500000.00")
+    assert grants.grant_approve(actor=reg2, application=ev.award).approved_amount == Decimal("500000.00")
     for period in ("2023-2025", "2020-2022", "2024-2026"):
         with pytest.raises(ServiceError, match=f"评估期{period}与该中心已录入的2022-2024评估期重叠"):
             grants.evaluation_record(actor=reg1, centre=independent, period=period, result="excellent")
@@ -307,8 +311,9 @@ def test_nx_perf_once_per_three_years_overlaps_and_unfinished_periods_refused(ow
     assert GrantApplication.objects.filter(programme__code="NX-PERF").count() == 1
 
 
-def test_nx_perf_overlapping_periods_impossible_in_the_database(owner, independent, reg1):
+def test_nx_perf_overlapping_periods_impossible_in_the_database(owner, independent, reg1, reg2):
     ev = grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
+    grants.grant_approve(actor=reg2, application=ev.award)
     with pytest.raises(IntegrityError, match="evaluation_periods_disjoint"), transaction.atomic():
         PerformanceEvaluation.objects.create(centre=independent, period="2024-2026", result="excellent",
                                              recorded_by=reg1)
@@ -394,4 +399,4 @@ def test_incubator_assessment_only_for_a_year_in_force(owner, enterprise, yc1, y
                                            amount="400000")
     a = grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2024, score="90", passed=True,
                                            amount="400000")
-    assert a.award.approved_amount == Decimal("400000.00")
+    assert grants.grant_approve(actor=yc2, application=a.award).approved_amount == Decimal("400000.00")

@@ -124,17 +124,18 @@ def test_unverified_degree_reason():
 
 
 def test_sixty_months_for_life_across_centres():
-    fil = (FilingFact(1, "approved", D(2015, 1, 1), None),)
-    old_phd = DegreeFact(1, "doctorate", True, False, D(2010, 7, 1), "2015-01-01T00:00:00+08:00", "system")
-    p = person(contract(D(2016, 1, 1), D(2020, 12, 31), centre=1, filings=fil, cid=1),
-               contract(D(2021, 1, 1), None, centre=2, filings=fil, cid=2), degrees=(old_phd,))
-    outcome = due(p, "2024-06")
+    # (dates after the regional measure's own date, 2023-06-01: nothing earns before it)
+    fil = (FilingFact(1, "approved", D(2023, 6, 1), None),)
+    old_phd = DegreeFact(1, "doctorate", True, False, D(2010, 7, 1), "2023-01-01T00:00:00+08:00", "system")
+    p = person(contract(D(2024, 1, 1), D(2028, 12, 31), centre=1, filings=fil, cid=1),
+               contract(D(2029, 1, 1), None, centre=2, filings=fil, cid=2), degrees=(old_phd,))
+    outcome = due(p, "2032-06")
     assert len(outcome.months) == 60
-    assert outcome.months[-1].label == "2020-12"
+    assert outcome.months[-1].label == "2028-12"
     assert "已领满60个月补助" in outcome.reasons
     # months already paid count too, arrears included
-    outcome = due(p, "2024-06", paid=set(range(month_index(D(2016, 1, 1)), month_index(D(2016, 1, 1)) + 59)))
-    assert [m.label for m in outcome.months] == ["2020-12"]
+    outcome = due(p, "2032-06", paid=set(range(month_index(D(2024, 1, 1)), month_index(D(2024, 1, 1)) + 59)))
+    assert [m.label for m in outcome.months] == ["2028-12"]
 
 
 def test_move_between_centres_pays_month_once_to_centre_on_last_day():

@@ -94,3 +94,13 @@ def key_reference(db, system):
             services.key_discipline_upsert(actor=system, institution=inst, name=d)
         listed[name] = inst
     return listed
+
+
+@pytest.fixture
+def empty_key_list(db):
+    """The key-institution list without the entries the portal ships (talent migration 0004), for tests that
+    build the list they need from nothing."""
+    from talent.models import KeyDiscipline, KeyInstitution
+
+    KeyDiscipline.objects.all().delete()
+    KeyInstitution.objects.all().delete()

@@ -21,7 +21,7 @@ def media_root(settings, tmp_path):
 @pytest.fixture
 def files(db, centre_a, enrol, ent_user_a, system):
     r, c = enrol(centre_a)
-    degree = services.degree_upsert(actor=system, researcher=r, level="master", full_time=True,
+    degree = services.degree_upsert(actor=ent_user_a, researcher=r, level="master", full_time=True,
                                     awarded_on=D(2016, 7, 1), certificate=upload("证书.png", png_bytes()))
     contract = services.contract_upsert(actor=ent_user_a, researcher=r, centre=centre_a, full_time=True,
                                         start=c.start, end=c.end, document=upload("合同.pdf", pdf_bytes("合同")))

@@ -17,9 +17,12 @@ D = dt.date
 
 
 @pytest.fixture
-def zhang(db, system):
-    return services.researcher_upsert(actor=system, id_type="resident_id", id_number="110101199003077571",
-                                      name="张三")
+def zhang(db, system, centre_a):
+    """Employed at enterprise A's centre: an enterprise claims degrees only for the people it employs."""
+    r = services.researcher_upsert(actor=system, id_type="resident_id", id_number="110101199003077571", name="张三")
+    services.contract_upsert(actor=system, researcher=r, centre=centre_a, full_time=True, start=D(2024, 4, 1),
+                             end=None)
+    return r
 
 
 def _master(actor, researcher, **details):
@@ -45,7 +48,7 @@ def test_institution_named_as_text_is_resolved_against_the_list(ent_user_a, zhan
      "“电气工程”不是清华大学在名录中的重点学科(名录中的重点学科:机械工程、计算机科学与技术)"),
     ({"institution": "清华大学"}, "key_discipline_name", "“(未填写学科)”不是清华大学在名录中的重点学科"),
 ], ids=["no-institution", "unlisted-institution", "unlisted-discipline", "no-discipline"])
-def test_unlisted_claims_are_refused_and_nothing_is_written(ent_user_a, zhang, key_reference, details, code,
+def test_unlisted_claims_are_refused_and_nothing_is_written(empty_key_list, ent_user_a, zhang, key_reference, details, code,
                                                             message):
     with pytest.raises(ServiceError) as exc:
         _master(ent_user_a, zhang, **details)
@@ -84,7 +87,7 @@ def test_scenario_degrees_keep_arriving_verified_without_an_institution(db):
     assert (d.key_discipline, d.institution, d.verified_at is not None) == (True, "", True)
 
 
-def test_web_form_refusal_sits_next_to_the_field(client, ent_user_a, centre_a, enrol, key_reference):
+def test_web_form_refusal_sits_next_to_the_field(empty_key_list, client, ent_user_a, centre_a, enrol, key_reference):
     r, _c = enrol(centre_a)
     client.force_login(ent_user_a)
     url = reverse("talent:degree_create", args=[r.pk])
@@ -100,7 +103,7 @@ def test_web_form_refusal_sits_next_to_the_field(client, ent_user_a, centre_a, e
     assert r.degrees.get(level="master").key_institution == key_reference["清华大学"]
 
 
-def test_api_validates_the_named_institution(ent_user_a, centre_a, enrol, key_reference):
+def test_api_validates_the_named_institution(empty_key_list, ent_user_a, centre_a, enrol, key_reference):
     r, _c = enrol(centre_a)
     api = APIClient()
     api.force_authenticate(ent_user_a)
@@ -113,7 +116,7 @@ def test_api_validates_the_named_institution(ent_user_a, centre_a, enrol, key_re
     assert ok.json()["institution"] == "西安交通大学"
 
 
-def test_roster_row_names_the_refused_institution_in_its_column(ent_user_a, centre_a, key_reference):
+def test_roster_row_names_the_refused_institution_in_its_column(empty_key_list, ent_user_a, centre_a, key_reference):
     row = ["王五", "", "11010119900101004x", "", "", "", "硕士", "是", "宁夏大学", "化学", "是", "2010-07-01", "否",
            "2024-05-01", "2029-04-30"]
     upload = roster.roster_preview(actor=ent_user_a, centre=centre_a, filename="r.xlsx", raw=xlsx([row]))

@@ -28,14 +28,22 @@ def test_degree_counts_only_after_a_reviewer_verifies(db, centre_a, ent_user_a, 
     assert exc.value.code == "already_verified" and "审核员一" in exc.value.zh
 
 
-def test_editing_a_verified_degree_sends_it_back(db, centre_a, ent_user_a, enrol):
+def test_editing_a_verified_degree_sends_it_back(db, centre_a, ent_user_a, reviewer, enrol):
+    """The enterprise's own verified claim, while no other employer relies on the person."""
     r, _c = enrol(centre_a, verified=True, actor=ent_user_a)
     services.degree_upsert(actor=ent_user_a, researcher=r, level="doctorate", full_time=True,
-                           awarded_on=D(2019, 7, 1))  # nothing checked changed
+                           awarded_on=D(2019, 7, 1))  # what the verified (imported) degree says: no new claim
     assert r.degrees.get().verified_at is not None
-    services.degree_upsert(actor=ent_user_a, researcher=r, level="doctorate", full_time=True,
-                           awarded_on=D(2019, 7, 1), institution="另一所大学")
-    assert r.degrees.get().verified_at is None
+    claim = services.degree_upsert(actor=ent_user_a, researcher=r, level="master", full_time=True,
+                                   awarded_on=D(2016, 7, 1), institution="宁夏大学")
+    services.degree_verify(actor=reviewer, degree=claim)
+    services.degree_upsert(actor=ent_user_a, researcher=r, level="master", full_time=True,
+                           awarded_on=D(2016, 7, 1), institution="宁夏大学")  # nothing checked changed
+    assert r.degrees.get(pk=claim.pk).verified_at is not None
+    services.degree_upsert(actor=ent_user_a, researcher=r, level="master", full_time=True,
+                           awarded_on=D(2016, 7, 1), institution="另一所大学")
+    assert r.degrees.get(pk=claim.pk).verified_at is None
+    assert r.degrees.count() == 2 and r.degrees.exclude(pk=claim.pk).get().verified_at is not None
 
 
 def test_degree_picks_key_institution(db, system, reviewer):
@@ -139,14 +147,15 @@ def test_enterprise_cannot_rename_someone_elses_researcher(db, centre_a, centre_
     enrol(centre_a)
     with pytest.raises(ServiceError) as exc:
         services.researcher_upsert(actor=ent_user_b, id_type="resident_id", id_number=ZHANG, name="张叁")
-    assert exc.value.code == "name_mismatch"
+    assert exc.value.code == "registered_elsewhere"
+    assert exc.value.zh == "该人员已在其他单位登记,如信息有误请联系科技厅核实"
     r = services.researcher_upsert(actor=ent_user_b, id_type="resident_id", id_number=ZHANG, name="张三",
                                    phone="139")
     r.refresh_from_db()
     assert (r.name, r.phone) == ("张三", "")
 
 
-def test_key_reference_csv_import_all_or_nothing(db, reviewer, ent_user_a):
+def test_key_reference_csv_import_all_or_nothing(empty_key_list, db, reviewer, ent_user_a):
     good = "院校名称,院校代码,重点学科,有效,备注\n清华大学,10003,机械工程,是,\n清华大学,10003,电气工程,是,\n西安交通大学,10698,,是,\n"
     counts = services.key_reference_import_csv(actor=reviewer, raw=good.encode("gb18030"))
     assert counts == {"institutions": 2, "disciplines": 2}
@@ -163,7 +172,7 @@ def test_key_reference_csv_import_all_or_nothing(db, reviewer, ent_user_a):
     assert exc.value.status == 403
 
 
-def test_key_institution_history_is_recorded(db, reviewer):
+def test_key_institution_history_is_recorded(empty_key_list, db, reviewer):
     inst = services.key_institution_upsert(actor=reviewer, name="清华大学", code="10003")
     services.key_discipline_upsert(actor=reviewer, institution=inst, name="机械工程")
     services.key_institution_upsert(actor=reviewer, name="清华大学", code="10003", is_active=False)
@@ -200,7 +209,7 @@ def test_degree_unique_by_natural_key(db, system):
     assert Degree.objects.count() == 1
 
 
-def test_import_key_institutions_command(db, tmp_path):
+def test_import_key_institutions_command(empty_key_list, db, tmp_path):
     from django.core.management import CommandError, call_command
 
     good = tmp_path / "k.csv"

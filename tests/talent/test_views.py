@@ -186,7 +186,7 @@ def test_roster_upload_preview_commit_pages(client, centre_a, ent_user_a, key_re
     assert Researcher.objects.count() == 3
 
 
-def test_key_institution_page(client, reviewer, ent_user_a):
+def test_key_institution_page(empty_key_list, client, reviewer, ent_user_a):
     client.force_login(reviewer)
     csv_file = io.BytesIO("院校名称,院校代码,重点学科,有效\n清华大学,10003,机械工程,是\n".encode())
     csv_file.name = "k.csv"

@@ -91,5 +91,7 @@ class Command(BaseCommand):
                                                        approved_at=when + dt.timedelta(hours=6))
 
     def print_logins(self) -> None:
-        for username, _role, full_name, _ref in USERS:
-            self.stdout.write(f"    {username:<12} {DEMO_PASSWORD}   {full_name}")
+        for username, role, full_name, _ref in USERS:
+            # finance and administrators: two-factor login, the secret is shown on the page at the first login
+            otp = "   + 动态验证码(首次登录时绑定验证器 / TOTP, enrol at first login)" if role in ("finance", "admin") else ""
+            self.stdout.write(f"    {username:<12} {DEMO_PASSWORD}   {full_name}{otp}")
