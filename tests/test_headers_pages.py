@@ -53,6 +53,19 @@ def test_no_inline_script_handler_or_style_in_page_templates():
     assert not offenders, offenders
 
 
+def test_no_form_widget_sets_an_inline_style():
+    base = Path(settings.BASE_DIR)
+    offenders = [
+        f"{path.relative_to(base)}: {line.strip()}"
+        for app in ("accounts", "registry", "talent", "subsidies")
+        for path in (base / app).rglob("*.py")
+        if "migrations" not in path.parts
+        for line in path.read_text().splitlines()
+        if re.search(r"[\"']style[\"']\s*:", line)
+    ]
+    assert not offenders, offenders
+
+
 @pytest.mark.django_db
 def test_personal_data_is_not_stored_by_caches(make_user):
     user = make_user("cache-ent", Role.ENTERPRISE)
