@@ -1,6 +1,5 @@
 """Writes for enterprises, centres and filings. Every service takes an explicit actor, runs in one
 transaction and leaves audit rows (pghistory triggers) with that actor as context."""
-import datetime as dt
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -88,7 +87,6 @@ def centre_upsert(*, actor, ref: str, enterprise: Enterprise, name: str, city: s
         raise ServiceError(f"机构类型“{kind}”无效,应为 independent 或 joint", "kind must be independent or joint",
                            code="kind", record=record)
     division_code = _division(division_code, record=record)
-    _check_city_division(city, division_code, record=record)
     _check_established_on(details.get("established_on"), record=record)
     values = {"enterprise": enterprise, "name": name, "city": city, "division_code": division_code, "kind": kind,
               **details}
@@ -103,6 +101,7 @@ def centre_upsert(*, actor, ref: str, enterprise: Enterprise, name: str, city: s
             _refuse_filed_fact_changes(centre, values)
             for k, v in values.items():
                 setattr(centre, k, v)
+        _check_city_division(city, division_code, record=record)
         centre.full_clean()
         centre.save()
     return centre
@@ -146,14 +145,10 @@ def _check_city_division(city: str, division_code: str, *, record: str) -> None:
 
 
 def _check_established_on(value, *, record: str) -> None:
-    """A founding date is a past (or today's) date within the plausible range."""
-    today = timezone.localdate()
-    if isinstance(value, dt.date) and value > today:
-        raise ServiceError(f"成立日期{value}晚于今天({today}),不能填写将来的日期",
-                           "established_on must not be in the future", code="date_future", record=record,
-                           field="established_on")
+    """A founding date lies within the plausible range and never after today; the refusal names the field
+    (shown next to it on the centre form, named in the API's `fields`)."""
     try:
-        check_date(value, zh="成立日期", en="established_on", record=record, latest=today)
+        check_date(value, zh="成立日期", en="established_on", record=record, latest=timezone.localdate())
     except ServiceError as exc:
         exc.field = "established_on"
         raise
