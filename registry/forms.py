@@ -91,9 +91,11 @@ class DecisionForm(forms.Form):
         FilingStatus.SUSPENDED: ("reinstate", "revoke"),
     }
 
-    def __init__(self, *args, status: str = "", **kwargs):
+    def __init__(self, *args, status: str = "", is_first_reviewer: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         legal = self.LEGAL.get(status, ())
+        if is_first_reviewer and status == FilingStatus.FIRST_REVIEWED:
+            legal = tuple(a for a in legal if a not in ("approve", "reject"))  # 复审 is for a second person
         self.legal_actions = [(k, v) for k, v in self.ACTIONS if k in legal]
         # every action still parses, so a decision posted from a page that has gone stale reaches the
         # service and is answered with what happened (who moved the filing), not with a form error

@@ -540,7 +540,9 @@ ACTIONS = {
 @reviewer_only
 def review_decide(request, pk):
     filing = selectors.filing_get(actor=request.user, pk=pk)
-    form = DecisionForm(request.POST or None, initial={"seen_status": filing.status}, status=filing.status)
+    first = services.first_reviewer(filing)
+    form = DecisionForm(request.POST or None, initial={"seen_status": filing.status}, status=filing.status,
+                        is_first_reviewer=first is not None and first.pk == request.user.pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -553,7 +555,7 @@ def review_decide(request, pk):
             messages.success(request, _("已处理:%(record)s → %(status)s") % {"record": filing, "status": filing.get_status_display()})
             return redirect("registry:review_decide", pk=filing.pk)
     ctx = _filing_context(request, filing)
-    first = services.first_reviewer(filing)
+    first = services.first_reviewer(filing)  # again: a decision just made may have changed it
     current = list(selectors.document_list(actor=request.user, filing=filing, current_only=True))
     marks = services.latest_marks(current)
     markable = filing.status in services.marks.MARKABLE

@@ -170,6 +170,7 @@ def test_the_review_page_offers_only_the_legal_decisions(client, submitted, regi
     client.force_login(regional1)
     assert _offered(client.get(url).content.decode()) == ["first_review", "return", "reject"]
     services.filing_first_review(actor=regional1, filing=submitted)
+    assert _offered(client.get(url).content.decode()) == ["return"]  # the first reviewer may not approve
     client.force_login(regional2)
     assert _offered(client.get(url).content.decode()) == ["approve", "return", "reject"]
     services.filing_approve(actor=regional2, filing=submitted, effective_from=timezone.localdate())
