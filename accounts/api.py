@@ -191,7 +191,9 @@ def _plain(detail):
 def error_response(exc) -> Response | None:
     """Map any refusal to the one error format; None for unexpected exceptions (they stay 500s)."""
     if isinstance(exc, ServiceError):
-        return Response(error_body(exc.code or "invalid", exc.zh, exc.en, record=exc.record), status=exc.status)
+        fields = {exc.field: [exc.zh]} if getattr(exc, "field", "") else None
+        return Response(error_body(exc.code or "invalid", exc.zh, exc.en, record=exc.record, fields=fields),
+                        status=exc.status)
     if isinstance(exc, Http404 | exceptions.NotFound):
         zh, en = GENERIC["not_found"]
         return Response(error_body("not_found", zh, en), status=404)

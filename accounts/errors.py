@@ -7,8 +7,10 @@ class ServiceError(ValidationError):
 
     status = 400
 
-    def __init__(self, zh: str, en: str = "", *, code: str = "invalid", record: str = "", status: int | None = None):
-        self.zh, self.en, self.record = zh, en, record
+    def __init__(self, zh: str, en: str = "", *, code: str = "invalid", record: str = "", status: int | None = None,
+                 field: str = ""):
+        # `field`: the input the refusal concerns (forms show it next to that field, the API names it)
+        self.zh, self.en, self.record, self.field = zh, en, record, field
         if status is not None:
             self.status = status
         text = f"{record}:{zh}" if record else zh

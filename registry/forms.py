@@ -2,7 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Centre, CentreKind, Division, DocumentKind, FilingLevel, FilingStatus
+from registry.models import Centre, CentreKind, Division, DocumentKind, DocumentMarkValue, FilingLevel, FilingStatus
 
 
 def centre_division_choices():
@@ -82,6 +82,32 @@ class DecisionForm(forms.Form):
                                       help_text=_("复审确定的生效日期早于企业提交日期时必填,记入审核记录"))
     # the status the reviewer saw: a decision on a filing someone else has moved since is refused
     seen_status = forms.ChoiceField(choices=FilingStatus.choices, widget=forms.HiddenInput)
+
+    # the decisions the filing's status allows (issue 15 §6): only these are offered on the page
+    LEGAL = {
+        FilingStatus.SUBMITTED: ("first_review", "return", "reject"),
+        FilingStatus.FIRST_REVIEWED: ("approve", "return", "reject"),
+        FilingStatus.APPROVED: ("suspend", "revoke"),
+        FilingStatus.SUSPENDED: ("reinstate", "revoke"),
+    }
+
+    def __init__(self, *args, status: str = "", is_first_reviewer: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        legal = self.LEGAL.get(status, ())
+        if is_first_reviewer and status == FilingStatus.FIRST_REVIEWED:
+            legal = tuple(a for a in legal if a not in ("approve", "reject"))  # 复审 is for a second person
+        self.legal_actions = [(k, v) for k, v in self.ACTIONS if k in legal]
+        # every action still parses, so a decision posted from a page that has gone stale reaches the
+        # service and is answered with what happened (who moved the filing), not with a form error
+        self.fields["action"].widget.choices = self.legal_actions
+
+
+class DocumentMarkForm(forms.Form):
+    """材料逐项审核: one document's mark on the review page."""
+
+    mark = forms.ChoiceField(label=_("审核结果"), choices=DocumentMarkValue.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("补正原因"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}), help_text=_("标记为需补正时必填,企业可见"))
 
 
 class QueueFilterForm(forms.Form):

@@ -255,6 +255,35 @@ class Document(models.Model):
         return f"{self.get_kind_display()} v{self.version}({self.original_name})"
 
 
+class DocumentMarkValue(models.TextChoices):
+    PASS = "pass", _("合格")
+    NEEDS_CORRECTION = "needs_correction", _("需补正")
+
+
+@audited()
+class DocumentMark(models.Model):
+    """材料逐项审核: a reviewer's mark on one document version (合格 / 需补正 with the reason), shown to the
+    enterprise next to the document. A new mark on the same document is a new row; the latest one counts."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="marks")
+    mark = models.CharField(_("审核结果"), max_length=16, choices=DocumentMarkValue.choices)
+    reason = models.TextField(_("补正原因"), blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("材料审核意见")
+        verbose_name_plural = _("材料审核意见")
+        ordering = ["document", "-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(mark="needs_correction") | ~Q(reason=""),
+                                   name="document_mark_correction_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.document} · {self.get_mark_display()}"
+
+
 class Notification(models.Model):
     """An in-portal message to one user (the email copy goes out after commit)."""
 

@@ -18,4 +18,5 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("review/", views.review_queue, name="review_queue"),
     path("review/<int:pk>/", views.review_decide, name="review_decide"),
+    path("review/<int:pk>/documents/<int:document_pk>/mark/", views.review_mark, name="review_mark"),
 ]

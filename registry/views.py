@@ -29,13 +29,22 @@ from registry import measures, selectors, services
 from registry.forms import (
     CentreForm,
     DecisionForm,
+    DocumentMarkForm,
     DocumentUploadForm,
     EnterpriseRegistrationForm,
     FilingStartForm,
     InviteForm,
     QueueFilterForm,
 )
-from registry.models import Division, Document, DocumentKind, Filing, FilingStatus, ReviewDecision
+from registry.models import (
+    Division,
+    Document,
+    DocumentKind,
+    DocumentMarkValue,
+    Filing,
+    FilingStatus,
+    ReviewDecision,
+)
 from registry.services import documents as document_services
 
 PAGE_SIZE = 20
@@ -67,6 +76,14 @@ def reviewer_only(view):
 
 def _refused(request, exc: ServiceError):
     messages.error(request, " ".join(exc.messages))
+
+
+def _refused_on_form(request, form, exc: ServiceError):
+    """A refusal that names one of the form's fields is shown next to that field; others as a message."""
+    if getattr(exc, "field", "") in form.fields:
+        form.add_error(exc.field, exc.zh)
+    else:
+        _refused(request, exc)
 
 
 # --- public: enterprise self-registration -----------------------------------------------------------------
@@ -187,7 +204,7 @@ def centre_create(request, enterprise_pk):
         try:
             centre = services.centre_create(actor=request.user, enterprise=enterprise, **form.cleaned_data)
         except ServiceError as exc:
-            _refused(request, exc)
+            _refused_on_form(request, form, exc)
         else:
             messages.success(request, _("已登记研发中心“%(name)s”(编号 %(ref)s)") % {"name": centre.name, "ref": centre.ref})
             return redirect("registry:dashboard")
@@ -206,7 +223,7 @@ def centre_edit(request, pk):
             for field in exc.fields:
                 form.add_error(field, exc.zh)
         except ServiceError as exc:
-            _refused(request, exc)
+            _refused_on_form(request, form, exc)
         else:
             messages.success(request, _("已保存研发中心“%(name)s”") % {"name": centre.name})
             return redirect("registry:dashboard")
@@ -319,6 +336,23 @@ def _previews(actor, filing) -> list:
             for d in selectors.document_list(actor=actor, filing=filing, current_only=True)]
 
 
+def _marked(page):
+    """Each document of the page with its latest review mark (材料逐项审核) as `d.mark`."""
+    page.object_list = list(page.object_list)
+    marks = services.latest_marks(page.object_list)
+    for d in page.object_list:
+        d.mark = marks.get(d.pk)
+    return page
+
+
+def _corrections(actor, filing) -> list:
+    """The current documents a reviewer marked 需补正, with the mark (what the enterprise has to correct)."""
+    current = list(selectors.document_list(actor=actor, filing=filing, current_only=True))
+    marks = services.latest_marks(current)
+    return [(d, marks[d.pk]) for d in current
+            if d.pk in marks and marks[d.pk].mark == DocumentMarkValue.NEEDS_CORRECTION]
+
+
 def _filing_context(request, filing, upload_form=None):
     user = request.user
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "documents"
@@ -329,7 +363,8 @@ def _filing_context(request, filing, upload_form=None):
                 if filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED) else [])
     return {
         "filing": filing, "tab": tab, "steps": _wizard_steps(filing, problems), "tab_labels": TAB_LABELS,
-        "documents": _page(request, documents, "dpage"),
+        "documents": _marked(_page(request, documents, "dpage")),
+        "corrections": _corrections(user, filing),
         "required": [(DocumentKind(k).label, k in present) for k in required],
         "decisions": _page(request, selectors.decision_list(filing=filing), "rpage"),
         "windows": selectors.filing_windows(filing=filing),
@@ -505,7 +540,9 @@ ACTIONS = {
 @reviewer_only
 def review_decide(request, pk):
     filing = selectors.filing_get(actor=request.user, pk=pk)
-    form = DecisionForm(request.POST or None, initial={"seen_status": filing.status})
+    first = services.first_reviewer(filing)
+    form = DecisionForm(request.POST or None, initial={"seen_status": filing.status}, status=filing.status,
+                        is_first_reviewer=first is not None and first.pk == request.user.pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -518,7 +555,12 @@ def review_decide(request, pk):
             messages.success(request, _("已处理:%(record)s → %(status)s") % {"record": filing, "status": filing.get_status_display()})
             return redirect("registry:review_decide", pk=filing.pk)
     ctx = _filing_context(request, filing)
-    first = services.first_reviewer(filing)
+    first = services.first_reviewer(filing)  # again: a decision just made may have changed it
+    current = list(selectors.document_list(actor=request.user, filing=filing, current_only=True))
+    marks = services.latest_marks(current)
+    markable = filing.status in services.marks.MARKABLE
+    ctx["mark_rows"] = [(d, marks.get(d.pk), DocumentMarkForm(prefix=f"m{d.pk}") if markable else None)
+                        for d in current]
     ctx.update({"form": form, "first_reviewer": first,
                 "is_first_reviewer": first is not None and first.pk == request.user.pk})
     if filing.status == FilingStatus.FIRST_REVIEWED:
@@ -528,3 +570,27 @@ def review_decide(request, pk):
                          "bound": bound, "measure_from": measures.measure_from(filing.level),
                          "measure": services.MEASURE_NAMES.get(filing.level, "")}
     return render(request, "registry/review_decide.html", ctx)
+
+
+@require_POST
+@reviewer_only
+def review_mark(request, pk, document_pk):
+    """材料逐项审核: the reviewer marks one current document of the filing 合格 or 需补正 (with the reason)."""
+    filing = selectors.filing_get(actor=request.user, pk=pk)
+    document = selectors.document_get(actor=request.user, pk=document_pk)
+    if document.filing_id != filing.pk:
+        raise Http404
+    form = DocumentMarkForm(request.POST, prefix=f"m{document.pk}")
+    target = reverse("registry:review_decide", args=[filing.pk]) + f"#mark-{document.pk}"
+    if not form.is_valid():
+        messages.error(request, _("请选择%(kind)s的审核结果(合格或需补正)") % {"kind": document.get_kind_display()})
+        return redirect(target)
+    try:
+        mark = services.document_mark(actor=request.user, document=document, mark=form.cleaned_data["mark"],
+                                      reason=form.cleaned_data["reason"])
+    except ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("已标记%(kind)s:%(mark)s") % {"kind": document.get_kind_display(),
+                                                                "mark": mark.get_mark_display()})
+    return redirect(target)

@@ -39,4 +39,5 @@ from registry.services.filings import (  # noqa: F401
     first_reviewer,
     required_document_kinds,
 )
+from registry.services.marks import document_mark, latest_marks  # noqa: F401
 from registry.services.notifications import notification_mark_read, notify_filing_decision  # noqa: F401

@@ -87,8 +87,7 @@ def centre_upsert(*, actor, ref: str, enterprise: Enterprise, name: str, city: s
         raise ServiceError(f"机构类型“{kind}”无效,应为 independent 或 joint", "kind must be independent or joint",
                            code="kind", record=record)
     division_code = _division(division_code, record=record)
-    check_date(details.get("established_on"), zh="成立日期", en="established_on", record=record,
-               latest=timezone.localdate())
+    _check_established_on(details.get("established_on"), record=record)
     values = {"enterprise": enterprise, "name": name, "city": city, "division_code": division_code, "kind": kind,
               **details}
     with acting(actor):
@@ -102,9 +101,57 @@ def centre_upsert(*, actor, ref: str, enterprise: Enterprise, name: str, city: s
             _refuse_filed_fact_changes(centre, values)
             for k, v in values.items():
                 setattr(centre, k, v)
+        _check_city_division(city, division_code, record=record)
         centre.full_clean()
         centre.save()
     return centre
+
+
+def _city_prefix(code: str) -> str:
+    """The code prefix a city's districts share: 110000 (北京市) → 11, 440300 (深圳市) → 4403."""
+    while code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+def _city_division(city: str):
+    """The reference-data division a city name stands for ("北京" or "北京市"), or None when the
+    reference data does not know the city (then its divisions cannot be checked)."""
+    from registry.models import Division
+
+    name = (city or "").strip()
+    if not name:
+        return None
+    names = {name, name + "市"} if not name.endswith("市") else {name, name[:-1]}
+    return Division.objects.filter(name__in=names, code__endswith="00").order_by("code").first()
+
+
+def _check_city_division(city: str, division_code: str, *, record: str) -> None:
+    """The centre's division must lie in its city (issue 15 §3: 北京 with 南山区 440305 was saved). Checked
+    against the division reference data (GB/T 2260) where it knows the city; a division the reference data
+    names is shown by name."""
+    from registry.models import Division
+
+    city_division = _city_division(city)
+    if city_division is None or division_code.startswith(_city_prefix(city_division.code)):
+        return
+    known = Division.objects.filter(code=division_code).select_related("parent").first()
+    where = ""
+    if known is not None:
+        where = f"({known.parent.name}{known.name})" if known.parent else f"({known.name})"
+    raise ServiceError(f"所在地区划{division_code}{where}不在所在城市“{city.strip()}”,请选择{city_division.name}的区县",
+                       f"division {division_code} is not in the city {city.strip()}", code="division_city",
+                       record=record, field="division_code")
+
+
+def _check_established_on(value, *, record: str) -> None:
+    """A founding date lies within the plausible range and never after today; the refusal names the field
+    (shown next to it on the centre form, named in the API's `fields`)."""
+    try:
+        check_date(value, zh="成立日期", en="established_on", record=record, latest=timezone.localdate())
+    except ServiceError as exc:
+        exc.field = "established_on"
+        raise
 
 
 def _refuse_filed_fact_changes(centre: Centre, values: dict) -> None:

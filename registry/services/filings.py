@@ -163,8 +163,33 @@ def filing_history_import(*, actor, centre: Centre, level: str, entries: list[hi
     return filing
 
 
-def filing_assert_status(filing: Filing, *allowed: str, action: str) -> None:
+def _missing_step(status: str, allowed: tuple) -> tuple[str, str] | None:
+    """What has to happen first when the filing has not yet reached the state an action needs (issue 15 §6:
+    skipping 初审 was answered as if someone else had handled the filing). None when the filing has moved
+    on or elsewhere: then someone did handle it, and the answer says who."""
+    decided = {FilingStatus.APPROVED, FilingStatus.SUSPENDED}
+    if status == FilingStatus.DRAFT and FilingStatus.DRAFT not in allowed:
+        return "企业尚未提交备案,须先由企业提交", "the enterprise has not submitted the filing yet"
+    if status == FilingStatus.SUBMITTED and FilingStatus.SUBMITTED not in allowed:
+        if FilingStatus.FIRST_REVIEWED in allowed:
+            return "须先完成初审", "the first review (初审) must be completed first"
+        if set(allowed) <= decided:
+            return "须先完成初审和复审(予以备案)", "the filing must pass the first review and the approval first"
+    if status == FilingStatus.FIRST_REVIEWED and set(allowed) <= decided:
+        return "须先完成复审(予以备案)", "the filing must be approved first"
+    return None
+
+
+def filing_assert_status(filing: Filing, *allowed: str, action: str, race: bool = False) -> None:
+    """Refuse an action the filing's status does not allow (409). `race`: the decider saw another status
+    on the page, so someone else has moved the filing since."""
     if filing.status not in allowed:
+        missing = None if race else _missing_step(filing.status, allowed)
+        if missing is not None:
+            zh, en = missing
+            raise ConflictError(f"{zh}:当前状态为“{filing.get_status_display()}”,不能{action}",
+                                f"{en}: the filing is {filing.status}, cannot {action}", code="step_required",
+                                record=str(filing))
         last = filing.decisions.order_by("-id").select_related("actor").first() if filing.pk else None
         if last is not None:
             by = f"已由{last.actor.display_name}于{timezone.localtime(last.at):%Y-%m-%d %H:%M}"
@@ -192,7 +217,7 @@ def _lock(filing: Filing | int, expected_status: str | None = None, *, action: s
     except Filing.DoesNotExist:
         raise NotFoundError("备案不存在", "filing not found", code="not_found") from None
     if expected_status and locked.status != expected_status:
-        filing_assert_status(locked, expected_status, action=action)
+        filing_assert_status(locked, expected_status, action=action, race=True)
     return locked
 
 
