@@ -130,6 +130,7 @@ def _detail_context(request, researcher, *, revealed: str | None = None) -> dict
         "may_reveal": services.may_see_full_identity(actor) and in_reach,
         "degrees": degrees,
         "certificate_ids": {d.pk for d in degrees if selectors.may_see_certificate(actor=actor, degree=d)},
+        "review_ids": {d.pk for d in degrees if selectors.may_see_review(actor=actor, degree=d)},
         "shows_contact": selectors.shows_contact_details(actor=actor, researcher=researcher),
         "may_edit_identity": (actor.is_enterprise or actor.is_portal_admin)
         and services.may_edit_identity(actor, researcher),
@@ -245,7 +246,29 @@ def degree_verify(request, pk: int):
         messages.error(request, exc.zh)
     else:
         messages.success(request, _("已核验 %(name)s 的学位") % {"name": degree.researcher.name})
-    return redirect(request.POST.get("next") or "talent:verification_queue")
+    return redirect(_safe_next(request))
+
+
+def _safe_next(request) -> str:
+    """Back to the page the button was on (a path of this portal only)."""
+    target = request.POST.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else reverse("talent:verification_queue")
+
+
+@_reviewer_required
+@require_POST
+def degree_decide(request, pk: int, decision: str):
+    """退回补正 / 不予核验, with the reason the claimant enterprise is told."""
+    degree = selectors.staff_degree_get(actor=request.user, pk=pk)
+    service = {"return": services.degree_return, "refuse": services.degree_refuse}[decision]
+    try:
+        service(actor=request.user, degree=degree, reason=request.POST.get("reason", "")[:2000])
+    except ServiceError as exc:
+        messages.error(request, exc.zh)
+    else:
+        done = _("已退回补正 %(name)s 的学位") if decision == "return" else _("已对 %(name)s 的学位作出不予核验决定")
+        messages.success(request, done % {"name": degree.researcher.name})
+    return redirect(_safe_next(request))
 
 
 @login_required
@@ -255,6 +278,29 @@ def degree_certificate(request, pk: int):
     if not degree.certificate or not selectors.may_see_certificate(actor=request.user, degree=degree):
         raise Http404
     return _stored_file_response(degree.certificate, f"学位证书-{degree.pk}")
+
+
+@login_required
+@require_GET
+def degree_certificate_image(request, pk: int):
+    """An image certificate shown inline, as filing documents are (registry.views.document_preview): the
+    stored bytes re-checked by their signature on every request, served with the untrusted-bytes headers.
+    Nothing is rendered here; a PDF certificate is not an image and is offered as a download."""
+    from registry.services.documents import IMAGE_TYPES, sniff
+    from registry.views import _untrusted_bytes_headers
+
+    degree = selectors.degree_get(actor=request.user, pk=pk)
+    if not degree.certificate or not selectors.may_see_certificate(actor=request.user, degree=degree):
+        raise Http404
+    try:
+        with degree.certificate.open("rb") as handle:
+            data = handle.read(settings.DOCUMENT_MAX_BYTES + 1)
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    content_type = sniff(data) if len(data) <= settings.DOCUMENT_MAX_BYTES else None
+    if content_type not in IMAGE_TYPES:
+        raise Http404
+    return _untrusted_bytes_headers(HttpResponse(data, content_type=content_type))
 
 
 EXTENSION_BY_TYPE = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
