@@ -11,6 +11,7 @@ from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
+from registry.models import PreviewState
 
 
 def _document_path(folder: str):
@@ -237,6 +238,26 @@ class Degree(models.Model):
         """The stored name's extension is the one the upload's signature was checked against (upload_to);
         the bytes are checked again whenever the image is served."""
         return os.path.splitext(self.certificate.name or "")[1].lower() in (".png", ".jpg", ".jpeg")
+
+
+class CertificatePreview(models.Model):
+    """Where the server-side page images of a PDF degree certificate stand, as filing documents'
+    (registry.DocumentPreviewRecord): rendered by a Celery task after the upload commits, never on a page
+    view. A correction that uploads a new certificate renders that one (``certificate_name``). Derived
+    data, not audited."""
+
+    degree = models.OneToOneField(Degree, primary_key=True, on_delete=models.CASCADE, related_name="preview_record")
+    certificate_name = models.CharField(max_length=255)
+    state = models.CharField(_("预览状态"), max_length=16, choices=PreviewState.choices, default=PreviewState.PENDING)
+    error = models.CharField(_("原因"), max_length=32, blank=True)  # a registry.services.documents.PREVIEW_ERRORS key
+    page_count = models.PositiveIntegerField(_("页数"), default=0)
+    pages_rendered = models.PositiveSmallIntegerField(_("已生成页数"), default=0)
+    queued_at = models.DateTimeField(_("排队时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("学位证书预览状态")
+        verbose_name_plural = _("学位证书预览状态")
 
 
 @audited()

@@ -268,6 +268,10 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
             degree.verification_status = DegreeStatus.PENDING
         degree.full_clean()
         degree.save()
+        if details.get("certificate"):  # a new certificate: its inline preview, rendered off the request path
+            from talent.certificates import certificate_preview_schedule
+
+            certificate_preview_schedule(degree)
     return degree
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import uploads
 from accounts.errors import ServiceError
-from talent import roster, selectors, services
+from talent import certificates, roster, selectors, services
 from talent.forms import (
     CsvUploadForm,
     DegreeForm,
@@ -117,7 +117,7 @@ def researcher_list(request):
 
 def _detail_context(request, researcher, *, revealed: str | None = None) -> dict:
     actor = request.user
-    degrees = list(selectors.degrees_of(actor=actor, researcher=researcher))
+    degrees = _with_previews(actor, list(selectors.degrees_of(actor=actor, researcher=researcher)))
     # a reviewer acts only on people and contracts of centres filed with their bureau (selectors.staff_contracts)
     in_reach = not actor.is_reviewer or selectors.staff_may_act_on(actor=actor, researcher=researcher)
     terminable = set(selectors.staff_contracts(actor=actor).filter(researcher=researcher).values_list("pk", flat=True)
@@ -283,14 +283,25 @@ def degree_certificate(request, pk: int):
 @login_required
 @require_GET
 def degree_certificate_image(request, pk: int):
-    """An image certificate shown inline, as filing documents are (registry.views.document_preview): the
-    stored bytes re-checked by their signature on every request, served with the untrusted-bytes headers.
-    Nothing is rendered here; a PDF certificate is not an image and is offered as a download."""
+    """A certificate shown inline, as filing documents are (registry.views.document_preview): ?page=1 of an
+    image certificate is its stored bytes re-checked by signature on every request; ?page=N of a PDF
+    certificate is the PNG of that page rendered by the Celery task. Nothing is rendered here, and a PDF
+    never reaches the browser as a PDF."""
     from registry.services.documents import IMAGE_TYPES, sniff
-    from registry.views import _untrusted_bytes_headers
+    from registry.views import PAGE_NUMBER, _untrusted_bytes_headers
 
     degree = selectors.degree_get(actor=request.user, pk=pk)
     if not degree.certificate or not selectors.may_see_certificate(actor=request.user, degree=degree):
+        raise Http404
+    page = request.GET.get("page", "1")
+    if not PAGE_NUMBER.fullmatch(page):
+        raise Http404
+    if not degree.certificate_is_image:
+        path = certificates.certificate_preview_page(degree, int(page))
+        if path is None:
+            raise Http404
+        return _untrusted_bytes_headers(FileResponse(path.open("rb"), content_type="image/png"))
+    if page != "1":
         raise Http404
     try:
         with degree.certificate.open("rb") as handle:
@@ -301,6 +312,14 @@ def degree_certificate_image(request, pk: int):
     if content_type not in IMAGE_TYPES:
         raise Http404
     return _untrusted_bytes_headers(HttpResponse(data, content_type=content_type))
+
+
+def _with_previews(actor, degrees):
+    """Each certificate the actor may see, with its recorded preview (never rendered on the page view)."""
+    for d in degrees:
+        d.cert_preview = certificates.certificate_preview(d) \
+            if selectors.may_see_certificate(actor=actor, degree=d) else None
+    return degrees
 
 
 EXTENSION_BY_TYPE = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
@@ -333,6 +352,7 @@ def _stored_file_response(field_file, stem: str) -> FileResponse:
 def verification_queue(request):
     q, level = request.GET.get("q", ""), request.GET.get("level", "")
     page = _page(request, selectors.verification_queue(actor=request.user, q=q, level=level))
+    page.object_list = _with_previews(request.user, list(page.object_list))
     return render(request, "talent/verification_queue.html", {
         "page": page, "q": q, "level": level, "levels": DegreeLevel.choices, "query": _query_without_page(request),
         "masked": {d.pk: mask_id(d.researcher.id_number) for d in page.object_list},

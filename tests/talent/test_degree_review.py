@@ -9,12 +9,13 @@ from django.urls import reverse
 
 from accounts.errors import NotFoundError, ServiceError
 from accounts.models import Role
-from registry.models import Notification
+from registry.models import Notification, PreviewState
 from subsidies.rules.stipend import R_REFUSED, R_RETURNED, R_UNVERIFIED
-from talent import selectors, services
-from talent.models import Degree, DegreeStatus
+from talent import certificates, selectors, services
+from talent.models import CertificatePreview, Degree, DegreeStatus
 from tests.api.conftest import login_client
 from tests.registry.conftest import pdf_bytes, png_bytes, upload
+from tests.registry.sample_files import real_pdf
 
 from .conftest import with_certificate
 
@@ -214,20 +215,70 @@ def test_queue_buttons_and_the_inline_certificate(claim, reviewer, client):
     with_certificate(claim)
     queue = client.get(reverse("talent:verification_queue")).content.decode()
     image = reverse("talent:degree_certificate_image", args=[claim.pk])
-    assert f'<img src="{image}"' in queue
+    assert f'<img src="{image}?page=1"' in queue
     response = client.get(image)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert response["Content-Disposition"] == "inline" and response["X-Content-Type-Options"] == "nosniff"
     assert response.content == png_bytes()
 
 
-def test_a_pdf_certificate_is_not_served_as_an_image(claim, reviewer, client):
-    with_certificate(claim, "证书.pdf")
+def test_a_pdf_certificate_is_shown_as_page_images_rendered_off_the_request_path(
+    claim, reviewer, ent_user_a, client, settings
+):
+    settings.DOCUMENT_PREVIEWS_ON_CELERY = True  # the render task runs after the upload commits
+    corrected = services.degree_upsert(
+        actor=ent_user_a,
+        researcher=claim.researcher,
+        level="master",
+        full_time=True,
+        awarded_on=D(2016, 7, 1),
+        institution="宁夏大学",
+        certificate=upload("证书.pdf", real_pdf(pages=2)),
+    )
+    image = reverse("talent:degree_certificate_image", args=[claim.pk])
     client.force_login(reviewer)
     queue = client.get(reverse("talent:verification_queue")).content.decode()
-    assert reverse("talent:degree_certificate_image", args=[claim.pk]) not in queue
-    assert reverse("talent:degree_certificate", args=[claim.pk]) in queue
-    assert client.get(reverse("talent:degree_certificate_image", args=[claim.pk])).status_code == 404
+    assert "预览生成中" in queue and f"{image}?page=1" not in queue  # the page view rendered nothing
+    assert CertificatePreview.objects.get(degree=corrected).state == PreviewState.PENDING
+    assert client.get(f"{image}?page=1").status_code == 404
+    # the Celery task's body
+    assert certificates.certificate_preview_render(degree_id=corrected.pk).state == PreviewState.READY
+    queue = client.get(reverse("talent:verification_queue")).content.decode()
+    assert f'<img src="{image}?page=2"' in queue and "预览生成中" not in queue
+    response = client.get(f"{image}?page=1")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert response["Content-Disposition"] == "inline"
+    assert client.get(f"{image}?page=3").status_code == 404
+    # a corrected claim with a new certificate gets its own pages; a stale task renders nothing
+    services.degree_return(actor=reviewer, degree=corrected, reason=REASON)
+    services.degree_upsert(
+        actor=ent_user_a,
+        researcher=claim.researcher,
+        level="master",
+        full_time=True,
+        awarded_on=D(2016, 7, 1),
+        institution="宁夏大学",
+        certificate=upload("新证书.pdf", real_pdf(pages=1)),
+    )
+    assert "预览生成中" in client.get(reverse("talent:verification_queue")).content.decode()
+    certificates.certificate_preview_render(degree_id=corrected.pk)
+    assert CertificatePreview.objects.get(degree=corrected).pages_rendered == 1
+
+
+def test_a_broken_pdf_certificate_says_why_there_is_no_preview(claim, reviewer, ent_user_a, client):
+    services.degree_upsert(
+        actor=ent_user_a,
+        researcher=claim.researcher,
+        level="master",
+        full_time=True,
+        awarded_on=D(2016, 7, 1),
+        institution="宁夏大学",
+        certificate=upload("证书.pdf", pdf_bytes()),
+    )  # a PDF without pages
+    client.force_login(reviewer)
+    queue = client.get(reverse("talent:verification_queue")).content.decode()
+    assert "无法生成预览" in queue and reverse("talent:degree_certificate", args=[claim.pk]) in queue
 
 
 def test_page_return_then_the_enterprise_sees_why(claim, reviewer, ent_user_a, client):
