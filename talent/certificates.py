@@ -4,6 +4,7 @@ reaches the browser as a PDF: its first pages are rendered to PNG by poppler (th
 limits) in a Celery task after the upload commits, and a page view only reads the recorded outcome
 (CertificatePreview), so it never starts poppler."""
 
+import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -67,16 +68,43 @@ def certificate_preview_schedule(degree: Degree) -> None:
             "error": "",
             "page_count": 0,
             "pages_rendered": 0,
+            "attempts": 1,
             "queued_at": timezone.now(),
             "finished_at": None,
         },
     )
+    _queue(degree.pk)
+
+
+def _queue(degree_id: int) -> None:
     if not documents._previews_on_celery():
-        certificate_preview_render(degree_id=degree.pk)
+        certificate_preview_render(degree_id=degree_id)
         return
     from talent.tasks import render_certificate_preview
 
-    transaction.on_commit(lambda: render_certificate_preview.delay(degree.pk))
+    transaction.on_commit(lambda: render_certificate_preview.delay(degree_id))
+
+
+def certificate_preview_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
+    """Beat: certificate previews still pending long after they were queued (a task lost with its broker or
+    worker) are queued again, up to documents.PREVIEW_MAX_ATTEMPTS times, then recorded as failed."""
+    now = timezone.now()
+    again = []
+    with transaction.atomic():
+        stale = CertificatePreview.objects.select_for_update(skip_locked=True).filter(
+            state=PreviewState.PENDING, queued_at__lt=now - older_than
+        )
+        for record in stale:
+            if record.attempts >= documents.PREVIEW_MAX_ATTEMPTS:
+                CertificatePreview.objects.filter(pk=record.pk).update(
+                    state=PreviewState.FAILED, error="error", finished_at=now
+                )
+            else:
+                CertificatePreview.objects.filter(pk=record.pk).update(attempts=record.attempts + 1, queued_at=now)
+                again.append(record.pk)
+    for degree_id in again:
+        _queue(degree_id)
+    return len(again)
 
 
 def certificate_preview_render(*, degree_id: int) -> CertificatePreview | None:

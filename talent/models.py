@@ -252,6 +252,7 @@ class CertificatePreview(models.Model):
     error = models.CharField(_("原因"), max_length=32, blank=True)  # a registry.services.documents.PREVIEW_ERRORS key
     page_count = models.PositiveIntegerField(_("页数"), default=0)
     pages_rendered = models.PositiveSmallIntegerField(_("已生成页数"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("排队次数"), default=0)
     queued_at = models.DateTimeField(_("排队时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 

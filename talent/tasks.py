@@ -10,3 +10,9 @@ def render_certificate_preview(degree_id: int) -> str:
     """Render a PDF degree certificate's page images after its upload committed (never on a page view)."""
     record = certificates.certificate_preview_render(degree_id=degree_id)
     return record.state if record is not None else ""
+
+
+@shared_task
+def requeue_stale_certificate_previews() -> int:
+    """Beat: certificate previews whose render task was lost are queued again (or given up after a few tries)."""
+    return certificates.certificate_preview_requeue_stale()

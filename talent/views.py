@@ -283,7 +283,8 @@ def degree_certificate(request, pk: int):
 @login_required
 @require_GET
 def degree_certificate_image(request, pk: int):
-    """A certificate shown inline, as filing documents are (registry.views.document_preview): ?page=1 of an
+    """A certificate shown inline, as filing documents are (registry.views.document_preview): without ?page,
+    a portal page showing the preview; ?page=1 of an
     image certificate is its stored bytes re-checked by signature on every request; ?page=N of a PDF
     certificate is the PNG of that page rendered by the Celery task. Nothing is rendered here, and a PDF
     never reaches the browser as a PDF."""
@@ -293,7 +294,10 @@ def degree_certificate_image(request, pk: int):
     degree = selectors.degree_get(actor=request.user, pk=pk)
     if not degree.certificate or not selectors.may_see_certificate(actor=request.user, degree=degree):
         raise Http404
-    page = request.GET.get("page", "1")
+    page = request.GET.get("page")
+    if page is None:  # the portal page showing the preview, as registry:document_preview without ?page
+        degree.cert_preview = certificates.certificate_preview(degree)
+        return render(request, "talent/certificate_preview.html", {"d": degree})
     if not PAGE_NUMBER.fullmatch(page):
         raise Http404
     if not degree.certificate_is_image:

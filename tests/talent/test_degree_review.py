@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.errors import NotFoundError, ServiceError
 from accounts.models import Role
@@ -216,10 +217,12 @@ def test_queue_buttons_and_the_inline_certificate(claim, reviewer, client):
     queue = client.get(reverse("talent:verification_queue")).content.decode()
     image = reverse("talent:degree_certificate_image", args=[claim.pk])
     assert f'<img src="{image}?page=1"' in queue
-    response = client.get(image)
+    response = client.get(f"{image}?page=1")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert response["Content-Disposition"] == "inline" and response["X-Content-Type-Options"] == "nosniff"
     assert response.content == png_bytes()
+    page = client.get(image)  # the portal page of the preview, as a filing document's
+    assert page.status_code == 200 and f'<img src="{image}?page=1"' in page.content.decode()
 
 
 def test_a_pdf_certificate_is_shown_as_page_images_rendered_off_the_request_path(
@@ -299,3 +302,26 @@ def test_page_return_then_the_enterprise_sees_why(claim, reviewer, ent_user_a, c
     assert reverse("talent:degree_refuse", args=[claim.pk]) not in page
     refuse = client.post(reverse("talent:degree_refuse", args=[claim.pk]), {"reason": REASON})
     assert refuse.status_code == 403
+
+
+def test_a_lost_certificate_render_is_queued_again_then_given_up(claim, ent_user_a, settings):
+    settings.DOCUMENT_PREVIEWS_ON_CELERY = True
+    services.degree_upsert(
+        actor=ent_user_a,
+        researcher=claim.researcher,
+        level="master",
+        full_time=True,
+        awarded_on=D(2016, 7, 1),
+        institution="宁夏大学",
+        certificate=upload("证书.pdf", real_pdf(pages=1)),
+    )
+    assert certificates.certificate_preview_requeue_stale() == 0  # not stale yet
+    settings.DOCUMENT_PREVIEWS_ON_CELERY = False  # without Celery the requeue renders it at once
+    CertificatePreview.objects.update(queued_at=timezone.now() - dt.timedelta(hours=1))
+    assert certificates.certificate_preview_requeue_stale() == 1
+    assert CertificatePreview.objects.get().state == PreviewState.READY
+    CertificatePreview.objects.update(
+        state=PreviewState.PENDING, attempts=3, queued_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    assert certificates.certificate_preview_requeue_stale() == 0
+    assert CertificatePreview.objects.get().state == PreviewState.FAILED
