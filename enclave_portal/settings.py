@@ -286,6 +286,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.requeue_stale_previews",
         "schedule": crontab(minute="*/15"),
     },
+    # and so are degree certificates' (issue 15)
+    "requeue-stale-certificate-previews": {
+        "task": "talent.tasks.requeue_stale_certificate_previews",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 LOGGING = {

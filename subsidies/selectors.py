@@ -45,11 +45,11 @@ def person_facts(researcher_filter: Q, *, centres=None, filings=None) -> dict[in
         ref, kind, _ent = centres[cid]
         contracts[rid].append(ContractFact(pk, cid, ref, kind, ft, start, end, term, filings.get(cid, ())))
     degrees: dict[int, list[DegreeFact]] = defaultdict(list)
-    for pk, rid, level, ft, key, awarded, vat, vby in Degree.objects.filter(
+    for pk, rid, level, ft, key, awarded, vat, vby, state in Degree.objects.filter(
             _prefixed(researcher_filter, "researcher__")).values_list(
             "id", "researcher_id", "level", "full_time", "key_discipline", "awarded_on", "verified_at",
-            "verified_by__username"):
-        degrees[rid].append(DegreeFact(pk, level, ft, key, awarded, vat.isoformat() if vat else None, vby))
+            "verified_by__username", "verification_status"):
+        degrees[rid].append(DegreeFact(pk, level, ft, key, awarded, vat.isoformat() if vat else None, vby, state))
     return {
         rid: PersonFacts(rid, number, name, tuple(contracts.get(rid, ())), tuple(degrees.get(rid, ())))
         for rid, number, name in Researcher.objects.filter(researcher_filter).values_list("id", "id_number", "name")

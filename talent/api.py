@@ -14,7 +14,7 @@ from accounts.api import ADMIN, ENTERPRISE, EVERYONE, REVIEWERS, PortalViewSetMi
 from accounts.filters import IntegerFilter, PortalFilterSet
 from talent import selectors, services
 from talent.identity import mask_id
-from talent.models import Contract, Degree, DegreeLevel, IdType, Researcher
+from talent.models import Contract, Degree, DegreeLevel, DegreeStatus, IdType, Researcher
 
 WRITERS = frozenset({ENTERPRISE, ADMIN})
 VERIFIERS = REVIEWERS | {ADMIN}
@@ -47,14 +47,33 @@ class EnrolSerializer(serializers.Serializer):
 
 class DegreeSerializer(serializers.ModelSerializer):
     verified_by = serializers.CharField(source="verified_by.display_name", read_only=True, default=None)
+    status = serializers.ChoiceField(choices=DegreeStatus.choices, read_only=True,
+                                     help_text="pending 待核验 / verified 已核验 / returned 退回补正 / refused 不予核验")
+    status_reason = serializers.SerializerMethodField(help_text="退回补正或不予核验的原因(仅申报单位和审核人员可见)")
+    reviewed_at = serializers.SerializerMethodField()
 
     class Meta:
         model = Degree
         fields = ["id", "researcher", "level", "full_time", "institution", "discipline", "key_discipline",
-                  "awarded_on", "claimed_by", "verified_at", "verified_by", "created_at"]
-        # verification is a reviewer's act (degree verify), never a field a client sets; the claimant is
-        # the caller's enterprise (empty: staff or an import)
+                  "awarded_on", "claimed_by", "status", "status_reason", "reviewed_at", "verified_at", "verified_by",
+                  "created_at"]
+        # verification is a reviewer's act (degree verify/return/refuse), never a field a client sets; the
+        # claimant is the caller's enterprise (empty: staff or an import)
         read_only_fields = ["id", "claimed_by", "verified_at", "verified_by", "created_at"]
+
+    def _sees_review(self, obj) -> bool:
+        request = self.context.get("request")
+        return request is not None and selectors.may_see_review(actor=request.user, degree=obj)
+
+    def get_status_reason(self, obj) -> str | None:
+        return obj.verification_reason if self._sees_review(obj) else None
+
+    def get_reviewed_at(self, obj) -> str | None:
+        return obj.reviewed_at.isoformat() if obj.reviewed_at and self._sees_review(obj) else None
+
+
+class DegreeDecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="原因(通知申报单位)")
 
 
 class DegreeCreateSerializer(DegreeSerializer):
@@ -112,7 +131,7 @@ class DegreeFilter(PortalFilterSet):
 
     class Meta:
         model = Degree
-        fields = ["researcher", "level", "full_time", "key_discipline", "verified"]
+        fields = ["researcher", "level", "full_time", "key_discipline", "verified", "verification_status"]
 
 
 class ContractFilter(PortalFilterSet):
@@ -161,7 +180,8 @@ class DegreeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     queryset = Degree.objects.none()
     serializer_class = DegreeSerializer
     filterset_class = DegreeFilter
-    action_roles = {"list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "verify": VERIFIERS}
+    action_roles = {"list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "verify": VERIFIERS,
+                    "return_for_correction": VERIFIERS, "refuse": VERIFIERS}
 
     def get_queryset(self):
         return (selectors.degree_list(actor=self.request.user)
@@ -174,7 +194,8 @@ class DegreeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         data = dict(payload.validated_data)
         researcher = selectors.researcher_get(actor=request.user, pk=data.pop("researcher"))
         degree = services.degree_upsert(actor=request.user, researcher=researcher, **data)
-        return Response(DegreeSerializer(degree).data, status=status.HTTP_201_CREATED)
+        return Response(DegreeSerializer(degree, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: DegreeSerializer})
     @action(detail=True, methods=["post"])
@@ -182,7 +203,26 @@ class DegreeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         """核验学历: the degree counts for NX-STIPEND from now on."""
         # staff act only on their bureau's centres' people (selectors.staff_researchers): others are a 404
         degree = services.degree_verify(actor=request.user, degree=selectors.staff_degree_get(actor=request.user, pk=pk))
-        return Response(DegreeSerializer(degree).data)
+        return Response(DegreeSerializer(degree, context=self.get_serializer_context()).data)
+
+    def _decide(self, request, pk, service):
+        payload = DegreeDecisionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        degree = service(actor=request.user, degree=selectors.staff_degree_get(actor=request.user, pk=pk),
+                         reason=payload.validated_data["reason"])
+        return Response(DegreeSerializer(degree, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=DegreeDecisionSerializer, responses={200: DegreeSerializer})
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_for_correction(self, request, pk=None):
+        """退回补正: the claimant enterprise is told the reason and corrects the claim (back to pending)."""
+        return self._decide(request, pk, services.degree_return)
+
+    @extend_schema(request=DegreeDecisionSerializer, responses={200: DegreeSerializer})
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        """不予核验: the claim never counts; the claimant enterprise is told the reason."""
+        return self._decide(request, pk, services.degree_refuse)
 
 
 class ContractViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

@@ -11,6 +11,7 @@ from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
+from registry.models import PreviewState
 
 
 def _document_path(folder: str):
@@ -162,6 +163,17 @@ class DegreeLevel(models.TextChoices):
     DOCTORATE = "doctorate", _("博士")
 
 
+class DegreeStatus(models.TextChoices):
+    """Where a degree claim stands with the reviewers. Verified is ``verified_at`` being set (what the stipend
+    reads); a returned claim goes back to pending once its enterprise corrects it; a refused one stays refused
+    (the enterprise may file a new claim)."""
+
+    PENDING = "pending", _("待核验")
+    VERIFIED = "verified", _("已核验")
+    RETURNED = "returned", _("退回补正")
+    REFUSED = "refused", _("不予核验")
+
+
 @audited()
 class Degree(models.Model):
     """A degree claim: the enterprise that entered it with its certificate (`claimed_by`; empty for bureau
@@ -188,20 +200,65 @@ class Degree(models.Model):
         "registry.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         verbose_name=_("申报单位"),
     )
+    # the reviewer's last decision (audited by the event table): returned/refused carry the reason
+    verification_status = models.CharField(_("核验状态"), max_length=16, choices=DegreeStatus.choices,
+                                           default=DegreeStatus.PENDING, db_default=DegreeStatus.PENDING)
+    verification_reason = models.TextField(_("核验意见"), blank=True, default="", db_default="")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("审核人")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("学位")
         verbose_name_plural = _("学位")
         constraints = [
-            # one claim per claimant (staff and imports being one claimant, NULL) and degree
+            # one live claim per claimant (staff and imports being one claimant, NULL) and degree; a refused
+            # claim stays on record and the enterprise may file a new one
             models.UniqueConstraint(fields=["researcher", "level", "full_time", "awarded_on", "claimed_by"],
-                                    name="degree_unique_per_claimant", nulls_distinct=False),
+                                    name="degree_unique_per_claimant", nulls_distinct=False,
+                                    condition=~Q(verification_status="refused")),
         ]
 
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def status(self) -> str:
+        """verified whenever ``verified_at`` is set (imports and older rows), else the reviewer's decision."""
+        return DegreeStatus.VERIFIED if self.verified_at is not None else self.verification_status
+
+    def get_status_display(self) -> str:
+        return DegreeStatus(self.status).label
+
+    @property
+    def certificate_is_image(self) -> bool:
+        """The stored name's extension is the one the upload's signature was checked against (upload_to);
+        the bytes are checked again whenever the image is served."""
+        return os.path.splitext(self.certificate.name or "")[1].lower() in (".png", ".jpg", ".jpeg")
+
+
+class CertificatePreview(models.Model):
+    """Where the server-side page images of a PDF degree certificate stand, as filing documents'
+    (registry.DocumentPreviewRecord): rendered by a Celery task after the upload commits, never on a page
+    view. A correction that uploads a new certificate renders that one (``certificate_name``). Derived
+    data, not audited."""
+
+    degree = models.OneToOneField(Degree, primary_key=True, on_delete=models.CASCADE, related_name="preview_record")
+    certificate_name = models.CharField(max_length=255)
+    state = models.CharField(_("预览状态"), max_length=16, choices=PreviewState.choices, default=PreviewState.PENDING)
+    error = models.CharField(_("原因"), max_length=32, blank=True)  # a registry.services.documents.PREVIEW_ERRORS key
+    page_count = models.PositiveIntegerField(_("页数"), default=0)
+    pages_rendered = models.PositiveSmallIntegerField(_("已生成页数"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("排队次数"), default=0)
+    queued_at = models.DateTimeField(_("排队时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("学位证书预览状态")
+        verbose_name_plural = _("学位证书预览状态")
 
 
 @audited()

@@ -19,7 +19,7 @@ from subsidies.rules.stipend import TIER_LABEL, StipendStatus, stipend_status
 from subsidies.selectors import paid_stipend_months, person_facts
 from subsidies.services.parameters import parameter_timeline
 from talent.identity import mask_id
-from talent.models import Contract, Degree, IdentityAccess, KeyInstitution, Researcher, RosterUpload
+from talent.models import Contract, Degree, DegreeStatus, IdentityAccess, KeyInstitution, Researcher, RosterUpload
 
 
 def _sees_all(actor) -> bool:
@@ -138,6 +138,11 @@ def may_see_certificate(*, actor, degree: Degree) -> bool:
                 and actor.enterprises.filter(pk=degree.claimed_by_id).exists())
 
 
+def may_see_review(*, actor, degree: Degree) -> bool:
+    """A returned or refused claim's reason is between the reviewers and the claimant, like its certificate."""
+    return may_see_certificate(actor=actor, degree=degree)
+
+
 def shows_contact_details(*, actor, researcher: Researcher) -> bool:
     """Phone and e-mail are what the registering employer entered: another employer of the same person
     sees the identity it entered itself (name, ID type, masked number), not the other's contact data."""
@@ -222,7 +227,8 @@ def verification_queue(*, actor, q: str = "", level: str = "") -> QuerySet[Degre
     if not (actor.is_reviewer or actor.is_portal_admin):
         return Degree.objects.none()
     # a reviewer's queue holds the degrees they may verify (staff_researchers)
-    qs = Degree.objects.filter(verified_at__isnull=True, researcher__in=staff_researchers(actor=actor)) \
+    qs = Degree.objects.filter(verified_at__isnull=True, verification_status=DegreeStatus.PENDING,
+                               researcher__in=staff_researchers(actor=actor)) \
         .select_related("researcher", "key_institution", "claimed_by")
     if q:
         qs = qs.filter(Q(researcher__name__icontains=q.strip()) | Q(institution__icontains=q.strip()))

@@ -16,6 +16,7 @@ from talent.models import (
     Contract,
     Degree,
     DegreeLevel,
+    DegreeStatus,
     IdentityAccess,
     IdType,
     KeyDiscipline,
@@ -235,7 +236,8 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
     with acting(actor):
         same = Degree.objects.select_for_update().filter(
             researcher=researcher, level=level, full_time=full_time, awarded_on=awarded_on)
-        degree = same.filter(claimed_by=claimant).first()
+        # a refused claim stays as decided: entering the degree again files a new claim
+        degree = same.filter(claimed_by=claimant).exclude(verification_status=DegreeStatus.REFUSED).first()
         if degree is None and claimant is not None:
             # what a verified staff or import record already says is no new claim
             for held in same.filter(claimed_by__isnull=True, verified_at__isnull=False):
@@ -257,10 +259,19 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
         if verified:
             if degree.verified_at is None:
                 degree.verified_at, degree.verified_by = timezone.now(), actor
+            degree.verification_status, degree.verification_reason = DegreeStatus.VERIFIED, ""
         elif before is not None and before != after:
             degree.verified_at, degree.verified_by = None, None
+            degree.verification_status = DegreeStatus.PENDING
+        if degree.verification_status == DegreeStatus.RETURNED:
+            # the claimant corrected a returned claim: it waits for the reviewer again
+            degree.verification_status = DegreeStatus.PENDING
         degree.full_clean()
         degree.save()
+        if details.get("certificate"):  # a new certificate: its inline preview, rendered off the request path
+            from talent.certificates import certificate_preview_schedule
+
+            certificate_preview_schedule(degree)
     return degree
 
 
@@ -346,24 +357,106 @@ def _outside_bureau(record: str) -> NotFoundError:
                          "not a record of a centre filed with your bureau", code="bureau_scope", record=record)
 
 
-@transaction.atomic
-def degree_verify(*, actor, degree: Degree) -> Degree:
-    """A reviewer checked the certificate: the degree now counts for NX-STIPEND (POLICY §3.3)."""
-    record = f"研发人员 {degree.researcher.name}的{degree.get_level_display()}学位({degree.awarded_on})"
+def _degree_record(degree: Degree) -> str:
+    return f"研发人员 {degree.researcher.name}的{degree.get_level_display()}学位({degree.awarded_on})"
+
+
+def _locked_for_review(*, actor, degree: Degree, record: str) -> Degree:
+    """Reviewers and administrators decide on degrees of their bureau's centres' people only
+    (selectors.staff_researchers; others are the same 404 as reading them)."""
     if not (actor.is_reviewer or actor.is_portal_admin):
         raise ServiceError("只有审核人员或管理员可以核验学历", "only reviewers and administrators verify degrees",
                            code="forbidden", record=record, status=403)
     if not staff_may_act_on(actor=actor, researcher=degree.researcher):
         raise _outside_bureau(record)
-    with acting(actor):
-        degree = Degree.objects.select_for_update().get(pk=degree.pk)
-        if degree.verified_at is not None:
-            raise ConflictError(f"该学位已于{timezone.localtime(degree.verified_at):%Y-%m-%d %H:%M}由"
-                                f"{degree.verified_by.display_name if degree.verified_by else '系统'}核验",
-                                "already verified", code="already_verified", record=record)
-        degree.verified_at, degree.verified_by = timezone.now(), actor
-        degree.save(update_fields=["verified_at", "verified_by"])
+    return Degree.objects.select_for_update(of=("self",)).select_related("researcher", "claimed_by").get(pk=degree.pk)
+
+
+def _assert_undecided(degree: Degree, *, record: str, allowed=(DegreeStatus.PENDING,)) -> None:
+    if degree.status in allowed:
+        return
+    if degree.status == DegreeStatus.VERIFIED:
+        raise ConflictError(f"该学位已于{timezone.localtime(degree.verified_at):%Y-%m-%d %H:%M}由"
+                            f"{degree.verified_by.display_name if degree.verified_by else '系统'}核验",
+                            "already verified", code="already_verified", record=record)
+    if degree.status == DegreeStatus.RETURNED:
+        raise ConflictError("该学位已退回补正,待企业补正后再审核", "returned for correction: waiting for the enterprise",
+                            code="degree_returned", record=record)
+    raise ConflictError("该学位已不予核验", "already refused", code="degree_refused", record=record)
+
+
+def _notify_claimant(degree: Degree, *, decision: str, reason: str = "") -> None:
+    """The claimant enterprise's users hear of a reviewer's decision (staff and import records have none)."""
+    if degree.claimed_by_id is None:
+        return
+    from django.urls import reverse
+
+    from registry.services.notifications import notify_enterprise
+
+    researcher = degree.researcher
+    title = f"【学历核验】{researcher.name}的{degree.get_level_display()}学位:{decision}"
+    lines = [f"研发人员:{researcher.name}({mask_id(researcher.id_number)})",
+             f"学位:{degree.get_level_display()}({degree.institution or '—'},{degree.awarded_on})",
+             f"核验结果:{decision}", f"时间:{timezone.localtime(degree.reviewed_at):%Y-%m-%d %H:%M}"]
+    if reason:
+        lines.append(f"原因:{reason}")
+    if degree.verification_status == DegreeStatus.RETURNED:
+        lines.append("请在研发人员页面重新登记该学位(补正信息或上传学位证书),补正后重新进入核验。")
+    elif degree.verification_status == DegreeStatus.REFUSED:
+        lines.append("该学位申报不予核验;如有新的材料,可重新登记学位。")
+    lines.append(f"详情请登录平台查看:{reverse('talent:researcher_detail', args=[researcher.pk])}")
+    notify_enterprise(degree.claimed_by, title=title, body="\n".join(lines))
+
+
+@transaction.atomic
+def degree_verify(*, actor, degree: Degree) -> Degree:
+    """A reviewer checked the certificate: the degree now counts for NX-STIPEND (POLICY §3.3). There is no
+    verification without a certificate on file (scenario imports arrive verified through degree_upsert)."""
+    record = _degree_record(degree)
+    with acting(actor, action="degree_verify"):
+        degree = _locked_for_review(actor=actor, degree=degree, record=record)
+        _assert_undecided(degree, record=record)
+        if not degree.certificate:
+            raise ServiceError("尚未上传学位证书,不能核验;请退回补正,由企业上传证书",
+                               "no certificate is on file: return the claim for the enterprise to upload it",
+                               code="certificate_required", record=record)
+        now = timezone.now()
+        degree.verified_at, degree.verified_by = now, actor
+        degree.reviewed_at, degree.reviewed_by = now, actor
+        degree.verification_status, degree.verification_reason = DegreeStatus.VERIFIED, ""
+        degree.save(update_fields=["verified_at", "verified_by", "reviewed_at", "reviewed_by",
+                                   "verification_status", "verification_reason"])
+        _notify_claimant(degree, decision="核验通过")
     return degree
+
+
+def _decide(*, actor, degree: Degree, status: str, reason: str, allowed, decision: str, action: str) -> Degree:
+    record = _degree_record(degree)
+    reason = (reason or "").strip()
+    with acting(actor, action=action, note=reason):
+        degree = _locked_for_review(actor=actor, degree=degree, record=record)
+        _assert_undecided(degree, record=record, allowed=allowed)
+        if not reason:
+            raise ServiceError(f"请填写{decision}的原因", "a reason is required", code="reason", record=record)
+        degree.verification_status, degree.verification_reason = status, reason[:2000]
+        degree.reviewed_at, degree.reviewed_by = timezone.now(), actor
+        degree.save(update_fields=["verification_status", "verification_reason", "reviewed_at", "reviewed_by"])
+        _notify_claimant(degree, decision=decision, reason=reason)
+    return degree
+
+
+@transaction.atomic
+def degree_return(*, actor, degree: Degree, reason: str) -> Degree:
+    """退回补正: the claimant corrects the claim (fields or certificate), which then waits for review again."""
+    return _decide(actor=actor, degree=degree, status=DegreeStatus.RETURNED, reason=reason,
+                   allowed=(DegreeStatus.PENDING,), decision="退回补正", action="degree_return")
+
+
+@transaction.atomic
+def degree_refuse(*, actor, degree: Degree, reason: str) -> Degree:
+    """不予核验: the claim stays refused and never counts; the enterprise may file a new claim."""
+    return _decide(actor=actor, degree=degree, status=DegreeStatus.REFUSED, reason=reason,
+                   allowed=(DegreeStatus.PENDING, DegreeStatus.RETURNED), decision="不予核验", action="degree_refuse")
 
 
 def _contract_label(c: Contract) -> str:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import uploads
 from accounts.errors import ServiceError
-from talent import roster, selectors, services
+from talent import certificates, roster, selectors, services
 from talent.forms import (
     CsvUploadForm,
     DegreeForm,
@@ -117,7 +117,7 @@ def researcher_list(request):
 
 def _detail_context(request, researcher, *, revealed: str | None = None) -> dict:
     actor = request.user
-    degrees = list(selectors.degrees_of(actor=actor, researcher=researcher))
+    degrees = _with_previews(actor, list(selectors.degrees_of(actor=actor, researcher=researcher)))
     # a reviewer acts only on people and contracts of centres filed with their bureau (selectors.staff_contracts)
     in_reach = not actor.is_reviewer or selectors.staff_may_act_on(actor=actor, researcher=researcher)
     terminable = set(selectors.staff_contracts(actor=actor).filter(researcher=researcher).values_list("pk", flat=True)
@@ -130,6 +130,7 @@ def _detail_context(request, researcher, *, revealed: str | None = None) -> dict
         "may_reveal": services.may_see_full_identity(actor) and in_reach,
         "degrees": degrees,
         "certificate_ids": {d.pk for d in degrees if selectors.may_see_certificate(actor=actor, degree=d)},
+        "review_ids": {d.pk for d in degrees if selectors.may_see_review(actor=actor, degree=d)},
         "shows_contact": selectors.shows_contact_details(actor=actor, researcher=researcher),
         "may_edit_identity": (actor.is_enterprise or actor.is_portal_admin)
         and services.may_edit_identity(actor, researcher),
@@ -245,7 +246,29 @@ def degree_verify(request, pk: int):
         messages.error(request, exc.zh)
     else:
         messages.success(request, _("已核验 %(name)s 的学位") % {"name": degree.researcher.name})
-    return redirect(request.POST.get("next") or "talent:verification_queue")
+    return redirect(_safe_next(request))
+
+
+def _safe_next(request) -> str:
+    """Back to the page the button was on (a path of this portal only)."""
+    target = request.POST.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else reverse("talent:verification_queue")
+
+
+@_reviewer_required
+@require_POST
+def degree_decide(request, pk: int, decision: str):
+    """退回补正 / 不予核验, with the reason the claimant enterprise is told."""
+    degree = selectors.staff_degree_get(actor=request.user, pk=pk)
+    service = {"return": services.degree_return, "refuse": services.degree_refuse}[decision]
+    try:
+        service(actor=request.user, degree=degree, reason=request.POST.get("reason", "")[:2000])
+    except ServiceError as exc:
+        messages.error(request, exc.zh)
+    else:
+        done = _("已退回补正 %(name)s 的学位") if decision == "return" else _("已对 %(name)s 的学位作出不予核验决定")
+        messages.success(request, done % {"name": degree.researcher.name})
+    return redirect(_safe_next(request))
 
 
 @login_required
@@ -255,6 +278,52 @@ def degree_certificate(request, pk: int):
     if not degree.certificate or not selectors.may_see_certificate(actor=request.user, degree=degree):
         raise Http404
     return _stored_file_response(degree.certificate, f"学位证书-{degree.pk}")
+
+
+@login_required
+@require_GET
+def degree_certificate_image(request, pk: int):
+    """A certificate shown inline, as filing documents are (registry.views.document_preview): without ?page,
+    a portal page showing the preview; ?page=1 of an
+    image certificate is its stored bytes re-checked by signature on every request; ?page=N of a PDF
+    certificate is the PNG of that page rendered by the Celery task. Nothing is rendered here, and a PDF
+    never reaches the browser as a PDF."""
+    from registry.services.documents import IMAGE_TYPES, sniff
+    from registry.views import PAGE_NUMBER, _untrusted_bytes_headers
+
+    degree = selectors.degree_get(actor=request.user, pk=pk)
+    if not degree.certificate or not selectors.may_see_certificate(actor=request.user, degree=degree):
+        raise Http404
+    page = request.GET.get("page")
+    if page is None:  # the portal page showing the preview, as registry:document_preview without ?page
+        degree.cert_preview = certificates.certificate_preview(degree)
+        return render(request, "talent/certificate_preview.html", {"d": degree})
+    if not PAGE_NUMBER.fullmatch(page):
+        raise Http404
+    if not degree.certificate_is_image:
+        path = certificates.certificate_preview_page(degree, int(page))
+        if path is None:
+            raise Http404
+        return _untrusted_bytes_headers(FileResponse(path.open("rb"), content_type="image/png"))
+    if page != "1":
+        raise Http404
+    try:
+        with degree.certificate.open("rb") as handle:
+            data = handle.read(settings.DOCUMENT_MAX_BYTES + 1)
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    content_type = sniff(data) if len(data) <= settings.DOCUMENT_MAX_BYTES else None
+    if content_type not in IMAGE_TYPES:
+        raise Http404
+    return _untrusted_bytes_headers(HttpResponse(data, content_type=content_type))
+
+
+def _with_previews(actor, degrees):
+    """Each certificate the actor may see, with its recorded preview (never rendered on the page view)."""
+    for d in degrees:
+        d.cert_preview = certificates.certificate_preview(d) \
+            if selectors.may_see_certificate(actor=actor, degree=d) else None
+    return degrees
 
 
 EXTENSION_BY_TYPE = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
@@ -287,6 +356,7 @@ def _stored_file_response(field_file, stem: str) -> FileResponse:
 def verification_queue(request):
     q, level = request.GET.get("q", ""), request.GET.get("level", "")
     page = _page(request, selectors.verification_queue(actor=request.user, q=q, level=level))
+    page.object_list = _with_previews(request.user, list(page.object_list))
     return render(request, "talent/verification_queue.html", {
         "page": page, "q": q, "level": level, "levels": DegreeLevel.choices, "query": _query_without_page(request),
         "masked": {d.pk: mask_id(d.researcher.id_number) for d in page.object_list},

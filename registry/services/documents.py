@@ -317,6 +317,11 @@ def _preview_queue(document_id: int) -> DocumentPreviewRecord | None:
     return None
 
 
+def preview_root() -> Path:
+    """Where rendered preview pages live (filing documents and degree certificates)."""
+    return _preview_root()
+
+
 def _preview_root() -> Path:
     return Path(settings.MEDIA_ROOT) / "previews"
 
@@ -326,8 +331,13 @@ def _preview_dir(document: Document) -> Path:
 
 
 def _read_stored(document: Document) -> bytes:
+    return read_stored_file(document.file)
+
+
+def read_stored_file(field_file) -> bytes:
+    """The stored bytes of an uploaded file (up to one byte over the limit), or PreviewUnavailable."""
     try:
-        with document.file.open("rb") as handle:
+        with field_file.open("rb") as handle:
             return handle.read(settings.DOCUMENT_MAX_BYTES + 1)
     except (FileNotFoundError, OSError):
         raise PreviewUnavailable("missing") from None
@@ -380,15 +390,21 @@ def _pdf_page_count(path: str, deadline: float) -> int:
 
 def _render_pdf(document: Document, into: Path) -> dict:
     """Render the first pages of the PDF into `into` (page-1.png …); return what was rendered."""
+    return render_pdf_pages(document.file, into)
+
+
+def render_pdf_pages(field_file, into: Path) -> dict:
+    """Render the first pages of a stored PDF (any FileField's file: filing documents, degree certificates)
+    into `into` (page-1.png …) with the time and memory limits of _run_poppler; return what was rendered."""
     deadline = time.monotonic() + float(getattr(settings, "DOCUMENT_PREVIEW_TIMEOUT", 20))
     try:
-        path = document.file.path
+        path = field_file.path
     except NotImplementedError:  # a storage without local paths: render from a private temporary copy
         path = None
     with tempfile.TemporaryDirectory() as tmp:
         if path is None:
             path = os.path.join(tmp, "document.pdf")
-            Path(path).write_bytes(_read_stored(document))
+            Path(path).write_bytes(read_stored_file(field_file))
         if not os.path.exists(path):
             raise PreviewUnavailable("missing")
         if sniff(Path(path).read_bytes()) != "application/pdf":
@@ -408,14 +424,19 @@ def _render_pdf(document: Document, into: Path) -> dict:
 
 def _rendered_pages(document: Document) -> dict:
     """The document's pages, rendered into its preview folder (or found there: a task delivered twice)."""
-    final = _preview_dir(document)
+    return rendered_pages_in(_preview_dir(document), lambda work: _render_pdf(document, work))
+
+
+def rendered_pages_in(final: Path, render) -> dict:
+    """Pages rendered by `render(work_dir)` into the preview folder `final` (under _preview_root()), moved
+    there whole once done; found there when a task is delivered twice."""
     meta_file = final / "meta.json"
     if meta_file.exists():
         return json.loads(meta_file.read_text())
     _preview_root().mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{document.pk}-", dir=_preview_root()))
+    work = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=_preview_root()))
     try:
-        meta = _render_pdf(document, work)
+        meta = render(work)
         (work / "meta.json").write_text(json.dumps(meta))
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)

@@ -35,11 +35,16 @@ def _message(decision: ReviewDecision) -> tuple[str, str]:
 def notify_filing_decision(decision: ReviewDecision) -> list[Notification]:
     """Each member of the filing's enterprise gets a Notification row; emails go out after commit, so a
     rolled-back decision sends nothing."""
-    enterprise = decision.filing.centre.enterprise
     title, body = _message(decision)
+    return notify_enterprise(decision.filing.centre.enterprise, title=title, body=body, filing=decision.filing)
+
+
+def notify_enterprise(enterprise, *, title: str, body: str, filing: Filing | None = None) -> list[Notification]:
+    """Each active member of the enterprise gets a Notification row; emails go out after commit, so a
+    rolled-back decision sends nothing. Used for filing decisions and degree verification decisions."""
     members = list(enterprise.members.filter(is_active=True))
     rows = Notification.objects.bulk_create(
-        [Notification(user=u, filing=decision.filing, title=title, body=body) for u in members])
+        [Notification(user=u, filing=filing, title=title, body=body) for u in members])
     recipients = sorted({u.email for u in members if u.email})
     if recipients:
         messages = [(title, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
@@ -49,7 +54,7 @@ def notify_filing_decision(decision: ReviewDecision) -> list[Notification]:
             try:
                 send_mass_mail(messages, fail_silently=False)
             except Exception:
-                logger.exception("decision email for filing %s not sent", decision.filing_id)
+                logger.exception("decision email to enterprise %s (%s) not sent", enterprise.pk, title)
 
         transaction.on_commit(send)
     return rows

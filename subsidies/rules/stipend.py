@@ -20,6 +20,8 @@ R_SHORT_TERM = "合同期限不足{years}年"
 R_PART_TIME = "非全职合同"
 R_JOINT = "联合研发机构不适用"
 R_UNVERIFIED = "学历未核验"
+R_RETURNED = "学历核验被退回补正,待申报单位补正"
+R_REFUSED = "学历不予核验"
 R_NO_TIER = "无符合条件的学历(全日制博士或重点院校重点学科硕士)"
 R_NO_FILING = "所在研发中心的自治区备案未生效"
 R_PARTIAL = "{month}未整月在岗或备案未覆盖整月"
@@ -100,6 +102,7 @@ class DegreeFact:
     awarded_on: dt.date
     verified_at: str | None = None  # ISO timestamp, None when not verified
     verified_by: str | None = None
+    status: str = "pending"  # the reviewer's decision on an unverified claim: pending / returned / refused
 
     def explain(self) -> dict:
         return {"id": self.id, "level": self.level, "full_time": self.full_time,
@@ -143,6 +146,18 @@ class StipendOutcome:
 
 def _iso(day):
     return day.isoformat() if day else None
+
+
+def why_no_tier(degrees: tuple[DegreeFact, ...], day: dt.date, unverified: bool) -> str:
+    """The reason a month has no tier: no qualifying degree, or one that waits for review, was returned for
+    correction or was refused (a pending claim is told first: it may still be verified)."""
+    if not unverified:
+        return R_NO_TIER
+    statuses = {d.status for d in degrees if d.verified_at is None and d.awarded_on <= day and (
+        (d.level == "doctorate" and d.full_time) or (d.level == "master" and d.key_discipline))}
+    if "pending" in statuses or not statuses:
+        return R_UNVERIFIED
+    return R_RETURNED if "returned" in statuses else R_REFUSED
 
 
 def tier_on(degrees: tuple[DegreeFact, ...], day: dt.date) -> tuple[str | None, DegreeFact | None, bool]:
@@ -248,7 +263,8 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
         return outcome
     # degrees only accumulate: with no qualifying degree by the last month, no month qualifies
     if tier_on(person.degrees, month_start_of(through))[0] is None:
-        outcome.note(R_UNVERIFIED if tier_on(person.degrees, month_start_of(through))[2] else R_NO_TIER)
+        last = month_start_of(through)
+        outcome.note(why_no_tier(person.degrees, last, tier_on(person.degrees, last)[2]))
         return outcome
     # nothing earns before the regional measure applies (nx.measure_from), whatever a record says (issue 12 §2)
     since = params.measure_from("regional")
@@ -273,7 +289,7 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
             continue
         tier, degree, unverified = tier_on(person.degrees, ctx.first)
         if tier is None:
-            outcome.note(R_UNVERIFIED if unverified else R_NO_TIER)
+            outcome.note(why_no_tier(person.degrees, ctx.first, unverified))
             continue
         if used >= ctx.max_months_int:
             outcome.note(R_CAP.format(max=ctx.max_months.value))
@@ -319,8 +335,9 @@ def stipend_status(person: PersonFacts, *, as_of: dt.date, paid: Collection[int]
     ahead = stipend_due(person, through=today_month + horizon_months, paid=paid, params=params)
     tier, _degree, unverified = tier_on(person.degrees, as_of)
     reasons = list(ahead.reasons)
-    if tier is None and unverified and R_UNVERIFIED not in reasons:
-        reasons.append(R_UNVERIFIED)
+    why = why_no_tier(person.degrees, as_of, unverified) if tier is None and unverified else None
+    if why is not None and why not in reasons:
+        reasons.append(why)
     next_month = ahead.months[0].label if ahead.months else None
     return StipendStatus(tier=tier, months_used=len(paid),
                          max_months=params.integer("nx_stipend.max_months", as_of),

@@ -72,6 +72,8 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "degree-list": {"GET": ALL, "POST": WRITERS},
     "degree-detail": {"GET": ALL},
     "degree-verify": {"POST": DECIDERS},
+    "degree-return-for-correction": {"POST": DECIDERS},
+    "degree-refuse": {"POST": DECIDERS},
     "contract-list": {"GET": ALL, "POST": WRITERS},
     "contract-detail": {"GET": ALL},
     "contract-terminate": {"POST": frozenset({E, R, Y, A})},
@@ -138,6 +140,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "registry:document_download": {"GET": ALL},
     "registry:document_preview": {"GET": ALL},  # inline preview (page, image bytes, PDF page images)
     "talent:degree_certificate": {"GET": ALL},
+    "talent:degree_certificate_image": {"GET": ALL},  # an image certificate shown inline
     "talent:contract_document": {"GET": ALL},
     "subsidies:grant_attachment": {"GET": ALL},
     "subsidies:declaration_report": {"GET": ALL},
@@ -173,6 +176,7 @@ OBJECTS = {
     "registry:document_download": lambda w, t: t.document,
     "registry:document_preview": lambda w, t: t.document,
     "talent:degree_certificate": lambda w, t: t.degree,
+    "talent:degree_certificate_image": lambda w, t: t.degree,
     "talent:contract_document": lambda w, t: t.contract,
     "programme": lambda w, t: w.a.application.programme,  # shared (policy, read by all)
     "export": lambda w, t: w.export,  # shared (finance only)

@@ -74,8 +74,10 @@ def enrol(system):
              full_time=True, verified=True, actor=None):
         actor = actor or system
         r = services.researcher_upsert(actor=actor, id_type="resident_id", id_number=id_number, name=name)
-        services.degree_upsert(actor=system, researcher=r, level="doctorate", full_time=True,
-                               awarded_on=dt.date(2019, 7, 1), verified=verified)
+        degree = services.degree_upsert(actor=system, researcher=r, level="doctorate", full_time=True,
+                                        awarded_on=dt.date(2019, 7, 1), verified=verified)
+        if not verified:
+            with_certificate(degree)  # what a reviewer checks it against
         c = services.contract_upsert(actor=actor, researcher=r, centre=centre, full_time=full_time, start=start,
                                      end=end)
         return r, c
@@ -104,3 +106,14 @@ def empty_key_list(db):
 
     KeyDiscipline.objects.all().delete()
     KeyInstitution.objects.all().delete()
+
+
+def with_certificate(degree, name: str = "证书.png"):
+    """Give a degree claim a certificate as its enterprise uploads one (a reviewer verifies none without)."""
+    from django.core.files.base import ContentFile
+
+    from tests.registry.conftest import pdf_bytes, png_bytes
+
+    data = pdf_bytes() if name.endswith(".pdf") else png_bytes()
+    degree.certificate.save(name, ContentFile(data), save=True)
+    return degree

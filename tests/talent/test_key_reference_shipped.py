@@ -15,6 +15,7 @@ from subsidies.selectors import person_facts
 from subsidies.services.parameters import parameter_timeline
 from talent import selectors, services
 from talent.models import Degree, KeyDiscipline, KeyInstitution, ReferenceStatus
+from tests.registry.conftest import png_bytes, upload
 
 D = dt.date
 
@@ -44,6 +45,7 @@ def _enrol_master(client, researcher, institution, discipline, awarded_on="2016-
             "discipline": discipline,
             "key_discipline": "on",
             "awarded_on": awarded_on,
+            "certificate": upload("硕士证书.png", png_bytes()),
         },
     )
 

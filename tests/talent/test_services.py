@@ -8,7 +8,7 @@ from accounts.errors import ServiceError
 from talent import services
 from talent.models import Contract, Degree, IdentityAccess, KeyDiscipline, KeyInstitution
 
-from .conftest import ZHANG
+from .conftest import ZHANG, with_certificate
 
 D = dt.date
 
@@ -36,7 +36,7 @@ def test_editing_a_verified_degree_sends_it_back(db, centre_a, ent_user_a, revie
     assert r.degrees.get().verified_at is not None
     claim = services.degree_upsert(actor=ent_user_a, researcher=r, level="master", full_time=True,
                                    awarded_on=D(2016, 7, 1), institution="宁夏大学")
-    services.degree_verify(actor=reviewer, degree=claim)
+    services.degree_verify(actor=reviewer, degree=with_certificate(claim))
     services.degree_upsert(actor=ent_user_a, researcher=r, level="master", full_time=True,
                            awarded_on=D(2016, 7, 1), institution="宁夏大学")  # nothing checked changed
     assert r.degrees.get(pk=claim.pk).verified_at is not None
