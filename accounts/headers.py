@@ -22,6 +22,7 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if carries_personal_data(request):
+        if carries_personal_data(request) and "no-store" not in response.get("Cache-Control", ""):
+            # a view that already forbids storing (downloads, previews) keeps its own header
             add_never_cache_headers(response)
         return response
