@@ -24,7 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import uploads
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, error_text
 from registry import measures, selectors, services
 from registry.forms import (
     CentreForm,
@@ -66,7 +66,7 @@ def reviewer_only(view):
 
 
 def _refused(request, exc: ServiceError):
-    messages.error(request, " ".join(exc.messages))
+    messages.error(request, error_text(exc))
 
 
 # --- public: enterprise self-registration -----------------------------------------------------------------
@@ -100,7 +100,7 @@ def register(request):
         except ServiceError as exc:
             if exc.code != "username_taken":
                 field = form.FIELD_BY_CODE.get(exc.code)
-                form.add_error(field, exc.zh if field else " ".join(exc.messages))
+                form.add_error(field, exc.body if field else exc.text)
                 return render(request, "registry/register.html", {"form": form})
             _registration_mail(data["email"], _("注册未完成:所填用户名不可用"),
                                _("您在宁夏企业飞地研发中心管理平台为“%(enterprise)s”提交的注册未完成:用户名“%(username)s”"
@@ -204,7 +204,7 @@ def centre_edit(request, pk):
         except services.CentreFiledError as exc:
             # shown next to each refused field, not only as a page message
             for field in exc.fields:
-                form.add_error(field, exc.zh)
+                form.add_error(field, exc.body)
         except ServiceError as exc:
             _refused(request, exc)
         else:
@@ -384,7 +384,7 @@ def document_upload(request, pk):
             doc = services.document_upload(actor=request.user, enterprise=filing.centre.enterprise, filing=filing,
                                            kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
         except ServiceError as exc:
-            form.add_error(UPLOAD_FIELD_BY_CODE.get(exc.code, "file"), " ".join(exc.messages))
+            form.add_error(UPLOAD_FIELD_BY_CODE.get(exc.code, "file"), error_text(exc))
         else:
             messages.success(request, _("已上传%(kind)s(第%(version)s版)") % {"kind": doc.get_kind_display(), "version": doc.version})
             target = reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents"

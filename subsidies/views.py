@@ -15,7 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -69,9 +69,7 @@ def staff_only(predicate):
 
 def refusal(exc: ServiceError) -> str:
     """The service's message in the page's language (Chinese first; English when switched)."""
-    lang = (translation.get_language() or "zh-hans").lower()
-    text = exc.en if (lang.startswith("en") and exc.en) else exc.zh
-    return f"{exc.record}:{text}" if exc.record else text
+    return exc.text
 
 
 def _run_or_404(request, pk: int) -> PayoutRun:

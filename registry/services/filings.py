@@ -6,11 +6,12 @@ notifies the enterprise's members. Audit rows come from the pghistory triggers w
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.audit import acting
 from accounts.dates import LATEST, check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
+from accounts.wording import action_en, label_en, text_en
 from registry import history, measures
 from registry.identifiers import is_ningxia, is_yinchuan
 from registry.models import (
@@ -65,8 +66,10 @@ def filing_document_problems(filing: Filing) -> list[str]:
     missing = [k for k in required_document_kinds(filing) if k not in present]
     if not missing:
         return []
-    names = "、".join(str(DocumentKind(k).label) for k in missing)
-    return [f"缺少必备材料:{names},请上传后再提交 / required documents missing: {', '.join(missing)}"]
+    with translation.override("zh-hans"):
+        names = "、".join(str(DocumentKind(k).label) for k in missing)
+    names_en = ", ".join(label_en(DocumentKind(k).label) for k in missing)
+    return [f"缺少必备材料:{names},请上传后再提交 / required documents missing: {names_en}"]
 
 
 MEASURE_NAMES = {FilingLevel.REGIONAL: "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》",
@@ -170,12 +173,12 @@ def filing_assert_status(filing: Filing, *allowed: str, action: str) -> None:
             by = f"已由{last.actor.display_name}于{timezone.localtime(last.at):%Y-%m-%d %H:%M}"
             raise ConflictError(
                 f"该备案{by}处理,当前状态为“{filing.get_status_display()}”,不能{action}。请刷新页面查看最新状态",
-                f"already decided: the filing is {filing.status}, cannot {action}", code="already_decided",
+                f"already decided: the filing is {label_en(filing.get_status_display())}; you cannot {action_en(action)}", code="already_decided",
                 record=str(filing),
             )
         raise ConflictError(
             f"当前状态为“{filing.get_status_display()}”,不能{action}",
-            f"cannot {action} a filing in state {filing.status}", code="illegal_transition", record=str(filing),
+            f"the filing is {label_en(filing.get_status_display())}; you cannot {action_en(action)} now", code="illegal_transition", record=str(filing),
         )
 
 
@@ -214,7 +217,7 @@ def _record(filing: Filing, *, actor, step: str, comment: str = "") -> ReviewDec
 def _need_text(text: str, *, what: str, record: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise ServiceError(f"请填写{what}", f"{what} is required", code="comment_required", record=record)
+        raise ServiceError(f"请填写{what}", f"please enter {text_en(what)}", code="comment_required", record=record)
     return text
 
 

@@ -123,3 +123,11 @@ def masked_beneficiary(line) -> str:
     from talent.identity import mask_id
 
     return mask_id(line.beneficiary) if line.researcher_id else line.beneficiary
+
+
+@register.filter
+def param_label(name) -> str:
+    """A policy parameter by the name a person knows (全日制博士月补助(元)), never its key (issue 15 §5)."""
+    from subsidies.forms import PARAMETER_LABELS
+
+    return str(PARAMETER_LABELS.get(name, name))
