@@ -37,3 +37,9 @@ def label_en(label) -> str:
     """A choice's label (a lazy Chinese msgid) in English."""
     with translation.override("en"):
         return str(label)
+
+
+def label_zh(label) -> str:
+    """A choice's label in Chinese whatever the request's language: the Chinese half of a refusal."""
+    with translation.override("zh-hans"):
+        return str(label)

@@ -37,6 +37,7 @@ from registry.forms import (
 )
 from registry.models import Division, Document, DocumentKind, Filing, FilingStatus, ReviewDecision
 from registry.services import documents as document_services
+from registry.services.filings import problems_in_language
 
 PAGE_SIZE = 20
 
@@ -325,7 +326,8 @@ def _filing_context(request, filing, upload_form=None):
     documents = selectors.document_list(actor=user, filing=filing)
     required = services.required_document_kinds(filing)
     present = {d.kind for d in documents if d.is_current}
-    problems = (services.filing_eligibility_problems(filing) + services.filing_document_problems(filing)
+    problems = (problems_in_language(services.filing_eligibility_problems(filing)
+                                     + services.filing_document_problems(filing))
                 if filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED) else [])
     return {
         "filing": filing, "tab": tab, "steps": _wizard_steps(filing, problems), "tab_labels": TAB_LABELS,

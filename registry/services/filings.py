@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from accounts.audit import acting
 from accounts.dates import LATEST, check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
-from accounts.wording import action_en, label_en, text_en
+from accounts.wording import action_en, label_en, label_zh, text_en
 from registry import history, measures
 from registry.identifiers import is_ningxia, is_yinchuan
 from registry.models import (
@@ -49,6 +49,18 @@ def filing_eligibility_problems(filing: Filing) -> list[str]:
             problems.append(f"银川市备案要求研发中心位于宁夏区外,{centre.name}所在地区划为{centre.division_code}"
                             " / a Yinchuan filing needs a centre outside the region")
     return problems
+
+
+def problem_halves(problem: str) -> tuple[str, str]:
+    """A submission check's message ("中文 / English") as its Chinese and English halves."""
+    zh, _sep, en = problem.partition(" / ")
+    return zh, en or zh
+
+
+def problems_in_language(problems: list[str]) -> list[str]:
+    """The submission checks as a page shows them: in the page's language only (issue 15 §5)."""
+    english = (translation.get_language() or "zh-hans").lower().startswith("en")
+    return [problem_halves(p)[1 if english else 0] for p in problems]
 
 
 def required_document_kinds(filing: Filing) -> list[str]:
@@ -172,13 +184,13 @@ def filing_assert_status(filing: Filing, *allowed: str, action: str) -> None:
         if last is not None:
             by = f"已由{last.actor.display_name}于{timezone.localtime(last.at):%Y-%m-%d %H:%M}"
             raise ConflictError(
-                f"该备案{by}处理,当前状态为“{filing.get_status_display()}”,不能{action}。请刷新页面查看最新状态",
-                f"already decided: the filing is {label_en(filing.get_status_display())}; you cannot {action_en(action)}", code="already_decided",
+                f"该备案{by}处理,当前状态为“{label_zh(FilingStatus(filing.status).label)}”,不能{action}。请刷新页面查看最新状态",
+                f"already decided: the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)}", code="already_decided",
                 record=str(filing),
             )
         raise ConflictError(
-            f"当前状态为“{filing.get_status_display()}”,不能{action}",
-            f"the filing is {label_en(filing.get_status_display())}; you cannot {action_en(action)} now", code="illegal_transition", record=str(filing),
+            f"当前状态为“{label_zh(FilingStatus(filing.status).label)}”,不能{action}",
+            f"the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)} now", code="illegal_transition", record=str(filing),
         )
 
 
@@ -271,7 +283,10 @@ def filing_submit(*, actor, filing: Filing) -> Filing:
     filing_assert_status(filing, FilingStatus.DRAFT, FilingStatus.RETURNED, action="提交")
     problems = filing_eligibility_problems(filing) + filing_document_problems(filing)
     if problems:
-        raise ServiceError(";".join(problems), "the filing is not eligible", code="ineligible", record=str(filing))
+        halves = [problem_halves(p) for p in problems]
+        raise ServiceError(";".join(zh for zh, _en in halves),
+                           "the filing cannot be submitted: " + "; ".join(en for _zh, en in halves),
+                           code="ineligible", record=str(filing))
     with acting(actor):
         filing.status = FilingStatus.SUBMITTED
         filing.submitted_at = timezone.now()

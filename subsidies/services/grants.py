@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.audit import acting
 from accounts.dates import check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
-from accounts.wording import action_en, label_en, text_en
+from accounts.wording import action_en, label_en, label_zh, text_en
 from registry.identifiers import is_yinchuan
 from registry.models import Centre, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus, Notification
 from registry.services.documents import document_upload
@@ -146,8 +146,8 @@ def _assert_status(app: GrantApplication, *allowed: str, action: str) -> None:
         return
     last = app.decisions.order_by("-id").select_related("actor").first() if app.pk else None
     by = f"已由{last.actor.display_name}于{timezone.localtime(last.at):%Y-%m-%d %H:%M}处理," if last else ""
-    raise ConflictError(f"该申报{by}当前状态为“{app.get_status_display()}”,不能{action}。请刷新页面查看最新状态",
-                        f"the application is {label_en(app.get_status_display())}; you cannot {action_en(action)}", code="already_decided",
+    raise ConflictError(f"该申报{by}当前状态为“{label_zh(ApplicationStatus(app.status).label)}”,不能{action}。请刷新页面查看最新状态",
+                        f"the application is {label_en(ApplicationStatus(app.status).label)}; you cannot {action_en(action)}", code="already_decided",
                         record=_record_name(app))
 
 
@@ -548,7 +548,7 @@ def _inc_decide(incubator: Incubator, *, actor, step: str, comment: str = "") ->
 
 def _inc_assert(incubator: Incubator, *allowed, action: str) -> None:
     if incubator.status not in allowed:
-        raise ConflictError(f"孵化器备案当前状态为“{FilingStatus(incubator.status).label}”,不能{action}",
+        raise ConflictError(f"孵化器备案当前状态为“{label_zh(FilingStatus(incubator.status).label)}”,不能{action}",
                             f"the incubator filing is {label_en(FilingStatus(incubator.status).label)}; you cannot {action_en(action)}", code="illegal_transition",
                             record=str(incubator))
 
