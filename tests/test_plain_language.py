@@ -2,6 +2,7 @@
 English halves of service errors, no rule codes (POLICY §), no parameter keys, no rounding-mode names
 and no login names; a refused action reads in Chinese only, or in English only in English mode. The API
 keeps both languages (`message`, `message_en`)."""
+
 import re
 from html import unescape
 
@@ -21,8 +22,16 @@ from tests.test_i18n import CJK, compiled_locale  # noqa: F401 (the compiled cat
 
 pytestmark = pytest.mark.django_db
 
-TOKENS = ("POLICY §", "nx_stipend.", "yc_rd.", "nx.measure_from", "ROUND_HALF_UP", " / required", "cannot ",
-          "business_licence")
+TOKENS = (
+    "POLICY §",
+    "nx_stipend.",
+    "yc_rd.",
+    "nx.measure_from",
+    "ROUND_HALF_UP",
+    " / required",
+    "cannot ",
+    "business_licence",
+)
 TAG = re.compile(r"<[^>]*>")
 
 
@@ -45,11 +54,19 @@ def world(make_user, finance, finance2, system):
     run = run_services.payout_run_approve(actor=finance2, run_id=run.pk)
     owner = make_user("qiye_wl", Role.ENTERPRISE, full_name="王力")
     body17 = "91640100MA76ABCD1"
-    enterprise = registry_services.enterprise_upsert(actor=system, uscc=body17 + uscc_check_char(body17),
-                                                     name="银川测试传动有限公司", division_code="640106")
+    enterprise = registry_services.enterprise_upsert(
+        actor=system, uscc=body17 + uscc_check_char(body17), name="银川测试传动有限公司", division_code="640106"
+    )
     registry_services.membership_add(actor=system, enterprise=enterprise, user=owner, is_owner=True)
-    centre = registry_services.centre_create(actor=owner, enterprise=enterprise, name="测试上海研发中心",
-                                             city="上海", division_code="310115", address="张江路1号", headcount=30)
+    centre = registry_services.centre_create(
+        actor=owner,
+        enterprise=enterprise,
+        name="测试上海研发中心",
+        city="上海",
+        division_code="310115",
+        address="张江路1号",
+        headcount=30,
+    )
     filing = registry_services.filing_create(actor=owner, centre=centre, level="regional")
     users = {
         "enterprise": owner,
@@ -58,16 +75,30 @@ def world(make_user, finance, finance2, system):
         "yinchuan": make_user("shenhe_yc", Role.YINCHUAN_REVIEWER, full_name="李银川"),
         "admin": make_user("guanli_adm", Role.ADMIN, full_name="赵管理"),
     }
-    return {"run": run, "users": users, "filing": filing, "logins": [*(u.username for u in users.values()),
-                                                                         finance2.username, system.username]}
+    return {
+        "run": run,
+        "users": users,
+        "filing": filing,
+        "logins": [*(u.username for u in users.values()), finance2.username, system.username],
+    }
 
 
 PAGES = {
     "enterprise": ["registry:dashboard", "talent:researcher_list", "subsidies:grant_home"],
-    "finance": ["subsidies:run_list", "subsidies:parameters", "subsidies:bureau_dashboard", "subsidies:budgets",
-                "subsidies:projection"],
-    "reviewer": ["registry:review_queue", "talent:verification_queue", "talent:key_institution_list",
-                 "subsidies:parameters", "subsidies:bureau_dashboard"],
+    "finance": [
+        "subsidies:run_list",
+        "subsidies:parameters",
+        "subsidies:bureau_dashboard",
+        "subsidies:budgets",
+        "subsidies:projection",
+    ],
+    "reviewer": [
+        "registry:review_queue",
+        "talent:verification_queue",
+        "talent:key_institution_list",
+        "subsidies:parameters",
+        "subsidies:bureau_dashboard",
+    ],
     "yinchuan": ["registry:review_queue", "subsidies:parameters"],
     "admin": ["registry:review_queue", "subsidies:run_list", "subsidies:bureau_dashboard"],
 }
@@ -81,8 +112,10 @@ def _found(text: str, logins) -> list[str]:
 def test_main_pages_of_each_role_show_no_internal_tokens_in_chinese(client, world):
     found = {}
     pages = [(who, reverse(name)) for who, names in PAGES.items() for name in names]
-    pages += [("finance", reverse("subsidies:run_detail", args=[world["run"].pk])),
-              ("enterprise", reverse("registry:filing_detail", args=[world["filing"].pk]))]
+    pages += [
+        ("finance", reverse("subsidies:run_detail", args=[world["run"].pk])),
+        ("enterprise", reverse("registry:filing_detail", args=[world["filing"].pk])),
+    ]
     for who, url in pages:
         client.force_login(world["users"][who])
         response = client.get(url)
@@ -143,3 +176,26 @@ def test_error_text_picks_one_language():
     with translation.override("en"):
         assert exc.text == "某备案:please enter a comment"
     assert "请填写意见 / please enter a comment" in exc.messages[0]  # the combined form stays for logs/CLI
+
+
+def test_a_decision_notice_reads_in_the_readers_language(
+    client, world, english, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """A filing decision's in-portal message is recorded in both languages and shown in the reader's."""
+    from tests.registry.conftest import attach_required
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    owner, filing = world["users"]["enterprise"], world["filing"]
+    attach_required(actor=owner, filing=filing)
+    registry_services.filing_submit(actor=owner, filing=filing)
+    with django_capture_on_commit_callbacks(execute=True):
+        registry_services.filing_first_review(actor=world["users"]["reviewer"], filing=filing, comment="材料齐全")
+    client.force_login(owner)
+    text = visible(client.get(reverse("registry:notifications")).content.decode())
+    assert "【自治区级备案】测试上海研发中心:初审" in text and "材料齐全" in text
+    assert "[Regional level filing]" not in text
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = visible(client.get(reverse("registry:notifications")).content.decode())
+    assert "[Regional level filing] 测试上海研发中心: First review" in text, text
+    assert "Comment: 材料齐全" in text
+    assert "【" not in text and "环节" not in text and "当前状态" not in text
