@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import uploads
 from accounts.errors import ServiceError, error_text
-from talent import roster, selectors, services
+from talent import roster, roster_text, selectors, services
 from talent.forms import (
     CsvUploadForm,
     DegreeForm,
@@ -365,7 +365,7 @@ def roster_upload(request):
         else:
             return uploads.upload_done(request, reverse("talent:roster_preview", args=[result.pk]))
     return uploads.upload_refused(request, form, lambda: render(request, "talent/roster_upload.html", {
-        "form": form, "columns": roster.COLUMNS, "max_bytes": roster.MAX_BYTES}))
+        "form": form, "columns": roster_text.columns(), "max_bytes": roster.MAX_BYTES}))
 
 
 @_writer_required
@@ -380,7 +380,7 @@ def roster_preview(request, pk: int):
     for row in rows:  # the preview shows identity numbers masked like every other list
         row["cells"][2] = mask_id(row["cells"][2].upper()) if row["cells"][2] else ""
     return render(request, "talent/roster_preview.html", {
-        "upload": upload, "rows": rows, "columns": roster.COLUMNS, "committed": upload.state == RosterState.COMMITTED,
+        "upload": upload, "rows": rows, "columns": roster_text.columns(), "committed": upload.state == RosterState.COMMITTED,
     })
 
 

@@ -199,3 +199,26 @@ def test_a_decision_notice_reads_in_the_readers_language(
     assert "[Regional level filing] 测试上海研发中心: First review" in text, text
     assert "Comment: 材料齐全" in text
     assert "【" not in text and "环节" not in text and "当前状态" not in text
+
+
+def test_english_mode_names_programmes_tiers_roster_columns_and_parameters_in_english(client, world, english):
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(world["users"]["finance"])
+    text = visible(client.get(reverse("subsidies:run_detail", args=[world["run"].pk])).content.decode())
+    assert "Full-time doctorate" in text
+    assert not re.search("全日制博士(?!每月)", text)  # only in the quoted measure (the legal reference)
+    client.force_login(world["users"]["enterprise"])
+    text = visible(client.get(reverse("talent:roster_upload")).content.decode())
+    assert "Contract end date" in text and "(header 合同终止日期)" in text
+    centre = world["filing"].centre
+    text = visible(client.get(reverse("subsidies:benefits", args=[centre.pk])).content.decode())
+    assert "First filing award" in text and "首次备案奖励" not in text
+
+
+def test_chart_axis_units_follow_the_language():
+    from subsidies.views import _yuan_axis
+
+    with translation.override("zh-hans"):
+        assert _yuan_axis(50000) == "5万"
+    with translation.override("en"):
+        assert _yuan_axis(50000) == "50k" and _yuan_axis(2500000) == "2.5M" and _yuan_axis(500) == "500"

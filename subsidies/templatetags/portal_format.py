@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from subsidies.money import format_yuan
 
@@ -131,3 +132,14 @@ def param_label(name) -> str:
     from subsidies.forms import PARAMETER_LABELS
 
     return str(PARAMETER_LABELS.get(name, name))
+
+
+# the stipend tiers by the names people know, in the page's language (the explanation records the Chinese)
+TIER_LABELS = {"doctorate": gettext_lazy("全日制博士"), "master": gettext_lazy("重点院校重点学科硕士")}
+
+
+@register.filter
+def tier_label(tier, recorded: str = "") -> str:
+    """A stipend tier (doctorate / master) as its label; an unknown tier falls back to the recorded label."""
+    label = TIER_LABELS.get(tier)
+    return str(label) if label is not None else (recorded or str(tier or ""))
