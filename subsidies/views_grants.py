@@ -225,7 +225,7 @@ def apply(request, code):
         raise PermissionDenied
     programme = get_object_or_404(Programme, code=code)
     if not rules.needs_application(grants.programme_fact(programme)) or programme.applicant == rules.INCUBATOR:
-        messages.error(request, rules.ORIGIN_REASON.get(programme.origin, rules.R_NOT_CENTRE))
+        messages.error(request, _(rules.ORIGIN_REASON.get(programme.origin, rules.R_NOT_CENTRE)))
         return redirect("subsidies:grant_home")
     initial = {}
     centre_pk = request.GET.get("centre")

@@ -222,3 +222,11 @@ def test_chart_axis_units_follow_the_language():
         assert _yuan_axis(50000) == "5万"
     with translation.override("en"):
         assert _yuan_axis(50000) == "50k" and _yuan_axis(2500000) == "2.5M" and _yuan_axis(500) == "500"
+
+
+def test_the_eligibility_reasons_are_all_in_the_catalogue():
+    from subsidies.grants.reason_text import REASONS
+    from subsidies.rules import grants as rules
+
+    shipped = {value for name, value in vars(rules).items() if name.startswith("R_") and isinstance(value, str)}
+    assert shipped == set(REASONS)
