@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -59,6 +59,14 @@ class PortalAutoSchema(AutoSchema):
         return responses
 
 
+
+
+# the media types a download answers with, documented as they are sent (schemathesis content_type_conformance)
+DOCUMENT_MEDIA_TYPES = ("application/pdf", "image/jpeg", "image/png")  # uploads are checked by signature
+
+
+def binary_responses(media_types) -> dict:
+    return {(200, media_type.split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY) for media_type in media_types}
 
 
 # --- roles ---------------------------------------------------------------------------------------------
@@ -139,6 +147,11 @@ class PortalViewSetMixin:
     action_roles: dict = {}
 
     def initial(self, request, *args, **kwargs):
+        # a method the route does not declare (TRACE, or PUT on a read-only resource) is a 405 for every
+        # caller, before the role check could answer 403 for it
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
         refuse_oversized(request)  # before the body is parsed
         refuse_nul(request)

@@ -309,3 +309,40 @@ DOCUMENT_PREVIEWS_ON_CELERY = env.bool("DOCUMENT_PREVIEWS_ON_CELERY", default=PA
 if not REDIS_URL:
     for _folder in ("queue", "processed"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+
+# --- Hardening (issue 12 §6-7): CSP, no-store, vendored Swagger UI, schema serving ---------------------
+# Content-Security-Policy on every response (django-csp): scripts, styles, fonts and images from the
+# portal itself only; no inline script, no inline style, no framing, no plugins.
+from csp.constants import NONE, SELF  # noqa: E402
+
+INSTALLED_APPS += ["csp", "drf_spectacular_sidecar"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+# API responses and every page for a logged-in user carry personal data: never stored by a cache
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "accounts.headers.NoStoreMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Swagger UI from the installed sidecar package, never a CDN; the schema is public (README "API").
+SPECTACULAR_SETTINGS.update({
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PUBLIC": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+})
+# filters that accept what the schema documents and refuse the rest (accounts/filters.py)
+REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["accounts.filters.PortalFilterBackend"]
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "accounts.pagination.PortalPagination"

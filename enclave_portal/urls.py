@@ -17,3 +17,9 @@ urlpatterns = [
     path("django-admin/login/", account_views.admin_login),
     path("django-admin/", admin.site.urls),
 ]
+
+# error answers: the API's JSON error format under /api/, the portal's Chinese pages elsewhere
+handler400 = "accounts.errorpages.bad_request"
+handler403 = "accounts.errorpages.permission_denied"
+handler404 = "accounts.errorpages.page_not_found"
+handler500 = "accounts.errorpages.server_error"

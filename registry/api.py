@@ -6,14 +6,22 @@ goes through registry.services, which hold the rules and write the audit rows.""
 import django_filters
 from django.conf import settings
 from django.http import FileResponse, Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.api import ADMIN, ENTERPRISE, EVERYONE, REVIEWERS, PortalViewSetMixin
+from accounts.api import (
+    ADMIN,
+    DOCUMENT_MEDIA_TYPES,
+    ENTERPRISE,
+    EVERYONE,
+    REVIEWERS,
+    PortalViewSetMixin,
+    binary_responses,
+)
+from accounts.filters import IntegerFilter, PortalFilterSet
 from accounts.parsers import DepthLimitedJSONParser
 from registry import selectors, services
 from registry.models import Centre, CentreKind, Document, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus
@@ -147,7 +155,7 @@ class DocumentUploadSerializer(serializers.Serializer):
 
 # --- filters -------------------------------------------------------------------------------------------
 
-class CentreFilter(django_filters.FilterSet):
+class CentreFilter(PortalFilterSet):
     q = django_filters.CharFilter(method="search", label="名称、编号或企业")
 
     class Meta:
@@ -160,8 +168,8 @@ class CentreFilter(django_filters.FilterSet):
         return qs.filter(Q(name__icontains=value) | Q(ref__icontains=value) | Q(enterprise__name__icontains=value))
 
 
-class FilingFilter(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="centre__enterprise")
+class FilingFilter(PortalFilterSet):
+    enterprise = IntegerFilter(field_name="centre__enterprise")
     city = django_filters.CharFilter(field_name="centre__city")
     status = django_filters.ChoiceFilter(choices=FilingStatus.choices)
     level = django_filters.ChoiceFilter(choices=FilingLevel.choices)
@@ -171,7 +179,7 @@ class FilingFilter(django_filters.FilterSet):
         fields = ["centre", "enterprise", "status", "level", "city"]
 
 
-class DocumentFilter(django_filters.FilterSet):
+class DocumentFilter(PortalFilterSet):
     class Meta:
         model = Document
         fields = ["enterprise", "filing", "kind", "is_current"]
@@ -346,7 +354,7 @@ class DocumentViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.document_list(actor=self.request.user)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @extend_schema(responses=binary_responses(DOCUMENT_MEDIA_TYPES))
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """The file, as an attachment, for whoever may see the document (the same scope as the list)."""

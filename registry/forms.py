@@ -112,7 +112,7 @@ class EnterpriseRegistrationForm(forms.Form):
     uscc = forms.CharField(label=_("统一社会信用代码"), max_length=18, min_length=18,
                            help_text=_("18位,含校验位(GB 32100-2015)"),
                            widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
-                                                         "style": "text-transform:uppercase"}))
+                                                         "class": "upper"}))
     name = forms.CharField(label=_("企业名称"), max_length=128, help_text=_("与营业执照一致"))
     division_code = forms.ChoiceField(label=_("注册地(宁夏区县)"), choices=())
     full_name = forms.CharField(label=_("联系人姓名"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "name"}))

@@ -9,8 +9,7 @@ from decimal import Decimal
 import django_filters
 from django.db import transaction
 from django.http import FileResponse, Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -24,13 +23,15 @@ from accounts.api import (
     YINCHUAN,
     ErrorSerializer,
     PortalViewSetMixin,
+    binary_responses,
     idempotent,
     role_of,
 )
 from accounts.errors import ConflictError
+from accounts.filters import IntegerFilter, PortalFilterSet
 from subsidies import selectors
 from subsidies.dashboard import budget_list, paid_by_rule
-from subsidies.exports.services import SPECS, export_request
+from subsidies.exports.services import SPECS, export_log_full_ids, export_request
 from subsidies.models import (
     Budget,
     ExportFormat,
@@ -67,8 +68,8 @@ class DeclarationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeclarationFilter(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="centre__enterprise")
+class DeclarationFilter(PortalFilterSet):
+    enterprise = IntegerFilter(field_name="centre__enterprise")
     verified = django_filters.BooleanFilter(field_name="verified_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
@@ -122,14 +123,16 @@ class RunStartSerializer(serializers.Serializer):
     """Only what finance chooses: state, totals and approver are the run's, never the client's."""
 
     kind = serializers.ChoiceField(choices=START_KINDS)
-    period = serializers.CharField(max_length=7, help_text="月度:YYYY-MM;年度:YYYY")
+    # the schema states the shape (a pattern); which periods may run (kind, finished, not yet run) is the service's
+    period = serializers.RegexField(r"^(19|20)[0-9]{2}(-(0[1-9]|1[0-2]))?$", max_length=7, help_text="月度:YYYY-MM;年度:YYYY")
 
 
 class GrantRunStartSerializer(serializers.Serializer):
     """A grants run pays the awards approved by the end of the month and not yet paid (POLICY §2 one-time and
     evaluated grants): the month is all finance chooses."""
 
-    period = serializers.CharField(max_length=7, help_text="月份 YYYY-MM:发放截至该月末已核准、尚未拨付的项目资助")
+    period = serializers.RegexField(r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$", max_length=7,
+                                    help_text="月份 YYYY-MM:发放截至该月末已核准、尚未拨付的项目资助")
 
 
 class RunCancelSerializer(serializers.Serializer):
@@ -154,13 +157,13 @@ class PayoutLineSerializer(serializers.ModelSerializer):
         return mask_id(obj.beneficiary) if obj.researcher_id else obj.beneficiary
 
 
-class PayoutRunFilter(django_filters.FilterSet):
+class PayoutRunFilter(PortalFilterSet):
     class Meta:
         model = PayoutRun
         fields = ["kind", "period", "state"]
 
 
-class PayoutLineFilter(django_filters.FilterSet):
+class PayoutLineFilter(PortalFilterSet):
     class Meta:
         model = PayoutLine
         fields = ["run", "rule", "kind", "enterprise", "centre", "service_period", "is_arrears", "active"]
@@ -188,7 +191,7 @@ class ExportRequestSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ExportFormat.choices, help_text="导出格式")
 
 
-class ExportFilter(django_filters.FilterSet):
+class ExportFilter(PortalFilterSet):
     class Meta:
         model = ExportRecord
         fields = ["run", "format", "state"]
@@ -327,7 +330,7 @@ class ExportViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return export_list(actor=self.request.user).order_by("-requested_at", "-id")
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+    @extend_schema(responses={**binary_responses(dict.fromkeys(spec.content_type for spec in SPECS.values())),
                               409: ErrorSerializer})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
@@ -342,6 +345,7 @@ class ExportViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
         except OSError:
             raise Http404 from None
         name = f"{spec.stem}-批次{record.run_id}-{record.run.period}.{spec.suffix}"
+        export_log_full_ids(actor=request.user, record=record, purpose="下载发放明细表")
         response = FileResponse(handle, as_attachment=True, filename=name, content_type=spec.content_type)
         response["X-Content-SHA256"] = record.sha256
         response["X-Content-Type-Options"] = "nosniff"

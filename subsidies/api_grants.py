@@ -10,8 +10,7 @@ dates and awards are the services' to set, so a client sending them is ignored. 
 assessments, recognitions) and the YC-RD verification accept an `Idempotency-Key`."""
 import django_filters
 from django.http import FileResponse, Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -19,6 +18,7 @@ from rest_framework.response import Response
 
 from accounts.api import (
     ADMIN,
+    DOCUMENT_MEDIA_TYPES,
     ENTERPRISE,
     EVERYONE,
     FINANCE,
@@ -27,8 +27,10 @@ from accounts.api import (
     REVIEWERS,
     YINCHUAN,
     PortalViewSetMixin,
+    binary_responses,
     idempotent,
 )
+from accounts.filters import IntegerFilter, PortalFilterSet
 from accounts.parsers import DepthLimitedJSONParser
 from registry import selectors as registry_selectors
 from registry.models import FilingStatus
@@ -73,7 +75,7 @@ def _serve(document):
     return response
 
 
-BINARY = {(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)}
+BINARY = binary_responses(DOCUMENT_MEDIA_TYPES)
 
 
 def _payload(request, serializer_class) -> dict:
@@ -204,7 +206,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return f"/api/v1/grant-attachments/{obj.pk}/download/"
 
 
-class ApplicationFilter(django_filters.FilterSet):
+class ApplicationFilter(PortalFilterSet):
     programme = django_filters.CharFilter(field_name="programme__code", label="资助项目编号")
     status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
 
@@ -365,8 +367,8 @@ class VerifySerializer(serializers.Serializer):
                                    help_text="核减理由(核定金额低于申报金额时必填)")
 
 
-class SubmissionFilter(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="centre__enterprise")
+class SubmissionFilter(PortalFilterSet):
+    enterprise = IntegerFilter(field_name="centre__enterprise")
     status = django_filters.ChoiceFilter(choices=DeclarationStatus.choices)
 
     class Meta:
@@ -562,7 +564,7 @@ class RecognitionSerializer(serializers.Serializer):
                                  help_text="认定文号/说明")
 
 
-class IncubatorFilter(django_filters.FilterSet):
+class IncubatorFilter(PortalFilterSet):
     status = django_filters.ChoiceFilter(choices=FilingStatus.choices)
 
     class Meta:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.errors import ServiceError
-from subsidies.exports.services import SPECS, export_request, may_export
+from subsidies.exports.services import SPECS, export_log_full_ids, export_request, may_export
 from subsidies.models import ExportFormat, ExportRecord, PayoutRun
 
 
@@ -58,6 +58,7 @@ def export_download(request, pk: int):
     except OSError:
         raise Http404("file missing") from None
     name = f"{spec.stem}-批次{record.run_id}-{record.run.period}.{spec.suffix}"
+    export_log_full_ids(actor=request.user, record=record, purpose="下载发放明细表")
     response = FileResponse(handle, as_attachment=True, filename=name, content_type=spec.content_type)
     response["X-Content-SHA256"] = record.sha256
     return response

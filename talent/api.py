@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api import ADMIN, ENTERPRISE, EVERYONE, REVIEWERS, PortalViewSetMixin
+from accounts.filters import IntegerFilter, PortalFilterSet
 from talent import selectors, services
 from talent.identity import mask_id
 from talent.models import Contract, Degree, DegreeLevel, IdType, Researcher
@@ -93,10 +94,10 @@ class TerminateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class ResearcherFilter(django_filters.FilterSet):
+class ResearcherFilter(PortalFilterSet):
     q = django_filters.CharFilter(method="noop", label="姓名或完整证件号码")
-    centre = django_filters.NumberFilter(method="noop")
-    enterprise = django_filters.NumberFilter(method="noop")
+    centre = IntegerFilter(method="noop")
+    enterprise = IntegerFilter(method="noop")
 
     class Meta:
         model = Researcher
@@ -106,7 +107,7 @@ class ResearcherFilter(django_filters.FilterSet):
         return qs  # applied by the selector (it knows which contracts the actor may see)
 
 
-class DegreeFilter(django_filters.FilterSet):
+class DegreeFilter(PortalFilterSet):
     verified = django_filters.BooleanFilter(field_name="verified_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
@@ -114,8 +115,8 @@ class DegreeFilter(django_filters.FilterSet):
         fields = ["researcher", "level", "full_time", "key_discipline", "verified"]
 
 
-class ContractFilter(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="centre__enterprise")
+class ContractFilter(PortalFilterSet):
+    enterprise = IntegerFilter(field_name="centre__enterprise")
 
     class Meta:
         model = Contract
@@ -133,7 +134,8 @@ class ResearcherViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retrie
 
     def get_queryset(self):
         params = self.request.query_params
-        number = lambda key: int(params[key]) if params.get(key, "").isdigit() else None  # noqa: E731
+        # any integer filters (0 or another enterprise's id: nothing); a non-integer is refused by the FilterSet
+        number = lambda key: int(params[key]) if params.get(key, "").lstrip("-").isdigit() else None  # noqa: E731
         return selectors.researcher_list(actor=self.request.user, q=params.get("q", "")[:64],
                                          centre_id=number("centre"), enterprise_id=number("enterprise"))
 

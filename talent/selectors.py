@@ -89,9 +89,9 @@ def researcher_list(*, actor, q: str = "", centre_id=None, enterprise_id=None, u
         q = q.strip()
         # a full ID number finds its person; a fragment of a number would be a way round the masking
         qs = qs.filter(Q(name__icontains=q) | Q(id_number=q.upper()))
-    if centre_id:
+    if centre_id is not None:
         qs = qs.filter(Exists(visible.filter(researcher=OuterRef("pk"), centre_id=centre_id)))
-    if enterprise_id:
+    if enterprise_id is not None:
         qs = qs.filter(Exists(visible.filter(researcher=OuterRef("pk"), centre__enterprise_id=enterprise_id)))
     if unverified:
         qs = qs.filter(Exists(degree_list(actor=actor).filter(researcher=OuterRef("pk"), verified_at__isnull=True)))

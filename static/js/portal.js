@@ -155,3 +155,10 @@ document.addEventListener("htmx:responseError", function (e) {
     });
   });
 })();
+
+// A select marked data-submit-on-change (the language switcher) submits its form when changed; kept
+// here rather than in an inline onchange handler, which the Content-Security-Policy does not allow.
+document.addEventListener("change", function (e) {
+  var el = e.target;
+  if (el instanceof HTMLSelectElement && el.hasAttribute("data-submit-on-change") && el.form) el.form.submit();
+});

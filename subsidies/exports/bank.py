@@ -5,9 +5,11 @@ One row per receiving enterprise account, not per line: the measures pay the par
 transfer takes one credit per payee account. The memo names the run, period, rules and line count
 so the enterprise can reconcile against its 拨付通知书. Amounts are exact decimal strings with two
 places (never floats). The CSV is UTF-8 with a BOM so Excel shows the Chinese; the XLSX stores the
-amount as text too, so no spreadsheet turns 5000.10 into 5000.1.
+amount as text too, so no spreadsheet turns 5000.10 into 5000.1. A text cell that a spreadsheet
+would read as a formula (a payee name from self-registration beginning with `=`, `+`, `-` or `@`) is
+written with a leading quote, and every XLSX cell is a text cell (subsidies/exports/cells.py).
 
-Refused (with the enterprises named) rather than written wrong: an enterprise with no bank account
+Refused (409, with the enterprises named: the request is right, the records are not yet) rather than written wrong: an enterprise with no bank account
 on record, or a negative net amount (an adjustment larger than the payment — recover it separately).
 Enterprises whose net is exactly zero get no row (no bank takes a zero transfer)."""
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.errors import ServiceError
+from subsidies.exports.cells import neutralise_row
 from subsidies.exports.data import RunDocument
 
 HEADERS = ["序号", "收款人名称", "收款账号", "开户银行", "金额(元)", "用途/附言"]
@@ -37,11 +40,12 @@ def transfers(doc: RunDocument) -> list[Transfer]:
     if missing:
         raise ServiceError(f"以下依托企业未登记银行账号,不能生成转账文件:{'、'.join(missing)}。请先在企业信息中补充开户银行和账号",
                            "enterprises without a bank account on record", code="no_bank_account",
-                           record=f"批次#{doc.run_id}")
+                           record=f"批次#{doc.run_id}", status=409)
     negative = [f"{e.name}(¥{e.subtotal})" for e in doc.enterprises if e.subtotal < 0]
     if negative:
         raise ServiceError(f"以下依托企业本批次净额为负,不能转账:{'、'.join(negative)}。请另行追回",
-                           "negative net amount", code="negative_transfer", record=f"批次#{doc.run_id}")
+                           "negative net amount", code="negative_transfer", record=f"批次#{doc.run_id}",
+                           status=409)
     out = []
     for e in doc.enterprises:
         if e.subtotal == 0:
@@ -53,7 +57,8 @@ def transfers(doc: RunDocument) -> list[Transfer]:
 
 def _rows(doc: RunDocument):
     items = transfers(doc)
-    rows = [[str(i), t.payee, t.account, t.bank, f"{t.amount:.2f}", t.memo] for i, t in enumerate(items, 1)]
+    rows = [neutralise_row([str(i), t.payee, t.account, t.bank, f"{t.amount:.2f}", t.memo])
+            for i, t in enumerate(items, 1)]
     total = sum((t.amount for t in items), Decimal("0.00"))
     return rows, total, len(items)
 
@@ -87,6 +92,10 @@ def bank_xlsx(doc: RunDocument) -> bytes:
     for row in ws.iter_rows(min_row=2):
         row[2].number_format = "@"  # account numbers as text: no 1.2E+18
         row[4].number_format = "@"
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, never a formula, whatever the value begins with
+                cell.quotePrefix = cell.value.startswith("'")
     ws.freeze_panes = "A2"
     wb.properties.creator = "宁夏回族自治区企业飞地研发中心管理平台"
     out = io.BytesIO()

@@ -27,6 +27,7 @@ class Line:
     is_arrears: bool
     amount: Decimal
     explanation: dict | None = None
+    researcher_id: int | None = None  # a person's line: `beneficiary` is their full ID or passport number
 
 
 @dataclass
@@ -175,7 +176,7 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False) -> RunDocum
     )
     fields = ["id", "rule", "kind", "beneficiary", "beneficiary_name", "service_period", "is_arrears", "amount",
               "enterprise_id", "enterprise__uscc", "enterprise__name", "enterprise__bank_name",
-              "enterprise__bank_account", "centre__ref", "centre__name"]
+              "enterprise__bank_account", "centre__ref", "centre__name", "researcher_id"]
     if with_explanations:
         fields += ["explanation", "explanation_basis__body"]
     qs = (PayoutLine.objects.filter(run_id=run.pk, active=True)
@@ -195,6 +196,7 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False) -> RunDocum
             centre = CentreGroup(cref or "", cname or "孵化器及其他项目(不属于研发中心)")
             ent.centres.append(centre)
         centre.lines.append(Line(pk, rule, kind, beneficiary, name, period, arrears, amount,
-                                 {**(row[16] or {}), **row[15]} if with_explanations else None))
+                                 {**(row[17] or {}), **row[16]} if with_explanations else None,
+                                 researcher_id=row[15]))
     doc.rule_info = rule_infos(doc.rules)
     return doc

@@ -35,6 +35,7 @@ from django.utils.html import escape
 
 from subsidies.capitals import amount_in_capitals
 from subsidies.exports import pdf_worker
+from talent.identity import mask_id
 
 logger = logging.getLogger(__name__)
 
@@ -615,7 +616,10 @@ def render_appendix(doc: RunDocument) -> bytes:
         items = []
         for c in e.centres:
             for ln in c.lines:
+                # a person's ID number is masked here: the reasons do not need it (the register prints it,
+                # and its export is logged as a full view)
                 items.append({"line": ln, "centre": c.ref, "amount": money(ln.amount),
+                              "beneficiary": mask_id(ln.beneficiary) if ln.researcher_id else ln.beneficiary,
                               "reasons": explain_line(ln, doc.info(ln.rule))})
         groups.append({"e": e, "items": items})
     html = render_to_string("exports/appendix.html", {"doc": doc, "groups": groups, "page_footer": True,

@@ -15,7 +15,7 @@ from accounts.audit import acting
 from accounts.errors import NotFoundError, ServiceError
 from subsidies.exports import bank, pdf
 from subsidies.exports.data import RunDocument, require_exportable, run_document
-from subsidies.models import ExportFormat, ExportRecord, ExportState, PayoutRun, RunState
+from subsidies.models import ExportFormat, ExportRecord, ExportState, PayoutLine, PayoutRun, RunState
 from subsidies.services.runs import payout_run_mark
 
 
@@ -34,6 +34,9 @@ SPECS = {
                                  "银行转账文件"),
     ExportFormat.BANK_CSV: Spec("csv", "text/csv; charset=utf-8", "银行转账文件"),
 }
+# formats that print researchers' full ID numbers: the register, which finance pays and files against;
+# the appendix masks them (its reasons do not need the number), notices and bank files have none
+FULL_ID_FORMATS = frozenset({ExportFormat.REGISTER_PDF})
 # the command line's --format
 COMMAND_FORMATS = {"pdf": ExportFormat.REGISTER_PDF, "xlsx": ExportFormat.BANK_XLSX, "csv": ExportFormat.BANK_CSV}
 
@@ -61,6 +64,22 @@ def render_document(doc: RunDocument, fmt: str, progress=None) -> bytes:
     if fmt == ExportFormat.BANK_CSV:
         return bank.bank_csv(doc)
     raise ServiceError(f"未知导出格式“{fmt}”", "unknown export format", code="format")
+
+
+def export_log_full_ids(*, actor, record: ExportRecord, purpose: str) -> int:
+    """Each export or download of a document with full ID numbers is a full view of every researcher it
+    prints (README: every full view is logged): one IdentityAccess row per researcher. Returns the count."""
+    if record.format not in FULL_ID_FORMATS:
+        return 0
+    from talent.models import IdentityAccess
+
+    researcher_ids = (PayoutLine.objects.filter(run_id=record.run_id, active=True, researcher__isnull=False)
+                      .order_by().values_list("researcher_id", flat=True).distinct())
+    path = f"export:{record.pk}"
+    rows = [IdentityAccess(user=actor, researcher_id=rid, purpose=f"{purpose}(批次#{record.run_id})"[:128], path=path)
+            for rid in researcher_ids]
+    IdentityAccess.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -145,6 +164,7 @@ def _export_finish(*, record_id: int, path: str, data: bytes, doc: RunDocument) 
         record.progress_done = record.progress_total = max(record.progress_total, 1)
         record.full_clean()
         record.save()
+        export_log_full_ids(actor=record.requested_by, record=record, purpose="导出发放明细表")
     if record.run.state == RunState.APPROVED:
         payout_run_mark(actor=record.requested_by, run_id=record.run_id, state=RunState.EXPORTED)
     return record

@@ -133,7 +133,7 @@ def test_degree_verification_and_declaration_amounts_are_not_client_fields(world
     decl = owner.post("/api/v1/declarations/", {"centre": world.a.centre.pk, "year": timezone.localdate().year,
                                                 "declared_amount": "100.00", "verified_amount": "9999999.00",
                                                 "revision": 7}, format="json")
-    assert decl.status_code == 403, decl.content  # no create action: closed to every role
+    assert decl.status_code == 405, decl.content  # no create action: the method is not allowed (issue 12 §7)
     verify = world.client(Role.YINCHUAN_REVIEWER.value).post(f"/api/v1/declarations/{world.a.declaration.pk}/verify/",
                                            {"verified_amount": "99999999.00"}, format="json")
     assert verify.status_code == 404, verify.content

@@ -91,8 +91,10 @@ def test_a_second_start_of_the_month_is_409_and_changes_nothing(world, awarded):
 
 
 @pytest.mark.parametrize("body, code", [
-    pytest.param({"period": "2999-01"}, "future_period", id="future-month"),
-    pytest.param({"period": "2024-13"}, "period", id="no-such-month"),
+    pytest.param({"period": "2099-01"}, "future_period", id="future-month"),
+    # not of the documented shape (the schema's pattern, issue 12 §7): refused by the serializer
+    pytest.param({"period": "2024-13"}, "invalid", id="no-such-month"),
+    pytest.param({"period": "2999-01"}, "invalid", id="outside-the-pattern"),
     pytest.param({}, "invalid", id="no-period"),
 ])
 def test_a_bad_period_is_400_and_starts_nothing(world, body, code):

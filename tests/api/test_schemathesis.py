@@ -1,124 +1,115 @@
-"""Schemathesis against the OpenAPI schema, through the Django WSGI app, as a finance user and as an
-enterprise user (token authentication). Bounded: MAX_EXAMPLES per operation, every operation of the
-schema (no time cut-off: a slow machine takes longer, it does not test less). Checks: no 5xx, and every
-response (refusals included, in the one error format) conforms to the schema. Path ids are half the time the ids of objects the user may see, so the happy paths run too."""
+"""Schemathesis 4 against the OpenAPI schema, as an outside client would run it: the schema fetched from
+/api/v1/schema/, every phase (examples, coverage, fuzzing, stateful with the schema's links and the ones
+schemathesis infers) and every check, over HTTP to the live test server, as a finance user and as an enterprise
+user (each with a named API token). The goal is zero failures; a check or a generation option
+that is switched off is named in CONFIG below with its reason.
 
-import hypothesis
+The live server answers from its own threads, with their own database connections: the test is
+transactional so that they see the world built by the fixture."""
+
 import pytest
-import schemathesis
-from django.core.wsgi import get_wsgi_application
-from drf_spectacular.generators import SchemaGenerator
-from hypothesis import HealthCheck, given
-from hypothesis import strategies as st
-from hypothesis.internal.conjecture import utils as _cu
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis import engine
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import Status, events
+from schemathesis.openapi import from_url
 
 from accounts.tokens import token_issue
 
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
-def _more(self) -> bool:
-    """hypothesis-jsonschema 0.23 (schemathesis 3.x) calls `many.more()`, which newer Hypothesis replaced
-    with `with many(...) as e: for _ in e:`. The same protocol on top of the new one."""
-    if self._depth is None:
-        self.__enter__()
-        self._compat_iter = iter(self)
-    try:
-        next(self._compat_iter)
-    except StopIteration:
-        self.__exit__(None)
-        return False
-    return True
+MAX_EXAMPLES = 5
 
-
-if not hasattr(_cu.many, "more"):
-    _cu.many.more = _more
-
-MAX_EXAMPLES = 12
-
-pytestmark = pytest.mark.django_db
+# Checks switched off, each for the operations named, with the reason. Everything else runs every check.
+EXCLUDED = [
+    # A write that the schema allows is refused (400 naming the field, documented) by the services' rules
+    # over other records and dates, which a JSON schema cannot state: a reference to a record the caller
+    # may not use (`centre: 0`), a contract terminated before it began, a filing submitted without its
+    # documents, a run for a period not yet over or of the wrong shape for its kind, an application for a
+    # programme the centre cannot receive; and a username and password that are not an account's.
+    # Reads (every GET, with every filter) keep the check.
+    ({"include-method": ["POST", "PATCH"]}, "positive_data_acceptance"),
+    # Django REST framework reads an empty form-data value for an optional field as "not sent" (an HTML
+    # form's empty input), so a multipart PATCH with `division_code=` changes nothing and is a 200,
+    # while the schema's minLength calls the empty value invalid. JSON bodies are validated strictly.
+    ({"include-name": "PATCH /api/v1/centres/{id}/"}, "negative_data_rejection"),
+]
 
 
-def _schema():
-    raw = SchemaGenerator().get_schema(request=None, public=True)
-    import json
-
-    from rest_framework.renderers import JSONRenderer
-
-    return schemathesis.from_dict(json.loads(JSONRenderer().render(raw)), app=get_wsgi_application(),
-                                  base_url="/")
+def _token(user) -> str:
+    """A named API token, as a client gets one (accounts.tokens)."""
+    _record, key = token_issue(actor=user, user=user, name="schemathesis")
+    return key
 
 
-def _known_ids(world, tenant) -> dict[str, list[int]]:
-    return {
-        "enterprises": [tenant.enterprise.pk], "centres": [tenant.centre.pk, tenant.draft_centre.pk],
-        "filings": [tenant.filing.pk, tenant.draft.pk], "documents": [tenant.document.pk],
-        "researchers": [tenant.researcher.pk], "degrees": [tenant.degree.pk], "contracts": [tenant.contract.pk],
-        "declarations": [tenant.declaration.pk], "payout-lines": [tenant.line.pk], "payout-runs": [world.run.pk],
-        "parameters": [world.parameter.pk],
-        "grant-applications": [tenant.application.pk], "grant-attachments": [tenant.attachment.pk],
-        "declaration-submissions": [tenant.submission.pk], "evaluations": [tenant.evaluation.pk],
-        "incubators": [tenant.incubator.pk], "benefits": [tenant.centre.pk], "exports": [world.export.pk],
-        "programmes": [tenant.application.programme_id],
+def _config(token: str, base: str) -> SchemathesisConfig:
+    return SchemathesisConfig.from_dict(
+        {
+            "base-url": base,
+            "seed": 20241,
+            "headers": {"Authorization": f"Token {token}"},
+            "continue-on-failure": True,
+            # one worker, as the command line's default: concurrent workers made lazy imports in Hypothesis race
+        "workers": 1,
+            "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
+            # every check, every phase (the defaults, spelled out so that a change of default is seen here)
+            "checks": {"enabled": True},
+            "phases": {
+                "examples": {"enabled": True},
+                "coverage": {"enabled": True},
+                "fuzzing": {"enabled": True},
+                "stateful": {"enabled": True},
+            },
+            "operations": [{**selector, "checks": {check: {"enabled": False}}} for selector, check in EXCLUDED],
+        }
+    )
+
+
+def _run(world, role: str, base: str) -> dict:
+    schema = from_url(f"{base}/api/v1/schema/", config=_config(_token(world.users[role]), base))
+    counts = {
+        "operations": len(list(schema.get_all_operations())),
+        "cases": 0,
+        "by_status": {},
+        "by_phase": {},
+        "failures": [],
     }
-
-
-def _make_run(operation, resource, ids, headers, counts):
-    @hypothesis.settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-                         phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
-                         suppress_health_check=list(HealthCheck))
-    @given(case=operation.as_strategy(), data=st.data())
-    def run(case, data):
-        if case.path_parameters and "id" in case.path_parameters and ids.get(resource):
-            if data.draw(st.booleans(), label="known id"):
-                case.path_parameters["id"] = data.draw(st.sampled_from(ids[resource]), label="id")
-        case.headers = {**(case.headers or {}), **headers}
-        response = case.call_wsgi()
-        counts["examples"] += 1
-        counts["by_status"][response.status_code] = counts["by_status"].get(response.status_code, 0) + 1
-        case.validate_response(response, checks=(not_a_server_error, response_schema_conformance))
-
-    return run
-
-
-def _fuzz(world, role: str) -> dict:
-    schema = _schema()
-    user = world.users[role]
-    _token, token = token_issue(actor=user, user=user, name="schemathesis")
-    headers = {"Authorization": f"Token {token}"}
-    ids = _known_ids(world, world.a)
-    counts = {"operations": 0, "examples": 0, "by_status": {}}
-    counts["in_schema"] = 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        counts["in_schema"] += 1
-        counts["operations"] += 1
-        resource = operation.path.strip("/").split("/")[2] if operation.path.count("/") > 3 else ""
-
-        _make_run(operation, resource, ids, headers, counts)()
+    seen = set()
+    for event in engine.from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            phase = str(getattr(event.phase, "value", event.phase))
+            for interaction in event.recorder.interactions.values():
+                counts["cases"] += 1
+                counts["by_phase"][phase] = counts["by_phase"].get(phase, 0) + 1
+                status = interaction.response.status_code if interaction.response is not None else 0
+                counts["by_status"][status] = counts["by_status"].get(status, 0) + 1
+            for checks in event.recorder.checks.values():
+                for check in checks:
+                    if check.status != Status.FAILURE or check.failure_info is None:
+                        continue
+                    failure = check.failure_info.failure
+                    key = (check.name, failure.operation, failure.title)
+                    if key not in seen:  # unique failures, as the command line counts them
+                        seen.add(key)
+                        counts["failures"].append(
+                            f"[{phase}] {check.name} {failure.operation}: {failure.title}: "
+                            f"{(failure.message or '')[:300]}\n      {check.failure_info.code_sample[:400]}"
+                        )
+        elif isinstance(event, events.NonFatalError | events.FatalError):
+            counts["failures"].append(f"engine error: {getattr(event, 'info', None) or event}")
     return counts
 
 
-@pytest.fixture
-def keep_test_connection():
-    """The WSGI handler closes the DB connection at the end of each request; inside the test's transaction
-    it must not (Django's test client disconnects the same signal handlers)."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
 @pytest.mark.parametrize("role", ["finance", "enterprise"])
-def test_schemathesis(world, role, capsys, keep_test_connection):
-    counts = _fuzz(world, role)
+def test_schemathesis(world, role, live_server, capsys):
+    counts = _run(world, role, live_server.url)
     with capsys.disabled():
-        print(f"\nschemathesis as {role}: {counts['operations']} operations, {counts['examples']} examples, "
-              f"statuses {dict(sorted(counts['by_status'].items()))}")
-    assert counts["operations"] == counts["in_schema"] >= 90, "every operation of the schema is fuzzed"
-    assert counts["examples"] >= counts["operations"]
-    assert any(200 <= s < 300 for s in counts["by_status"]), "no request succeeded: the fuzzing tested nothing"
+        print(
+            f"\nschemathesis as {role}: {counts['operations']} operations, {counts['cases']} cases "
+            f"{dict(sorted(counts['by_phase'].items()))}, statuses {dict(sorted(counts['by_status'].items()))}, "
+            f"{len(counts['failures'])} failures"
+        )
+        for failure in counts["failures"]:
+            print("  ", failure)
+    assert counts["operations"] >= 90, "every operation of the schema is tested"
+    assert any(200 <= s < 300 for s in counts["by_status"]), "no request succeeded: the run tested nothing"
+    assert not counts["failures"], f"{len(counts['failures'])} failures:\n" + "\n".join(counts["failures"])

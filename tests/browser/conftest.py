@@ -106,7 +106,9 @@ def screenshot(page):
     def save(name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{_safe(name)}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # caret="initial": hiding the caret makes Playwright inject a <style>, which the portal's
+        # Content-Security-Policy refuses (a console error, failing the test)
+        page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
     return save
 

@@ -84,7 +84,7 @@ def test_reviewer_sees_pdf_pages_and_image_inline(page, login, screenshot, make_
     screenshot("20_review_decide_previews")
     licence.scroll_into_view_if_needed()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "21_review_decide_pdf_viewport.png"))  # what the reviewer sees
+    page.screenshot(path=str(SCREENSHOTS / "21_review_decide_pdf_viewport.png"), caret="initial")  # what the reviewer sees
 
     # the stand-alone preview page of one document, reached from the table
     docs.locator("tbody tr", has_text="设立证明.png").get_by_role("link", name="预览").click()
