@@ -1,5 +1,6 @@
 """One error type for services: a Chinese message first, English second, naming the record."""
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 
 class ServiceError(ValidationError):
@@ -17,6 +18,26 @@ class ServiceError(ValidationError):
         if en:
             text += f" / {en}"
         super().__init__(text, code=code)
+
+    @property
+    def text(self) -> str:
+        """The message in the page's language only (Chinese, or English when the user switched), with the
+        record it names: what pages show. The API keeps both (`message`, `message_en`)."""
+        return f"{self.record}:{self.body}" if self.record else self.body
+
+    @property
+    def body(self) -> str:
+        """The message alone in the page's language (shown next to the field it concerns)."""
+        lang = (translation.get_language() or "zh-hans").lower()
+        return self.en if (lang.startswith("en") and self.en) else self.zh
+
+
+def error_text(exc: ValidationError) -> str:
+    """What a page shows for a refused action: a service error in the user's language only, else the
+    validation messages."""
+    if isinstance(exc, ServiceError):
+        return exc.text
+    return " ".join(exc.messages)
 
 
 class ConflictError(ServiceError):

@@ -76,8 +76,9 @@ class RequestBodyLimitMiddleware:
 
         from accounts import uploads
         from accounts.api import error_body
+        from accounts.errors import error_text
 
-        message = " ".join(error.messages)
+        message = error_text(error)
         if request.path.startswith("/api/"):
             return JsonResponse(error_body(error.code, error.zh, error.en), status=413)
         if uploads.wants_json(request):

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, error_text
 
 # room for the multipart envelope (boundaries, part headers, the other form fields) around one document
 REQUEST_ENVELOPE_BYTES = 64 * 1024
@@ -66,7 +66,7 @@ def check_files(form: forms.Form, *, fields: tuple[str, ...] | None = None) -> b
         try:
             check_upload(upload)
         except ServiceError as exc:
-            form.add_error(name, " ".join(exc.messages))
+            form.add_error(name, error_text(exc))
             ok = False
         finally:
             upload.seek(0)

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import twofactor
+from accounts.errors import error_text
 from accounts.models import Role
 from accounts.throttling import within_budget
 from accounts.tokens import token_issue, token_revoke, tokens_of, tokens_revoke_all
@@ -153,7 +154,7 @@ def tokens(request):
                 messages.success(request, _("已吊销%(count)d个令牌。") % {"count": count})
                 return redirect("accounts:tokens")
         except ValidationError as exc:
-            error = " ".join(exc.messages)
+            error = error_text(exc)
     return render(request, "accounts/tokens.html", {
         "tokens": tokens_of(request.user), "new_key": new_key, "error": error,
         "max_days": settings.API_TOKEN_LIFETIME_DAYS}, status=400 if error else 200)

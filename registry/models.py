@@ -291,6 +291,9 @@ class Notification(models.Model):
     filing = models.ForeignKey(Filing, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
+    # the same message in English, shown instead when the reader chose English (issue 15 §5)
+    title_en = models.CharField(_("标题(英文)"), max_length=200, blank=True)
+    body_en = models.TextField(_("内容(英文)"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -302,6 +305,15 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def in_language(self) -> tuple[str, str]:
+        """(title, body) in the page's language: English when chosen and recorded, else Chinese."""
+        from django.utils import translation
+
+        if (translation.get_language() or "").lower().startswith("en") and self.title_en:
+            return self.title_en, self.body_en
+        return self.title, self.body
 
 
 class PreviewState(models.TextChoices):

@@ -24,7 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import uploads
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, error_text
 from registry import measures, selectors, services
 from registry.forms import (
     CentreForm,
@@ -46,6 +46,7 @@ from registry.models import (
     ReviewDecision,
 )
 from registry.services import documents as document_services
+from registry.services.filings import problems_in_language
 
 PAGE_SIZE = 20
 
@@ -75,7 +76,7 @@ def reviewer_only(view):
 
 
 def _refused(request, exc: ServiceError):
-    messages.error(request, " ".join(exc.messages))
+    messages.error(request, error_text(exc))
 
 
 def _refused_on_form(request, form, exc: ServiceError):
@@ -117,7 +118,7 @@ def register(request):
         except ServiceError as exc:
             if exc.code != "username_taken":
                 field = form.FIELD_BY_CODE.get(exc.code)
-                form.add_error(field, exc.zh if field else " ".join(exc.messages))
+                form.add_error(field, exc.body if field else exc.text)
                 return render(request, "registry/register.html", {"form": form})
             _registration_mail(data["email"], _("注册未完成:所填用户名不可用"),
                                _("您在宁夏企业飞地研发中心管理平台为“%(enterprise)s”提交的注册未完成:用户名“%(username)s”"
@@ -221,7 +222,7 @@ def centre_edit(request, pk):
         except services.CentreFiledError as exc:
             # shown next to each refused field, not only as a page message
             for field in exc.fields:
-                form.add_error(field, exc.zh)
+                form.add_error(field, exc.body)
         except ServiceError as exc:
             _refused_on_form(request, form, exc)
         else:
@@ -359,7 +360,8 @@ def _filing_context(request, filing, upload_form=None):
     documents = selectors.document_list(actor=user, filing=filing)
     required = services.required_document_kinds(filing)
     present = {d.kind for d in documents if d.is_current}
-    problems = (services.filing_eligibility_problems(filing) + services.filing_document_problems(filing)
+    problems = (problems_in_language(services.filing_eligibility_problems(filing)
+                                     + services.filing_document_problems(filing))
                 if filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED) else [])
     return {
         "filing": filing, "tab": tab, "steps": _wizard_steps(filing, problems), "tab_labels": TAB_LABELS,
@@ -419,7 +421,7 @@ def document_upload(request, pk):
             doc = services.document_upload(actor=request.user, enterprise=filing.centre.enterprise, filing=filing,
                                            kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
         except ServiceError as exc:
-            form.add_error(UPLOAD_FIELD_BY_CODE.get(exc.code, "file"), " ".join(exc.messages))
+            form.add_error(UPLOAD_FIELD_BY_CODE.get(exc.code, "file"), error_text(exc))
         else:
             messages.success(request, _("已上传%(kind)s(第%(version)s版)") % {"kind": doc.get_kind_display(), "version": doc.version})
             target = reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents"

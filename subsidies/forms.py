@@ -17,7 +17,7 @@ PARAMETER_LABELS = {
     "nx_stipend.master_monthly": _("重点院校重点学科硕士月补助(元)"),
     "nx_stipend.max_months": _("每人累计最多补助月数"),
     "nx_stipend.min_contract_years": _("聘用合同最短年限"),
-    "nx_stipend.month_rule": _("计月规则(whole_month 整月 / daily_prorata 按日折算)"),
+    "nx_stipend.month_rule": _("计月规则(整月计发或按日折算)"),
     "yc_rd.rate": _("研发投入奖励比例"),
     "yc_rd.cap": _("研发投入奖励上限(元)"),
     "nx.measure_from": _("自治区办法适用起始日期(此前不计发、备案不得早于此日生效)"),
@@ -64,7 +64,7 @@ class LineFilterForm(forms.Form):
 
 
 class ParameterForm(forms.Form):
-    name = forms.ChoiceField(label=_("参数"), choices=[(n, f"{PARAMETER_LABELS.get(n, n)} · {n}") for n in DEFAULTS])
+    name = forms.ChoiceField(label=_("参数"), choices=[(n, PARAMETER_LABELS.get(n, n)) for n in DEFAULTS])
     value = forms.CharField(label=_("新取值"), max_length=64)
     effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                      error_messages={"invalid": _("请输入有效日期,格式为 YYYY-MM-DD")})

@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import F, Func, IntegerField, Q, Value
 from django.db.models.functions import Cast, Substr
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
@@ -72,6 +73,24 @@ class Origin(models.TextChoices):
     RECOGNITION = "recognition", _("认定")
 
 
+# the shipped programme names (migration 0003), for the English catalogue: pages show display_name
+PROGRAMME_NAMES = frozenset((
+    gettext_noop("首次备案奖励"),
+    gettext_noop("绩效评估优秀奖补"),
+    gettext_noop("自治区人才小高地"),
+    gettext_noop("自治区博士后工作站"),
+    gettext_noop("博士后创新实践基地"),
+    gettext_noop("进站博士科研经费"),
+    gettext_noop("自治区科技创新团队"),
+    gettext_noop("人才奖励"),
+    gettext_noop("飞地孵化器运营补贴"),
+    gettext_noop("国家级科技企业孵化器认定奖励"),
+    gettext_noop("自治区级科技企业孵化器认定奖励"),
+    gettext_noop("国家级众创空间认定奖励"),
+    gettext_noop("自治区级众创空间认定奖励"),
+))
+
+
 @audited()
 class Programme(models.Model):
     """A grant rule of the two measures, as data: who may apply, the amount and how often it pays."""
@@ -100,6 +119,11 @@ class Programme(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the page's language: the shipped names are in the catalogue (PROGRAMME_NAMES)."""
+        return gettext(self.name) if self.name in PROGRAMME_NAMES else self.name
 
 
 class ApplicationStatus(models.TextChoices):

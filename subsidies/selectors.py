@@ -2,7 +2,8 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 
 from registry.models import Centre, FilingLevel, FilingPeriod
 from subsidies.models import PayoutLine, PayoutRun, RDDeclaration
@@ -45,10 +46,12 @@ def person_facts(researcher_filter: Q, *, centres=None, filings=None) -> dict[in
         ref, kind, _ent = centres[cid]
         contracts[rid].append(ContractFact(pk, cid, ref, kind, ft, start, end, term, filings.get(cid, ())))
     degrees: dict[int, list[DegreeFact]] = defaultdict(list)
+    # the verifier by the name people know (display name), not the login name (issue 15 §5)
     for pk, rid, level, ft, key, awarded, vat, vby, state in Degree.objects.filter(
-            _prefixed(researcher_filter, "researcher__")).values_list(
-            "id", "researcher_id", "level", "full_time", "key_discipline", "awarded_on", "verified_at",
-            "verified_by__username", "verification_status"):
+            _prefixed(researcher_filter, "researcher__")).annotate(
+            verifier=Coalesce(NullIf("verified_by__full_name", Value("")), "verified_by__username")).values_list(
+            "id", "researcher_id", "level", "full_time", "key_discipline", "awarded_on", "verified_at", "verifier",
+            "verification_status"):
         degrees[rid].append(DegreeFact(pk, level, ft, key, awarded, vat.isoformat() if vat else None, vby, state))
     return {
         rid: PersonFacts(rid, number, name, tuple(contracts.get(rid, ())), tuple(degrees.get(rid, ())))

@@ -69,9 +69,7 @@ def staff_only(predicate):
 
 def refusal(exc: ServiceError) -> str:
     """The service's message in the page's language (Chinese first; English when switched)."""
-    lang = (translation.get_language() or "zh-hans").lower()
-    text = exc.en if (lang.startswith("en") and exc.en) else exc.zh
-    return f"{exc.record}:{text}" if exc.record else text
+    return exc.text
 
 
 def _run_or_404(request, pk: int) -> PayoutRun:
@@ -263,7 +261,7 @@ def parameters(request):
                 form.add_error(None, refusal(exc))
             else:
                 messages.success(request, _("参数 %(name)s 自 %(date)s 起取值 %(value)s,已记录") % {
-                    "name": pv.name, "date": pv.effective_from.isoformat(), "value": pv.value})
+                    "name": PARAMETER_LABELS.get(pv.name, pv.name), "date": pv.effective_from.isoformat(), "value": pv.value})
                 return redirect(reverse("subsidies:parameters") + f"#param-{pv.name}")
     context = {"timelines": parameter_timelines(timezone.localdate()), "form": form, "can_edit": can_edit}
     return render(request, "subsidies/parameters.html", context)
@@ -272,6 +270,13 @@ def parameters(request):
 # --- bureau dashboard (issue 8 §4) ------------------------------------------------------------
 
 def _yuan_axis(value: float) -> str:
+    """An axis tick in yuan: 万 in Chinese, thousands (k) and millions (M) in English."""
+    if (translation.get_language() or "zh-hans").lower().startswith("en"):
+        if value >= 1000000:
+            return f"{value / 1000000:g}M"
+        if value >= 1000:
+            return f"{value / 1000:g}k"
+        return f"{value:g}"
     if value >= 10000:
         return f"{value / 10000:g}万"
     return f"{value:g}"

@@ -34,7 +34,7 @@ def export_create(request, run_id: int):
     try:
         record = export_request(actor=request.user, run_id=run_id, fmt=request.POST.get("format", ""))
     except ServiceError as exc:
-        messages.error(request, exc.zh)
+        messages.error(request, exc.text)
     else:
         messages.success(request, _("已提交导出#%(id)s(%(format)s)") % {"id": record.pk, "format": record.get_format_display()})
     return redirect(reverse("subsidies:run_exports", args=[run_id]))

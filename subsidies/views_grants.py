@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts import uploads
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, error_text
 from registry.selectors import centre_get, centre_list, enterprise_list
 from subsidies.grants import selectors
 from subsidies.models import (
@@ -35,7 +35,7 @@ from talent.models import Researcher
 
 
 def _refused(request, exc: ServiceError):
-    messages.error(request, " ".join(exc.messages))
+    messages.error(request, error_text(exc))
 
 
 def staff_only(view):
@@ -225,7 +225,7 @@ def apply(request, code):
         raise PermissionDenied
     programme = get_object_or_404(Programme, code=code)
     if not rules.needs_application(grants.programme_fact(programme)) or programme.applicant == rules.INCUBATOR:
-        messages.error(request, rules.ORIGIN_REASON.get(programme.origin, rules.R_NOT_CENTRE))
+        messages.error(request, _(rules.ORIGIN_REASON.get(programme.origin, rules.R_NOT_CENTRE)))
         return redirect("subsidies:grant_home")
     initial = {}
     centre_pk = request.GET.get("centre")
@@ -244,7 +244,7 @@ def apply(request, code):
                                      year=data.get("year"), description=data["description"],
                                      requested_amount=data.get("requested_amount"), documents=docs)
         except ServiceError as exc:
-            form.add_error(None, " ".join(exc.messages))
+            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("已提交%(code)s申报,请等待审核") % {"code": programme.code})
             return uploads.upload_done(request, reverse("subsidies:grant_detail", args=[app.pk]))
@@ -316,7 +316,7 @@ def application_resubmit(request, pk):
                                   description=data["description"] if "description" in request.POST else None,
                                   documents=[(data["doc_label"] or "补充材料", upload)] if upload else [])
         except ServiceError as exc:
-            form.add_error(None, " ".join(exc.messages))
+            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("已重新提交,请等待审核"))
             return uploads.upload_done(request, back)
@@ -370,7 +370,7 @@ def declaration_new(request):
             declarations.rd_declaration_submit(actor=request.user, centre=d["centre"], year=d["year"],
                                                declared_amount=d["declared_amount"], audit_report=d["audit_report"])
         except ServiceError as exc:
-            form.add_error(None, " ".join(exc.messages))
+            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("已提交%(year)s年度研发投入申报,请等待银川市科技局核定") % {"year": d["year"]})
             return uploads.upload_done(request, back)

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import uploads
-from accounts.errors import ServiceError
-from talent import certificates, roster, selectors, services
+from accounts.errors import ServiceError, error_text
+from talent import certificates, roster, roster_text, selectors, services
 from talent.forms import (
     CsvUploadForm,
     DegreeForm,
@@ -47,7 +47,7 @@ def _query_without_page(request) -> str:
 
 def _form_error(form, exc: ValidationError, field_by_code: dict | None = None) -> None:
     """Put a service refusal on the form: on the field it concerns when known, else on top."""
-    text = exc.zh if isinstance(exc, ServiceError) else "; ".join(exc.messages)
+    text = exc.body if isinstance(exc, ServiceError) else "; ".join(exc.messages)
     field = (field_by_code or {}).get(getattr(exc, "code", None))
     form.add_error(field if field in form.fields else None, text)
 
@@ -162,7 +162,7 @@ def researcher_reveal(request, pk: int):
         number = services.identity_reveal(actor=request.user, researcher=researcher,
                                           purpose=request.POST.get("purpose", "")[:128], path=request.path)
     except ServiceError as exc:
-        raise PermissionDenied(exc.zh) from None
+        raise PermissionDenied(exc.text) from None
     response = render(request, "talent/researcher_detail.html",
                       _detail_context(request, researcher, revealed=number))
     response["Cache-Control"] = "no-store"
@@ -243,7 +243,7 @@ def degree_verify(request, pk: int):
     try:
         services.degree_verify(actor=request.user, degree=degree)
     except ServiceError as exc:
-        messages.error(request, exc.zh)
+        messages.error(request, exc.text)
     else:
         messages.success(request, _("已核验 %(name)s 的学位") % {"name": degree.researcher.name})
     return redirect(_safe_next(request))
@@ -431,11 +431,11 @@ def roster_upload(request):
             result = roster.roster_preview(actor=request.user, centre=form.cleaned_data["centre"],
                                            filename=upload.name, raw=upload.read())
         except ServiceError as exc:
-            form.add_error("file", " ".join(exc.messages))
+            form.add_error("file", error_text(exc))
         else:
             return uploads.upload_done(request, reverse("talent:roster_preview", args=[result.pk]))
     return uploads.upload_refused(request, form, lambda: render(request, "talent/roster_upload.html", {
-        "form": form, "columns": roster.COLUMNS, "max_bytes": roster.MAX_BYTES}))
+        "form": form, "columns": roster_text.columns(), "max_bytes": roster.MAX_BYTES}))
 
 
 @_writer_required
@@ -450,7 +450,7 @@ def roster_preview(request, pk: int):
     for row in rows:  # the preview shows identity numbers masked like every other list
         row["cells"][2] = mask_id(row["cells"][2].upper()) if row["cells"][2] else ""
     return render(request, "talent/roster_preview.html", {
-        "upload": upload, "rows": rows, "columns": roster.COLUMNS, "committed": upload.state == RosterState.COMMITTED,
+        "upload": upload, "rows": rows, "columns": roster_text.columns(), "committed": upload.state == RosterState.COMMITTED,
     })
 
 
@@ -461,7 +461,7 @@ def roster_commit(request, pk: int):
     try:
         roster.roster_commit(actor=request.user, upload=upload)
     except ServiceError as exc:
-        messages.error(request, exc.zh)
+        messages.error(request, exc.text)
     else:
         messages.success(request, _("花名册已导入(%(n)s行),新登记的学位待审核人员核验") % {"n": len(upload.rows)})
     return redirect("talent:roster_preview", pk=upload.pk)
@@ -497,7 +497,7 @@ def key_institution_list(request):
                 import_errors = exc.errors
                 messages.error(request, _("CSV有错误,未导入任何记录"))
             except ServiceError as exc:
-                messages.error(request, exc.zh)
+                messages.error(request, exc.text)
             else:
                 messages.success(request, _("已导入 %(i)s 所院校、%(d)s 个重点学科") % {
                     "i": counts["institutions"], "d": counts["disciplines"]})
@@ -585,7 +585,7 @@ def key_reference_retire(request, pk: int, discipline: int | None = None):
             services.key_reference_retire(actor=request.user, entry=entry, valid_to=form.cleaned_data["valid_to"],
                                           reason=form.cleaned_data["reason"])
         except ServiceError as exc:
-            messages.error(request, exc.zh)
+            messages.error(request, exc.text)
         else:
             messages.success(request, _("已设定停用日期"))
     else:

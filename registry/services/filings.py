@@ -6,11 +6,12 @@ notifies the enterprise's members. Audit rows come from the pghistory triggers w
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.audit import acting
 from accounts.dates import LATEST, check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
+from accounts.wording import action_en, label_en, label_zh, text_en
 from registry import history, measures
 from registry.identifiers import is_ningxia, is_yinchuan
 from registry.models import (
@@ -50,6 +51,18 @@ def filing_eligibility_problems(filing: Filing) -> list[str]:
     return problems
 
 
+def problem_halves(problem: str) -> tuple[str, str]:
+    """A submission check's message ("中文 / English") as its Chinese and English halves."""
+    zh, _sep, en = problem.partition(" / ")
+    return zh, en or zh
+
+
+def problems_in_language(problems: list[str]) -> list[str]:
+    """The submission checks as a page shows them: in the page's language only (issue 15 §5)."""
+    english = (translation.get_language() or "zh-hans").lower().startswith("en")
+    return [problem_halves(p)[1 if english else 0] for p in problems]
+
+
 def required_document_kinds(filing: Filing) -> list[str]:
     """Decision: both measures ask for the parent's business licence and proof that the centre was set up
     (registration certificate or founding agreement); a joint centre also files its agreement with the
@@ -65,8 +78,10 @@ def filing_document_problems(filing: Filing) -> list[str]:
     missing = [k for k in required_document_kinds(filing) if k not in present]
     if not missing:
         return []
-    names = "、".join(str(DocumentKind(k).label) for k in missing)
-    return [f"缺少必备材料:{names},请上传后再提交 / required documents missing: {', '.join(missing)}"]
+    with translation.override("zh-hans"):
+        names = "、".join(str(DocumentKind(k).label) for k in missing)
+    names_en = ", ".join(label_en(DocumentKind(k).label) for k in missing)
+    return [f"缺少必备材料:{names},请上传后再提交 / required documents missing: {names_en}"]
 
 
 MEASURE_NAMES = {FilingLevel.REGIONAL: "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》",
@@ -194,13 +209,13 @@ def filing_assert_status(filing: Filing, *allowed: str, action: str, race: bool 
         if last is not None:
             by = f"已由{last.actor.display_name}于{timezone.localtime(last.at):%Y-%m-%d %H:%M}"
             raise ConflictError(
-                f"该备案{by}处理,当前状态为“{filing.get_status_display()}”,不能{action}。请刷新页面查看最新状态",
-                f"already decided: the filing is {filing.status}, cannot {action}", code="already_decided",
+                f"该备案{by}处理,当前状态为“{label_zh(FilingStatus(filing.status).label)}”,不能{action}。请刷新页面查看最新状态",
+                f"already decided: the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)}", code="already_decided",
                 record=str(filing),
             )
         raise ConflictError(
-            f"当前状态为“{filing.get_status_display()}”,不能{action}",
-            f"cannot {action} a filing in state {filing.status}", code="illegal_transition", record=str(filing),
+            f"当前状态为“{label_zh(FilingStatus(filing.status).label)}”,不能{action}",
+            f"the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)} now", code="illegal_transition", record=str(filing),
         )
 
 
@@ -239,7 +254,7 @@ def _record(filing: Filing, *, actor, step: str, comment: str = "") -> ReviewDec
 def _need_text(text: str, *, what: str, record: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise ServiceError(f"请填写{what}", f"{what} is required", code="comment_required", record=record)
+        raise ServiceError(f"请填写{what}", f"please enter {text_en(what)}", code="comment_required", record=record)
     return text
 
 
@@ -293,7 +308,10 @@ def filing_submit(*, actor, filing: Filing) -> Filing:
     filing_assert_status(filing, FilingStatus.DRAFT, FilingStatus.RETURNED, action="提交")
     problems = filing_eligibility_problems(filing) + filing_document_problems(filing)
     if problems:
-        raise ServiceError(";".join(problems), "the filing is not eligible", code="ineligible", record=str(filing))
+        halves = [problem_halves(p) for p in problems]
+        raise ServiceError(";".join(zh for zh, _en in halves),
+                           "the filing cannot be submitted: " + "; ".join(en for _zh, en in halves),
+                           code="ineligible", record=str(filing))
     with acting(actor):
         filing.status = FilingStatus.SUBMITTED
         filing.submitted_at = timezone.now()

@@ -8,20 +8,22 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from registry.models import Filing, Notification, ReviewDecision
+from accounts.wording import label_en, label_zh
+from registry.models import Filing, FilingLevel, FilingStatus, Notification, ReviewDecision, ReviewStep
 
 logger = logging.getLogger(__name__)
 
 
 def _message(decision: ReviewDecision) -> tuple[str, str]:
     filing: Filing = decision.filing
-    title = (f"【{filing.get_level_display()}备案】{filing.centre.name}:{decision.get_step_display()} — "
-             f"{decision.get_decision_display()}")
+    level = label_zh(FilingLevel(filing.level).label)
+    step, state = label_zh(ReviewStep(decision.step).label), label_zh(FilingStatus(decision.decision).label)
+    title = f"【{level}备案】{filing.centre.name}:{step} — {state}"
     lines = [
         f"研发中心:{filing.centre.name}({filing.centre.ref})",
-        f"备案层级:{filing.get_level_display()}",
-        f"环节:{decision.get_step_display()}",
-        f"当前状态:{decision.get_decision_display()}",
+        f"备案层级:{level}",
+        f"环节:{step}",
+        f"当前状态:{state}",
         f"时间:{timezone.localtime(decision.at):%Y-%m-%d %H:%M}",
     ]
     if filing.effective_from and filing.status == "approved":
@@ -32,19 +34,46 @@ def _message(decision: ReviewDecision) -> tuple[str, str]:
     return title, "\n".join(lines)
 
 
+def _message_en(decision: ReviewDecision) -> tuple[str, str]:
+    """The same message in English, for a reader who chose English."""
+    filing: Filing = decision.filing
+    level = label_en(FilingLevel(filing.level).label)
+    step = label_en(ReviewStep(decision.step).label)
+    state = label_en(FilingStatus(decision.decision).label)
+    title = f"[{level} filing] {filing.centre.name}: {step} — {state}"
+    lines = [
+        f"Centre: {filing.centre.name} ({filing.centre.ref})",
+        f"Filing level: {level}",
+        f"Step: {step}",
+        f"Status: {state}",
+        f"Time: {timezone.localtime(decision.at):%Y-%m-%d %H:%M}",
+    ]
+    if filing.effective_from and filing.status == "approved":
+        lines.append(f"Effective from: {filing.effective_from}")
+    if decision.comment:
+        lines.append(f"Comment: {decision.comment}")
+    lines.append(f"Details in the portal: {reverse('registry:filing_detail', args=[filing.pk])}")
+    return title, "\n".join(lines)
+
+
 def notify_filing_decision(decision: ReviewDecision) -> list[Notification]:
     """Each member of the filing's enterprise gets a Notification row; emails go out after commit, so a
     rolled-back decision sends nothing."""
     title, body = _message(decision)
-    return notify_enterprise(decision.filing.centre.enterprise, title=title, body=body, filing=decision.filing)
+    title_en, body_en = _message_en(decision)
+    return notify_enterprise(decision.filing.centre.enterprise, title=title, body=body, filing=decision.filing,
+                             title_en=title_en, body_en=body_en)
 
 
-def notify_enterprise(enterprise, *, title: str, body: str, filing: Filing | None = None) -> list[Notification]:
-    """Each active member of the enterprise gets a Notification row; emails go out after commit, so a
-    rolled-back decision sends nothing. Used for filing decisions and degree verification decisions."""
+def notify_enterprise(enterprise, *, title: str, body: str, filing: Filing | None = None, title_en: str = "",
+                      body_en: str = "") -> list[Notification]:
+    """Each active member of the enterprise gets a Notification row (in both languages where the English is
+    given; the page shows the reader's); emails go out after commit, so a rolled-back decision sends nothing.
+    Used for filing decisions and degree verification decisions."""
     members = list(enterprise.members.filter(is_active=True))
     rows = Notification.objects.bulk_create(
-        [Notification(user=u, filing=filing, title=title, body=body) for u in members])
+        [Notification(user=u, filing=filing, title=title, body=body, title_en=title_en[:200], body_en=body_en)
+         for u in members])
     recipients = sorted({u.email for u in members if u.email})
     if recipients:
         messages = [(title, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]

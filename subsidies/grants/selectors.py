@@ -165,7 +165,7 @@ def centre_benefits(centre: Centre) -> list[Benefit]:
         pf = programme_fact(p)
         a = apps[p.code]
         line = paid.get(p.code)
-        b = Benefit(p.code, p.name, p.legal_reference, NOT_ELIGIBLE, _amount_text(p, fact.kind),
+        b = Benefit(p.code, p.display_name, p.legal_reference, NOT_ELIGIBLE, _amount_text(p, fact.kind),
                     paid=line["total"] if line else Decimal("0.00"), awarded=a["approved"], pending_ids=a["pending"])
         awarded_once = a["n_approved"] > 0 and p.frequency == rules.ONCE_PER_CENTRE
         problems = rules.centre_problems(pf, fact, awarded=awarded_once)

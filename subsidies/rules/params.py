@@ -8,20 +8,20 @@ from decimal import Decimal
 DEFAULTS: dict[str, tuple[str, str]] = {
     "nx_stipend.doctorate_monthly": ("5000.00", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:全日制博士每月5000元"),
     "nx_stipend.master_monthly": ("3000.00", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:重点院校重点学科硕士每月3000元"),
-    "nx_stipend.max_months": ("60", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:补助可持续5年(POLICY §3.5)"),
-    "nx_stipend.min_contract_years": ("5", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:签订5年以上聘用合同(POLICY §3.1)"),
-    "nx_stipend.month_rule": ("whole_month", "平台口径 POLICY §3.4:按整月计发"),
+    "nx_stipend.max_months": ("60", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:补助可持续5年"),
+    "nx_stipend.min_contract_years": ("5", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:签订5年以上聘用合同"),
+    "nx_stipend.month_rule": ("whole_month", "平台口径:按整月计发"),
     "yc_rd.rate": ("0.15", "《银川市飞地研发中心和飞地孵化器备案支持办法》:按当年研发费用总投入的15%"),
     "yc_rd.cap": ("1000000.00", "《银川市飞地研发中心和飞地孵化器备案支持办法》:最高不超过100万元"),
     # the dates from which each measure applies: nothing earns before them, and no filing takes effect
     # before them (issue 12 §2). A measure's date is a fact, not a figure that changes over time: the
     # value recorded last (latest effective_from) is the one in force, for every period.
     "nx.measure_from": ("2023-06-01", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》(2023年):平台按其2023年6月"
-                        "公开发布(POLICY.md 所引该办法2023年6月发布的摘要)读作自2023-06-01起适用;以自治区科技厅公布的"
+                        "公开发布读作自2023-06-01起适用;以自治区科技厅公布的"
                         "施行日期为准,可在本页更正"),
     "yc.measure_from": ("2023-01-01", "《银川市飞地研发中心和飞地孵化器备案支持办法》:平台读作与自治区办法同年出台、自"
                         "2023年度起适用(YC-RD按自然年度计,2023年度为首个年度);以银川市科技局公布的施行日期为准,可在本页更正"),
-    "review.backdate_days": ("0", "平台口径(issue 12 §2):复审确定的备案生效日期早于企业提交日期超过此天数的,须填写追溯理由,"
+    "review.backdate_days": ("0", "平台口径:复审确定的备案生效日期早于企业提交日期超过此天数的,须填写追溯理由,"
                              "理由记入审核记录;默认0天,即以提交日期为界"),
 }
 MONTH_RULES = ("whole_month", "daily_prorata")

@@ -15,11 +15,12 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.audit import acting
 from accounts.dates import check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
+from accounts.wording import action_en, label_en, label_zh, text_en
 from registry.identifiers import is_yinchuan
 from registry.models import Centre, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus, Notification
 from registry.services.documents import document_upload
@@ -90,13 +91,15 @@ def _require_reviewer(actor, programme: Programme, *, action: str, record: str =
     level = programme.filing_level or "regional"
     if not actor.reviews_level(level):
         raise ServiceError(f"您({actor.get_role_display()})无权{action}{LEVEL_LABEL.get(level, level)}资助项目",
-                           f"you may not {action} a {level} programme", code="forbidden", record=record, status=403)
+                           f"you may not {action_en(action)} for a {label_en(FilingLevel(level).label).lower()} programme", code="forbidden", record=record, status=403)
 
 
 def _notify(app: GrantApplication, decision: ApplicationDecision) -> None:
     """In-portal messages for the enterprise's members (same transaction), email after commit."""
-    title = (f"【资助申报】{app.programme.code} {app.programme.name}:{decision.get_decision_display()}")
-    lines = [f"项目:{app.programme.code} {app.programme.name}", f"当前状态:{app.get_status_display()}"]
+    status_zh = label_zh(ApplicationStatus(app.status).label)
+    title = (f"【资助申报】{app.programme.code} {app.programme.name}:"
+             f"{label_zh(ApplicationStatus(decision.decision).label)}")
+    lines = [f"项目:{app.programme.code} {app.programme.name}", f"当前状态:{status_zh}"]
     if app.centre_id:
         lines.append(f"研发中心:{app.centre.name}({app.centre.ref})")
     if app.approved_amount is not None and app.status == ApplicationStatus.APPROVED:
@@ -104,8 +107,20 @@ def _notify(app: GrantApplication, decision: ApplicationDecision) -> None:
     if decision.comment:
         lines.append(f"意见:{decision.comment}")
     body = "\n".join(lines)
+    # the same in English, for a reader who chose English (issue 15 §5)
+    with translation.override("en"):
+        name_en = app.programme.display_name
+    title_en = f"[Grant application] {app.programme.code} {name_en}: {label_en(ApplicationStatus(decision.decision).label)}"
+    lines_en = [f"Programme: {app.programme.code} {name_en}", f"Status: {label_en(ApplicationStatus(app.status).label)}"]
+    if app.centre_id:
+        lines_en.append(f"Centre: {app.centre.name} ({app.centre.ref})")
+    if app.approved_amount is not None and app.status == ApplicationStatus.APPROVED:
+        lines_en.append(f"Approved amount: {app.approved_amount:,.2f} yuan")
+    if decision.comment:
+        lines_en.append(f"Comment: {decision.comment}")
     members = list(app.enterprise.members.filter(is_active=True))
-    Notification.objects.bulk_create([Notification(user=u, title=title[:200], body=body) for u in members])
+    Notification.objects.bulk_create([Notification(user=u, title=title[:200], body=body, title_en=title_en[:200],
+                                                   body_en="\n".join(lines_en)) for u in members])
     recipients = sorted({u.email for u in members if u.email})
     if recipients:
         messages = [(title, body, settings.DEFAULT_FROM_EMAIL, [e]) for e in recipients]
@@ -145,15 +160,15 @@ def _assert_status(app: GrantApplication, *allowed: str, action: str) -> None:
         return
     last = app.decisions.order_by("-id").select_related("actor").first() if app.pk else None
     by = f"已由{last.actor.display_name}于{timezone.localtime(last.at):%Y-%m-%d %H:%M}处理," if last else ""
-    raise ConflictError(f"该申报{by}当前状态为“{app.get_status_display()}”,不能{action}。请刷新页面查看最新状态",
-                        f"the application is {app.status}, cannot {action}", code="already_decided",
+    raise ConflictError(f"该申报{by}当前状态为“{label_zh(ApplicationStatus(app.status).label)}”,不能{action}。请刷新页面查看最新状态",
+                        f"the application is {label_en(ApplicationStatus(app.status).label)}; you cannot {action_en(action)}", code="already_decided",
                         record=_record_name(app))
 
 
 def _need_text(text: str, *, what: str, record: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise ServiceError(f"请填写{what}", f"{what} is required", code="comment_required", record=record)
+        raise ServiceError(f"请填写{what}", f"please enter {text_en(what)}", code="comment_required", record=record)
     return text
 
 
@@ -547,8 +562,8 @@ def _inc_decide(incubator: Incubator, *, actor, step: str, comment: str = "") ->
 
 def _inc_assert(incubator: Incubator, *allowed, action: str) -> None:
     if incubator.status not in allowed:
-        raise ConflictError(f"孵化器备案当前状态为“{FilingStatus(incubator.status).label}”,不能{action}",
-                            f"cannot {action} in state {incubator.status}", code="illegal_transition",
+        raise ConflictError(f"孵化器备案当前状态为“{label_zh(FilingStatus(incubator.status).label)}”,不能{action}",
+                            f"the incubator filing is {label_en(FilingStatus(incubator.status).label)}; you cannot {action_en(action)}", code="illegal_transition",
                             record=str(incubator))
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from subsidies.money import format_yuan
 
@@ -123,3 +124,22 @@ def masked_beneficiary(line) -> str:
     from talent.identity import mask_id
 
     return mask_id(line.beneficiary) if line.researcher_id else line.beneficiary
+
+
+@register.filter
+def param_label(name) -> str:
+    """A policy parameter by the name a person knows (全日制博士月补助(元)), never its key (issue 15 §5)."""
+    from subsidies.forms import PARAMETER_LABELS
+
+    return str(PARAMETER_LABELS.get(name, name))
+
+
+# the stipend tiers by the names people know, in the page's language (the explanation records the Chinese)
+TIER_LABELS = {"doctorate": gettext_lazy("全日制博士"), "master": gettext_lazy("重点院校重点学科硕士")}
+
+
+@register.filter
+def tier_label(tier, recorded: str = "") -> str:
+    """A stipend tier (doctorate / master) as its label; an unknown tier falls back to the recorded label."""
+    label = TIER_LABELS.get(tier)
+    return str(label) if label is not None else (recorded or str(tier or ""))

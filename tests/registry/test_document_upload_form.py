@@ -78,8 +78,9 @@ def test_without_javascript_a_refusal_renders_the_form_with_the_error(client, ow
     response = client.post(_url(draft), {"kind": "other", "file": upload("说明.txt", b"plain")})
     assert response.status_code == 400
     html = response.content.decode()
-    # the message names the file and the problem, Chinese first
-    assert 'class="error-text" role="alert">文件“说明.txt”:只能上传PDF、JPG或PNG文件 / only PDF' in html
+    # the message names the file and the problem, in the page's language only (issue 15 §5)
+    assert 'class="error-text" role="alert">文件“说明.txt”:只能上传PDF、JPG或PNG文件' in html
+    assert "/ only PDF" not in html
     assert 'enctype="multipart/form-data"' in html and "data-upload-progress" in html
     assert '<progress id="upload-progress-bar" max="100" value="0">' in html
 

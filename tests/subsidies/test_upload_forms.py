@@ -41,7 +41,8 @@ def test_grant_application_by_script(client, owner, independent):
     body = client.post(url, _apply_data(independent, document=doc(), document2=upload("其他.pdf", png_bytes())),
                        **XHR).json()
     assert body["ok"] is False and list(body["errors"]) == ["document2"]
-    assert "文件“其他.pdf”:文件扩展名“.pdf”与实际内容(image/png)不符 / " in body["errors"]["document2"][0]
+    assert "文件“其他.pdf”:文件扩展名“.pdf”与实际内容(image/png)不符" in body["errors"]["document2"][0]
+    assert " / " not in body["errors"]["document2"][0]  # the page's language only (issue 15 §5)
     assert not GrantApplication.objects.exists()
     body = client.post(url, _apply_data(independent, document=doc()), **XHR).json()
     app = GrantApplication.objects.get()

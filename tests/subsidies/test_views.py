@@ -198,7 +198,7 @@ def test_line_explanation_is_shown(client, finance, data):
     assert "2024年4月1日 至 2029年4月1日" in body
     assert "已核验" in body
     assert "自治区级 · 已备案 · 2024年3月1日 起" in body
-    assert "nx_stipend.doctorate_monthly</code> = <b>5000.00</b>" in body
+    assert "全日制博士月补助(元) = <b>5000.00</b>" in body  # the parameter by its name, not its key
     assert "全日制博士每月5000元" in body  # the legal reference
 
 

@@ -38,7 +38,7 @@ def test_admin_sets_a_value_from_a_date(client, admin):
                                           "effective_from": "2026-01-01", "legal_reference": "宁科发〔2025〕12号 第三条",
                                           "note": "上调博士补助"}, follow=True)
     body = response.content.decode()
-    assert "参数 nx_stipend.doctorate_monthly 自 2026-01-01 起取值 6000.00,已记录" in body
+    assert "参数 全日制博士月补助(元) 自 2026-01-01 起取值 6000.00,已记录" in body
     pv = ParameterValue.objects.get()
     assert (pv.value, pv.effective_from, pv.legal_reference, pv.created_by) == (
         "6000.00", dt.date(2026, 1, 1), "宁科发〔2025〕12号 第三条", admin)
