@@ -203,7 +203,7 @@ def filing_assert_status(filing: Filing, *allowed: str, action: str, race: bool 
         if missing is not None:
             zh, en = missing
             raise ConflictError(f"{zh}:当前状态为“{filing.get_status_display()}”,不能{action}",
-                                f"{en}: the filing is {filing.status}, cannot {action}", code="step_required",
+                                f"{en}: the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)} yet", code="step_required",
                                 record=str(filing))
         last = filing.decisions.order_by("-id").select_related("actor").first() if filing.pk else None
         if last is not None:

@@ -18,11 +18,13 @@ from subsidies.projection.models import ProjectionJob, ProjectionScenario
 from subsidies.projection.selectors import parse_hires
 
 PARAMS = [
-    OpenApiParameter("through", OpenApiTypes.STR, required=True, description="YYYY-MM"),
+    OpenApiParameter("through", OpenApiTypes.STR, required=True, description="YYYY-MM",
+                     pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$"),
     OpenApiParameter("set", OpenApiTypes.STR, many=True, description="NAME=VALUE@YYYY-MM-DD (测算假设, repeatable)"),
     OpenApiParameter("new_doctorates", OpenApiTypes.INT, description="估算:每月新增全日制博士人数"),
     OpenApiParameter("new_masters", OpenApiTypes.INT, description="估算:每月新增重点学科硕士人数"),
-    OpenApiParameter("new_from", OpenApiTypes.STR, description="估算:新增人员自 YYYY-MM 起"),
+    OpenApiParameter("new_from", OpenApiTypes.STR, description="估算:新增人员自 YYYY-MM 起",
+                     pattern=r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
 ]
 
 
@@ -116,12 +118,12 @@ class ScenarioListView(_Base):
 
         return Response({"results": [scenario_body(s) for s in scenario_list(actor=request.user)[:200]]})
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=ScenarioCreateSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
-        data = request.data
+        form = ScenarioCreateSerializer(data=request.data)  # a body that is not an object is a 400, not a 500
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
         overrides = data.get("set") or []
-        if isinstance(overrides, str):
-            overrides = [overrides]
         hires = parse_hires(data.get("new_doctorates"), data.get("new_masters"), data.get("new_from"))
         s = services.scenario_save(
             actor=request.user,
