@@ -107,8 +107,14 @@ class RunLease:
     def forget_in_child(self) -> None:
         """In a forked child: drop the inherited socket without a word to the server (the parent's session
         stays open), so that a child outliving its parent does not keep the lease alive."""
+        # point the descriptor at /dev/null rather than closing it: a closed number would be reused by the
+        # child's own next connection, and anything libpq later did with this object would then reach it
         with contextlib.suppress(OSError):
-            os.close(self.conn.fileno())
+            null = os.open(os.devnull, os.O_RDWR)
+            try:
+                os.dup2(null, self.conn.fileno())
+            finally:
+                os.close(null)
 
     def release(self) -> None:
         with contextlib.suppress(Exception):
