@@ -15,7 +15,7 @@ import zlib
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
 from django.db.models import CharField, Count, Exists, F, Max, Min, OuterRef, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -352,7 +352,13 @@ def _compute_chunk_in_child(args: tuple[int, int]) -> tuple[int, int]:
     """In a forked process: one chunk on the process's own connection; (lines written, pid)."""
     run_id, lo = args
     try:
-        return payout_run_compute_chunk(run_id=run_id, lo=lo), os.getpid()
+        try:
+            return payout_run_compute_chunk(run_id=run_id, lo=lo), os.getpid()
+        except OperationalError:
+            # the chunk's connection was lost before it committed (nothing of it is written): a chunk is an
+            # idempotent transaction, so it is computed once more on a fresh connection
+            connections.close_all()
+            return payout_run_compute_chunk(run_id=run_id, lo=lo), os.getpid()
     finally:
         connections.close_all()
 
