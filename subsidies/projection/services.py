@@ -16,7 +16,6 @@ by the first projected run, every later month by its own on-time run."""
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +28,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.errors import ServiceError
+from enclave_portal.forking import can_fork, fork_pool
 from subsidies import selectors
 from subsidies.models import PayoutRun, RunKind, RunState
 from subsidies.rules import stipend
@@ -387,7 +387,7 @@ def _chunks(
         workers <= 1
         or connection.in_atomic_block
         or researcher_filter is not None
-        or "fork" not in multiprocessing.get_all_start_methods()
+        or not can_fork()
     ):
         for i, (lo, hi) in enumerate(bounds, 1):
             yield chunk_lines(
@@ -404,9 +404,8 @@ def _chunks(
                 progress(i, total)
         return
     _POOL.update(plan=p, timelines=timelines, centres=centres, filings=filings, lines=want_lines)
-    connections.close_all()  # a forked child must never share the parent's socket
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with fork_pool(workers) as pool:
             for i, per in enumerate(pool.imap(_chunk_in_child, bounds), 1):
                 if want_lines:
                     yield [[Line(*t) for t in lines] for lines in per]

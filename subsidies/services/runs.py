@@ -9,7 +9,6 @@ import gc
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import zlib
 from decimal import Decimal
@@ -22,6 +21,7 @@ from django.utils import timezone
 
 from accounts.audit import acting
 from accounts.errors import ConflictError, ServiceError
+from enclave_portal.forking import can_fork, fork_pool
 from subsidies import selectors
 from subsidies.models import (
     OPEN_RUN_STATES,
@@ -363,12 +363,6 @@ def _compute_chunk_in_child(args: tuple[int, int]) -> tuple[int, int]:
         connections.close_all()
 
 
-def _forget_lease_in_child() -> None:
-    lease = run_leases.current_lease()
-    if lease is not None:
-        lease.forget_in_child()
-
-
 def _compute_chunks_here(run_id: int, processes: int = 1) -> int:
     """Compute a run's chunks not done, in this process or, when asked, in a pool of forked processes
     (the command line asks for PAYOUT_INLINE_WORKERS, one per core by default): the same independent,
@@ -378,13 +372,12 @@ def _compute_chunks_here(run_id: int, processes: int = 1) -> int:
     los = list(RunChunk.objects.filter(run_id=run_id, done=False).order_by("lo").values_list("lo", flat=True))
     workers = min(processes, len(los))
     try:
-        if workers <= 1 or connection.in_atomic_block or "fork" not in multiprocessing.get_all_start_methods():
+        if workers <= 1 or connection.in_atomic_block or not can_fork():
             for lo in los:
                 payout_run_compute_chunk(run_id=run_id, lo=lo)
             return 1 if los else 0
-        connections.close_all()  # a forked child must never share the parent's socket
         pids = set()
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_forget_lease_in_child) as pool:
+        with fork_pool(workers) as pool:  # the lease's session is the parent's alone
             for _written, pid in pool.imap_unordered(_compute_chunk_in_child, [(run_id, lo) for lo in los]):
                 pids.add(pid)
         return len(pids)
