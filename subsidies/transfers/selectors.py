@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from subsidies.models import PayoutLine, PayoutRun, RunState
 from subsidies.services.parameters import parameter_timeline
@@ -24,7 +25,7 @@ from subsidies.transfers.models import (
 
 ZERO = Decimal("0.00")
 PUBLISHED = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL)
-AGEING_BUCKETS = ((0, 7, "0–7天"), (8, 30, "8–30天"), (31, None, "30天以上"))
+AGEING_BUCKETS = ((0, 7, _("0–7天")), (8, 30, _("8–30天")), (31, None, _("30天以上")))
 
 
 def sees_all(actor) -> bool:

@@ -179,3 +179,19 @@ def test_api_import_and_enterprise_scope(exported_run, bank_file, finance, wl_us
     assert mine.post(f"/api/v1/transfers/{t.pk}/confirm/").json()["confirmed_at"]
     lj_t = Transfer.objects.get(reference=lj)
     assert mine.get(f"/api/v1/transfers/{lj_t.pk}/").status_code == 404
+
+
+def test_the_demo_loop_ends_paid_with_one_failed_and_reissued_transfer(
+    approved_run, finance, finance2, wl_user, lj_user
+):
+    from subsidies.transfers.demo import demo_money_loop
+
+    totals = demo_money_loop(
+        run=approved_run, finance=finance, finance2=finance2, enterprise_user_of=lambda e: e.members.first()
+    )
+    approved_run.refresh_from_db()
+    assert approved_run.state == RunState.PAID
+    reissued = Transfer.objects.get(run=approved_run, state="reissued")
+    assert Transfer.objects.get(supersedes=reissued).state == "succeeded"
+    assert totals["approved"] == totals["succeeded"] and totals["failed"] == totals["reissued"] == reissued.amount
+    assert totals["in_transit"] == Decimal("0.00")
