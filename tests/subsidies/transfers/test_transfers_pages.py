@@ -195,3 +195,19 @@ def test_the_demo_loop_ends_paid_with_one_failed_and_reissued_transfer(
     assert Transfer.objects.get(supersedes=reissued).state == "succeeded"
     assert totals["approved"] == totals["succeeded"] and totals["failed"] == totals["reissued"] == reissued.amount
     assert totals["in_transit"] == Decimal("0.00")
+
+
+def test_the_enterprise_dashboard_shows_each_month_as_decided_paid_received_returned(
+    client, exported_run, bank_file, finance, lj_user
+):
+    wl, lj = refs(exported_run)
+    services.bank_results_import(
+        actor=finance, run_id=exported_run.pk, file_name="r.csv", data=result_csv(bank_file, {lj: ("失败", "账户冻结")})
+    )
+    amount = Transfer.objects.get(reference=lj).amount
+    client.force_login(lj_user)
+    body = client.get(reverse("registry:dashboard")).content.decode()
+    panel = body[body.index('id="money-months"') :]
+    assert "已核定" in panel and "已拨付" in panel and "已到账" in panel and "退回" in panel
+    assert panel.count(f"¥{amount:,.2f}") == 2  # decided, and returned (the bank returned it)
+    assert "¥0.00" in panel  # nothing received
