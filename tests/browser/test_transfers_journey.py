@@ -57,7 +57,7 @@ def test_failed_transfer_reissued_and_receipt_confirmed(
     page.goto(f"/subsidies/transfers/runs/{run.pk}/")
     page.set_input_files("#result-file", str(first))
     page.get_by_role("button", name="导入", exact=True).click()
-    expect(page.get_by_text("已导入银行回单:新登记 2 笔")).to_be_visible()
+    expect(page.locator(".msg.success")).to_contain_text("已导入银行回单:新登记 2 笔")
     expect(page.locator(f"#transfer-{wl.pk}")).to_contain_text("退回")
     logout()
 
@@ -69,24 +69,24 @@ def test_failed_transfer_reissued_and_receipt_confirmed(
     page.get_by_label("银行账号").fill("1071000012345678")
     page.get_by_label("更正原因").fill("原账户已销户")
     page.get_by_role("button", name="提交更正").click()
-    expect(page.get_by_text("账户更正已提交,财务核对后生效")).to_be_visible()
+    expect(page.locator(".msg.success")).to_contain_text("账户更正已提交,财务核对后生效")
     logout()
 
     # a finance user checks the new account and creates the re-issue batch
     login("caiwu2")
     page.goto("/subsidies/transfers/queue/")
     page.get_by_role("button", name="核对无误,生效").click()
-    expect(page.get_by_text("账户更正已处理,已通知企业")).to_be_visible()
+    expect(page.locator(".msg.success")).to_contain_text("账户更正已处理,已通知企业")
     page.goto(f"/subsidies/transfers/runs/{run.pk}/")
     page.get_by_role("button", name="发起补拨").click()
-    expect(page.get_by_text("须由另一名财务人员审批")).to_be_visible()
+    expect(page.locator(".msg.success")).to_contain_text("须由另一名财务人员审批")
     logout()
 
     # the other finance user approves it and exports the new bank file, then imports the bank's answer
     login("caiwu1")
     page.goto(f"/subsidies/transfers/runs/{run.pk}/")
     page.get_by_role("button", name="审批补拨").click()
-    expect(page.get_by_text("已审批")).to_be_visible()
+    expect(page.locator(".msg.success")).to_contain_text("已审批")
     with page.expect_download() as download:
         page.get_by_role("button", name="导出补拨转账文件(XLSX)").click()
     data = Path(download.value.path()).read_bytes()
@@ -95,7 +95,7 @@ def test_failed_transfer_reissued_and_receipt_confirmed(
     second.write_bytes(_results_from_xlsx(data))
     page.set_input_files("#result-file", str(second))
     page.get_by_role("button", name="导入", exact=True).click()
-    expect(page.get_by_text("已导入银行回单:新登记 1 笔")).to_be_visible()
+    expect(page.locator(".msg.success")).to_contain_text("已导入银行回单:新登记 1 笔")
     expect(page.locator("h1 .badge")).to_have_text("已拨付")
     logout()
 
@@ -104,6 +104,6 @@ def test_failed_transfer_reissued_and_receipt_confirmed(
     login("qiye_wl")
     page.goto("/subsidies/transfers/mine/")
     page.locator(f"#transfer-{reissue.pk}").get_by_role("button", name="确认到账").click()
-    expect(page.get_by_text(f"已确认收到转账{reissue.reference}")).to_be_visible()
+    expect(page.locator(".msg.success")).to_contain_text(f"已确认收到转账{reissue.reference}")
     reissue.refresh_from_db()
     assert reissue.confirmed_by == owner

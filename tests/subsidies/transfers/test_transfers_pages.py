@@ -209,5 +209,10 @@ def test_the_enterprise_dashboard_shows_each_month_as_decided_paid_received_retu
     body = client.get(reverse("registry:dashboard")).content.decode()
     panel = body[body.index('id="money-months"') :]
     assert "已核定" in panel and "已拨付" in panel and "已到账" in panel and "退回" in panel
-    assert panel.count(f"¥{amount:,.2f}") == 2  # decided, and returned (the bank returned it)
-    assert "¥0.00" in panel  # nothing received
+    # June and May (arrears), 5,000.00 each: approved, and returned by the bank; nothing paid or received
+    assert amount == Decimal("10000.00")
+    assert (
+        '<td>2024年6月</td><td class="num">¥5,000.00</td><td class="num">¥0.00</td>'
+        '<td class="num">¥0.00</td><td class="num">¥5,000.00</td>' in panel
+    )
+    assert "<td>2024年5月</td>" in panel
