@@ -50,7 +50,7 @@ from talent.identity import mask_id
 FINANCE_ROLES = frozenset({FINANCE, ADMIN})
 DECLARATION_READERS = frozenset({ENTERPRISE, YINCHUAN, FINANCE, ADMIN})
 # runs an enterprise may see lines of: decided ones (a computed run can still be cancelled)
-PUBLISHED_RUN_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID)
+PUBLISHED_RUN_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL)
 # grant runs have their own route (POST payout-runs/grants/: the period is a month, there is no kind to choose)
 START_KINDS = [(RunKind.MONTHLY.value, RunKind.MONTHLY.label), (RunKind.ANNUAL.value, RunKind.ANNUAL.label)]
 

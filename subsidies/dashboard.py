@@ -24,7 +24,7 @@ from subsidies.services.budgets import MEASURE_RULES
 from talent.models import Degree, Researcher
 
 RULE_LABELS = {"NX-STIPEND": _("研发人员生活补助(NX-STIPEND)"), "YC-RD": _("研发投入奖励(YC-RD)")}
-PAID_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID)
+PAID_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL)
 TIERS = (("doctorate", _("全日制博士")), ("master", _("重点院校重点学科硕士")), ("unverified", _("学历待核验")),
          ("none", _("不符合补助学历")))
 

@@ -23,6 +23,7 @@ PARAMETER_LABELS = {
     "nx.measure_from": _("自治区办法适用起始日期(此前不计发、备案不得早于此日生效)"),
     "yc.measure_from": _("银川市办法适用起始日期(此前不计发、备案不得早于此日生效)"),
     "review.backdate_days": _("备案生效日期可早于提交日期的天数(超过须填写追溯理由)"),
+    "transfers.receipt_confirm_days": _("到账后企业确认回执的期限(天)"),
 }
 
 

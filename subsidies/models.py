@@ -81,6 +81,7 @@ class RunState(models.TextChoices):
     APPROVED = "approved", _("已审批")
     EXPORTED = "exported", _("已导出")
     PAID = "paid", _("已拨付")
+    PARTIAL = "partial", _("部分到账")  # bank results in, not every live transfer succeeded (issue 17)
     CANCELLED = "cancelled", _("已作废")
     FAILED = "failed", _("计算失败")
     # left computing with no live computation (its process or worker died): continued, not recomputed
@@ -351,3 +352,4 @@ class Budget(models.Model):
 
 from subsidies.models_grants import *  # noqa: E402,F401,F403  (grants, declarations, incubators)
 from subsidies.projection.models import *  # noqa: E402,F401,F403  (saved projection scenarios, jobs)
+from subsidies.transfers.models import *  # noqa: E402,F401,F403  (bank transfers and results, issue 17)

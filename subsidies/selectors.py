@@ -141,7 +141,7 @@ def enterprise_stipends_by_month(*, actor, months: int = 12) -> list[tuple[str, 
     if not actor.is_enterprise:
         return []
     rows = (PayoutLine.objects.filter(enterprise__memberships__user=actor, active=True, rule="NX-STIPEND",
-                                      run__state__in=[RunState.APPROVED, RunState.EXPORTED, RunState.PAID])
+                                      run__state__in=[RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL])
             .order_by().values("service_period").annotate(total=Sum("amount"), n=Count("id")))
     by_period = {r["service_period"]: (r["total"], r["n"]) for r in rows}
     last = max(by_period, default=f"{timezone.localdate():%Y-%m}")

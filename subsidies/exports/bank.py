@@ -50,7 +50,7 @@ def transfers(doc: RunDocument) -> list[Transfer]:
     for e in doc.enterprises:
         if e.subtotal == 0:
             continue
-        memo = f"批次{doc.run_id} {doc.period} {doc.kind_label} {'/'.join(e.rules)} {e.line_count}笔"
+        memo = f"{e.reference} " * bool(e.reference) + f"批次{doc.run_id} {doc.period} {doc.kind_label} {'/'.join(e.rules)} {e.line_count}笔"
         out.append(Transfer(e.name, e.bank_account.strip(), e.bank_name.strip(), e.subtotal, memo))
     return out
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.errors import ConflictError
 from subsidies.models import PayoutLine, PayoutRun, RunState
 
-EXPORTABLE_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID)
+EXPORTABLE_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL)
 ZERO = Decimal("0.00")
 
 
@@ -49,6 +49,7 @@ class EnterpriseGroup:
     bank_name: str
     bank_account: str
     centres: list[CentreGroup] = field(default_factory=list)
+    reference: str = ""  # the transfer's reference, echoed by the bank (subsidies/transfers, issue 17)
 
     @property
     def subtotal(self) -> Decimal:

@@ -17,6 +17,7 @@ from subsidies.exports import bank, pdf
 from subsidies.exports.data import RunDocument, require_exportable, run_document
 from subsidies.models import ExportFormat, ExportRecord, ExportState, PayoutLine, PayoutRun, RunState
 from subsidies.services.runs import payout_run_mark
+from subsidies.transfers.services import transfers_for_bank_file, transfers_mark_sent
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,8 @@ def export_render(*, record_id: int, path: Path | None = None) -> ExportRecord:
     ExportRecord.objects.filter(pk=record.pk).update(state=ExportState.RENDERING, error="")
     try:
         doc = run_document(record.run, with_explanations=record.format == ExportFormat.APPENDIX_PDF)
+        if record.format in (ExportFormat.BANK_XLSX, ExportFormat.BANK_CSV):  # the run's transfers (issue 17)
+            doc = transfers_for_bank_file(actor=record.requested_by, doc=doc)
         data = render_document(doc, record.format, progress=_progress_writer(record.pk))
         if path is None:
             spec = SPECS[record.format]
@@ -165,6 +168,8 @@ def _export_finish(*, record_id: int, path: str, data: bytes, doc: RunDocument) 
         record.full_clean()
         record.save()
         export_log_full_ids(actor=record.requested_by, record=record, purpose="导出发放明细表")
+        if record.format in (ExportFormat.BANK_XLSX, ExportFormat.BANK_CSV):
+            transfers_mark_sent(actor=record.requested_by, run_id=record.run_id)
     if record.run.state == RunState.APPROVED:
         payout_run_mark(actor=record.requested_by, run_id=record.run_id, state=RunState.EXPORTED)
     return record

@@ -29,7 +29,7 @@ from subsidies.rules import grants as rules
 from subsidies.services.grants import centre_facts, programme_fact
 from subsidies.services.parameters import parameter_timeline
 
-PAID_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID)
+PAID_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL)
 
 
 def _sees_all(actor) -> bool:

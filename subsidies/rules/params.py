@@ -23,6 +23,8 @@ DEFAULTS: dict[str, tuple[str, str]] = {
                         "2023年度起适用(YC-RD按自然年度计,2023年度为首个年度);以银川市科技局公布的施行日期为准,可在本页更正"),
     "review.backdate_days": ("0", "平台口径:复审确定的备案生效日期早于企业提交日期超过此天数的,须填写追溯理由,"
                              "理由记入审核记录;默认0天,即以提交日期为界"),
+    # issue 17 §5: finance lists transfers the bank paid that the enterprise has not confirmed after this many days
+    "transfers.receipt_confirm_days": ("15", "平台口径:银行回单显示到账后,企业超过此天数仍未确认回执的,列入财务催办清单"),
 }
 MONTH_RULES = ("whole_month", "daily_prorata")
 DEFAULT_FROM = dt.date(2023, 1, 1)
@@ -60,7 +62,7 @@ def validate_value(name: str, value: str) -> str:
         if number != number.to_integral_value() or number > MAX_BACKDATE_DAYS:
             raise ValueError(f"参数{name}应为0至{MAX_BACKDATE_DAYS}之间的整数(天),收到“{text}”")
         return str(int(number))
-    if name.endswith(("max_months", "min_contract_years")):
+    if name.endswith(("max_months", "min_contract_years", "receipt_confirm_days")):
         if number != number.to_integral_value() or number < 1:
             raise ValueError(f"参数{name}应为正整数,收到“{text}”")
         return str(int(number))

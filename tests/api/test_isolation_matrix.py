@@ -151,11 +151,37 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "subsidies:export_download": {"GET": MONEY},
     # HTML pages that are not downloads but are in the matrix all the same (HTML_PAGES)
     "subsidies:budgets": {"GET": MONEY, "POST": MONEY},  # the budget page: 403 to every other role
+    # bank transfers and results (issue 17): enterprises their own transfers; the rest is finance's
+    "transfer-list": {"GET": frozenset({E, F, A})},
+    "transfer-detail": {"GET": frozenset({E, F, A})},
+    "transfer-confirm": {"POST": frozenset({E})},
+    "transfer-correct": {"POST": MONEY},
+    "bank-result-list": {"GET": MONEY, "POST": MONEY},
+    "result-correction-list": {"GET": MONEY},
+    "result-correction-decide": {"POST": MONEY},
+    "account-change-list": {"GET": frozenset({E, F, A}), "POST": WRITERS},
+    "account-change-check": {"POST": MONEY},
+    "reissue-batch-list": {"GET": MONEY, "POST": MONEY},
+    "reissue-batch-detail": {"GET": MONEY},
+    "reissue-batch-approve": {"POST": MONEY},
+    "reissue-batch-export": {"POST": MONEY},
+    "reconciliation-detail": {"GET": MONEY},
+    "reconciliation-pdf": {"GET": MONEY},
+    "reconciliation-xlsx": {"GET": MONEY},
+    "subsidies:transfers:run": {"GET": MONEY},
+    "subsidies:transfers:batch_export": {"POST": MONEY},
+    "subsidies:transfers:reconciliation_export_pdf": {"GET": MONEY},
+    "subsidies:transfers:reconciliation_export_xlsx": {"GET": MONEY},
+    "subsidies:transfers:finance_queue": {"GET": MONEY},
+    "subsidies:transfers:mine": {"GET": frozenset({E})},
+    "subsidies:transfers:confirm": {"POST": frozenset({E})},
 }
 # Function views do not say which methods they answer: the POST-only ones are named here.
-HTML_METHODS = {"subsidies:export_create": {"POST"}, "subsidies:budgets": {"GET", "POST"}}
+HTML_METHODS = {"subsidies:export_create": {"POST"}, "subsidies:budgets": {"GET", "POST"},
+                "subsidies:transfers:batch_export": {"POST"}, "subsidies:transfers:confirm": {"POST"}}
 # HTML pages (not downloads) whose access is decided here too.
-HTML_PAGES = {"subsidies:budgets"}
+HTML_PAGES = {"subsidies:budgets", "subsidies:transfers:run", "subsidies:transfers:finance_queue",
+              "subsidies:transfers:mine", "subsidies:transfers:confirm"}
 # HTML routes that refuse a role with 404 instead of 403 (documented above).
 HTML_REFUSED = {"subsidies:run_exports": 404, "subsidies:export_create": 404, "subsidies:export_status": 404,
                 "subsidies:export_download": 404}
@@ -196,10 +222,76 @@ OBJECTS = {
     "projection-scenario": lambda w, t: _projection_scenario(w),
     "subsidies:projection_scenario_export_pdf": lambda w, t: _projection_scenario(w),
     "subsidies:projection_scenario_export_xlsx": lambda w, t: _projection_scenario(w),
+    "transfer": lambda w, t: _transfer(w, t),
+    "result-correction": lambda w, t: _money_loop(w)["correction"],  # shared (finance only)
+    "account-change": lambda w, t: _account_change(w, t),
+    "reissue-batch": lambda w, t: _money_loop(w)["batch"],  # shared (finance only)
+    "reconciliation": lambda w, t: w.run,  # shared (finance only): the run's reconciliation
+    "subsidies:transfers:run": lambda w, t: w.run,
+    "subsidies:transfers:batch_export": lambda w, t: _money_loop(w)["batch"],
+    "subsidies:transfers:reconciliation_export_pdf": lambda w, t: w.run,
+    "subsidies:transfers:reconciliation_export_xlsx": lambda w, t: w.run,
+    "subsidies:transfers:confirm": lambda w, t: _transfer(w, t),
 }
 SHARED = {"payout-run", "parameter", "programme", "export", "subsidies:run_exports", "subsidies:export_create",
           "subsidies:export_status", "subsidies:export_download", "projection-job", "projection-scenario",
-          "subsidies:projection_scenario_export_pdf", "subsidies:projection_scenario_export_xlsx"}
+          "subsidies:projection_scenario_export_pdf", "subsidies:projection_scenario_export_xlsx",
+          "result-correction", "reissue-batch", "reconciliation", "subsidies:transfers:run",
+          "subsidies:transfers:batch_export", "subsidies:transfers:reconciliation_export_pdf",
+          "subsidies:transfers:reconciliation_export_xlsx"}
+
+
+def _transfer(w, t):
+    """The tenant's transfer of the world's run: the run's bank file is exported once (both enterprises
+    given an account first), which creates one transfer per enterprise."""
+    from registry.models import Enterprise
+    from subsidies.exports.services import export_request
+    from subsidies.transfers.models import Transfer
+
+    if not Transfer.objects.filter(run=w.run).exists():
+        Enterprise.objects.filter(pk__in=[w.a.enterprise.pk, w.b.enterprise.pk]).update(
+            bank_name="宁夏银行营业部", bank_account="6217000100020001")
+        export_request(actor=w.users[F], run_id=w.run.pk, fmt="bank_csv", inline=True)
+    return Transfer.objects.get(run=w.run, enterprise=t.enterprise, batch__isnull=True)
+
+
+def _money_loop(w):
+    """Bank results for the world's run (A's transfer paid, B's returned), a re-issue batch for B's and a
+    pending correction of A's result: finance's objects."""
+    from subsidies.transfers.models import BankAccountChange, ReissueBatch, ResultCorrection
+    from subsidies.transfers.services import (
+        bank_account_change_check,
+        bank_results_import,
+        reissue_batch_create,
+        result_correction_request,
+    )
+
+    if not ReissueBatch.objects.exists():
+        rows = ["收款人名称,收款账号,开户银行,金额(元),用途/附言,交易状态,失败原因,银行流水号,交易日期"]
+        for tenant, outcome in ((w.a, "成功,"), (w.b, "失败,户名不符")):
+            tr = _transfer(w, tenant)
+            rows.append(f"{tr.payee_name},{tr.bank_account},{tr.bank_name},{tr.amount:.2f},{tr.reference} 批次,"
+                        f"{outcome},SN{tr.pk},2024-06-10")
+        bank_results_import(actor=w.users[F], run_id=w.run.pk, file_name="回单.csv",
+                            data="\r\n".join(rows).encode())
+        for change in BankAccountChange.objects.filter(enterprise=w.b.enterprise, state="pending"):
+            bank_account_change_check(actor=w.users[F], change_id=change.pk, accept=True)  # checked before 补拨
+        reissue_batch_create(actor=w.users[F], run_id=w.run.pk)
+        result_correction_request(actor=w.users[F], transfer_id=_transfer(w, w.a).pk, to_state="failed",
+                                  reason="矩阵", failure_reason="账户冻结")
+    return {"batch": ReissueBatch.objects.get(), "correction": ResultCorrection.objects.get()}
+
+
+def _account_change(w, t):
+    """A bank account correction asked by each enterprise (A's and B's)."""
+    from subsidies.transfers.models import BankAccountChange
+    from subsidies.transfers.services import bank_account_change_request
+
+    for tenant in (w.a, w.b):
+        if not BankAccountChange.objects.filter(enterprise=tenant.enterprise).exists():
+            bank_account_change_request(actor=tenant.user, enterprise_id=tenant.enterprise.pk, bank_name="中国银行",
+                                        bank_account="1071000099990000", reason="销户")
+    return BankAccountChange.objects.get(enterprise=t.enterprise)
 
 
 def _projection_scenario(w):
@@ -233,6 +325,8 @@ LIST_FILTERS = {
     "declaration-submission-list": {"centre": lambda t: t.centre.pk, "enterprise": lambda t: t.enterprise.pk},
     "evaluation-list": {"centre": lambda t: t.centre.pk},
     "incubator-list": {"operator": lambda t: t.enterprise.pk},
+    "transfer-list": {"enterprise": lambda t: t.enterprise.pk},
+    "account-change-list": {"enterprise": lambda t: t.enterprise.pk},
 }
 LIST_OWN_IDS = {  # which of B's objects each list would show
     "enterprise-list": lambda t: t.enterprise.pk, "centre-list": lambda t: t.centre.pk,
@@ -243,7 +337,21 @@ LIST_OWN_IDS = {  # which of B's objects each list would show
     "grant-application-list": lambda t: t.application.pk, "grant-attachment-list": lambda t: t.attachment.pk,
     "declaration-submission-list": lambda t: t.submission.pk, "evaluation-list": lambda t: t.evaluation.pk,
     "incubator-list": lambda t: t.incubator.pk,
+    "transfer-list": lambda t: _tenant_transfer(t).pk,
+    "account-change-list": lambda t: _tenant_change(t).pk,
 }
+
+
+def _tenant_transfer(t):
+    from subsidies.transfers.models import Transfer
+
+    return Transfer.objects.get(enterprise=t.enterprise, batch__isnull=True)
+
+
+def _tenant_change(t):
+    from subsidies.transfers.models import BankAccountChange
+
+    return BankAccountChange.objects.get(enterprise=t.enterprise)
 
 # Creates whose body names another tenant's object: A naming B's object gets 404.
 CREATE_NAMING_B = {
@@ -261,6 +369,8 @@ CREATE_NAMING_B = {
                                                  "audit_report": pdf_upload()},
     "incubator-list": lambda w, b: {"operator": b.enterprise.pk, "ref": "INC-X", "name": "越权孵化器",
                                     "city": "上海"},
+    "account-change-list": lambda w, b: {"enterprise": b.enterprise.pk, "bank_name": "越权银行",
+                                         "bank_account": "12345678901", "reason": "越权"},
 }
 
 

@@ -12,6 +12,7 @@ from subsidies.models import PayoutRun, RunKind, RunState
 from subsidies.scenario import import_scenario
 from subsidies.services.budgets import budget_set, latest_budget_year
 from subsidies.services.runs import payout_run_approve, run_payouts
+from subsidies.transfers.demo import demo_money_loop
 
 
 class Command(BaseCommand):
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             self.make_budgets(users)
         self.stdout.write("演示数据 / demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
         self.make_history(users, runs_through)
+        self.make_money_loop(users)
         if not once:  # `make run` prints the logins itself once the portal is up
             self.print_logins()
 
@@ -80,6 +82,16 @@ class Command(BaseCommand):
         self.backdate(run, 2025, 5)
         self.stdout.write(f"已计算并审批 {runs} 个月度批次和 1 个年度批次 / {runs} monthly runs and 1 annual run approved")
         assert system_actor() and Centre.objects.count() == 4
+
+    def make_money_loop(self, users) -> None:
+        """Issue 17: the 2024-06 run's bank file exported, one transfer returned, re-issued and paid."""
+        run = PayoutRun.objects.filter(kind=RunKind.MONTHLY, period="2024-06", state=RunState.APPROVED).first()
+        if run is None:
+            return
+        t = demo_money_loop(run=run, finance=users["caiwu1"], finance2=users["caiwu2"],
+                            enterprise_user_of=lambda e: e.members.filter(is_active=True).first() or users["admin"])
+        self.stdout.write(f"批次#{run.pk}对账 / reconciliation: 已核定 {t['approved']} = 已到账 {t['succeeded']} + 在途 "
+                          f"{t['in_transit']} + 退回 {t['failed']} − 已补拨 {t['reissued']}")
 
     @staticmethod
     def backdate(run, year: int, month: int) -> None:
