@@ -21,4 +21,5 @@ urlpatterns = [
     path("exports/<int:pk>/download/", views_exports.export_download, name="export_download"),
     path("grants/", include("subsidies.urls_grants")),
     path("projection/", include("subsidies.projection.urls")),  # 预算测算 (issue 18)
+    path("performance/", include("subsidies.performance.urls")),  # 绩效报告、综合评估、统计分析 (issue 19)
 ]

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
+from subsidies.models_grants import EvaluationResult
 from subsidies.money import MoneyField
 
 __all__ = [
@@ -293,3 +294,7 @@ class CentreScore(models.Model):
             models.UniqueConstraint(fields=["round", "centre"], name="centre_score_once"),
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="centre_score_range"),
         ]
+
+    @property
+    def result_label(self) -> str:
+        return EvaluationResult(self.result).label

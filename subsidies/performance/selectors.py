@@ -280,6 +280,7 @@ def statistics(*, actor, city: str = "", kind: str = "", level: str = "") -> dic
         o = outcome.get(c.pk, {})
         paid = by_centre.get(c.pk) or ZERO
         row = {"centre": c, "paid": quantize(paid), **{f: o.get(f) or 0 for f in FIGURES}}
+        row["counts"] = [row[f] for f in FIGURES]
         outcomes.append(row)
         results = (o.get("results_delivered") or 0) + (o.get("results_applied") or 0)
         patents = o.get("patents_applied") or 0

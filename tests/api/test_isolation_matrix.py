@@ -31,9 +31,10 @@ R = Role.REGIONAL_REVIEWER.value
 Y = Role.YINCHUAN_REVIEWER.value
 F = Role.FINANCE.value
 A = Role.ADMIN.value
+X = Role.EXPERT.value  # appointed evaluation experts (issue 19): nothing here but their assigned centres' pages
 ALL = frozenset({E, R, Y, F, A})
 PUBLIC = frozenset({"anon", *ALL})
-ROLES = ["anon", E, R, Y, F, A]
+ROLES = ["anon", E, R, Y, F, A, X]
 DECIDERS = frozenset({R, Y, A})
 WRITERS = frozenset({E, A})
 MONEY = frozenset({F, A})
@@ -136,6 +137,10 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "projection-scenario-detail": {"GET": STAFF},
     "subsidies:projection_scenario_export_pdf": {"GET": STAFF},
     "subsidies:projection_scenario_export_xlsx": {"GET": STAFF},
+    # performance statistics (issue 19): the annual report export and the page, bureau staff only
+    "subsidies:performance_statistics_export_pdf": {"GET": STAFF},
+    "subsidies:performance_statistics_export_xlsx": {"GET": STAFF},
+    "subsidies:performance_statistics": {"GET": STAFF},
     # HTML downloads (every role; other tenants' files are 404)
     "registry:document_download": {"GET": ALL},
     "registry:document_preview": {"GET": ALL},  # inline preview (page, image bytes, PDF page images)
@@ -155,7 +160,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
 # Function views do not say which methods they answer: the POST-only ones are named here.
 HTML_METHODS = {"subsidies:export_create": {"POST"}, "subsidies:budgets": {"GET", "POST"}}
 # HTML pages (not downloads) whose access is decided here too.
-HTML_PAGES = {"subsidies:budgets"}
+HTML_PAGES = {"subsidies:budgets", "subsidies:performance_statistics"}
 # HTML routes that refuse a role with 404 instead of 403 (documented above).
 HTML_REFUSED = {"subsidies:run_exports": 404, "subsidies:export_create": 404, "subsidies:export_status": 404,
                 "subsidies:export_download": 404}
