@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     YINCHUAN_REVIEWER = "yinchuan_reviewer", _("银川市科技局审核员")
     FINANCE = "finance", _("财务人员")
     ADMIN = "admin", _("系统管理员")
+    EXPERT = "expert", _("评估专家")
     SYSTEM = "system", _("系统")
 
 

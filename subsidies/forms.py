@@ -24,6 +24,10 @@ PARAMETER_LABELS = {
     "yc.measure_from": _("银川市办法适用起始日期(此前不计发、备案不得早于此日生效)"),
     "review.backdate_days": _("备案生效日期可早于提交日期的天数(超过须填写追溯理由)"),
     "transfers.receipt_confirm_days": _("到账后企业确认回执的期限(天)"),
+    "nx_perf.report_deadline": _("年度绩效报告报送截止日(次年,月-日)"),
+    "nx_perf.excellent_score": _("综合绩效评估优秀分数线"),
+    "nx_perf.excellent_share": _("综合绩效评估优秀比例上限"),
+    "nx_perf.pass_score": _("综合绩效评估合格分数线"),
 }
 
 

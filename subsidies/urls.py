@@ -22,4 +22,5 @@ urlpatterns = [
     path("grants/", include("subsidies.urls_grants")),
     path("projection/", include("subsidies.projection.urls")),  # 预算测算 (issue 18)
     path("transfers/", include("subsidies.transfers.urls")),  # 银行转账与回单 (issue 17)
+    path("performance/", include("subsidies.performance.urls")),  # 绩效报告、综合评估、统计分析 (issue 19)
 ]

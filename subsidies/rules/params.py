@@ -25,6 +25,11 @@ DEFAULTS: dict[str, tuple[str, str]] = {
                              "理由记入审核记录;默认0天,即以提交日期为界"),
     # issue 17 §5: finance lists transfers the bank paid that the enterprise has not confirmed after this many days
     "transfers.receipt_confirm_days": ("15", "平台口径:银行回单显示到账后,企业超过此天数仍未确认回执的,列入财务催办清单"),
+    # NX-PERF (issue 19): the annual report's deadline (MM-DD of the following year) and the 优秀 rule
+    "nx_perf.report_deadline": ("03-31", "平台口径:年度绩效报告于次年3月31日前报送,逾期须经审核人员同意延期"),
+    "nx_perf.excellent_score": ("90.00", "平台口径:综合得分不低于此分数方可评为优秀;0表示不设分数线"),
+    "nx_perf.excellent_share": ("0.30", "平台口径:优秀不超过参评中心的此比例(按排名);0表示不设比例"),
+    "nx_perf.pass_score": ("60.00", "平台口径:综合得分不低于此分数为合格,低于为不合格"),
 }
 MONTH_RULES = ("whole_month", "daily_prorata")
 DEFAULT_FROM = dt.date(2023, 1, 1)
@@ -48,6 +53,12 @@ def validate_value(name: str, value: str) -> str:
         if not lo <= day <= hi:
             raise ValueError(f"参数{name}应在{lo}至{hi}之间,收到“{text}” / date out of range")
         return day.isoformat()
+    if name == "nx_perf.report_deadline":
+        try:
+            dt.date.fromisoformat(f"2023-{text}")  # MM-DD, a day of a non-leap year
+        except ValueError:
+            raise ValueError(f"参数{name}为月-日,格式应为MM-DD(如03-31),收到“{text}” / must be MM-DD") from None
+        return text
     if name == "nx_stipend.month_rule":
         if text not in MONTH_RULES:
             raise ValueError(f"参数{name}只能取 {' / '.join(MONTH_RULES)},收到“{text}”")
@@ -66,7 +77,9 @@ def validate_value(name: str, value: str) -> str:
         if number != number.to_integral_value() or number < 1:
             raise ValueError(f"参数{name}应为正整数,收到“{text}”")
         return str(int(number))
-    if name == "yc_rd.rate":
+    if name in ("nx_perf.excellent_score", "nx_perf.pass_score") and number > 100:
+        raise ValueError(f"参数{name}为分数,应在0到100之间,收到“{text}” / a score from 0 to 100")
+    if name in ("yc_rd.rate", "nx_perf.excellent_share"):
         if number > 1:
             raise ValueError(f"参数{name}为比例,应在0到1之间,收到“{text}”")
         return str(number)

@@ -104,6 +104,7 @@ def build_world(make_user, tmp_media) -> World:
         Role.YINCHUAN_REVIEWER.value: make_user("api-yc", Role.YINCHUAN_REVIEWER, full_name="市审核"),
         Role.FINANCE.value: make_user("api-fin", Role.FINANCE, full_name="财务甲"),
         Role.ADMIN.value: make_user("api-admin", Role.ADMIN, full_name="管理员"),
+        Role.EXPERT.value: make_user("api-expert", Role.EXPERT, full_name="评估专家"),  # issue 19
     }
     finance2 = make_user("api-fin2", Role.FINANCE, full_name="财务乙")
     tenants = {}

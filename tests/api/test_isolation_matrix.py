@@ -9,7 +9,9 @@ For each endpoint × method × role:
   HTML views). The role check runs before any object lookup, so the answer never reveals whether
   an object exists. Exception (documented): none on the API. The HTML download views are open to
   every role and hide other tenants' files with 404; the HTML export pages answer 404 to every role
-  but finance and administrators (HTML_REFUSED: their existence is not disclosed).
+  but finance and administrators (HTML_REFUSED: their existence is not disclosed). The evaluation
+  expert (issue 19) owns no files: the downloads open to every role answer them 404 too, and an annual
+  report page answers 404 to a role that may not see it.
 - enterprise A gets 404 for enterprise B's objects: detail, nested routes, actions, downloads,
   and creates that name B's objects in their body;
 - lists and filtered lists (filtered by B's ids) never contain B's rows;
@@ -31,9 +33,10 @@ R = Role.REGIONAL_REVIEWER.value
 Y = Role.YINCHUAN_REVIEWER.value
 F = Role.FINANCE.value
 A = Role.ADMIN.value
+X = Role.EXPERT.value  # appointed evaluation experts (issue 19): nothing here but their assigned centres' pages
 ALL = frozenset({E, R, Y, F, A})
 PUBLIC = frozenset({"anon", *ALL})
-ROLES = ["anon", E, R, Y, F, A]
+ROLES = ["anon", E, R, Y, F, A, X]
 DECIDERS = frozenset({R, Y, A})
 WRITERS = frozenset({E, A})
 MONEY = frozenset({F, A})
@@ -136,6 +139,14 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "projection-scenario-detail": {"GET": STAFF},
     "subsidies:projection_scenario_export_pdf": {"GET": STAFF},
     "subsidies:projection_scenario_export_xlsx": {"GET": STAFF},
+    # performance statistics (issue 19): the annual report export and the page, bureau staff only
+    "subsidies:performance_statistics_export_pdf": {"GET": STAFF},
+    "subsidies:performance_statistics_export_xlsx": {"GET": STAFF},
+    "subsidies:performance_statistics": {"GET": STAFF},
+    "subsidies:performance_report": {"GET": ALL},
+    "performance-report-list": {"GET": ALL},
+    "performance-report-detail": {"GET": ALL},
+    "evaluation-score-list": {"GET": ALL},  # published scores by indicator  # an annual report: its enterprise and bureau staff
     # HTML downloads (every role; other tenants' files are 404)
     "registry:document_download": {"GET": ALL},
     "registry:document_preview": {"GET": ALL},  # inline preview (page, image bytes, PDF page images)
@@ -181,9 +192,9 @@ HTML_METHODS = {"subsidies:export_create": {"POST"}, "subsidies:budgets": {"GET"
                 "subsidies:transfers:batch_export": {"POST"}, "subsidies:transfers:confirm": {"POST"}}
 # HTML pages (not downloads) whose access is decided here too.
 HTML_PAGES = {"subsidies:budgets", "subsidies:transfers:run", "subsidies:transfers:finance_queue",
-              "subsidies:transfers:mine", "subsidies:transfers:confirm"}
+              "subsidies:transfers:mine", "subsidies:transfers:confirm", "subsidies:performance_statistics"}
 # HTML routes that refuse a role with 404 instead of 403 (documented above).
-HTML_REFUSED = {"subsidies:run_exports": 404, "subsidies:export_create": 404, "subsidies:export_status": 404,
+HTML_REFUSED = {"subsidies:performance_report": 404, "subsidies:run_exports": 404, "subsidies:export_create": 404, "subsidies:export_status": 404,
                 "subsidies:export_download": 404}
 
 # The object a route's {pk} names, by route basename: enterprise B's (tenant-owned) or shared.
@@ -220,6 +231,8 @@ OBJECTS = {
     "subsidies:export_download": lambda w, t: w.export,
     "projection-job": lambda w, t: _projection_job(w),
     "projection-scenario": lambda w, t: _projection_scenario(w),
+    "subsidies:performance_report": lambda w, t: _performance_report(w, t),
+    "performance-report": lambda w, t: _performance_report(w, t),
     "subsidies:projection_scenario_export_pdf": lambda w, t: _projection_scenario(w),
     "subsidies:projection_scenario_export_xlsx": lambda w, t: _projection_scenario(w),
     "transfer": lambda w, t: _transfer(w, t),
@@ -302,6 +315,15 @@ def _projection_scenario(w):
     return ProjectionScenario.objects.first() or scenario_save(actor=w.users[F], name="矩阵", through="2025-06")
 
 
+def _performance_report(w, t):
+    """The tenant's centre's 2025 annual performance report (issue 19), created once."""
+    from subsidies.models import PerformanceReport
+    from subsidies.performance.services import report_create
+
+    return PerformanceReport.objects.filter(centre=t.centre, year=2025).first() or report_create(
+        actor=w.users[A], centre=t.centre, year=2025)
+
+
 def _projection_job(w):
     """A projection job requested by finance (its requester and administrators may read it)."""
     from subsidies.projection.models import ProjectionJob
@@ -327,6 +349,7 @@ LIST_FILTERS = {
     "incubator-list": {"operator": lambda t: t.enterprise.pk},
     "transfer-list": {"enterprise": lambda t: t.enterprise.pk},
     "account-change-list": {"enterprise": lambda t: t.enterprise.pk},
+    "performance-report-list": {"centre": lambda t: t.centre.pk, "enterprise": lambda t: t.enterprise.pk},
 }
 LIST_OWN_IDS = {  # which of B's objects each list would show
     "enterprise-list": lambda t: t.enterprise.pk, "centre-list": lambda t: t.centre.pk,
@@ -339,6 +362,8 @@ LIST_OWN_IDS = {  # which of B's objects each list would show
     "incubator-list": lambda t: t.incubator.pk,
     "transfer-list": lambda t: _tenant_transfer(t).pk,
     "account-change-list": lambda t: _tenant_change(t).pk,
+    # the tenants' reports exist by then: performance-report-detail (sorted first) made them through OBJECTS
+    "performance-report-list": lambda t: t.centre.performance_reports.get(year=2025).pk,
 }
 
 
@@ -486,7 +511,9 @@ def test_isolation_matrix(world, capsys):
                     if role == "anon":
                         expected = 302 if html else 401
                     else:
-                        expected = HTML_REFUSED.get(name, 403)
+                        # an expert (issue 19) has no files: the downloads open to every role hide them with 404
+                        hidden = html and role == X and ALL <= allowed
+                        expected = HTML_REFUSED.get(name, 404 if hidden else 403)
                     c.check(response.status_code == expected,
                             f"{where}: expected {expected}, got {response.status_code}")
                     if not html:

@@ -9,6 +9,7 @@ from accounts.demo import BUDGETS, DEMO_PASSWORD, USERS, scenario
 from accounts.models import User, system_actor
 from registry.models import Centre, Enterprise, Membership
 from subsidies.models import PayoutRun, RunKind, RunState
+from subsidies.performance.demo import load_performance_demo
 from subsidies.scenario import import_scenario
 from subsidies.services.budgets import budget_set, latest_budget_year
 from subsidies.services.runs import payout_run_approve, run_payouts
@@ -81,6 +82,8 @@ class Command(BaseCommand):
         payout_run_approve(actor=users["caiwu2"], run_id=run.pk)
         self.backdate(run, 2025, 5)
         self.stdout.write(f"已计算并审批 {runs} 个月度批次和 1 个年度批次 / {runs} monthly runs and 1 annual run approved")
+        reports = load_performance_demo(users)  # issue 19: the first batch's reported outcomes
+        self.stdout.write(f"已受理 {reports} 份年度绩效报告 / {reports} annual performance reports accepted")
         assert system_actor() and Centre.objects.count() == 4
 
     def make_money_loop(self, users) -> None:
