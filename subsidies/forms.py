@@ -23,6 +23,7 @@ PARAMETER_LABELS = {
     "nx.measure_from": _("自治区办法适用起始日期(此前不计发、备案不得早于此日生效)"),
     "yc.measure_from": _("银川市办法适用起始日期(此前不计发、备案不得早于此日生效)"),
     "review.backdate_days": _("备案生效日期可早于提交日期的天数(超过须填写追溯理由)"),
+    "objection.answer_working_days": _("异议申诉答复期限(工作日)"),
 }
 
 
