@@ -7,10 +7,11 @@ from accounts.api import TokenView
 from registry import api as registry_api
 from subsidies import api as subsidies_api
 from subsidies import api_grants as grants_api
+from subsidies.objections import api as objections_api
 from talent import api as talent_api
 
 router = SimpleRouter()
-for app_api in (registry_api, talent_api, subsidies_api, grants_api):
+for app_api in (registry_api, talent_api, subsidies_api, grants_api, objections_api):
     app_api.register(router)
 
 urlpatterns = [

@@ -80,3 +80,10 @@ def researcher_months(*, actor, researcher: Researcher, months=None, today: dt.d
 
 def researcher_month(*, actor, researcher: Researcher, month: int, today: dt.date | None = None) -> MonthAnswer:
     return researcher_months(actor=actor, researcher=researcher, months=[month], today=today)[0]
+
+
+def visible_lines(*, actor, researcher: Researcher) -> QuerySet[PayoutLine]:
+    """The person's NX-STIPEND lines the actor may see (an enterprise: its own), with their explanations."""
+    qs = PayoutLine.objects.filter(researcher=researcher, rule="NX-STIPEND", active=True) \
+        .select_related("explanation_basis", "run").order_by("service_month", "id")
+    return qs.filter(enterprise__in=actor.enterprises.all()) if actor.is_enterprise else qs

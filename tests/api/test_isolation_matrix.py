@@ -136,6 +136,14 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "projection-scenario-detail": {"GET": STAFF},
     "subsidies:projection_scenario_export_pdf": {"GET": STAFF},
     "subsidies:projection_scenario_export_xlsx": {"GET": STAFF},
+    # objections (issue 16): raised by enterprises, answered by the bureau responsible; the why-not calendar
+    "objection-list": {"GET": ALL, "POST": WRITERS},
+    "objection-detail": {"GET": ALL},
+    "objection-answer": {"POST": STAFF},
+    "objection-reply": {"POST": WRITERS},
+    "objection-close": {"POST": ALL},
+    "objection-figures": {"GET": STAFF},
+    "stipend-calendar-detail": {"GET": ALL},
     # HTML downloads (every role; other tenants' files are 404)
     "registry:document_download": {"GET": ALL},
     "registry:document_preview": {"GET": ALL},  # inline preview (page, image bytes, PDF page images)
@@ -186,6 +194,8 @@ OBJECTS = {
     "evaluation": lambda w, t: t.evaluation,
     "incubator": lambda w, t: t.incubator,
     "benefit": lambda w, t: t.centre,  # a centre's benefits
+    "objection": lambda w, t: t.objection,
+    "stipend-calendar": lambda w, t: t.researcher,  # a researcher's months
     "subsidies:grant_attachment": lambda w, t: t.attachment,
     "subsidies:declaration_report": lambda w, t: t.submission,
     "subsidies:run_exports": lambda w, t: w.run,
@@ -233,6 +243,7 @@ LIST_FILTERS = {
     "declaration-submission-list": {"centre": lambda t: t.centre.pk, "enterprise": lambda t: t.enterprise.pk},
     "evaluation-list": {"centre": lambda t: t.centre.pk},
     "incubator-list": {"operator": lambda t: t.enterprise.pk},
+    "objection-list": {},
 }
 LIST_OWN_IDS = {  # which of B's objects each list would show
     "enterprise-list": lambda t: t.enterprise.pk, "centre-list": lambda t: t.centre.pk,
@@ -242,7 +253,7 @@ LIST_OWN_IDS = {  # which of B's objects each list would show
     "payout-line-list": lambda t: t.line.pk,
     "grant-application-list": lambda t: t.application.pk, "grant-attachment-list": lambda t: t.attachment.pk,
     "declaration-submission-list": lambda t: t.submission.pk, "evaluation-list": lambda t: t.evaluation.pk,
-    "incubator-list": lambda t: t.incubator.pk,
+    "incubator-list": lambda t: t.incubator.pk, "objection-list": lambda t: t.objection.pk,
 }
 
 # Creates whose body names another tenant's object: A naming B's object gets 404.
@@ -259,6 +270,8 @@ CREATE_NAMING_B = {
                                             "document": pdf_upload()},
     "declaration-submission-list": lambda w, b: {"centre": b.centre.pk, "year": 2024, "declared_amount": "1.00",
                                                  "audit_report": pdf_upload()},
+    "objection-list": lambda w, b: {"subject": "payout_line", "subject_id": b.line.pk, "category": "amount",
+                                    "text": "越权异议"},
     "incubator-list": lambda w, b: {"operator": b.enterprise.pk, "ref": "INC-X", "name": "越权孵化器",
                                     "city": "上海"},
 }
