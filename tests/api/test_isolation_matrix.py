@@ -144,6 +144,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "objection-close": {"POST": ALL},
     "objection-figures": {"GET": STAFF},
     "stipend-calendar-detail": {"GET": ALL},
+    "objections:person_letter_export": {"GET": STAFF},  # 个人补助核定说明 PDF (staff; enterprises 403)
     # HTML downloads (every role; other tenants' files are 404)
     "registry:document_download": {"GET": ALL},
     "registry:document_preview": {"GET": ALL},  # inline preview (page, image bytes, PDF page images)
@@ -196,6 +197,7 @@ OBJECTS = {
     "benefit": lambda w, t: t.centre,  # a centre's benefits
     "objection": lambda w, t: t.objection,
     "stipend-calendar": lambda w, t: t.researcher,  # a researcher's months
+    "objections:person_letter_export": lambda w, t: t.researcher,
     "subsidies:grant_attachment": lambda w, t: t.attachment,
     "subsidies:declaration_report": lambda w, t: t.submission,
     "subsidies:run_exports": lambda w, t: w.run,

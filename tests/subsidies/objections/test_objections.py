@@ -2,8 +2,10 @@
 reminders and escalation; each refusal names the problem and changes nothing."""
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.errors import ConflictError, NotFoundError, ServiceError
@@ -138,6 +140,11 @@ def test_reminder_then_escalation_to_a_second_reviewer_once(world, make_user):
 def test_journey_unpaid_month_objected_degree_verified_arrears_paid_closed_as_corrected(world):
     """The issue's journey at the service level: why not paid → object → staff verify the degree and answer
     'corrected' with the expected arrears from the rule → the next run pays exactly them → closed."""
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
+        _journey(world)
+
+
+def _journey(world):
     a, reviewer = world.a, world.users["regional_reviewer"]
     person = talent_services.researcher_upsert(actor=a.user, id_type="passport", id_number="E12345679",
                                                name="张三", nationality="德国", enterprise=a.enterprise)
@@ -149,7 +156,7 @@ def test_journey_unpaid_month_objected_degree_verified_arrears_paid_closed_as_co
                                            certificate=pdf_upload("cert.pdf", "cert"))
     why = researcher_month(actor=a.user, researcher=person, month=parse_month("2026-10"))
     assert why.status == NOT_PAYABLE
-    assert [c.text for c in why.conditions] == [f"学历未核验(已于{dt.date.today().isoformat()}提交,待科技厅核验)"]
+    assert [c.text for c in why.conditions] == ["学历未核验(已于2026-12-01提交,待科技厅核验)"]
     assert why.if_remedied == "如科技厅完成学历核验,该月可在2026-11期发放批次中补发。"
     objection = svc.objection_raise(actor=a.user, subject="unpaid_month", subject_id=person.pk,
                                     service_month="2026-10", category="eligibility", text="学历已提交,请核验")
