@@ -350,5 +350,5 @@ class Budget(models.Model):
 
 
 from subsidies.models_grants import *  # noqa: E402,F401,F403  (grants, declarations, incubators)
-from subsidies.projection.models import *  # noqa: E402,F401,F403  (saved projection scenarios, jobs)
 from subsidies.objections.models import *  # noqa: E402,F401,F403  (objections, holiday reference data)
+from subsidies.projection.models import *  # noqa: E402,F401,F403  (saved projection scenarios, jobs)
