@@ -45,7 +45,10 @@ def researcher_calendar(request, pk: int):
 def researcher_month(request, pk: int, month: str):
     researcher = explain.explainable_researcher_get(actor=request.user, pk=pk)
     answer = explain.researcher_month(actor=request.user, researcher=researcher, month=_month(month))
-    sections = letter.month_letter(answer) if answer.explanation else None
+    sections = letter.month_letter(answer)
+    if answer.line is not None:
+        line = explain.visible_lines(actor=request.user, researcher=researcher).filter(pk=answer.line.id).first()
+        sections = letter.line_sections(line) if line else None
     return render(request, "objections/month.html", {
         "researcher": researcher, "a": answer, "sections": sections,
         "can_object": request.user.is_enterprise and answer.status == "not_payable"})
