@@ -1,6 +1,7 @@
 """A payout line (or a month the rule finds payable) read like a decision letter (issue 16 §2): its inputs, each
 condition with whether it held, each parameter value with its effective date and legal basis, then the amount.
 One wording, used by the month page, the 个人补助核定说明 PDF and the API."""
+
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -45,8 +46,7 @@ def _to(day) -> str:
 def _param_text(p: dict) -> str:
     value = MONTH_RULE.get(p.get("value"), p.get("value"))
     label = PARAM_LABEL.get(p.get("name"), p.get("name"))
-    return (f"{label}:{value}(自{p.get('effective_from')}起施行;依据:{p.get('legal_reference', '')};"
-            f"平台规则 {STIPEND})")
+    return f"{label}:{value}(自{p.get('effective_from')}起施行;依据:{p.get('legal_reference', '')};平台规则 {STIPEND})"
 
 
 def stipend_sections(x: dict, amount: Decimal) -> list[Section]:
@@ -55,32 +55,48 @@ def stipend_sections(x: dict, amount: Decimal) -> list[Section]:
     covered, days = x.get("covered_days"), x.get("days_in_month")
     month = x.get("service_month", "")
     inputs = (
-        Item(f"聘用合同:{c.get('centre', '')},{c.get('start')}至{_to(c.get('end'))}"
-             f"{',全职' if c.get('full_time') else ',非全职'}"
-             + (f",已于{c['terminated_on']}解除" if c.get("terminated_on") else "")),
-        Item(f"学历:{'全日制' if d.get('full_time') else '非全日制'}{LEVEL.get(d.get('level'), d.get('level', ''))}"
-             f"{'(重点学科)' if d.get('key_discipline') else ''},{d.get('awarded_on')}授予;"
-             f"核验:{(d.get('verified_at') or '')[:10]} {d.get('verified_by') or ''}".rstrip()),
-        Item(f"自治区备案:自{f.get('effective_from')}起" + (f"至{f['effective_to']}" if f.get("effective_to")
-                                                          else "有效")),
+        Item(
+            f"聘用合同:{c.get('centre', '')},{c.get('start')}至{_to(c.get('end'))}"
+            f"{',全职' if c.get('full_time') else ',非全职'}"
+            + (f",已于{c['terminated_on']}解除" if c.get("terminated_on") else "")
+        ),
+        Item(
+            f"学历:{'全日制' if d.get('full_time') else '非全日制'}{LEVEL.get(d.get('level'), d.get('level', ''))}"
+            f"{'(重点学科)' if d.get('key_discipline') else ''},{d.get('awarded_on')}授予;"
+            f"核验:{(d.get('verified_at') or '')[:10]} {d.get('verified_by') or ''}".rstrip()
+        ),
+        Item(
+            f"自治区备案:自{f.get('effective_from')}起"
+            + (f"至{f['effective_to']}" if f.get("effective_to") else "有效")
+        ),
     )
     conditions = (
         Item("全职聘用合同,所在研发中心为独立研发中心", bool(c.get("full_time"))),
-        Item(f"合同期限不少于{c.get('min_contract_years')}年({c.get('start')}至{_to(c.get('end'))})",
-             bool(c.get("term_qualifies"))),
+        Item(
+            f"合同期限不少于{c.get('min_contract_years')}年({c.get('start')}至{_to(c.get('end'))})",
+            bool(c.get("term_qualifies")),
+        ),
         Item(f"所在研发中心的自治区备案在{month}生效", True),
-        Item(f"{month}在岗{covered}/{days}天({MONTH_RULE.get(x.get('month_rule'), x.get('month_rule'))})",
-             covered == days or x.get("month_rule") == "daily_prorata"),
+        Item(
+            f"{month}在岗{covered}/{days}天({MONTH_RULE.get(x.get('month_rule'), x.get('month_rule'))})",
+            covered == days or x.get("month_rule") == "daily_prorata",
+        ),
         Item(f"学历符合档次:{x.get('tier_label', '')},且已核验", True),
-        Item(f"累计补助未满{x.get('max_months')}个月(发放前已领{x.get('months_used_before')}个月)",
-             (x.get("months_used_before") or 0) < (x.get("max_months") or 0)),
+        Item(
+            f"累计补助未满{x.get('max_months')}个月(发放前已领{x.get('months_used_before')}个月)",
+            (x.get("months_used_before") or 0) < (x.get("max_months") or 0),
+        ),
     )
     params = tuple(Item(_param_text(p)) for p in x.get("parameters") or [])
     figure = f"核定金额:{amount}元({x.get('tier_label', '')},{month})"
     if x.get("arrears"):
         figure += f";补发:所属月份早于发放批次期间{x.get('run_period', '')}"
-    return [Section("一、认定依据的记录", inputs), Section("二、条件及认定", conditions),
-            Section("三、适用的参数及政策依据", params), Section("四、核定金额", (Item(figure),))]
+    return [
+        Section("一、认定依据的记录", inputs),
+        Section("二、条件及认定", conditions),
+        Section("三、适用的参数及政策依据", params),
+        Section("四、核定金额", (Item(figure),)),
+    ]
 
 
 def month_letter(answer) -> list[Section] | None:
@@ -94,8 +110,10 @@ def line_sections(line) -> list[Section]:
     x = {**((line.explanation_basis.body if line.explanation_basis_id else None) or {}), **(line.explanation or {})}
     if line.rule == STIPEND:
         return stipend_sections(x, line.amount)
-    return [Section("计算依据", tuple(Item(r) for r in explain_line(line))),
-            Section("核定金额", (Item(f"核定金额:{line.amount}元"),))]
+    return [
+        Section("计算依据", tuple(Item(r) for r in explain_line(line))),
+        Section("核定金额", (Item(f"核定金额:{line.amount}元"),)),
+    ]
 
 
 def sections_body(sections) -> list[dict]:
@@ -109,7 +127,14 @@ def person_letter_pdf(*, actor, researcher) -> bytes:
     require_cjk_font()
     lines = [(ln, line_sections(ln)) for ln in visible_lines(actor=actor, researcher=researcher)]
     unpaid = [a for a in researcher_months(actor=actor, researcher=researcher) if a.status == "not_payable"]
-    html = render_to_string("objections/person_letter_pdf.html", {
-        "researcher": researcher, "lines": lines, "unpaid": unpaid, "printed_at": timezone.localtime(),
-        "printed_by": actor.display_name})
+    html = render_to_string(
+        "objections/person_letter_pdf.html",
+        {
+            "researcher": researcher,
+            "lines": lines,
+            "unpaid": unpaid,
+            "printed_at": timezone.localtime(),
+            "printed_by": actor.display_name,
+        },
+    )
     return _write_pdf(html)[0]

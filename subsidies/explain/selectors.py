@@ -1,6 +1,7 @@
 """Reads for the why-not answer, scoped by the actor: an enterprise asks about the people it employs, a
 reviewer about those at the centres of their bureau (talent.selectors.staff_researchers), finance and
 administrators about everyone. Another enterprise's lines never show: a month it paid reads 'paid elsewhere'."""
+
 import dataclasses
 import datetime as dt
 
@@ -39,8 +40,11 @@ def next_stipend_period(today: dt.date) -> int:
     """The month the next monthly run pays: last month, unless a run for it is already open or approved."""
     last = month_index(today) - 1
     label = f"{last // 12:04d}-{last % 12 + 1:02d}"
-    done = PayoutRun.objects.filter(kind=RunKind.MONTHLY, period=label).exclude(
-        state__in=[RunState.CANCELLED, RunState.FAILED]).exists()
+    done = (
+        PayoutRun.objects.filter(kind=RunKind.MONTHLY, period=label)
+        .exclude(state__in=[RunState.CANCELLED, RunState.FAILED])
+        .exists()
+    )
     return last + 1 if done else last
 
 
@@ -48,16 +52,22 @@ def _visible_lines(actor, researcher: Researcher) -> dict[int, PaidLine]:
     qs = PayoutLine.objects.filter(researcher=researcher, rule="NX-STIPEND", active=True)
     if actor.is_enterprise:
         qs = qs.filter(enterprise__in=actor.enterprises.all())
-    return {month_index(sm): PaidLine(pk, amount, period, state, arrears) for pk, sm, amount, period, state, arrears
-            in qs.values_list("id", "service_month", "amount", "run__period", "run__state", "is_arrears")}
+    return {
+        month_index(sm): PaidLine(pk, amount, period, state, arrears)
+        for pk, sm, amount, period, state, arrears in qs.values_list(
+            "id", "service_month", "amount", "run__period", "run__state", "is_arrears"
+        )
+    }
 
 
 def _facts(researcher: Researcher):
     facts = person_facts(Q(pk=researcher.pk))[researcher.pk]
     # the date each claim was recorded, so that a pending verification says since when (issue 16 §1)
     submitted = dict(Degree.objects.filter(researcher=researcher).values_list("id", "created_at"))
-    degrees = tuple(dataclasses.replace(d, submitted_on=timezone.localtime(submitted[d.id]).date())
-                    if d.id in submitted else d for d in facts.degrees)
+    degrees = tuple(
+        dataclasses.replace(d, submitted_on=timezone.localtime(submitted[d.id]).date()) if d.id in submitted else d
+        for d in facts.degrees
+    )
     return dataclasses.replace(facts, degrees=degrees)
 
 
@@ -74,8 +84,15 @@ def researcher_months(*, actor, researcher: Researcher, months=None, today: dt.d
         first = max(min(starts, default=current), since)
         months = range(min(first, current), current + CALENDAR_AHEAD)
     paid = paid_stipend_months(Q(pk=researcher.pk)).get(researcher.pk, frozenset())
-    return month_answers(facts, months=months, paid=paid, lines=_visible_lines(actor, researcher), params=params,
-                         current_month=current, next_period=next_stipend_period(today))
+    return month_answers(
+        facts,
+        months=months,
+        paid=paid,
+        lines=_visible_lines(actor, researcher),
+        params=params,
+        current_month=current,
+        next_period=next_stipend_period(today),
+    )
 
 
 def researcher_month(*, actor, researcher: Researcher, month: int, today: dt.date | None = None) -> MonthAnswer:
@@ -84,6 +101,9 @@ def researcher_month(*, actor, researcher: Researcher, month: int, today: dt.dat
 
 def visible_lines(*, actor, researcher: Researcher) -> QuerySet[PayoutLine]:
     """The person's NX-STIPEND lines the actor may see (an enterprise: its own), with their explanations."""
-    qs = PayoutLine.objects.filter(researcher=researcher, rule="NX-STIPEND", active=True) \
-        .select_related("explanation_basis", "run").order_by("service_month", "id")
+    qs = (
+        PayoutLine.objects.filter(researcher=researcher, rule="NX-STIPEND", active=True)
+        .select_related("explanation_basis", "run")
+        .order_by("service_month", "id")
+    )
     return qs.filter(enterprise__in=actor.enterprises.all()) if actor.is_enterprise else qs

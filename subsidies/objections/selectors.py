@@ -1,5 +1,6 @@
 """Reads for objections, scoped by the actor in the queryset: an enterprise sees only its own; a reviewer the
 objections of their bureau, finance the transfers', administrators all (issue 16 §3-4)."""
+
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
@@ -20,10 +21,17 @@ from subsidies.objections.models import (
 from subsidies.objections.services import holiday_sets
 from subsidies.objections.workdays import working_days_between
 
-ROLE_BUREAU = {Role.REGIONAL_REVIEWER: Bureau.REGIONAL, Role.YINCHUAN_REVIEWER: Bureau.YINCHUAN,
-               Role.FINANCE: Bureau.FINANCE}
-SORTS = {"due_on": ("due_on", "id"), "-due_on": ("-due_on", "-id"), "raised_at": ("raised_at", "id"),
-         "-raised_at": ("-raised_at", "-id")}
+ROLE_BUREAU = {
+    Role.REGIONAL_REVIEWER: Bureau.REGIONAL,
+    Role.YINCHUAN_REVIEWER: Bureau.YINCHUAN,
+    Role.FINANCE: Bureau.FINANCE,
+}
+SORTS = {
+    "due_on": ("due_on", "id"),
+    "-due_on": ("-due_on", "-id"),
+    "raised_at": ("raised_at", "id"),
+    "-raised_at": ("-raised_at", "-id"),
+}
 
 
 def objection_list(*, actor) -> QuerySet[Objection]:
@@ -41,8 +49,17 @@ def objection_get(*, actor, pk) -> Objection:
     return get_object_or_404(objection_list(actor=actor), pk=pk)
 
 
-def objection_queue(*, actor, bureau: str = "", status: str = "", category: str = "", subject: str = "",
-                    overdue: bool = False, sort: str = "due_on", today: dt.date | None = None) -> QuerySet[Objection]:
+def objection_queue(
+    *,
+    actor,
+    bureau: str = "",
+    status: str = "",
+    category: str = "",
+    subject: str = "",
+    overdue: bool = False,
+    sort: str = "due_on",
+    today: dt.date | None = None,
+) -> QuerySet[Objection]:
     """The staff queue: open by default; unknown filter values are ignored, never an error page."""
     qs = objection_list(actor=actor)
     if bureau in Bureau.values:
@@ -104,8 +121,9 @@ class Figures:
         return round(100 * self.answered_on_time / self.answered) if self.answered else 0
 
 
-def objection_figures(*, actor, since: dt.date | None = None, bureau: str = "",
-                      today: dt.date | None = None) -> Figures:
+def objection_figures(
+    *, actor, since: dt.date | None = None, bureau: str = "", today: dt.date | None = None
+) -> Figures:
     """What leadership asks for: received, answered on time, outcome by category (issue 16 §4)."""
     today = today or timezone.localdate()
     qs = objection_list(actor=actor)
@@ -124,10 +142,15 @@ def objection_figures(*, actor, since: dt.date | None = None, bureau: str = "",
         total = sum(cells.values())
         if total:
             by_category.append((str(c.label), cells, total))
-    return Figures(received=len(rows), answered=len(answered), answered_on_time=on_time,
-                   open=sum(1 for r in rows if r[2] == ObjectionStatus.OPEN),
-                   overdue=sum(1 for r in rows if r[2] == ObjectionStatus.OPEN and r[3] < today),
-                   by_category=by_category, outcome_labels=[label for _o, label in outcomes])
+    return Figures(
+        received=len(rows),
+        answered=len(answered),
+        answered_on_time=on_time,
+        open=sum(1 for r in rows if r[2] == ObjectionStatus.OPEN),
+        overdue=sum(1 for r in rows if r[2] == ObjectionStatus.OPEN and r[3] < today),
+        by_category=by_category,
+        outcome_labels=[label for _o, label in outcomes],
+    )
 
 
 def holiday_list(*, year: int | None = None) -> QuerySet[HolidayDay]:
@@ -148,4 +171,3 @@ def subject_label(o: Objection) -> str:
     if o.rd_submission_id:
         return f"研发投入申报#{o.rd_submission_id}({o.service_month}年度)"
     return o.get_subject_display()
-

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.audit import acting
@@ -17,7 +18,7 @@ from registry.services.documents import check_upload, document_upload
 from registry.services.notifications import notify_enterprise
 from subsidies.explain.months import DUE
 from subsidies.explain.selectors import researcher_months
-from subsidies.models import GrantApplication, PayoutLine, RDDeclarationSubmission
+from subsidies.models import GrantApplication, PayoutLine, RDDeclarationSubmission, RunState
 from subsidies.money import quantize
 from subsidies.objections.models import (
     Bureau,
@@ -36,6 +37,7 @@ from subsidies.rules.calendar import parse_month
 from subsidies.services.parameters import parameter_timeline
 from talent.models import Contract, Degree, Researcher
 
+PUBLISHED_RUN_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID)
 MAX_TEXT = 4000
 MAX_ATTACHMENTS = 5
 BUREAU_ROLES = {
@@ -102,7 +104,13 @@ def _subject(actor, subject: str, subject_id, service_month: str) -> dict:
     """The objection's links, its rule and enterprise, from a subject the actor's enterprise owns."""
     member = Q(enterprise__memberships__user=actor)
     if subject == ObjectionSubject.PAYOUT_LINE:
-        line = _mine(actor, PayoutLine.objects.filter(member, active=True), subject_id, "发放明细")
+        # the lines an enterprise sees: of approved, exported or paid runs (subsidies.api.line_list)
+        line = _mine(
+            actor,
+            PayoutLine.objects.filter(member, active=True, run__state__in=PUBLISHED_RUN_STATES),
+            subject_id,
+            "发放明细",
+        )
         return {
             "payout_line": line,
             "researcher_id": line.researcher_id,
@@ -205,7 +213,7 @@ def _notify_staff(users, *, title: str, body: str, title_en: str, body_en: str) 
 
 
 def _tell_enterprise(objection: Objection, *, title: str, body: str, title_en: str, body_en: str) -> None:
-    link = f"/subsidies/objections/{objection.pk}/"
+    link = reverse("objections:detail", args=[objection.pk])
     notify_enterprise(
         objection.enterprise,
         title=title,

@@ -1,4 +1,5 @@
 """Celery adapter: the periodic reminders and escalation of objections (issue 16 §3); safe to run twice."""
+
 from celery import shared_task
 
 from subsidies.objections.services import objections_remind_and_escalate

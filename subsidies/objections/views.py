@@ -1,5 +1,6 @@
 """Pages for the why-not calendar (issue 16 §1), the person's decision letter (§2), objections (§3) and the
 staff queue with its figures (§4). Thin: reads from the selectors, writes through the services."""
+
 import datetime as dt
 
 from django.contrib import messages
@@ -36,9 +37,17 @@ def researcher_calendar(request, pk: int):
     years: dict[int, list] = {}
     for a in answers:
         years.setdefault(a.month // 12, []).append(a)
-    return render(request, "objections/calendar.html", {
-        "researcher": researcher, "years": sorted(years.items()), "answers": answers,
-        "can_object": request.user.is_enterprise, "can_print": request.user.is_bureau_staff})
+    return render(
+        request,
+        "objections/calendar.html",
+        {
+            "researcher": researcher,
+            "years": sorted(years.items()),
+            "answers": answers,
+            "can_object": request.user.is_enterprise,
+            "can_print": request.user.is_bureau_staff,
+        },
+    )
 
 
 @login_required
@@ -49,9 +58,16 @@ def researcher_month(request, pk: int, month: str):
     if answer.line is not None:
         line = explain.visible_lines(actor=request.user, researcher=researcher).filter(pk=answer.line.id).first()
         sections = letter.line_sections(line) if line else None
-    return render(request, "objections/month.html", {
-        "researcher": researcher, "a": answer, "sections": sections,
-        "can_object": request.user.is_enterprise and answer.status == "not_payable"})
+    return render(
+        request,
+        "objections/month.html",
+        {
+            "researcher": researcher,
+            "a": answer,
+            "sections": sections,
+            "can_object": request.user.is_enterprise and answer.status == "not_payable",
+        },
+    )
 
 
 def _staff(user) -> bool:
@@ -70,8 +86,13 @@ def person_letter_export(request, pk: int):
     return response
 
 
-SUBJECT_PARAMS = {"payout_line": "line", "unpaid_month": "researcher", "filing": "filing", "grant": "application",
-                  "rd_verification": "submission"}
+SUBJECT_PARAMS = {
+    "payout_line": "line",
+    "unpaid_month": "researcher",
+    "filing": "filing",
+    "grant": "application",
+    "rd_verification": "submission",
+}
 
 
 @login_required
@@ -87,22 +108,41 @@ def objection_raise(request):
     if request.method == "POST" and form.is_valid():
         try:
             objection = services.objection_raise(
-                actor=request.user, subject=subject, subject_id=subject_id, service_month=month,
-                category=form.cleaned_data["category"], text=form.cleaned_data["text"],
-                attachments=form.cleaned_data["attachments"])
+                actor=request.user,
+                subject=subject,
+                subject_id=subject_id,
+                service_month=month,
+                category=form.cleaned_data["category"],
+                text=form.cleaned_data["text"],
+                attachments=form.cleaned_data["attachments"],
+            )
         except ServiceError as exc:
-            form.add_error("attachments" if exc.code in ("markup", "signature", "mismatch", "too_large", "empty",
-                                                         "name") else None, exc.text)
+            form.add_error(
+                "attachments"
+                if exc.code in ("markup", "signature", "mismatch", "too_large", "empty", "name")
+                else None,
+                exc.text,
+            )
         else:
             messages.success(request, _("异议已提交,答复期限:%(due)s") % {"due": objection.due_on})
             return redirect("objections:detail", pk=objection.pk)
-    return render(request, "objections/raise.html", {
-        "form": form, "subject": subject, "subject_label": ObjectionSubject(subject).label, "subject_id": subject_id,
-        "month": month})
+    return render(
+        request,
+        "objections/raise.html",
+        {
+            "form": form,
+            "subject": subject,
+            "subject_label": ObjectionSubject(subject).label,
+            "subject_id": subject_id,
+            "month": month,
+        },
+    )
 
 
 def _choices(objection, model, empty):
-    qs = model.objects.filter(researcher_id=objection.researcher_id) if objection.researcher_id else model.objects.none()
+    qs = (
+        model.objects.filter(researcher_id=objection.researcher_id) if objection.researcher_id else model.objects.none()
+    )
     return [("", empty), *((o.pk, str(o)) for o in qs)]
 
 
@@ -117,13 +157,22 @@ def objection_detail(request, pk: int):
         answer_form.fields["corrected_contract"].choices = _choices(objection, Contract, _("(不链接合同)"))
     if objection.status == ObjectionStatus.ANSWERED and user.is_enterprise and objection.replied_at is None:
         reply_form = ReplyForm()
-    return render(request, "objections/detail.html", {
-        "o": objection, "ageing": selectors.ageing_of([objection])[objection.pk],
-        "subject": selectors.subject_label(objection), "steps": objection.steps.select_related("actor"),
-        "attachments": objection.attachments.select_related("document"), "answer_form": answer_form,
-        "reply_form": reply_form, "step_words": services.STEP_WORDS,
-        "can_close": objection.status == ObjectionStatus.ANSWERED and (
-            user.is_enterprise or services.may_answer(user, objection.bureau))})
+    return render(
+        request,
+        "objections/detail.html",
+        {
+            "o": objection,
+            "ageing": selectors.ageing_of([objection])[objection.pk],
+            "subject": selectors.subject_label(objection),
+            "steps": objection.steps.select_related("actor"),
+            "attachments": objection.attachments.select_related("document"),
+            "answer_form": answer_form,
+            "reply_form": reply_form,
+            "step_words": services.STEP_WORDS,
+            "can_close": objection.status == ObjectionStatus.ANSWERED
+            and (user.is_enterprise or services.may_answer(user, objection.bureau)),
+        },
+    )
 
 
 def _act(request, pk, call, form_class=None):
@@ -150,24 +199,41 @@ def _act(request, pk, call, form_class=None):
 @login_required
 @require_POST
 def objection_answer(request, pk: int):
-    return _act(request, pk, lambda o, d: services.objection_answer(
-        actor=request.user, objection_id=o.pk, outcome=d["outcome"], answer=d["answer"],
-        corrected_degree_id=d.get("corrected_degree"), corrected_contract_id=d.get("corrected_contract"),
-        correction_note=d.get("correction_note", "")), AnswerForm)
+    return _act(
+        request,
+        pk,
+        lambda o, d: services.objection_answer(
+            actor=request.user,
+            objection_id=o.pk,
+            outcome=d["outcome"],
+            answer=d["answer"],
+            corrected_degree_id=d.get("corrected_degree"),
+            corrected_contract_id=d.get("corrected_contract"),
+            correction_note=d.get("correction_note", ""),
+        ),
+        AnswerForm,
+    )
 
 
 @login_required
 @require_POST
 def objection_reply(request, pk: int):
-    return _act(request, pk, lambda o, d: services.objection_reply(actor=request.user, objection_id=o.pk,
-                                                                   text=d["text"]), ReplyForm)
+    return _act(
+        request,
+        pk,
+        lambda o, d: services.objection_reply(actor=request.user, objection_id=o.pk, text=d["text"]),
+        ReplyForm,
+    )
 
 
 @login_required
 @require_POST
 def objection_close(request, pk: int):
-    return _act(request, pk, lambda o, d: services.objection_close(actor=request.user, objection_id=o.pk,
-                                                                   note=request.POST.get("note", "")))
+    return _act(
+        request,
+        pk,
+        lambda o, d: services.objection_close(actor=request.user, objection_id=o.pk, note=request.POST.get("note", "")),
+    )
 
 
 @login_required
@@ -175,18 +241,38 @@ def objection_list(request):
     """The enterprise's own objections; for staff, the queue of their bureau with filters, sorting and figures."""
     q = request.GET
     overdue = q.get("overdue") == "1"
-    rows = list(selectors.objection_queue(actor=request.user, bureau=q.get("bureau", ""),
-                                          status=q.get("status", ""), category=q.get("category", ""),
-                                          subject=q.get("subject", ""), overdue=overdue,
-                                          sort=q.get("sort", "due_on"))[:500])
+    rows = list(
+        selectors.objection_queue(
+            actor=request.user,
+            bureau=q.get("bureau", ""),
+            status=q.get("status", ""),
+            category=q.get("category", ""),
+            subject=q.get("subject", ""),
+            overdue=overdue,
+            sort=q.get("sort", "due_on"),
+        )[:500]
+    )
     ageing = selectors.ageing_of(rows)
-    figures = selectors.objection_figures(actor=request.user, bureau=q.get("bureau", "")) \
-        if request.user.is_bureau_staff else None
-    return render(request, "objections/list.html", {
-        "rows": [(o, ageing[o.pk], selectors.subject_label(o)) for o in rows], "figures": figures,
-        "bureaus": Bureau.choices, "categories": ObjectionCategory.choices, "statuses": ObjectionStatus.choices,
-        "subjects": ObjectionSubject.choices, "q": q, "overdue": overdue,
-        "staff": request.user.is_bureau_staff})
+    figures = (
+        selectors.objection_figures(actor=request.user, bureau=q.get("bureau", ""))
+        if request.user.is_bureau_staff
+        else None
+    )
+    return render(
+        request,
+        "objections/list.html",
+        {
+            "rows": [(o, ageing[o.pk], selectors.subject_label(o)) for o in rows],
+            "figures": figures,
+            "bureaus": Bureau.choices,
+            "categories": ObjectionCategory.choices,
+            "statuses": ObjectionStatus.choices,
+            "subjects": ObjectionSubject.choices,
+            "q": q,
+            "overdue": overdue,
+            "staff": request.user.is_bureau_staff,
+        },
+    )
 
 
 @login_required
@@ -210,6 +296,13 @@ def holidays(request):
                 return redirect(f"{reverse('objections:holidays')}?year={row.day.year}")
         except (ServiceError, ValueError) as exc:
             form.add_error(None, exc.text if isinstance(exc, ServiceError) else _("日期格式错误"))
-    return render(request, "objections/holidays.html", {
-        "rows": selectors.holiday_list(year=year), "year": year, "form": form,
-        "years": sorted({year, *(d.year for d in selectors.holiday_list().dates("day", "year"))})})
+    return render(
+        request,
+        "objections/holidays.html",
+        {
+            "rows": selectors.holiday_list(year=year),
+            "year": year,
+            "form": form,
+            "years": sorted({year, *(d.year for d in selectors.holiday_list().dates("day", "year"))}),
+        },
+    )

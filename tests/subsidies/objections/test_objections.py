@@ -1,5 +1,6 @@
 """Objections (issue 16 §3): raising, routing, deadlines, answers, the one reply, closing, the periodic
 reminders and escalation; each refusal names the problem and changes nothing."""
+
 import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -43,15 +44,17 @@ def test_raised_on_own_line_is_routed_to_the_regional_bureau_with_a_working_day_
 def test_transfer_goes_to_finance_and_a_yinchuan_filing_to_yinchuan(world):
     assert raise_on_line(world, category="transfer").bureau == "finance"
     yc = Filing.objects.get(centre=world.a.centre, level="yinchuan")
-    objection = svc.objection_raise(actor=world.a.user, subject="filing", subject_id=yc.pk, category="other",
-                                    text="生效日期应为2024-01-01")
+    objection = svc.objection_raise(
+        actor=world.a.user, subject="filing", subject_id=yc.pk, category="other", text="生效日期应为2024-01-01"
+    )
     assert (objection.bureau, objection.rule) == ("yinchuan", "YC-FILING")
 
 
 def test_another_enterprises_line_is_not_found_and_nothing_is_written(world):
     with pytest.raises(NotFoundError) as exc:
-        svc.objection_raise(actor=world.a.user, subject="payout_line", subject_id=world.b.line.pk, category="amount",
-                            text="越权")
+        svc.objection_raise(
+            actor=world.a.user, subject="payout_line", subject_id=world.b.line.pk, category="amount", text="越权"
+        )
     assert exc.value.status == 404 and exc.value.en
     assert not Objection.objects.exists() and not ObjectionStep.objects.exists()
 
@@ -65,8 +68,9 @@ def test_an_attachment_of_the_wrong_type_is_refused_and_nothing_is_written(world
     assert not Objection.objects.exists() and Document.objects.count() == documents
 
 
-@pytest.mark.parametrize("kw, field", [({"text": "  "}, "text"), ({"category": "bogus"}, "category"),
-                                       ({"subject": "bogus"}, "subject")])
+@pytest.mark.parametrize(
+    "kw, field", [({"text": "  "}, "text"), ({"category": "bogus"}, "category"), ({"subject": "bogus"}, "subject")]
+)
 def test_bad_input_is_refused_with_the_field_named(world, kw, field):
     with pytest.raises(ServiceError) as exc:
         raise_on_line(world, **kw)
@@ -76,15 +80,21 @@ def test_bad_input_is_refused_with_the_field_named(world, kw, field):
 
 def test_an_unverified_yc_rd_submission_cannot_be_objected_to_yet(world):
     with pytest.raises(ConflictError):
-        svc.objection_raise(actor=world.a.user, subject="rd_verification", subject_id=world.a.submission.pk,
-                            category="amount", text="核定有误")
+        svc.objection_raise(
+            actor=world.a.user,
+            subject="rd_verification",
+            subject_id=world.a.submission.pk,
+            category="amount",
+            text="核定有误",
+        )
 
 
 def test_an_answer_by_the_wrong_bureau_is_refused_and_nothing_changes(world):
     objection = raise_on_line(world)
     with pytest.raises(ServiceError) as exc:
-        svc.objection_answer(actor=world.users["yinchuan_reviewer"], objection_id=objection.pk, outcome="explained",
-                             answer="已解释")
+        svc.objection_answer(
+            actor=world.users["yinchuan_reviewer"], objection_id=objection.pk, outcome="explained", answer="已解释"
+        )
     assert exc.value.status == 403 and exc.value.code == "wrong_bureau"
     objection.refresh_from_db()
     assert objection.status == ObjectionStatus.OPEN and objection.answer == "" and objection.steps.count() == 1
@@ -95,8 +105,9 @@ def test_reply_once_then_close_then_no_answer_after_closing(world):
     reviewer = world.users["regional_reviewer"]
     with pytest.raises(ConflictError):  # nothing to reply to yet
         svc.objection_reply(actor=world.a.user, objection_id=objection.pk, text="补充")
-    svc.objection_answer(actor=reviewer, objection_id=objection.pk, outcome="rejected",
-                         answer="按整月计发,5月未整月在岗")
+    svc.objection_answer(
+        actor=reviewer, objection_id=objection.pk, outcome="rejected", answer="按整月计发,5月未整月在岗"
+    )
     with pytest.raises(NotFoundError):  # another enterprise cannot reply
         svc.objection_reply(actor=world.b.user, objection_id=objection.pk, text="越权")
     svc.objection_reply(actor=world.a.user, objection_id=objection.pk, text="入职日期应为5月1日")
@@ -114,8 +125,9 @@ def test_reply_once_then_close_then_no_answer_after_closing(world):
 def test_corrected_needs_the_record_corrected(world):
     objection = raise_on_line(world)
     with pytest.raises(ServiceError) as exc:
-        svc.objection_answer(actor=world.users["regional_reviewer"], objection_id=objection.pk, outcome="corrected",
-                             answer="已更正")
+        svc.objection_answer(
+            actor=world.users["regional_reviewer"], objection_id=objection.pk, outcome="corrected", answer="已更正"
+        )
     assert exc.value.field == "correction_note"
     assert Objection.objects.get(pk=objection.pk).status == ObjectionStatus.OPEN
 
@@ -146,23 +158,52 @@ def test_journey_unpaid_month_objected_degree_verified_arrears_paid_closed_as_co
 
 def _journey(world):
     a, reviewer = world.a, world.users["regional_reviewer"]
-    person = talent_services.researcher_upsert(actor=a.user, id_type="passport", id_number="E12345679",
-                                               name="张三", nationality="德国", enterprise=a.enterprise)
-    talent_services.contract_upsert(actor=a.user, researcher=person, centre=a.centre, full_time=True,
-                                    start=dt.date(2026, 9, 1), end=dt.date(2031, 8, 31),
-                                    document=pdf_upload("c.pdf", "c"))
-    degree = talent_services.degree_upsert(actor=a.user, researcher=person, level="doctorate", full_time=True,
-                                           awarded_on=dt.date(2019, 7, 1), institution="清华大学",
-                                           certificate=pdf_upload("cert.pdf", "cert"))
+    person = talent_services.researcher_upsert(
+        actor=a.user,
+        id_type="passport",
+        id_number="E12345679",
+        name="张三",
+        nationality="德国",
+        enterprise=a.enterprise,
+    )
+    talent_services.contract_upsert(
+        actor=a.user,
+        researcher=person,
+        centre=a.centre,
+        full_time=True,
+        start=dt.date(2026, 9, 1),
+        end=dt.date(2031, 8, 31),
+        document=pdf_upload("c.pdf", "c"),
+    )
+    degree = talent_services.degree_upsert(
+        actor=a.user,
+        researcher=person,
+        level="doctorate",
+        full_time=True,
+        awarded_on=dt.date(2019, 7, 1),
+        institution="清华大学",
+        certificate=pdf_upload("cert.pdf", "cert"),
+    )
     why = researcher_month(actor=a.user, researcher=person, month=parse_month("2026-10"))
     assert why.status == NOT_PAYABLE
     assert [c.text for c in why.conditions] == ["学历未核验(已于2026-12-01提交,待科技厅核验)"]
     assert why.if_remedied == "如科技厅完成学历核验,该月可在2026-11期发放批次中补发。"
-    objection = svc.objection_raise(actor=a.user, subject="unpaid_month", subject_id=person.pk,
-                                    service_month="2026-10", category="eligibility", text="学历已提交,请核验")
+    objection = svc.objection_raise(
+        actor=a.user,
+        subject="unpaid_month",
+        subject_id=person.pk,
+        service_month="2026-10",
+        category="eligibility",
+        text="学历已提交,请核验",
+    )
     talent_services.degree_verify(actor=reviewer, degree=degree)
-    svc.objection_answer(actor=reviewer, objection_id=objection.pk, outcome="corrected", answer="学历已核验",
-                         corrected_degree_id=degree.pk)
+    svc.objection_answer(
+        actor=reviewer,
+        objection_id=objection.pk,
+        outcome="corrected",
+        answer="学历已核验",
+        corrected_degree_id=degree.pk,
+    )
     objection.refresh_from_db()
     assert objection.arrears_months == ["2026-09", "2026-10", "2026-11"]
     assert objection.expected_arrears == Decimal("15000.00")
@@ -171,8 +212,10 @@ def _journey(world):
     payout_run_approve(actor=world.finance2, run_id=run.pk)
     lines = PayoutLine.objects.filter(run=run, researcher=person).order_by("service_period")
     assert [(x.service_period, x.amount, x.is_arrears) for x in lines] == [
-        ("2026-09", Decimal("5000.00"), True), ("2026-10", Decimal("5000.00"), True),
-        ("2026-11", Decimal("5000.00"), False)]
+        ("2026-09", Decimal("5000.00"), True),
+        ("2026-10", Decimal("5000.00"), True),
+        ("2026-11", Decimal("5000.00"), False),
+    ]
     assert researcher_month(actor=a.user, researcher=person, month=parse_month("2026-10")).status == PAID
     svc.objection_close(actor=a.user, objection_id=objection.pk)
     objection.refresh_from_db()

@@ -1,5 +1,6 @@
 """The objection and why-not pages: each renders in Chinese, an enterprise sees only its own, bad input is
 refused on the page with nothing changed, staff see the queue and the figures."""
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -35,8 +36,16 @@ def test_raise_on_the_page_then_the_enterprise_sees_only_its_own(world):
     c = client_for(world.a.user)
     url = reverse("objections:raise") + f"?subject=payout_line&id={world.a.line.pk}"
     assert c.get(url).status_code == 200
-    response = c.post(url, {"subject": "payout_line", "subject_id": world.a.line.pk, "category": "amount",
-                            "text": "页面提出的异议", "attachments": [pdf_upload("p.pdf")]})
+    response = c.post(
+        url,
+        {
+            "subject": "payout_line",
+            "subject_id": world.a.line.pk,
+            "category": "amount",
+            "text": "页面提出的异议",
+            "attachments": [pdf_upload("p.pdf")],
+        },
+    )
     objection = Objection.objects.get(raised_by=world.a.user, text="页面提出的异议")
     assert response.status_code == 302 and objection.attachments.count() == 1
     listing = c.get(reverse("objections:list")).content.decode()
@@ -47,9 +56,16 @@ def test_raise_on_the_page_then_the_enterprise_sees_only_its_own(world):
 def test_a_wrong_attachment_on_the_page_is_refused_with_the_reason_and_nothing_saved(world):
     c = client_for(world.a.user)
     before = Objection.objects.count()
-    response = c.post(reverse("objections:raise"), {
-        "subject": "payout_line", "subject_id": world.a.line.pk, "category": "amount", "text": "x",
-        "attachments": [pdf_upload("x.png")]})
+    response = c.post(
+        reverse("objections:raise"),
+        {
+            "subject": "payout_line",
+            "subject_id": world.a.line.pk,
+            "category": "amount",
+            "text": "x",
+            "attachments": [pdf_upload("x.png")],
+        },
+    )
     assert response.status_code == 200 and "扩展名" in response.content.decode()
     assert Objection.objects.count() == before
 
@@ -60,8 +76,9 @@ def test_staff_queue_figures_answer_and_wrong_bureau(world):
     html = page.content.decode()
     assert page.status_code == 200 and "按期答复" in html and world.a.enterprise.name in html
     assert client_for(yc).get(reverse("objections:detail", args=[world.a.objection.pk])).status_code == 404
-    client_for(reviewer).post(reverse("objections:answer", args=[world.a.objection.pk]),
-                              {"outcome": "explained", "answer": "按整月计发"})
+    client_for(reviewer).post(
+        reverse("objections:answer", args=[world.a.objection.pk]), {"outcome": "explained", "answer": "按整月计发"}
+    )
     world.a.objection.refresh_from_db()
     assert world.a.objection.status == "answered"
     detail = client_for(world.a.user).get(reverse("objections:detail", args=[world.a.objection.pk]))
@@ -72,23 +89,38 @@ def test_holiday_page_for_staff_only_and_a_weekday_is_not_a_working_weekend(worl
     reviewer = world.users["regional_reviewer"]
     assert client_for(world.a.user).get(reverse("objections:holidays")).status_code == 403
     c = client_for(reviewer)
-    assert "国务院办公厅关于2026年部分节假日安排的通知" in c.get(reverse("objections:holidays") + "?year=2026") \
-        .content.decode()
-    response = c.post(reverse("objections:holidays"), {"day": "2027-01-04", "kind": "workday", "name": "x",
-                                                       "source": "通知"})
+    assert (
+        "国务院办公厅关于2026年部分节假日安排的通知"
+        in c.get(reverse("objections:holidays") + "?year=2026").content.decode()
+    )
+    response = c.post(
+        reverse("objections:holidays"), {"day": "2027-01-04", "kind": "workday", "name": "x", "source": "通知"}
+    )
     assert response.status_code == 200 and "不需登记为调休上班" in response.content.decode()
     assert not HolidayDay.objects.filter(day="2027-01-04").exists()
-    c.post(reverse("objections:holidays"), {"day": "2027-01-01", "kind": "holiday", "name": "元旦",
-                                            "source": "《国务院办公厅关于2027年部分节假日安排的通知》"})
+    c.post(
+        reverse("objections:holidays"),
+        {
+            "day": "2027-01-01",
+            "kind": "holiday",
+            "name": "元旦",
+            "source": "《国务院办公厅关于2027年部分节假日安排的通知》",
+        },
+    )
     assert HolidayDay.objects.get(day="2027-01-01").created_by == reviewer
 
 
 def test_person_letter_pdf_for_staff(world):
     response = client_for(world.users["regional_reviewer"]).get(
-        reverse("objections:person_letter_export", args=[world.a.researcher.pk]))
+        reverse("objections:person_letter_export", args=[world.a.researcher.pk])
+    )
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    assert client_for(world.a.user).get(
-        reverse("objections:person_letter_export", args=[world.a.researcher.pk])).status_code == 403
+    assert (
+        client_for(world.a.user)
+        .get(reverse("objections:person_letter_export", args=[world.a.researcher.pk]))
+        .status_code
+        == 403
+    )
 
 
 def test_api_calendar_and_objection_answer(world):
@@ -96,11 +128,14 @@ def test_api_calendar_and_objection_answer(world):
     body = api.get(f"/api/v1/stipend-calendar/{world.a.researcher.pk}/", {"month": "2024-05"}).json()
     assert body["months"][0]["status"] == "paid" and body["months"][0]["summary"].startswith("2024年5月已于")
     assert api.get(f"/api/v1/stipend-calendar/{world.a.researcher.pk}/", {"month": "05-2024"}).status_code == 400
-    refused = world.client("yinchuan_reviewer").post(f"/api/v1/objections/{world.a.objection.pk}/answer/",
-                                                     {"outcome": "explained", "answer": "x"}, format="json")
+    refused = world.client("yinchuan_reviewer").post(
+        f"/api/v1/objections/{world.a.objection.pk}/answer/", {"outcome": "explained", "answer": "x"}, format="json"
+    )
     assert refused.status_code == 404  # outside the Yinchuan bureau's objections
-    svc.objection_answer(actor=world.users["regional_reviewer"], objection_id=world.a.objection.pk,
-                         outcome="rejected", answer="理由")
-    again = world.client("regional_reviewer").post(f"/api/v1/objections/{world.a.objection.pk}/answer/",
-                                                   {"outcome": "explained", "answer": "x"}, format="json")
+    svc.objection_answer(
+        actor=world.users["regional_reviewer"], objection_id=world.a.objection.pk, outcome="rejected", answer="理由"
+    )
+    again = world.client("regional_reviewer").post(
+        f"/api/v1/objections/{world.a.objection.pk}/answer/", {"outcome": "explained", "answer": "x"}, format="json"
+    )
     assert again.status_code == 409 and again.json()["error"]["message_en"]

@@ -1,4 +1,5 @@
 """Working days from the shipped State Council notices (pure arithmetic + the data migration's rows)."""
+
 import datetime as dt
 
 import pytest
