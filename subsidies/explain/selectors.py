@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -32,7 +33,12 @@ def explainable_researchers(*, actor) -> QuerySet[Researcher]:
 
 
 def explainable_researcher_get(*, actor, pk: int) -> Researcher:
-    """404 for a person the actor may not ask about (their existence is not disclosed)."""
+    """404 for a person the actor may not ask about (their existence is not disclosed), or for an id that is not
+    a number."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("researcher not found") from None
     return get_object_or_404(explainable_researchers(actor=actor), pk=pk)
 
 

@@ -128,6 +128,8 @@ def test_api_calendar_and_objection_answer(world):
     body = api.get(f"/api/v1/stipend-calendar/{world.a.researcher.pk}/", {"month": "2024-05"}).json()
     assert body["months"][0]["status"] == "paid" and body["months"][0]["summary"].startswith("2024年5月已于")
     assert api.get(f"/api/v1/stipend-calendar/{world.a.researcher.pk}/", {"month": "05-2024"}).status_code == 400
+    for bad in ("AAA", "null", "true"):  # found by schemathesis: an id that is not a number is a 404, not a 500
+        assert api.get(f"/api/v1/stipend-calendar/{bad}/").status_code == 404
     refused = world.client("yinchuan_reviewer").post(
         f"/api/v1/objections/{world.a.objection.pk}/answer/", {"outcome": "explained", "answer": "x"}, format="json"
     )
