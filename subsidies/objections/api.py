@@ -56,6 +56,8 @@ class ObjectionSerializer(serializers.ModelSerializer):
     bureau_display = serializers.CharField(source="get_bureau_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+    # empty while the objection awaits its answer (the model's choices have no blank entry)
+    outcome = serializers.ChoiceField(choices=[("", "待答复"), *ObjectionOutcome.choices], read_only=True)
     steps = StepSerializer(many=True, read_only=True)
     attachments = serializers.SerializerMethodField()
 

@@ -51,31 +51,33 @@ def test_transfer_goes_to_finance_and_a_yinchuan_filing_to_yinchuan(world):
 
 
 def test_another_enterprises_line_is_not_found_and_nothing_is_written(world):
+    before = Objection.objects.count(), ObjectionStep.objects.count()
     with pytest.raises(NotFoundError) as exc:
         svc.objection_raise(
             actor=world.a.user, subject="payout_line", subject_id=world.b.line.pk, category="amount", text="越权"
         )
     assert exc.value.status == 404 and exc.value.en
-    assert not Objection.objects.exists() and not ObjectionStep.objects.exists()
+    assert (Objection.objects.count(), ObjectionStep.objects.count()) == before
 
 
 def test_an_attachment_of_the_wrong_type_is_refused_and_nothing_is_written(world):
-    documents = Document.objects.count()
+    documents, before = Document.objects.count(), Objection.objects.count()
     fake = SimpleUploadedFile("proof.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf")
     with pytest.raises(ServiceError) as exc:
         raise_on_line(world, attachments=[pdf_upload("ok.pdf"), fake])
     assert "网页或脚本" in exc.value.zh and exc.value.en
-    assert not Objection.objects.exists() and Document.objects.count() == documents
+    assert Objection.objects.count() == before and Document.objects.count() == documents
 
 
 @pytest.mark.parametrize(
     "kw, field", [({"text": "  "}, "text"), ({"category": "bogus"}, "category"), ({"subject": "bogus"}, "subject")]
 )
 def test_bad_input_is_refused_with_the_field_named(world, kw, field):
+    before = Objection.objects.count()
     with pytest.raises(ServiceError) as exc:
         raise_on_line(world, **kw)
     assert exc.value.field == field and exc.value.zh and exc.value.en
-    assert not Objection.objects.exists()
+    assert Objection.objects.count() == before
 
 
 def test_an_unverified_yc_rd_submission_cannot_be_objected_to_yet(world):
@@ -135,18 +137,21 @@ def test_corrected_needs_the_record_corrected(world):
 def test_reminder_then_escalation_to_a_second_reviewer_once(world, make_user):
     second = make_user("reg-2", Role.REGIONAL_REVIEWER, full_name="区复核")
     objection = raise_on_line(world)
+    others = Objection.objects.exclude(pk=objection.pk).count()  # the world's own, raised the same day
     holidays, workdays = svc.holiday_sets()
     from subsidies.objections.workdays import add_working_days
 
     near = objection.due_on - dt.timedelta(days=1)
-    assert svc.objections_remind_and_escalate(today=near) == {"reminded": 1, "escalated": 0}
+    assert svc.objections_remind_and_escalate(today=near) == {"reminded": 1 + others, "escalated": 0}
     assert svc.objections_remind_and_escalate(today=near) == {"reminded": 0, "escalated": 0}
     late = add_working_days(objection.due_on, 1, holidays=holidays, workdays=workdays)
-    assert svc.objections_remind_and_escalate(today=late) == {"reminded": 0, "escalated": 1}
+    assert svc.objections_remind_and_escalate(today=late) == {"reminded": 0, "escalated": 1 + others}
     assert svc.objections_remind_and_escalate(today=late) == {"reminded": 0, "escalated": 0}
     objection.refresh_from_db()
+    assert objection.reminded_at and objection.escalated_at
     assert objection.escalated_to in (world.users["regional_reviewer"], second)
     assert Notification.objects.filter(user=objection.escalated_to, title__contains="逾期").exists()
+    assert [s.action for s in objection.steps.all()] == ["raised", "reminded", "escalated"]
 
 
 def test_journey_unpaid_month_objected_degree_verified_arrears_paid_closed_as_corrected(world):
