@@ -128,7 +128,7 @@ def person_letter_pdf(*, actor, researcher) -> bytes:
     lines = [(ln, line_sections(ln)) for ln in visible_lines(actor=actor, researcher=researcher)]
     unpaid = [a for a in researcher_months(actor=actor, researcher=researcher) if a.status == "not_payable"]
     html = render_to_string(
-        "objections/person_letter_pdf.html",
+        "exports/person_letter.html",
         {
             "researcher": researcher,
             "lines": lines,
