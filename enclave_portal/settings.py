@@ -286,6 +286,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.requeue_stale_previews",
         "schedule": crontab(minute="*/15"),
     },
+    # objections (issue 16): reminders before the working-day deadline, escalation once overdue; hourly on
+    # working hours is enough for a deadline counted in days
+    "objection-reminders": {
+        "task": "subsidies.objections.tasks.remind_and_escalate_objections",
+        "schedule": crontab(minute=15, hour="8-18"),
+    },
     # and so are degree certificates' (issue 15)
     "requeue-stale-certificate-previews": {
         "task": "talent.tasks.requeue_stale_certificate_previews",

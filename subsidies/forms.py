@@ -28,6 +28,7 @@ PARAMETER_LABELS = {
     "nx_perf.excellent_score": _("综合绩效评估优秀分数线"),
     "nx_perf.excellent_share": _("综合绩效评估优秀比例上限"),
     "nx_perf.pass_score": _("综合绩效评估合格分数线"),
+    "objection.answer_working_days": _("异议申诉答复期限(工作日)"),
 }
 
 

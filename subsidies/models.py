@@ -351,6 +351,7 @@ class Budget(models.Model):
 
 
 from subsidies.models_grants import *  # noqa: E402,F401,F403  (grants, declarations, incubators)
+from subsidies.objections.models import *  # noqa: E402,F401,F403  (objections, holiday reference data)
 from subsidies.performance.models import *  # noqa: E402,F401,F403  (performance reports, evaluations; issue 19)
 from subsidies.projection.models import *  # noqa: E402,F401,F403  (saved projection scenarios, jobs)
 from subsidies.transfers.models import *  # noqa: E402,F401,F403  (bank transfers and results, issue 17)

@@ -65,5 +65,6 @@ def scheduled_annual_run() -> int:
 
     year = str(timezone.localdate().year - 1)
     return runs.run_payouts(actor=system_actor(), kind=RunKind.ANNUAL, period=year, inline=False).pk
+from subsidies.objections.tasks import remind_and_escalate_objections  # noqa: E402,F401  (objections, issue 16)
 from subsidies.projection.tasks import project_job  # noqa: E402,F401  (projections, issue 18)
 from subsidies.tasks_exports import render_export  # noqa: E402,F401  (exports, issue 7)

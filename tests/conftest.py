@@ -35,6 +35,7 @@ REFERENCE_DATA = (
     ("registry.migrations.0003_division_reference_data", "load", "registry.Division"),
     ("subsidies.migrations.0003_grants", "seed_programmes", "subsidies.Programme"),
     ("talent.migrations.0004_key_reference_data", "load", "talent.KeyInstitution"),
+    ("subsidies.migrations.0018_objections", "load", "subsidies.HolidayDay"),
 )
 
 

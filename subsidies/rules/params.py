@@ -21,6 +21,9 @@ DEFAULTS: dict[str, tuple[str, str]] = {
                         "施行日期为准,可在本页更正"),
     "yc.measure_from": ("2023-01-01", "《银川市飞地研发中心和飞地孵化器备案支持办法》:平台读作与自治区办法同年出台、自"
                         "2023年度起适用(YC-RD按自然年度计,2023年度为首个年度);以银川市科技局公布的施行日期为准,可在本页更正"),
+    # objections (issue 16 §3): the answer is due within this many working days of the objection
+    "objection.answer_working_days": ("15", "平台口径:异议申诉自提出之日起15个工作日内答复(工作日按国务院办公厅"
+                                      "节假日安排通知扣除法定节假日、计入调休上班日)"),
     "review.backdate_days": ("0", "平台口径:复审确定的备案生效日期早于企业提交日期超过此天数的,须填写追溯理由,"
                              "理由记入审核记录;默认0天,即以提交日期为界"),
     # issue 17 §5: finance lists transfers the bank paid that the enterprise has not confirmed after this many days
@@ -73,7 +76,7 @@ def validate_value(name: str, value: str) -> str:
         if number != number.to_integral_value() or number > MAX_BACKDATE_DAYS:
             raise ValueError(f"参数{name}应为0至{MAX_BACKDATE_DAYS}之间的整数(天),收到“{text}”")
         return str(int(number))
-    if name.endswith(("max_months", "min_contract_years", "receipt_confirm_days")):
+    if name.endswith(("max_months", "min_contract_years", "receipt_confirm_days", "answer_working_days")):
         if number != number.to_integral_value() or number < 1:
             raise ValueError(f"参数{name}应为正整数,收到“{text}”")
         return str(int(number))

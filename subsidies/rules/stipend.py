@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from subsidies.money import quantize
 from subsidies.rules.calendar import add_years, month_index, month_label
+from subsidies.rules.calendar import month_end as month_end_of
 from subsidies.rules.calendar import month_start as month_start_of
 from subsidies.rules.params import ParamTimeline
 
@@ -28,6 +29,7 @@ R_PARTIAL = "{month}未整月在岗或备案未覆盖整月"
 R_CAP = "已领满{max}个月补助"
 R_NO_CONTRACT = "无聘用合同"
 
+TIER_CODE = {R_UNVERIFIED: "unverified", R_RETURNED: "returned", R_REFUSED: "refused", R_NO_TIER: "no_tier"}
 TIER_LABEL = {"doctorate": "全日制博士", "master": "重点院校重点学科硕士"}
 TIER_PARAM = {"doctorate": "nx_stipend.doctorate_monthly", "master": "nx_stipend.master_monthly"}
 
@@ -103,6 +105,7 @@ class DegreeFact:
     verified_at: str | None = None  # ISO timestamp, None when not verified
     verified_by: str | None = None
     status: str = "pending"  # the reviewer's decision on an unverified claim: pending / returned / refused
+    submitted_on: dt.date | None = None  # when the claim was recorded (the why-not answer names it, issue 16)
 
     def explain(self) -> dict:
         return {"id": self.id, "level": self.level, "full_time": self.full_time,
@@ -133,15 +136,59 @@ class StipendMonth:
         return month_label(self.month)
 
 
+@dataclass(frozen=True)
+class Reason:
+    """One failed condition, with the facts it concerns (issue 16): `text` is the summary reason the runs
+    note (StipendOutcome.reasons), `code` its stable key; the wording with the facts is in subsidies.explain."""
+
+    code: str
+    text: str | None
+    facts: tuple = ()
+
+    def fact(self, name, default=None):
+        return dict(self.facts).get(name, default)
+
+
+@dataclass
+class MonthWhy:
+    """The reasons stipend_due noted, month by month: filled only when the why-not answer asks for them
+    (the runs pass none). `general` holds those that concern every month (no eligible contract, no tier)."""
+
+    general: list[Reason] = field(default_factory=list)
+    months: dict[int, list[Reason]] = field(default_factory=dict)
+    current: int | None = None
+    capped_from: int | None = None
+
+    def add(self, reason: Reason) -> None:
+        if self.current is None:
+            target = self.general
+        else:
+            contract = reason.fact("contract")
+            # a contract's own failing (term, filing) is that month's reason only if the contract covers it
+            if contract is not None and not _overlaps(contract, self.current):
+                return
+            target = self.months.setdefault(self.current, [])
+        if all(r.code != reason.code or r.facts != reason.facts for r in target):
+            target.append(reason)
+
+
 @dataclass
 class StipendOutcome:
     months: list[StipendMonth] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     months_used: int = 0
+    why: MonthWhy | None = None
 
-    def note(self, reason: str) -> None:
-        if reason not in self.reasons:
+    def note(self, reason: str | None, code: str = "", **facts) -> None:
+        if reason is not None and reason not in self.reasons:
             self.reasons.append(reason)
+        if self.why is not None:
+            self.why.add(Reason(code, reason, tuple(facts.items())))
+
+
+def _overlaps(contract: "ContractFact", month: int) -> bool:
+    last = contract.last_day
+    return contract.start <= month_end_of(month) and (last is None or last >= month_start_of(month))
 
 
 def _iso(day):
@@ -184,13 +231,13 @@ def tier_on(degrees: tuple[DegreeFact, ...], day: dt.date) -> tuple[str | None, 
 def _eligible_contracts(person: PersonFacts, outcome: StipendOutcome) -> list[ContractFact]:
     """Full-time contracts at independent centres (POLICY §3.2); others are noted as reasons."""
     if not person.contracts:
-        outcome.note(R_NO_CONTRACT)
+        outcome.note(R_NO_CONTRACT, "no_contract")
     eligible = []
     for c in person.contracts:
         if not c.full_time:
-            outcome.note(R_PART_TIME)
+            outcome.note(R_PART_TIME, "part_time", contract=c)
         elif c.centre_kind != "independent":
-            outcome.note(R_JOINT)
+            outcome.note(R_JOINT, "joint", contract=c)
         else:
             eligible.append(c)
     return eligible
@@ -203,7 +250,7 @@ def _month_pieces(contracts, first: dt.date, last: dt.date, min_years: int, outc
     pieces = []
     for c in contracts:
         if not c.term_qualifies(min_years):
-            outcome.note(R_SHORT_TERM.format(years=min_years))
+            outcome.note(R_SHORT_TERM.format(years=min_years), "short_term", contract=c, years=min_years)
             continue
         c_last = c.last_day
         lo, hi = max(c.start, first, since), min(c_last, last) if c_last else last
@@ -219,7 +266,7 @@ def _month_pieces(contracts, first: dt.date, last: dt.date, min_years: int, outc
                 pieces.append((a, b, c, f))
                 earning = True
         if not earning:
-            outcome.note(R_NO_FILING)
+            outcome.note(R_NO_FILING, "no_filing", contract=c)
     return pieces
 
 
@@ -252,19 +299,21 @@ def _covered_days(pieces) -> int:
     return total
 
 
-def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], params: ParamTimeline) -> StipendOutcome:
+def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], params: ParamTimeline,
+                why: MonthWhy | None = None) -> StipendOutcome:
     """The NX-STIPEND months payable up to and including month index `through` that are not in `paid`
     (the person's months already paid, at any centre). Months are taken in service-month order and
     stop at the lifetime maximum (POLICY §3.5); a month's amount and tier are those in force on its
-    first day (§3.3, §3.8)."""
-    outcome = StipendOutcome(months_used=len(paid))
+    first day (§3.3, §3.8). With `why`, the reasons are also recorded month by month, with their facts (issue 16)."""
+    outcome = StipendOutcome(months_used=len(paid), why=why)
     contracts = _eligible_contracts(person, outcome)
     if not contracts:
         return outcome
     # degrees only accumulate: with no qualifying degree by the last month, no month qualifies
     if tier_on(person.degrees, month_start_of(through))[0] is None:
         last = month_start_of(through)
-        outcome.note(why_no_tier(person.degrees, last, tier_on(person.degrees, last)[2]))
+        missing = why_no_tier(person.degrees, last, tier_on(person.degrees, last)[2])
+        outcome.note(missing, TIER_CODE[missing], degrees=person.degrees)
         return outcome
     # nothing earns before the regional measure applies (nx.measure_from), whatever a record says (issue 12 §2)
     since = params.measure_from("regional")
@@ -279,20 +328,25 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
         return value
 
     for m in _unpaid_months(first_month, through, paid):
+        if outcome.why is not None:
+            outcome.why.current = m
         ctx = params.month(m)
         pieces = _month_pieces(contracts, ctx.first, ctx.last, ctx.min_years_int, outcome, since)
         if not pieces:
             continue
         covered = ctx.days if _covers(pieces[0], ctx) else _covered_days(pieces)
         if covered < ctx.days and ctx.whole_month:
-            outcome.note(R_PARTIAL.format(month=ctx.label))
+            outcome.note(R_PARTIAL.format(month=ctx.label), "partial", pieces=tuple(pieces), month=m)
             continue
         tier, degree, unverified = tier_on(person.degrees, ctx.first)
         if tier is None:
-            outcome.note(why_no_tier(person.degrees, ctx.first, unverified))
+            missing = why_no_tier(person.degrees, ctx.first, unverified)
+            outcome.note(missing, TIER_CODE[missing], degrees=person.degrees)
             continue
         if used >= ctx.max_months_int:
-            outcome.note(R_CAP.format(max=ctx.max_months.value))
+            outcome.note(R_CAP.format(max=ctx.max_months.value), "cap", max=ctx.max_months.value, used=used)
+            if outcome.why is not None:
+                outcome.why.capped_from = m
             break
         # a move between filed centres with no gap: the month goes to the contract in force on its
         # last covered day (POLICY §3.4)
@@ -312,6 +366,48 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
         ))
         used += 1
     return outcome
+
+
+@dataclass(frozen=True)
+class MonthVerdict:
+    """One service month as a run would judge it today (issue 16): payable with its amount and explanation,
+    or not, with every condition that failed."""
+
+    month: int
+    payable: bool
+    amount: Decimal | None = None
+    tier: str | None = None
+    explanation: dict | None = None
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return month_label(self.month)
+
+
+def stipend_month_verdict(person: PersonFacts, *, month: int, paid: Collection[int],
+                          params: ParamTimeline) -> MonthVerdict:
+    """Whether `month` (not in `paid`) is payable, by the very computation a run does (stipend_due up to that
+    month, so earlier unpaid months count towards the maximum first, as they would in the run), and if not,
+    why: the month's own reasons, those concerning every month, the maximum reached, or a month the measure
+    or any contract does not reach."""
+    why = MonthWhy()
+    outcome = stipend_due(person, through=month, paid=paid, params=params, why=why)
+    for m in outcome.months:
+        if m.month == month:
+            return MonthVerdict(month, True, m.amount, m.tier, m.explanation)
+    reasons = [r for r in why.general if r.fact("contract") is None or _overlaps(r.fact("contract"), month)]
+    reasons += [r for r in why.months.get(month, ()) if r not in reasons]
+    if why.capped_from is not None and month >= why.capped_from and all(r.code != "cap" for r in reasons):
+        reasons.append(Reason("cap", R_CAP.format(max=params.month(month).max_months.value),
+                              (("max", params.month(month).max_months.value), ("used", len(paid)))))
+    if not reasons:
+        since = params.measure_from("regional")
+        if month < month_index(since):
+            reasons.append(Reason("before_measure", None, (("since", since),)))
+        else:
+            reasons.append(Reason("outside_contract", None, (("contracts", person.contracts),)))
+    return MonthVerdict(month, False, reasons=tuple(reasons))
 
 
 @dataclass(frozen=True)

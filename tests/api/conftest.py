@@ -57,6 +57,7 @@ class Tenant:
     submission: object = None  # RDDeclarationSubmission 2025, pending
     evaluation: object = None  # PerformanceEvaluation 2020-2022, pass (no award)
     incubator: object = None  # Incubator, draft
+    objection: object = None  # Objection (issue 16) on its payout line, open
 
 
 @dataclass
@@ -137,6 +138,12 @@ def build_world(make_user, tmp_media) -> World:
         tenants[t]["line"] = PayoutLine.objects.filter(run=run, enterprise=tenants[t]["enterprise"]).first()
         assert tenants[t]["line"] is not None, "the approved run pays both enterprises"
     users["enterprise"] = tenants["A"]["user"]
+    from subsidies.objections.services import objection_raise
+
+    for t in "AB":
+        tenants[t]["objection"] = objection_raise(actor=tenants[t]["user"], subject="payout_line",
+                                                  subject_id=tenants[t]["line"].pk, category="amount",
+                                                  text="金额有误")
     from subsidies.services.parameters import parameter_set
 
     parameter = parameter_set(actor=users["admin"], name="nx_stipend.doctorate_monthly", value="5000.00",

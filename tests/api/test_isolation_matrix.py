@@ -147,6 +147,15 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "performance-report-list": {"GET": ALL},
     "performance-report-detail": {"GET": ALL},
     "evaluation-score-list": {"GET": ALL},  # published scores by indicator  # an annual report: its enterprise and bureau staff
+    # objections (issue 16): raised by enterprises, answered by the bureau responsible; the why-not calendar
+    "objection-list": {"GET": ALL, "POST": WRITERS},
+    "objection-detail": {"GET": ALL},
+    "objection-answer": {"POST": STAFF},
+    "objection-reply": {"POST": WRITERS},
+    "objection-close": {"POST": ALL},
+    "objection-figures": {"GET": STAFF},
+    "stipend-calendar-detail": {"GET": ALL},
+    "objections:person_letter_export": {"GET": STAFF},  # 个人补助核定说明 PDF (staff; enterprises 403)
     # HTML downloads (every role; other tenants' files are 404)
     "registry:document_download": {"GET": ALL},
     "registry:document_preview": {"GET": ALL},  # inline preview (page, image bytes, PDF page images)
@@ -223,6 +232,9 @@ OBJECTS = {
     "evaluation": lambda w, t: t.evaluation,
     "incubator": lambda w, t: t.incubator,
     "benefit": lambda w, t: t.centre,  # a centre's benefits
+    "objection": lambda w, t: t.objection,
+    "stipend-calendar": lambda w, t: t.researcher,  # a researcher's months
+    "objections:person_letter_export": lambda w, t: t.researcher,
     "subsidies:grant_attachment": lambda w, t: t.attachment,
     "subsidies:declaration_report": lambda w, t: t.submission,
     "subsidies:run_exports": lambda w, t: w.run,
@@ -350,6 +362,7 @@ LIST_FILTERS = {
     "transfer-list": {"enterprise": lambda t: t.enterprise.pk},
     "account-change-list": {"enterprise": lambda t: t.enterprise.pk},
     "performance-report-list": {"centre": lambda t: t.centre.pk, "enterprise": lambda t: t.enterprise.pk},
+    "objection-list": {},
 }
 LIST_OWN_IDS = {  # which of B's objects each list would show
     "enterprise-list": lambda t: t.enterprise.pk, "centre-list": lambda t: t.centre.pk,
@@ -359,11 +372,12 @@ LIST_OWN_IDS = {  # which of B's objects each list would show
     "payout-line-list": lambda t: t.line.pk,
     "grant-application-list": lambda t: t.application.pk, "grant-attachment-list": lambda t: t.attachment.pk,
     "declaration-submission-list": lambda t: t.submission.pk, "evaluation-list": lambda t: t.evaluation.pk,
-    "incubator-list": lambda t: t.incubator.pk,
     "transfer-list": lambda t: _tenant_transfer(t).pk,
     "account-change-list": lambda t: _tenant_change(t).pk,
     # the tenants' reports exist by then: performance-report-detail (sorted first) made them through OBJECTS
     "performance-report-list": lambda t: t.centre.performance_reports.get(year=2025).pk,
+    "incubator-list": lambda t: t.incubator.pk,
+    "objection-list": lambda t: t.objection.pk,
 }
 
 
@@ -392,6 +406,8 @@ CREATE_NAMING_B = {
                                             "document": pdf_upload()},
     "declaration-submission-list": lambda w, b: {"centre": b.centre.pk, "year": 2024, "declared_amount": "1.00",
                                                  "audit_report": pdf_upload()},
+    "objection-list": lambda w, b: {"subject": "payout_line", "subject_id": b.line.pk, "category": "amount",
+                                    "text": "越权异议"},
     "incubator-list": lambda w, b: {"operator": b.enterprise.pk, "ref": "INC-X", "name": "越权孵化器",
                                     "city": "上海"},
     "account-change-list": lambda w, b: {"enterprise": b.enterprise.pk, "bank_name": "越权银行",

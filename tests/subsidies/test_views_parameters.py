@@ -27,7 +27,9 @@ def test_timeline_shows_original_figures_and_legal_references(client, finance):
     client.force_login(finance)
     body = client.get(reverse(URL)).content.decode()
     assert "全日制博士每月5000元" in body and "最高不超过100万元" in body
-    assert body.count("办法原定标准") == 11  # the seven figures, the three dates of issue 12 §2, issue 17 receipt days
+    # one per parameter: the seven figures, the measures' and review dates, the receipt days, the objection
+    # deadline and the four NX-PERF report and evaluation figures
+    assert body.count("办法原定标准") == 16
     assert 'name="value"' not in body  # finance reads, does not edit
     assert "如需调整,请联系系统管理员" in body
 

@@ -1,0 +1,140 @@
+"""A payout line (or a month the rule finds payable) read like a decision letter (issue 16 §2): its inputs, each
+condition with whether it held, each parameter value with its effective date and legal basis, then the amount.
+One wording, used by the month page, the 个人补助核定说明 PDF and the API."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from subsidies.explain.selectors import researcher_months, visible_lines
+from subsidies.exports.pdf import _write_pdf, explain_line, require_cjk_font
+from subsidies.rules.stipend import RULE as STIPEND
+
+LEVEL = {"doctorate": "博士", "master": "硕士", "bachelor": "学士"}
+PARAM_LABEL = {
+    "nx_stipend.doctorate_monthly": "全日制博士月补助标准",
+    "nx_stipend.master_monthly": "重点院校重点学科硕士月补助标准",
+    "nx_stipend.max_months": "累计补助月数上限",
+    "nx_stipend.min_contract_years": "聘用合同最短年限",
+    "nx_stipend.month_rule": "计月规则",
+}
+MONTH_RULE = {"whole_month": "按整月计发", "daily_prorata": "按日折算"}
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str
+    held: bool | None = None  # a condition: whether it held; None for an input or a figure
+
+    @property
+    def mark(self) -> str:
+        return "" if self.held is None else ("符合" if self.held else "不符合")
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    items: tuple[Item, ...]
+
+
+def _to(day) -> str:
+    return day or "长期"
+
+
+def _param_text(p: dict) -> str:
+    value = MONTH_RULE.get(p.get("value"), p.get("value"))
+    label = PARAM_LABEL.get(p.get("name"), p.get("name"))
+    return f"{label}:{value}(自{p.get('effective_from')}起施行;依据:{p.get('legal_reference', '')};平台规则 {STIPEND})"
+
+
+def stipend_sections(x: dict, amount: Decimal) -> list[Section]:
+    """The NX-STIPEND explanation a run stores (subsidies.rules.stipend.stipend_due) as a letter."""
+    c, d, f = x.get("contract") or {}, x.get("degree") or {}, x.get("filing") or {}
+    covered, days = x.get("covered_days"), x.get("days_in_month")
+    month = x.get("service_month", "")
+    inputs = (
+        Item(
+            f"聘用合同:{c.get('centre', '')},{c.get('start')}至{_to(c.get('end'))}"
+            f"{',全职' if c.get('full_time') else ',非全职'}"
+            + (f",已于{c['terminated_on']}解除" if c.get("terminated_on") else "")
+        ),
+        Item(
+            f"学历:{'全日制' if d.get('full_time') else '非全日制'}{LEVEL.get(d.get('level'), d.get('level', ''))}"
+            f"{'(重点学科)' if d.get('key_discipline') else ''},{d.get('awarded_on')}授予;"
+            f"核验:{(d.get('verified_at') or '')[:10]} {d.get('verified_by') or ''}".rstrip()
+        ),
+        Item(
+            f"自治区备案:自{f.get('effective_from')}起"
+            + (f"至{f['effective_to']}" if f.get("effective_to") else "有效")
+        ),
+    )
+    conditions = (
+        Item("全职聘用合同,所在研发中心为独立研发中心", bool(c.get("full_time"))),
+        Item(
+            f"合同期限不少于{c.get('min_contract_years')}年({c.get('start')}至{_to(c.get('end'))})",
+            bool(c.get("term_qualifies")),
+        ),
+        Item(f"所在研发中心的自治区备案在{month}生效", True),
+        Item(
+            f"{month}在岗{covered}/{days}天({MONTH_RULE.get(x.get('month_rule'), x.get('month_rule'))})",
+            covered == days or x.get("month_rule") == "daily_prorata",
+        ),
+        Item(f"学历符合档次:{x.get('tier_label', '')},且已核验", True),
+        Item(
+            f"累计补助未满{x.get('max_months')}个月(发放前已领{x.get('months_used_before')}个月)",
+            (x.get("months_used_before") or 0) < (x.get("max_months") or 0),
+        ),
+    )
+    params = tuple(Item(_param_text(p)) for p in x.get("parameters") or [])
+    figure = f"核定金额:{amount}元({x.get('tier_label', '')},{month})"
+    if x.get("arrears"):
+        figure += f";补发:所属月份早于发放批次期间{x.get('run_period', '')}"
+    return [
+        Section("一、认定依据的记录", inputs),
+        Section("二、条件及认定", conditions),
+        Section("三、适用的参数及政策依据", params),
+        Section("四、核定金额", (Item(figure),)),
+    ]
+
+
+def month_letter(answer) -> list[Section] | None:
+    """The letter for a month the rule finds payable (not yet paid): its explanation as the run would store it."""
+    if not answer.explanation:
+        return None
+    return stipend_sections(answer.explanation, answer.amount)
+
+
+def line_sections(line) -> list[Section]:
+    x = {**((line.explanation_basis.body if line.explanation_basis_id else None) or {}), **(line.explanation or {})}
+    if line.rule == STIPEND:
+        return stipend_sections(x, line.amount)
+    return [
+        Section("计算依据", tuple(Item(r) for r in explain_line(line))),
+        Section("核定金额", (Item(f"核定金额:{line.amount}元"),)),
+    ]
+
+
+def sections_body(sections) -> list[dict]:
+    """The same letter as JSON (API)."""
+    return [{"title": s.title, "items": [{"text": i.text, "held": i.held} for i in s.items]} for s in sections]
+
+
+def person_letter_pdf(*, actor, researcher) -> bytes:
+    """个人补助核定说明: each NX-STIPEND line paid to the person, as a decision letter, and the months not paid
+    with their reasons."""
+    require_cjk_font()
+    lines = [(ln, line_sections(ln)) for ln in visible_lines(actor=actor, researcher=researcher)]
+    unpaid = [a for a in researcher_months(actor=actor, researcher=researcher) if a.status == "not_payable"]
+    html = render_to_string(
+        "exports/person_letter.html",
+        {
+            "researcher": researcher,
+            "lines": lines,
+            "unpaid": unpaid,
+            "printed_at": timezone.localtime(),
+            "printed_by": actor.display_name,
+        },
+    )
+    return _write_pdf(html)[0]

@@ -1,0 +1,151 @@
+"""The month-by-month answer for one person (pure): paid, payable (due, perhaps as arrears), not yet due, or
+not payable with every failed condition in plain words, what would make it payable and whether it would
+then be paid as arrears (补发). The verdict is the runs' own: subsidies.rules.stipend.stipend_month_verdict."""
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from subsidies.explain.wording import month_words, reason_remedy, reason_text
+from subsidies.rules.calendar import month_label
+from subsidies.rules.params import ParamTimeline
+from subsidies.rules.stipend import PersonFacts, stipend_month_verdict
+
+PAID, PAID_ELSEWHERE, DUE, NOT_YET_DUE, NOT_PAYABLE = "paid", "paid_elsewhere", "due", "not_yet_due", "not_payable"
+STATUS_LABEL = {
+    PAID: "已发放",
+    PAID_ELSEWHERE: "已发放",
+    DUE: "应发待发",
+    NOT_YET_DUE: "未到发放期",
+    NOT_PAYABLE: "不予发放",
+}
+
+
+@dataclass(frozen=True)
+class PaidLine:
+    """A payout line the reader may see: id, amount, the run's period and state, whether it was arrears."""
+
+    id: int
+    amount: Decimal
+    run_period: str
+    run_state: str
+    is_arrears: bool
+
+
+@dataclass(frozen=True)
+class Condition:
+    code: str
+    text: str
+    remedy: str
+
+
+@dataclass(frozen=True)
+class MonthAnswer:
+    month: int
+    status: str
+    amount: Decimal | None = None
+    line: PaidLine | None = None
+    conditions: tuple[Condition, ...] = ()
+    arrears: bool = False  # paid (or, once remedied, to be paid) as arrears in a later month's run
+    next_period: str = ""
+    explanation: dict | None = field(default=None, compare=False)
+
+    @property
+    def label(self) -> str:
+        return month_label(self.month)
+
+    @property
+    def words(self) -> str:
+        return month_words(self.month)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABEL[self.status]
+
+    @property
+    def remedies(self) -> list[str]:
+        out = []
+        for c in self.conditions:
+            if c.remedy and c.remedy not in out:
+                out.append(c.remedy)
+        return out
+
+    @property
+    def summary(self) -> str:
+        """The answer in one sentence, as pages, PDF and API give it."""
+        if self.status == PAID:
+            how = "补发" if self.line.is_arrears else "发放"
+            return f"{self.words}已于{self.line.run_period}期{how}{self.line.amount}元"
+        if self.status == PAID_ELSEWHERE:
+            return f"{self.words}已由其他研发中心发放"
+        if self.status == DUE:
+            how = "补发" if self.arrears else "发放"
+            return f"{self.words}符合条件,应发{self.amount}元,将在{self.next_period}期发放批次中{how}"
+        if self.status == NOT_YET_DUE:
+            return f"{self.words}尚未到发放时间;按现有记录,届时可发{self.amount}元"
+        return f"{self.words}不予发放:" + ";".join(c.text for c in self.conditions)
+
+    @property
+    def if_remedied(self) -> str:
+        """What would make a month not payable payable, and how it would then be paid."""
+        if self.status != NOT_PAYABLE:
+            return ""
+        remedies = self.remedies
+        if not remedies or len(remedies) < len({c.code for c in self.conditions}):
+            return (
+                "该月所缺条件无法通过补正记录满足。"
+                if not remedies
+                else "如" + ",且".join(remedies) + ",仍有其他不能补正的条件,该月仍不予发放。"
+            )
+        how = f"在{self.next_period}期发放批次中补发" if self.arrears else "按月发放"
+        return "如" + ",且".join(remedies) + f",该月可{how}。"
+
+
+def month_answers(
+    person: PersonFacts,
+    *,
+    months: Collection[int],
+    paid: Collection[int],
+    lines: dict[int, PaidLine],
+    params: ParamTimeline,
+    current_month: int,
+    next_period: int,
+) -> list[MonthAnswer]:
+    """Each of `months` for one person. `paid`: every month paid to the person (any centre); `lines`: the
+    lines the reader may see, by month; `current_month`: today's month (it and later months are not yet due);
+    `next_period`: the period of the next monthly run (a month before it is paid as arrears)."""
+    out = []
+    paid_set = paid if isinstance(paid, (set, frozenset, range)) else set(paid)
+    nxt = month_label(next_period)
+    for m in sorted(months):
+        if m in paid_set:
+            line = lines.get(m)
+            out.append(
+                MonthAnswer(
+                    m,
+                    PAID if line else PAID_ELSEWHERE,
+                    line.amount if line else None,
+                    line,
+                    arrears=bool(line and line.is_arrears),
+                    next_period=nxt,
+                )
+            )
+            continue
+        verdict = stipend_month_verdict(person, month=m, paid=paid_set, params=params)
+        arrears = m < next_period
+        if verdict.payable:
+            status = NOT_YET_DUE if m >= current_month else DUE
+            out.append(
+                MonthAnswer(
+                    m,
+                    status,
+                    verdict.amount,
+                    arrears=arrears and status == DUE,
+                    next_period=nxt,
+                    explanation=verdict.explanation,
+                )
+            )
+            continue
+        conditions = tuple(Condition(r.code, reason_text(r, m), reason_remedy(r)) for r in verdict.reasons)
+        out.append(MonthAnswer(m, NOT_PAYABLE, conditions=conditions, arrears=arrears, next_period=nxt))
+    return out

@@ -1,0 +1,115 @@
+"""Reads for the why-not answer, scoped by the actor: an enterprise asks about the people it employs, a
+reviewer about those at the centres of their bureau (talent.selectors.staff_researchers), finance and
+administrators about everyone. Another enterprise's lines never show: a month it paid reads 'paid elsewhere'."""
+
+import dataclasses
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from subsidies.explain.months import MonthAnswer, PaidLine, month_answers
+from subsidies.models import PayoutLine, PayoutRun, RunKind, RunState
+from subsidies.rules.calendar import month_index
+from subsidies.selectors import paid_stipend_months, person_facts
+from subsidies.services.parameters import parameter_timeline
+from talent import selectors as talent_selectors
+from talent.models import Degree, Researcher
+
+# months shown before the first contract and after today, on the researcher's calendar
+CALENDAR_AHEAD = 3
+
+
+def explainable_researchers(*, actor) -> QuerySet[Researcher]:
+    if actor.is_portal_admin or actor.is_finance:
+        return Researcher.objects.all()
+    if actor.is_reviewer:
+        return talent_selectors.staff_researchers(actor=actor)
+    if actor.is_enterprise:
+        return talent_selectors.researcher_list(actor=actor)
+    return Researcher.objects.none()
+
+
+def explainable_researcher_get(*, actor, pk: int) -> Researcher:
+    """404 for a person the actor may not ask about (their existence is not disclosed), or for an id that is not
+    a number."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("researcher not found") from None
+    return get_object_or_404(explainable_researchers(actor=actor), pk=pk)
+
+
+def next_stipend_period(today: dt.date) -> int:
+    """The month the next monthly run pays: last month, unless a run for it is already open or approved."""
+    last = month_index(today) - 1
+    label = f"{last // 12:04d}-{last % 12 + 1:02d}"
+    done = (
+        PayoutRun.objects.filter(kind=RunKind.MONTHLY, period=label)
+        .exclude(state__in=[RunState.CANCELLED, RunState.FAILED])
+        .exists()
+    )
+    return last + 1 if done else last
+
+
+def _visible_lines(actor, researcher: Researcher) -> dict[int, PaidLine]:
+    qs = PayoutLine.objects.filter(researcher=researcher, rule="NX-STIPEND", active=True)
+    if actor.is_enterprise:
+        qs = qs.filter(enterprise__in=actor.enterprises.all())
+    return {
+        month_index(sm): PaidLine(pk, amount, period, state, arrears)
+        for pk, sm, amount, period, state, arrears in qs.values_list(
+            "id", "service_month", "amount", "run__period", "run__state", "is_arrears"
+        )
+    }
+
+
+def _facts(researcher: Researcher):
+    facts = person_facts(Q(pk=researcher.pk))[researcher.pk]
+    # the date each claim was recorded, so that a pending verification says since when (issue 16 §1)
+    submitted = dict(Degree.objects.filter(researcher=researcher).values_list("id", "created_at"))
+    degrees = tuple(
+        dataclasses.replace(d, submitted_on=timezone.localtime(submitted[d.id]).date()) if d.id in submitted else d
+        for d in facts.degrees
+    )
+    return dataclasses.replace(facts, degrees=degrees)
+
+
+def researcher_months(*, actor, researcher: Researcher, months=None, today: dt.date | None = None) -> list[MonthAnswer]:
+    """The answer for each month (default: from the first contract's month, or the measure's, to a few
+    months ahead). The caller has scoped `researcher` through explainable_researcher_get."""
+    today = today or timezone.localdate()
+    facts = _facts(researcher)
+    params = parameter_timeline()
+    current = month_index(today)
+    if months is None:
+        since = month_index(params.measure_from("regional"))
+        starts = [month_index(c.start) for c in facts.contracts]
+        first = max(min(starts, default=current), since)
+        months = range(min(first, current), current + CALENDAR_AHEAD)
+    paid = paid_stipend_months(Q(pk=researcher.pk)).get(researcher.pk, frozenset())
+    return month_answers(
+        facts,
+        months=months,
+        paid=paid,
+        lines=_visible_lines(actor, researcher),
+        params=params,
+        current_month=current,
+        next_period=next_stipend_period(today),
+    )
+
+
+def researcher_month(*, actor, researcher: Researcher, month: int, today: dt.date | None = None) -> MonthAnswer:
+    return researcher_months(actor=actor, researcher=researcher, months=[month], today=today)[0]
+
+
+def visible_lines(*, actor, researcher: Researcher) -> QuerySet[PayoutLine]:
+    """The person's NX-STIPEND lines the actor may see (an enterprise: its own), with their explanations."""
+    qs = (
+        PayoutLine.objects.filter(researcher=researcher, rule="NX-STIPEND", active=True)
+        .select_related("explanation_basis", "run")
+        .order_by("service_month", "id")
+    )
+    return qs.filter(enterprise__in=actor.enterprises.all()) if actor.is_enterprise else qs
