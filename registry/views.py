@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import uploads
 from accounts.errors import ServiceError, error_text
+from registry import guide as guides
 from registry import measures, selectors, services
 from registry.forms import (
     CentreForm,
@@ -36,6 +37,7 @@ from registry.forms import (
     InviteForm,
     QueueFilterForm,
 )
+from registry.guide import COMMITMENT_TEXT
 from registry.models import (
     Division,
     Document,
@@ -47,6 +49,7 @@ from registry.models import (
 )
 from registry.services import documents as document_services
 from registry.services.filings import problems_in_language
+from registry.tracking import filing_stages
 
 PAGE_SIZE = 20
 
@@ -372,12 +375,15 @@ def _filing_context(request, filing, upload_form=None):
         "windows": selectors.filing_windows(filing=filing),
         "history": _page(request, _history_rows(selectors.filing_history(filing=filing)), "hpage"),
         "can_edit": user.is_enterprise and filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED),
+        "can_withdraw": user.is_enterprise and filing.status == FilingStatus.SUBMITTED,
         "problems": problems,
         "upload_form": upload_form or _upload_form(),
         "max_upload_mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024),
         "max_upload_bytes": settings.DOCUMENT_MAX_BYTES,
         "previews": _previews(user, filing) if tab == "documents" else [],
         "preview_pages": document_services.PREVIEW_MAX_PAGES,
+        "commitment_text": COMMITMENT_TEXT,
+        "stages": filing_stages(filing=filing),
     }
 
 
@@ -397,11 +403,26 @@ def filing_detail(request, pk):
 def filing_submit(request, pk):
     filing = selectors.filing_get(actor=request.user, pk=pk)
     try:
-        services.filing_submit(actor=request.user, filing=filing)
+        filing = services.filing_submit(actor=request.user, filing=filing,
+                                        commitment=request.POST.get("commitment") == "on")
     except ServiceError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, _("备案已提交,请等待审核"))
+        messages.success(request, _("备案已提交,受理编号:%(no)s,请等待审核") % {"no": filing.acceptance_no})
+    return redirect("registry:filing_detail", pk=filing.pk)
+
+
+@require_POST
+@enterprise_only
+def filing_withdraw(request, pk):
+    """撤回 a submitted filing before the first review (issue 15)."""
+    filing = selectors.filing_get(actor=request.user, pk=pk)
+    try:
+        services.filing_withdraw(actor=request.user, filing=filing, reason=request.POST.get("reason", ""))
+    except ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("备案已撤回,现为草稿,可修改后重新提交"))
     return redirect("registry:filing_detail", pk=filing.pk)
 
 
@@ -596,3 +617,15 @@ def review_mark(request, pk, document_pk):
         messages.success(request, _("已标记%(kind)s:%(mark)s") % {"kind": document.get_kind_display(),
                                                                 "mark": mark.get_mark_display()})
     return redirect(target)
+
+
+# --- 办事指南 (issue 15): public, one page per filing measure ------------------------------------------
+
+def guide(request, level):
+    entry = guides.guide_for(level)
+    if entry is None:
+        raise Http404
+    return render(request, "registry/guide.html", {
+        "guide": entry, "materials": guides.material_rows(entry), "commitment": guides.COMMITMENT_TEXT,
+        "first_review_days": guides.FIRST_REVIEW_DAYS, "approval_days": guides.APPROVAL_DAYS,
+        "guides": list(guides.GUIDES.values())})

@@ -36,6 +36,7 @@ from registry.services.filings import (  # noqa: F401
     filing_revoke,
     filing_submit,
     filing_suspend,
+    filing_withdraw,
     first_reviewer,
     required_document_kinds,
 )

@@ -20,6 +20,7 @@ def _message(decision: ReviewDecision) -> tuple[str, str]:
     step, state = label_zh(ReviewStep(decision.step).label), label_zh(FilingStatus(decision.decision).label)
     title = f"【{level}备案】{filing.centre.name}:{step} — {state}"
     lines = [
+        *([f"受理编号:{filing.acceptance_no}"] if filing.acceptance_no else []),
         f"研发中心:{filing.centre.name}({filing.centre.ref})",
         f"备案层级:{level}",
         f"环节:{step}",
@@ -42,6 +43,7 @@ def _message_en(decision: ReviewDecision) -> tuple[str, str]:
     state = label_en(FilingStatus(decision.decision).label)
     title = f"[{level} filing] {filing.centre.name}: {step} — {state}"
     lines = [
+        *([f"Acceptance number: {filing.acceptance_no}"] if filing.acceptance_no else []),
         f"Centre: {filing.centre.name} ({filing.centre.ref})",
         f"Filing level: {level}",
         f"Step: {step}",

@@ -54,6 +54,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "filing-list": {"GET": ALL, "POST": WRITERS},
     "filing-detail": {"GET": ALL},
     "filing-submit": {"POST": WRITERS},
+    "filing-withdraw": {"POST": WRITERS},  # 撤回 before the first review (issue 15)
     "filing-return": {"POST": DECIDERS},
     "filing-first-review": {"POST": DECIDERS},
     "filing-approve": {"POST": DECIDERS},
