@@ -147,6 +147,7 @@ def _registration_mail(address: str, subject: str, body: str) -> None:
 @enterprise_only
 def dashboard(request):
     from subsidies import charts
+    from subsidies.run_notices import enterprise_notice_runs
     from subsidies.selectors import enterprise_stipends_by_month
     from subsidies.templatetags.portal_format import cn_period, yuan
     from talent.selectors import researcher_list
@@ -173,6 +174,7 @@ def dashboard(request):
         "stipends": [s for s in stipends if s[2]][::-1],
         "stipend_total": stipend_total,
         "stipend_chart": stipend_chart,
+        "payout_notices": enterprise_notice_runs(actor=user)[:12],
     })
 
 

@@ -27,7 +27,7 @@ from registry.models import (
 )
 from registry.services import acceptance
 from registry.services.entities import require_member
-from registry.services.notifications import notify_filing_decision
+from registry.services.notifications import notify_filing_decision, notify_reviewers_of
 from registry.services.windows import recorded_windows, window_sync, windows_apply
 
 
@@ -323,7 +323,8 @@ def filing_submit(*, actor, filing: Filing, commitment: bool) -> Filing:
         filing.status_reason = ""
         acceptance.accept(filing)
         _save(filing)
-        _record(filing, actor=actor, step=ReviewStep.SUBMIT)
+        decision = _record(filing, actor=actor, step=ReviewStep.SUBMIT)
+        notify_reviewers_of(decision, number=filing.acceptance_no)  # new work in the reviewers' inbox
     return filing
 
 
@@ -347,7 +348,8 @@ def filing_withdraw(*, actor, filing: Filing, reason: str = "") -> Filing:
         filing.commitment_at = None
         filing.status_reason = ""
         _save(filing)
-        _record(filing, actor=actor, step=ReviewStep.WITHDRAW, comment=comment)
+        decision = _record(filing, actor=actor, step=ReviewStep.WITHDRAW, comment=comment)
+        notify_reviewers_of(decision, number=number)  # the work has left their queue
     return filing
 
 

@@ -145,6 +145,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "talent:contract_document": {"GET": ALL},
     "subsidies:grant_attachment": {"GET": ALL},
     "subsidies:declaration_report": {"GET": ALL},
+    "subsidies:payout_notice_download": {"GET": frozenset({E, F, A})},  # the enterprise's 拨付通知书 (issue 15)
     # HTML export pages (finance and administrators; everyone else 404)
     "subsidies:run_exports": {"GET": MONEY},
     "subsidies:export_create": {"POST": MONEY},
@@ -189,6 +190,7 @@ OBJECTS = {
     "benefit": lambda w, t: t.centre,  # a centre's benefits
     "subsidies:grant_attachment": lambda w, t: t.attachment,
     "subsidies:declaration_report": lambda w, t: t.submission,
+    "subsidies:payout_notice_download": lambda w, t: t.enterprise,
     "subsidies:run_exports": lambda w, t: w.run,
     "subsidies:export_create": lambda w, t: w.run,
     "subsidies:export_status": lambda w, t: w.export,

@@ -215,3 +215,52 @@ def test_a_refusal_at_the_first_review_skips_the_approval_stage(client, owner, c
     assert stages["first_review"][0] == "done" and "不予备案" in stages["first_review"][1]
     assert stages["approval"] == ("skipped", "复审 无需办理")
     assert stages["decision"][0] == "done" and "不予备案" in stages["decision"][1]
+
+
+# --- (e) notifications by e-mail ------------------------------------------------------------------------------
+
+
+def test_reviewers_hear_of_a_submission_and_a_withdrawal_by_mail_and_in_the_portal(
+    owner, centre, regional1, regional2, yinchuan1, django_capture_on_commit_callbacks
+):
+    regional1.email, yinchuan1.email = "reg1@kjt.example.cn", "yc1@kjj.example.cn"
+    regional1.save()
+    yinchuan1.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        filing = _submitted(owner, centre)
+    number = filing.acceptance_no
+    inbox = Notification.objects.filter(user__in=[regional1, regional2], filing=filing)
+    assert inbox.count() == 2 and all(n.title.startswith("【待审核】自治区级备案") for n in inbox)
+    assert f"受理编号:{number}" in inbox[0].body and "初审须在10日内完成" in inbox[0].body
+    assert f"Acceptance number: {number}" in inbox[0].body_en
+    assert not Notification.objects.filter(user=yinchuan1).exists()  # another level's reviewers
+    to_reviewer = [m for m in mail.outbox if m.to == ["reg1@kjt.example.cn"]]
+    assert len(to_reviewer) == 1 and number in to_reviewer[0].subject
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.filing_withdraw(actor=owner, filing=filing)
+    withdrawn = [m for m in mail.outbox if m.to == ["reg1@kjt.example.cn"]]
+    assert len(withdrawn) == 1 and withdrawn[0].subject.startswith("【企业撤回】") and number in withdrawn[0].subject
+    assert any(m.to == ["owner-a@example.cn"] and "企业撤回" in m.subject for m in mail.outbox)
+
+
+def test_reviewers_are_reminded_once_as_the_time_limit_approaches(
+    owner, centre, regional1, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from registry.services.reminders import review_deadline_reminders
+
+    regional1.email = "reg1@kjt.example.cn"
+    regional1.save()
+    filing = _submitted(owner, centre)
+    submitted = timezone.localtime(filing.submitted_at).date()
+    assert review_deadline_reminders(today=submitted + dt.timedelta(days=7)) == 0  # three days left: not yet
+    with django_capture_on_commit_callbacks(execute=True):
+        assert review_deadline_reminders(today=submitted + dt.timedelta(days=8)) == 1
+    reminder = Notification.objects.get(user=regional1, title__startswith="【办理时限提醒】")
+    assert reminder.title.endswith("剩余2日") and "环节:初审" in reminder.body
+    assert [m.subject for m in mail.outbox if m.to == ["reg1@kjt.example.cn"]][-1] == reminder.title
+    assert review_deadline_reminders(today=submitted + dt.timedelta(days=9)) == 0  # once per stage
