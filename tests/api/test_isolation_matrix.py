@@ -143,6 +143,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "talent:degree_certificate": {"GET": ALL},
     "talent:degree_certificate_image": {"GET": ALL},  # an image certificate shown inline
     "talent:contract_document": {"GET": ALL},
+    "talent:researcher_export": {"GET": ALL},  # the list as XLSX: each actor's own rows (tests/talent)
     "subsidies:grant_attachment": {"GET": ALL},
     "subsidies:declaration_report": {"GET": ALL},
     "subsidies:payout_notice_download": {"GET": frozenset({E, F, A})},  # the enterprise's 拨付通知书 (issue 15)
