@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.errors import ServiceError
 from subsidies import charts, dashboard, selectors
+from subsidies.anomalies import run_anomalies
 from subsidies.forms import (
     PARAMETER_LABELS,
     BudgetForm,
@@ -153,6 +154,7 @@ def run_detail(request, pk: int):
         "grand_total": sum((r["total"] or Decimal("0.00") for r in by_rule), Decimal("0.00")),
         "grand_count": sum(r["n"] for r in by_rule),
         "can_approve": run.state == RunState.COMPUTED,
+        "anomalies": run_anomalies(run) if run.state == RunState.COMPUTED else [],
         "own_run": user.pk in (run.created_by_id, run.computed_by_id),
         "can_cancel": run.state in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED, RunState.INTERRUPTED),
         "can_compute": run.state in (RunState.DRAFT, RunState.FAILED),
