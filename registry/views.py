@@ -28,6 +28,7 @@ from accounts.errors import ServiceError, error_text
 from registry import guide as guides
 from registry import measures, selectors, services
 from registry.forms import (
+    BankDetailsForm,
     CentreForm,
     DecisionForm,
     DocumentMarkForm,
@@ -182,8 +183,21 @@ def dashboard(request):
 def enterprise_detail(request, pk):
     enterprise = selectors.enterprise_get(actor=request.user, pk=pk)
     is_owner = services.is_member(request.user, enterprise, owner=True)
-    form = InviteForm(request.POST or None) if is_owner else None
-    if request.method == "POST":
+    bank_post = request.method == "POST" and request.POST.get("action") == "bank"
+    form = InviteForm(None if bank_post else request.POST or None) if is_owner else None
+    bank_form = BankDetailsForm(request.POST) if is_owner and bank_post else None
+    if bank_post:
+        if not is_owner:
+            raise PermissionDenied
+        if bank_form.is_valid():
+            try:
+                services.enterprise_bank_update(actor=request.user, enterprise=enterprise, **bank_form.cleaned_data)
+            except ServiceError as exc:
+                _refused_on_form(request, bank_form, exc)
+            else:
+                messages.success(request, _("收款账户已保存"))
+                return redirect("registry:enterprise_detail", pk=enterprise.pk)
+    elif request.method == "POST":
         if not is_owner:
             raise PermissionDenied
         if form.is_valid():
@@ -197,6 +211,9 @@ def enterprise_detail(request, pk):
     members = enterprise.memberships.select_related("user").order_by("-is_owner", "user__username")
     return render(request, "registry/enterprise_detail.html", {
         "enterprise": enterprise, "is_owner": is_owner, "form": form,
+        "bank_form": bank_form or (BankDetailsForm(initial={
+            "bank_name": enterprise.bank_name, "bank_account": enterprise.bank_account,
+            "bank_cnaps": enterprise.bank_cnaps}) if is_owner else None),
         "members": _page(request, members, "mpage"),
         "centres": _page(request, selectors.centre_list(actor=request.user).filter(enterprise=enterprise)),
     })

@@ -61,3 +61,76 @@ def test_approval_and_transfer_notify_each_enterprise_of_its_own_total(world, dj
     paid = Notification.objects.filter(user=a.user, title__contains="已拨付")
     assert paid.count() == 1
     assert [m.subject for m in mail.outbox if m.to == ["a-owner@example.cn"]] == [paid.get().title]
+
+
+def test_the_notice_is_issued_by_the_bureau_with_a_document_number_and_a_seal_area(world):
+    client = Client()
+    client.force_login(world.a.user)
+    response = client.get(reverse("subsidies:payout_notice_download", args=[world.a.enterprise.pk]))
+    text = _text(response.content)
+    approved = world.run.approved_at
+    assert "宁夏回族自治区科学技术厅" in text and f"宁科飞拨〔{approved.year}〕{world.run.pk}-1号" in text
+    assert "(盖章)" in text and "管理平台" not in text  # issued by the bureau, not by the portal
+
+
+def test_the_enterprise_records_its_bank_details_with_a_valid_cnaps_code(world):
+    from registry.models import Enterprise
+
+    a = world.a
+    client = Client()
+    client.force_login(a.user)
+    url = reverse("registry:enterprise_detail", args=[a.enterprise.pk])
+    before = Enterprise.objects.get(pk=a.enterprise.pk)
+    for bad, message in (
+        ("10400001", "应为12位数字(现为8位)"),
+        ("1040000A0011", "只能包含数字"),
+        ("000100000011", "银行类别代码无效"),
+    ):
+        page = client.post(
+            url, {"action": "bank", "bank_name": "中国银行银川分行", "bank_account": "107100000001", "bank_cnaps": bad}
+        ).content.decode()
+        assert message in page, bad
+        assert Enterprise.objects.get(pk=a.enterprise.pk).bank_cnaps == before.bank_cnaps
+    response = client.post(
+        url,
+        {
+            "action": "bank",
+            "bank_name": "中国银行银川分行",
+            "bank_account": "1071 0000 0001",
+            "bank_cnaps": "104871000018",
+        },
+    )
+    assert response.status_code == 302
+    saved = Enterprise.objects.get(pk=a.enterprise.pk)
+    assert (saved.bank_account, saved.bank_cnaps) == ("107100000001", "104871000018")
+    # another enterprise's page is 404; a member who is not the owner may not change it
+    assert (
+        client.post(
+            reverse("registry:enterprise_detail", args=[world.b.enterprise.pk]),
+            {"action": "bank", "bank_cnaps": "104871000018"},
+        ).status_code
+        == 404
+    )
+
+
+def test_the_cnaps_check_refuses_in_the_service_too(world):
+    from accounts.errors import ServiceError
+    from registry import services
+
+    with pytest.raises(ServiceError) as exc:
+        services.enterprise_bank_update(
+            actor=world.a.user,
+            enterprise=world.a.enterprise,
+            bank_name="中国银行",
+            bank_account="107100000001",
+            bank_cnaps="12345",
+        )
+    assert exc.value.code == "bank_cnaps" and "12位" in exc.value.zh and "12 digits" in exc.value.en
+    with pytest.raises(ServiceError):
+        services.enterprise_bank_update(
+            actor=world.b.user,
+            enterprise=world.a.enterprise,
+            bank_name="x",
+            bank_account="1",
+            bank_cnaps="104871000018",
+        )
