@@ -5,6 +5,7 @@ from subsidies import views, views_exports, views_notices
 app_name = "subsidies"
 urlpatterns = [
     path("runs/", views.run_list, name="run_list"),
+    path("runs/export.xlsx", views.run_list_export, name="run_list_export"),
     path("runs/start/", views.run_start, name="run_start"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),

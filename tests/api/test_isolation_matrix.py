@@ -152,6 +152,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "subsidies:export_create": {"POST": MONEY},
     "subsidies:export_status": {"GET": MONEY},
     "subsidies:export_download": {"GET": MONEY},
+    "subsidies:run_list_export": {"GET": MONEY},  # the run list as XLSX (issue 15): 403 to every other role
     # HTML pages that are not downloads but are in the matrix all the same (HTML_PAGES)
     "subsidies:budgets": {"GET": MONEY, "POST": MONEY},  # the budget page: 403 to every other role
 }
