@@ -26,6 +26,7 @@ ACTIONS_EN = {
     "提交备案": "submit the filing",
     "提交孵化器备案": "submit the incubator filing",
     "撤销": "revoke it",
+    "撤回备案": "withdraw the filing",
     "暂停": "suspend it",
     "添加成员": "add a member",
     "申报研发投入": "declare R&D spending",

@@ -292,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subsidies.objections.tasks.remind_and_escalate_objections",
         "schedule": crontab(minute=15, hour="8-18"),
     },
+    # reviewers hear of review steps near or past their promised time limit (issue 15)
+    "review-deadline-reminders": {
+        "task": "registry.tasks.review_deadline_reminders",
+        "schedule": crontab(minute=0, hour=8),
+    },
     # and so are degree certificates' (issue 15)
     "requeue-stale-certificate-previews": {
         "task": "talent.tasks.requeue_stale_certificate_previews",

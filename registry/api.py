@@ -78,9 +78,13 @@ class FilingSerializer(serializers.ModelSerializer):
         model = Filing
         fields = ["id", "centre", "centre_ref", "centre_name", "enterprise", "enterprise_name", "level", "status",
                   "status_display", "effective_from", "effective_to", "status_reason", "submitted_at", "decided_at",
-                  "created_at", "updated_at"]
+                  "acceptance_no", "commitment_at", "created_at", "updated_at"]
         # status, dates and reasons move only through the lifecycle actions: a client cannot set them
         read_only_fields = [f for f in fields if f not in ("centre", "level")]
+
+
+class SubmitSerializer(serializers.Serializer):
+    commitment = serializers.BooleanField(help_text="已阅读并接受信用承诺书(须为true)")
 
 
 class FilingCreateSerializer(FilingSerializer):
@@ -237,7 +241,7 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     serializer_class = FilingSerializer
     filterset_class = FilingFilter
     action_roles = {
-        "list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "submit": WRITERS,
+        "list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "submit": WRITERS, "withdraw": WRITERS,
         "return_for_correction": DECIDERS, "first_review": DECIDERS, "approve": DECIDERS, "reject": DECIDERS,
         "suspend": DECIDERS, "revoke": DECIDERS, "reinstate": DECIDERS,
         "documents": EVERYONE, "documents:post": WRITERS, "decisions": EVERYONE,
@@ -262,12 +266,21 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         filing = services.filing_create(actor=request.user, centre=centre, level=data["level"])
         return Response(FilingSerializer(filing).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=EmptySerializer, responses={200: FilingSerializer})
+    @extend_schema(request=SubmitSerializer, responses={200: FilingSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """提交(或退回修改后重新提交)。Effective dates are set by the approval, never by the enterprise."""
         filing = self.get_object()
-        return self._done(services.filing_submit(actor=request.user, filing=filing))
+        return self._done(services.filing_submit(actor=request.user, filing=filing,
+                                                 commitment=request.data.get("commitment") is True))
+
+    @extend_schema(request=CommentSerializer, responses={200: FilingSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """撤回:已提交、尚未初审的备案由企业撤回,回到草稿(issue 15)。"""
+        filing = self.get_object()
+        return self._done(services.filing_withdraw(actor=request.user, filing=filing,
+                                                   reason=str(request.data.get("comment", ""))))
 
     @extend_schema(request=RequiredCommentSerializer, responses={200: FilingSerializer})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")

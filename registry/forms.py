@@ -191,3 +191,14 @@ class EnterpriseRegistrationForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("password", exc)
         return data
+
+
+class BankDetailsForm(forms.Form):
+    """收款账户 (issue 15): the payee bank, the account and the bank's 联行号 that bank files carry."""
+
+    bank_name = forms.CharField(label=_("开户银行"), max_length=128)
+    bank_account = forms.CharField(label=_("银行账号"), max_length=40)
+    bank_cnaps = forms.CharField(label=_("开户行联行号"), max_length=20,
+                                 help_text=_("12位数字,可向开户银行查询"),
+                                 widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{12}",
+                                                               "autocomplete": "off"}))

@@ -40,3 +40,20 @@ def is_ningxia(division_code: str) -> bool:
 
 def is_yinchuan(division_code: str) -> bool:
     return (division_code or "").startswith("6401")
+
+
+def cnaps_problem(value: str) -> tuple[str, str] | None:
+    """A payee bank's 联行号 (CNAPS, 中国现代化支付系统行号) is 12 digits: bank category (3), city (4),
+    branch (4) and a check digit. The portal checks the form (no public list of branches is shipped);
+    (zh, en) naming the problem, or None."""
+    code = (value or "").strip()
+    if not code:
+        return None
+    if not code.isascii() or not code.isdigit():
+        return (f"开户行联行号“{code}”只能包含数字", "the CNAPS bank code must contain digits only")
+    if len(code) != 12:
+        return (f"开户行联行号“{code}”应为12位数字(现为{len(code)}位)",
+                f"the CNAPS bank code must have 12 digits (it has {len(code)})")
+    if code.startswith("000"):
+        return (f"开户行联行号“{code}”的前3位银行类别代码无效", "the CNAPS bank code's bank category is invalid")
+    return None

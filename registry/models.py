@@ -37,6 +37,8 @@ class Enterprise(models.Model):
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
     bank_name = models.CharField(_("开户银行"), max_length=128, blank=True)
     bank_account = models.CharField(_("银行账号"), max_length=40, blank=True)
+    # the payee bank's 联行号 (CNAPS bank code, 12 digits) that bank files carry (issue 15)
+    bank_cnaps = models.CharField(_("开户行联行号"), max_length=12, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="enterprises")
 
@@ -129,6 +131,10 @@ class Filing(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.TextField(_("原因"), blank=True)
+    # 受理编号, given at the first submission of a matter (kept through 退回补正 and resubmission; a new
+    # matter after a rejection, revocation or withdrawal gets a new one) and 信用承诺书 accepted at submission
+    acceptance_no = models.CharField(_("受理编号"), max_length=20, null=True, blank=True, unique=True, editable=False)
+    commitment_at = models.DateTimeField(_("信用承诺时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -182,6 +188,18 @@ class FilingPeriod(models.Model):
     def __str__(self):
         return f"{self.start}–{self.end or ''}"
 
+class AcceptanceSequence(models.Model):
+    """The last 受理编号 given per prefix (measure) and year; locked while a number is taken, so numbers are
+    consecutive and never given twice (the unique constraint on Filing.acceptance_no makes it true)."""
+
+    prefix = models.CharField(max_length=8)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="acceptance_sequence_unique")]
+
+
 class ReviewStep(models.TextChoices):
     SUBMIT = "submit", _("提交备案")
     FIRST_REVIEW = "first_review", _("初审")
@@ -190,6 +208,7 @@ class ReviewStep(models.TextChoices):
     SUSPEND = "suspend", _("暂停备案")
     REVOKE = "revoke", _("撤销备案")
     REINSTATE = "reinstate", _("恢复备案")
+    WITHDRAW = "withdraw", _("企业撤回")
 
 
 @audited()

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from registry.services import documents
+from registry.services import documents, reminders
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -16,3 +16,9 @@ def render_document_preview(document_id: int) -> str:
 def requeue_stale_previews() -> int:
     """Beat: previews whose render task was lost are queued again (or given up after a few tries)."""
     return documents.document_preview_requeue_stale()
+
+
+@shared_task
+def review_deadline_reminders() -> int:
+    """Beat, daily: reviewers hear of review steps near or past their promised time limit (issue 15)."""
+    return reminders.review_deadline_reminders()

@@ -25,8 +25,10 @@ from django.views.decorators.http import require_POST
 
 from accounts import uploads
 from accounts.errors import ServiceError, error_text
+from registry import guide as guides
 from registry import measures, selectors, services
 from registry.forms import (
+    BankDetailsForm,
     CentreForm,
     DecisionForm,
     DocumentMarkForm,
@@ -36,6 +38,7 @@ from registry.forms import (
     InviteForm,
     QueueFilterForm,
 )
+from registry.guide import COMMITMENT_TEXT
 from registry.models import (
     Division,
     Document,
@@ -47,6 +50,7 @@ from registry.models import (
 )
 from registry.services import documents as document_services
 from registry.services.filings import problems_in_language
+from registry.tracking import filing_stages
 
 PAGE_SIZE = 20
 
@@ -144,6 +148,7 @@ def _registration_mail(address: str, subject: str, body: str) -> None:
 @enterprise_only
 def dashboard(request):
     from subsidies import charts
+    from subsidies.run_notices import enterprise_notice_runs
     from subsidies.selectors import enterprise_stipends_by_month
     from subsidies.templatetags.portal_format import cn_period, yuan
     from talent.selectors import researcher_list
@@ -170,6 +175,7 @@ def dashboard(request):
         "stipends": [s for s in stipends if s[2]][::-1],
         "stipend_total": stipend_total,
         "stipend_chart": stipend_chart,
+        "payout_notices": enterprise_notice_runs(actor=user)[:12],
     })
 
 
@@ -177,8 +183,21 @@ def dashboard(request):
 def enterprise_detail(request, pk):
     enterprise = selectors.enterprise_get(actor=request.user, pk=pk)
     is_owner = services.is_member(request.user, enterprise, owner=True)
-    form = InviteForm(request.POST or None) if is_owner else None
-    if request.method == "POST":
+    bank_post = request.method == "POST" and request.POST.get("action") == "bank"
+    form = InviteForm(None if bank_post else request.POST or None) if is_owner else None
+    bank_form = BankDetailsForm(request.POST) if is_owner and bank_post else None
+    if bank_post:
+        if not is_owner:
+            raise PermissionDenied
+        if bank_form.is_valid():
+            try:
+                services.enterprise_bank_update(actor=request.user, enterprise=enterprise, **bank_form.cleaned_data)
+            except ServiceError as exc:
+                _refused_on_form(request, bank_form, exc)
+            else:
+                messages.success(request, _("收款账户已保存"))
+                return redirect("registry:enterprise_detail", pk=enterprise.pk)
+    elif request.method == "POST":
         if not is_owner:
             raise PermissionDenied
         if form.is_valid():
@@ -192,6 +211,9 @@ def enterprise_detail(request, pk):
     members = enterprise.memberships.select_related("user").order_by("-is_owner", "user__username")
     return render(request, "registry/enterprise_detail.html", {
         "enterprise": enterprise, "is_owner": is_owner, "form": form,
+        "bank_form": bank_form or (BankDetailsForm(initial={
+            "bank_name": enterprise.bank_name, "bank_account": enterprise.bank_account,
+            "bank_cnaps": enterprise.bank_cnaps}) if is_owner else None),
         "members": _page(request, members, "mpage"),
         "centres": _page(request, selectors.centre_list(actor=request.user).filter(enterprise=enterprise)),
     })
@@ -372,12 +394,15 @@ def _filing_context(request, filing, upload_form=None):
         "windows": selectors.filing_windows(filing=filing),
         "history": _page(request, _history_rows(selectors.filing_history(filing=filing)), "hpage"),
         "can_edit": user.is_enterprise and filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED),
+        "can_withdraw": user.is_enterprise and filing.status == FilingStatus.SUBMITTED,
         "problems": problems,
         "upload_form": upload_form or _upload_form(),
         "max_upload_mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024),
         "max_upload_bytes": settings.DOCUMENT_MAX_BYTES,
         "previews": _previews(user, filing) if tab == "documents" else [],
         "preview_pages": document_services.PREVIEW_MAX_PAGES,
+        "commitment_text": COMMITMENT_TEXT,
+        "stages": filing_stages(filing=filing),
     }
 
 
@@ -397,11 +422,26 @@ def filing_detail(request, pk):
 def filing_submit(request, pk):
     filing = selectors.filing_get(actor=request.user, pk=pk)
     try:
-        services.filing_submit(actor=request.user, filing=filing)
+        filing = services.filing_submit(actor=request.user, filing=filing,
+                                        commitment=request.POST.get("commitment") == "on")
     except ServiceError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, _("备案已提交,请等待审核"))
+        messages.success(request, _("备案已提交,受理编号:%(no)s,请等待审核") % {"no": filing.acceptance_no})
+    return redirect("registry:filing_detail", pk=filing.pk)
+
+
+@require_POST
+@enterprise_only
+def filing_withdraw(request, pk):
+    """撤回 a submitted filing before the first review (issue 15)."""
+    filing = selectors.filing_get(actor=request.user, pk=pk)
+    try:
+        services.filing_withdraw(actor=request.user, filing=filing, reason=request.POST.get("reason", ""))
+    except ServiceError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("备案已撤回,现为草稿,可修改后重新提交"))
     return redirect("registry:filing_detail", pk=filing.pk)
 
 
@@ -596,3 +636,15 @@ def review_mark(request, pk, document_pk):
         messages.success(request, _("已标记%(kind)s:%(mark)s") % {"kind": document.get_kind_display(),
                                                                 "mark": mark.get_mark_display()})
     return redirect(target)
+
+
+# --- 办事指南 (issue 15): public, one page per filing measure ------------------------------------------
+
+def guide(request, level):
+    entry = guides.guide_for(level)
+    if entry is None:
+        raise Http404
+    return render(request, "registry/guide.html", {
+        "guide": entry, "materials": guides.material_rows(entry), "commitment": guides.COMMITMENT_TEXT,
+        "first_review_days": guides.FIRST_REVIEW_DAYS, "approval_days": guides.APPROVAL_DAYS,
+        "guides": list(guides.GUIDES.values())})

@@ -73,7 +73,7 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
             where = f"enterprises[{i}]({_get(e, 'uscc')})"
             _require(e, ("uscc", "name", "division_code"), where)
             extra = {k: e[k] for k in ("legal_representative", "contact_name", "contact_phone", "contact_email",
-                                       "bank_name", "bank_account") if k in e}
+                                       "bank_name", "bank_account", "bank_cnaps") if k in e}
             registry_services.enterprise_upsert(actor=actor, uscc=e["uscc"], name=e["name"],
                                                 division_code=str(e["division_code"]), **extra)
             counts["enterprises"] += 1

@@ -1,10 +1,11 @@
 from django.urls import include, path
 
-from subsidies import views, views_exports
+from subsidies import views, views_exports, views_notices
 
 app_name = "subsidies"
 urlpatterns = [
     path("runs/", views.run_list, name="run_list"),
+    path("runs/export.xlsx", views.run_list_export, name="run_list_export"),
     path("runs/start/", views.run_start, name="run_start"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),
@@ -19,6 +20,8 @@ urlpatterns = [
     path("runs/<int:run_id>/exports/new/", views_exports.export_create, name="export_create"),
     path("exports/<int:pk>/status/", views_exports.export_status, name="export_status"),
     path("exports/<int:pk>/download/", views_exports.export_download, name="export_download"),
+    path("enterprises/<int:pk>/payout-notice/download/", views_notices.payout_notice_download,
+         name="payout_notice_download"),  # the enterprise's own 拨付通知书 (issue 15)
     path("grants/", include("subsidies.urls_grants")),
     path("projection/", include("subsidies.projection.urls")),  # 预算测算 (issue 18)
     path("transfers/", include("subsidies.transfers.urls")),  # 银行转账与回单 (issue 17)

@@ -19,8 +19,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.cells import xlsx_response
 from accounts.errors import ServiceError
-from subsidies import charts, dashboard, selectors
+from subsidies import charts, dashboard, run_lists, selectors
+from subsidies.anomalies import run_anomalies
 from subsidies.forms import (
     PARAMETER_LABELS,
     BudgetForm,
@@ -87,8 +89,8 @@ def run_list(request):
     return _render_run_list(request, RunStartForm())
 
 
-def _render_run_list(request, start_form, status=200):
-    runs = selectors.run_list(actor=request.user).order_by("-created_at", "-pk")
+def _filtered_runs(request):
+    runs = selectors.run_list(actor=request.user)
     filters = RunFilterForm(request.GET or None)
     if filters.is_valid():
         data = filters.cleaned_data
@@ -98,9 +100,30 @@ def _render_run_list(request, start_form, status=200):
             runs = runs.filter(state=data["state"])
         if data["period"]:
             runs = runs.filter(period__startswith=data["period"].strip())
+    runs, sort = run_lists.sorted_runs(runs, request.GET.get("sort", ""))
+    return filters, runs, sort
+
+
+def _render_run_list(request, start_form, status=200):
+    filters, runs, sort = _filtered_runs(request)
     page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    export_query = params.urlencode()
+    params.pop("sort", None)
     return render(request, "subsidies/run_list.html",
-                  {"page": page, "filters": filters, "start_form": start_form}, status=status)
+                  {"page": page, "filters": filters, "start_form": start_form, "sort": run_lists.sort_links(sort),
+                   "filter_query": params.urlencode(), "export_query": export_query}, status=status)
+
+
+@require_GET
+@staff_only(_can_run)
+def run_list_export(request):
+    """The filtered, sorted run list as XLSX (issue 15): amounts as numbers, dates as dates."""
+    _filters, runs, _sort = _filtered_runs(request)
+    return xlsx_response(filename=f"发放批次-{timezone.localdate():%Y%m%d}.xlsx", sheet=_("发放批次"),
+                         header=list(run_lists.EXPORT_HEADER), rows=run_lists.export_rows(runs),
+                         widths=[8, 10, 10, 10, 10, 16, 10, 10, 18, 10, 18])
 
 
 @require_POST
@@ -153,6 +176,7 @@ def run_detail(request, pk: int):
         "grand_total": sum((r["total"] or Decimal("0.00") for r in by_rule), Decimal("0.00")),
         "grand_count": sum(r["n"] for r in by_rule),
         "can_approve": run.state == RunState.COMPUTED,
+        "anomalies": run_anomalies(run) if run.state == RunState.COMPUTED else [],
         "own_run": user.pk in (run.created_by_id, run.computed_by_id),
         "can_cancel": run.state in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED, RunState.INTERRUPTED),
         "can_compute": run.state in (RunState.DRAFT, RunState.FAILED),

@@ -5,6 +5,7 @@ from talent import views
 app_name = "talent"
 urlpatterns = [
     path("researchers/", views.researcher_list, name="researcher_list"),
+    path("researchers/export.xlsx", views.researcher_export, name="researcher_export"),
     path("researchers/new/", views.researcher_create, name="researcher_create"),
     path("researchers/<int:pk>/", views.researcher_detail, name="researcher_detail"),
     path("researchers/<int:pk>/edit/", views.researcher_edit, name="researcher_edit"),

@@ -11,12 +11,14 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import uploads
+from accounts.cells import xlsx_response
 from accounts.errors import ServiceError, error_text
-from talent import certificates, roster, roster_text, selectors, services
+from talent import certificates, lists, roster, roster_text, selectors, services
 from talent.forms import (
     CsvUploadForm,
     DegreeForm,
@@ -37,6 +39,13 @@ PAGE_SIZE = 25
 
 def _page(request, qs):
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without(request, *names) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
 
 
 def _query_without_page(request) -> str:
@@ -94,9 +103,7 @@ DEGREE_FIELDS = {"degree_level": "level", "awarded_on": "awarded_on", "key_insti
                  "degree_verified": "level"}
 
 
-@login_required
-@require_GET
-def researcher_list(request):
+def _filtered_researchers(request):
     actor = request.user
     centres, enterprises = selectors.centre_list(actor=actor), selectors.enterprise_choices(actor=actor)
     form = ResearcherFilterForm(request.GET or None, centres=centres, enterprises=enterprises)
@@ -105,12 +112,33 @@ def researcher_list(request):
         actor=actor, q=filters.get("q") or "", centre_id=getattr(filters.get("centre"), "pk", None),
         enterprise_id=getattr(filters.get("enterprise"), "pk", None), unverified=bool(filters.get("unverified")),
         needs_review=bool(filters.get("needs_review")))
+    qs, sort = lists.sorted_rows(qs, actor=actor, sort=request.GET.get("sort", ""))
+    return form, qs, sort
+
+
+@login_required
+@require_GET
+def researcher_export(request):
+    """The filtered, sorted list as XLSX (issue 15): the actor's own rows only, identity numbers masked."""
+    _form, qs, _sort = _filtered_researchers(request)
+    return xlsx_response(filename=f"研发人员名单-{timezone.localdate():%Y%m%d}.xlsx", sheet=_("研发人员"),
+                         header=list(lists.EXPORT_HEADER), rows=lists.export_rows(qs),
+                         widths=[12, 10, 22, 10, 14, 28, 8, 12, 12, 12])
+
+
+@login_required
+@require_GET
+def researcher_list(request):
+    actor = request.user
+    form, qs, sort = _filtered_researchers(request)
     page = _page(request, qs)
     statuses = selectors.stipend_statuses(r.pk for r in page.object_list)
     rows = [{"researcher": r, "masked_id": mask_id(r.id_number), "stipend": statuses.get(r.pk)}
             for r in page.object_list]
     return render(request, "talent/researcher_list.html", {
         "form": form, "page": page, "rows": rows, "query": _query_without_page(request),
+        "sort_links": lists.sort_links(sort), "filter_query": _query_without(request, "page", "sort"),
+        "export_query": _query_without(request, "page"),
         "can_write": actor.is_enterprise or actor.is_portal_admin, "sees_all": actor.is_bureau_staff,
     })
 

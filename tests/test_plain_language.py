@@ -187,7 +187,7 @@ def test_a_decision_notice_reads_in_the_readers_language(
     settings.MEDIA_ROOT = tmp_path / "media"
     owner, filing = world["users"]["enterprise"], world["filing"]
     attach_required(actor=owner, filing=filing)
-    registry_services.filing_submit(actor=owner, filing=filing)
+    registry_services.filing_submit(actor=owner, filing=filing, commitment=True)
     with django_capture_on_commit_callbacks(execute=True):
         registry_services.filing_first_review(actor=world["users"]["reviewer"], filing=filing, comment="材料齐全")
     client.force_login(owner)

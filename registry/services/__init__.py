@@ -11,6 +11,7 @@ from registry.services.entities import (  # noqa: F401
     centre_is_filed,
     centre_update,
     centre_upsert,
+    enterprise_bank_update,
     enterprise_register,
     enterprise_upsert,
     is_member,
@@ -36,6 +37,7 @@ from registry.services.filings import (  # noqa: F401
     filing_revoke,
     filing_submit,
     filing_suspend,
+    filing_withdraw,
     first_reviewer,
     required_document_kinds,
 )

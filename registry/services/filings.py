@@ -25,8 +25,9 @@ from registry.models import (
     ReviewDecision,
     ReviewStep,
 )
+from registry.services import acceptance
 from registry.services.entities import require_member
-from registry.services.notifications import notify_filing_decision
+from registry.services.notifications import notify_filing_decision, notify_reviewers_of
 from registry.services.windows import recorded_windows, window_sync, windows_apply
 
 
@@ -288,6 +289,8 @@ def filing_create(*, actor, centre: Centre, level: str) -> Filing:
                     "a filing at this level already exists", code="duplicate", record=record)
             existing.status = FilingStatus.DRAFT
             existing.status_reason = ""
+            existing.acceptance_no = None  # a new matter: its submission gets a new 受理编号
+            existing.commitment_at = None
             _save(existing)
             return existing
         filing = Filing(centre=centre, level=level, status=FilingStatus.DRAFT)
@@ -301,8 +304,9 @@ def filing_create(*, actor, centre: Centre, level: str) -> Filing:
 
 
 @transaction.atomic
-def filing_submit(*, actor, filing: Filing) -> Filing:
-    """Submit (or resubmit after 退回修改). Runs the eligibility rules and the required-documents check."""
+def filing_submit(*, actor, filing: Filing, commitment: bool) -> Filing:
+    """Submit (or resubmit after 退回修改). Runs the eligibility rules and the required-documents check;
+    the enterprise accepts the 信用承诺书 (`commitment`) and the matter gets its 受理编号 (issue 15)."""
     filing = _lock(filing)
     require_member(actor, filing.centre.enterprise, action="提交备案")
     filing_assert_status(filing, FilingStatus.DRAFT, FilingStatus.RETURNED, action="提交")
@@ -312,12 +316,40 @@ def filing_submit(*, actor, filing: Filing) -> Filing:
         raise ServiceError(";".join(zh for zh, _en in halves),
                            "the filing cannot be submitted: " + "; ".join(en for _zh, en in halves),
                            code="ineligible", record=str(filing))
+    acceptance.require_commitment(filing, commitment)
     with acting(actor):
         filing.status = FilingStatus.SUBMITTED
         filing.submitted_at = timezone.now()
         filing.status_reason = ""
+        acceptance.accept(filing)
         _save(filing)
-        _record(filing, actor=actor, step=ReviewStep.SUBMIT)
+        decision = _record(filing, actor=actor, step=ReviewStep.SUBMIT)
+        notify_reviewers_of(decision, number=filing.acceptance_no)  # new work in the reviewers' inbox
+    return filing
+
+
+@transaction.atomic
+def filing_withdraw(*, actor, filing: Filing, reason: str = "") -> Filing:
+    """撤回 (issue 15): the enterprise takes a submitted filing back before the first review has decided
+    it; the filing is a draft again, to be corrected and submitted as a new matter (a new 受理编号). The
+    withdrawal is a review record (who, when, the number withdrawn) and in the audit trail."""
+    filing = _lock(filing)
+    require_member(actor, filing.centre.enterprise, action="撤回备案")
+    if filing.status != FilingStatus.SUBMITTED:
+        raise ConflictError(
+            f"当前状态为“{label_zh(FilingStatus(filing.status).label)}”,只有已提交、尚未初审的备案可以撤回",
+            f"the filing is {label_en(FilingStatus(filing.status).label)}; only a submitted filing not yet "
+            "reviewed can be withdrawn", code="illegal_transition", record=str(filing))
+    number = filing.acceptance_no or ""
+    comment = ";".join(x for x in (f"撤回受理编号{number}" if number else "", (reason or "").strip()) if x)
+    with acting(actor):
+        filing.status = FilingStatus.DRAFT
+        filing.acceptance_no = None
+        filing.commitment_at = None
+        filing.status_reason = ""
+        _save(filing)
+        decision = _record(filing, actor=actor, step=ReviewStep.WITHDRAW, comment=comment)
+        notify_reviewers_of(decision, number=number)  # the work has left their queue
     return filing
 
 

@@ -20,6 +20,7 @@ def _message(decision: ReviewDecision) -> tuple[str, str]:
     step, state = label_zh(ReviewStep(decision.step).label), label_zh(FilingStatus(decision.decision).label)
     title = f"【{level}备案】{filing.centre.name}:{step} — {state}"
     lines = [
+        *([f"受理编号:{filing.acceptance_no}"] if filing.acceptance_no else []),
         f"研发中心:{filing.centre.name}({filing.centre.ref})",
         f"备案层级:{level}",
         f"环节:{step}",
@@ -42,6 +43,7 @@ def _message_en(decision: ReviewDecision) -> tuple[str, str]:
     state = label_en(FilingStatus(decision.decision).label)
     title = f"[{level} filing] {filing.centre.name}: {step} — {state}"
     lines = [
+        *([f"Acceptance number: {filing.acceptance_no}"] if filing.acceptance_no else []),
         f"Centre: {filing.centre.name} ({filing.centre.ref})",
         f"Filing level: {level}",
         f"Step: {step}",
@@ -69,12 +71,19 @@ def notify_enterprise(enterprise, *, title: str, body: str, filing: Filing | Non
                       body_en: str = "") -> list[Notification]:
     """Each active member of the enterprise gets a Notification row (in both languages where the English is
     given; the page shows the reader's); emails go out after commit, so a rolled-back decision sends nothing.
-    Used for filing decisions and degree verification decisions."""
-    members = list(enterprise.members.filter(is_active=True))
+    Used for filing decisions, degree verification decisions and payout notices."""
+    return notify_users(list(enterprise.members.filter(is_active=True)), title=title, body=body, filing=filing,
+                        title_en=title_en, body_en=body_en, what=f"enterprise {enterprise.pk}")
+
+
+def notify_users(users, *, title: str, body: str, filing: Filing | None = None, title_en: str = "",
+                 body_en: str = "", what: str = "users") -> list[Notification]:
+    """The one notifier: an in-portal message to each user (same transaction) and an e-mail to each address
+    once the transaction commits (console e-mail in development, the configured backend elsewhere)."""
     rows = Notification.objects.bulk_create(
-        [Notification(user=u, filing=filing, title=title, body=body, title_en=title_en[:200], body_en=body_en)
-         for u in members])
-    recipients = sorted({u.email for u in members if u.email})
+        [Notification(user=u, filing=filing, title=title[:200], body=body, title_en=title_en[:200], body_en=body_en)
+         for u in users])
+    recipients = sorted({u.email for u in users if u.email})
     if recipients:
         messages = [(title, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
 
@@ -83,10 +92,48 @@ def notify_enterprise(enterprise, *, title: str, body: str, filing: Filing | Non
             try:
                 send_mass_mail(messages, fail_silently=False)
             except Exception:
-                logger.exception("decision email to enterprise %s (%s) not sent", enterprise.pk, title)
+                logger.exception("notification email to %s (%s) not sent", what, title)
 
         transaction.on_commit(send)
     return rows
+
+
+REVIEWER_ROLE = {FilingLevel.REGIONAL: "regional_reviewer", FilingLevel.YINCHUAN: "yinchuan_reviewer"}
+
+
+def level_reviewers(level: str) -> list:
+    """The active reviewers of a filing level (their inbox hears of new work, issue 15)."""
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.filter(is_active=True, role=REVIEWER_ROLE[level]).order_by("pk"))
+
+
+def notify_reviewers_of(decision: ReviewDecision, *, number: str) -> list[Notification]:
+    """A submission (new work, with its 受理编号 and the time limit) or a withdrawal, to the level's reviewers."""
+    from registry.guide import FIRST_REVIEW_DAYS
+
+    filing: Filing = decision.filing
+    level_zh, level_en = label_zh(FilingLevel(filing.level).label), label_en(FilingLevel(filing.level).label)
+    link = reverse("registry:review_decide", args=[filing.pk])
+    when = f"{timezone.localtime(decision.at):%Y-%m-%d %H:%M}"
+    if decision.step == ReviewStep.SUBMIT:
+        title = f"【待审核】{level_zh}备案 {filing.centre.name}(受理编号{number})"
+        body = "\n".join([f"受理编号:{number}", f"依托企业:{filing.centre.enterprise.name}",
+                          f"研发中心:{filing.centre.name}({filing.centre.ref})", f"提交时间:{when}",
+                          f"承诺时限:初审须在{FIRST_REVIEW_DAYS}日内完成", f"审核入口:{link}"])
+        title_en = f"[To review] {level_en} filing {filing.centre.name} (acceptance number {number})"
+        body_en = "\n".join([f"Acceptance number: {number}", f"Enterprise: {filing.centre.enterprise.name}",
+                             f"Centre: {filing.centre.name} ({filing.centre.ref})", f"Submitted: {when}",
+                             f"Time limit: first review within {FIRST_REVIEW_DAYS} days", f"Review: {link}"])
+    else:
+        title = f"【企业撤回】{level_zh}备案 {filing.centre.name}(受理编号{number})"
+        body = "\n".join([f"受理编号:{number}", f"研发中心:{filing.centre.name}({filing.centre.ref})",
+                          f"撤回时间:{when}", "该备案已退出审核队列,无需审核。"])
+        title_en = f"[Withdrawn] {level_en} filing {filing.centre.name} (acceptance number {number})"
+        body_en = "\n".join([f"Acceptance number: {number}", f"Centre: {filing.centre.name} ({filing.centre.ref})",
+                             f"Withdrawn: {when}", "The filing has left the review queue; no review is needed."])
+    return notify_users(level_reviewers(filing.level), title=title, body=body, filing=filing, title_en=title_en,
+                        body_en=body_en, what=f"reviewers of filing {filing.pk}")
 
 
 def notification_mark_read(*, actor, notification_ids=None) -> int:

@@ -163,7 +163,7 @@ def _person(user) -> str:
     return (user.full_name or user.username) if user is not None else ""
 
 
-def run_document(run: PayoutRun, *, with_explanations: bool = False) -> RunDocument:
+def run_document(run: PayoutRun, *, with_explanations: bool = False, enterprise_id: int | None = None) -> RunDocument:
     """The run's active lines grouped by enterprise and centre, in a stable order (enterprise name,
     centre ref, service period, beneficiary, line id) so re-exports print the same document."""
     require_exportable(run)
@@ -180,7 +180,10 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False) -> RunDocum
               "enterprise__bank_account", "centre__ref", "centre__name", "researcher_id"]
     if with_explanations:
         fields += ["explanation", "explanation_basis__body"]
-    qs = (PayoutLine.objects.filter(run_id=run.pk, active=True)
+    lines = PayoutLine.objects.filter(run_id=run.pk, active=True)
+    if enterprise_id is not None:  # one enterprise's own notice (subsidies.views_notices)
+        lines = lines.filter(enterprise_id=enterprise_id)
+    qs = (lines
           .order_by("enterprise__name", "enterprise_id", "centre__ref", "service_period", "beneficiary_name", "id")
           .values_list(*fields))
     ent: EnterpriseGroup | None = None

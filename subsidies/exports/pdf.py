@@ -482,18 +482,43 @@ def notice_closing(doc: RunDocument, codes) -> str:
     return "请贵单位收到资金后" + ";".join(parts) + ",专款专用,并妥善保存资金使用及发放记录备查。"
 
 
+# The notice is issued by the bureau that administers the rules it pays (issue 15: not by "管理平台"), under
+# a document number (文号) of the run and the notice, dated the approval day, with a seal area.
+ISSUERS = {"NX": ("宁夏回族自治区科学技术厅", "宁科飞拨"), "YC": ("银川市科学技术局", "银科飞拨")}
+
+
+def notice_issuer(codes) -> tuple[str, str]:
+    """(issuing bureau, 文号 prefix): the Yinchuan bureau for YC-* rules only, the regional department
+    otherwise (a mixed notice names the regional department, which co-issues with the city)."""
+    codes = list(codes)
+    return ISSUERS["YC"] if codes and all(c.startswith("YC-") for c in codes) else ISSUERS["NX"]
+
+
+def chinese_date(stamp: str) -> str:
+    """'2026-12-01 10:00' -> 2026年12月1日 (the date of an official document)."""
+    day = stamp[:10]
+    if len(day) != 10:
+        return ""
+    return f"{int(day[:4])}年{int(day[5:7])}月{int(day[8:10])}日"
+
+
 def render_notices(doc: RunDocument) -> bytes:
     """One 拨付通知书 per enterprise, each on its own pages, naming the measures and rules it pays under."""
     require_cjk_font()
     notices = []
     for e in doc.enterprises:
-        notices.append({"e": e, "subtotal": money(e.subtotal),
+        issuer, prefix = notice_issuer(e.rules)
+        year = (doc.approved_at or doc.printed_at)[:4]
+        notices.append({"e": e, "subtotal": money(e.subtotal), "issuer": issuer,
+                        "doc_no": f"{prefix}〔{year}〕{doc.run_id}-{len(notices) + 1}号",
+                        "issued_on": chinese_date(doc.approved_at or doc.printed_at),
                         "caps": amount_in_capitals(e.subtotal, allow_negative=True),
                         "basis": doc.basis(e.rules), "closing": notice_closing(doc, e.rules),
                         "centres": [{"ref": c.ref, "name": c.name, "count": len(c.lines), "amount": money(c.subtotal)}
                                     for c in e.centres]})
-    html = render_to_string("exports/notice.html", {"doc": doc, "notices": notices, "page_footer": True,
-                                                    **_header(doc, "拨付通知书")})
+    header = {**_header(doc, "拨付通知书"),
+              "header_right": " · ".join(sorted({n["issuer"] for n in notices})) or ISSUERS["NX"][0]}
+    html = render_to_string("exports/notice.html", {"doc": doc, "notices": notices, "page_footer": True, **header})
     return _write_pdf(html)[0]
 
 

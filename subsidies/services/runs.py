@@ -35,6 +35,7 @@ from subsidies.models import (
 )
 from subsidies.rules import rd_award, stipend
 from subsidies.rules.calendar import month_index, month_start, parse_month, parse_year
+from subsidies.run_notices import notify_run_enterprises
 from subsidies.services import run_leases
 from subsidies.services.parameters import measure_from, parameter_timeline
 
@@ -411,6 +412,7 @@ def payout_run_approve(*, actor, run_id: int) -> PayoutRun:
     with acting(actor):
         run.state, run.approved_by, run.approved_at = RunState.APPROVED, actor, timezone.now()
         run.save()
+    notify_run_enterprises(run)  # issue 15: each enterprise hears of its approved payments
     return run
 
 
@@ -444,6 +446,8 @@ def payout_run_mark(*, actor, run_id: int, state: str) -> PayoutRun:
         with acting(actor):
             run.state = state
             run.save()
+        if state == RunState.PAID:
+            notify_run_enterprises(run)  # issue 15: and of their transfer
     return run
 
 

@@ -40,7 +40,9 @@ def test_file_a_centre_submit_and_two_reviewers_approve(world, make_user):
         up = owner.post(f"/api/v1/filings/{fid}/documents/", {"kind": kind, "file": pdf_upload(f"{kind}.pdf")},
                         format="multipart")
         assert up.status_code == 201, up.content
-    submitted = owner.post(f"/api/v1/filings/{fid}/submit/", format="json")
+    unpromised = owner.post(f"/api/v1/filings/{fid}/submit/", format="json")
+    assert unpromised.status_code == 400 and _error(unpromised)["code"] == "commitment_required"
+    submitted = owner.post(f"/api/v1/filings/{fid}/submit/", {"commitment": True}, format="json")
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
 
     first = login_client(world.users["regional_reviewer"])
@@ -111,7 +113,8 @@ def test_filing_status_and_dates_are_not_client_fields(world):
     owner.post(f"/api/v1/filings/{world.a.draft.pk}/documents/",
                {"kind": "establishment_proof", "file": pdf_upload()}, format="multipart")
     submitted = owner.post(f"/api/v1/filings/{world.a.draft.pk}/submit/",
-                           {"status": "approved", "effective_from": "2020-01-01", "effective_to": "2030-01-01"},
+                           {"status": "approved", "effective_from": "2020-01-01", "effective_to": "2030-01-01",
+                            "commitment": True},
                            format="json")
     assert submitted.status_code == 200
     world.a.draft.refresh_from_db()

@@ -57,6 +57,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "filing-list": {"GET": ALL, "POST": WRITERS},
     "filing-detail": {"GET": ALL},
     "filing-submit": {"POST": WRITERS},
+    "filing-withdraw": {"POST": WRITERS},  # 撤回 before the first review (issue 15)
     "filing-return": {"POST": DECIDERS},
     "filing-first-review": {"POST": DECIDERS},
     "filing-approve": {"POST": DECIDERS},
@@ -162,13 +163,16 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "talent:degree_certificate": {"GET": ALL},
     "talent:degree_certificate_image": {"GET": ALL},  # an image certificate shown inline
     "talent:contract_document": {"GET": ALL},
+    "talent:researcher_export": {"GET": ALL},  # the list as XLSX: each actor's own rows (tests/talent)
     "subsidies:grant_attachment": {"GET": ALL},
     "subsidies:declaration_report": {"GET": ALL},
+    "subsidies:payout_notice_download": {"GET": frozenset({E, F, A})},  # the enterprise's 拨付通知书 (issue 15)
     # HTML export pages (finance and administrators; everyone else 404)
     "subsidies:run_exports": {"GET": MONEY},
     "subsidies:export_create": {"POST": MONEY},
     "subsidies:export_status": {"GET": MONEY},
     "subsidies:export_download": {"GET": MONEY},
+    "subsidies:run_list_export": {"GET": MONEY},  # the run list as XLSX (issue 15): 403 to every other role
     # HTML pages that are not downloads but are in the matrix all the same (HTML_PAGES)
     "subsidies:budgets": {"GET": MONEY, "POST": MONEY},  # the budget page: 403 to every other role
     # bank transfers and results (issue 17): enterprises their own transfers; the rest is finance's
@@ -237,6 +241,7 @@ OBJECTS = {
     "objections:person_letter_export": lambda w, t: t.researcher,
     "subsidies:grant_attachment": lambda w, t: t.attachment,
     "subsidies:declaration_report": lambda w, t: t.submission,
+    "subsidies:payout_notice_download": lambda w, t: t.enterprise,
     "subsidies:run_exports": lambda w, t: w.run,
     "subsidies:export_create": lambda w, t: w.run,
     "subsidies:export_status": lambda w, t: w.export,

@@ -54,7 +54,7 @@ def test_reviewer_sees_pdf_pages_and_image_inline(page, login, screenshot, make_
                              upload=upload("设立证明.png", real_png(360, 240)))
     services.document_upload(actor=owner, enterprise=ent, filing=filing, kind="other",
                              upload=upload("补充说明.pdf", broken_pdf()))
-    services.filing_submit(actor=owner, filing=filing)
+    services.filing_submit(actor=owner, filing=filing, commitment=True)
 
     login("shenhe")
     page.locator("#queue tbody tr", has_text=CENTRE).get_by_role("link", name="审核").click()

@@ -6,6 +6,7 @@ user 1 then starts a monthly run for researchers at that centre and watches the 
 finance user 2 approves, and the payout register PDF is exported and downloaded.
 
 Screenshots of each main page land in test-artifacts/screenshots/ for people to look at."""
+import re
 import struct
 import subprocess
 import zlib
@@ -166,8 +167,10 @@ def test_enterprise_files_reviewers_decide_finance_pays(page, login, logout, scr
     expect(page.locator("[role=status] .msg.success")).to_contain_text("(第1版)")
     expect(submit).to_be_enabled()
     screenshot("05_wizard_step2_documents")
+    page.get_by_label("本单位已阅读并同意上述信用承诺").check()
     submit.click()
     expect(page.locator("[role=status] .msg.success")).to_contain_text("备案已提交")
+    expect(page.locator(".acceptance-no")).to_have_text(re.compile(r"^NXFD\d{10}$"))
     expect(page.locator(".filing-status .badge")).to_have_text("已提交")
     logout()
 
@@ -204,6 +207,7 @@ def test_enterprise_files_reviewers_decide_finance_pays(page, login, logout, scr
     expect(page.locator("[role=status] .msg.success")).to_contain_text("已上传营业执照(第2版)")
     expect(page.locator("#tab-body")).to_contain_text("旧版本")
     screenshot("10_filing_tab_documents")
+    page.get_by_label("本单位已阅读并同意上述信用承诺").check()
     page.get_by_role("button", name="提交审核").click()
     expect(page.locator("[role=status] .msg.success")).to_contain_text("备案已提交")
     page.get_by_role("link", name="历史").click()

@@ -41,7 +41,7 @@ def filing(make_user, system, settings, tmp_path):
         kind="establishment_proof",
         upload=upload("设立证明.png", real_png(360, 240)),
     )
-    return services.filing_submit(actor=owner, filing=filing)
+    return services.filing_submit(actor=owner, filing=filing, commitment=True)
 
 
 def _sideways(page) -> int:

@@ -124,6 +124,6 @@ def attach_required(*, actor, filing):
 def submitted(owner, centre):
     filing = services.filing_create(actor=owner, centre=centre, level="regional")
     attach_required(actor=owner, filing=filing)
-    return services.filing_submit(actor=owner, filing=filing)
+    return services.filing_submit(actor=owner, filing=filing, commitment=True)
 
 

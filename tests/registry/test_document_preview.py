@@ -39,7 +39,7 @@ def filing(owner, centre):
                              upload=upload("营业执照.pdf", real_pdf(7, "Business licence")))
     services.document_upload(actor=owner, enterprise=ent, filing=f, kind="establishment_proof",
                              upload=upload("设立证明.png", real_png()))
-    return services.filing_submit(actor=owner, filing=f)
+    return services.filing_submit(actor=owner, filing=f, commitment=True)
 
 
 @pytest.fixture
@@ -224,7 +224,7 @@ def test_a_broken_pdf_is_told_in_chinese_not_a_500(client, owner, regional1, cen
                              upload=upload("损坏.pdf", broken_pdf()))
     services.document_upload(actor=owner, enterprise=centre.enterprise, filing=f, kind="establishment_proof",
                              upload=upload("设立证明.png", real_png()))
-    services.filing_submit(actor=owner, filing=f)
+    services.filing_submit(actor=owner, filing=f, commitment=True)
     doc = f.documents.get(kind="business_licence")
     client.force_login(regional1)
     page = client.get(reverse("registry:review_decide", args=[f.pk]))

@@ -26,7 +26,7 @@ def first_reviewed(owner, centre, regional1):
     filing = services.filing_create(actor=owner, centre=centre, level="regional")
     attach_required(actor=owner, filing=filing)
     with time_machine.travel(SUBMITTED_ON):
-        services.filing_submit(actor=owner, filing=filing)
+        services.filing_submit(actor=owner, filing=filing, commitment=True)
     return services.filing_first_review(actor=regional1, filing=filing)
 
 

@@ -236,13 +236,13 @@ def test_web_path_and_import_record_the_same_history(make_user, system, owner, c
     reviewer1, reviewer2 = make_user("r1", Role.REGIONAL_REVIEWER), make_user("r2", Role.REGIONAL_REVIEWER)
     filing = registry.filing_create(actor=owner, centre=centre, level="regional")
     attach_required(actor=owner, filing=filing)
-    registry.filing_submit(actor=owner, filing=filing)
+    registry.filing_submit(actor=owner, filing=filing, commitment=True)
     registry.filing_first_review(actor=reviewer1, filing=filing)
     registry.filing_approve(actor=reviewer2, filing=filing, effective_from=dt.date(2024, 3, 1),
                             backdate_reason=BACKDATED)
     registry.filing_revoke(actor=reviewer1, filing=filing, on=dt.date(2024, 6, 1), reason="研发人员数不再符合备案条件")
     filing = registry.filing_create(actor=owner, centre=centre, level="regional")
-    registry.filing_submit(actor=owner, filing=filing)
+    registry.filing_submit(actor=owner, filing=filing, commitment=True)
     registry.filing_first_review(actor=reviewer1, filing=filing)
     # a re-filing cannot reopen the revoked window
     with pytest.raises(ServiceError, match="须晚于已记录的有效期间2024-03-01至2024-05-31"):

@@ -24,7 +24,7 @@ def test_whole_lifecycle_draft_to_approved_with_a_return(owner, centre, regional
     assert filing.status == FilingStatus.DRAFT
     attach_required(actor=owner, filing=filing)
     with django_capture_on_commit_callbacks(execute=True):
-        services.filing_submit(actor=owner, filing=filing)
+        services.filing_submit(actor=owner, filing=filing, commitment=True)
     assert _status(filing) == FilingStatus.SUBMITTED
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -33,7 +33,7 @@ def test_whole_lifecycle_draft_to_approved_with_a_return(owner, centre, regional
     services.document_upload(actor=owner, enterprise=centre.enterprise, filing=filing, kind="establishment_proof",
                              upload=upload("设立证明(盖章).pdf", pdf_bytes("stamped")))
     with time_machine.travel(dt.datetime(2024, 3, 14, 10, 0, tzinfo=dt.UTC)):  # resubmitted the day before
-        services.filing_submit(actor=owner, filing=filing)
+        services.filing_submit(actor=owner, filing=filing, commitment=True)
     services.filing_first_review(actor=regional1, filing=filing, comment="材料齐全")
     assert _status(filing) == FilingStatus.FIRST_REVIEWED
 
@@ -90,7 +90,7 @@ def test_enterprise_user_cannot_review_and_other_enterprise_cannot_submit(submit
         services.filing_first_review(actor=owner, filing=submitted)
     draft = services.filing_create(actor=owner, centre=submitted.centre, level="yinchuan")
     with pytest.raises(ServiceError) as exc:
-        services.filing_submit(actor=owner_b, filing=draft)
+        services.filing_submit(actor=owner_b, filing=draft, commitment=True)
     assert exc.value.status == 403
     assert _status(draft) == FilingStatus.DRAFT
 
@@ -104,7 +104,7 @@ def test_illegal_transitions_are_conflicts(action, owner, submitted, regional1, 
         services.filing_first_review(actor=regional1, filing=submitted)
         call = lambda: services.filing_first_review(actor=regional2, filing=submitted)
     elif action == "submit_again":
-        call = lambda: services.filing_submit(actor=owner, filing=submitted)
+        call = lambda: services.filing_submit(actor=owner, filing=submitted, commitment=True)
     elif action == "suspend_unapproved":
         call = lambda: services.filing_suspend(actor=regional1, filing=submitted, on=dt.date(2024, 5, 1),
                                                reason="x")
@@ -190,7 +190,7 @@ def test_regional_needs_a_ningxia_enterprise(system, make_user):
     filing = services.filing_create(actor=owner, centre=centre, level="regional")
     attach_required(actor=owner, filing=filing)
     with pytest.raises(ServiceError) as exc:
-        services.filing_submit(actor=owner, filing=filing)
+        services.filing_submit(actor=owner, filing=filing, commitment=True)
     assert "自治区备案要求依托企业注册在宁夏" in exc.value.zh
     assert _status(filing) == FilingStatus.DRAFT
 
@@ -201,7 +201,7 @@ def test_regional_needs_a_centre_outside_ningxia(owner, enterprise):
     filing = services.filing_create(actor=owner, centre=centre, level="regional")
     attach_required(actor=owner, filing=filing)
     with pytest.raises(ServiceError) as exc:
-        services.filing_submit(actor=owner, filing=filing)
+        services.filing_submit(actor=owner, filing=filing, commitment=True)
     assert "研发中心位于宁夏区外" in exc.value.zh
     assert _status(filing) == FilingStatus.DRAFT
 
@@ -210,18 +210,18 @@ def test_yinchuan_needs_a_yinchuan_enterprise(owner_b, centre_b):
     filing = services.filing_create(actor=owner_b, centre=centre_b, level="yinchuan")
     attach_required(actor=owner_b, filing=filing)
     with pytest.raises(ServiceError) as exc:
-        services.filing_submit(actor=owner_b, filing=filing)
+        services.filing_submit(actor=owner_b, filing=filing, commitment=True)
     assert "银川市备案要求依托企业注册在银川市" in exc.value.zh
     # the same enterprise (石嘴山, Ningxia) may file at the regional level
     regional = services.filing_create(actor=owner_b, centre=centre_b, level="regional")
     attach_required(actor=owner_b, filing=regional)
-    assert services.filing_submit(actor=owner_b, filing=regional).status == FilingStatus.SUBMITTED
+    assert services.filing_submit(actor=owner_b, filing=regional, commitment=True).status == FilingStatus.SUBMITTED
 
 
 def test_yinchuan_filing_of_a_yinchuan_enterprise_is_accepted(owner, centre):
     filing = services.filing_create(actor=owner, centre=centre, level="yinchuan")
     attach_required(actor=owner, filing=filing)
-    assert services.filing_submit(actor=owner, filing=filing).status == FilingStatus.SUBMITTED
+    assert services.filing_submit(actor=owner, filing=filing, commitment=True).status == FilingStatus.SUBMITTED
 
 
 def test_required_documents_are_named(owner, centre):
@@ -229,7 +229,7 @@ def test_required_documents_are_named(owner, centre):
     services.document_upload(actor=owner, enterprise=centre.enterprise, filing=filing, kind="business_licence",
                              upload=upload("执照.pdf", pdf_bytes()))
     with pytest.raises(ServiceError) as exc:
-        services.filing_submit(actor=owner, filing=filing)
+        services.filing_submit(actor=owner, filing=filing, commitment=True)
     assert "缺少必备材料" in exc.value.zh
     assert "研发中心设立证明" in exc.value.zh
     assert "营业执照" not in exc.value.zh
@@ -244,7 +244,7 @@ def test_joint_centre_also_needs_the_cooperation_agreement(owner, enterprise):
         services.document_upload(actor=owner, enterprise=enterprise, filing=filing, kind=kind,
                                  upload=upload(f"{kind}.pdf", pdf_bytes()))
     with pytest.raises(ServiceError) as exc:
-        services.filing_submit(actor=owner, filing=filing)
+        services.filing_submit(actor=owner, filing=filing, commitment=True)
     assert "联合共建协议" in exc.value.zh
 
 

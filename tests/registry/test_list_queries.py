@@ -17,7 +17,7 @@ def _add_submitted_filings(count: int, *, owner, enterprise, start: int):
                                         division_code="310115" if i % 2 else "110108", headcount=i)
         filing = services.filing_create(actor=owner, centre=centre, level="regional")
         attach_required(actor=owner, filing=filing)
-        services.filing_submit(actor=owner, filing=filing)
+        services.filing_submit(actor=owner, filing=filing, commitment=True)
 
 
 def _queries(client, url) -> tuple[int, str, list[str]]:

@@ -99,7 +99,7 @@ def test_a_pdf_bomb_never_slows_the_filing_page_and_its_timeout_is_recorded(
 
     # remembered: the pages show the timeout at once and nothing renders again, not even a redelivery
     calls = len(poppler_calls)
-    services.filing_submit(actor=owner, filing=filing)
+    services.filing_submit(actor=owner, filing=filing, commitment=True)
     client.force_login(regional1)
     started = time.monotonic()
     html = client.get(reverse("registry:review_decide", args=[filing.pk])).content.decode()

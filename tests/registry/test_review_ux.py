@@ -228,7 +228,7 @@ def test_marks_only_while_under_review_and_on_the_current_version(owner, submitt
         kind=DocumentKind.BUSINESS_LICENCE,
         upload=upload("new.pdf", pdf_bytes("new")),
     )
-    services.filing_submit(actor=owner, filing=submitted)
+    services.filing_submit(actor=owner, filing=submitted, commitment=True)
     with pytest.raises(ConflictError) as exc:
         services.document_mark(actor=regional1, document=old, mark="pass")
     assert exc.value.zh == "该材料已有新版本,请审核当前版本"

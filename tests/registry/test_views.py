@@ -116,7 +116,7 @@ def test_enterprise_wizard_centre_draft_upload_submit(client, owner, enterprise)
                            {"kind": "other", "file": bad}, follow=True)
     assert "网页或脚本" in response.content.decode()
     assert filing.documents.count() == 2
-    client.post(reverse("registry:filing_submit", args=[filing.pk]))
+    client.post(reverse("registry:filing_submit", args=[filing.pk]), {"commitment": "on"})
     filing.refresh_from_db()
     assert filing.status == FilingStatus.SUBMITTED
     for tab in ("documents", "comments", "history"):
@@ -203,7 +203,7 @@ def test_queue_counts_age_and_filter_pagination(client, regional1, owner, enterp
                                        division_code="310115")
             f = services.filing_create(actor=owner, centre=c, level="regional")
             attach_required(actor=owner, filing=f)
-            services.filing_submit(actor=owner, filing=f)
+            services.filing_submit(actor=owner, filing=f, commitment=True)
     _login(client, regional1)
     with time_machine.travel(dt.datetime(2024, 3, 11, 9, 0, tzinfo=dt.UTC)):
         page = client.get(reverse("registry:review_queue") + "?city=上海").content.decode()

@@ -209,7 +209,7 @@ def test_nx_first_never_after_revocation(system, owner, enterprise, reg1, reg2):
     filing = registry.filing_create(actor=owner, centre=centre, level="regional")
     from tests.registry.conftest import attach_required
     attach_required(actor=owner, filing=filing)
-    registry.filing_submit(actor=owner, filing=filing)
+    registry.filing_submit(actor=owner, filing=filing, commitment=True)
     registry.filing_first_review(actor=reg1, filing=filing)
     registry.filing_approve(actor=reg2, filing=filing)
     with pytest.raises(ServiceError, match="撤销后重新备案不再给予首次备案奖励"):

@@ -1,0 +1,98 @@
+"""办事指南 (service guide) of each filing measure (issue 15, government-service conventions): who may
+file, the materials, the legal basis, the process, the promised time limits (承诺时限) and the handling
+department. Read by the guide page, the filing form (link), the stage tracking (time limits) and the
+submission (信用承诺书). The conditions are POLICY §1's; the time limits are a Decision (the measures
+name none): calendar days, counted from the day the stage starts."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import DocumentKind, FilingLevel
+
+# Decision (the measures are silent): the bureau promises each review step within these calendar days
+FIRST_REVIEW_DAYS = 10
+APPROVAL_DAYS = 10
+
+# 信用承诺书: the text the enterprise accepts at submission (recorded with the time on the filing)
+COMMITMENT_TEXT = _(
+    "本单位郑重承诺:所填报的信息和上传的材料真实、准确、完整、有效,不存在虚报、瞒报、伪造材料等情形;"
+    "研发中心的设立、人员和经费情况如有变化将及时报告。如有违反,本单位愿意承担撤销备案、追回已拨付资金、"
+    "纳入信用记录等相应责任。"
+)
+
+
+@dataclass(frozen=True)
+class Guide:
+    level: str
+    title: object
+    basis: object
+    department: object
+    conditions: tuple
+    materials: tuple  # (DocumentKind, when required: None = always, else a note)
+    process: tuple
+    contact: object
+
+
+GUIDES = {
+    FilingLevel.REGIONAL: Guide(
+        level=FilingLevel.REGIONAL,
+        title=_("自治区企业飞地研发中心备案"),
+        basis=_("《宁夏回族自治区企业飞地研发中心建设支持暂行办法》(2023年)"),
+        department=_("宁夏回族自治区科学技术厅(会同党委人才工作领导小组办公室、人力资源社会保障厅)"),
+        conditions=(
+            _("依托企业为在宁夏回族自治区注册的企业(注册地行政区划代码以64开头)。"),
+            _("研发中心位于宁夏回族自治区以外(如北京、上海、杭州、深圳等地)。"),
+            _("研发中心为独立研发机构,或与高校、科研院所共建的联合研发机构。"),
+            _("每个研发中心在自治区级只能备案一次;被撤销备案后重新备案的,不再享受首次备案奖励。"),
+        ),
+        materials=(
+            (DocumentKind.BUSINESS_LICENCE, None),
+            (DocumentKind.ESTABLISHMENT_PROOF, None),
+            (DocumentKind.COOPERATION_AGREEMENT, _("联合研发机构提交")),
+            (DocumentKind.SITE_PROOF, _("可选")),
+        ),
+        process=(
+            _("企业登记研发中心并发起备案,上传材料,阅读并签署信用承诺书后提交,取得受理编号。"),
+            _("审核员初审:核对条件和材料,材料不全的退回补正。"),
+            _("另一名审核员复审:作出予以备案或不予备案的决定,并确定生效日期。"),
+            _("平台以站内消息和电子邮件通知企业审核结果;备案后研发中心即可享受相应支持政策。"),
+        ),
+        contact=_("宁夏回族自治区科学技术厅;办理进度可在平台“站内消息”和备案详情页查看。"),
+    ),
+    FilingLevel.YINCHUAN: Guide(
+        level=FilingLevel.YINCHUAN,
+        title=_("银川市飞地研发中心备案"),
+        basis=_("《银川市飞地研发中心和飞地孵化器备案支持办法》"),
+        department=_("银川市科学技术局"),
+        conditions=(
+            _("依托企业注册在银川市(兴庆区、西夏区、金凤区、永宁县、贺兰县、灵武市,区划代码以6401开头)。"),
+            _("研发中心位于宁夏回族自治区以外。"),
+            _("依托企业同时为研发费用奖励的申报主体。"),
+            _("每个研发中心在银川市级只能备案一次。"),
+        ),
+        materials=(
+            (DocumentKind.BUSINESS_LICENCE, None),
+            (DocumentKind.ESTABLISHMENT_PROOF, None),
+            (DocumentKind.COOPERATION_AGREEMENT, _("联合研发机构提交")),
+            (DocumentKind.SITE_PROOF, _("可选")),
+        ),
+        process=(
+            _("企业登记研发中心并发起备案,上传材料,阅读并签署信用承诺书后提交,取得受理编号。"),
+            _("审核员初审:核对条件和材料,材料不全的退回补正。"),
+            _("另一名审核员复审:作出予以备案或不予备案的决定,并确定生效日期。"),
+            _("平台以站内消息和电子邮件通知企业审核结果;备案后可按年度申报研发费用奖励。"),
+        ),
+        contact=_("银川市科学技术局;办理进度可在平台“站内消息”和备案详情页查看。"),
+    ),
+}
+
+
+def guide_for(level: str) -> Guide | None:
+    return GUIDES.get(level)
+
+
+def material_rows(guide: Guide) -> list[tuple[object, object]]:
+    """(material name, when it is required) for the guide's table; the required ones are the submission's
+    own check (registry.services.filings.required_document_kinds)."""
+    return [(DocumentKind(kind).label, when or _("必须提交")) for kind, when in guide.materials]
