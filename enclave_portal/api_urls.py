@@ -6,7 +6,7 @@ from rest_framework.routers import SimpleRouter
 from accounts.api import TokenView
 from registry import api as registry_api
 from subsidies import api as subsidies_api
-from subsidies import api_grants as grants_api
+from subsidies.grants import api as grants_api
 from talent import api as talent_api
 
 router = SimpleRouter()

@@ -349,5 +349,5 @@ class Budget(models.Model):
         return f"{self.rule} {self.year}年预算"
 
 
-from subsidies.models_grants import *  # noqa: E402,F401,F403  (grants, declarations, incubators)
+from subsidies.grants.models import *  # noqa: E402,F401,F403  (grants, declarations, incubators)
 from subsidies.projection.models import *  # noqa: E402,F401,F403  (saved projection scenarios, jobs)

@@ -19,6 +19,6 @@ urlpatterns = [
     path("runs/<int:run_id>/exports/new/", views_exports.export_create, name="export_create"),
     path("exports/<int:pk>/status/", views_exports.export_status, name="export_status"),
     path("exports/<int:pk>/download/", views_exports.export_download, name="export_download"),
-    path("grants/", include("subsidies.urls_grants")),
+    path("grants/", include("subsidies.grants.urls")),
     path("projection/", include("subsidies.projection.urls")),  # 预算测算 (issue 18)
 ]

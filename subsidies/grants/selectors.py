@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Role
 from registry.models import Centre
 from registry.selectors import centre_list
+from subsidies.grants.services import centre_facts, programme_fact
 from subsidies.models import (
     PENDING_STATUSES,
     ApplicationStatus,
@@ -26,7 +27,6 @@ from subsidies.models import (
 )
 from subsidies.money import quantize
 from subsidies.rules import grants as rules
-from subsidies.services.grants import centre_facts, programme_fact
 from subsidies.services.parameters import parameter_timeline
 
 PAID_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID)

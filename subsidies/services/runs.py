@@ -587,8 +587,8 @@ def _grant_rows(run: PayoutRun) -> list[tuple]:
     run's month, approved by a second person after its 初审 (issue 12: never one person alone) and not yet
     paid; `basis` = "award:<id>" with the line_award_paid_once constraint pays each award once. Per-person
     awards (NX-PDF, NX-AWARD) name the researcher's ID number."""
+    from subsidies.grants.services import passed_both_steps
     from subsidies.models import GrantApplication
-    from subsidies.services.grants import passed_both_steps
 
     index = parse_month(run.period)
     until = timezone.make_aware(dt.datetime.combine(month_start(index + 1), dt.time.min))

@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from subsidies.declarations.services import rd_declaration_submit
+from subsidies.grants import services as grants
 from subsidies.models import IncubatorAssessment, RDDeclaration, RDDeclarationSubmission
-from subsidies.services import grants
-from subsidies.services.declarations import rd_declaration_submit
 from tests.subsidies.grants_support import (  # noqa: F401
     doc,
     enterprise,

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.errors import ServiceError
+from subsidies.grants import services as grants
 from subsidies.models import PayoutLine, RunKind
-from subsidies.services import grants, runs
+from subsidies.services import runs
 from tests.subsidies.grants_support import (  # noqa: F401
     doc,
     enterprise,

@@ -17,7 +17,7 @@ from subsidies.scenario import import_scenario
 from subsidies.services import runs
 from tests.integration_support import CeleryWorker, wait_for
 from tests.subsidies.builders import base_fragment, researchers_fragment
-from tests.subsidies.test_celery_integration import redis_broker  # noqa: F401  (the fixture)
+from tests.subsidies.runs.test_celery_integration import redis_broker  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 RAISE = "nx_stipend.doctorate_monthly=6000.00@2024-10-01"

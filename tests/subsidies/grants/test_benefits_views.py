@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from subsidies.grants import services as grants
 from subsidies.grants.selectors import centre_benefits, unclaimed_by_programme
 from subsidies.models import GrantApplication
-from subsidies.services import grants
 from tests.subsidies.grants_support import (  # noqa: F401
     doc,
     enterprise,

@@ -7,7 +7,9 @@ import pytest
 
 from subsidies.exports import pdf
 from subsidies.exports.data import run_document
-from subsidies.services import grants
+from subsidies.grants import services as grants
+from tests.subsidies.exports.test_exports import pdf_text, squash
+from tests.subsidies.grants.test_grants_payouts import grants_run
 from tests.subsidies.grants_support import (  # noqa: F401
     doc,
     enterprise,
@@ -22,8 +24,6 @@ from tests.subsidies.grants_support import (  # noqa: F401
     yc1,
     yc2,
 )
-from tests.subsidies.test_exports import pdf_text, squash
-from tests.subsidies.test_grants_payouts import grants_run
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from subsidies.exports.data import run_document
 from subsidies.exports.services import export_request
 from subsidies.models import ExportFormat
 from talent.models import IdentityAccess, Researcher
-from tests.subsidies.test_exports import approved_run, computed_run, export_root, pdf_text, squash  # noqa: F401
+from tests.subsidies.exports.test_exports import approved_run, computed_run, export_root, pdf_text, squash  # noqa: F401
 
 FULL_IDS = ("110101199003077571", "33010619880512661X")
 INJECTED = '=HYPERLINK("http://evil.example/x","点击查看")'

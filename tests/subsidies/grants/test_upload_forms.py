@@ -6,8 +6,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from subsidies.grants import services as grants
 from subsidies.models import GrantApplication, RDDeclarationSubmission
-from subsidies.services import grants
 from tests.registry.conftest import pdf_bytes, png_bytes, upload
 from tests.subsidies.grants_support import (  # noqa: F401
     doc,

@@ -18,7 +18,9 @@ from django.views.decorators.http import require_POST
 from accounts import uploads
 from accounts.errors import ServiceError, error_text
 from registry.selectors import centre_get, centre_list, enterprise_list
+from subsidies.declarations import services as declarations
 from subsidies.grants import selectors
+from subsidies.grants import services as grants
 from subsidies.models import (
     ApplicationDocument,
     ApplicationStatus,
@@ -30,7 +32,7 @@ from subsidies.models import (
     RunKind,
 )
 from subsidies.rules import grants as rules
-from subsidies.services import declarations, grants, runs
+from subsidies.services import runs
 from talent.models import Researcher
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.errors import ConflictError, ServiceError
+from subsidies.grants import services as grants
 from subsidies.models import (
     ApplicationDecision,
     ApplicationStatus,
@@ -21,7 +22,7 @@ from subsidies.models import (
     PayoutRun,
     RunKind,
 )
-from subsidies.services import grants, runs
+from subsidies.services import runs
 from tests.api.conftest import login_client
 from tests.subsidies.grants_support import (  # noqa: F401  (fixtures)
     enterprise,

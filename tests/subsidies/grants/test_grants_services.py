@@ -10,8 +10,8 @@ from django.db import IntegrityError, connection, transaction
 from accounts.errors import ConflictError, ServiceError
 from registry import services as registry
 from registry.models import Notification
+from subsidies.grants import services as grants
 from subsidies.models import ApplicationStatus, GrantApplication, IncubatorAssessment, PerformanceEvaluation
-from subsidies.services import grants
 from tests.subsidies.grants_support import (  # noqa: F401  (fixtures)
     doc,
     enterprise,

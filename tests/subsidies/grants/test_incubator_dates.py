@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from accounts.errors import ServiceError
 from registry.models import FilingStatus
+from subsidies.grants import services as grants
 from subsidies.models import Incubator
-from subsidies.services import grants
 from tests.subsidies.grants_support import enterprise, owner, yc1, yc2  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db

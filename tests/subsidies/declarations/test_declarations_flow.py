@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from accounts.errors import ServiceError
+from subsidies.declarations.services import rd_declaration_submit, rd_declaration_verify
 from subsidies.models import PayoutLine, RDDeclaration, RunKind
 from subsidies.services import runs
-from subsidies.services.declarations import rd_declaration_submit, rd_declaration_verify
 from tests.subsidies.grants_support import (  # noqa: F401
     doc,
     enterprise,
@@ -83,7 +83,7 @@ def test_declaration_refusals(system, owner, other_owner, enterprise, independen
 def test_record_refuses_a_verified_amount_above_the_stored_declared_one(owner, independent, yc1):
     """YC-RD 1: the verified amount is never above the declared one, even when the caller passes only the
     verified amount (the stored declaration's declared amount is the ceiling)."""
-    from subsidies.services.declarations import rd_declaration_record
+    from subsidies.declarations.services import rd_declaration_record
 
     decl = rd_declaration_record(actor=owner, centre=independent, year=2024, declared_amount="100.00")
     with pytest.raises(ServiceError, match="核定金额99,999,999.00不能高于申报金额100.00") as exc:

@@ -34,7 +34,9 @@ from accounts.filters import IntegerFilter, PortalFilterSet
 from accounts.parsers import DepthLimitedJSONParser
 from registry import selectors as registry_selectors
 from registry.models import FilingStatus
+from subsidies.declarations import services as declarations
 from subsidies.grants import selectors
+from subsidies.grants import services as grants
 from subsidies.models import (
     ApplicationDecision,
     ApplicationDocument,
@@ -50,7 +52,6 @@ from subsidies.models import (
     RDDeclarationSubmission,
 )
 from subsidies.rules import grants as rules
-from subsidies.services import declarations, grants
 from talent import selectors as talent_selectors
 
 WRITERS = frozenset({ENTERPRISE, ADMIN})

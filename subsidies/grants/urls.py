@@ -1,7 +1,7 @@
 """Grants pages, included under /subsidies/grants/ in the subsidies namespace."""
 from django.urls import path
 
-from subsidies import views_grants as v
+from subsidies.grants import views as v
 
 urlpatterns = [
     path("", v.grant_home, name="grant_home"),
