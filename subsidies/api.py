@@ -44,7 +44,7 @@ from subsidies.models import (
     RunKind,
     RunState,
 )
-from subsidies.services.runs import payout_run_approve, payout_run_cancel, payout_run_compute, payout_run_start
+from subsidies.runs.services import payout_run_approve, payout_run_cancel, payout_run_compute, payout_run_start
 from talent.identity import mask_id
 
 FINANCE_ROLES = frozenset({FINANCE, ADMIN})

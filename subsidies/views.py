@@ -31,7 +31,7 @@ from subsidies.forms import (
 )
 from subsidies.models import ParameterValue, PayoutLine, PayoutRun, RunState
 from subsidies.rules.params import DEFAULT_FROM, DEFAULTS
-from subsidies.services import runs as run_services
+from subsidies.runs import services as run_services
 from subsidies.services.budgets import FIRST_BUDGET_YEAR, budget_rules, budget_set, latest_budget_year
 from subsidies.services.parameters import parameter_set
 from subsidies.templatetags.portal_format import cn_period, yuan

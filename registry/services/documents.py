@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from accounts import dispatch
 from accounts.audit import acting
 from accounts.errors import ConflictError, ServiceError
 from registry.models import (
@@ -311,9 +312,7 @@ def _preview_queue(document_id: int) -> DocumentPreviewRecord | None:
     """Render on Celery once the current transaction commits, or here without Celery (then the outcome)."""
     if not _previews_on_celery():
         return document_preview_render(document_id=document_id)
-    from registry.tasks import render_document_preview
-
-    transaction.on_commit(lambda: render_document_preview.delay(document_id))
+    dispatch.after_commit("registry.tasks.render_document_preview", document_id)
     return None
 
 

@@ -32,7 +32,7 @@ from subsidies.models import (
     RunKind,
 )
 from subsidies.rules import grants as rules
-from subsidies.services import runs
+from subsidies.runs import services as runs
 from talent.models import Researcher
 
 

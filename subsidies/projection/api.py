@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.api import ADMIN, FINANCE, STAFF, PortalViewSetMixin
 from accounts.errors import ServiceError
-from subsidies.projection import exports, jobs, services
+from subsidies.projection import exports, jobs, scenarios
 from subsidies.projection.models import ProjectionJob, ProjectionScenario
 from subsidies.projection.selectors import parse_hires
 
@@ -96,7 +96,7 @@ def scenario_body(s: ProjectionScenario, *, full: bool = False) -> dict:
 class ScenarioCreateSerializer(serializers.Serializer):
     """What a client chooses when saving a scenario; the figures are always computed here."""
 
-    name = serializers.CharField(max_length=services.SCENARIO_NAME_MAX)
+    name = serializers.CharField(max_length=scenarios.SCENARIO_NAME_MAX)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     through = serializers.CharField(max_length=7, help_text="YYYY-MM")
     set = serializers.ListField(
@@ -125,7 +125,7 @@ class ScenarioListView(_Base):
         data = form.validated_data
         overrides = data.get("set") or []
         hires = parse_hires(data.get("new_doctorates"), data.get("new_masters"), data.get("new_from"))
-        s = services.scenario_save(
+        s = scenarios.scenario_save(
             actor=request.user,
             name=data.get("name", ""),
             note=data.get("note", ""),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.errors import ServiceError
 from subsidies import charts
 from subsidies.forms import PARAMETER_LABELS
-from subsidies.projection import exports, jobs, services
+from subsidies.projection import exports, jobs, scenarios, services
 from subsidies.projection.models import ProjectionJob
 from subsidies.projection.selectors import can_project, parse_hires, scenario_get, scenario_list
 from subsidies.rules.calendar import month_index, month_label
@@ -225,7 +225,7 @@ def job_result(request, pk: int):
 def scenario_save(request):
     try:
         inputs = _inputs(request.POST)
-        s = services.scenario_save(
+        s = scenarios.scenario_save(
             actor=request.user, name=request.POST.get("name", ""), note=request.POST.get("note", ""), **inputs
         )
     except ServiceError as exc:
@@ -285,7 +285,7 @@ def scenario_link(request, pk: int):
         messages.error(request, _("请选择已决定的参数取值"))
     else:
         try:
-            services.scenario_link_parameter(actor=request.user, scenario_id=s.pk, parameter=pv)
+            scenarios.scenario_link_parameter(actor=request.user, scenario_id=s.pk, parameter=pv)
         except ServiceError as exc:
             messages.error(request, refusal(exc))
         else:

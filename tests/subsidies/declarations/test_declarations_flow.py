@@ -8,7 +8,7 @@ import pytest
 from accounts.errors import ServiceError
 from subsidies.declarations.services import rd_declaration_submit, rd_declaration_verify
 from subsidies.models import PayoutLine, RDDeclaration, RunKind
-from subsidies.services import runs
+from subsidies.runs import services as runs
 from tests.subsidies.grants_support import (  # noqa: F401
     doc,
     enterprise,

@@ -17,8 +17,8 @@ from subsidies.exports import pdf
 from subsidies.exports.data import run_document
 from subsidies.exports.services import export_request
 from subsidies.models import ExportFormat, ExportRecord, ExportState, PayoutRun, RunState
+from subsidies.runs.services import payout_run_approve, run_payouts
 from subsidies.scenario import import_scenario
-from subsidies.services.runs import payout_run_approve, run_payouts
 
 FILING = [{"level": "regional", "status": "approved", "effective_from": "2024-03-01", "effective_to": None}]
 SCENARIO = {

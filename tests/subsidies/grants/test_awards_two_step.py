@@ -22,7 +22,7 @@ from subsidies.models import (
     PayoutRun,
     RunKind,
 )
-from subsidies.services import runs
+from subsidies.runs import services as runs
 from tests.api.conftest import login_client
 from tests.subsidies.grants_support import (  # noqa: F401  (fixtures)
     enterprise,

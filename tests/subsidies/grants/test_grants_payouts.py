@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.errors import ServiceError
 from subsidies.grants import services as grants
 from subsidies.models import PayoutLine, RunKind
-from subsidies.services import runs
+from subsidies.runs import services as runs
 from tests.subsidies.grants_support import (  # noqa: F401
     doc,
     enterprise,

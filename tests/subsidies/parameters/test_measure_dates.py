@@ -19,8 +19,8 @@ from subsidies.rules.calendar import month_index
 from subsidies.rules.params import DEFAULTS, ParamTimeline, ParamValue, validate_value
 from subsidies.rules.rd_award import DeclarationFact, YinchuanFiling, rd_due
 from subsidies.rules.stipend import ContractFact, DegreeFact, FilingFact, PersonFacts, stipend_due
+from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services import runs
 from subsidies.services.parameters import parameter_set
 from tests.subsidies.builders import base_fragment
 

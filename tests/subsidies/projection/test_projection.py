@@ -11,8 +11,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from subsidies.models import ParameterValue, PayoutLine, RunKind
+from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services import runs
 from subsidies.services.parameters import parameter_set
 from tests.subsidies.builders import base_fragment, researchers_fragment
 

@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from subsidies.models import RunKind
 from subsidies.projection.models import ProjectionJob
+from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services import runs
 from tests.integration_support import CeleryWorker, wait_for
 from tests.subsidies.builders import base_fragment, researchers_fragment
 from tests.subsidies.runs.test_celery_integration import redis_broker  # noqa: F401  (the fixture)

@@ -15,10 +15,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from subsidies.models import RunKind
-from subsidies.projection import services
+from subsidies.projection import scenarios
 from subsidies.projection.models import ProjectionJob, ProjectionScenario, ScenarioParameterLink
+from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services import runs
 from subsidies.services.budgets import budget_set
 from subsidies.services.parameters import parameter_set
 from tests.subsidies import finance_data
@@ -183,7 +183,7 @@ def test_a_saved_scenario_is_immutable_compared_exported_and_linked(client, paid
     client.post(reverse("subsidies:projection_scenario_link", args=[s.pk]), {"parameter": pv.pk})
     assert ScenarioParameterLink.objects.get(parameter=pv).scenario == s
     with pytest.raises(Exception, match="未测算"):
-        services.scenario_link_parameter(actor=finance, scenario_id=s.pk, parameter=other)
+        scenarios.scenario_link_parameter(actor=finance, scenario_id=s.pk, parameter=other)
     assert c.get(URL + f"scenarios/{s.pk}/").json()["links"][0]["parameter_id"] == pv.pk
     xlsx = client.get(reverse("subsidies:projection_scenario_export_xlsx", args=[s.pk]))
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
@@ -200,7 +200,7 @@ def test_scenario_pdf(client, paid, finance):
         require_cjk_font()
     except FontMissingError:
         pytest.skip("the CJK font is not installed here")
-    s = services.scenario_save(actor=finance, name="会议材料", through="2025-03", overrides=[RAISE])
+    s = scenarios.scenario_save(actor=finance, name="会议材料", through="2025-03", overrides=[RAISE])
     client.force_login(finance)
     r = client.get(reverse("subsidies:projection_scenario_export_pdf", args=[s.pk]))
     assert r.status_code == 200 and r.content[:5] == b"%PDF-"

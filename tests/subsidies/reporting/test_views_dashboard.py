@@ -14,7 +14,7 @@ from django.utils import translation
 from accounts.models import Role
 from subsidies import charts, dashboard
 from subsidies.models import RunKind
-from subsidies.services import runs as run_services
+from subsidies.runs import services as run_services
 from subsidies.services.budgets import budget_set
 from tests.subsidies import finance_data
 

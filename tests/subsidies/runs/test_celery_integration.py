@@ -8,8 +8,8 @@ from django.test import override_settings
 
 from enclave_portal.celery import app as celery_app
 from subsidies.models import PayoutLine, PayoutRun, RunChunk, RunKind, RunState
+from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services import runs
 from tests.integration_support import CeleryWorker, RedisServer, wait_for
 from tests.subsidies.builders import base_fragment, researchers_fragment
 

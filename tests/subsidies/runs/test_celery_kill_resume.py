@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from accounts.models import system_actor
 from subsidies.models import PayoutLine, PayoutRun, RunChunk, RunKind, RunState
+from subsidies.runs import leases as run_leases
+from subsidies.runs import services as runs
+from subsidies.runs.tasks import check_interrupted_runs, scheduled_monthly_run
 from subsidies.scenario import import_scenario
-from subsidies.services import run_leases, runs
-from subsidies.tasks import check_interrupted_runs, scheduled_monthly_run
 from tests.integration_support import CeleryWorker, RedisServer, celery_broker, wait_for
 from tests.subsidies.builders import base_fragment, researchers_fragment
 

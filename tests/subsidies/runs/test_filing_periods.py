@@ -8,8 +8,8 @@ from accounts.models import Role
 from registry import services as registry_services
 from registry.models import Filing, FilingPeriod
 from subsidies.models import PayoutLine, RunKind
+from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services import runs
 from tests.subsidies.builders import base_fragment
 
 pytestmark = pytest.mark.django_db

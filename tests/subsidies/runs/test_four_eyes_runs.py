@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from accounts.errors import ServiceError
 from accounts.models import Role
 from subsidies.models import PayoutRun, RunKind, RunState
-from subsidies.services import runs as run_services
+from subsidies.runs import services as run_services
 from tests.subsidies import finance_data
 
 pytestmark = pytest.mark.django_db

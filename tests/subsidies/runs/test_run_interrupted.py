@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from accounts.errors import ConflictError, ServiceError
 from subsidies.models import PayoutRun, RunChunk, RunKind, RunState
+from subsidies.runs import leases as run_leases
+from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services import run_leases, runs
 from tests.subsidies.builders import base_fragment, researchers_fragment
 
 
@@ -112,7 +113,7 @@ def test_the_command_line_continues_an_interrupted_run_and_an_interrupted_run_ca
 def test_the_scheduled_monthly_run_continues_an_interrupted_run_of_its_month(
     data, finance, settings, django_capture_on_commit_callbacks
 ):
-    from subsidies.tasks import scheduled_monthly_run
+    from subsidies.runs.tasks import scheduled_monthly_run
 
     settings.PAYOUT_CHUNK_SIZE = 3
     previous = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")

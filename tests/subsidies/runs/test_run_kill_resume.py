@@ -16,8 +16,8 @@ from django.db.models import Count
 from accounts.errors import ConflictError
 from accounts.models import system_actor
 from subsidies.models import PayoutLine, PayoutRun, RunChunk, RunKind, RunState
+from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services import runs
 from tests.integration_support import ROOT, database_url, wait_for
 from tests.subsidies.builders import base_fragment, researchers_fragment
 

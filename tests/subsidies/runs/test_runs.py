@@ -12,8 +12,8 @@ from django.db.models import Sum
 
 from accounts.errors import ConflictError, ServiceError
 from subsidies.models import PayoutLine, PayoutRun, RunKind, RunState
+from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services import runs
 from tests.subsidies.builders import base_fragment, researchers_fragment
 
 pytestmark = pytest.mark.django_db
@@ -294,7 +294,7 @@ def test_a_chunk_that_fails_marks_its_run_failed_with_the_reason(data, finance, 
 
 
 def test_celery_chunk_out_of_retries_marks_the_run_failed(data, finance):
-    from subsidies.tasks import compute_chunk
+    from subsidies.runs.tasks import compute_chunk
 
     run = runs.payout_run_start(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
     run = runs.payout_run_begin_compute(actor=finance, run_id=run.pk)

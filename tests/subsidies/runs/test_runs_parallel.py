@@ -4,8 +4,8 @@ import pytest
 from django.db.models import Sum
 
 from subsidies.models import PayoutLine, PayoutRun, RunChunk, RunKind, RunState
+from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services import runs
 from tests.subsidies.builders import base_fragment, researchers_fragment
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,8 +11,8 @@ from hypothesis.extra.django import TestCase
 
 from accounts.models import Role, User, system_actor
 from subsidies.models import PayoutLine, PayoutRun, RunKind
+from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services import runs
 from subsidies.services.parameters import parameter_set
 from tests.subsidies.builders import base_fragment, researchers_fragment
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from subsidies.models import PayoutLine, PayoutRun, RunKind, RunState
-from subsidies.services import runs as run_services
+from subsidies.runs import services as run_services
 from tests.subsidies import finance_data
 
 pytestmark = pytest.mark.django_db

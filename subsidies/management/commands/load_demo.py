@@ -5,13 +5,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.audit import acting
-from accounts.demo import BUDGETS, DEMO_PASSWORD, USERS, scenario
 from accounts.models import User, system_actor
 from registry.models import Centre, Enterprise, Membership
+from subsidies.demo import BUDGETS, DEMO_PASSWORD, USERS, scenario
 from subsidies.models import PayoutRun, RunKind, RunState
+from subsidies.runs.services import payout_run_approve, run_payouts
 from subsidies.scenario import import_scenario
 from subsidies.services.budgets import budget_set, latest_budget_year
-from subsidies.services.runs import payout_run_approve, run_payouts
 
 
 class Command(BaseCommand):

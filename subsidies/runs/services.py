@@ -20,6 +20,7 @@ from django.db.models import CharField, Count, Exists, F, Max, Min, OuterRef, Q,
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from accounts import dispatch
 from accounts.audit import acting
 from accounts.errors import ConflictError, ServiceError
 from subsidies import selectors
@@ -35,7 +36,7 @@ from subsidies.models import (
 )
 from subsidies.rules import rd_award, stipend
 from subsidies.rules.calendar import month_index, month_start, parse_month, parse_year
-from subsidies.services import run_leases
+from subsidies.runs import leases as run_leases
 from subsidies.services.parameters import measure_from, parameter_timeline
 
 LINE_COLUMNS = ("run_id", "rule", "kind", "researcher_id", "centre_id", "enterprise_id", "beneficiary",
@@ -175,9 +176,7 @@ def payout_run_compute(*, actor, run: PayoutRun, inline: bool | None = None, pro
     if inline:
         _compute_chunks_here(run.pk, processes=processes)
         return payout_run_finalize(run_id=run.pk)
-    from subsidies.tasks import dispatch_run
-
-    transaction.on_commit(lambda: dispatch_run(run.pk))
+    dispatch.call_after_commit("subsidies.runs.tasks.dispatch_run", run.pk)
     return run
 
 
@@ -262,9 +261,7 @@ def payout_run_continue(*, actor, run_id: int, inline: bool | None = None, proce
     if inline:
         _compute_chunks_here(run.pk, processes=processes)
         return payout_run_finalize(run_id=run.pk)
-    from subsidies.tasks import dispatch_run
-
-    transaction.on_commit(lambda: dispatch_run(run.pk))
+    dispatch.call_after_commit("subsidies.runs.tasks.dispatch_run", run.pk)
     return run
 
 
