@@ -3,7 +3,6 @@ an actor-scoped selector, so another enterprise's object answers 404."""
 import datetime as dt
 import functools
 import re
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -23,7 +22,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import uploads
+from accounts import panels, uploads
+from accounts.dates import cn_date, cn_datetime
 from accounts.errors import ServiceError, error_text
 from registry import measures, selectors, services
 from registry.forms import (
@@ -143,33 +143,17 @@ def _registration_mail(address: str, subject: str, body: str) -> None:
 
 @enterprise_only
 def dashboard(request):
-    from subsidies import charts
-    from subsidies.selectors import enterprise_stipends_by_month
-    from subsidies.templatetags.portal_format import cn_period, yuan
-    from talent.selectors import researcher_list
-
     user = request.user
     enterprises = selectors.enterprise_list(actor=user).annotate(
         division_name=Subquery(Division.objects.filter(code=OuterRef("division_code")).values("name")[:1]))
-    stipends = enterprise_stipends_by_month(actor=user)
-    stipend_total = sum((amount for _p, amount, _n in stipends), start=Decimal("0.00"))
-    stipend_chart = charts.vertical_bars(
-        title=_("近12个月人才补助到账(NX-STIPEND)"),
-        desc=_("已审批发放的人才补助,按所属月份统计"),
-        categories=[cn_period(p) for p, _a, _n in stipends] if stipend_total else [],
-        series=[charts.Series(_("人才补助"), [a for _p, a, _n in stipends])],
-        fmt=yuan, axis_fmt=lambda v: f"{v / 10000:g}万" if v >= 10000 else f"{v:g}",
-        empty=_("近12个月尚无已审批发放的人才补助"))
     return render(request, "registry/dashboard.html", {
         "enterprises": enterprises,
         "centres": _page(request, selectors.centre_list(actor=user).order_by("ref"), "cpage"),
         "filings": _page(request, selectors.filing_list(actor=user), "fpage"),
         "notifications": selectors.notification_list(actor=user).order_by("-created_at", "-id")[:6],
         "unread": selectors.unread_count(actor=user),
-        "researcher_count": researcher_list(actor=user).count(),
-        "stipends": [s for s in stipends if s[2]][::-1],
-        "stipend_total": stipend_total,
-        "stipend_chart": stipend_chart,
+        # the researcher count (talent) and the stipend panel (subsidies), from the apps above this one
+        **panels.context("registry.dashboard", actor=user),
     })
 
 
@@ -264,8 +248,6 @@ HISTORY_LABELS = {"insert": gettext_lazy("新建"), "update": gettext_lazy("修�
 def _shown_value(field, value):
     """An audit value as a person reads it: choices by their label, booleans as 是/否, datetimes and dates
     in the portal's format."""
-    from subsidies.templatetags.portal_format import cn_date, cn_datetime
-
     if value is None or value == "":
         return "—"
     if getattr(field, "choices", None):

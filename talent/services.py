@@ -8,7 +8,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.audit import acting
-from accounts.dates import check_date
+from accounts.dates import add_years, check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import Role
 from talent.identity import mask_id, normalise_resident_id
@@ -548,8 +548,6 @@ def _early_termination(contract: Contract) -> bool:
     """POLICY §3.6: a termination within the first five years is flagged for staff review."""
     if contract.terminated_on is None:
         return False
-    from subsidies.rules.calendar import add_years
-
     return contract.terminated_on < add_years(contract.start, 5) - dt.timedelta(days=1)
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import uploads
+from accounts import panels, uploads
 from accounts.errors import ServiceError, error_text
 from talent import certificates, roster, roster_text, selectors, services
 from talent.forms import (
@@ -106,7 +106,8 @@ def researcher_list(request):
         enterprise_id=getattr(filters.get("enterprise"), "pk", None), unverified=bool(filters.get("unverified")),
         needs_review=bool(filters.get("needs_review")))
     page = _page(request, qs)
-    statuses = selectors.stipend_statuses(r.pk for r in page.object_list)
+    statuses = panels.context("talent.researcher_list", researcher_ids=[r.pk for r in page.object_list]).get(
+        "stipends", {})  # NX-STIPEND status, provided by subsidies (subsidies.reporting.panels)
     rows = [{"researcher": r, "masked_id": mask_id(r.id_number), "stipend": statuses.get(r.pk)}
             for r in page.object_list]
     return render(request, "talent/researcher_list.html", {
@@ -136,8 +137,9 @@ def _detail_context(request, researcher, *, revealed: str | None = None) -> dict
         and services.may_edit_identity(actor, researcher),
         "sees_claimants": actor.is_bureau_staff or actor.is_portal_admin,
         "contracts": selectors.researcher_contracts(actor=actor, researcher=researcher),
-        "stipend": selectors.stipend_statuses([researcher.pk]).get(researcher.pk),
-        "payments": selectors.researcher_payments(actor=actor, researcher=researcher),
+        "stipend": None,
+        "payments": (),
+        **panels.context("talent.researcher_detail", actor=actor, researcher=researcher),  # subsidies' panel
         "can_write": actor.is_enterprise or actor.is_portal_admin,
         "can_verify": (actor.is_reviewer or actor.is_portal_admin) and in_reach,
         "can_terminate": actor.is_enterprise or actor.is_portal_admin or actor.is_reviewer,
