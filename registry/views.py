@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import panels, uploads
+from accounts import downloads, panels, uploads
 from accounts.dates import cn_date, cn_datetime
 from accounts.errors import ServiceError, error_text
 from registry import measures, selectors, services
@@ -415,30 +415,10 @@ def document_upload(request, pk):
 @login_required
 def document_download(request, pk):
     """Only through this view, only for who may see the filing, always as an attachment."""
-    document = selectors.document_get(actor=request.user, pk=pk)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.document_attachment(selectors.document_get(actor=request.user, pk=pk))
 
 
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,3}")  # ASCII digits only: str.isdigit() also takes "²"
-
-
-def _untrusted_bytes_headers(response):
-    """Bytes of someone else's file: never sniffed, never run, not cached, not readable cross-origin."""
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    response["Content-Disposition"] = "inline"
-    return response
 
 
 @login_required
@@ -470,11 +450,11 @@ def document_preview(request, pk):
             data, content_type = document_services.document_preview_image(document=document)
         except document_services.PreviewUnavailable:
             raise Http404 from None
-        return _untrusted_bytes_headers(HttpResponse(data, content_type=content_type))
+        return downloads.inline_untrusted(HttpResponse(data, content_type=content_type))
     path = document_services.document_preview_page(document=document, page=number)
     if path is None:
         raise Http404
-    return _untrusted_bytes_headers(FileResponse(path.open("rb"), content_type="image/png"))
+    return downloads.inline_untrusted(FileResponse(path.open("rb"), content_type="image/png"))
 
 
 @login_required

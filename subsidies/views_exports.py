@@ -2,12 +2,13 @@
 else gets 404 (the exports' existence is not disclosed)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import downloads
 from accounts.errors import ServiceError
 from subsidies.exports.services import SPECS, export_log_full_ids, export_request, may_export
 from subsidies.models import ExportFormat, ExportRecord, PayoutRun
@@ -53,12 +54,9 @@ def export_download(request, pk: int):
     _require_exporter(request)
     record = get_object_or_404(ExportRecord, pk=pk, state="done")
     spec = SPECS[record.format]
-    try:
-        handle = open(record.file_path, "rb")  # noqa: SIM115 (FileResponse closes it)
-    except OSError:
-        raise Http404("file missing") from None
+    handle = downloads.open_or_404(lambda: open(record.file_path, "rb"))  # noqa: SIM115 (FileResponse closes it)
     name = f"{spec.stem}-批次{record.run_id}-{record.run.period}.{spec.suffix}"
     export_log_full_ids(actor=request.user, record=record, purpose="下载发放明细表")
-    response = FileResponse(handle, as_attachment=True, filename=name, content_type=spec.content_type)
+    response = downloads.attachment(handle, filename=name, content_type=spec.content_type)
     response["X-Content-SHA256"] = record.sha256
     return response

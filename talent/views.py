@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import panels, uploads
+from accounts import downloads, panels, uploads
 from accounts.errors import ServiceError, error_text
 from talent import certificates, roster, roster_text, selectors, services
 from talent.forms import (
@@ -291,7 +291,7 @@ def degree_certificate_image(request, pk: int):
     certificate is the PNG of that page rendered by the Celery task. Nothing is rendered here, and a PDF
     never reaches the browser as a PDF."""
     from registry.services.documents import IMAGE_TYPES, sniff
-    from registry.views import PAGE_NUMBER, _untrusted_bytes_headers
+    from registry.views import PAGE_NUMBER
 
     degree = selectors.degree_get(actor=request.user, pk=pk)
     if not degree.certificate or not selectors.may_see_certificate(actor=request.user, degree=degree):
@@ -306,7 +306,7 @@ def degree_certificate_image(request, pk: int):
         path = certificates.certificate_preview_page(degree, int(page))
         if path is None:
             raise Http404
-        return _untrusted_bytes_headers(FileResponse(path.open("rb"), content_type="image/png"))
+        return downloads.inline_untrusted(FileResponse(path.open("rb"), content_type="image/png"))
     if page != "1":
         raise Http404
     try:
@@ -317,7 +317,7 @@ def degree_certificate_image(request, pk: int):
     content_type = sniff(data) if len(data) <= settings.DOCUMENT_MAX_BYTES else None
     if content_type not in IMAGE_TYPES:
         raise Http404
-    return _untrusted_bytes_headers(HttpResponse(data, content_type=content_type))
+    return downloads.inline_untrusted(HttpResponse(data, content_type=content_type))
 
 
 def _with_previews(actor, degrees):
@@ -345,12 +345,8 @@ def _stored_file_response(field_file, stem: str) -> FileResponse:
     content_type = sniff(data) if len(data) <= settings.DOCUMENT_MAX_BYTES else None
     if content_type is None:
         raise Http404
-    response = FileResponse(io.BytesIO(data), as_attachment=True, content_type=content_type,
-                            filename=f"{stem}{EXTENSION_BY_TYPE[content_type]}")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.attachment(io.BytesIO(data), content_type=content_type,
+                                filename=f"{stem}{EXTENSION_BY_TYPE[content_type]}")
 
 
 @_reviewer_required

@@ -9,13 +9,14 @@ The request serializers carry only what a client may choose: status, approved am
 dates and awards are the services' to set, so a client sending them is ignored. Awards (approve, evaluations,
 assessments, recognitions) and the YC-RD verification accept an `Idempotency-Key`."""
 import django_filters
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts import downloads
 from accounts.api import (
     ADMIN,
     DOCUMENT_MEDIA_TYPES,
@@ -60,20 +61,6 @@ YC_STAFF = frozenset({YINCHUAN, ADMIN})
 # YC-RD submissions and incubators are the Yinchuan bureau's: regional reviewers have no business there
 YC_READERS = frozenset({ENTERPRISE, YINCHUAN, FINANCE, ADMIN})
 EVALUATORS = frozenset({REGIONAL, ADMIN})  # NX-PERF is a regional measure
-
-
-def _serve(document):
-    """A stored registry.Document, always as an attachment, never rendered by the browser."""
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 BINARY = binary_responses(DOCUMENT_MEDIA_TYPES)
@@ -328,7 +315,7 @@ class AttachmentViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses=BINARY)
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        return _serve(self.get_object().document)
+        return downloads.document_attachment(self.get_object().document)
 
 
 # --- YC-RD declarations (the enterprise submits with the audit report; Yinchuan staff verify) --------------
@@ -414,7 +401,7 @@ class DeclarationSubmissionViewSet(PortalViewSetMixin, mixins.ListModelMixin, mi
     @action(detail=True, methods=["get"])
     def report(self, request, pk=None):
         """The audit report, as an attachment."""
-        return _serve(self.get_object().audit_report)
+        return downloads.document_attachment(self.get_object().audit_report)
 
 
 # --- NX-PERF evaluations -------------------------------------------------------------------------------

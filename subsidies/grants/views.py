@@ -8,14 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from accounts import uploads
+from accounts import downloads, uploads
 from accounts.errors import ServiceError, error_text
 from registry.selectors import centre_get, centre_list, enterprise_list
 from subsidies.declarations import services as declarations
@@ -341,20 +340,7 @@ def attachment_download(request, pk):
     attachment = get_object_or_404(ApplicationDocument.objects.select_related("document"), pk=pk)
     selectors.application_get(actor=request.user, pk=attachment.application_id)
     document = attachment.document
-    return _serve(document)
-
-
-def _serve(document):
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.document_attachment(document)
 
 
 # --- YC-RD declarations -------------------------------------------------------------------------------
@@ -402,7 +388,7 @@ def declaration_verify(request, pk):
 @login_required
 def declaration_report(request, pk):
     sub = selectors.declaration_get(actor=request.user, pk=pk)
-    return _serve(sub.audit_report)
+    return downloads.document_attachment(sub.audit_report)
 
 
 # --- NX-PERF evaluations ------------------------------------------------------------------------------
