@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import downloads, panels, uploads
 from accounts.dates import cn_date, cn_datetime
-from accounts.errors import ServiceError, error_text
+from accounts.errors import ServiceError, error_text, show_refusal
 from registry import measures, selectors, services
 from registry.forms import (
     CentreForm,
@@ -75,16 +75,12 @@ def reviewer_only(view):
     return wrapper
 
 
-def _refused(request, exc: ServiceError):
-    messages.error(request, error_text(exc))
-
-
 def _refused_on_form(request, form, exc: ServiceError):
     """A refusal that names one of the form's fields is shown next to that field; others as a message."""
     if getattr(exc, "field", "") in form.fields:
         form.add_error(exc.field, exc.zh)
     else:
-        _refused(request, exc)
+        show_refusal(request, exc)
 
 
 # --- public: enterprise self-registration -----------------------------------------------------------------
@@ -169,7 +165,7 @@ def enterprise_detail(request, pk):
             try:
                 m = services.member_invite(actor=request.user, enterprise=enterprise, **form.cleaned_data)
             except ServiceError as exc:
-                _refused(request, exc)
+                show_refusal(request, exc)
             else:
                 messages.success(request, _("已添加成员 %(name)s(%(username)s)") % {"name": m.user.display_name, "username": m.user.username})
                 return redirect("registry:enterprise_detail", pk=enterprise.pk)
@@ -228,7 +224,7 @@ def filing_start(request):
             filing = services.filing_create(actor=request.user, centre=form.cleaned_data["centre"],
                                             level=form.cleaned_data["level"])
         except ServiceError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("备案草稿已保存,请上传材料"))
             return redirect(reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents")
@@ -381,7 +377,7 @@ def filing_submit(request, pk):
     try:
         services.filing_submit(actor=request.user, filing=filing)
     except ServiceError as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("备案已提交,请等待审核"))
     return redirect("registry:filing_detail", pk=filing.pk)
@@ -513,7 +509,7 @@ def review_decide(request, pk):
             extra = {"reason": data["backdate_reason"]} if data["action"] == "approve" else {}
             ACTIONS[data["action"]](request.user, filing, data["comment"], data["on"], data["seen_status"], **extra)
         except ServiceError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             filing.refresh_from_db()
             messages.success(request, _("已处理:%(record)s → %(status)s") % {"record": filing, "status": filing.get_status_display()})
@@ -553,7 +549,7 @@ def review_mark(request, pk, document_pk):
         mark = services.document_mark(actor=request.user, document=document, mark=form.cleaned_data["mark"],
                                       reason=form.cleaned_data["reason"])
     except ServiceError as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("已标记%(kind)s:%(mark)s") % {"kind": document.get_kind_display(),
                                                                 "mark": mark.get_mark_display()})

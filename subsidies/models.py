@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
 from subsidies.money import MoneyField
+from subsidies.rules.rd_award import RULE as RD_AWARD
+from subsidies.rules.stipend import RULE as STIPEND
 
 
 class _Either(pgtrigger.Condition):
@@ -205,13 +207,13 @@ class PayoutLine(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["researcher", "service_month"],
-                condition=Q(rule="NX-STIPEND", active=True),
+                condition=Q(rule=STIPEND, active=True),
                 name="line_person_month_paid_once",
             ),
             # YC-RD: one award per centre and year (revisions are adjustment lines)
             models.UniqueConstraint(
                 fields=["centre", "service_period"],
-                condition=Q(rule="YC-RD", kind="regular", active=True),
+                condition=Q(rule=RD_AWARD, kind="regular", active=True),
                 name="line_centre_year_award_once",
             ),
             models.UniqueConstraint(

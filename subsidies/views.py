@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, error_text, show_refusal
 from subsidies import charts, dashboard, selectors
 from subsidies.forms import (
     PARAMETER_LABELS,
@@ -67,11 +67,6 @@ def staff_only(predicate):
     return decorator
 
 
-def refusal(exc: ServiceError) -> str:
-    """The service's message in the page's language (Chinese first; English when switched)."""
-    return exc.text
-
-
 def _run_or_404(request, pk: int) -> PayoutRun:
     run = selectors.run_list(actor=request.user).filter(pk=pk).first()
     if run is None:
@@ -117,7 +112,7 @@ def run_start(request):
                                                 period=form.cleaned_data["period"])
             run = run_services.payout_run_compute(actor=request.user, run=run)
     except ServiceError as exc:
-        form.add_error(None, refusal(exc))
+        form.add_error(None, error_text(exc))
         return _render_run_list(request, form)
     messages.success(request, _("已发起批次#%(pk)s(%(period)s),正在计算") % {"pk": run.pk, "period": run.period})
     return redirect("subsidies:run_detail", pk=run.pk)
@@ -177,7 +172,7 @@ def _run_action(request, pk: int, action, done_message: str, **kwargs):
     try:
         action(actor=request.user, run_id=run.pk, **kwargs)
     except ServiceError as exc:
-        messages.error(request, refusal(exc))
+        show_refusal(request, exc)
     else:
         messages.success(request, done_message % {"pk": run.pk})
     return redirect("subsidies:run_detail", pk=run.pk)
@@ -210,7 +205,7 @@ def run_compute(request, pk: int):
             else:
                 run_services.payout_run_compute(actor=request.user, run=run)
     except ServiceError as exc:
-        messages.error(request, refusal(exc))
+        show_refusal(request, exc)
     else:
         messages.success(request, _("批次#%(pk)s已开始计算") % {"pk": run.pk})
     return redirect("subsidies:run_detail", pk=run.pk)
@@ -258,7 +253,7 @@ def parameters(request):
                                    effective_from=data["effective_from"],
                                    legal_reference=data["legal_reference"].strip(), note=data["note"].strip())
             except ServiceError as exc:
-                form.add_error(None, refusal(exc))
+                form.add_error(None, error_text(exc))
             else:
                 messages.success(request, _("参数 %(name)s 自 %(date)s 起取值 %(value)s,已记录") % {
                     "name": PARAMETER_LABELS.get(pv.name, pv.name), "date": pv.effective_from.isoformat(), "value": pv.value})
@@ -364,7 +359,7 @@ def budgets(request):
                 budget = budget_set(actor=request.user, rule=data["rule"], year=data["year"], amount=data["amount"],
                                     reference=data["reference"], note=data["note"])
             except ServiceError as exc:
-                form.add_error(None, refusal(exc))
+                form.add_error(None, error_text(exc))
             else:
                 messages.success(request, _("%(rule)s %(year)s年预算已保存:%(amount)s(%(ref)s)") % {
                     "rule": budget.rule, "year": budget.year, "amount": yuan(budget.amount), "ref": budget.reference})

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import downloads
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, show_refusal
 from subsidies.exports.services import SPECS, export_log_full_ids, export_request, may_export
 from subsidies.models import ExportFormat, ExportRecord, PayoutRun
 
@@ -35,7 +35,7 @@ def export_create(request, run_id: int):
     try:
         record = export_request(actor=request.user, run_id=run_id, fmt=request.POST.get("format", ""))
     except ServiceError as exc:
-        messages.error(request, exc.text)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("已提交导出#%(id)s(%(format)s)") % {"id": record.pk, "format": record.get_format_display()})
     return redirect(reverse("subsidies:run_exports", args=[run_id]))

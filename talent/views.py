@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import downloads, panels, uploads
-from accounts.errors import ServiceError, error_text
+from accounts.errors import ServiceError, error_text, show_refusal
 from talent import certificates, roster, roster_text, selectors, services
 from talent.forms import (
     CsvUploadForm,
@@ -245,7 +245,7 @@ def degree_verify(request, pk: int):
     try:
         services.degree_verify(actor=request.user, degree=degree)
     except ServiceError as exc:
-        messages.error(request, exc.text)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("已核验 %(name)s 的学位") % {"name": degree.researcher.name})
     return redirect(_safe_next(request))
@@ -459,7 +459,7 @@ def roster_commit(request, pk: int):
     try:
         roster.roster_commit(actor=request.user, upload=upload)
     except ServiceError as exc:
-        messages.error(request, exc.text)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("花名册已导入(%(n)s行),新登记的学位待审核人员核验") % {"n": len(upload.rows)})
     return redirect("talent:roster_preview", pk=upload.pk)
@@ -495,7 +495,7 @@ def key_institution_list(request):
                 import_errors = exc.errors
                 messages.error(request, _("CSV有错误,未导入任何记录"))
             except ServiceError as exc:
-                messages.error(request, exc.text)
+                show_refusal(request, exc)
             else:
                 messages.success(request, _("已导入 %(i)s 所院校、%(d)s 个重点学科") % {
                     "i": counts["institutions"], "d": counts["disciplines"]})
@@ -583,7 +583,7 @@ def key_reference_retire(request, pk: int, discipline: int | None = None):
             services.key_reference_retire(actor=request.user, entry=entry, valid_to=form.cleaned_data["valid_to"],
                                           reason=form.cleaned_data["reason"])
         except ServiceError as exc:
-            messages.error(request, exc.text)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("已设定停用日期"))
     else:

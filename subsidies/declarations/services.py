@@ -1,4 +1,4 @@
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -6,17 +6,17 @@ from django.utils import timezone
 from accounts.audit import acting
 from accounts.errors import ConflictError, ServiceError
 from subsidies.models import DeclarationStatus, PayoutLine, RDDeclaration, RDDeclarationSubmission
-from subsidies.money import quantize
+from subsidies.money import parse_money
 from subsidies.services.parameters import measure_from
 
 
 def _money(value, *, record: str, field: str) -> Decimal | None:
-    if value is None or value == "":
-        return None
     try:
-        amount = quantize(Decimal(str(value)))
-    except (InvalidOperation, TypeError, ValueError):
+        amount = parse_money(value)
+    except ValueError:
         raise ServiceError(f"{field}“{value}”不是有效金额", "not a valid amount", code="amount", record=record) from None
+    if amount is None:
+        return None
     if amount < 0:
         raise ServiceError(f"{field}不能为负数", "amount must not be negative", code="amount", record=record)
     return amount

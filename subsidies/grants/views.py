@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts import downloads, uploads
-from accounts.errors import ServiceError, error_text
+from accounts.errors import ServiceError, error_text, show_refusal
 from registry.selectors import centre_get, centre_list, enterprise_list
 from subsidies.declarations import services as declarations
 from subsidies.grants import selectors
@@ -33,10 +33,6 @@ from subsidies.models import (
 from subsidies.rules import grants as rules
 from subsidies.runs import services as runs
 from talent.models import Researcher
-
-
-def _refused(request, exc: ServiceError):
-    messages.error(request, error_text(exc))
 
 
 def staff_only(view):
@@ -282,7 +278,7 @@ def application_detail(request, pk):
             try:
                 ACTIONS[form.cleaned_data["action"]](user, app, form.cleaned_data)
             except ServiceError as exc:
-                _refused(request, exc)
+                show_refusal(request, exc)
             else:
                 app.refresh_from_db()
                 messages.success(request, _("已处理:%(record)s → %(status)s") % {
@@ -379,7 +375,7 @@ def declaration_verify(request, pk):
                                            verified_amount=form.cleaned_data.get("verified_amount"),
                                            reason=form.cleaned_data.get("reason", ""))
     except ServiceError as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("已核定%(centre)s%(year)s年度研发投入") % {"centre": sub.centre.name, "year": sub.year})
     return redirect(reverse("subsidies:grant_home") + "#declarations")
@@ -405,7 +401,7 @@ def evaluation_new(request):
             ev = grants.evaluation_record(actor=request.user, centre=d["centre"], period=d["period"],
                                           result=d["result"], note=d["note"])
         except ServiceError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             # the recording is the award's 初审: another reviewer approves it (复审) before it is paid
             extra = (_(",已提出NX-PERF奖补%(amount)s元(初审),待另一名审核员复审") % {
@@ -429,7 +425,7 @@ def incubator_new(request):
     try:
         inc = grants.incubator_create(actor=request.user, **form.cleaned_data)
     except ServiceError as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
         return redirect("subsidies:grant_home")
     return redirect("subsidies:incubator_detail", pk=inc.pk)
 
@@ -465,7 +461,7 @@ def incubator_detail(request, pk):
             else:
                 grants.incubator_recognition_record(actor=user, incubator=inc, **f.cleaned_data)
         except ServiceError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("已保存"))
         return redirect("subsidies:incubator_detail", pk=inc.pk)
@@ -494,6 +490,6 @@ def grants_run_start(request):
     try:
         run = runs.run_payouts(actor=request.user, kind=RunKind.GRANTS, period=period, inline=True)
     except ServiceError as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
         return redirect("subsidies:grant_home")
     return redirect("subsidies:run_detail", pk=run.pk)

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, error_text, show_refusal
 from subsidies import charts
 from subsidies.forms import PARAMETER_LABELS
 from subsidies.projection import exports, jobs, scenarios, services
@@ -21,7 +21,7 @@ from subsidies.projection.selectors import can_project, parse_hires, scenario_ge
 from subsidies.rules.calendar import month_index, month_label
 from subsidies.rules.params import DEFAULTS
 from subsidies.templatetags.portal_format import yuan
-from subsidies.views import _yuan_axis, refusal, staff_only
+from subsidies.views import _yuan_axis, staff_only
 
 WHAT_IF_ROWS = 3
 
@@ -175,7 +175,7 @@ def projection(request):
         try:
             job, data = jobs.projection_request(actor=request.user, **_inputs(query))
         except ServiceError as exc:
-            context["error"] = refusal(exc)
+            context["error"] = error_text(exc)
             status = 400
         else:
             if job is not None and job.state != ProjectionJob.State.DONE:
@@ -229,7 +229,7 @@ def scenario_save(request):
             actor=request.user, name=request.POST.get("name", ""), note=request.POST.get("note", ""), **inputs
         )
     except ServiceError as exc:
-        messages.error(request, refusal(exc))
+        show_refusal(request, exc)
         back = request.POST.get("back", "")
         return redirect(reverse("subsidies:projection") + (f"?{back}" if back else ""))
     messages.success(request, _("测算方案已保存:#%(id)s %(name)s") % {"id": s.pk, "name": s.name})
@@ -287,7 +287,7 @@ def scenario_link(request, pk: int):
         try:
             scenarios.scenario_link_parameter(actor=request.user, scenario_id=s.pk, parameter=pv)
         except ServiceError as exc:
-            messages.error(request, refusal(exc))
+            show_refusal(request, exc)
         else:
             messages.success(request, _("参数取值已关联本测算方案"))
     return redirect("subsidies:projection_scenario", pk=s.pk)
