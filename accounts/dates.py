@@ -1,5 +1,5 @@
 """Dates as the pages show them (cn_date, cn_datetime, cn_period: Chinese on a Chinese page, ISO otherwise), and
-sensible bounds for the dates people and files give the portal (issue 12 §2). A year 1 or 9999 is a
+sensible bounds for the dates people and files give the portal. A year 1 or 9999 is a
 slip or a probe, never a fact of an enterprise, a centre, a contract or a degree here; refused with a
 message that names the field and the range, rather than stored and computed with."""
 

@@ -1,4 +1,4 @@
-"""One way every upload form answers, with or without JavaScript (issue 8 §1).
+"""One way every upload form answers, with or without JavaScript.
 
 static/js/portal.js sends a form marked `data-upload-progress` by XMLHttpRequest (to show a progress
 bar) and reads JSON back: `{"ok": true, "redirect": url}` or `{"ok": false, "errors": {field: [text]}}`.

@@ -1,4 +1,4 @@
-"""Reads for the bureau dashboard (issue 8 §4). Every figure is one SQL aggregation (GROUP BY or
+"""Reads for the bureau dashboard. Every figure is one SQL aggregation (GROUP BY or
 conditional COUNT), so the page's query count does not grow with the data.
 
 Budget (“预算执行”): the approved yearly budget (预算批复) per rule or grant programme is data that

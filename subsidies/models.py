@@ -325,7 +325,7 @@ class ExportRecord(models.Model):
 @audited()
 class Budget(models.Model):
     """The approved yearly budget (预算批复) of one measure's rule or grant programme: NX-STIPEND, YC-RD
-    or a Programme code (issue 8 §4). One row per rule and year; a change is an update whose old and
+    or a Programme code. One row per rule and year; a change is an update whose old and
     new values the audit trigger keeps (who, when) — the budget page shows that history."""
 
     rule = models.CharField(_("规则/项目编号"), max_length=16)

@@ -48,7 +48,7 @@ def person_facts(researcher_filter: Q, *, centres=None, filings=None) -> dict[in
         ref, kind, _ent = centres[cid]
         contracts[rid].append(ContractFact(pk, cid, ref, kind, ft, start, end, term, filings.get(cid, ())))
     degrees: dict[int, list[DegreeFact]] = defaultdict(list)
-    # the verifier by the name people know (display name), not the login name (issue 15 §5)
+    # the verifier by the name people know (display name), not the login name
     for pk, rid, level, ft, key, awarded, vat, vby, state in Degree.objects.filter(
             _prefixed(researcher_filter, "researcher__")).annotate(
             verifier=Coalesce(NullIf("verified_by__full_name", Value("")), "verified_by__username")).values_list(

@@ -14,11 +14,11 @@ urlpatterns = [
     path("parameters/", views.parameters, name="parameters"),
     path("dashboard/", views.bureau_dashboard, name="bureau_dashboard"),
     path("budgets/", views.budgets, name="budgets"),
-    # exports (issue 7)
+    # exports
     path("runs/<int:run_id>/exports/", views_exports.run_exports, name="run_exports"),
     path("runs/<int:run_id>/exports/new/", views_exports.export_create, name="export_create"),
     path("exports/<int:pk>/status/", views_exports.export_status, name="export_status"),
     path("exports/<int:pk>/download/", views_exports.export_download, name="export_download"),
     path("grants/", include("subsidies.grants.urls")),
-    path("projection/", include("subsidies.projection.urls")),  # 预算测算 (issue 18)
+    path("projection/", include("subsidies.projection.urls")),  # 预算测算
 ]

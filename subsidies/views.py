@@ -1,4 +1,4 @@
-"""Finance and bureau pages (issue 8 §3-4, issue 5 §1). Thin views: reads through selectors and
+"""Finance and bureau pages. Thin views: reads through selectors and
 aggregations, writes through the services, whose refusals (ServiceError, in Chinese first) are
 shown to the user as messages or form errors, never as a 500."""
 from __future__ import annotations
@@ -211,7 +211,7 @@ def run_compute(request, pk: int):
     return redirect("subsidies:run_detail", pk=run.pk)
 
 
-# --- parameters (issue 5 §1) ------------------------------------------------------------------
+# --- parameters ------------------------------------------------------------------
 
 def parameter_timelines(today):
     """Per parameter, its values in date order (the measure's figure first when nothing recorded
@@ -262,7 +262,7 @@ def parameters(request):
     return render(request, "subsidies/parameters.html", context)
 
 
-# --- bureau dashboard (issue 8 §4) ------------------------------------------------------------
+# --- bureau dashboard ------------------------------------------------------------
 
 def _yuan_axis(value: float) -> str:
     """An axis tick in yuan: 万 in Chinese, thousands (k) and millions (M) in English."""
@@ -328,7 +328,7 @@ def bureau_dashboard(request):
 
 
 
-# --- budgets (issue 8 §4: 预算批复) ------------------------------------------------------------
+# --- budgets (预算批复) ------------------------------------------------------------
 
 def _budget_year(request, default: int, years: list[int]) -> int:
     try:

@@ -757,7 +757,7 @@ def key_reference_import_csv(*, actor, raw: bytes) -> dict[str, int]:
 @transaction.atomic
 def identity_reveal(*, actor, researcher: Researcher, purpose: str = "", path: str = "") -> str:
     """The full ID or passport number, for reviewers and administrators only; every view is logged
-    (issue #4 §7). Enterprise users and finance see masked numbers only."""
+   . Enterprise users and finance see masked numbers only."""
     if not may_see_full_identity(actor):
         raise ServiceError("无权查看完整证件号码", "not allowed to see full identity numbers", code="forbidden",
                            status=403, record=f"研发人员 {researcher.name}")

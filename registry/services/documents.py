@@ -130,7 +130,7 @@ def document_history(document: Document) -> list[Document]:
 # signature on every request; PDFs never reach the browser as PDFs: poppler renders the first pages to PNG on
 # the server (time- and memory-limited), so no active PDF content runs in the reviewer's browser.
 #
-# Rendering is off the request path (issue 12): an upload records the document's preview as pending and a
+# Rendering is off the request path: an upload records the document's preview as pending and a
 # Celery task renders it after the upload commits (settings.DOCUMENT_PREVIEWS_ON_CELERY; without Celery,
 # under pytest, the upload renders it itself). The outcome — ready, failed with the reason, or timed out —
 # is kept in DocumentPreviewRecord, so a page view only reads it and never starts poppler, and a file that

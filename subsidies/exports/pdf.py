@@ -1,7 +1,7 @@
 """PDF documents of a payout run (WeasyPrint): the register (发放明细表), payment notices
 (拨付通知书) and the explanation appendix (计算依据附表).
 
-The register is rendered fast (issue 7: 10,000 lines in ≤ 15 s and ≤ 500 MB on two cores): it is
+The register is rendered fast (10,000 lines in ≤ 15 s and ≤ 500 MB on two cores): it is
 paginated here, in Python, in fixed row units, and printed with lean markup (one block of
 preformatted text per run of payout lines, in one CJK face with half-width Latin, so the columns
 line up without a table; two faces fewer to load and subset per section). A large register is cut

@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from registry.models import Centre
-from registry.selectors import centre_list
 from subsidies.grants.services import centre_facts, programme_fact
 from subsidies.models import (
     PENDING_STATUSES,
@@ -214,8 +213,4 @@ def unclaimed_by_programme() -> list[dict]:
         rows.append({"programme": p, "eligible": len(eligible),
                      "unclaimed": sum(1 for c in eligible if (p.code, c.id) not in applied)})
     return rows
-
-
-def benefits_centres(*, actor) -> QuerySet[Centre]:
-    return centre_list(actor=actor)
 

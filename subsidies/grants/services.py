@@ -3,7 +3,7 @@
 An enterprise applies with a form and documents; staff review in the same two steps as filings
 (初审, then 复审 by a different reviewer, registry.services.filings); the approved amount is fixed, or
 entered within the programme's bounds. Evaluations (NX-PERF), incubator assessments (YC-INC-OPS) and
-recognitions (YC-INC-*/YC-MS-*) produce awards without an application, through the same two steps (issue 12):
+recognitions (YC-INC-*/YC-MS-*) produce awards without an application, through the same two steps:
 recording the result is the 初审 of the award it proposes, and only another reviewer's 复审 (grant_approve,
 as for an application) approves it; the grants run pays approved awards only. Each transition locks its
 row, leaves a decision row and audit rows (pghistory, actor as context) and notifies the enterprise."""
@@ -107,7 +107,7 @@ def _notify(app: GrantApplication, decision: ApplicationDecision) -> None:
     if decision.comment:
         lines.append(f"意见:{decision.comment}")
     body = "\n".join(lines)
-    # the same in English, for a reader who chose English (issue 15 §5)
+    # the same in English, for a reader who chose English
     with translation.override("en"):
         name_en = app.programme.display_name
     title_en = f"[Grant application] {app.programme.code} {name_en}: {label_en(ApplicationStatus(decision.decision).label)}"

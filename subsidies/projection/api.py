@@ -1,4 +1,4 @@
-"""Projection API v1 (issue 18 §2-4): the same projection as the 预算测算 page.
+"""Projection API v1: the same projection as the 预算测算 page.
 
 GET projection/?through=YYYY-MM&set=NAME=VALUE@YYYY-MM-DD&... (&new_doctorates=&new_masters=&new_from=)
 answers at once for a short projection; a long one is queued on Celery (202 with the job) and read

@@ -1,5 +1,5 @@
 """Short projections answer at once; long ones (many researcher-months) are computed by a Celery
-worker as a ProjectionJob whose progress (chunks done of chunks) the page polls (issue 18 §4)."""
+worker as a ProjectionJob whose progress (chunks done of chunks) the page polls."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""预算测算 pages (issue 18 §2-4): thin views over subsidies.projection (the same reads as the API)."""
+"""预算测算 pages: thin views over subsidies.projection (the same reads as the API)."""
 
 from __future__ import annotations
 

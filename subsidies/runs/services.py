@@ -57,7 +57,7 @@ def _before_measure(period: str, start: dt.date, measure: str) -> ServiceError:
 
 def validate_period(kind: str, period: str, *, today: dt.date) -> str:
     """A well-formed period that has ended: month M after M ends, year Y after Y ends (POLICY §4), and
-    not before the measure it pays under applies (issue 12 §2: `1900-01` is a slip, not a period)."""
+    not before the measure it pays under applies (`1900-01` is a slip, not a period)."""
     try:
         if kind == RunKind.MONTHLY:
             index = parse_month(period)
@@ -581,7 +581,7 @@ def _rd_rows(run: PayoutRun) -> list[tuple]:
 
 def _grant_rows(run: PayoutRun) -> list[tuple]:
     """One line per approved award (POLICY §2 one-time and evaluated grants) decided by the end of the
-    run's month, approved by a second person after its 初审 (issue 12: never one person alone) and not yet
+    run's month, approved by a second person after its 初审 (never one person alone) and not yet
     paid; `basis` = "award:<id>" with the line_award_paid_once constraint pays each award once. Per-person
     awards (NX-PDF, NX-AWARD) name the researcher's ID number."""
     from subsidies.grants.services import passed_both_steps

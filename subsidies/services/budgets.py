@@ -1,5 +1,5 @@
 """Approved yearly budgets (预算批复) per rule and year, entered by finance or an administrator
-(issue 8 §4). The bureau dashboard and the budget page compare them with what was paid."""
+. The bureau dashboard and the budget page compare them with what was paid."""
 from __future__ import annotations
 
 from decimal import Decimal

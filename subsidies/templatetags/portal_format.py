@@ -1,5 +1,5 @@
 """Formatting for the portal's pages: amounts as ¥1,234.56, dates as 2024年6月1日 in Chinese and
-2024-06-01 in English (issue 8 §5). Bad input renders as an empty string, never a 500."""
+2024-06-01 in English. Bad input renders as an empty string, never a 500."""
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -70,7 +70,7 @@ def share(used, budget) -> str:
 
 @register.filter
 def masked_beneficiary(line) -> str:
-    """A person's ID number is masked in lists (issue #4 §7); an enterprise's USCC is public."""
+    """A person's ID number is masked in lists; an enterprise's USCC is public."""
     from talent.identity import mask_id
 
     return mask_id(line.beneficiary) if line.researcher_id else line.beneficiary
@@ -78,7 +78,7 @@ def masked_beneficiary(line) -> str:
 
 @register.filter
 def param_label(name) -> str:
-    """A policy parameter by the name a person knows (全日制博士月补助(元)), never its key (issue 15 §5)."""
+    """A policy parameter by the name a person knows (全日制博士月补助(元)), never its key."""
     from subsidies.forms import PARAMETER_LABELS
 
     return str(PARAMETER_LABELS.get(name, name))

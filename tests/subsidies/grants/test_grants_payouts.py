@@ -88,7 +88,7 @@ def test_grants_run_pays_each_award_once(client, system, owner, independent, joi
 
     from django.core.management import call_command
 
-    from subsidies.exports import export_to_file
+    from subsidies.exports.services import export_to_file
 
     out = io.StringIO()
     call_command("export_payouts", "--format", "json", "--run", str(run.pk), stdout=out)
