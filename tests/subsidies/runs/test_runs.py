@@ -12,6 +12,7 @@ from django.db.models import Sum
 
 from accounts.errors import ConflictError, ServiceError
 from subsidies.models import PayoutLine, PayoutRun, RunKind, RunState
+from subsidies.runs import lines
 from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
 from tests.subsidies.builders import base_fragment, researchers_fragment
@@ -281,7 +282,7 @@ def test_a_chunk_that_fails_marks_its_run_failed_with_the_reason(data, finance, 
     def broken(*args, **kwargs):
         raise RuntimeError("磁盘已满")
 
-    monkeypatch.setattr(runs, "_stipend_rows", broken)
+    monkeypatch.setattr(lines, "stipend_rows", broken)
     with pytest.raises(RuntimeError):
         runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
     run = PayoutRun.objects.get(kind=RunKind.MONTHLY, period="2024-06")
