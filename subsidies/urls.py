@@ -1,6 +1,7 @@
 from django.urls import include, path
 
-from subsidies import views, views_exports
+from subsidies import views
+from subsidies.exports import views as views_exports
 
 app_name = "subsidies"
 urlpatterns = [

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from registry.models import Centre
+from registry.selectors import reviewer_levels
 from subsidies.grants.services import centre_facts, programme_fact
 from subsidies.models import (
     PENDING_STATUSES,
@@ -37,16 +38,12 @@ def _sees_all(actor) -> bool:
     return actor.is_portal_admin or actor.is_finance or actor.role == Role.SYSTEM
 
 
-def _levels(actor) -> list[str]:
-    return [lvl for lvl in ("regional", "yinchuan") if actor.reviews_level(lvl)]
-
-
 def application_list(*, actor, status: str = "", programme: str = "") -> QuerySet[GrantApplication]:
     qs = GrantApplication.objects.select_related("programme", "centre", "enterprise", "researcher", "incubator")
     if actor.is_enterprise:
         qs = qs.filter(enterprise__memberships__user=actor)
     elif actor.is_reviewer:
-        qs = qs.filter(programme__filing_level__in=_levels(actor))
+        qs = qs.filter(programme__filing_level__in=reviewer_levels(actor))
     elif not _sees_all(actor):
         return qs.none()
     if status:
