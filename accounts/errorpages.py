@@ -1,4 +1,4 @@
-"""Error answers (issue 12 §6-7): under /api/ the API's one JSON error format, whatever failed (a path
+"""Error answers: under /api/ the API's one JSON error format, whatever failed (a path
 id that matches no route, a 500 outside any view); elsewhere the portal's own Chinese pages.
 Wired as handler400/403/404/500 in enclave_portal/urls.py (Django uses them when DEBUG is off)."""
 

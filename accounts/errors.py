@@ -40,6 +40,13 @@ def error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+def show_refusal(request, exc: ValidationError) -> None:
+    """The one way a page shows a refused action: a message above the page, in the page's language."""
+    from django.contrib import messages
+
+    messages.error(request, error_text(exc))
+
+
 class ConflictError(ServiceError):
     """An illegal state transition or a race lost: HTTP 409."""
 

@@ -1,4 +1,4 @@
-"""Query filters that say what they accept and accept only that (issue 12 §7).
+"""Query filters that say what they accept and accept only that.
 
 - An id filter (`?enterprise=`, `?centre=`, `?run=` …) takes any integer: an id that is not the
   caller's, or that does not exist, filters to an empty list (django-filter's default model choice

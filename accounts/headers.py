@@ -1,4 +1,4 @@
-"""Response headers for personal data (issue 12 §6): API answers and the pages of a logged-in user
+"""Response headers for personal data: API answers and the pages of a logged-in user
 are never kept by a browser or a shared cache (`Cache-Control: no-store`)."""
 
 from django.utils.cache import add_never_cache_headers

@@ -55,7 +55,7 @@ class SessionLifetimeMiddleware:
 
 class RequestBodyLimitMiddleware:
     """Refuse a request whose declared body (Content-Length) is larger than one document and its multipart
-    envelope with 413, before anything reads the body (issue 12): pages as the API does. The API gets its
+    envelope with 413, before anything reads the body: pages as the API does. The API gets its
     error format, the upload script JSON it shows next to the form, a page the message."""
 
     def __init__(self, get_response):

@@ -1,4 +1,4 @@
-"""Page numbers as the schema documents them (issue 12 §7): `page` is a whole number from 1. A value
+"""Page numbers as the schema documents them: `page` is a whole number from 1. A value
 that is not one (`?page=`, `?page=abc`, `?page=0`) is a 400 naming the parameter; DRF's default took
 an empty value as page 1 and answered the rest 404. A page past the last is still the 404 it was."""
 

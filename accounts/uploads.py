@@ -1,4 +1,4 @@
-"""One way every upload form answers, with or without JavaScript (issue 8 §1).
+"""One way every upload form answers, with or without JavaScript.
 
 static/js/portal.js sends a form marked `data-upload-progress` by XMLHttpRequest (to show a progress
 bar) and reads JSON back: `{"ok": true, "redirect": url}` or `{"ok": false, "errors": {field: [text]}}`.
@@ -7,7 +7,7 @@ request (Chromium logs every 4xx of a script's request as a console error). With
 form posts as usual and the view answers with a redirect or the page with the errors on the form.
 
 The views keep their own permission checks and services; this module only shapes the answer and runs the
-portal's file check (registry.services.documents.check_upload: safe name, PDF/JPG/PNG by content signature,
+portal's file check (accounts.files.check_upload: safe name, PDF/JPG/PNG by content signature,
 within settings.DOCUMENT_MAX_BYTES) next to each file field, so the person sees which file is wrong. The
 services run the same check again: the form's message is for the person, the service's is the guarantee."""
 from collections.abc import Callable
@@ -18,6 +18,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
 from accounts.errors import ServiceError, error_text
+from accounts.files import check_upload
 
 # room for the multipart envelope (boundaries, part headers, the other form fields) around one document
 REQUEST_ENVELOPE_BYTES = 64 * 1024
@@ -54,8 +55,6 @@ def wants_json(request) -> bool:
 def check_files(form: forms.Form, *, fields: tuple[str, ...] | None = None) -> bool:
     """Check every uploaded file of a bound, valid form like every portal document; a refusal is put on
     its own field (Chinese, then English). Returns whether all files passed."""
-    from registry.services.documents import check_upload
-
     names = fields if fields is not None else tuple(
         name for name, field in form.fields.items() if isinstance(field, forms.FileField))
     ok = True

@@ -1,4 +1,4 @@
-"""English wording for the Chinese words services put in their refusals (issue 15 §5): a refusal's
+"""English wording for the Chinese words services put in their refusals: a refusal's
 English half names the action, the missing text and the state in English, never a Chinese word or an
 internal key ("cannot 复审通过", "required documents missing: business_licence")."""
 

@@ -86,7 +86,7 @@ def main() -> None:
         "SELECT id, line_count, progress_total, extract(epoch FROM computed_at - holder_since) FROM subsidies_payoutrun"
     )
     from accounts.models import system_actor
-    from subsidies.services.runs import payout_run_cancel
+    from subsidies.runs.services import payout_run_cancel
 
     payout_run_cancel(actor=system_actor(), run_id=ref_id, reason="kill test reference")
     connection.close()

@@ -59,9 +59,9 @@ def build(researchers: int, centres: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from accounts.demo import resident_id
     from accounts.models import system_actor
     from registry.identifiers import uscc_check_char
+    from subsidies.demo import resident_id
 
     call_command("migrate", verbosity=0)
     actor = system_actor()
@@ -121,7 +121,7 @@ def build(researchers: int, centres: int) -> None:
 def timed_run(period: str) -> dict:
     from accounts.models import User
     from subsidies.models import RunKind
-    from subsidies.services.runs import run_payouts
+    from subsidies.runs.services import run_payouts
 
     actor = User.objects.get(username="system")
     t0 = time.perf_counter()

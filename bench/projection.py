@@ -107,7 +107,7 @@ def naive(months: int, naive_months: int) -> dict:
     from accounts.models import system_actor
     from subsidies.models import RunKind
     from subsidies.rules.calendar import month_label, month_start, parse_month
-    from subsidies.services.runs import run_payouts
+    from subsidies.runs.services import run_payouts
 
     class Rollback(Exception):
         pass
@@ -142,7 +142,7 @@ def child(phase: str, args) -> None:
 
         from accounts.models import system_actor
         from subsidies.models import RunKind
-        from subsidies.services.runs import run_payouts
+        from subsidies.runs.services import run_payouts
 
         t0 = time.perf_counter()
         run = run_payouts(

@@ -6,7 +6,7 @@ from rest_framework.routers import SimpleRouter
 from accounts.api import TokenView
 from registry import api as registry_api
 from subsidies import api as subsidies_api
-from subsidies import api_grants as grants_api
+from subsidies.grants import api as grants_api
 from subsidies.objections import api as objections_api
 from subsidies.performance import api as performance_api
 from subsidies.transfers import api as transfers_api

@@ -281,7 +281,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # runs left computing by a dead process or worker become interrupted (中断), to be continued
     "interrupted-run-check": {"task": "subsidies.tasks.check_interrupted_runs", "schedule": 60.0},
-    # document previews whose render task was lost are queued again (issue 12)
+    # document previews whose render task was lost are queued again
     "requeue-stale-previews": {
         "task": "registry.tasks.requeue_stale_previews",
         "schedule": crontab(minute="*/15"),
@@ -297,7 +297,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.review_deadline_reminders",
         "schedule": crontab(minute=0, hour=8),
     },
-    # and so are degree certificates' (issue 15)
+    # and so are degree certificates'
     "requeue-stale-certificate-previews": {
         "task": "talent.tasks.requeue_stale_certificate_previews",
         "schedule": crontab(minute="*/15"),
@@ -320,13 +320,13 @@ PAYOUT_INLINE_WORKERS = env.int("PAYOUT_INLINE_WORKERS", default=os.cpu_count() 
 # a run on Celery with no chunk computing counts as alive this long after its last progress (queued chunks)
 PAYOUT_LEASE_SECONDS = env.int("PAYOUT_LEASE_SECONDS", default=600)
 # PDF previews are rendered by a Celery task after the upload commits; without Celery (pytest) the upload
-# renders them itself. Page views never render (issue 12).
+# renders them itself. Page views never render.
 DOCUMENT_PREVIEWS_ON_CELERY = env.bool("DOCUMENT_PREVIEWS_ON_CELERY", default=PAYOUT_RUNS_ON_CELERY)
 if not REDIS_URL:
     for _folder in ("queue", "processed"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 
-# --- Hardening (issue 12 §6-7): CSP, no-store, vendored Swagger UI, schema serving ---------------------
+# --- Hardening: CSP, no-store, vendored Swagger UI, schema serving ---------------------
 # Content-Security-Policy on every response (django-csp): scripts, styles, fonts and images from the
 # portal itself only; no inline script, no inline style, no framing, no plugins.
 from csp.constants import NONE, SELF  # noqa: E402

@@ -5,13 +5,13 @@ enterprise's object is a 404 everywhere: detail, nested routes, actions, downloa
 goes through registry.services, which hold the rules and write the audit rows."""
 import django_filters
 from django.conf import settings
-from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts import downloads
 from accounts.api import (
     ADMIN,
     DOCUMENT_MEDIA_TYPES,
@@ -371,17 +371,7 @@ class DocumentViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """The file, as an attachment, for whoever may see the document (the same scope as the list)."""
-        document = self.get_object()
-        try:
-            handle = document.file.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(handle, as_attachment=True, filename=document.original_name,
-                                content_type=document.content_type)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return downloads.document_attachment(self.get_object())
 
 
 def register(router) -> None:

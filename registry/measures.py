@@ -1,5 +1,5 @@
 """The dates from which the two measures apply, and how far an approval may reach back before the filing's
-submission without a stated reason (issue 12 §2). Both are dated policy parameters, kept with the others by
+submission without a stated reason. Both are dated policy parameters, kept with the others by
 subsidies (`nx.measure_from`, `yc.measure_from`, `review.backdate_days`; the bureau corrects them on the
 parameters page). Registry may not import subsidies (imports run one way), so subsidies hands over its
 readers when the apps are ready (subsidies.apps)."""

@@ -310,7 +310,7 @@ class Notification(models.Model):
     filing = models.ForeignKey(Filing, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
-    # the same message in English, shown instead when the reader chose English (issue 15 §5)
+    # the same message in English, shown instead when the reader chose English
     title_en = models.CharField(_("标题(英文)"), max_length=200, blank=True)
     body_en = models.TextField(_("内容(英文)"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -343,7 +343,7 @@ class PreviewState(models.TextChoices):
 
 
 class DocumentPreviewRecord(models.Model):
-    """Where the server-side preview of one document stands (issue 12): rendered by a Celery task after
+    """Where the server-side preview of one document stands: rendered by a Celery task after
     the upload commits, never on a page view. A failure or a timeout is kept here and not tried again on
     each view. A derived record (the pages are a rendering of the document's unchanging bytes), so it is
     not part of the audit trail."""

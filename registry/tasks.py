@@ -7,7 +7,7 @@ from registry.services import documents, reminders
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def render_document_preview(document_id: int) -> str:
-    """Render one document's preview after its upload committed (issue 12: never on a page view)."""
+    """Render one document's preview after its upload committed (never on a page view)."""
     record = documents.document_preview_render(document_id=document_id)
     return record.state if record is not None else ""
 

@@ -3,7 +3,6 @@ an actor-scoped selector, so another enterprise's object answers 404."""
 import datetime as dt
 import functools
 import re
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -23,8 +22,9 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import uploads
-from accounts.errors import ServiceError, error_text
+from accounts import downloads, panels, uploads
+from accounts.dates import cn_date, cn_datetime
+from accounts.errors import ServiceError, error_text, show_refusal
 from registry import guide as guides
 from registry import measures, selectors, services
 from registry.forms import (
@@ -79,16 +79,12 @@ def reviewer_only(view):
     return wrapper
 
 
-def _refused(request, exc: ServiceError):
-    messages.error(request, error_text(exc))
-
-
 def _refused_on_form(request, form, exc: ServiceError):
     """A refusal that names one of the form's fields is shown next to that field; others as a message."""
     if getattr(exc, "field", "") in form.fields:
         form.add_error(exc.field, exc.zh)
     else:
-        _refused(request, exc)
+        show_refusal(request, exc)
 
 
 # --- public: enterprise self-registration -----------------------------------------------------------------
@@ -147,35 +143,17 @@ def _registration_mail(address: str, subject: str, body: str) -> None:
 
 @enterprise_only
 def dashboard(request):
-    from subsidies import charts
-    from subsidies.run_notices import enterprise_notice_runs
-    from subsidies.selectors import enterprise_stipends_by_month
-    from subsidies.templatetags.portal_format import cn_period, yuan
-    from talent.selectors import researcher_list
-
     user = request.user
     enterprises = selectors.enterprise_list(actor=user).annotate(
         division_name=Subquery(Division.objects.filter(code=OuterRef("division_code")).values("name")[:1]))
-    stipends = enterprise_stipends_by_month(actor=user)
-    stipend_total = sum((amount for _p, amount, _n in stipends), start=Decimal("0.00"))
-    stipend_chart = charts.vertical_bars(
-        title=_("近12个月人才补助到账(NX-STIPEND)"),
-        desc=_("已审批发放的人才补助,按所属月份统计"),
-        categories=[cn_period(p) for p, _a, _n in stipends] if stipend_total else [],
-        series=[charts.Series(_("人才补助"), [a for _p, a, _n in stipends])],
-        fmt=yuan, axis_fmt=lambda v: f"{v / 10000:g}万" if v >= 10000 else f"{v:g}",
-        empty=_("近12个月尚无已审批发放的人才补助"))
     return render(request, "registry/dashboard.html", {
         "enterprises": enterprises,
         "centres": _page(request, selectors.centre_list(actor=user).order_by("ref"), "cpage"),
         "filings": _page(request, selectors.filing_list(actor=user), "fpage"),
         "notifications": selectors.notification_list(actor=user).order_by("-created_at", "-id")[:6],
         "unread": selectors.unread_count(actor=user),
-        "researcher_count": researcher_list(actor=user).count(),
-        "stipends": [s for s in stipends if s[2]][::-1],
-        "stipend_total": stipend_total,
-        "stipend_chart": stipend_chart,
-        "payout_notices": enterprise_notice_runs(actor=user)[:12],
+        # the researcher count (talent) and the stipend panel (subsidies), from the apps above this one
+        **panels.context("registry.dashboard", actor=user),
     })
 
 
@@ -204,7 +182,7 @@ def enterprise_detail(request, pk):
             try:
                 m = services.member_invite(actor=request.user, enterprise=enterprise, **form.cleaned_data)
             except ServiceError as exc:
-                _refused(request, exc)
+                show_refusal(request, exc)
             else:
                 messages.success(request, _("已添加成员 %(name)s(%(username)s)") % {"name": m.user.display_name, "username": m.user.username})
                 return redirect("registry:enterprise_detail", pk=enterprise.pk)
@@ -266,7 +244,7 @@ def filing_start(request):
             filing = services.filing_create(actor=request.user, centre=form.cleaned_data["centre"],
                                             level=form.cleaned_data["level"])
         except ServiceError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("备案草稿已保存,请上传材料"))
             return redirect(reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents")
@@ -286,8 +264,6 @@ HISTORY_LABELS = {"insert": gettext_lazy("新建"), "update": gettext_lazy("修�
 def _shown_value(field, value):
     """An audit value as a person reads it: choices by their label, booleans as 是/否, datetimes and dates
     in the portal's format."""
-    from subsidies.templatetags.portal_format import cn_date, cn_datetime
-
     if value is None or value == "":
         return "—"
     if getattr(field, "choices", None):
@@ -425,7 +401,7 @@ def filing_submit(request, pk):
         filing = services.filing_submit(actor=request.user, filing=filing,
                                         commitment=request.POST.get("commitment") == "on")
     except ServiceError as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("备案已提交,受理编号:%(no)s,请等待审核") % {"no": filing.acceptance_no})
     return redirect("registry:filing_detail", pk=filing.pk)
@@ -439,7 +415,7 @@ def filing_withdraw(request, pk):
     try:
         services.filing_withdraw(actor=request.user, filing=filing, reason=request.POST.get("reason", ""))
     except ServiceError as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("备案已撤回,现为草稿,可修改后重新提交"))
     return redirect("registry:filing_detail", pk=filing.pk)
@@ -473,30 +449,10 @@ def document_upload(request, pk):
 @login_required
 def document_download(request, pk):
     """Only through this view, only for who may see the filing, always as an attachment."""
-    document = selectors.document_get(actor=request.user, pk=pk)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.document_attachment(selectors.document_get(actor=request.user, pk=pk))
 
 
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,3}")  # ASCII digits only: str.isdigit() also takes "²"
-
-
-def _untrusted_bytes_headers(response):
-    """Bytes of someone else's file: never sniffed, never run, not cached, not readable cross-origin."""
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    response["Content-Disposition"] = "inline"
-    return response
 
 
 @login_required
@@ -528,11 +484,11 @@ def document_preview(request, pk):
             data, content_type = document_services.document_preview_image(document=document)
         except document_services.PreviewUnavailable:
             raise Http404 from None
-        return _untrusted_bytes_headers(HttpResponse(data, content_type=content_type))
+        return downloads.inline_untrusted(HttpResponse(data, content_type=content_type))
     path = document_services.document_preview_page(document=document, page=number)
     if path is None:
         raise Http404
-    return _untrusted_bytes_headers(FileResponse(path.open("rb"), content_type="image/png"))
+    return downloads.inline_untrusted(FileResponse(path.open("rb"), content_type="image/png"))
 
 
 @login_required
@@ -591,7 +547,7 @@ def review_decide(request, pk):
             extra = {"reason": data["backdate_reason"]} if data["action"] == "approve" else {}
             ACTIONS[data["action"]](request.user, filing, data["comment"], data["on"], data["seen_status"], **extra)
         except ServiceError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             filing.refresh_from_db()
             messages.success(request, _("已处理:%(record)s → %(status)s") % {"record": filing, "status": filing.get_status_display()})
@@ -631,7 +587,7 @@ def review_mark(request, pk, document_pk):
         mark = services.document_mark(actor=request.user, document=document, mark=form.cleaned_data["mark"],
                                       reason=form.cleaned_data["reason"])
     except ServiceError as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("已标记%(kind)s:%(mark)s") % {"kind": document.get_kind_display(),
                                                                 "mark": mark.get_mark_display()})

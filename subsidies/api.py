@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import django_filters
 from django.db import transaction
-from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts import downloads
 from accounts.api import (
     ADMIN,
     ENTERPRISE,
@@ -44,7 +44,7 @@ from subsidies.models import (
     RunKind,
     RunState,
 )
-from subsidies.services.runs import payout_run_approve, payout_run_cancel, payout_run_compute, payout_run_start
+from subsidies.runs.services import payout_run_approve, payout_run_cancel, payout_run_compute, payout_run_start
 from talent.identity import mask_id
 
 FINANCE_ROLES = frozenset({FINANCE, ADMIN})
@@ -340,16 +340,11 @@ class ExportViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
             raise ConflictError(f"导出#{record.pk}尚未完成(当前状态:{record.get_state_display()}),请稍后再下载",
                                 "the export is not finished", code="export_not_ready", record=f"导出#{record.pk}")
         spec = SPECS[record.format]
-        try:
-            handle = open(record.file_path, "rb")  # noqa: SIM115 (FileResponse closes it)
-        except OSError:
-            raise Http404 from None
+        handle = downloads.open_or_404(lambda: open(record.file_path, "rb"))  # noqa: SIM115 (FileResponse closes it)
         name = f"{spec.stem}-批次{record.run_id}-{record.run.period}.{spec.suffix}"
         export_log_full_ids(actor=request.user, record=record, purpose="下载发放明细表")
-        response = FileResponse(handle, as_attachment=True, filename=name, content_type=spec.content_type)
+        response = downloads.attachment(handle, filename=name, content_type=spec.content_type)
         response["X-Content-SHA256"] = record.sha256
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
         return response
 
 

@@ -1,4 +1,4 @@
-"""Server-side SVG charts for the bureau dashboard (issue 8 §4): no JavaScript library, no CDN.
+"""Server-side SVG charts for the bureau dashboard: no JavaScript library, no CDN.
 
 Each chart is an <svg role="img"> labelled by its <title> and <desc>; the page also renders the
 same figures as a data table, so a screen reader or a printout loses nothing. Text is escaped

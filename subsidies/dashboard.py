@@ -1,4 +1,4 @@
-"""Reads for the bureau dashboard (issue 8 §4). Every figure is one SQL aggregation (GROUP BY or
+"""Reads for the bureau dashboard. Every figure is one SQL aggregation (GROUP BY or
 conditional COUNT), so the page's query count does not grow with the data.
 
 Budget (“预算执行”): the approved yearly budget (预算批复) per rule or grant programme is data that
@@ -20,10 +20,12 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Centre, CentreKind
 from subsidies.models import Budget, PayoutLine, Programme, RunState
+from subsidies.rules.rd_award import RULE as RD_AWARD
+from subsidies.rules.stipend import RULE as STIPEND
 from subsidies.services.budgets import MEASURE_RULES
 from talent.models import Degree, Researcher
 
-RULE_LABELS = {"NX-STIPEND": _("研发人员生活补助(NX-STIPEND)"), "YC-RD": _("研发投入奖励(YC-RD)")}
+RULE_LABELS = {STIPEND: _("研发人员生活补助(NX-STIPEND)"), RD_AWARD: _("研发投入奖励(YC-RD)")}
 PAID_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL)
 TIERS = (("doctorate", _("全日制博士")), ("master", _("重点院校重点学科硕士")), ("unverified", _("学历待核验")),
          ("none", _("不符合补助学历")))

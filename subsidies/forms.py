@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from subsidies.models import RunKind, RunState
 from subsidies.rules.params import DEFAULTS
+from subsidies.rules.rd_award import RULE as RD_AWARD
+from subsidies.rules.stipend import RULE as STIPEND
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 YEAR_RE = re.compile(r"^\d{4}$")
@@ -66,7 +68,7 @@ class LineFilterForm(forms.Form):
 
     def __init__(self, *args, rules=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = [("", _("全部"))] + [(r, r) for r in sorted({"NX-STIPEND", "YC-RD", *rules})]
+        self.fields["rule"].choices = [("", _("全部"))] + [(r, r) for r in sorted({STIPEND, RD_AWARD, *rules})]
 
 
 class ParameterForm(forms.Form):

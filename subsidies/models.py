@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
 from subsidies.money import MoneyField
+from subsidies.rules.rd_award import RULE as RD_AWARD
+from subsidies.rules.stipend import RULE as STIPEND
 
 
 class _Either(pgtrigger.Condition):
@@ -206,13 +208,13 @@ class PayoutLine(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["researcher", "service_month"],
-                condition=Q(rule="NX-STIPEND", active=True),
+                condition=Q(rule=STIPEND, active=True),
                 name="line_person_month_paid_once",
             ),
             # YC-RD: one award per centre and year (revisions are adjustment lines)
             models.UniqueConstraint(
                 fields=["centre", "service_period"],
-                condition=Q(rule="YC-RD", kind="regular", active=True),
+                condition=Q(rule=RD_AWARD, kind="regular", active=True),
                 name="line_centre_year_award_once",
             ),
             models.UniqueConstraint(
@@ -324,7 +326,7 @@ class ExportRecord(models.Model):
 @audited()
 class Budget(models.Model):
     """The approved yearly budget (预算批复) of one measure's rule or grant programme: NX-STIPEND, YC-RD
-    or a Programme code (issue 8 §4). One row per rule and year; a change is an update whose old and
+    or a Programme code. One row per rule and year; a change is an update whose old and
     new values the audit trigger keeps (who, when) — the budget page shows that history."""
 
     rule = models.CharField(_("规则/项目编号"), max_length=16)
@@ -350,7 +352,7 @@ class Budget(models.Model):
         return f"{self.rule} {self.year}年预算"
 
 
-from subsidies.models_grants import *  # noqa: E402,F401,F403  (grants, declarations, incubators)
+from subsidies.grants.models import *  # noqa: E402,F401,F403  (grants, declarations, incubators)
 from subsidies.objections.models import *  # noqa: E402,F401,F403  (objections, holiday reference data)
 from subsidies.performance.models import *  # noqa: E402,F401,F403  (performance reports, evaluations; issue 19)
 from subsidies.projection.models import *  # noqa: E402,F401,F403  (saved projection scenarios, jobs)

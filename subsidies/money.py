@@ -1,5 +1,5 @@
 """Money is Decimal with two places; this is the one place that rounds (ROUND_HALF_UP, POLICY §4)."""
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
 
@@ -12,6 +12,22 @@ def quantize(value) -> Decimal:
     if isinstance(value, float):
         raise TypeError("money must not be a float")
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_money(value, *, rounded: bool = True) -> Decimal | None:
+    """The one reading of an amount typed in a form, sent to the API or imported: "2,000,000",
+    " 1200000.50 ", a Decimal or an int; None when blank. Thousands separators are dropped; anything
+    else that is not a finite number is a ValueError, which the caller turns into its refusal. Rounded
+    to the fen half up, unless the caller checks the places itself (rounded=False)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).replace(",", "").strip())
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"not an amount: {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    return quantize(amount) if rounded else amount
 
 
 def format_yuan(value) -> str:

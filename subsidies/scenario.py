@@ -11,7 +11,7 @@ from accounts.models import system_actor
 from registry import services as registry_services
 from registry.history import Entry as FilingEntry
 from registry.models import Centre, Enterprise
-from subsidies.services.declarations import rd_declaration_record
+from subsidies.declarations.services import rd_declaration_record
 from subsidies.services.parameters import parameter_set
 from talent import services as talent_services
 from talent.models import Researcher

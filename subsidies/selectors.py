@@ -8,7 +8,9 @@ from django.db.models.functions import Coalesce, NullIf
 from registry.models import Centre, FilingLevel, FilingPeriod
 from subsidies.models import PayoutLine, PayoutRun, RDDeclaration
 from subsidies.rules.calendar import month_index
+from subsidies.rules.rd_award import RULE as RD_AWARD
 from subsidies.rules.rd_award import DeclarationFact, YinchuanFiling
+from subsidies.rules.stipend import RULE as STIPEND
 from subsidies.rules.stipend import ContractFact, DegreeFact, FilingFact, PersonFacts
 from talent.models import Contract, Degree, Researcher
 
@@ -46,7 +48,7 @@ def person_facts(researcher_filter: Q, *, centres=None, filings=None) -> dict[in
         ref, kind, _ent = centres[cid]
         contracts[rid].append(ContractFact(pk, cid, ref, kind, ft, start, end, term, filings.get(cid, ())))
     degrees: dict[int, list[DegreeFact]] = defaultdict(list)
-    # the verifier by the name people know (display name), not the login name (issue 15 §5)
+    # the verifier by the name people know (display name), not the login name
     for pk, rid, level, ft, key, awarded, vat, vby, state in Degree.objects.filter(
             _prefixed(researcher_filter, "researcher__")).annotate(
             verifier=Coalesce(NullIf("verified_by__full_name", Value("")), "verified_by__username")).values_list(
@@ -75,7 +77,7 @@ def _prefixed(q: Q, prefix: str) -> Q:
 def paid_stipend_months(researcher_filter: Q) -> dict[int, range | frozenset]:
     """Months already paid per person (all centres, all runs not cancelled). Contiguous histories,
     the usual case, come back as a `range` without fetching every month."""
-    rows = (PayoutLine.objects.filter(_prefixed(researcher_filter, "researcher__"), rule="NX-STIPEND", active=True)
+    rows = (PayoutLine.objects.filter(_prefixed(researcher_filter, "researcher__"), rule=STIPEND, active=True)
             .values("researcher_id").annotate(n=Count("id"), lo=Min("service_month"), hi=Max("service_month")))
     out: dict[int, range | frozenset] = {}
     holes = []
@@ -87,7 +89,7 @@ def paid_stipend_months(researcher_filter: Q) -> dict[int, range | frozenset]:
             holes.append(r["researcher_id"])
     if holes:
         sets: dict[int, set] = defaultdict(set)
-        for rid, month in PayoutLine.objects.filter(rule="NX-STIPEND", active=True, researcher_id__in=holes) \
+        for rid, month in PayoutLine.objects.filter(rule=STIPEND, active=True, researcher_id__in=holes) \
                 .values_list("researcher_id", "service_month"):
             sets[rid].add(month_index(month))
         out.update({rid: frozenset(s) for rid, s in sets.items()})
@@ -111,11 +113,11 @@ def declarations_through(year: int) -> list[DeclarationFact]:
 def rd_paid(years) -> dict[tuple[int, str], tuple[Decimal, set[str]]]:
     """(centre id, year) -> (sum paid so far, bases of the lines paid)"""
     out = {}
-    rows = PayoutLine.objects.filter(rule="YC-RD", active=True, service_period__in=[str(y) for y in years]) \
+    rows = PayoutLine.objects.filter(rule=RD_AWARD, active=True, service_period__in=[str(y) for y in years]) \
         .values("centre_id", "service_period").annotate(total=Sum("amount"))
     for r in rows:
         out[(r["centre_id"], r["service_period"])] = (r["total"], set())
-    for cid, period, basis in PayoutLine.objects.filter(rule="YC-RD", active=True,
+    for cid, period, basis in PayoutLine.objects.filter(rule=RD_AWARD, active=True,
                                                         service_period__in=[str(y) for y in years]) \
             .values_list("centre_id", "service_period", "basis"):
         out[(cid, period)][1].add(basis)
@@ -140,8 +142,9 @@ def enterprise_stipends_by_month(*, actor, months: int = 12) -> list[tuple[str, 
 
     if not actor.is_enterprise:
         return []
-    rows = (PayoutLine.objects.filter(enterprise__memberships__user=actor, active=True, rule="NX-STIPEND",
-                                      run__state__in=[RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL])
+    rows = (PayoutLine.objects.filter(enterprise__memberships__user=actor, active=True, rule=STIPEND,
+                                      run__state__in=[RunState.APPROVED, RunState.EXPORTED, RunState.PAID,
+                                                           RunState.PARTIAL])
             .order_by().values("service_period").annotate(total=Sum("amount"), n=Count("id")))
     by_period = {r["service_period"]: (r["total"], r["n"]) for r in rows}
     last = max(by_period, default=f"{timezone.localdate():%Y-%m}")

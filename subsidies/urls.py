@@ -1,6 +1,7 @@
 from django.urls import include, path
 
-from subsidies import views, views_exports, views_notices
+from subsidies import views, views_notices
+from subsidies.exports import views as views_exports
 
 app_name = "subsidies"
 urlpatterns = [
@@ -15,15 +16,15 @@ urlpatterns = [
     path("parameters/", views.parameters, name="parameters"),
     path("dashboard/", views.bureau_dashboard, name="bureau_dashboard"),
     path("budgets/", views.budgets, name="budgets"),
-    # exports (issue 7)
+    # exports
     path("runs/<int:run_id>/exports/", views_exports.run_exports, name="run_exports"),
     path("runs/<int:run_id>/exports/new/", views_exports.export_create, name="export_create"),
     path("exports/<int:pk>/status/", views_exports.export_status, name="export_status"),
     path("exports/<int:pk>/download/", views_exports.export_download, name="export_download"),
     path("enterprises/<int:pk>/payout-notice/download/", views_notices.payout_notice_download,
-         name="payout_notice_download"),  # the enterprise's own 拨付通知书 (issue 15)
-    path("grants/", include("subsidies.urls_grants")),
-    path("projection/", include("subsidies.projection.urls")),  # 预算测算 (issue 18)
-    path("transfers/", include("subsidies.transfers.urls")),  # 银行转账与回单 (issue 17)
-    path("performance/", include("subsidies.performance.urls")),  # 绩效报告、综合评估、统计分析 (issue 19)
+         name="payout_notice_download"),  # the enterprise's own 拨付通知书
+    path("grants/", include("subsidies.grants.urls")),
+    path("projection/", include("subsidies.projection.urls")),  # 预算测算
+    path("transfers/", include("subsidies.transfers.urls")),  # 银行转账与回单
+    path("performance/", include("subsidies.performance.urls")),  # 绩效报告、综合评估、统计分析
 ]

@@ -1,4 +1,4 @@
-"""Finance and bureau pages (issue 8 §3-4, issue 5 §1). Thin views: reads through selectors and
+"""Finance and bureau pages. Thin views: reads through selectors and
 aggregations, writes through the services, whose refusals (ServiceError, in Chinese first) are
 shown to the user as messages or form errors, never as a 500."""
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.cells import xlsx_response
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, error_text, show_refusal
 from subsidies import charts, dashboard, run_lists, selectors
 from subsidies.anomalies import run_anomalies
 from subsidies.forms import (
@@ -33,7 +33,7 @@ from subsidies.forms import (
 )
 from subsidies.models import ParameterValue, PayoutLine, PayoutRun, RunState
 from subsidies.rules.params import DEFAULT_FROM, DEFAULTS
-from subsidies.services import runs as run_services
+from subsidies.runs import services as run_services
 from subsidies.services.budgets import FIRST_BUDGET_YEAR, budget_rules, budget_set, latest_budget_year
 from subsidies.services.parameters import parameter_set
 from subsidies.templatetags.portal_format import cn_period, yuan
@@ -67,11 +67,6 @@ def staff_only(predicate):
             return view(request, *args, **kwargs)
         return wrapped
     return decorator
-
-
-def refusal(exc: ServiceError) -> str:
-    """The service's message in the page's language (Chinese first; English when switched)."""
-    return exc.text
 
 
 def _run_or_404(request, pk: int) -> PayoutRun:
@@ -140,7 +135,7 @@ def run_start(request):
                                                 period=form.cleaned_data["period"])
             run = run_services.payout_run_compute(actor=request.user, run=run)
     except ServiceError as exc:
-        form.add_error(None, refusal(exc))
+        form.add_error(None, error_text(exc))
         return _render_run_list(request, form)
     messages.success(request, _("已发起批次#%(pk)s(%(period)s),正在计算") % {"pk": run.pk, "period": run.period})
     return redirect("subsidies:run_detail", pk=run.pk)
@@ -201,7 +196,7 @@ def _run_action(request, pk: int, action, done_message: str, **kwargs):
     try:
         action(actor=request.user, run_id=run.pk, **kwargs)
     except ServiceError as exc:
-        messages.error(request, refusal(exc))
+        show_refusal(request, exc)
     else:
         messages.success(request, done_message % {"pk": run.pk})
     return redirect("subsidies:run_detail", pk=run.pk)
@@ -234,13 +229,13 @@ def run_compute(request, pk: int):
             else:
                 run_services.payout_run_compute(actor=request.user, run=run)
     except ServiceError as exc:
-        messages.error(request, refusal(exc))
+        show_refusal(request, exc)
     else:
         messages.success(request, _("批次#%(pk)s已开始计算") % {"pk": run.pk})
     return redirect("subsidies:run_detail", pk=run.pk)
 
 
-# --- parameters (issue 5 §1) ------------------------------------------------------------------
+# --- parameters ------------------------------------------------------------------
 
 def parameter_timelines(today):
     """Per parameter, its values in date order (the measure's figure first when nothing recorded
@@ -282,7 +277,7 @@ def parameters(request):
                                    effective_from=data["effective_from"],
                                    legal_reference=data["legal_reference"].strip(), note=data["note"].strip())
             except ServiceError as exc:
-                form.add_error(None, refusal(exc))
+                form.add_error(None, error_text(exc))
             else:
                 messages.success(request, _("参数 %(name)s 自 %(date)s 起取值 %(value)s,已记录") % {
                     "name": PARAMETER_LABELS.get(pv.name, pv.name), "date": pv.effective_from.isoformat(), "value": pv.value})
@@ -291,7 +286,7 @@ def parameters(request):
     return render(request, "subsidies/parameters.html", context)
 
 
-# --- bureau dashboard (issue 8 §4) ------------------------------------------------------------
+# --- bureau dashboard ------------------------------------------------------------
 
 def _yuan_axis(value: float) -> str:
     """An axis tick in yuan: 万 in Chinese, thousands (k) and millions (M) in English."""
@@ -357,7 +352,7 @@ def bureau_dashboard(request):
 
 
 
-# --- budgets (issue 8 §4: 预算批复) ------------------------------------------------------------
+# --- budgets (预算批复) ------------------------------------------------------------
 
 def _budget_year(request, default: int, years: list[int]) -> int:
     try:
@@ -388,7 +383,7 @@ def budgets(request):
                 budget = budget_set(actor=request.user, rule=data["rule"], year=data["year"], amount=data["amount"],
                                     reference=data["reference"], note=data["note"])
             except ServiceError as exc:
-                form.add_error(None, refusal(exc))
+                form.add_error(None, error_text(exc))
             else:
                 messages.success(request, _("%(rule)s %(year)s年预算已保存:%(amount)s(%(ref)s)") % {
                     "rule": budget.rule, "year": budget.year, "amount": yuan(budget.amount), "ref": budget.reference})

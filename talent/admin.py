@@ -29,7 +29,7 @@ def _has_file(field_file) -> str:
 
 @admin.register(Researcher)
 class ResearcherAdmin(ReadOnlyAdmin):
-    """Read-only (issue 4 §7): researchers change through the portal's services, which check the ID number
+    """Read-only: researchers change through the portal's services, which check the ID number
     and log every full-number view. Here the number is always masked; a full-number search still works."""
 
     list_display = ("name", "masked_id", "id_type", "nationality", "created_at")

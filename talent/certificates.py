@@ -13,6 +13,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import dispatch
 from registry.models import PreviewState
 from registry.services import documents
 from talent.models import CertificatePreview, Degree
@@ -80,9 +81,7 @@ def _queue(degree_id: int) -> None:
     if not documents._previews_on_celery():
         certificate_preview_render(degree_id=degree_id)
         return
-    from talent.tasks import render_certificate_preview
-
-    transaction.on_commit(lambda: render_certificate_preview.delay(degree_id))
+    dispatch.after_commit("talent.tasks.render_certificate_preview", degree_id)
 
 
 def certificate_preview_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:

@@ -311,7 +311,7 @@ class Contract(models.Model):
 
 
 class IdentityAccess(models.Model):
-    """Append-only log of every full view of an ID or passport number (issue #4 §7): who, when, whom.
+    """Append-only log of every full view of an ID or passport number: who, when, whom.
     The database refuses updates and deletes."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -335,7 +335,7 @@ class RosterState(models.TextChoices):
 
 
 class RosterUpload(models.Model):
-    """An uploaded roster: parsed rows kept for the preview, committed all or nothing (issue #4 §5)."""
+    """An uploaded roster: parsed rows kept for the preview, committed all or nothing."""
 
     centre = models.ForeignKey("registry.Centre", on_delete=models.PROTECT, related_name="+")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -1,4 +1,4 @@
-"""Roster import (issue #4 §5): an enterprise uploads an .xlsx or .csv roster of researchers, their
+"""Roster import: an enterprise uploads an .xlsx or .csv roster of researchers, their
 degrees and their contracts at one of its centres. Every row goes through the same services as the
 web forms; the preview is a dry run rolled back at the end, and the commit writes all rows or none."""
 import csv

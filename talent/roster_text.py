@@ -1,4 +1,4 @@
-"""The roster columns as the pages describe them, in the page's language (issue 15 §5). The file's own
+"""The roster columns as the pages describe them, in the page's language. The file's own
 headers stay the Chinese titles of talent.roster.COLUMNS (the template and the parser use them); the
 page names each column in the reader's language and shows the header to type next to it."""
 

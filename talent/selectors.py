@@ -4,20 +4,13 @@ Enterprise users see only researchers with a contract at one of their enterprise
 those only the contracts at their own centres, the degrees they claimed themselves (plus those staff or
 an import recorded) and the certificates they uploaded; bureau staff see everything. A person is one
 record across employers: another employer's contracts, degree claims and documents never show."""
-import datetime as dt
-from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from accounts.models import Role
 from registry import selectors as registry_selectors
 from registry.models import Centre, Enterprise
-from subsidies.models import PayoutLine
-from subsidies.rules.stipend import TIER_LABEL, StipendStatus, stipend_status
-from subsidies.selectors import paid_stipend_months, person_facts
-from subsidies.services.parameters import parameter_timeline
 from talent.identity import mask_id
 from talent.models import Contract, Degree, DegreeStatus, IdentityAccess, KeyInstitution, Researcher, RosterUpload
 
@@ -161,68 +154,6 @@ def enterprise_choices(*, actor) -> QuerySet[Enterprise]:
     return actor.enterprises.order_by("name") if actor.is_enterprise else Enterprise.objects.none()
 
 
-@dataclass(frozen=True)
-class StipendView:
-    """A researcher's NX-STIPEND status in the words the pages show."""
-
-    status: StipendStatus
-
-    @property
-    def tier_label(self) -> str:
-        return TIER_LABEL.get(self.status.tier, "") if self.status.tier else ""
-
-    @property
-    def months_used(self) -> int:
-        return self.status.months_used
-
-    @property
-    def max_months(self) -> int:
-        return self.status.max_months
-
-    @property
-    def next_payable(self) -> str | None:
-        return self.status.next_payable
-
-    @property
-    def reasons(self) -> tuple[str, ...]:
-        return self.status.reasons
-
-    @property
-    def eligible(self) -> bool:
-        return self.status.eligible
-
-    @property
-    def percent_used(self) -> int:
-        return min(100, round(100 * self.status.months_used / self.status.max_months)) if self.status.max_months \
-            else 0
-
-
-def stipend_statuses(researcher_ids, *, as_of: dt.date | None = None) -> dict[int, StipendView]:
-    """NX-STIPEND status for many researchers from facts loaded in bulk: a fixed number of queries
-    whatever the number of researchers (no query per row). The rule itself is subsidies.rules.stipend."""
-    ids = list(researcher_ids)
-    if not ids:
-        return {}
-    as_of = as_of or timezone.localdate()
-    flt = Q(id__in=ids)
-    facts = person_facts(flt)
-    paid = paid_stipend_months(flt)
-    params = parameter_timeline()
-    return {rid: StipendView(stipend_status(f, as_of=as_of, paid=paid.get(rid, frozenset()), params=params))
-            for rid, f in facts.items()}
-
-
-def researcher_payments(*, actor, researcher: Researcher) -> QuerySet[PayoutLine]:
-    """NX-STIPEND lines paid for the researcher, by service month; an enterprise sees only its own."""
-    qs = PayoutLine.objects.filter(researcher=researcher, active=True).select_related("run", "centre") \
-        .order_by("service_period", "id")
-    if _sees_all(actor):
-        return qs
-    if actor.is_enterprise:
-        return qs.filter(enterprise__in=actor.enterprises.all())
-    return qs.none()
-
-
 def verification_queue(*, actor, q: str = "", level: str = "") -> QuerySet[Degree]:
     if not (actor.is_reviewer or actor.is_portal_admin):
         return Degree.objects.none()
@@ -271,3 +202,6 @@ def degrees_of(*, actor, researcher: Researcher) -> QuerySet[Degree]:
         .select_related("verified_by", "key_institution", "claimed_by").order_by("-awarded_on", "id")
 
 
+def researcher_count_panel(*, actor) -> dict:
+    """The enterprise dashboard's count of the researchers the actor sees (registry's page, accounts.panels)."""
+    return {"researcher_count": researcher_list(actor=actor).count()}

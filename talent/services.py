@@ -8,7 +8,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.audit import acting
-from accounts.dates import check_date
+from accounts.dates import add_years, check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import Role
 from talent.identity import mask_id, normalise_resident_id
@@ -548,8 +548,6 @@ def _early_termination(contract: Contract) -> bool:
     """POLICY §3.6: a termination within the first five years is flagged for staff review."""
     if contract.terminated_on is None:
         return False
-    from subsidies.rules.calendar import add_years
-
     return contract.terminated_on < add_years(contract.start, 5) - dt.timedelta(days=1)
 
 
@@ -759,7 +757,7 @@ def key_reference_import_csv(*, actor, raw: bytes) -> dict[str, int]:
 @transaction.atomic
 def identity_reveal(*, actor, researcher: Researcher, purpose: str = "", path: str = "") -> str:
     """The full ID or passport number, for reviewers and administrators only; every view is logged
-    (issue #4 §7). Enterprise users and finance see masked numbers only."""
+   . Enterprise users and finance see masked numbers only."""
     if not may_see_full_identity(actor):
         raise ServiceError("无权查看完整证件号码", "not allowed to see full identity numbers", code="forbidden",
                            status=403, record=f"研发人员 {researcher.name}")

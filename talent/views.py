@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import uploads
+from accounts import downloads, panels, uploads
 from accounts.cells import xlsx_response
-from accounts.errors import ServiceError, error_text
+from accounts.errors import ServiceError, error_text, show_refusal
 from talent import certificates, lists, roster, roster_text, selectors, services
 from talent.forms import (
     CsvUploadForm,
@@ -132,7 +132,8 @@ def researcher_list(request):
     actor = request.user
     form, qs, sort = _filtered_researchers(request)
     page = _page(request, qs)
-    statuses = selectors.stipend_statuses(r.pk for r in page.object_list)
+    statuses = panels.context("talent.researcher_list", researcher_ids=[r.pk for r in page.object_list]).get(
+        "stipends", {})  # NX-STIPEND status, provided by subsidies (subsidies.reporting.panels)
     rows = [{"researcher": r, "masked_id": mask_id(r.id_number), "stipend": statuses.get(r.pk)}
             for r in page.object_list]
     return render(request, "talent/researcher_list.html", {
@@ -164,8 +165,9 @@ def _detail_context(request, researcher, *, revealed: str | None = None) -> dict
         and services.may_edit_identity(actor, researcher),
         "sees_claimants": actor.is_bureau_staff or actor.is_portal_admin,
         "contracts": selectors.researcher_contracts(actor=actor, researcher=researcher),
-        "stipend": selectors.stipend_statuses([researcher.pk]).get(researcher.pk),
-        "payments": selectors.researcher_payments(actor=actor, researcher=researcher),
+        "stipend": None,
+        "payments": (),
+        **panels.context("talent.researcher_detail", actor=actor, researcher=researcher),  # subsidies' panel
         "can_write": actor.is_enterprise or actor.is_portal_admin,
         "can_verify": (actor.is_reviewer or actor.is_portal_admin) and in_reach,
         "can_terminate": actor.is_enterprise or actor.is_portal_admin or actor.is_reviewer,
@@ -271,7 +273,7 @@ def degree_verify(request, pk: int):
     try:
         services.degree_verify(actor=request.user, degree=degree)
     except ServiceError as exc:
-        messages.error(request, exc.text)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("已核验 %(name)s 的学位") % {"name": degree.researcher.name})
     return redirect(_safe_next(request))
@@ -317,7 +319,7 @@ def degree_certificate_image(request, pk: int):
     certificate is the PNG of that page rendered by the Celery task. Nothing is rendered here, and a PDF
     never reaches the browser as a PDF."""
     from registry.services.documents import IMAGE_TYPES, sniff
-    from registry.views import PAGE_NUMBER, _untrusted_bytes_headers
+    from registry.views import PAGE_NUMBER
 
     degree = selectors.degree_get(actor=request.user, pk=pk)
     if not degree.certificate or not selectors.may_see_certificate(actor=request.user, degree=degree):
@@ -332,7 +334,7 @@ def degree_certificate_image(request, pk: int):
         path = certificates.certificate_preview_page(degree, int(page))
         if path is None:
             raise Http404
-        return _untrusted_bytes_headers(FileResponse(path.open("rb"), content_type="image/png"))
+        return downloads.inline_untrusted(FileResponse(path.open("rb"), content_type="image/png"))
     if page != "1":
         raise Http404
     try:
@@ -343,7 +345,7 @@ def degree_certificate_image(request, pk: int):
     content_type = sniff(data) if len(data) <= settings.DOCUMENT_MAX_BYTES else None
     if content_type not in IMAGE_TYPES:
         raise Http404
-    return _untrusted_bytes_headers(HttpResponse(data, content_type=content_type))
+    return downloads.inline_untrusted(HttpResponse(data, content_type=content_type))
 
 
 def _with_previews(actor, degrees):
@@ -371,12 +373,8 @@ def _stored_file_response(field_file, stem: str) -> FileResponse:
     content_type = sniff(data) if len(data) <= settings.DOCUMENT_MAX_BYTES else None
     if content_type is None:
         raise Http404
-    response = FileResponse(io.BytesIO(data), as_attachment=True, content_type=content_type,
-                            filename=f"{stem}{EXTENSION_BY_TYPE[content_type]}")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.attachment(io.BytesIO(data), content_type=content_type,
+                                filename=f"{stem}{EXTENSION_BY_TYPE[content_type]}")
 
 
 @_reviewer_required
@@ -489,7 +487,7 @@ def roster_commit(request, pk: int):
     try:
         roster.roster_commit(actor=request.user, upload=upload)
     except ServiceError as exc:
-        messages.error(request, exc.text)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("花名册已导入(%(n)s行),新登记的学位待审核人员核验") % {"n": len(upload.rows)})
     return redirect("talent:roster_preview", pk=upload.pk)
@@ -525,7 +523,7 @@ def key_institution_list(request):
                 import_errors = exc.errors
                 messages.error(request, _("CSV有错误,未导入任何记录"))
             except ServiceError as exc:
-                messages.error(request, exc.text)
+                show_refusal(request, exc)
             else:
                 messages.success(request, _("已导入 %(i)s 所院校、%(d)s 个重点学科") % {
                     "i": counts["institutions"], "d": counts["disciplines"]})
@@ -613,7 +611,7 @@ def key_reference_retire(request, pk: int, discipline: int | None = None):
             services.key_reference_retire(actor=request.user, entry=entry, valid_to=form.cleaned_data["valid_to"],
                                           reason=form.cleaned_data["reason"])
         except ServiceError as exc:
-            messages.error(request, exc.text)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("已设定停用日期"))
     else:

@@ -7,7 +7,7 @@ import gc
 import pytest
 from django.db import connection
 
-from enclave_portal.forking import fork_pool
+from accounts.forking import fork_pool
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,7 +16,7 @@ from accounts.models import Role
 from registry import services as registry_services
 from registry.identifiers import uscc_check_char
 from subsidies.models import RunKind
-from subsidies.services import runs as run_services
+from subsidies.runs import services as run_services
 from tests.subsidies import finance_data
 from tests.test_i18n import CJK, compiled_locale  # noqa: F401 (the compiled catalogue, a fixture)
 

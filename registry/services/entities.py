@@ -158,7 +158,7 @@ def _city_division(city: str):
 
 
 def _check_city_division(city: str, division_code: str, *, record: str) -> None:
-    """The centre's division must lie in its city (issue 15 §3: 北京 with 南山区 440305 was saved). Checked
+    """The centre's division must lie in its city (北京 with 南山区 440305 was saved). Checked
     against the division reference data (GB/T 2260) where it knows the city; a division the reference data
     names is shown by name."""
     from registry.models import Division

@@ -59,7 +59,7 @@ def problem_halves(problem: str) -> tuple[str, str]:
 
 
 def problems_in_language(problems: list[str]) -> list[str]:
-    """The submission checks as a page shows them: in the page's language only (issue 15 §5)."""
+    """The submission checks as a page shows them: in the page's language only."""
     english = (translation.get_language() or "zh-hans").lower().startswith("en")
     return [problem_halves(p)[1 if english else 0] for p in problems]
 
@@ -90,7 +90,7 @@ MEASURE_NAMES = {FilingLevel.REGIONAL: "《宁夏回族自治区企业飞地研�
 
 
 def check_effective_from(level: str, day: dt.date, *, record: str, what: str = "生效日期") -> dt.date:
-    """No filing takes effect before its measure applies (the `*.measure_from` parameters, issue 12 §2),
+    """No filing takes effect before its measure applies (the `*.measure_from` parameters),
     nor after any sensible date."""
     start = measures.measure_from(level)
     if isinstance(day, dt.date) and day < start:
@@ -142,7 +142,7 @@ def filing_history_import(*, actor, centre: Centre, level: str, entries: list[hi
             raise ServiceError(f"{entry.label}:已备案的备案须有生效日期", f"{entry.label}: an approved filing needs"
                                " effective_from", code="effective_from", record=record)
         if entry.effective_from is not None:
-            # recorded history may reach back before its submission, never before the measure (issue 12 §2)
+            # recorded history may reach back before its submission, never before the measure
             check_effective_from(level, entry.effective_from, record=record, what=f"{entry.label}:生效日期")
         check_date(entry.effective_to, zh=f"{entry.label}:终止日期", en="effective_to", record=record)
         if entry.effective_from and entry.effective_to and entry.effective_to < entry.effective_from:
@@ -180,8 +180,8 @@ def filing_history_import(*, actor, centre: Centre, level: str, entries: list[hi
 
 
 def _missing_step(status: str, allowed: tuple) -> tuple[str, str] | None:
-    """What has to happen first when the filing has not yet reached the state an action needs (issue 15 §6:
-    skipping 初审 was answered as if someone else had handled the filing). None when the filing has moved
+    """What has to happen first when the filing has not yet reached the state an action needs (so that
+    skipping 初审 is not answered as if someone else had handled the filing). None when the filing has moved
     on or elsewhere: then someone did handle it, and the answer says who."""
     decided = {FilingStatus.APPROVED, FilingStatus.SUSPENDED}
     if status == FilingStatus.DRAFT and FilingStatus.DRAFT not in allowed:

@@ -1,4 +1,4 @@
-"""材料逐项审核 (issue 15 §7): a reviewer marks each current document of a filing under review 合格 or
+"""材料逐项审核: a reviewer marks each current document of a filing under review 合格 or
 需补正 (with the reason); the enterprise sees the marks next to its documents."""
 
 from django.db import transaction

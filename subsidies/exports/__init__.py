@@ -1,10 +1,4 @@
-"""Finance exports of approved payout runs (issue 7): the register, payment notices and explanation
-appendix as PDF (WeasyPrint), bank transfer files as XLSX and CSV, each recorded with its SHA-256.
-
-`export_to_file(run=, fmt=, out=)` is the command line's entry (export_payouts --format pdf|xlsx|csv)."""
-
-
-def export_to_file(*, run, fmt: str, out, actor=None) -> str:
-    from subsidies.exports.services import export_to_file as _export_to_file
-
-    return _export_to_file(run=run, fmt=fmt, out=out, actor=actor)
+"""Finance exports of approved payout runs: the register, payment notices and explanation appendix as PDF
+(WeasyPrint), bank transfer files as XLSX and CSV, each recorded with its SHA-256. Requests and rendering
+in `services` (the command line's entry is services.export_to_file), the PDF engine in `pdf`, the bank
+files in `bank`."""

@@ -19,8 +19,8 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+from accounts.cells import neutralise_row
 from accounts.errors import ServiceError
-from subsidies.exports.cells import neutralise_row
 from subsidies.exports.data import RunDocument
 
 HEADERS = ["序号", "收款人名称", "收款账号", "开户银行", "金额(元)", "用途/附言"]

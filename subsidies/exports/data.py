@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from accounts.errors import ConflictError
 from subsidies.models import PayoutLine, PayoutRun, RunState
+from subsidies.rules.rd_award import RULE as RD_AWARD
+from subsidies.rules.stipend import RULE as STIPEND
 
 EXPORTABLE_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL)
 ZERO = Decimal("0.00")
@@ -88,10 +90,10 @@ class RuleInfo:
 
 
 BUILTIN_RULES = {
-    "NX-STIPEND": RuleInfo("NX-STIPEND", "研发人员生活补助",
+    STIPEND: RuleInfo(STIPEND, "研发人员生活补助",
                            "全职聘用的研发人员,若签订5年以上聘用合同,全日制博士每月5000元,重点院校重点学科硕士每月3000元,"
                            "补助可持续5年", PERSON),
-    "YC-RD": RuleInfo("YC-RD", "研发投入奖励",
+    RD_AWARD: RuleInfo(RD_AWARD, "研发投入奖励",
                       "每年按飞地研发中心当年研发费用总投入的15%,最高不超过100万元的标准,对依托企业(申报主体)进行奖励",
                       CENTRE),
 }

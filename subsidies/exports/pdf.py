@@ -1,7 +1,7 @@
 """PDF documents of a payout run (WeasyPrint): the register (发放明细表), payment notices
 (拨付通知书) and the explanation appendix (计算依据附表).
 
-The register is rendered fast (issue 7: 10,000 lines in ≤ 15 s and ≤ 500 MB on two cores): it is
+The register is rendered fast (10,000 lines in ≤ 15 s and ≤ 500 MB on two cores): it is
 paginated here, in Python, in fixed row units, and printed with lean markup (one block of
 preformatted text per run of payout lines, in one CJK face with half-width Latin, so the columns
 line up without a table; two faces fewer to load and subset per section). A large register is cut
@@ -35,6 +35,8 @@ from django.utils.html import escape
 
 from subsidies.capitals import amount_in_capitals
 from subsidies.exports import pdf_worker
+from subsidies.rules.rd_award import RULE as RD_AWARD
+from subsidies.rules.stipend import RULE as STIPEND
 from talent.identity import mask_id
 
 logger = logging.getLogger(__name__)
@@ -472,7 +474,7 @@ def notice_closing(doc: RunDocument, codes) -> str:
     parts = []
     if groups.get(PERSON):
         people = "、".join(groups[PERSON])
-        parts.append(f"{people}资金请按规定及时足额发放给相关研发人员" if groups[PERSON] == ["NX-STIPEND"] else
+        parts.append(f"{people}资金请按规定及时足额发放给相关研发人员" if groups[PERSON] == [STIPEND] else
                      f"{people}资金请按规定及时足额发放给相关研发人员(受资助人员)")
     centre = [c for r, cs in groups.items() if r not in (PERSON, INCUBATOR) for c in cs]
     if centre:
@@ -598,7 +600,7 @@ def explain_line(line, info=None) -> list[str]:
     or evaluated grant (`info`: the document's RuleInfo for the line's rule, for the bounds)."""
     x = line.explanation or {}
     out = []
-    if line.rule == "NX-STIPEND":
+    if line.rule == STIPEND:
         out.append(f"档次:{x.get('tier_label') or x.get('tier', '')};服务月份 {x.get('service_month', line.service_period)}"
                    f",在岗 {x.get('covered_days', '?')}/{x.get('days_in_month', '?')} 天(口径 {x.get('month_rule', '')})")
         out.append(f"已享受月数:发放前 {x.get('months_used_before', '?')} 个月,发放后 {x.get('months_used_after', '?')} 个月"
@@ -616,7 +618,7 @@ def explain_line(line, info=None) -> list[str]:
         f = x.get("filing") or {}
         if f:
             out.append(f"自治区备案:自 {f.get('effective_from', '')} 起{'至 ' + f['effective_to'] if f.get('effective_to') else '有效'}")
-    elif line.rule == "YC-RD":
+    elif line.rule == RD_AWARD:
         out.append(f"年度 {x.get('year', line.service_period)}:核定研发投入 ¥{x.get('verified_amount')},"
                    f"奖励 ¥{x.get('award')}{'(已达上限)' if x.get('capped') else ''}"
                    f"{',此前已发 ¥' + x['paid_before'] if x.get('paid_before') else ''}"

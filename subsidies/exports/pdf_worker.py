@@ -1,4 +1,4 @@
-"""The worker side of the register's parallel render (issue 7): section HTML in, PDF bytes out.
+"""The worker side of the register's parallel render: section HTML in, PDF bytes out.
 
     python -m subsidies.exports.pdf_worker      (started by subsidies.exports.pdf, never by hand)
 

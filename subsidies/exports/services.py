@@ -11,12 +11,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import dispatch
 from accounts.audit import acting
 from accounts.errors import NotFoundError, ServiceError
 from subsidies.exports import bank, pdf
 from subsidies.exports.data import RunDocument, require_exportable, run_document
 from subsidies.models import ExportFormat, ExportRecord, ExportState, PayoutLine, PayoutRun, RunState
-from subsidies.services.runs import payout_run_mark
+from subsidies.runs.services import payout_run_mark
 from subsidies.transfers.services import transfers_for_bank_file, transfers_mark_sent
 
 
@@ -105,9 +106,7 @@ def export_request(*, actor, run_id: int, fmt: str, inline: bool | None = None) 
         inline = not _exports_on_celery()
     if inline:
         return export_render(record_id=record.pk)
-    from subsidies.tasks_exports import render_export
-
-    transaction.on_commit(lambda: render_export.delay(record.pk))
+    dispatch.after_commit("subsidies.exports.tasks.render_export", record.pk)
     return record
 
 

@@ -1,5 +1,5 @@
 """The eligibility reasons of subsidies.rules.grants, in the catalogue: pages show them with
-`{% translate r %}` so an English reader gets them in English (issue 15 §5). The rules keep the Chinese
+`{% translate r %}` so an English reader gets them in English. The rules keep the Chinese
 strings (they are pure and have no gettext); this list must match them (tests/test_plain_language.py)."""
 
 from django.utils.translation import gettext_noop

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from registry.models import Centre
-from registry.selectors import centre_list
+from registry.selectors import reviewer_levels
+from subsidies.grants.services import centre_facts, programme_fact
 from subsidies.models import (
     PENDING_STATUSES,
     ApplicationStatus,
@@ -26,7 +27,8 @@ from subsidies.models import (
 )
 from subsidies.money import quantize
 from subsidies.rules import grants as rules
-from subsidies.services.grants import centre_facts, programme_fact
+from subsidies.rules.rd_award import RULE as RD_AWARD
+from subsidies.rules.stipend import RULE as STIPEND
 from subsidies.services.parameters import parameter_timeline
 
 PAID_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL)
@@ -36,16 +38,12 @@ def _sees_all(actor) -> bool:
     return actor.is_portal_admin or actor.is_finance or actor.role == Role.SYSTEM
 
 
-def _levels(actor) -> list[str]:
-    return [lvl for lvl in ("regional", "yinchuan") if actor.reviews_level(lvl)]
-
-
 def application_list(*, actor, status: str = "", programme: str = "") -> QuerySet[GrantApplication]:
     qs = GrantApplication.objects.select_related("programme", "centre", "enterprise", "researcher", "incubator")
     if actor.is_enterprise:
         qs = qs.filter(enterprise__memberships__user=actor)
     elif actor.is_reviewer:
-        qs = qs.filter(programme__filing_level__in=_levels(actor))
+        qs = qs.filter(programme__filing_level__in=reviewer_levels(actor))
     elif not _sees_all(actor):
         return qs.none()
     if status:
@@ -146,8 +144,8 @@ def centre_benefits(centre: Centre) -> list[Benefit]:
     cent = {n: f"{quantize(params.decimal(n, today)):,.2f}" for n in
             ("nx_stipend.doctorate_monthly", "nx_stipend.master_monthly", "yc_rd.cap")}
     # NX-STIPEND: monthly, automatic, no application (免申即享)
-    st = paid.get("NX-STIPEND")
-    stipend = Benefit("NX-STIPEND", _("研发人员生活补助"),
+    st = paid.get(STIPEND)
+    stipend = Benefit(STIPEND, _("研发人员生活补助"),
                       "全职聘用的研发人员,若签订5年以上聘用合同,全日制博士每月5000元,重点院校重点学科硕士每月3000元,补助可持续5年",
                       AUTOMATIC, _("每人每月 %(doctorate)s / %(master)s 元") % {
                           "doctorate": cent["nx_stipend.doctorate_monthly"], "master": cent["nx_stipend.master_monthly"]},
@@ -186,8 +184,8 @@ def centre_benefits(centre: Centre) -> list[Benefit]:
                 b.note = _("已核准 %(n)s 项;可为其他人员继续申报") % {"n": a["n_approved"]}
         out.append(b)
     # YC-RD: the annual award, on the enterprise's declaration of the year's R&D spend
-    rd = paid.get("YC-RD")
-    rd_b = Benefit("YC-RD", _("银川市研发投入奖励"),
+    rd = paid.get(RD_AWARD)
+    rd_b = Benefit(RD_AWARD, _("银川市研发投入奖励"),
                    "每年按飞地研发中心当年研发费用总投入的15%,最高不超过100万元的标准,对依托企业(申报主体)进行奖励",
                    RECEIVING if rd else ELIGIBLE, _("研发投入的%(rate)s%%,每年最高 %(cap)s 元") % {
                        "rate": f"{(params.decimal('yc_rd.rate', today) * 100).normalize():f}", "cap": cent["yc_rd.cap"]},
@@ -212,8 +210,4 @@ def unclaimed_by_programme() -> list[dict]:
         rows.append({"programme": p, "eligible": len(eligible),
                      "unclaimed": sum(1 for c in eligible if (p.code, c.id) not in applied)})
     return rows
-
-
-def benefits_centres(*, actor) -> QuerySet[Centre]:
-    return centre_list(actor=actor)
 

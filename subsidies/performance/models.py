@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
-from subsidies.models_grants import EvaluationResult
+from subsidies.grants.models import EvaluationResult
 from subsidies.money import MoneyField
 
 __all__ = [

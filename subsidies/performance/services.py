@@ -7,7 +7,7 @@ registry.ReviewStep, with the 复审 by a reviewer other than the 初审's (as f
 
 Evaluation: scheme (data, per cycle) → round (scoring by assigned scorers) → computed (weighted score, rank,
 优秀 rule from the nx_perf.* parameters) → 初审: each centre's result is recorded through
-subsidies.services.grants.evaluation_record, which proposes the NX-PERF award at the kind's amount → 复审 by
+subsidies.grants.services.evaluation_record, which proposes the NX-PERF award at the kind's amount → 复审 by
 another reviewer: each proposed award is approved through grant_approve (the grants run then pays it) and
 the scores are published to the enterprises."""
 
@@ -26,6 +26,7 @@ from registry.models import Centre, DocumentKind, Enterprise, Filing, FilingLeve
 from registry.services.documents import document_upload
 from registry.services.entities import require_member
 from registry.services.notifications import notify_enterprise
+from subsidies.grants import services as grant_services
 from subsidies.models import (
     CentreScore,
     EvaluationResult,
@@ -45,7 +46,6 @@ from subsidies.models import (
 )
 from subsidies.performance import checks, scoring
 from subsidies.performance.selectors import prefill
-from subsidies.services import grants as grant_services
 from subsidies.services.parameters import parameter_timeline
 
 LABELS = {f.value: str(f.label) for f in ReportFigure}

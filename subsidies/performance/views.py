@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, error_text
 from accounts.models import Role, User
 from registry.models import Centre, CentreKind, Enterprise, FilingLevel
 from subsidies import charts
@@ -21,7 +21,7 @@ from subsidies.models import IndicatorScheme, ReportFigure, ReportStatus, RoundS
 from subsidies.performance import exports, selectors, services
 from subsidies.performance.checks import FIGURES
 from subsidies.templatetags.portal_format import yuan
-from subsidies.views import _yuan_axis, refusal, staff_only
+from subsidies.views import _yuan_axis, staff_only
 
 BLANK_ITEM_ROWS = 5
 
@@ -60,7 +60,7 @@ def report_create(request):
         year = int(request.POST.get("year") or 0)
         report = services.report_create(actor=request.user, centre=centre, year=year)
     except (ValueError, ServiceError) as exc:
-        messages.error(request, refusal(exc) if isinstance(exc, ServiceError) else _("报告年度无效"))
+        messages.error(request, error_text(exc) if isinstance(exc, ServiceError) else _("报告年度无效"))
         return redirect("subsidies:performance_reports")
     return redirect("subsidies:performance_report", pk=report.pk)
 
@@ -136,7 +136,7 @@ def report_detail(request, pk: int):
                 raise Http404(_("不支持的操作"))
             return redirect("subsidies:performance_report", pk=report.pk)
         except ServiceError as exc:
-            error = refusal(exc)
+            error = error_text(exc)
             report = selectors.report_get(actor=user, pk=pk)
     items = list(report.items.all())
     editable = user.is_enterprise and report.status in services.EDITABLE
@@ -220,7 +220,7 @@ def round_list(request):
                 raise Http404(_("不支持的操作"))
             messages.success(request, _("已保存"))
         except ServiceError as exc:
-            messages.error(request, refusal(exc))
+            messages.error(request, error_text(exc))
         return redirect("subsidies:performance_rounds")
     from subsidies.models import IndicatorSource
 
@@ -264,7 +264,7 @@ def round_detail(request, pk: int):
                 raise Http404(_("不支持的操作"))
             messages.success(request, _("已保存"))
         except ServiceError as exc:
-            messages.error(request, refusal(exc))
+            messages.error(request, error_text(exc))
         return redirect("subsidies:performance_round", pk=rnd.pk)
     staff = _reviewer(user)
     return render(
@@ -305,7 +305,7 @@ def score(request, pk: int, centre_pk: int):
             messages.success(request, _("评分已保存"))
             return redirect("subsidies:performance_round", pk=rnd.pk)
         except ServiceError as exc:
-            error = refusal(exc)
+            error = error_text(exc)
     given = {s.indicator_id: s for s in assignment.scores.all()}
     values = selectors.source_values(rnd.period, [assignment.centre_id]).get(assignment.centre_id, {})
     rows = [

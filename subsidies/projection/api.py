@@ -1,4 +1,4 @@
-"""Projection API v1 (issue 18 §2-4): the same projection as the 预算测算 page.
+"""Projection API v1: the same projection as the 预算测算 page.
 
 GET projection/?through=YYYY-MM&set=NAME=VALUE@YYYY-MM-DD&... (&new_doctorates=&new_masters=&new_from=)
 answers at once for a short projection; a long one is queued on Celery (202 with the job) and read
@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.api import ADMIN, FINANCE, STAFF, PortalViewSetMixin
 from accounts.errors import ServiceError
-from subsidies.projection import exports, jobs, services
+from subsidies.projection import exports, jobs, scenarios
 from subsidies.projection.models import ProjectionJob, ProjectionScenario
 from subsidies.projection.selectors import parse_hires
 
@@ -96,7 +96,7 @@ def scenario_body(s: ProjectionScenario, *, full: bool = False) -> dict:
 class ScenarioCreateSerializer(serializers.Serializer):
     """What a client chooses when saving a scenario; the figures are always computed here."""
 
-    name = serializers.CharField(max_length=services.SCENARIO_NAME_MAX)
+    name = serializers.CharField(max_length=scenarios.SCENARIO_NAME_MAX)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     through = serializers.CharField(max_length=7, help_text="YYYY-MM")
     set = serializers.ListField(
@@ -125,7 +125,7 @@ class ScenarioListView(_Base):
         data = form.validated_data
         overrides = data.get("set") or []
         hires = parse_hires(data.get("new_doctorates"), data.get("new_masters"), data.get("new_from"))
-        s = services.scenario_save(
+        s = scenarios.scenario_save(
             actor=request.user,
             name=data.get("name", ""),
             note=data.get("note", ""),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 from subsidies.rules.calendar import month_label
+from subsidies.rules.stipend import RULE as STIPEND
 
 LINE_HEADERS = ("规则", "受益人证件号", "研发中心", "服务月份", "金额(元)", "发放批次月份", "补发")
 
@@ -23,7 +24,7 @@ def lines_xlsx(plan, lines, centres) -> bytes:
     for ln in lines:
         ws.append(
             [
-                "NX-STIPEND",
+                STIPEND,
                 ln.beneficiary,
                 centres[ln.centre_id][0],
                 month_label(ln.month),

@@ -1,12 +1,12 @@
 """Short projections answer at once; long ones (many researcher-months) are computed by a Celery
-worker as a ProjectionJob whose progress (chunks done of chunks) the page polls (issue 18 §4)."""
+worker as a ProjectionJob whose progress (chunks done of chunks) the page polls."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from accounts import dispatch
 from accounts.errors import NotFoundError
 from subsidies.projection import services
 from subsidies.projection.models import ProjectionJob
@@ -45,9 +45,7 @@ def job_start(*, actor, plan: services.Plan, hires: Hires) -> ProjectionJob:
         progress_total=len(services.chunk_bounds()),
     )
     if getattr(settings, "PAYOUT_RUNS_ON_CELERY", False):
-        from subsidies.projection.tasks import project_job
-
-        transaction.on_commit(lambda: project_job.delay(job.pk))
+        dispatch.after_commit("subsidies.projection.tasks.project_job", job.pk)
         return job
     return job_run(job_id=job.pk)  # no workers (tests): computed here, the same job and progress
 

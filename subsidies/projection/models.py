@@ -1,4 +1,4 @@
-"""Saved projection scenarios (issue 18 §3) and projection jobs (§4).
+"""Saved projection scenarios and projection jobs.
 
 A ProjectionScenario is an immutable record of what was costed: its inputs (horizon, dated what-if
 values, stated hiring rate), who saved it and when, the data as of which it was computed (the latest

@@ -1,4 +1,4 @@
-"""The budget projection page's and API's read (预算测算, issue 18 §2): committed NX-STIPEND by month,
+"""The budget projection page's and API's read (预算测算): committed NX-STIPEND by month,
 year, centre and enterprise, baseline against scenario, the estimates kept apart, and the entered
 budgets (预算批复) with every year flagged where committed money exceeds the budget.
 

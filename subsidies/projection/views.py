@@ -1,4 +1,4 @@
-"""预算测算 pages (issue 18 §2-4): thin views over subsidies.projection (the same reads as the API)."""
+"""预算测算 pages: thin views over subsidies.projection (the same reads as the API)."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, error_text, show_refusal
 from subsidies import charts
 from subsidies.forms import PARAMETER_LABELS
-from subsidies.projection import exports, jobs, services
+from subsidies.projection import exports, jobs, scenarios, services
 from subsidies.projection.models import ProjectionJob
 from subsidies.projection.selectors import can_project, parse_hires, scenario_get, scenario_list
 from subsidies.rules.calendar import month_index, month_label
 from subsidies.rules.params import DEFAULTS
 from subsidies.templatetags.portal_format import yuan
-from subsidies.views import _yuan_axis, refusal, staff_only
+from subsidies.views import _yuan_axis, staff_only
 
 WHAT_IF_ROWS = 3
 
@@ -175,7 +175,7 @@ def projection(request):
         try:
             job, data = jobs.projection_request(actor=request.user, **_inputs(query))
         except ServiceError as exc:
-            context["error"] = refusal(exc)
+            context["error"] = error_text(exc)
             status = 400
         else:
             if job is not None and job.state != ProjectionJob.State.DONE:
@@ -225,11 +225,11 @@ def job_result(request, pk: int):
 def scenario_save(request):
     try:
         inputs = _inputs(request.POST)
-        s = services.scenario_save(
+        s = scenarios.scenario_save(
             actor=request.user, name=request.POST.get("name", ""), note=request.POST.get("note", ""), **inputs
         )
     except ServiceError as exc:
-        messages.error(request, refusal(exc))
+        show_refusal(request, exc)
         back = request.POST.get("back", "")
         return redirect(reverse("subsidies:projection") + (f"?{back}" if back else ""))
     messages.success(request, _("测算方案已保存:#%(id)s %(name)s") % {"id": s.pk, "name": s.name})
@@ -285,9 +285,9 @@ def scenario_link(request, pk: int):
         messages.error(request, _("请选择已决定的参数取值"))
     else:
         try:
-            services.scenario_link_parameter(actor=request.user, scenario_id=s.pk, parameter=pv)
+            scenarios.scenario_link_parameter(actor=request.user, scenario_id=s.pk, parameter=pv)
         except ServiceError as exc:
-            messages.error(request, refusal(exc))
+            show_refusal(request, exc)
         else:
             messages.success(request, _("参数取值已关联本测算方案"))
     return redirect("subsidies:projection_scenario", pk=s.pk)

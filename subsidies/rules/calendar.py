@@ -3,16 +3,10 @@ import calendar
 import datetime as dt
 import re
 
+from accounts.dates import add_years  # noqa: F401  (the rules' anniversaries; talent's too)
+
 PERIOD_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 PERIOD_YEAR = re.compile(r"^(\d{4})$")
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """29 February plus whole years lands on 28 February (民法典 第二百零二条)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def month_index(day: dt.date) -> int:

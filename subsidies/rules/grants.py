@@ -2,9 +2,9 @@
 who may receive a programme, the amount's bounds, and why not. Pure: frozen dataclasses in, Decimals and
 reasons (plain Chinese) out; no ORM, no clock."""
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from subsidies.money import quantize
+from subsidies.money import parse_money, quantize
 
 CENTRE, RESEARCHER, INCUBATOR = "centre", "researcher", "incubator"
 FIXED, CAPPED, RANGED = "fixed", "capped", "ranged"
@@ -84,15 +84,11 @@ def bounds(programme: ProgrammeFact, centre_kind: str | None = None) -> Bounds:
 
 
 def parse_amount(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
+    """The amount (subsidies.money.parse_money), or None when it is blank or not an amount."""
     try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except (InvalidOperation, ValueError):
+        return parse_money(value)
+    except ValueError:
         return None
-    if not amount.is_finite():
-        return None
-    return quantize(amount)
 
 
 def amount_problems(programme: ProgrammeFact, amount: Decimal | None, centre_kind: str | None = None) -> list[str]:

@@ -14,7 +14,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "yc_rd.rate": ("0.15", "《银川市飞地研发中心和飞地孵化器备案支持办法》:按当年研发费用总投入的15%"),
     "yc_rd.cap": ("1000000.00", "《银川市飞地研发中心和飞地孵化器备案支持办法》:最高不超过100万元"),
     # the dates from which each measure applies: nothing earns before them, and no filing takes effect
-    # before them (issue 12 §2). A measure's date is a fact, not a figure that changes over time: the
+    # before them. A measure's date is a fact, not a figure that changes over time: the
     # value recorded last (latest effective_from) is the one in force, for every period.
     "nx.measure_from": ("2023-06-01", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》(2023年):平台按其2023年6月"
                         "公开发布读作自2023-06-01起适用;以自治区科技厅公布的"

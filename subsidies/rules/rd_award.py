@@ -73,7 +73,7 @@ def rd_due(declaration: DeclarationFact, filings: tuple[YinchuanFiling, ...] | Y
                    "paid_before": str(paid_total) if paid_total is not None else None}
     if isinstance(filings, YinchuanFiling):
         filings = (filings,)
-    # nothing earns before the Yinchuan measure applies (yc.measure_from), whatever a record says (issue 12 §2)
+    # nothing earns before the Yinchuan measure applies (yc.measure_from), whatever a record says
     since = params.measure_from("yinchuan")
     in_year = [f for f in filings or () if f.effective_in(declaration.year, since)]
     if in_year:

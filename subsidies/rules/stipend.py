@@ -16,7 +16,7 @@ from subsidies.rules.params import ParamTimeline
 RULE = "NX-STIPEND"
 ONE_DAY = dt.timedelta(days=1)
 
-# reasons, in the plain words staff and enterprises read (issue #4 §6)
+# reasons, in the plain words staff and enterprises read
 R_SHORT_TERM = "合同期限不足{years}年"
 R_PART_TIME = "非全职合同"
 R_JOINT = "联合研发机构不适用"
@@ -315,7 +315,7 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
         missing = why_no_tier(person.degrees, last, tier_on(person.degrees, last)[2])
         outcome.note(missing, TIER_CODE[missing], degrees=person.degrees)
         return outcome
-    # nothing earns before the regional measure applies (nx.measure_from), whatever a record says (issue 12 §2)
+    # nothing earns before the regional measure applies (nx.measure_from), whatever a record says
     since = params.measure_from("regional")
     first_month = max(min(month_index(c.start) for c in contracts), month_index(since))
     used = len(paid)

@@ -1,8 +1,8 @@
 """Approved yearly budgets (预算批复) per rule and year, entered by finance or an administrator
-(issue 8 §4). The bureau dashboard and the budget page compare them with what was paid."""
+. The bureau dashboard and the budget page compare them with what was paid."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -10,10 +10,12 @@ from django.utils import timezone
 from accounts.audit import acting
 from accounts.errors import ConflictError, ServiceError
 from subsidies.models import Budget, Programme
-from subsidies.money import quantize
+from subsidies.money import parse_money, quantize
+from subsidies.rules.rd_award import RULE as RD_AWARD
+from subsidies.rules.stipend import RULE as STIPEND
 
 # The measures' own rules; the grant programmes' codes come from Programme (POLICY §3).
-MEASURE_RULES = ("NX-STIPEND", "YC-RD")
+MEASURE_RULES = (STIPEND, RD_AWARD)
 # The regional measure dates from 2023 (POLICY §1): no budget of either measure predates it.
 FIRST_BUDGET_YEAR = 2023
 MAX_AMOUNT = Decimal("999999999999.99")  # MoneyField: 14 digits, 2 places
@@ -36,11 +38,10 @@ def _amount(value, record: str) -> Decimal:
         raise ServiceError("预算金额须以精确的十进制数填写(如 1200000.00)", "the amount must be an exact decimal",
                            code="budget_amount", record=record)
     try:
-        amount = Decimal(str(value).strip().replace(",", "")) if not isinstance(value, Decimal) else value
-    except (InvalidOperation, ValueError):
-        raise ServiceError(f"预算金额“{value}”不是有效的金额,请填写数字(元),如 1200000.00",
-                           "the amount is not a number", code="budget_amount", record=record) from None
-    if not amount.is_finite():
+        amount = parse_money(value, rounded=False)  # checked to the fen below: refused, not rounded
+    except ValueError:
+        amount = None
+    if amount is None:
         raise ServiceError(f"预算金额“{value}”不是有效的金额,请填写数字(元),如 1200000.00",
                            "the amount is not a number", code="budget_amount", record=record)
     if amount <= 0:

@@ -1,19 +1,17 @@
 """Formatting for the portal's pages: amounts as ¥1,234.56, dates as 2024年6月1日 in Chinese and
-2024-06-01 in English (issue 8 §5). Bad input renders as an empty string, never a 500."""
-import datetime as dt
+2024-06-01 in English. Bad input renders as an empty string, never a 500."""
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from accounts.dates import cn_date, cn_datetime, cn_period
 from subsidies.money import format_yuan
 
 register = template.Library()
-
-
-def _chinese() -> bool:
-    return (translation.get_language() or "zh-hans").lower().startswith("zh")
+register.filter("cn_date", cn_date)
+register.filter("cn_datetime", cn_datetime)
+register.filter("cn_period", cn_period)
 
 
 @register.filter
@@ -25,54 +23,6 @@ def yuan(value) -> str:
         return format_yuan(Decimal(str(value)))
     except (InvalidOperation, TypeError, ValueError):
         return ""
-
-
-def _as_local_date(value):
-    if isinstance(value, dt.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
-@register.filter
-def cn_date(value) -> str:
-    """2024年6月1日 in Chinese, 2024-06-01 otherwise; datetimes in the portal's time zone."""
-    day = _as_local_date(value)
-    if day is None:
-        return ""
-    if _chinese():
-        return f"{day.year}年{day.month}月{day.day}日"
-    return day.isoformat()
-
-
-@register.filter
-def cn_datetime(value) -> str:
-    """2024年6月1日 14:05 in Chinese, 2024-06-01 14:05 otherwise (local time)."""
-    if not isinstance(value, dt.datetime):
-        return cn_date(value)
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{cn_date(local.date())} {local:%H:%M}"
-
-
-@register.filter
-def cn_period(value) -> str:
-    """A run or service period: 2024-06 -> 2024年6月, 2024 -> 2024年度 (English: unchanged)."""
-    text = str(value or "")
-    if not _chinese():
-        return text
-    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
-        return f"{text[:4]}年{int(text[5:])}月"
-    if len(text) == 4 and text.isdigit():
-        return f"{text}年度"
-    return text
 
 
 @register.filter
@@ -120,7 +70,7 @@ def share(used, budget) -> str:
 
 @register.filter
 def masked_beneficiary(line) -> str:
-    """A person's ID number is masked in lists (issue #4 §7); an enterprise's USCC is public."""
+    """A person's ID number is masked in lists; an enterprise's USCC is public."""
     from talent.identity import mask_id
 
     return mask_id(line.beneficiary) if line.researcher_id else line.beneficiary
@@ -128,7 +78,7 @@ def masked_beneficiary(line) -> str:
 
 @register.filter
 def param_label(name) -> str:
-    """A policy parameter by the name a person knows (全日制博士月补助(元)), never its key (issue 15 §5)."""
+    """A policy parameter by the name a person knows (全日制博士月补助(元)), never its key."""
     from subsidies.forms import PARAMETER_LABELS
 
     return str(PARAMETER_LABELS.get(name, name))

@@ -10,9 +10,9 @@ import io
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.cells import neutralise_row
 from subsidies.capitals import amount_in_capitals
 from subsidies.exports import pdf_worker
-from subsidies.exports.cells import neutralise_row
 from subsidies.exports.pdf import require_cjk_font
 from subsidies.models import PayoutRun
 from subsidies.transfers.models import TransferState

@@ -12,17 +12,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from accounts.demo import resident_id
 from accounts.models import Role, User
 from registry import services as registry_services
 from registry.identifiers import uscc_check_char
 from registry.models import Centre, Enterprise, Filing
+from subsidies.declarations.services import rd_declaration_submit
+from subsidies.demo import resident_id
 from subsidies.exports.services import export_request
+from subsidies.grants.services import evaluation_record, grant_apply, incubator_create
 from subsidies.models import PayoutLine, Programme, RDDeclaration
+from subsidies.runs.services import payout_run_approve, run_payouts
 from subsidies.scenario import import_scenario
-from subsidies.services.declarations import rd_declaration_submit
-from subsidies.services.grants import evaluation_record, grant_apply, incubator_create
-from subsidies.services.runs import payout_run_approve, run_payouts
 from talent import services as talent_services
 from talent.models import Contract, Degree, Researcher
 

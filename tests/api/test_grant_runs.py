@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import IdempotencyKey, Role
+from subsidies.grants.services import grant_approve, grant_first_review
 from subsidies.models import PayoutLine, PayoutRun, RunKind, RunState
-from subsidies.services.grants import grant_approve, grant_first_review
 from tests.api.conftest import login_client
 
 pytestmark = pytest.mark.django_db

@@ -327,7 +327,7 @@ def _account_change(w, t):
 def _projection_scenario(w):
     """A saved projection scenario (bureau-wide, not a tenant's), saved once by finance."""
     from subsidies.projection.models import ProjectionScenario
-    from subsidies.projection.services import scenario_save
+    from subsidies.projection.scenarios import scenario_save
 
     return ProjectionScenario.objects.first() or scenario_save(actor=w.users[F], name="矩阵", through="2025-06")
 

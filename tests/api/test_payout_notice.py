@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from registry.models import Notification
 from subsidies.models import PayoutLine, RunState
 from subsidies.money import format_yuan
-from subsidies.services.runs import payout_run_mark
+from subsidies.runs.services import payout_run_mark
 
 pytestmark = pytest.mark.django_db
 

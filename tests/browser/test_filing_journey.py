@@ -19,8 +19,8 @@ from accounts.models import Role
 from registry.identifiers import uscc_check_char
 from registry.models import Centre, Filing, FilingStatus, Notification
 from subsidies.models import PayoutLine, PayoutRun, RunChunk, RunState
+from subsidies.runs import services as run_services
 from subsidies.scenario import import_scenario
-from subsidies.services import runs as run_services
 from tests.subsidies import finance_data
 
 pytestmark = pytest.mark.browser
@@ -78,7 +78,7 @@ def deferred_worker(settings, monkeypatch, tmp_path):
     settings.EXPORT_ROOT = tmp_path / "exports"
     settings.MEDIA_ROOT = tmp_path / "media"
     dispatched: list[int] = []
-    monkeypatch.setattr("subsidies.tasks.dispatch_run", dispatched.append)
+    monkeypatch.setattr("subsidies.runs.tasks.dispatch_run", dispatched.append)
     return dispatched
 
 

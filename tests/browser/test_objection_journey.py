@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from subsidies.models import PayoutLine
 from subsidies.objections.models import Objection
-from subsidies.services.runs import payout_run_approve, run_payouts
+from subsidies.runs.services import payout_run_approve, run_payouts
 from talent import services as talent_services
 from tests.api.conftest import build_world, pdf_upload
 

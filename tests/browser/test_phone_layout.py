@@ -6,7 +6,7 @@ import pytest
 
 from accounts.models import Role
 from registry.models import Enterprise, Membership
-from subsidies.services.runs import payout_run_compute, payout_run_start
+from subsidies.runs.services import payout_run_compute, payout_run_start
 from tests.browser.conftest import PASSWORD, log_in
 from tests.subsidies import finance_data
 

@@ -11,7 +11,7 @@ from accounts.models import Role
 from subsidies.models import RunKind
 from subsidies.projection import selectors
 from subsidies.projection.models import ProjectionScenario
-from subsidies.services import runs
+from subsidies.runs import services as runs
 from subsidies.services.budgets import budget_set
 from tests.subsidies import finance_data
 

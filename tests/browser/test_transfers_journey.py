@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from registry.models import Enterprise, Membership
 from subsidies.exports.services import export_request
+from subsidies.runs.services import payout_run_approve, run_payouts
 from subsidies.scenario import import_scenario
-from subsidies.services.runs import payout_run_approve, run_payouts
 from subsidies.transfers.models import Transfer
 from tests.subsidies.transfers.conftest import SCENARIO, WL, result_csv
 

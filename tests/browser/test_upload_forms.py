@@ -8,8 +8,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import Role
+from subsidies.grants import services as grants
 from subsidies.models import RDDeclarationSubmission
-from subsidies.services import grants
 from talent import roster
 from talent.models import RosterUpload
 from tests.registry.conftest import make_enterprise, pdf_bytes

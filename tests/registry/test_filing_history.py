@@ -14,10 +14,11 @@ from accounts.errors import ServiceError
 from accounts.models import Role
 from registry import services as registry
 from registry.models import Filing, FilingPeriod
+from subsidies.grants import services as grants
 from subsidies.models import PayoutLine, RunKind
 from subsidies.rules.grants import R_REFILING
+from subsidies.runs import services as runs
 from subsidies.scenario import ScenarioError, import_scenario
-from subsidies.services import grants, runs
 from tests.registry.conftest import attach_required
 from tests.subsidies.builders import WL, base_fragment
 

@@ -2,8 +2,8 @@
 import datetime as dt
 import random
 
-from accounts.demo import resident_id
 from registry.identifiers import uscc_check_char
+from subsidies.demo import resident_id
 
 WL = "91640106MA76WL001J"
 

@@ -5,9 +5,9 @@ import random
 
 import pytest
 
-from accounts.demo import resident_id
 from accounts.models import Role
 from registry import services as registry
+from subsidies.demo import resident_id
 from subsidies.models import Programme
 from talent import services as talent
 from tests.registry.conftest import pdf_bytes, upload

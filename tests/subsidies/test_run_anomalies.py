@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from subsidies.anomalies import run_anomalies
 from subsidies.models import RunKind
+from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services import runs
 from tests.subsidies.builders import base_fragment
 
 pytestmark = pytest.mark.django_db

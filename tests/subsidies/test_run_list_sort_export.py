@@ -11,8 +11,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from subsidies.models import RunKind
+from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services import runs
 from tests.subsidies.builders import base_fragment, researchers_fragment
 
 pytestmark = pytest.mark.django_db

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.errors import NotFoundError, ServiceError
 from accounts.models import Role
 from registry.models import Notification, PreviewState
+from subsidies.reporting import panels as stipend_panels
 from subsidies.rules.stipend import R_REFUSED, R_RETURNED, R_UNVERIFIED
 from talent import certificates, selectors, services
 from talent.models import CertificatePreview, Degree, DegreeStatus
@@ -156,7 +157,7 @@ def test_decisions_are_scoped_to_the_reviewers_bureau(claim, ent_user_a, yinchua
 def test_the_stipend_says_a_degree_was_returned_or_refused(centre_a, reviewer, enrol):
     r, _c = enrol(centre_a, verified=False)
     degree = r.degrees.get()
-    reasons = lambda: selectors.stipend_statuses([r.pk], as_of=D(2024, 8, 10))[r.pk].status.reasons  # noqa: E731
+    reasons = lambda: stipend_panels.stipend_statuses([r.pk], as_of=D(2024, 8, 10))[r.pk].status.reasons  # noqa: E731
     assert R_UNVERIFIED in reasons()
     services.degree_return(actor=reviewer, degree=degree, reason=REASON)
     assert R_RETURNED in reasons() and R_UNVERIFIED not in reasons()

@@ -10,10 +10,11 @@ from django.db.models import Q
 from django.urls import reverse
 
 from accounts.errors import ServiceError
+from subsidies.reporting import panels as stipend_panels
 from subsidies.rules.stipend import month_index, stipend_due
 from subsidies.selectors import person_facts
 from subsidies.services.parameters import parameter_timeline
-from talent import selectors, services
+from talent import services
 from talent.models import Degree, KeyDiscipline, KeyInstitution, ReferenceStatus
 from tests.registry.conftest import png_bytes, upload
 
@@ -67,7 +68,7 @@ def test_a_key_discipline_master_reaches_the_3000_tier_through_the_web_on_shippe
     assert degree.key_institution.name == "宁夏大学" and degree.verified_at is None
     client.force_login(reviewer)
     assert client.post(reverse("talent:degree_verify", args=[degree.pk])).status_code == 302
-    status = selectors.stipend_statuses([r.pk], as_of=D(2024, 8, 10))[r.pk].status
+    status = stipend_panels.stipend_statuses([r.pk], as_of=D(2024, 8, 10))[r.pk].status
     assert (status.tier, status.next_payable) == ("master", "2024-04")
     facts = person_facts(Q(id=r.pk))[r.pk]
     due = stipend_due(facts, through=month_index(D(2024, 6, 1)), paid=frozenset(), params=parameter_timeline())

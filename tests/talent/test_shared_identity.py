@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.errors import ServiceError
+from subsidies.reporting import panels as stipend_panels
 from talent import roster, selectors, services
 from talent.models import Contract, Degree, Researcher
 from tests.api.conftest import login_client
@@ -68,7 +69,7 @@ def _unchanged(a_world):
         "机械工程",
         doctorate.certificate.name,
     )
-    status = selectors.stipend_statuses([r.pk], as_of=D(2026, 6, 1))[r.pk]
+    status = stipend_panels.stipend_statuses([r.pk], as_of=D(2026, 6, 1))[r.pk]
     assert status.status.tier == "doctorate", status.reasons
 
 

@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if run_obj is None:
             raise CommandError(f"批次#{run}不存在 / run {run} does not exist")
         from accounts.errors import ServiceError
-        from subsidies.exports import export_to_file
+        from subsidies.exports.services import export_to_file
 
         try:
             path = export_to_file(run=run_obj, fmt=format, out=out)

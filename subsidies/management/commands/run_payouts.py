@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.errors import ServiceError
 from accounts.models import system_actor
 from subsidies.models import RunKind
-from subsidies.services.runs import run_payouts
+from subsidies.runs.services import run_payouts
 
 
 class Command(BaseCommand):

@@ -18,7 +18,7 @@ from subsidies.models import PayoutLine
 from subsidies.objections import services as svc
 from subsidies.objections.models import Objection, ObjectionStatus, ObjectionStep
 from subsidies.rules.calendar import parse_month
-from subsidies.services.runs import payout_run_approve, run_payouts
+from subsidies.runs.services import payout_run_approve, run_payouts
 from talent import services as talent_services
 from tests.api.conftest import pdf_upload
 

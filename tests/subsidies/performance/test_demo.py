@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from accounts.demo import scenario
-from accounts.management.commands.load_demo import Command
+from subsidies.demo import scenario
+from subsidies.management.commands.load_demo import Command
 from subsidies.models import IndicatorScheme, PerformanceReport, ReportStatus
 from subsidies.performance import selectors
 from subsidies.performance.demo import PRESS_TOTALS, load_performance_demo

@@ -10,8 +10,8 @@ import pytest
 from accounts.models import Role
 from registry.models import Enterprise, Membership
 from subsidies.exports.services import export_request
+from subsidies.runs.services import payout_run_approve, run_payouts
 from subsidies.scenario import import_scenario
-from subsidies.services.runs import payout_run_approve, run_payouts
 
 WL, LJ = "91640106MA76WL001J", "91640104MA76LJ002C"
 FILING = [{"level": "regional", "status": "approved", "effective_from": "2024-03-01", "effective_to": None}]

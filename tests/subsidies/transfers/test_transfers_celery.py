@@ -9,8 +9,8 @@ import pytest
 from registry.models import Enterprise
 from subsidies.exports.services import export_request
 from subsidies.models import ExportRecord, PayoutLine, RunState
+from subsidies.runs.services import payout_run_approve, run_payouts
 from subsidies.scenario import import_scenario
-from subsidies.services.runs import payout_run_approve, run_payouts
 from subsidies.transfers import selectors, services
 from subsidies.transfers.models import Transfer
 from tests.integration_support import CeleryWorker, RedisServer, celery_broker, wait_for

@@ -204,7 +204,7 @@ def test_import_refusals_name_the_row_and_change_nothing(case, exported_run, ban
 
 
 def test_a_file_for_another_run_is_refused(exported_run, bank_file, finance, finance2):
-    from subsidies.services.runs import payout_run_approve, run_payouts
+    from subsidies.runs.services import payout_run_approve, run_payouts
 
     other = payout_run_approve(actor=finance2, run_id=run_payouts(actor=finance, kind="monthly", period="2024-07").pk)
     export_request(actor=finance, run_id=other.pk, fmt="bank_csv", inline=True)
@@ -300,7 +300,7 @@ def test_xlsx_results_import(exported_run, bank_file, finance):
 
 
 def test_results_for_a_cancelled_or_unexported_run_are_refused(approved_run, finance):
-    from subsidies.services.runs import payout_run_cancel, run_payouts
+    from subsidies.runs.services import payout_run_cancel, run_payouts
 
     with pytest.raises(ServiceError, match="尚未导出"):
         services.bank_results_import(actor=finance, run_id=approved_run.pk, file_name="r.csv", data=b"x")
