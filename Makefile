@@ -51,7 +51,7 @@ stop:
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
 
 check: venv messages
 	$(BIN)/python manage.py makemigrations --check --dry-run -v 1

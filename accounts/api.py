@@ -5,6 +5,7 @@ permission check, a missing object):
 
     {"error": {"code": "...", "message": "<中文>", "message_en": "...", "record": "...", "fields": {...}}}
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,6 +30,7 @@ from accounts.errors import ServiceError
 from accounts.models import IdempotencyKey, Role
 
 # --- schema --------------------------------------------------------------------------------------------
+
 
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
@@ -57,8 +59,6 @@ class PortalAutoSchema(AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
         return responses
-
-
 
 
 # the media types a download answers with, documented as they are sent (schemathesis content_type_conformance)
@@ -124,8 +124,9 @@ def refuse_nul(request) -> None:
     if hasattr(data, "lists"):
         data = {k: [v for v in vs if isinstance(v, str)] for k, vs in data.lists()}
     if _has_nul(query) or _has_nul(data):
-        raise ServiceError("请求中含有不允许的控制字符(NUL)", "the request contains a NUL character",
-                           code="invalid_character")
+        raise ServiceError(
+            "请求中含有不允许的控制字符(NUL)", "the request contains a NUL character", code="invalid_character"
+        )
 
 
 def refuse_oversized(request) -> None:
@@ -175,8 +176,9 @@ GENERIC = {
 
 
 def error_body(code: str, message: str, message_en: str = "", *, record: str = "", fields=None) -> dict:
-    return {"error": {"code": code, "message": message, "message_en": message_en, "record": record,
-                      "fields": fields or {}}}
+    return {
+        "error": {"code": code, "message": message, "message_en": message_en, "record": record, "fields": fields or {}}
+    }
 
 
 def _plain(detail):
@@ -192,8 +194,9 @@ def error_response(exc) -> Response | None:
     """Map any refusal to the one error format; None for unexpected exceptions (they stay 500s)."""
     if isinstance(exc, ServiceError):
         fields = {exc.field: [exc.zh]} if getattr(exc, "field", "") else None
-        return Response(error_body(exc.code or "invalid", exc.zh, exc.en, record=exc.record, fields=fields),
-                        status=exc.status)
+        return Response(
+            error_body(exc.code or "invalid", exc.zh, exc.en, record=exc.record, fields=fields), status=exc.status
+        )
     if isinstance(exc, Http404 | exceptions.NotFound):
         zh, en = GENERIC["not_found"]
         return Response(error_body("not_found", zh, en), status=404)
@@ -209,8 +212,14 @@ def error_response(exc) -> Response | None:
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return Response(error_body("invalid", zh, en, fields=_plain(detail)), status=400)
     if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
-        return Response(error_body("csrf_failed", "缺少或无效的CSRF令牌:请刷新页面后重试(会话认证的写请求须带 X-CSRFToken 头)",
-                                   str(exc.detail)), status=403)
+        return Response(
+            error_body(
+                "csrf_failed",
+                "缺少或无效的CSRF令牌:请刷新页面后重试(会话认证的写请求须带 X-CSRFToken 头)",
+                str(exc.detail),
+            ),
+            status=403,
+        )
     if isinstance(exc, exceptions.APIException):
         code = exc.default_code if isinstance(exc.default_code, str) else "error"
         zh, en = GENERIC.get(code, (str(exc.detail), str(exc.detail)))
@@ -232,8 +241,12 @@ def exception_handler(exc, context):
 
 def lockout_response(request, original_response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: API clients get the error format; people get the HTML lockout page."""
-    body = error_body("account_locked", "登录失败次数过多,账户已被暂时锁定,请1小时后再试或联系管理员",
-                      "too many failed logins: locked for one hour", record=(credentials or {}).get("username", ""))
+    body = error_body(
+        "account_locked",
+        "登录失败次数过多,账户已被暂时锁定,请1小时后再试或联系管理员",
+        "too many failed logins: locked for one hour",
+        record=(credentials or {}).get("username", ""),
+    )
     if request.path.startswith("/api/"):
         return JsonResponse(body, status=429, json_dumps_params={"ensure_ascii": False})
     from django.shortcuts import render
@@ -244,9 +257,12 @@ def lockout_response(request, original_response=None, credentials=None):
 # --- idempotency ---------------------------------------------------------------------------------------
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
     description="可选。同一用户同一键的重复请求返回首次结果,不会重复执行;同一键用于不同请求将被拒绝(422)。"
-                " Optional: a replay returns the first response; the same key with another request is refused.",
+    " Optional: a replay returns the first response; the same key with another request is refused.",
 )
 
 
@@ -254,8 +270,9 @@ def _request_hash(request) -> str:
     data = request.data
     if hasattr(data, "lists"):  # QueryDict (form posts)
         data = {k: v for k, v in data.lists()}
-    canonical = json.dumps({"method": request.method, "path": request.path, "data": data}, sort_keys=True,
-                           default=str, ensure_ascii=False)
+    canonical = json.dumps(
+        {"method": request.method, "path": request.path, "data": data}, sort_keys=True, default=str, ensure_ascii=False
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -271,22 +288,31 @@ def idempotent(view_method):
         if not key:
             return view_method(self, request, *args, **kwargs)
         if len(key) > 255:
-            raise ServiceError("Idempotency-Key 过长(最多255个字符)", "Idempotency-Key is too long",
-                               code="idempotency_key_invalid")
+            raise ServiceError(
+                "Idempotency-Key 过长(最多255个字符)", "Idempotency-Key is too long", code="idempotency_key_invalid"
+            )
         digest = _request_hash(request)
         with transaction.atomic():
             try:
                 with transaction.atomic():
-                    record = IdempotencyKey.objects.create(user=request.user, key=key, method=request.method,
-                                                           path=request.path[:512], request_hash=digest,
-                                                           status_code=0)
+                    record = IdempotencyKey.objects.create(
+                        user=request.user,
+                        key=key,
+                        method=request.method,
+                        path=request.path[:512],
+                        request_hash=digest,
+                        status_code=0,
+                    )
             except IntegrityError:
                 record = IdempotencyKey.objects.select_for_update().get(user=request.user, key=key)
                 if record.request_hash != digest:
                     raise ServiceError(
                         f"幂等键“{key[:40]}”已用于另一个请求({record.method} {record.path}),请为新的请求使用新的键",
-                        "this Idempotency-Key was used for a different request", code="idempotency_key_reused",
-                        record=key[:80], status=422) from None
+                        "this Idempotency-Key was used for a different request",
+                        code="idempotency_key_reused",
+                        record=key[:80],
+                        status=422,
+                    ) from None
                 response = Response(record.response_body, status=record.status_code)
                 response["Idempotent-Replayed"] = "true"
                 return response
@@ -309,15 +335,28 @@ def idempotent(view_method):
 
 # --- token ---------------------------------------------------------------------------------------------
 
+
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
-    name = serializers.CharField(max_length=64, required=False, default="API",
-                                 help_text="客户端名称,显示在令牌管理页 / the client's name, listed on the tokens page")
-    days = serializers.IntegerField(required=False, min_value=1, max_value=3650,
-                                    help_text="有效期天数(不超过上限,默认上限)/ lifetime in days (at most the limit)")
-    otp = serializers.CharField(max_length=8, required=False, allow_blank=True,
-                                help_text="财务人员和管理员:验证器应用的6位动态码 / finance and administrators: the TOTP code")
+    name = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="API",
+        help_text="客户端名称,显示在令牌管理页 / the client's name, listed on the tokens page",
+    )
+    days = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text="有效期天数(不超过上限,默认上限)/ lifetime in days (at most the limit)",
+    )
+    otp = serializers.CharField(
+        max_length=8,
+        required=False,
+        allow_blank=True,
+        help_text="财务人员和管理员:验证器应用的6位动态码 / finance and administrators: the TOTP code",
+    )
 
 
 class AuthThrottle(AnonRateThrottle):
@@ -342,11 +381,22 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AuthThrottle]
 
-    @extend_schema(request=TokenRequestSerializer,
-                   responses={200: inline_serializer("TokenResponse", {
-                       "token": serializers.CharField(), "name": serializers.CharField(),
-                       "expires_at": serializers.DateTimeField()})},
-                   auth=[], tags=["auth"], summary="获取API令牌 / obtain an API token")
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: inline_serializer(
+                "TokenResponse",
+                {
+                    "token": serializers.CharField(),
+                    "name": serializers.CharField(),
+                    "expires_at": serializers.DateTimeField(),
+                },
+            )
+        },
+        auth=[],
+        tags=["auth"],
+        summary="获取API令牌 / obtain an API token",
+    )
     def post(self, request):
         from accounts import twofactor
         from accounts.tokens import token_issue
@@ -361,16 +411,27 @@ class TokenView(APIView):
         if getattr(django_request, "axes_locked_out", False):
             return lockout_response(django_request, credentials={"username": data["username"]})
         if user is None or not user.is_active or user.role == Role.SYSTEM:
-            raise ServiceError("用户名或密码错误", "wrong username or password", code="invalid_credentials",
-                               status=status.HTTP_400_BAD_REQUEST)
+            raise ServiceError(
+                "用户名或密码错误",
+                "wrong username or password",
+                code="invalid_credentials",
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         if twofactor.needs_second_factor(user):
             device = twofactor.confirmed_device(user)
             if device is None:
-                raise ServiceError("请先在网页登录并绑定两步验证(验证器应用),再获取API令牌",
-                                   "enrol two-factor login on the web login page first", code="otp_enrolment_required",
-                                   status=status.HTTP_403_FORBIDDEN)
+                raise ServiceError(
+                    "请先在网页登录并绑定两步验证(验证器应用),再获取API令牌",
+                    "enrol two-factor login on the web login page first",
+                    code="otp_enrolment_required",
+                    status=status.HTTP_403_FORBIDDEN,
+                )
             if not twofactor.verify(device, data.get("otp", "")):
-                raise ServiceError("动态验证码错误或已使用,请输入验证器应用中的最新6位数字",
-                                   "wrong or reused TOTP code", code="invalid_otp", status=status.HTTP_400_BAD_REQUEST)
+                raise ServiceError(
+                    "动态验证码错误或已使用,请输入验证器应用中的最新6位数字",
+                    "wrong or reused TOTP code",
+                    code="invalid_otp",
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
         token, key = token_issue(actor=user, user=user, name=data["name"], days=data.get("days"))
         return Response({"token": key, "name": token.name, "expires_at": token.expires_at})

@@ -1,6 +1,7 @@
 """Audit trail: database triggers (django-pghistory) record who, when, old and new for every
 insert, update (bulk updates included) and delete of a tracked model. Event tables are
 append-only (PGHISTORY_APPEND_ONLY): triggers refuse updates and deletes of audit rows."""
+
 import pghistory
 
 

@@ -1,4 +1,5 @@
 """One error type for services: a Chinese message first, English second, naming the record."""
+
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
@@ -8,8 +9,16 @@ class ServiceError(ValidationError):
 
     status = 400
 
-    def __init__(self, zh: str, en: str = "", *, code: str = "invalid", record: str = "", status: int | None = None,
-                 field: str = ""):
+    def __init__(
+        self,
+        zh: str,
+        en: str = "",
+        *,
+        code: str = "invalid",
+        record: str = "",
+        status: int | None = None,
+        field: str = "",
+    ):
         # `field`: the input the refusal concerns (forms show it next to that field, the API names it)
         self.zh, self.en, self.record, self.field = zh, en, record, field
         if status is not None:

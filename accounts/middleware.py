@@ -53,6 +53,7 @@ class SessionLifetimeMiddleware:
             return self.get_response(request)
         return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}&{reason}=1")
 
+
 class RequestBodyLimitMiddleware:
     """Refuse a request whose declared body (Content-Length) is larger than one document and its multipart
     envelope with 413, before anything reads the body: pages as the API does. The API gets its
@@ -83,5 +84,9 @@ class RequestBodyLimitMiddleware:
             return JsonResponse(error_body(error.code, error.zh, error.en), status=413)
         if uploads.wants_json(request):
             return JsonResponse({"ok": False, "errors": {"__all__": [message]}}, status=413)
-        return render(request, "request_too_large.html", {"message": message, "max_mb": settings.DOCUMENT_MAX_BYTES // 1048576},
-                      status=413)
+        return render(
+            request,
+            "request_too_large.html",
+            {"message": message, "max_mb": settings.DOCUMENT_MAX_BYTES // 1048576},
+            status=413,
+        )

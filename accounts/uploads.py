@@ -10,6 +10,7 @@ The views keep their own permission checks and services; this module only shapes
 portal's file check (accounts.files.check_upload: safe name, PDF/JPG/PNG by content signature,
 within settings.DOCUMENT_MAX_BYTES) next to each file field, so the person sees which file is wrong. The
 services run the same check again: the form's message is for the person, the service's is the guarantee."""
+
 from collections.abc import Callable
 
 from django import forms
@@ -43,8 +44,12 @@ def oversized_error(request) -> ServiceError | None:
     length = declared_length(request)
     if length <= request_body_limit():
         return None
-    return ServiceError(f"上传内容{length / 1048576:.1f} MB超过上限{settings.DOCUMENT_MAX_BYTES // 1048576} MB",
-                        "the request body is larger than the limit", code="too_large", status=413)
+    return ServiceError(
+        f"上传内容{length / 1048576:.1f} MB超过上限{settings.DOCUMENT_MAX_BYTES // 1048576} MB",
+        "the request body is larger than the limit",
+        code="too_large",
+        status=413,
+    )
 
 
 def wants_json(request) -> bool:
@@ -55,8 +60,11 @@ def wants_json(request) -> bool:
 def check_files(form: forms.Form, *, fields: tuple[str, ...] | None = None) -> bool:
     """Check every uploaded file of a bound, valid form like every portal document; a refusal is put on
     its own field (Chinese, then English). Returns whether all files passed."""
-    names = fields if fields is not None else tuple(
-        name for name, field in form.fields.items() if isinstance(field, forms.FileField))
+    names = (
+        fields
+        if fields is not None
+        else tuple(name for name, field in form.fields.items() if isinstance(field, forms.FileField))
+    )
     ok = True
     for name in names:
         upload = form.cleaned_data.get(name)

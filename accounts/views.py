@@ -58,8 +58,13 @@ class LoginView(auth_views.LoginView):
 
 
 def _clear_pending(session) -> None:
-    for key in (twofactor.PENDING_KEY, twofactor.PENDING_BACKEND_KEY, PENDING_NEXT_KEY, PENDING_AT_KEY,
-                PENDING_TRIES_KEY):
+    for key in (
+        twofactor.PENDING_KEY,
+        twofactor.PENDING_BACKEND_KEY,
+        PENDING_NEXT_KEY,
+        PENDING_AT_KEY,
+        PENDING_TRIES_KEY,
+    ):
         session.pop(key, None)
 
 
@@ -97,8 +102,9 @@ def otp(request):
             user.otp_device = device  # django_otp records the verified device in the session on login
             login(request, user, backend=backend)
             django_otp.login(request, device)
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
+            if not url_has_allowed_host_and_scheme(
+                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
                 target = ""
             return redirect(target or resolve_url(settings.LOGIN_REDIRECT_URL))
         tries = request.session.get(PENDING_TRIES_KEY, 0) + 1
@@ -142,8 +148,12 @@ def tokens(request):
         try:
             if action == "create":
                 days = request.POST.get("days") or None
-                _token, new_key = token_issue(actor=request.user, user=request.user, name=request.POST.get("name", ""),
-                                              days=int(days) if days and days.isdigit() else None)
+                _token, new_key = token_issue(
+                    actor=request.user,
+                    user=request.user,
+                    name=request.POST.get("name", ""),
+                    days=int(days) if days and days.isdigit() else None,
+                )
             elif action == "revoke":
                 token = tokens_of(request.user).filter(pk=request.POST.get("token") or 0).first()
                 if token is not None:
@@ -156,9 +166,17 @@ def tokens(request):
                 return redirect("accounts:tokens")
         except ValidationError as exc:
             error = error_text(exc)
-    return render(request, "accounts/tokens.html", {
-        "tokens": tokens_of(request.user), "new_key": new_key, "error": error,
-        "max_days": settings.API_TOKEN_LIFETIME_DAYS}, status=400 if error else 200)
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "tokens": tokens_of(request.user),
+            "new_key": new_key,
+            "error": error,
+            "max_days": settings.API_TOKEN_LIFETIME_DAYS,
+        },
+        status=400 if error else 200,
+    )
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -209,4 +227,3 @@ def home(request):
         except NoReverseMatch:
             pass
     return render(request, "accounts/home.html")
-

@@ -10,6 +10,7 @@ parent's and every worker's peak RSS, an upper bound; lines written, lines per s
 straightforward per-researcher ORM loop for the steady-state month over a sample of researchers
 (scaled to the full population; inside a transaction that is rolled back) and the ratio.
 Uses its own database `bench_payouts` on the embedded PostgreSQL (or on DATABASE_URL's server)."""
+
 import argparse
 import io
 import json
@@ -79,37 +80,169 @@ def build(researchers: int, centres: int) -> None:
     with connection.cursor() as cur:  # the audit triggers are not what is measured here
         cur.execute("SET session_replication_role = replica")
     n_ent = max(centres // 10, 1)
-    copy("registry_enterprise", ["id", "uscc", "name", "division_code", "legal_representative", "contact_name",
-                                 "contact_phone", "contact_email", "bank_name", "bank_account", "created_at"],
-         [(i + 1, (b := f"91640106MA{i:07d}") + uscc_check_char(b), f"企业{i}", "640106", "", "", "", "", "", "",
-           "2024-01-01 00:00+08") for i in range(n_ent)])
-    copy("registry_centre", ["id", "ref", "enterprise_id", "name", "kind", "partner_institution", "city",
-                             "division_code", "address", "rd_fields", "headcount", "created_at"],
-         [(i + 1, f"C{i:05d}", i % n_ent + 1, f"中心{i}", "independent" if i % 7 else "joint", "", "北京", "110108",
-           "", "", 20, "2024-01-01 00:00+08") for i in range(centres)])
-    copy("registry_filing", ["id", "centre_id", "level", "status", "effective_from", "effective_to", "ever_approved",
-                             "status_reason", "created_at", "updated_at"],
-         [(i + 1, i + 1, "regional", "approved", "2023-06-01", None, "t", "", "2024-01-01 00:00+08",
-           "2024-01-01 00:00+08") for i in range(centres)])
-    copy("registry_filingperiod", ["filing_id", "start", "\"end\""], [(i + 1, "2023-06-01", None) for i in range(centres)])
+    copy(
+        "registry_enterprise",
+        [
+            "id",
+            "uscc",
+            "name",
+            "division_code",
+            "legal_representative",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "bank_name",
+            "bank_account",
+            "created_at",
+        ],
+        [
+            (
+                i + 1,
+                (b := f"91640106MA{i:07d}") + uscc_check_char(b),
+                f"企业{i}",
+                "640106",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "2024-01-01 00:00+08",
+            )
+            for i in range(n_ent)
+        ],
+    )
+    copy(
+        "registry_centre",
+        [
+            "id",
+            "ref",
+            "enterprise_id",
+            "name",
+            "kind",
+            "partner_institution",
+            "city",
+            "division_code",
+            "address",
+            "rd_fields",
+            "headcount",
+            "created_at",
+        ],
+        [
+            (
+                i + 1,
+                f"C{i:05d}",
+                i % n_ent + 1,
+                f"中心{i}",
+                "independent" if i % 7 else "joint",
+                "",
+                "北京",
+                "110108",
+                "",
+                "",
+                20,
+                "2024-01-01 00:00+08",
+            )
+            for i in range(centres)
+        ],
+    )
+    copy(
+        "registry_filing",
+        [
+            "id",
+            "centre_id",
+            "level",
+            "status",
+            "effective_from",
+            "effective_to",
+            "ever_approved",
+            "status_reason",
+            "created_at",
+            "updated_at",
+        ],
+        [
+            (
+                i + 1,
+                i + 1,
+                "regional",
+                "approved",
+                "2023-06-01",
+                None,
+                "t",
+                "",
+                "2024-01-01 00:00+08",
+                "2024-01-01 00:00+08",
+            )
+            for i in range(centres)
+        ],
+    )
+    copy(
+        "registry_filingperiod", ["filing_id", "start", '"end"'], [(i + 1, "2023-06-01", None) for i in range(centres)]
+    )
     used: set = set()
-    copy("talent_researcher", ["id", "id_type", "id_number", "nationality", "name", "phone", "email", "photo",
-                               "created_at"],
-         [(i + 1, "resident_id", resident_id(rng, used), "", f"研究员{i}", "", "", "", "2024-01-01 00:00+08")
-          for i in range(researchers)])
+    copy(
+        "talent_researcher",
+        ["id", "id_type", "id_number", "nationality", "name", "phone", "email", "photo", "created_at"],
+        [
+            (i + 1, "resident_id", resident_id(rng, used), "", f"研究员{i}", "", "", "", "2024-01-01 00:00+08")
+            for i in range(researchers)
+        ],
+    )
     degrees, contracts = [], []
     for i in range(researchers):
         kind = i % 10
         level, key = ("doctorate", "f") if kind < 5 else ("master", "t") if kind < 8 else ("bachelor", "f")
-        degrees.append((i + 1, level, "t", "", "", key, "2019-07-01", "2023-12-01 00:00+08", actor.pk,
-                        "2024-01-01 00:00+08", ""))
+        degrees.append(
+            (i + 1, level, "t", "", "", key, "2019-07-01", "2023-12-01 00:00+08", actor.pk, "2024-01-01 00:00+08", "")
+        )
         start = f"2024-01-{1 if i % 6 else 15:02d}"
-        contracts.append((i + 1, i % centres + 1, "t" if i % 17 else "f", start, "2028-12-31" if i % 4 else None,
-                          None, "", "f", "2024-01-01 00:00+08", ""))
-    copy("talent_degree", ["researcher_id", "level", "full_time", "institution", "discipline", "key_discipline",
-                           "awarded_on", "verified_at", "verified_by_id", "created_at", "certificate"], degrees)
-    copy("talent_contract", ["researcher_id", "centre_id", "full_time", "start", "\"end\"", "terminated_on",
-                             "termination_reason", "needs_review", "created_at", "document"], contracts)
+        contracts.append(
+            (
+                i + 1,
+                i % centres + 1,
+                "t" if i % 17 else "f",
+                start,
+                "2028-12-31" if i % 4 else None,
+                None,
+                "",
+                "f",
+                "2024-01-01 00:00+08",
+                "",
+            )
+        )
+    copy(
+        "talent_degree",
+        [
+            "researcher_id",
+            "level",
+            "full_time",
+            "institution",
+            "discipline",
+            "key_discipline",
+            "awarded_on",
+            "verified_at",
+            "verified_by_id",
+            "created_at",
+            "certificate",
+        ],
+        degrees,
+    )
+    copy(
+        "talent_contract",
+        [
+            "researcher_id",
+            "centre_id",
+            "full_time",
+            "start",
+            '"end"',
+            "terminated_on",
+            "termination_reason",
+            "needs_review",
+            "created_at",
+            "document",
+        ],
+        contracts,
+    )
     with connection.cursor() as cur:
         cur.execute("SET session_replication_role = DEFAULT")
         for t in ("registry_enterprise", "registry_centre", "registry_filing", "talent_researcher"):
@@ -127,16 +260,24 @@ def timed_run(period: str) -> dict:
     t0 = time.perf_counter()
     from django.conf import settings
 
-    run = run_payouts(actor=actor, kind=RunKind.MONTHLY, period=period, inline=True,
-                      processes=settings.PAYOUT_INLINE_WORKERS)  # as the run_payouts command computes
+    run = run_payouts(
+        actor=actor, kind=RunKind.MONTHLY, period=period, inline=True, processes=settings.PAYOUT_INLINE_WORKERS
+    )  # as the run_payouts command computes
     wall = time.perf_counter() - t0
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest chunk process
     workers = min(settings.PAYOUT_INLINE_WORKERS, run.progress_total)
     # upper bound of the run's footprint: this process plus every chunk process at its own peak at once
     peak = own + (worker * workers if workers > 1 else 0)
-    return {"period": period, "wall_s": wall, "peak_mb": peak, "lines": run.line_count, "workers": workers,
-            "total": str(run.total_amount), "lines_per_s": run.line_count / wall if wall else 0}
+    return {
+        "period": period,
+        "wall_s": wall,
+        "peak_mb": peak,
+        "lines": run.line_count,
+        "workers": workers,
+        "total": str(run.total_amount),
+        "lines_per_s": run.line_count / wall if wall else 0,
+    }
 
 
 def naive(period: str, sample: int) -> dict:
@@ -161,29 +302,64 @@ def naive(period: str, sample: int) -> dict:
         with transaction.atomic():
             from accounts.models import system_actor
 
-            run = PayoutRun.objects.create(kind=RunKind.GRANTS, period="naive", created_by=system_actor(),
-                                           state="computing")
+            run = PayoutRun.objects.create(
+                kind=RunKind.GRANTS, period="naive", created_by=system_actor(), state="computing"
+            )
             params = parameter_timeline()
             for r in Researcher.objects.order_by("id")[:sample]:
                 contracts = []
                 for c in r.contracts.select_related("centre").all():
-                    filings = tuple(stipend.FilingFact(f.pk, f.status, f.effective_from, f.effective_to)
-                                    for f in Filing.objects.filter(centre=c.centre, level="regional"))
-                    contracts.append(stipend.ContractFact(c.pk, c.centre_id, c.centre.ref, c.centre.kind, c.full_time,
-                                                          c.start, c.end, c.terminated_on, filings))
-                degrees = tuple(stipend.DegreeFact(d.pk, d.level, d.full_time, d.key_discipline, d.awarded_on,
-                                                   d.verified_at.isoformat() if d.verified_at else None, None)
-                                for d in r.degrees.all())
-                paid = {month_index(m) for m in PayoutLine.objects.filter(
-                    researcher=r, rule="NX-STIPEND", active=True).values_list("service_month", flat=True)}
+                    filings = tuple(
+                        stipend.FilingFact(f.pk, f.status, f.effective_from, f.effective_to)
+                        for f in Filing.objects.filter(centre=c.centre, level="regional")
+                    )
+                    contracts.append(
+                        stipend.ContractFact(
+                            c.pk,
+                            c.centre_id,
+                            c.centre.ref,
+                            c.centre.kind,
+                            c.full_time,
+                            c.start,
+                            c.end,
+                            c.terminated_on,
+                            filings,
+                        )
+                    )
+                degrees = tuple(
+                    stipend.DegreeFact(
+                        d.pk,
+                        d.level,
+                        d.full_time,
+                        d.key_discipline,
+                        d.awarded_on,
+                        d.verified_at.isoformat() if d.verified_at else None,
+                        None,
+                    )
+                    for d in r.degrees.all()
+                )
+                paid = {
+                    month_index(m)
+                    for m in PayoutLine.objects.filter(researcher=r, rule="NX-STIPEND", active=True).values_list(
+                        "service_month", flat=True
+                    )
+                }
                 person = stipend.PersonFacts(r.pk, r.id_number, r.name, tuple(contracts), degrees)
                 for m in stipend.stipend_due(person, through=through, paid=paid, params=params).months:
                     centre = next(c for c in r.contracts.select_related("centre") if c.centre_id == m.centre_id).centre
                     PayoutLine.objects.create(
-                        run=run, rule="NX-STIPEND", researcher=r, centre_id=m.centre_id,
-                        enterprise_id=centre.enterprise_id, beneficiary=r.id_number, beneficiary_name=r.name,
-                        service_period=m.label, service_month=month_start(m.month), amount=m.amount,
-                        explanation=m.explanation)
+                        run=run,
+                        rule="NX-STIPEND",
+                        researcher=r,
+                        centre_id=m.centre_id,
+                        enterprise_id=centre.enterprise_id,
+                        beneficiary=r.id_number,
+                        beneficiary_name=r.name,
+                        service_period=m.label,
+                        service_month=month_start(m.month),
+                        amount=m.amount,
+                        explanation=m.explanation,
+                    )
                     written += 1
             raise Rollback
     except Rollback:
@@ -197,14 +373,27 @@ def child(phase: str, args) -> None:
     if phase == "build":
         build(args.researchers, args.centres)
         return
-    result = timed_run(FIRST if phase == "first" else STEADY) if phase in ("first", "steady") else naive(
-        STEADY, args.naive_sample)
+    result = (
+        timed_run(FIRST if phase == "first" else STEADY)
+        if phase in ("first", "steady")
+        else naive(STEADY, args.naive_sample)
+    )
     print("RESULT " + json.dumps(result), flush=True)
 
 
 def spawn(phase: str, args) -> dict | None:
-    cmd = [sys.executable, __file__, "--phase", phase, "--researchers", str(args.researchers), "--centres",
-           str(args.centres), "--naive-sample", str(args.naive_sample)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--phase",
+        phase,
+        "--researchers",
+        str(args.researchers),
+        "--centres",
+        str(args.centres),
+        "--naive-sample",
+        str(args.naive_sample),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if out.returncode != 0:
         sys.exit(f"{phase} failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
@@ -237,10 +426,14 @@ def main() -> None:
     print(f"{'run':<34}{'wall s':>10}{'peak MB':>10}{'lines':>12}{'lines/s':>12}")
     for name, r in (("first run (24 months of arrears)", first), ("steady-state run (next month)", steady)):
         print(f"{name:<34}{r['wall_s']:>10.2f}{r['peak_mb']:>10.0f}{r['lines']:>12,}{r['lines_per_s']:>12,.0f}")
-    print(f"{'naive ORM loop, steady state':<34}{naive_full:>10.1f}{'':>10}{naive_result['lines'] * scale:>12,.0f}"
-          f"   (measured {naive_result['wall_s']:.1f} s on {naive_result['sample']:,} researchers, x{scale:.0f})")
-    print(f"\nsteady state: {naive_full / steady['wall_s']:.1f}x faster than the naive loop "
-          f"(targets: steady <= 10 s, >= 20x, peak <= 1024 MB; first run <= 120 s)")
+    print(
+        f"{'naive ORM loop, steady state':<34}{naive_full:>10.1f}{'':>10}{naive_result['lines'] * scale:>12,.0f}"
+        f"   (measured {naive_result['wall_s']:.1f} s on {naive_result['sample']:,} researchers, x{scale:.0f})"
+    )
+    print(
+        f"\nsteady state: {naive_full / steady['wall_s']:.1f}x faster than the naive loop "
+        f"(targets: steady <= 10 s, >= 20x, peak <= 1024 MB; first run <= 120 s)"
+    )
     if not os.environ.get("BENCH_KEEP_DB"):
         admin_sql("DROP DATABASE IF EXISTS bench_payouts")
 

@@ -1,4 +1,5 @@
 """API v1 routing: each app contributes its router entries in its own api.py."""
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
@@ -19,8 +20,11 @@ for app_api in (registry_api, talent_api, subsidies_api, grants_api, transfers_a
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI vendored (drf-spectacular-sidecar); its start-up script is a separate request (no inline script)
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
-         name="api-docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+        name="api-docs",
+    ),
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("projection/", include("subsidies.projection.api_urls")),
     *router.urls,

@@ -4,6 +4,7 @@ With DATABASE_URL unset, an embedded PostgreSQL (the ``pgserver`` package) is st
 data under ``.data/pg``; it keeps running for the next process (cleanup_mode=None), and
 ``make stop`` or ``python -m enclave_portal.db stop`` shuts it down.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Settings from the environment (django-environ). Wiring only: no business logic here."""
+
 from __future__ import annotations
 
 import os
@@ -208,16 +209,21 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON nested past a bound is a 400, not a RecursionError (accounts.parsers)
-    "DEFAULT_PARSER_CLASSES": ["accounts.parsers.DepthLimitedJSONParser", "rest_framework.parsers.FormParser",
-                               "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PARSER_CLASSES": [
+        "accounts.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "accounts.api.PortalAutoSchema",
     "EXCEPTION_HANDLER": "accounts.api.exception_handler",
     "NUM_PROXIES": NUM_PROXIES,
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
-                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "飞地研发中心管理平台 API",
@@ -309,7 +315,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "pgserver": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "pgserver": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+    },
 }
 PGHISTORY_APPEND_ONLY = True  # the application cannot edit or delete audit rows
 # Payout runs from the web and the API go to Celery workers; the command line computes inline.
@@ -334,8 +345,10 @@ from csp.constants import NONE, SELF  # noqa: E402
 INSTALLED_APPS += ["csp", "drf_spectacular_sidecar"]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
 # API responses and every page for a logged-in user carry personal data: never stored by a cache
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-                  "accounts.headers.NoStoreMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "accounts.headers.NoStoreMiddleware",
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -351,14 +364,16 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Swagger UI from the installed sidecar package, never a CDN; the schema is public (README "API").
-SPECTACULAR_SETTINGS.update({
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "SERVE_PUBLIC": True,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "SERVE_AUTHENTICATION": [],
-})
+SPECTACULAR_SETTINGS.update(
+    {
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "SERVE_PUBLIC": True,
+        "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+        "SERVE_AUTHENTICATION": [],
+    }
+)
 # filters that accept what the schema documents and refuse the rest (accounts/filters.py)
 REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["accounts.filters.PortalFilterBackend"]
 REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "accounts.pagination.PortalPagination"

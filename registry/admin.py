@@ -1,5 +1,6 @@
 """Django admin for support staff: read-mostly views. Changes to filings go through the services
 (the review pages), so filings, review records and documents are read-only here."""
+
 from django.contrib import admin
 
 from registry.models import Centre, Division, Document, Enterprise, Filing, Membership, Notification, ReviewDecision

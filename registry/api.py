@@ -3,6 +3,7 @@
 Thin views: querysets come from registry.selectors (scoped by the requesting user, so another
 enterprise's object is a 404 everywhere: detail, nested routes, actions, downloads) and every write
 goes through registry.services, which hold the rules and write the audit rows."""
+
 import django_filters
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
@@ -32,13 +33,24 @@ DECIDERS = REVIEWERS | {ADMIN}
 
 # --- serializers ---------------------------------------------------------------------------------------
 
+
 class EnterpriseSerializer(serializers.ModelSerializer):
     # blank when unknown: a plain string, not format "email" (schemathesis found the empty value breaking it)
     contact_email = serializers.CharField(read_only=True)
+
     class Meta:
         model = Enterprise
-        fields = ["id", "uscc", "name", "division_code", "legal_representative", "contact_name", "contact_phone",
-                  "contact_email", "created_at"]
+        fields = [
+            "id",
+            "uscc",
+            "name",
+            "division_code",
+            "legal_representative",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -47,8 +59,22 @@ class CentreSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Centre
-        fields = ["id", "ref", "enterprise", "enterprise_name", "name", "kind", "partner_institution", "city",
-                  "division_code", "address", "established_on", "rd_fields", "headcount", "created_at"]
+        fields = [
+            "id",
+            "ref",
+            "enterprise",
+            "enterprise_name",
+            "name",
+            "kind",
+            "partner_institution",
+            "city",
+            "division_code",
+            "address",
+            "established_on",
+            "rd_fields",
+            "headcount",
+            "created_at",
+        ]
         read_only_fields = ["id", "ref", "enterprise", "enterprise_name", "created_at"]
 
 
@@ -76,9 +102,26 @@ class FilingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Filing
-        fields = ["id", "centre", "centre_ref", "centre_name", "enterprise", "enterprise_name", "level", "status",
-                  "status_display", "effective_from", "effective_to", "status_reason", "submitted_at", "decided_at",
-                  "acceptance_no", "commitment_at", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "centre",
+            "centre_ref",
+            "centre_name",
+            "enterprise",
+            "enterprise_name",
+            "level",
+            "status",
+            "status_display",
+            "effective_from",
+            "effective_to",
+            "status_reason",
+            "submitted_at",
+            "decided_at",
+            "acceptance_no",
+            "commitment_at",
+            "created_at",
+            "updated_at",
+        ]
         # status, dates and reasons move only through the lifecycle actions: a client cannot set them
         read_only_fields = [f for f in fields if f not in ("centre", "level")]
 
@@ -96,8 +139,10 @@ class FilingCreateSerializer(FilingSerializer):
 
 class _Decision(serializers.Serializer):
     expected_status = serializers.ChoiceField(
-        choices=FilingStatus.choices, required=False,
-        help_text="您看到的当前状态;若他人已处理,则拒绝(409)而不是作用于您未看到的状态")
+        choices=FilingStatus.choices,
+        required=False,
+        help_text="您看到的当前状态;若他人已处理,则拒绝(409)而不是作用于您未看到的状态",
+    )
 
 
 class CommentSerializer(_Decision):
@@ -110,9 +155,13 @@ class RequiredCommentSerializer(_Decision):
 
 class ApproveSerializer(CommentSerializer):
     effective_from = serializers.DateField(required=False, allow_null=True, help_text="生效日期,默认为审批当日")
-    backdate_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="",
-                                            help_text="追溯理由:生效日期早于企业提交日期(超过参数 review.backdate_days 天)时必填,"
-                                                      "记入审核记录")
+    backdate_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        default="",
+        help_text="追溯理由:生效日期早于企业提交日期(超过参数 review.backdate_days 天)时必填,记入审核记录",
+    )
 
 
 class DatedReasonSerializer(_Decision):
@@ -134,8 +183,22 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Document
-        fields = ["id", "enterprise", "filing", "kind", "kind_display", "original_name", "content_type", "size",
-                  "sha256", "version", "is_current", "previous", "uploaded_at", "download_url"]
+        fields = [
+            "id",
+            "enterprise",
+            "filing",
+            "kind",
+            "kind_display",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "version",
+            "is_current",
+            "previous",
+            "uploaded_at",
+            "download_url",
+        ]
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str:
@@ -158,6 +221,7 @@ class DocumentUploadSerializer(serializers.Serializer):
 
 
 # --- filters -------------------------------------------------------------------------------------------
+
 
 class CentreFilter(PortalFilterSet):
     q = django_filters.CharFilter(method="search", label="名称、编号或企业")
@@ -190,6 +254,7 @@ class DocumentFilter(PortalFilterSet):
 
 
 # --- views ---------------------------------------------------------------------------------------------
+
 
 class EnterpriseViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """依托企业: an enterprise user sees its own enterprises; reviewers those with filings they review."""
@@ -241,10 +306,21 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     serializer_class = FilingSerializer
     filterset_class = FilingFilter
     action_roles = {
-        "list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "submit": WRITERS, "withdraw": WRITERS,
-        "return_for_correction": DECIDERS, "first_review": DECIDERS, "approve": DECIDERS, "reject": DECIDERS,
-        "suspend": DECIDERS, "revoke": DECIDERS, "reinstate": DECIDERS,
-        "documents": EVERYONE, "documents:post": WRITERS, "decisions": EVERYONE,
+        "list": EVERYONE,
+        "retrieve": EVERYONE,
+        "create": WRITERS,
+        "submit": WRITERS,
+        "withdraw": WRITERS,
+        "return_for_correction": DECIDERS,
+        "first_review": DECIDERS,
+        "approve": DECIDERS,
+        "reject": DECIDERS,
+        "suspend": DECIDERS,
+        "revoke": DECIDERS,
+        "reinstate": DECIDERS,
+        "documents": EVERYONE,
+        "documents:post": WRITERS,
+        "decisions": EVERYONE,
     }
 
     def get_queryset(self):
@@ -271,16 +347,18 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def submit(self, request, pk=None):
         """提交(或退回修改后重新提交)。Effective dates are set by the approval, never by the enterprise."""
         filing = self.get_object()
-        return self._done(services.filing_submit(actor=request.user, filing=filing,
-                                                 commitment=request.data.get("commitment") is True))
+        return self._done(
+            services.filing_submit(actor=request.user, filing=filing, commitment=request.data.get("commitment") is True)
+        )
 
     @extend_schema(request=CommentSerializer, responses={200: FilingSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         """撤回:已提交、尚未初审的备案由企业撤回,回到草稿(issue 15)。"""
         filing = self.get_object()
-        return self._done(services.filing_withdraw(actor=request.user, filing=filing,
-                                                   reason=str(request.data.get("comment", ""))))
+        return self._done(
+            services.filing_withdraw(actor=request.user, filing=filing, reason=str(request.data.get("comment", "")))
+        )
 
     @extend_schema(request=RequiredCommentSerializer, responses={200: FilingSerializer})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
@@ -332,10 +410,16 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return self._done(services.filing_reinstate(actor=request.user, filing=filing, **data))
 
     @extend_schema(methods=["GET"], request=None, responses={200: DocumentSerializer(many=True)})
-    @extend_schema(methods=["POST"], request={"multipart/form-data": DocumentUploadSerializer},
-                   responses={201: DocumentSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, DepthLimitedJSONParser],
-            pagination_class=None, filter_backends=[])
+    @extend_schema(
+        methods=["POST"], request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer}
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser, DepthLimitedJSONParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
     def documents(self, request, pk=None):
         """The filing's documents (GET), or upload one (POST multipart: kind, file). An upload of a kind
         the filing already has replaces it as a new version; only drafts and returned filings change."""
@@ -344,8 +428,13 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
             docs = selectors.document_list(actor=request.user, filing=filing)
             return Response(DocumentSerializer(docs, many=True).data)
         data = self._payload(DocumentUploadSerializer)
-        doc = services.document_upload(actor=request.user, enterprise=filing.centre.enterprise, filing=filing,
-                                       kind=data["kind"], upload=data["file"])
+        doc = services.document_upload(
+            actor=request.user,
+            enterprise=filing.centre.enterprise,
+            filing=filing,
+            kind=data["kind"],
+            upload=data["file"],
+        )
         return Response(DocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: DecisionSerializer(many=True)})

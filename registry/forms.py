@@ -1,4 +1,5 @@
 """HTML forms: input parsing only. The rules live in the services."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -20,8 +21,17 @@ class CentreForm(forms.ModelForm):
 
     class Meta:
         model = Centre
-        fields = ["name", "kind", "partner_institution", "city", "division_code", "address", "established_on",
-                  "rd_fields", "headcount"]
+        fields = [
+            "name",
+            "kind",
+            "partner_institution",
+            "city",
+            "division_code",
+            "address",
+            "established_on",
+            "rd_fields",
+            "headcount",
+        ]
         widgets = {"established_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, **kwargs):
@@ -75,11 +85,16 @@ class DecisionForm(forms.Form):
     ]
     action = forms.ChoiceField(label=_("审核决定"), choices=ACTIONS)
     comment = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    on = forms.DateField(label=_("日期(生效/暂停/撤销/恢复)"), required=False,
-                         widget=forms.DateInput(attrs={"type": "date"}))
-    backdate_reason = forms.CharField(label=_("追溯理由"), required=False, max_length=2000,
-                                      widget=forms.Textarea(attrs={"rows": 2}),
-                                      help_text=_("复审确定的生效日期早于企业提交日期时必填,记入审核记录"))
+    on = forms.DateField(
+        label=_("日期(生效/暂停/撤销/恢复)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    backdate_reason = forms.CharField(
+        label=_("追溯理由"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("复审确定的生效日期早于企业提交日期时必填,记入审核记录"),
+    )
     # the status the reviewer saw: a decision on a filing someone else has moved since is refused
     seen_status = forms.ChoiceField(choices=FilingStatus.choices, widget=forms.HiddenInput)
 
@@ -106,13 +121,21 @@ class DocumentMarkForm(forms.Form):
     """材料逐项审核: one document's mark on the review page."""
 
     mark = forms.ChoiceField(label=_("审核结果"), choices=DocumentMarkValue.choices, widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("补正原因"), required=False, max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 2}), help_text=_("标记为需补正时必填,企业可见"))
+    reason = forms.CharField(
+        label=_("补正原因"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("标记为需补正时必填,企业可见"),
+    )
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("状态"), required=False,
-                               choices=[("", _("待处理"))] + [c for c in FilingStatus.choices if c[0] != "draft"])
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("", _("待处理"))] + [c for c in FilingStatus.choices if c[0] != "draft"],
+    )
     level = forms.ChoiceField(label=_("层级"), required=False, choices=[("", _("全部"))] + FilingLevel.choices)
     city = forms.ChoiceField(label=_("城市"), required=False, choices=())
 
@@ -135,27 +158,44 @@ class EnterpriseRegistrationForm(forms.Form):
     """Input parsing for enterprise self-registration; the checks live in services.enterprise_register.
     The USCC check character is also checked here so the person sees it next to the field at once."""
 
-    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=18, min_length=18,
-                           help_text=_("18位,含校验位(GB 32100-2015)"),
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
-                                                         "class": "upper"}))
+    uscc = forms.CharField(
+        label=_("统一社会信用代码"),
+        max_length=18,
+        min_length=18,
+        help_text=_("18位,含校验位(GB 32100-2015)"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "upper"}),
+    )
     name = forms.CharField(label=_("企业名称"), max_length=128, help_text=_("与营业执照一致"))
     division_code = forms.ChoiceField(label=_("注册地(宁夏区县)"), choices=())
-    full_name = forms.CharField(label=_("联系人姓名"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = forms.CharField(
+        label=_("联系人姓名"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     phone = forms.CharField(label=_("联系电话"), max_length=32, widget=forms.TextInput(attrs={"autocomplete": "tel"}))
     email = forms.EmailField(label=_("联系邮箱"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    username = forms.CharField(label=_("登录用户名"), max_length=150,
-                               widget=forms.TextInput(attrs={"autocomplete": "username"}))
-    password = forms.CharField(label=_("登录密码"), strip=False,
-                               help_text=_("至少10位,不能全为数字,不能是常见密码,不能与用户名过于相似"),
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("确认密码"), strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    username = forms.CharField(
+        label=_("登录用户名"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+    )
+    password = forms.CharField(
+        label=_("登录密码"),
+        strip=False,
+        help_text=_("至少10位,不能全为数字,不能是常见密码,不能与用户名过于相似"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("确认密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     # ServiceError codes of enterprise_register -> the field the message belongs to
-    FIELD_BY_CODE = {"uscc": "uscc", "enterprise_exists": "uscc", "name": "name", "division_code": "division_code",
-                     "username": "username", "username_taken": "username", "full_name": "full_name",
-                     "password": "password"}
+    FIELD_BY_CODE = {
+        "uscc": "uscc",
+        "enterprise_exists": "uscc",
+        "name": "name",
+        "division_code": "division_code",
+        "username": "username",
+        "username_taken": "username",
+        "full_name": "full_name",
+        "password": "password",
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,8 +224,9 @@ class EnterpriseRegistrationForm(forms.Form):
         if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
             self.add_error("password2", _("两次输入的密码不一致"))
         if data.get("password"):
-            candidate = get_user_model()(username=data.get("username", ""), full_name=data.get("full_name", ""),
-                                         email=data.get("email", ""))
+            candidate = get_user_model()(
+                username=data.get("username", ""), full_name=data.get("full_name", ""), email=data.get("email", "")
+            )
             try:
                 validate_password(data["password"], candidate)
             except ValidationError as exc:
@@ -198,7 +239,9 @@ class BankDetailsForm(forms.Form):
 
     bank_name = forms.CharField(label=_("开户银行"), max_length=128)
     bank_account = forms.CharField(label=_("银行账号"), max_length=40)
-    bank_cnaps = forms.CharField(label=_("开户行联行号"), max_length=20,
-                                 help_text=_("12位数字,可向开户银行查询"),
-                                 widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{12}",
-                                                               "autocomplete": "off"}))
+    bank_cnaps = forms.CharField(
+        label=_("开户行联行号"),
+        max_length=20,
+        help_text=_("12位数字,可向开户银行查询"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{12}", "autocomplete": "off"}),
+    )

@@ -1,4 +1,5 @@
 """Identifier checks: USCC (GB 32100-2015) and administrative division codes."""
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -17,19 +18,22 @@ def validate_uscc(value: str) -> str:
     if len(code) != 18:
         raise ValidationError(
             _("统一社会信用代码“%(code)s”应为18位(现为%(n)d位) / USCC must have 18 characters"),
-            params={"code": code, "n": len(code)}, code="uscc_length",
+            params={"code": code, "n": len(code)},
+            code="uscc_length",
         )
     bad = [c for c in code if c not in USCC_ALPHABET]
     if bad:
         raise ValidationError(
             _("统一社会信用代码“%(code)s”含非法字符“%(c)s” / USCC has an invalid character"),
-            params={"code": code, "c": bad[0]}, code="uscc_char",
+            params={"code": code, "c": bad[0]},
+            code="uscc_char",
         )
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
         raise ValidationError(
             _("统一社会信用代码“%(code)s”校验位错误,应为“%(e)s” / USCC check character is wrong (GB 32100-2015)"),
-            params={"code": code, "e": expected}, code="uscc_check",
+            params={"code": code, "e": expected},
+            code="uscc_check",
         )
     return code
 
@@ -52,8 +56,10 @@ def cnaps_problem(value: str) -> tuple[str, str] | None:
     if not code.isascii() or not code.isdigit():
         return (f"开户行联行号“{code}”只能包含数字", "the CNAPS bank code must contain digits only")
     if len(code) != 12:
-        return (f"开户行联行号“{code}”应为12位数字(现为{len(code)}位)",
-                f"the CNAPS bank code must have 12 digits (it has {len(code)})")
+        return (
+            f"开户行联行号“{code}”应为12位数字(现为{len(code)}位)",
+            f"the CNAPS bank code must have 12 digits (it has {len(code)})",
+        )
     if code.startswith("000"):
         return (f"开户行联行号“{code}”的前3位银行类别代码无效", "the CNAPS bank code's bank category is invalid")
     return None

@@ -155,7 +155,6 @@ class Filing(models.Model):
         return f"{self.centre} · {self.get_level_display()}"
 
 
-
 @audited()
 class FilingPeriod(models.Model):
     """One window in which a filing was approved and effective (inclusive dates; open end = still in
@@ -166,8 +165,14 @@ class FilingPeriod(models.Model):
     start = models.DateField(_("起始日期"))
     end = models.DateField(_("终止日期"), null=True, blank=True)
     # how the window ended (blank: open, or ended on its recorded date) and why, for the filing's timeline
-    closed_as = models.CharField(_("终止方式"), max_length=16, blank=True, default="", db_default="",
-                                 choices=[(FilingStatus.SUSPENDED, _("暂停备案")), (FilingStatus.REVOKED, _("撤销备案"))])
+    closed_as = models.CharField(
+        _("终止方式"),
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[(FilingStatus.SUSPENDED, _("暂停备案")), (FilingStatus.REVOKED, _("撤销备案"))],
+    )
     reason = models.TextField(_("原因"), blank=True, default="", db_default="")
 
     class Meta:
@@ -176,17 +181,23 @@ class FilingPeriod(models.Model):
         ordering = ["filing", "start"]
         constraints = [
             models.UniqueConstraint(fields=["filing", "start"], name="filing_period_unique_start"),
-            models.CheckConstraint(condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
-                                   name="filing_period_order"),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")), name="filing_period_order"
+            ),
             # one filing's windows never overlap, so no day is counted twice (GiST on ranges: pgserver's
             # PostgreSQL has no btree_gist, so the filing is a one-point int8range)
-            ExclusionConstraint(name="filing_periods_disjoint", expressions=[
-                (Func(F("filing"), F("filing"), Value("[]"), function="int8range"), RangeOperators.OVERLAPS),
-                (Func(F("start"), F("end"), Value("[]"), function="daterange"), RangeOperators.OVERLAPS)]),
+            ExclusionConstraint(
+                name="filing_periods_disjoint",
+                expressions=[
+                    (Func(F("filing"), F("filing"), Value("[]"), function="int8range"), RangeOperators.OVERLAPS),
+                    (Func(F("start"), F("end"), Value("[]"), function="daterange"), RangeOperators.OVERLAPS),
+                ],
+            ),
         ]
 
     def __str__(self):
         return f"{self.start}–{self.end or ''}"
+
 
 class AcceptanceSequence(models.Model):
     """The last 受理编号 given per prefix (measure) and year; locked while a number is taken, so numbers are
@@ -217,8 +228,9 @@ class ReviewDecision(models.Model):
 
     filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="decisions")
     step = models.CharField(_("环节"), max_length=16, choices=ReviewStep.choices)
-    decision = models.CharField(_("结果"), max_length=16, choices=FilingStatus.choices,
-                                help_text=_("该环节之后的备案状态"))
+    decision = models.CharField(
+        _("结果"), max_length=16, choices=FilingStatus.choices, help_text=_("该环节之后的备案状态")
+    )
     comment = models.TextField(_("审核意见"), blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_decisions")
     at = models.DateTimeField(_("时间"), auto_now_add=True)
@@ -253,8 +265,9 @@ class Document(models.Model):
     content_type = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField(_("大小(字节)"))
     sha256 = models.CharField(max_length=64)
-    previous = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="replaced_by", verbose_name=_("上一版本"))
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by", verbose_name=_("上一版本")
+    )
     version = models.PositiveIntegerField(_("版本"), default=1)
     is_current = models.BooleanField(_("当前版本"), default=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -266,8 +279,11 @@ class Document(models.Model):
         ordering = ["kind", "-version"]
         constraints = [
             # a filing has one current version of each kind; a replacement retires the old one first
-            models.UniqueConstraint(fields=["filing", "kind"], condition=Q(is_current=True, filing__isnull=False),
-                                    name="document_one_current_per_kind"),
+            models.UniqueConstraint(
+                fields=["filing", "kind"],
+                condition=Q(is_current=True, filing__isnull=False),
+                name="document_one_current_per_kind",
+            ),
         ]
 
     def __str__(self):
@@ -295,8 +311,9 @@ class DocumentMark(models.Model):
         verbose_name_plural = _("材料审核意见")
         ordering = ["document", "-at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(mark="needs_correction") | ~Q(reason=""),
-                                   name="document_mark_correction_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(mark="needs_correction") | ~Q(reason=""), name="document_mark_correction_has_reason"
+            ),
         ]
 
     def __str__(self):
@@ -348,8 +365,7 @@ class DocumentPreviewRecord(models.Model):
     each view. A derived record (the pages are a rendering of the document's unchanging bytes), so it is
     not part of the audit trail."""
 
-    document = models.OneToOneField(Document, primary_key=True, on_delete=models.CASCADE,
-                                    related_name="preview_record")
+    document = models.OneToOneField(Document, primary_key=True, on_delete=models.CASCADE, related_name="preview_record")
     state = models.CharField(_("预览状态"), max_length=16, choices=PreviewState.choices, default=PreviewState.PENDING)
     error = models.CharField(_("原因"), max_length=32, blank=True)  # a registry.services.documents.PREVIEW_ERRORS key
     page_count = models.PositiveIntegerField(_("页数"), default=0)
@@ -362,10 +378,14 @@ class DocumentPreviewRecord(models.Model):
         verbose_name = _("材料预览状态")
         verbose_name_plural = _("材料预览状态")
         constraints = [
-            models.CheckConstraint(condition=Q(state__in=["failed", "timed_out"]) | Q(error=""),
-                                   name="document_preview_error_only_when_failed"),
-            models.CheckConstraint(condition=~Q(state__in=["failed", "timed_out"]) | ~Q(error=""),
-                                   name="document_preview_failure_has_reason"),
+            models.CheckConstraint(
+                condition=Q(state__in=["failed", "timed_out"]) | Q(error=""),
+                name="document_preview_error_only_when_failed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["failed", "timed_out"]) | ~Q(error=""),
+                name="document_preview_failure_has_reason",
+            ),
         ]
         indexes = [models.Index(fields=["state", "queued_at"], name="document_preview_pending_idx")]
 

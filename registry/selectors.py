@@ -1,5 +1,6 @@
 """Reads for the registry, scoped by the actor: tenant isolation lives in these querysets, so a list, a
 detail page, a search and a download all see the same rows. Another enterprise's object is a 404."""
+
 import datetime as dt
 
 import pghistory.models
@@ -42,8 +43,9 @@ def enterprise_list(*, actor) -> QuerySet[Enterprise]:
     if actor.is_enterprise:
         return qs.filter(memberships__user=actor).distinct()
     if actor.is_reviewer:
-        return qs.filter(centres__filings__level__in=reviewer_levels(actor),
-                         centres__filings__status__in=REVIEWER_VISIBLE).distinct()
+        return qs.filter(
+            centres__filings__level__in=reviewer_levels(actor), centres__filings__status__in=REVIEWER_VISIBLE
+        ).distinct()
     return qs.none()
 
 
@@ -56,8 +58,11 @@ def centre_list(*, actor, q: str = "") -> QuerySet[Centre]:
     if actor.is_enterprise:
         qs = qs.filter(enterprise__memberships__user=actor)
     elif actor.is_reviewer:
-        qs = qs.filter(pk__in=Filing.objects.filter(level__in=reviewer_levels(actor), status__in=REVIEWER_VISIBLE)
-                       .values("centre_id"))
+        qs = qs.filter(
+            pk__in=Filing.objects.filter(level__in=reviewer_levels(actor), status__in=REVIEWER_VISIBLE).values(
+                "centre_id"
+            )
+        )
     elif not _sees_all(actor):
         return qs.none()
     if q:
@@ -84,8 +89,9 @@ def filing_list(*, actor, status: str = "", level: str = "", city: str = "", q: 
     if city:
         qs = qs.filter(centre__city=city)
     if q:
-        qs = qs.filter(Q(centre__name__icontains=q) | Q(centre__ref__icontains=q)
-                       | Q(centre__enterprise__name__icontains=q))
+        qs = qs.filter(
+            Q(centre__name__icontains=q) | Q(centre__ref__icontains=q) | Q(centre__enterprise__name__icontains=q)
+        )
     return qs.distinct().order_by("-updated_at", "-id")
 
 
@@ -97,8 +103,7 @@ def review_queue(*, actor, status: str = "", level: str = "", city: str = "") ->
     """A reviewer's work: by default what awaits a decision, oldest submission first, with its age."""
     qs = filing_list(actor=actor, level=level, city=city)
     qs = qs.filter(status=status) if status else qs.filter(status__in=QUEUE_STATUSES)
-    return qs.annotate(waiting_since=Coalesce("submitted_at", "created_at")).order_by(
-        F("waiting_since").asc(), "id")
+    return qs.annotate(waiting_since=Coalesce("submitted_at", "created_at")).order_by(F("waiting_since").asc(), "id")
 
 
 def review_queue_counts(*, actor, level: str = "", city: str = "") -> dict[str, int]:
@@ -152,8 +157,10 @@ def filing_history(*, filing: Filing) -> list[dict]:
     """The audit trail of a filing and of the rows hanging off it (review records, documents), old → new
     per change, with who and when, read from the pghistory event tables."""
     groups = [[filing], list(filing.decisions.all()), list(filing.documents.all())]
-    events = sorted((e for objs in groups if objs for e in pghistory.models.Events.objects.tracks(objs)),
-                    key=lambda e: (e.pgh_created_at, e.pgh_model, e.pgh_id))
+    events = sorted(
+        (e for objs in groups if objs for e in pghistory.models.Events.objects.tracks(objs)),
+        key=lambda e: (e.pgh_created_at, e.pgh_model, e.pgh_id),
+    )
     from accounts.models import User
 
     user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
@@ -164,23 +171,25 @@ def filing_history(*, filing: Filing) -> list[dict]:
         who = users.get(ctx.get("user"))
         changes = []
         if e.pgh_label == "update" and e.pgh_diff:
-            changes = [{"field": k, "old": v[0], "new": v[1]} for k, v in sorted(e.pgh_diff.items())
-                       if k not in ("updated_at",)]
+            changes = [
+                {"field": k, "old": v[0], "new": v[1]}
+                for k, v in sorted(e.pgh_diff.items())
+                if k not in ("updated_at",)
+            ]
             if not changes:
                 continue
-        rows.append({
-            "at": e.pgh_created_at,
-            "label": e.pgh_label,
-            "model": e.pgh_obj_model.split(".")[-1],
-            "object_id": e.pgh_obj_id,
-            "who": who.display_name if who else (ctx.get("username") or "—"),
-            "changes": changes,
-            "data": e.pgh_data if e.pgh_label != "update" else None,
-        })
+        rows.append(
+            {
+                "at": e.pgh_created_at,
+                "label": e.pgh_label,
+                "model": e.pgh_obj_model.split(".")[-1],
+                "object_id": e.pgh_obj_id,
+                "who": who.display_name if who else (ctx.get("username") or "—"),
+                "changes": changes,
+                "data": e.pgh_data if e.pgh_label != "update" else None,
+            }
+        )
     return rows
-
-
-
 
 
 def filing_windows(*, filing: Filing) -> list[dict]:
@@ -207,8 +216,17 @@ def filing_windows(*, filing: Filing) -> list[dict]:
             ended = _("现行有效")
         else:
             ended = _("到期终止")
-        rows.append({"gap": False, "start": period.start, "end": period.end, "opened": opened, "ended": ended,
-                     "closed_as": period.closed_as, "reason": period.reason,
-                     "current": period.end is None and filing.status == FilingStatus.APPROVED})
+        rows.append(
+            {
+                "gap": False,
+                "start": period.start,
+                "end": period.end,
+                "opened": opened,
+                "ended": ended,
+                "closed_as": period.closed_as,
+                "reason": period.reason,
+                "current": period.end is None and filing.status == FilingStatus.APPROVED,
+            }
+        )
         previous = period
     return rows

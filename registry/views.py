@@ -1,5 +1,6 @@
 """HTML views: parse the request, call one service or selector, render. Every object is fetched through
 an actor-scoped selector, so another enterprise's object answers 404."""
+
 import datetime as dt
 import functools
 import re
@@ -66,6 +67,7 @@ def enterprise_only(view):
         if not request.user.is_enterprise:
             raise PermissionDenied
         return view(request, *args, **kwargs)
+
     return wrapper
 
 
@@ -76,6 +78,7 @@ def reviewer_only(view):
         if not (request.user.is_reviewer or request.user.is_portal_admin):
             raise PermissionDenied
         return view(request, *args, **kwargs)
+
     return wrapper
 
 
@@ -88,6 +91,7 @@ def _refused_on_form(request, form, exc: ServiceError):
 
 
 # --- public: enterprise self-registration -----------------------------------------------------------------
+
 
 @sensitive_post_parameters("password", "password2")
 @csrf_protect
@@ -112,23 +116,40 @@ def register(request):
         data = form.cleaned_data
         try:
             membership = services.enterprise_register(
-                actor=None, uscc=data["uscc"], name=data["name"], division_code=data["division_code"],
-                username=data["username"], password=data["password"], full_name=data["full_name"],
-                email=data["email"], phone=data["phone"])
+                actor=None,
+                uscc=data["uscc"],
+                name=data["name"],
+                division_code=data["division_code"],
+                username=data["username"],
+                password=data["password"],
+                full_name=data["full_name"],
+                email=data["email"],
+                phone=data["phone"],
+            )
         except ServiceError as exc:
             if exc.code != "username_taken":
                 field = form.FIELD_BY_CODE.get(exc.code)
                 form.add_error(field, exc.body if field else exc.text)
                 return render(request, "registry/register.html", {"form": form})
-            _registration_mail(data["email"], _("注册未完成:所填用户名不可用"),
-                               _("您在宁夏企业飞地研发中心管理平台为“%(enterprise)s”提交的注册未完成:用户名“%(username)s”"
-                                 "不可用。请换一个用户名重新注册;如您已有账号,可在登录页使用“忘记密码”。")
-                               % {"enterprise": data["name"], "username": data["username"]})
+            _registration_mail(
+                data["email"],
+                _("注册未完成:所填用户名不可用"),
+                _(
+                    "您在宁夏企业飞地研发中心管理平台为“%(enterprise)s”提交的注册未完成:用户名“%(username)s”"
+                    "不可用。请换一个用户名重新注册;如您已有账号,可在登录页使用“忘记密码”。"
+                )
+                % {"enterprise": data["name"], "username": data["username"]},
+            )
         else:
-            _registration_mail(membership.user.email, _("企业注册成功"),
-                               _("“%(enterprise)s”已注册,您是该企业的管理员。请使用用户名 %(username)s 登录。")
-                               % {"enterprise": membership.enterprise.name, "username": membership.user.username})
-        messages.success(request, _("注册申请已提交,处理结果已发送到您填写的联系邮箱。注册成功的,请使用所填用户名和密码登录。"))
+            _registration_mail(
+                membership.user.email,
+                _("企业注册成功"),
+                _("“%(enterprise)s”已注册,您是该企业的管理员。请使用用户名 %(username)s 登录。")
+                % {"enterprise": membership.enterprise.name, "username": membership.user.username},
+            )
+        messages.success(
+            request, _("注册申请已提交,处理结果已发送到您填写的联系邮箱。注册成功的,请使用所填用户名和密码登录。")
+        )
         return redirect("accounts:login")
     return render(request, "registry/register.html", {"form": form})
 
@@ -141,20 +162,26 @@ def _registration_mail(address: str, subject: str, body: str) -> None:
 
 # --- enterprise ------------------------------------------------------------------------------------------
 
+
 @enterprise_only
 def dashboard(request):
     user = request.user
     enterprises = selectors.enterprise_list(actor=user).annotate(
-        division_name=Subquery(Division.objects.filter(code=OuterRef("division_code")).values("name")[:1]))
-    return render(request, "registry/dashboard.html", {
-        "enterprises": enterprises,
-        "centres": _page(request, selectors.centre_list(actor=user).order_by("ref"), "cpage"),
-        "filings": _page(request, selectors.filing_list(actor=user), "fpage"),
-        "notifications": selectors.notification_list(actor=user).order_by("-created_at", "-id")[:6],
-        "unread": selectors.unread_count(actor=user),
-        # the researcher count (talent) and the stipend panel (subsidies), from the apps above this one
-        **panels.context("registry.dashboard", actor=user),
-    })
+        division_name=Subquery(Division.objects.filter(code=OuterRef("division_code")).values("name")[:1])
+    )
+    return render(
+        request,
+        "registry/dashboard.html",
+        {
+            "enterprises": enterprises,
+            "centres": _page(request, selectors.centre_list(actor=user).order_by("ref"), "cpage"),
+            "filings": _page(request, selectors.filing_list(actor=user), "fpage"),
+            "notifications": selectors.notification_list(actor=user).order_by("-created_at", "-id")[:6],
+            "unread": selectors.unread_count(actor=user),
+            # the researcher count (talent) and the stipend panel (subsidies), from the apps above this one
+            **panels.context("registry.dashboard", actor=user),
+        },
+    )
 
 
 @login_required
@@ -184,17 +211,35 @@ def enterprise_detail(request, pk):
             except ServiceError as exc:
                 show_refusal(request, exc)
             else:
-                messages.success(request, _("已添加成员 %(name)s(%(username)s)") % {"name": m.user.display_name, "username": m.user.username})
+                messages.success(
+                    request,
+                    _("已添加成员 %(name)s(%(username)s)") % {"name": m.user.display_name, "username": m.user.username},
+                )
                 return redirect("registry:enterprise_detail", pk=enterprise.pk)
     members = enterprise.memberships.select_related("user").order_by("-is_owner", "user__username")
-    return render(request, "registry/enterprise_detail.html", {
-        "enterprise": enterprise, "is_owner": is_owner, "form": form,
-        "bank_form": bank_form or (BankDetailsForm(initial={
-            "bank_name": enterprise.bank_name, "bank_account": enterprise.bank_account,
-            "bank_cnaps": enterprise.bank_cnaps}) if is_owner else None),
-        "members": _page(request, members, "mpage"),
-        "centres": _page(request, selectors.centre_list(actor=request.user).filter(enterprise=enterprise)),
-    })
+    return render(
+        request,
+        "registry/enterprise_detail.html",
+        {
+            "enterprise": enterprise,
+            "is_owner": is_owner,
+            "form": form,
+            "bank_form": bank_form
+            or (
+                BankDetailsForm(
+                    initial={
+                        "bank_name": enterprise.bank_name,
+                        "bank_account": enterprise.bank_account,
+                        "bank_cnaps": enterprise.bank_cnaps,
+                    }
+                )
+                if is_owner
+                else None
+            ),
+            "members": _page(request, members, "mpage"),
+            "centres": _page(request, selectors.centre_list(actor=request.user).filter(enterprise=enterprise)),
+        },
+    )
 
 
 @enterprise_only
@@ -207,7 +252,9 @@ def centre_create(request, enterprise_pk):
         except ServiceError as exc:
             _refused_on_form(request, form, exc)
         else:
-            messages.success(request, _("已登记研发中心“%(name)s”(编号 %(ref)s)") % {"name": centre.name, "ref": centre.ref})
+            messages.success(
+                request, _("已登记研发中心“%(name)s”(编号 %(ref)s)") % {"name": centre.name, "ref": centre.ref}
+            )
             return redirect("registry:dashboard")
     return render(request, "registry/centre_form.html", {"form": form, "enterprise": enterprise, "centre": None})
 
@@ -228,9 +275,11 @@ def centre_edit(request, pk):
         else:
             messages.success(request, _("已保存研发中心“%(name)s”") % {"name": centre.name})
             return redirect("registry:dashboard")
-    return render(request, "registry/centre_form.html",
-                  {"form": form, "enterprise": centre.enterprise, "centre": centre,
-                   "filed": services.centre_is_filed(centre)})
+    return render(
+        request,
+        "registry/centre_form.html",
+        {"form": form, "enterprise": centre.enterprise, "centre": centre, "filed": services.centre_is_filed(centre)},
+    )
 
 
 @enterprise_only
@@ -241,23 +290,33 @@ def filing_start(request):
     form = FilingStartForm(request.POST or None, centres=centres, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            filing = services.filing_create(actor=request.user, centre=form.cleaned_data["centre"],
-                                            level=form.cleaned_data["level"])
+            filing = services.filing_create(
+                actor=request.user, centre=form.cleaned_data["centre"], level=form.cleaned_data["level"]
+            )
         except ServiceError as exc:
             show_refusal(request, exc)
         else:
             messages.success(request, _("备案草稿已保存,请上传材料"))
             return redirect(reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents")
-    return render(request, "registry/filing_start.html", {
-        "form": form, "enterprises": selectors.enterprise_list(actor=request.user),
-        "steps": _wizard_steps(None, [])})
+    return render(
+        request,
+        "registry/filing_start.html",
+        {"form": form, "enterprises": selectors.enterprise_list(actor=request.user), "steps": _wizard_steps(None, [])},
+    )
 
 
 TABS = ("documents", "comments", "history")
-TAB_LABELS = (("documents", gettext_lazy("材料")), ("comments", gettext_lazy("审核意见")), ("history", gettext_lazy("历史")))
+TAB_LABELS = (
+    ("documents", gettext_lazy("材料")),
+    ("comments", gettext_lazy("审核意见")),
+    ("history", gettext_lazy("历史")),
+)
 HISTORY_MODELS = {"Filing": Filing, "ReviewDecision": ReviewDecision, "Document": Document}
-HISTORY_FIELDS = {"submitted_at": gettext_lazy("提交时间"), "decided_at": gettext_lazy("决定时间"),
-                  "ever_approved": gettext_lazy("曾获备案")}
+HISTORY_FIELDS = {
+    "submitted_at": gettext_lazy("提交时间"),
+    "decided_at": gettext_lazy("决定时间"),
+    "ever_approved": gettext_lazy("曾获备案"),
+}
 HISTORY_LABELS = {"insert": gettext_lazy("新建"), "update": gettext_lazy("修改"), "delete": gettext_lazy("删除")}
 
 
@@ -288,23 +347,33 @@ def _history_rows(rows):
         row["label_text"] = HISTORY_LABELS.get(row["label"], row["label"])
         data = row.get("data") or {}
         if row["label"] == "insert" and model is Document:
-            row["summary"] = f"{_shown_value(Document._meta.get_field('kind'), data.get('kind'))}:" \
-                             f"{data.get('original_name', '')}(v{data.get('version', 1)})"
+            row["summary"] = (
+                f"{_shown_value(Document._meta.get_field('kind'), data.get('kind'))}:"
+                f"{data.get('original_name', '')}(v{data.get('version', 1)})"
+            )
         elif row["label"] == "insert" and model is ReviewDecision:
-            row["summary"] = " · ".join(str(x) for x in (
-                _shown_value(ReviewDecision._meta.get_field("step"), data.get("step")),
-                _shown_value(ReviewDecision._meta.get_field("decision"), data.get("decision")),
-                data.get("comment") or "") if x)
+            row["summary"] = " · ".join(
+                str(x)
+                for x in (
+                    _shown_value(ReviewDecision._meta.get_field("step"), data.get("step")),
+                    _shown_value(ReviewDecision._meta.get_field("decision"), data.get("decision")),
+                    data.get("comment") or "",
+                )
+                if x
+            )
         for change in row["changes"]:
             try:
                 field = model._meta.get_field(change["field"]) if model else None
             except FieldDoesNotExist:
                 field = None
             change["field_label"] = HISTORY_FIELDS.get(change["field"]) or (
-                field.verbose_name if field is not None else change["field"])
+                field.verbose_name if field is not None else change["field"]
+            )
             change["old_text"] = _shown_value(field, change["old"])
             change["new_text"] = _shown_value(field, change["new"])
     return rows
+
+
 WIZARD = (gettext_lazy("选择研发中心"), gettext_lazy("上传材料"), gettext_lazy("提交审核"), gettext_lazy("审核结果"))
 
 
@@ -318,8 +387,7 @@ def _wizard_steps(filing, problems) -> list[tuple[str, str]]:
         current = 3
     else:
         current = len(WIZARD)  # decided: every step done
-    return [(label, "done" if i < current else "current" if i == current else "todo")
-            for i, label in enumerate(WIZARD)]
+    return [(label, "done" if i < current else "current" if i == current else "todo") for i, label in enumerate(WIZARD)]
 
 
 def _upload_form(data=None, files=None) -> DocumentUploadForm:
@@ -331,8 +399,10 @@ def _upload_form(data=None, files=None) -> DocumentUploadForm:
 
 def _previews(actor, filing) -> list:
     """Inline previews of the filing's current documents (older versions: the preview link per row)."""
-    return [document_services.document_preview(document=d)
-            for d in selectors.document_list(actor=actor, filing=filing, current_only=True)]
+    return [
+        document_services.document_preview(document=d)
+        for d in selectors.document_list(actor=actor, filing=filing, current_only=True)
+    ]
 
 
 def _marked(page):
@@ -348,8 +418,9 @@ def _corrections(actor, filing) -> list:
     """The current documents a reviewer marked 需补正, with the mark (what the enterprise has to correct)."""
     current = list(selectors.document_list(actor=actor, filing=filing, current_only=True))
     marks = services.latest_marks(current)
-    return [(d, marks[d.pk]) for d in current
-            if d.pk in marks and marks[d.pk].mark == DocumentMarkValue.NEEDS_CORRECTION]
+    return [
+        (d, marks[d.pk]) for d in current if d.pk in marks and marks[d.pk].mark == DocumentMarkValue.NEEDS_CORRECTION
+    ]
 
 
 def _filing_context(request, filing, upload_form=None):
@@ -358,11 +429,16 @@ def _filing_context(request, filing, upload_form=None):
     documents = selectors.document_list(actor=user, filing=filing)
     required = services.required_document_kinds(filing)
     present = {d.kind for d in documents if d.is_current}
-    problems = (problems_in_language(services.filing_eligibility_problems(filing)
-                                     + services.filing_document_problems(filing))
-                if filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED) else [])
+    problems = (
+        problems_in_language(services.filing_eligibility_problems(filing) + services.filing_document_problems(filing))
+        if filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED)
+        else []
+    )
     return {
-        "filing": filing, "tab": tab, "steps": _wizard_steps(filing, problems), "tab_labels": TAB_LABELS,
+        "filing": filing,
+        "tab": tab,
+        "steps": _wizard_steps(filing, problems),
+        "tab_labels": TAB_LABELS,
         "documents": _marked(_page(request, documents, "dpage")),
         "corrections": _corrections(user, filing),
         "required": [(DocumentKind(k).label, k in present) for k in required],
@@ -398,8 +474,9 @@ def filing_detail(request, pk):
 def filing_submit(request, pk):
     filing = selectors.filing_get(actor=request.user, pk=pk)
     try:
-        filing = services.filing_submit(actor=request.user, filing=filing,
-                                        commitment=request.POST.get("commitment") == "on")
+        filing = services.filing_submit(
+            actor=request.user, filing=filing, commitment=request.POST.get("commitment") == "on"
+        )
     except ServiceError as exc:
         show_refusal(request, exc)
     else:
@@ -434,16 +511,28 @@ def document_upload(request, pk):
     form = _upload_form(request.POST, request.FILES)
     if form.is_valid():
         try:
-            doc = services.document_upload(actor=request.user, enterprise=filing.centre.enterprise, filing=filing,
-                                           kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
+            doc = services.document_upload(
+                actor=request.user,
+                enterprise=filing.centre.enterprise,
+                filing=filing,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+            )
         except ServiceError as exc:
             form.add_error(UPLOAD_FIELD_BY_CODE.get(exc.code, "file"), error_text(exc))
         else:
-            messages.success(request, _("已上传%(kind)s(第%(version)s版)") % {"kind": doc.get_kind_display(), "version": doc.version})
+            messages.success(
+                request, _("已上传%(kind)s(第%(version)s版)") % {"kind": doc.get_kind_display(), "version": doc.version}
+            )
             target = reverse("registry:filing_detail", args=[filing.pk]) + "?tab=documents"
             return uploads.upload_done(request, target, document=doc.pk)
-    return uploads.upload_refused(request, form, lambda: render(
-        request, "registry/filing_detail.html", _filing_context(request, filing, upload_form=form), status=400))
+    return uploads.upload_refused(
+        request,
+        form,
+        lambda: render(
+            request, "registry/filing_detail.html", _filing_context(request, filing, upload_form=form), status=400
+        ),
+    )
 
 
 @login_required
@@ -471,9 +560,16 @@ def document_preview(request, pk):
             back = reverse("registry:review_decide", args=[document.filing_id])
         else:
             back = reverse("registry:filing_detail", args=[document.filing_id]) + "?tab=documents"
-        return render(request, "registry/document_preview.html", {
-            "document": document, "preview": preview, "back": back,
-            "preview_pages": document_services.PREVIEW_MAX_PAGES})
+        return render(
+            request,
+            "registry/document_preview.html",
+            {
+                "document": document,
+                "preview": preview,
+                "back": back,
+                "preview_pages": document_services.PREVIEW_MAX_PAGES,
+            },
+        )
     if not PAGE_NUMBER.fullmatch(page):
         raise Http404
     number = int(page)
@@ -496,11 +592,15 @@ def notifications(request):
     if request.method == "POST":
         services.notification_mark_read(actor=request.user)
         return redirect("registry:notifications")
-    return render(request, "registry/notifications.html",
-                  {"page": _page(request, selectors.notification_list(actor=request.user))})
+    return render(
+        request,
+        "registry/notifications.html",
+        {"page": _page(request, selectors.notification_list(actor=request.user))},
+    )
 
 
 # --- reviewers -------------------------------------------------------------------------------------------
+
 
 @reviewer_only
 def review_queue(request):
@@ -512,26 +612,33 @@ def review_queue(request):
     for f in page:
         f.age_days = selectors.age_in_days(f.waiting_since)
     counts = selectors.review_queue_counts(actor=user, level=filters["level"], city=filters["city"])
-    return render(request, "registry/review_queue.html", {
-        "form": form, "page": page, "counts": counts,
-        "extra": "&" + urlencode({k: v for k, v in filters.items() if v}) if any(filters.values()) else "",
-        "waiting": counts["submitted"] + counts["first_reviewed"],
-    })
+    return render(
+        request,
+        "registry/review_queue.html",
+        {
+            "form": form,
+            "page": page,
+            "counts": counts,
+            "extra": "&" + urlencode({k: v for k, v in filters.items() if v}) if any(filters.values()) else "",
+            "waiting": counts["submitted"] + counts["first_reviewed"],
+        },
+    )
 
 
 ACTIONS = {
-    "first_review": lambda u, f, c, on, s: services.filing_first_review(actor=u, filing=f, comment=c,
-                                                                        expected_status=s),
+    "first_review": lambda u, f, c, on, s: services.filing_first_review(
+        actor=u, filing=f, comment=c, expected_status=s
+    ),
     "approve": lambda u, f, c, on, s, reason="": services.filing_approve(
-        actor=u, filing=f, comment=c, effective_from=on, expected_status=s, backdate_reason=reason),
+        actor=u, filing=f, comment=c, effective_from=on, expected_status=s, backdate_reason=reason
+    ),
     "return": lambda u, f, c, on, s: services.filing_return(actor=u, filing=f, comment=c, expected_status=s),
     "reject": lambda u, f, c, on, s: services.filing_reject(actor=u, filing=f, comment=c, expected_status=s),
-    "suspend": lambda u, f, c, on, s: services.filing_suspend(actor=u, filing=f, on=on, reason=c,
-                                                              expected_status=s),
-    "revoke": lambda u, f, c, on, s: services.filing_revoke(actor=u, filing=f, on=on, reason=c,
-                                                            expected_status=s),
-    "reinstate": lambda u, f, c, on, s: services.filing_reinstate(actor=u, filing=f, on=on, comment=c,
-                                                                  expected_status=s),
+    "suspend": lambda u, f, c, on, s: services.filing_suspend(actor=u, filing=f, on=on, reason=c, expected_status=s),
+    "revoke": lambda u, f, c, on, s: services.filing_revoke(actor=u, filing=f, on=on, reason=c, expected_status=s),
+    "reinstate": lambda u, f, c, on, s: services.filing_reinstate(
+        actor=u, filing=f, on=on, comment=c, expected_status=s
+    ),
 }
 
 
@@ -539,8 +646,12 @@ ACTIONS = {
 def review_decide(request, pk):
     filing = selectors.filing_get(actor=request.user, pk=pk)
     first = services.first_reviewer(filing)
-    form = DecisionForm(request.POST or None, initial={"seen_status": filing.status}, status=filing.status,
-                        is_first_reviewer=first is not None and first.pk == request.user.pk)
+    form = DecisionForm(
+        request.POST or None,
+        initial={"seen_status": filing.status},
+        status=filing.status,
+        is_first_reviewer=first is not None and first.pk == request.user.pk,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -550,23 +661,30 @@ def review_decide(request, pk):
             show_refusal(request, exc)
         else:
             filing.refresh_from_db()
-            messages.success(request, _("已处理:%(record)s → %(status)s") % {"record": filing, "status": filing.get_status_display()})
+            messages.success(
+                request, _("已处理:%(record)s → %(status)s") % {"record": filing, "status": filing.get_status_display()}
+            )
             return redirect("registry:review_decide", pk=filing.pk)
     ctx = _filing_context(request, filing)
     first = services.first_reviewer(filing)  # again: a decision just made may have changed it
     current = list(selectors.document_list(actor=request.user, filing=filing, current_only=True))
     marks = services.latest_marks(current)
     markable = filing.status in services.marks.MARKABLE
-    ctx["mark_rows"] = [(d, marks.get(d.pk), DocumentMarkForm(prefix=f"m{d.pk}") if markable else None)
-                        for d in current]
-    ctx.update({"form": form, "first_reviewer": first,
-                "is_first_reviewer": first is not None and first.pk == request.user.pk})
+    ctx["mark_rows"] = [
+        (d, marks.get(d.pk), DocumentMarkForm(prefix=f"m{d.pk}") if markable else None) for d in current
+    ]
+    ctx.update(
+        {"form": form, "first_reviewer": first, "is_first_reviewer": first is not None and first.pk == request.user.pk}
+    )
     if filing.status == FilingStatus.FIRST_REVIEWED:
         # what the approver must know before dating the filing (issue 12 §2)
         bound, _days = services.backdate_bound(filing, timezone.localdate())
-        ctx["dating"] = {"submitted": timezone.localtime(filing.submitted_at).date() if filing.submitted_at else None,
-                         "bound": bound, "measure_from": measures.measure_from(filing.level),
-                         "measure": services.MEASURE_NAMES.get(filing.level, "")}
+        ctx["dating"] = {
+            "submitted": timezone.localtime(filing.submitted_at).date() if filing.submitted_at else None,
+            "bound": bound,
+            "measure_from": measures.measure_from(filing.level),
+            "measure": services.MEASURE_NAMES.get(filing.level, ""),
+        }
     return render(request, "registry/review_decide.html", ctx)
 
 
@@ -584,23 +702,35 @@ def review_mark(request, pk, document_pk):
         messages.error(request, _("请选择%(kind)s的审核结果(合格或需补正)") % {"kind": document.get_kind_display()})
         return redirect(target)
     try:
-        mark = services.document_mark(actor=request.user, document=document, mark=form.cleaned_data["mark"],
-                                      reason=form.cleaned_data["reason"])
+        mark = services.document_mark(
+            actor=request.user, document=document, mark=form.cleaned_data["mark"], reason=form.cleaned_data["reason"]
+        )
     except ServiceError as exc:
         show_refusal(request, exc)
     else:
-        messages.success(request, _("已标记%(kind)s:%(mark)s") % {"kind": document.get_kind_display(),
-                                                                "mark": mark.get_mark_display()})
+        messages.success(
+            request,
+            _("已标记%(kind)s:%(mark)s") % {"kind": document.get_kind_display(), "mark": mark.get_mark_display()},
+        )
     return redirect(target)
 
 
 # --- 办事指南 (issue 15): public, one page per filing measure ------------------------------------------
 
+
 def guide(request, level):
     entry = guides.guide_for(level)
     if entry is None:
         raise Http404
-    return render(request, "registry/guide.html", {
-        "guide": entry, "materials": guides.material_rows(entry), "commitment": guides.COMMITMENT_TEXT,
-        "first_review_days": guides.FIRST_REVIEW_DAYS, "approval_days": guides.APPROVAL_DAYS,
-        "guides": list(guides.GUIDES.values())})
+    return render(
+        request,
+        "registry/guide.html",
+        {
+            "guide": entry,
+            "materials": guides.material_rows(entry),
+            "commitment": guides.COMMITMENT_TEXT,
+            "first_review_days": guides.FIRST_REVIEW_DAYS,
+            "approval_days": guides.APPROVAL_DAYS,
+            "guides": list(guides.GUIDES.values()),
+        },
+    )

@@ -4,6 +4,7 @@ runs (finance: request, list, download through a permission-checked endpoint), p
 Money-moving POSTs (start a run - monthly, annual or grants -, approve, cancel, export) accept an `Idempotency-Key` (accounts.api.idempotent).
 Every amount, state and approver is the services' to set: the request serializers carry only what a
 client may choose (kind and period; a reason), so anything else a client sends is ignored."""
+
 from decimal import Decimal
 
 import django_filters
@@ -57,14 +58,29 @@ START_KINDS = [(RunKind.MONTHLY.value, RunKind.MONTHLY.label), (RunKind.ANNUAL.v
 
 # --- declarations --------------------------------------------------------------------------------------
 
+
 class DeclarationSerializer(serializers.ModelSerializer):
     centre_ref = serializers.CharField(source="centre.ref", read_only=True)
-    verified_by = serializers.CharField(source="verified_by.display_name", read_only=True, default=None, allow_null=True)
+    verified_by = serializers.CharField(
+        source="verified_by.display_name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = RDDeclaration
-        fields = ["id", "centre", "centre_ref", "year", "declared_amount", "verified_amount", "verification_note",
-                  "verified_by", "verified_at", "revision", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "centre",
+            "centre_ref",
+            "year",
+            "declared_amount",
+            "verified_amount",
+            "verification_note",
+            "verified_by",
+            "verified_at",
+            "revision",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -87,8 +103,7 @@ def declaration_list(*, actor):
     return qs.none()
 
 
-class DeclarationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         viewsets.GenericViewSet):
+class DeclarationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """研发投入 (YC-RD), read-only: the year's declared and verified amounts. Declaring and verifying go
     through declaration-submissions/ (rd_declaration_submit with the audit report for a finished year in
     which the Yinchuan filing was effective; rd_declaration_verify, never above the declared amount, lower
@@ -105,17 +120,38 @@ class DeclarationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retri
 
 # --- payout runs and lines -----------------------------------------------------------------------------
 
+
 class PayoutRunSerializer(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     created_by = serializers.CharField(source="created_by.display_name", read_only=True)
-    computed_by = serializers.CharField(source="computed_by.display_name", read_only=True, default=None, allow_null=True)
-    approved_by = serializers.CharField(source="approved_by.display_name", read_only=True, default=None, allow_null=True)
+    computed_by = serializers.CharField(
+        source="computed_by.display_name", read_only=True, default=None, allow_null=True
+    )
+    approved_by = serializers.CharField(
+        source="approved_by.display_name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = PayoutRun
-        fields = ["id", "kind", "period", "state", "state_display", "created_by", "computed_by", "approved_by",
-                  "created_at", "computed_at", "approved_at", "cancelled_at", "progress_done", "progress_total",
-                  "line_count", "total_amount", "error"]
+        fields = [
+            "id",
+            "kind",
+            "period",
+            "state",
+            "state_display",
+            "created_by",
+            "computed_by",
+            "approved_by",
+            "created_at",
+            "computed_at",
+            "approved_at",
+            "cancelled_at",
+            "progress_done",
+            "progress_total",
+            "line_count",
+            "total_amount",
+            "error",
+        ]
         read_only_fields = fields
 
 
@@ -124,15 +160,20 @@ class RunStartSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=START_KINDS)
     # the schema states the shape (a pattern); which periods may run (kind, finished, not yet run) is the service's
-    period = serializers.RegexField(r"^(19|20)[0-9]{2}(-(0[1-9]|1[0-2]))?$", max_length=7, help_text="月度:YYYY-MM;年度:YYYY")
+    period = serializers.RegexField(
+        r"^(19|20)[0-9]{2}(-(0[1-9]|1[0-2]))?$", max_length=7, help_text="月度:YYYY-MM;年度:YYYY"
+    )
 
 
 class GrantRunStartSerializer(serializers.Serializer):
     """A grants run pays the awards approved by the end of the month and not yet paid (POLICY §2 one-time and
     evaluated grants): the month is all finance chooses."""
 
-    period = serializers.RegexField(r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$", max_length=7,
-                                    help_text="月份 YYYY-MM:发放截至该月末已核准、尚未拨付的项目资助")
+    period = serializers.RegexField(
+        r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$",
+        max_length=7,
+        help_text="月份 YYYY-MM:发放截至该月末已核准、尚未拨付的项目资助",
+    )
 
 
 class RunCancelSerializer(serializers.Serializer):
@@ -142,14 +183,30 @@ class RunCancelSerializer(serializers.Serializer):
 class PayoutLineSerializer(serializers.ModelSerializer):
     beneficiary = serializers.SerializerMethodField(help_text="受益人证件号(脱敏)或统一社会信用代码")
     centre_ref = serializers.CharField(source="centre.ref", read_only=True)
-    explanation = serializers.JSONField(source="full_explanation", read_only=True,
-                                        help_text="计算依据:本月数值及共用依据(合同、学位、备案、参数)")
+    explanation = serializers.JSONField(
+        source="full_explanation", read_only=True, help_text="计算依据:本月数值及共用依据(合同、学位、备案、参数)"
+    )
 
     class Meta:
         model = PayoutLine
-        fields = ["id", "run", "rule", "kind", "researcher", "centre", "centre_ref", "enterprise", "beneficiary",
-                  "beneficiary_name", "service_period", "is_arrears", "amount", "explanation", "active",
-                  "created_at"]
+        fields = [
+            "id",
+            "run",
+            "rule",
+            "kind",
+            "researcher",
+            "centre",
+            "centre_ref",
+            "enterprise",
+            "beneficiary",
+            "beneficiary_name",
+            "service_period",
+            "is_arrears",
+            "amount",
+            "explanation",
+            "active",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_beneficiary(self, obj) -> str:
@@ -178,9 +235,25 @@ class ExportSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExportRecord
         # the file's location on the server is not the client's business: only the download endpoint
-        fields = ["id", "run", "format", "format_display", "state", "state_display", "requested_by", "requested_at",
-                  "finished_at", "progress_done", "progress_total", "size", "sha256", "line_count", "total_amount",
-                  "error", "download_url"]
+        fields = [
+            "id",
+            "run",
+            "format",
+            "format_display",
+            "state",
+            "state_display",
+            "requested_by",
+            "requested_at",
+            "finished_at",
+            "progress_done",
+            "progress_total",
+            "size",
+            "sha256",
+            "line_count",
+            "total_amount",
+            "error",
+            "download_url",
+        ]
         read_only_fields = fields
 
     def get_download_url(self, obj) -> str | None:
@@ -209,22 +282,29 @@ def line_list(*, actor):
     if role_of(actor) in FINANCE_ROLES:
         return qs
     if actor.is_enterprise:
-        return qs.filter(enterprise__memberships__user=actor, run__state__in=PUBLISHED_RUN_STATES,
-                         active=True).distinct()
+        return qs.filter(
+            enterprise__memberships__user=actor, run__state__in=PUBLISHED_RUN_STATES, active=True
+        ).distinct()
     return qs.none()
 
 
-class PayoutRunViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                       viewsets.GenericViewSet):
+class PayoutRunViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """发放批次 (finance). POST starts and computes a monthly or annual run, POST grants/ a grants run; approve
     is four-eyes (another finance user)."""
 
     queryset = PayoutRun.objects.none()
     serializer_class = PayoutRunSerializer
     filterset_class = PayoutRunFilter
-    action_roles = {"list": FINANCE_ROLES, "retrieve": FINANCE_ROLES, "create": FINANCE_ROLES,
-                    "grants": FINANCE_ROLES, "approve": FINANCE_ROLES, "cancel": FINANCE_ROLES, "lines": FINANCE_ROLES,
-                    "exports": FINANCE_ROLES}
+    action_roles = {
+        "list": FINANCE_ROLES,
+        "retrieve": FINANCE_ROLES,
+        "create": FINANCE_ROLES,
+        "grants": FINANCE_ROLES,
+        "approve": FINANCE_ROLES,
+        "cancel": FINANCE_ROLES,
+        "lines": FINANCE_ROLES,
+        "exports": FINANCE_ROLES,
+    }
 
     def get_queryset(self):
         return selectors.run_list(actor=self.request.user).order_by("-created_at", "-id")
@@ -241,8 +321,9 @@ class PayoutRunViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
             run = payout_run_compute(actor=request.user, run=run)
         return Response(PayoutRunSerializer(self._fresh(run)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=GrantRunStartSerializer, responses={201: PayoutRunSerializer},
-                   parameters=[IDEMPOTENCY_HEADER])
+    @extend_schema(
+        request=GrantRunStartSerializer, responses={201: PayoutRunSerializer}, parameters=[IDEMPOTENCY_HEADER]
+    )
     @action(detail=False, methods=["post"])
     @idempotent
     def grants(self, request):
@@ -278,9 +359,13 @@ class PayoutRunViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         run = payout_run_cancel(actor=request.user, run_id=run.pk, reason=payload.validated_data["reason"])
         return Response(PayoutRunSerializer(self._fresh(run)).data)
 
-    @extend_schema(responses={200: PayoutLineSerializer(many=True)}, parameters=[
-        OpenApiParameter(name, int if name in ("enterprise", "centre") else str, required=False)
-        for name in ("rule", "enterprise", "centre", "service_period")])
+    @extend_schema(
+        responses={200: PayoutLineSerializer(many=True)},
+        parameters=[
+            OpenApiParameter(name, int if name in ("enterprise", "centre") else str, required=False)
+            for name in ("rule", "enterprise", "centre", "service_period")
+        ],
+    )
     @action(detail=True, methods=["get"], filter_backends=[])
     def lines(self, request, pk=None):
         """The run's lines (paginated, filterable by rule, enterprise, centre, service period)."""
@@ -293,10 +378,13 @@ class PayoutRunViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(PayoutLineSerializer(page, many=True).data)
 
-
     @extend_schema(methods=["GET"], request=None, responses={200: ExportSerializer(many=True)})
-    @extend_schema(methods=["POST"], request=ExportRequestSerializer, responses={201: ExportSerializer},
-                   parameters=[IDEMPOTENCY_HEADER])
+    @extend_schema(
+        methods=["POST"],
+        request=ExportRequestSerializer,
+        responses={201: ExportSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def exports(self, request, pk=None):
         """导出: the run's exports (GET), or export it (POST {"format": "register_pdf" | "notice_pdf" |
@@ -330,15 +418,23 @@ class ExportViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return export_list(actor=self.request.user).order_by("-requested_at", "-id")
 
-    @extend_schema(responses={**binary_responses(dict.fromkeys(spec.content_type for spec in SPECS.values())),
-                              409: ErrorSerializer})
+    @extend_schema(
+        responses={
+            **binary_responses(dict.fromkeys(spec.content_type for spec in SPECS.values())),
+            409: ErrorSerializer,
+        }
+    )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """The exported file as an attachment, with its SHA-256 in X-Content-SHA256. 409 until it is done."""
         record = self.get_object()
         if record.state != ExportState.DONE:
-            raise ConflictError(f"导出#{record.pk}尚未完成(当前状态:{record.get_state_display()}),请稍后再下载",
-                                "the export is not finished", code="export_not_ready", record=f"导出#{record.pk}")
+            raise ConflictError(
+                f"导出#{record.pk}尚未完成(当前状态:{record.get_state_display()}),请稍后再下载",
+                "the export is not finished",
+                code="export_not_ready",
+                record=f"导出#{record.pk}",
+            )
         spec = SPECS[record.format]
         handle = downloads.open_or_404(lambda: open(record.file_path, "rb"))  # noqa: SIM115 (FileResponse closes it)
         name = f"{spec.stem}-批次{record.run_id}-{record.run.period}.{spec.suffix}"
@@ -354,7 +450,10 @@ class PayoutLineViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = PayoutLine.objects.none()
     serializer_class = PayoutLineSerializer
     filterset_class = PayoutLineFilter
-    action_roles = {"list": frozenset({ENTERPRISE, FINANCE, ADMIN}), "retrieve": frozenset({ENTERPRISE, FINANCE, ADMIN})}
+    action_roles = {
+        "list": frozenset({ENTERPRISE, FINANCE, ADMIN}),
+        "retrieve": frozenset({ENTERPRISE, FINANCE, ADMIN}),
+    }
 
     def get_queryset(self):
         return line_list(actor=self.request.user).order_by("id")
@@ -380,14 +479,12 @@ class ParameterViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class BudgetSerializer(serializers.ModelSerializer):
-    updated_by = serializers.CharField(source="updated_by.display_name", read_only=True, default=None,
-                                       allow_null=True)
+    updated_by = serializers.CharField(source="updated_by.display_name", read_only=True, default=None, allow_null=True)
     used = serializers.SerializerMethodField(help_text="该年度已审批发放金额(按批次审批日期所在年度)")
 
     class Meta:
         model = Budget
-        fields = ["id", "rule", "year", "amount", "reference", "note", "used", "updated_by", "created_at",
-                  "updated_at"]
+        fields = ["id", "rule", "year", "amount", "reference", "note", "used", "updated_by", "created_at", "updated_at"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
@@ -421,4 +518,3 @@ def register(router) -> None:
     router.register("exports", ExportViewSet, basename="export")
     router.register("parameters", ParameterViewSet, basename="parameter")
     router.register("budgets", BudgetViewSet, basename="budget")
-

@@ -18,6 +18,7 @@ allows two forms, the choice made here is fixed and stated, so the same amount a
   prefixed 负 (人民币负伍佰元整) — for a YC-RD adjustment's signed total only; no bank form takes one.
 - Sub-fen precision and floats are refused rather than rounded: rounding is money.py's job.
 """
+
 from decimal import Decimal, InvalidOperation
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"

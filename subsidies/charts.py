@@ -3,6 +3,7 @@
 Each chart is an <svg role="img"> labelled by its <title> and <desc>; the page also renders the
 same figures as a data table, so a screen reader or a printout loses nothing. Text is escaped
 here; the result is marked safe only after that."""
+
 from __future__ import annotations
 
 import itertools
@@ -56,8 +57,10 @@ def _open(title: str, desc: str, width: int, height: int) -> tuple[list[str], st
 def _legend(parts: list[str], series: Sequence[Series], x: int, y: int) -> None:
     for i, s in enumerate(series):
         colour = PALETTE[i % len(PALETTE)]
-        parts.append(f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{colour}"/>'
-                     f'<text x="{x + 16}" y="{y}" class="legend">{escape(s.name)}</text>')
+        parts.append(
+            f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{x + 16}" y="{y}" class="legend">{escape(s.name)}</text>'
+        )
         x += 28 + 14 * len(s.name)
 
 
@@ -67,9 +70,17 @@ def empty_chart(title: str, message: str) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
-def horizontal_bars(*, title: str, desc: str, categories: Sequence[str], series: Sequence[Series],
-                    fmt: Callable[[Decimal | int], str] = str, empty: str = NO_DATA, label_w: int = 130,
-                    bar_w: int = 300) -> SafeString:
+def horizontal_bars(
+    *,
+    title: str,
+    desc: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    fmt: Callable[[Decimal | int], str] = str,
+    empty: str = NO_DATA,
+    label_w: int = 130,
+    bar_w: int = 300,
+) -> SafeString:
     """Stacked horizontal bars: one row per category, one segment per series, total at the end.
     The default widths suit a half-width card (the SVG scales to its box; text stays legible)."""
     if not categories:
@@ -88,9 +99,11 @@ def horizontal_bars(*, title: str, desc: str, categories: Sequence[str], series:
         for j, s in enumerate(series):
             w = _num(s.values[i]) * scale
             if w > 0:
-                parts.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row_h - 10}" '
-                             f'fill="{PALETTE[j % len(PALETTE)]}"><title>{escape(cat)} · {escape(s.name)}: '
-                             f'{escape(fmt(s.values[i]))}</title></rect>')
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row_h - 10}" '
+                    f'fill="{PALETTE[j % len(PALETTE)]}"><title>{escape(cat)} · {escape(s.name)}: '
+                    f"{escape(fmt(s.values[i]))}</title></rect>"
+                )
                 x += w
         total = sum((s.values[i] for s in series), start=type(series[0].values[i])())
         parts.append(f'<text x="{x + 6:.1f}" y="{y + 18}" class="value">{escape(fmt(total))}</text>')
@@ -98,9 +111,16 @@ def horizontal_bars(*, title: str, desc: str, categories: Sequence[str], series:
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
-def vertical_bars(*, title: str, desc: str, categories: Sequence[str], series: Sequence[Series],
-                  fmt: Callable[[Decimal | int], str] = str, axis_fmt: Callable[[float], str] = str,
-                  empty: str = NO_DATA) -> SafeString:
+def vertical_bars(
+    *,
+    title: str,
+    desc: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    fmt: Callable[[Decimal | int], str] = str,
+    axis_fmt: Callable[[float], str] = str,
+    empty: str = NO_DATA,
+) -> SafeString:
     """Stacked columns: one column per category (a month), one segment per series (a rule)."""
     if not categories:
         return empty_chart(title, empty)
@@ -115,8 +135,10 @@ def vertical_bars(*, title: str, desc: str, categories: Sequence[str], series: S
     for k in range(5):  # gridlines and axis labels
         v = top_value * k / 4
         y = top + plot_h - v * scale
-        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
-                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="axis">{escape(axis_fmt(v))}</text>')
+        parts.append(
+            f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="axis">{escape(axis_fmt(v))}</text>'
+        )
     for i, cat in enumerate(categories):
         x = left + i * slot + (slot - col_w) / 2
         y = float(top + plot_h)
@@ -124,17 +146,27 @@ def vertical_bars(*, title: str, desc: str, categories: Sequence[str], series: S
             h = _num(s.values[i]) * scale
             if h > 0:
                 y -= h
-                parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{col_w:.1f}" height="{h:.1f}" '
-                             f'fill="{PALETTE[j % len(PALETTE)]}"><title>{escape(cat)} · {escape(s.name)}: '
-                             f'{escape(fmt(s.values[i]))}</title></rect>')
-        parts.append(f'<text x="{x + col_w / 2:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
-                     f'class="label">{escape(cat)}</text>')
+                parts.append(
+                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{col_w:.1f}" height="{h:.1f}" '
+                    f'fill="{PALETTE[j % len(PALETTE)]}"><title>{escape(cat)} · {escape(s.name)}: '
+                    f"{escape(fmt(s.values[i]))}</title></rect>"
+                )
+        parts.append(
+            f'<text x="{x + col_w / 2:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
+            f'class="label">{escape(cat)}</text>'
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
-def budget_bars(*, title: str, desc: str, rows: Sequence[tuple[str, Decimal, Decimal]],
-                fmt: Callable[[Decimal], str] = str, empty: str = NO_DATA) -> SafeString:
+def budget_bars(
+    *,
+    title: str,
+    desc: str,
+    rows: Sequence[tuple[str, Decimal, Decimal]],
+    fmt: Callable[[Decimal], str] = str,
+    empty: str = NO_DATA,
+) -> SafeString:
     """Per rule: the budget as a pale track, the amount used over it, and the share used."""
     if not rows:
         return empty_chart(title, empty)
@@ -150,7 +182,8 @@ def budget_bars(*, title: str, desc: str, rows: Sequence[tuple[str, Decimal, Dec
             f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end" class="label">{escape(name)}</text>'
             f'<rect x="{label_w}" y="{y + 4}" width="{bar_w}" height="20" class="track"/>'
             f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="20" fill="{colour}">'
-            f'<title>{escape(name)}: {escape(fmt(used))} / {escape(fmt(budget))}</title></rect>'
-            f'<text x="{label_w + bar_w + 8}" y="{y + 18}" class="value">{escape(pct)} · {escape(fmt(used))}</text>')
+            f"<title>{escape(name)}: {escape(fmt(used))} / {escape(fmt(budget))}</title></rect>"
+            f'<text x="{label_w + bar_w + 8}" y="{y + 18}" class="value">{escape(pct)} · {escape(fmt(used))}</text>'
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

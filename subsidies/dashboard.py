@@ -6,6 +6,7 @@ finance or an administrator enters on the budget page (``subsidies.models.Budget
 ``subsidies.services.budgets.budget_set``). A rule and year without one shows “未录入预算”: the
 portal never invents a figure. “Used” is the sum of active lines of runs approved (or exported/paid)
 whose approval falls in that year, in Asia/Shanghai time."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,12 @@ from talent.models import Degree, Researcher
 
 RULE_LABELS = {STIPEND: _("研发人员生活补助(NX-STIPEND)"), RD_AWARD: _("研发投入奖励(YC-RD)")}
 PAID_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL)
-TIERS = (("doctorate", _("全日制博士")), ("master", _("重点院校重点学科硕士")), ("unverified", _("学历待核验")),
-         ("none", _("不符合补助学历")))
+TIERS = (
+    ("doctorate", _("全日制博士")),
+    ("master", _("重点院校重点学科硕士")),
+    ("unverified", _("学历待核验")),
+    ("none", _("不符合补助学历")),
+)
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,14 @@ class CityKindCounts:
         return [self.counts.get((city, kind), 0) for city in self.cities]
 
     def rows(self) -> list[tuple[str, list[int], int]]:
-        return [(c, [self.counts.get((c, k), 0) for k, _ in self.kinds],
-                 sum(self.counts.get((c, k), 0) for k, _ in self.kinds)) for c in self.cities]
+        return [
+            (
+                c,
+                [self.counts.get((c, k), 0) for k, _ in self.kinds],
+                sum(self.counts.get((c, k), 0) for k, _ in self.kinds),
+            )
+            for c in self.cities
+        ]
 
 
 def centres_by_city_and_kind() -> CityKindCounts:
@@ -86,9 +97,14 @@ class MonthlyPayouts:
         return [self.amounts.get((m, rule), Decimal("0.00")) for m in self.months]
 
     def rows(self) -> list[tuple[str, list[Decimal], Decimal]]:
-        return [(m, [self.amounts.get((m, r), Decimal("0.00")) for r in self.rules],
-                 sum((self.amounts.get((m, r), Decimal("0.00")) for r in self.rules), Decimal("0.00")))
-                for m in self.months]
+        return [
+            (
+                m,
+                [self.amounts.get((m, r), Decimal("0.00")) for r in self.rules],
+                sum((self.amounts.get((m, r), Decimal("0.00")) for r in self.rules), Decimal("0.00")),
+            )
+            for m in self.months
+        ]
 
 
 def _tz():
@@ -100,10 +116,15 @@ def payouts_by_month(*, year: int) -> MonthlyPayouts:
     tz = _tz()
     start = dt.datetime(year, 1, 1, tzinfo=tz)
     end = dt.datetime(year + 1, 1, 1, tzinfo=tz)
-    rows = (PayoutLine.objects.filter(active=True, run__state__in=PAID_STATES, run__approved_at__gte=start,
-                                      run__approved_at__lt=end)
-            .annotate(month=TruncMonth("run__approved_at", tzinfo=tz))
-            .values("month", "rule").annotate(total=Sum("amount")).order_by("month", "rule"))
+    rows = (
+        PayoutLine.objects.filter(
+            active=True, run__state__in=PAID_STATES, run__approved_at__gte=start, run__approved_at__lt=end
+        )
+        .annotate(month=TruncMonth("run__approved_at", tzinfo=tz))
+        .values("month", "rule")
+        .annotate(total=Sum("amount"))
+        .order_by("month", "rule")
+    )
     amounts: dict[tuple[str, str], Decimal] = {}
     rules: list[str] = []
     for r in rows:
@@ -129,6 +150,7 @@ def budget_use(*, actor, year: int, payouts: MonthlyPayouts) -> list[tuple[str, 
 
 # --- budgets (预算批复) ------------------------------------------------------------------------
 
+
 def rule_labels() -> dict[str, str]:
     """Display names: the two measures' rules, then every grant programme by code (one query)."""
     labels = {k: str(v) for k, v in RULE_LABELS.items()}
@@ -149,10 +171,17 @@ def budget_list(*, actor, year: int | None = None) -> QuerySet[Budget]:
 def paid_by_rule(*, year: int) -> dict[str, Decimal]:
     """Approved payouts per rule whose run was approved within `year` (Asia/Shanghai): one GROUP BY."""
     tz = _tz()
-    rows = (PayoutLine.objects.filter(active=True, run__state__in=PAID_STATES,
-                                      run__approved_at__gte=dt.datetime(year, 1, 1, tzinfo=tz),
-                                      run__approved_at__lt=dt.datetime(year + 1, 1, 1, tzinfo=tz))
-            .values("rule").annotate(total=Sum("amount")).order_by("rule"))
+    rows = (
+        PayoutLine.objects.filter(
+            active=True,
+            run__state__in=PAID_STATES,
+            run__approved_at__gte=dt.datetime(year, 1, 1, tzinfo=tz),
+            run__approved_at__lt=dt.datetime(year + 1, 1, 1, tzinfo=tz),
+        )
+        .values("rule")
+        .annotate(total=Sum("amount"))
+        .order_by("rule")
+    )
     return {r["rule"]: r["total"] for r in rows}
 
 
@@ -194,8 +223,11 @@ def budget_history(*, budgets: list[Budget]) -> list[dict]:
     if not budgets:
         return []
     event_model = Budget.events.rel.related_model
-    events = list(event_model.objects.filter(pgh_obj__in=[b.pk for b in budgets]).select_related("pgh_context")
-                  .order_by("pgh_obj_id", "pgh_id"))
+    events = list(
+        event_model.objects.filter(pgh_obj__in=[b.pk for b in budgets])
+        .select_related("pgh_context")
+        .order_by("pgh_obj_id", "pgh_id")
+    )
     contexts = [(e.pgh_context.metadata if e.pgh_context_id and e.pgh_context else {}) for e in events]
     users = User.objects.in_bulk({c.get("user") for c in contexts if c.get("user")})
     rows, previous = [], {}
@@ -203,23 +235,42 @@ def budget_history(*, budgets: list[Budget]) -> list[dict]:
         before = previous.get(e.pgh_obj_id)
         previous[e.pgh_obj_id] = e
         if e.pgh_label == "update" and before is not None:
-            changes = [{"field": str(label), "name": name, "old": getattr(before, name), "new": getattr(e, name)}
-                       for name, label in HISTORY_FIELDS if getattr(before, name) != getattr(e, name)]
+            changes = [
+                {"field": str(label), "name": name, "old": getattr(before, name), "new": getattr(e, name)}
+                for name, label in HISTORY_FIELDS
+                if getattr(before, name) != getattr(e, name)
+            ]
             if not changes:
                 continue
         else:
-            changes = [{"field": str(label), "name": name, "old": None, "new": getattr(e, name)}
-                       for name, label in HISTORY_FIELDS if e.pgh_label != "insert" or getattr(e, name) != ""]
+            changes = [
+                {"field": str(label), "name": name, "old": None, "new": getattr(e, name)}
+                for name, label in HISTORY_FIELDS
+                if e.pgh_label != "insert" or getattr(e, name) != ""
+            ]
         who = users.get(ctx.get("user"))
-        rows.append({"at": e.pgh_created_at, "label": e.pgh_label, "rule": e.rule, "year": e.year,
-                     "budget_id": e.pgh_obj_id, "who": who.display_name if who else (ctx.get("username") or "—"),
-                     "changes": changes, "id": e.pgh_id})
+        rows.append(
+            {
+                "at": e.pgh_created_at,
+                "label": e.pgh_label,
+                "rule": e.rule,
+                "year": e.year,
+                "budget_id": e.pgh_obj_id,
+                "who": who.display_name if who else (ctx.get("username") or "—"),
+                "changes": changes,
+                "id": e.pgh_id,
+            }
+        )
     rows.sort(key=lambda r: (r["at"], r["id"]), reverse=True)
     return rows
 
 
 def available_years(*, today: dt.date) -> list[int]:
-    first = (PayoutLine.objects.filter(run__approved_at__isnull=False)
-             .order_by("run__approved_at").values_list("run__approved_at", flat=True).first())
+    first = (
+        PayoutLine.objects.filter(run__approved_at__isnull=False)
+        .order_by("run__approved_at")
+        .values_list("run__approved_at", flat=True)
+        .first()
+    )
     start = first.astimezone(_tz()).year if first else today.year
     return list(range(today.year, min(start, today.year) - 1, -1))

@@ -1,6 +1,7 @@
 """HTML forms for the finance pages. Forms check shape only (a well-formed period, a date);
 the services decide (period ended, one open run, four eyes, parameter values) and their
 refusals are shown on the form."""
+
 import re
 
 from django import forms
@@ -36,9 +37,12 @@ PARAMETER_LABELS = {
 
 class RunStartForm(forms.Form):
     kind = forms.ChoiceField(label=_("批次类型"), choices=STARTABLE_KINDS, initial=RunKind.MONTHLY)
-    period = forms.CharField(label=_("期间"), max_length=7,
-                             help_text=_("月度补助填写月份,如 2024-06;年度奖励填写年份,如 2024"),
-                             widget=forms.TextInput(attrs={"placeholder": "2024-06", "autocomplete": "off"}))
+    period = forms.CharField(
+        label=_("期间"),
+        max_length=7,
+        help_text=_("月度补助填写月份,如 2024-06;年度奖励填写年份,如 2024"),
+        widget=forms.TextInput(attrs={"placeholder": "2024-06", "autocomplete": "off"}),
+    )
 
     def clean(self):
         data = super().clean()
@@ -54,17 +58,23 @@ class RunStartForm(forms.Form):
 class RunFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部"))] + list(RunKind.choices))
     state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(RunState.choices))
-    period = forms.CharField(label=_("期间"), required=False, max_length=7,
-                             widget=forms.TextInput(attrs={"placeholder": "2024 / 2024-06"}))
+    period = forms.CharField(
+        label=_("期间"), required=False, max_length=7, widget=forms.TextInput(attrs={"placeholder": "2024 / 2024-06"})
+    )
 
 
 class LineFilterForm(forms.Form):
     rule = forms.ChoiceField(label=_("规则"), required=False)
     centre = forms.CharField(label=_("研发中心编号"), required=False, max_length=32)
-    arrears = forms.ChoiceField(label=_("补发"), required=False,
-                                choices=[("", _("全部")), ("1", _("仅补发")), ("0", _("仅当期"))])
-    q = forms.CharField(label=_("受益人"), required=False, max_length=64,
-                        widget=forms.TextInput(attrs={"placeholder": _("姓名或证件号")}))
+    arrears = forms.ChoiceField(
+        label=_("补发"), required=False, choices=[("", _("全部")), ("1", _("仅补发")), ("0", _("仅当期"))]
+    )
+    q = forms.CharField(
+        label=_("受益人"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": _("姓名或证件号")}),
+    )
 
     def __init__(self, *args, rules=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,10 +84,14 @@ class LineFilterForm(forms.Form):
 class ParameterForm(forms.Form):
     name = forms.ChoiceField(label=_("参数"), choices=[(n, PARAMETER_LABELS.get(n, n)) for n in DEFAULTS])
     value = forms.CharField(label=_("新取值"), max_length=64)
-    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                                     error_messages={"invalid": _("请输入有效日期,格式为 YYYY-MM-DD")})
-    legal_reference = forms.CharField(label=_("政策依据"), max_length=256, required=False,
-                                      help_text=_("文件名称及条款;留空则沿用该参数的原政策依据"))
+    effective_from = forms.DateField(
+        label=_("生效日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("请输入有效日期,格式为 YYYY-MM-DD")},
+    )
+    legal_reference = forms.CharField(
+        label=_("政策依据"), max_length=256, required=False, help_text=_("文件名称及条款;留空则沿用该参数的原政策依据")
+    )
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -87,13 +101,15 @@ class BudgetForm(forms.Form):
 
     rule = forms.ChoiceField(label=_("规则/项目"))
     year = forms.IntegerField(label=_("预算年度"), widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    amount = forms.CharField(label=_("预算金额(元)"), max_length=32,
-                             widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "3000000.00",
-                                                           "autocomplete": "off"}))
-    reference = forms.CharField(label=_("批复文号"), max_length=128,
-                                widget=forms.TextInput(attrs={"placeholder": "宁科发〔2024〕12号"}))
-    note = forms.CharField(label=_("说明"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    amount = forms.CharField(
+        label=_("预算金额(元)"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "3000000.00", "autocomplete": "off"}),
+    )
+    reference = forms.CharField(
+        label=_("批复文号"), max_length=128, widget=forms.TextInput(attrs={"placeholder": "宁科发〔2024〕12号"})
+    )
+    note = forms.CharField(label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, rules=(), **kwargs):
         super().__init__(*args, **kwargs)

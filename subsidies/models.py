@@ -54,8 +54,9 @@ class RDDeclaration(models.Model):
     declared_amount = MoneyField(_("申报研发投入"), null=True, blank=True)
     verified_amount = MoneyField(_("核定研发投入"), null=True, blank=True)
     verification_note = models.TextField(_("核定说明"), blank=True)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     verified_at = models.DateTimeField(null=True, blank=True)
     revision = models.PositiveIntegerField(_("修订次数"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -121,9 +122,12 @@ class PayoutRun(models.Model):
         verbose_name_plural = _("发放批次")
         ordering = ["-created_at"]
         # a run is cancelled, never deleted, and its id never changes: its lines rely on it
-        triggers = [pgtrigger.Protect(name="payout_run_kept", operation=pgtrigger.Delete),
-                    pgtrigger.Protect(name="payout_run_id_fixed", operation=pgtrigger.Update,
-                                      condition=pgtrigger.AnyChange("id"))]
+        triggers = [
+            pgtrigger.Protect(name="payout_run_kept", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="payout_run_id_fixed", operation=pgtrigger.Update, condition=pgtrigger.AnyChange("id")
+            ),
+        ]
         constraints = [
             # at most one open (not yet approved) run per kind and period; a second start is refused
             models.UniqueConstraint(
@@ -166,7 +170,9 @@ class ExplanationBasis(models.Model):
     class Meta:
         verbose_name = _("计算依据(共用部分)")
         verbose_name_plural = _("计算依据(共用部分)")
-        triggers = [pgtrigger.Protect(name="explanation_basis_immutable", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="explanation_basis_immutable", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
 
 
 @pghistory.track(pghistory.UpdateEvent("voided"), fields=["active"], model_name="PayoutLineVoid")
@@ -179,8 +185,9 @@ class PayoutLine(models.Model):
     # run and explanation_basis: their rows are never deleted or rekeyed (triggers) and a line's are never
     # changed (append-only), so the database checks them once per statement (`payout_line_parents_exist`)
     # instead of once per line: a first run copies millions of lines
-    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="lines", db_index=False,
-                            db_constraint=False)
+    run = models.ForeignKey(
+        PayoutRun, on_delete=models.PROTECT, related_name="lines", db_index=False, db_constraint=False
+    )
     rule = models.CharField(_("规则"), max_length=16)
     kind = models.CharField(_("类型"), max_length=16, choices=LineKind.choices, default=LineKind.REGULAR)
     researcher = models.ForeignKey("talent.Researcher", null=True, on_delete=models.PROTECT, related_name="+")
@@ -195,8 +202,15 @@ class PayoutLine(models.Model):
     basis = models.CharField(max_length=64, blank=True, help_text="what makes an adjustment unique")
     amount = MoneyField(_("金额"))
     explanation = models.JSONField(_("计算依据"))
-    explanation_basis = models.ForeignKey(ExplanationBasis, null=True, blank=True, on_delete=models.PROTECT,
-                                          related_name="+", db_index=False, db_constraint=False)
+    explanation_basis = models.ForeignKey(
+        ExplanationBasis,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     active = models.BooleanField(default=True, help_text="false only when its run was cancelled before approval")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -223,8 +237,11 @@ class PayoutLine(models.Model):
                 name="line_adjustment_once",
             ),
             # a grant award (basis "award:<id>") is paid once
-            models.UniqueConstraint(fields=["rule", "basis"], condition=Q(basis__startswith="award:", active=True),
-                                    name="line_award_paid_once"),
+            models.UniqueConstraint(
+                fields=["rule", "basis"],
+                condition=Q(basis__startswith="award:", active=True),
+                name="line_award_paid_once",
+            ),
             models.CheckConstraint(condition=Q(kind="adjustment") | Q(amount__gte=0), name="line_regular_not_negative"),
         ]
         triggers = [
@@ -322,6 +339,7 @@ class ExportRecord(models.Model):
 
     def __str__(self):
         return f"导出#{self.pk} 批次#{self.run_id} {self.get_format_display()}"
+
 
 @audited()
 class Budget(models.Model):

@@ -1,4 +1,5 @@
 """Money is Decimal with two places; this is the one place that rounds (ROUND_HALF_UP, POLICY §4)."""
+
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models

@@ -1,5 +1,6 @@
 """Scenario import (SCENARIOS.md): all of it or none of it, through the same services as the web
 forms and the API, by the recorded system actor. Errors name the record and the problem."""
+
 import datetime as dt
 from typing import Any
 
@@ -72,10 +73,22 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
         for i, e in enumerate(data.get("enterprises") or []):
             where = f"enterprises[{i}]({_get(e, 'uscc')})"
             _require(e, ("uscc", "name", "division_code"), where)
-            extra = {k: e[k] for k in ("legal_representative", "contact_name", "contact_phone", "contact_email",
-                                       "bank_name", "bank_account", "bank_cnaps") if k in e}
-            registry_services.enterprise_upsert(actor=actor, uscc=e["uscc"], name=e["name"],
-                                                division_code=str(e["division_code"]), **extra)
+            extra = {
+                k: e[k]
+                for k in (
+                    "legal_representative",
+                    "contact_name",
+                    "contact_phone",
+                    "contact_email",
+                    "bank_name",
+                    "bank_account",
+                    "bank_cnaps",
+                )
+                if k in e
+            }
+            registry_services.enterprise_upsert(
+                actor=actor, uscc=e["uscc"], name=e["name"], division_code=str(e["division_code"]), **extra
+            )
             counts["enterprises"] += 1
         for i, c in enumerate(data.get("centres") or []):
             where = f"centres[{i}]({_get(c, 'ref')})"
@@ -87,19 +100,30 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
             if c.get("established_on"):
                 extra["established_on"] = _date(c["established_on"], where=where, field="established_on")
             centre = registry_services.centre_upsert(
-                actor=actor, ref=c["ref"], enterprise=enterprise, name=c["name"], city=c["city"],
-                division_code=str(c["division_code"]), kind=c.get("kind") or "independent", **extra)
+                actor=actor,
+                ref=c["ref"],
+                enterprise=enterprise,
+                name=c["name"],
+                city=c["city"],
+                division_code=str(c["division_code"]),
+                kind=c.get("kind") or "independent",
+                **extra,
+            )
             # the centre's filing history, level by level in the order listed (SCENARIOS.md: several filings of
             # one level may appear, e.g. a revoked one with its window, then the re-filing)
             histories: dict[str, list[FilingEntry]] = {}
             for j, f in enumerate(c.get("filings") or []):
                 fw = f"{where}.filings[{j}]"
                 _require(f, ("level", "status"), fw)
-                histories.setdefault(str(f["level"]), []).append(FilingEntry(
-                    f"filings[{j}]", str(f["status"]),
-                    _date(f.get("effective_from"), where=fw, field="effective_from", required=False),
-                    _date(f.get("effective_to"), where=fw, field="effective_to", required=False),
-                    str(f.get("reason") or "")))
+                histories.setdefault(str(f["level"]), []).append(
+                    FilingEntry(
+                        f"filings[{j}]",
+                        str(f["status"]),
+                        _date(f.get("effective_from"), where=fw, field="effective_from", required=False),
+                        _date(f.get("effective_to"), where=fw, field="effective_to", required=False),
+                        str(f.get("reason") or ""),
+                    )
+                )
             for level, entries in histories.items():
                 registry_services.filing_history_import(actor=actor, centre=centre, level=level, entries=entries)
             counts["centres"] += 1
@@ -107,17 +131,23 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
             where = f"researchers[{i}]({_get(r, 'id_number')})"
             _require(r, ("id_type", "id_number", "name"), where)
             extra = {k: r[k] for k in ("nationality", "phone", "email") if k in r}
-            researcher = talent_services.researcher_upsert(actor=actor, id_type=r["id_type"],
-                                                           id_number=str(r["id_number"]), name=r["name"], **extra)
+            researcher = talent_services.researcher_upsert(
+                actor=actor, id_type=r["id_type"], id_number=str(r["id_number"]), name=r["name"], **extra
+            )
             for j, d in enumerate(r.get("degrees") or []):
                 dw = f"{where}.degrees[{j}]"
                 _require(d, ("level", "awarded_on"), dw)
                 extra = {k: d[k] for k in ("institution", "discipline") if k in d}
                 talent_services.degree_upsert(
-                    actor=actor, researcher=researcher, level=d["level"],
+                    actor=actor,
+                    researcher=researcher,
+                    level=d["level"],
                     full_time=_bool(d.get("full_time"), where=dw, field="full_time", default=True),
                     key_discipline=_bool(d.get("key_discipline"), where=dw, field="key_discipline", default=False),
-                    awarded_on=_date(d["awarded_on"], where=dw, field="awarded_on"), verified=True, **extra)
+                    awarded_on=_date(d["awarded_on"], where=dw, field="awarded_on"),
+                    verified=True,
+                    **extra,
+                )
             counts["researchers"] += 1
         for i, c in enumerate(data.get("contracts") or []):
             where = f"contracts[{i}]({_get(c, 'researcher')} @ {_get(c, 'centre')})"
@@ -129,12 +159,15 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
             if centre is None:
                 raise ScenarioError(where, f"研发中心{c['centre']}不存在 / unknown centre")
             talent_services.contract_upsert(
-                actor=actor, researcher=researcher, centre=centre,
+                actor=actor,
+                researcher=researcher,
+                centre=centre,
                 full_time=_bool(c.get("full_time"), where=where, field="full_time", default=True),
                 start=_date(c["start"], where=where, field="start"),
                 end=_date(c.get("end"), where=where, field="end", required=False),
                 terminated_on=_date(c.get("terminated_on"), where=where, field="terminated_on", required=False),
-                termination_reason=c.get("termination_reason", ""))
+                termination_reason=c.get("termination_reason", ""),
+            )
             counts["contracts"] += 1
         for i, d in enumerate(data.get("rd_declarations") or []):
             where = f"rd_declarations[{i}]({_get(d, 'centre')} {_get(d, 'year')})"
@@ -147,15 +180,24 @@ def import_scenario(data: dict[str, Any]) -> dict[str, int]:
             # a scenario records a declaration as verified: without a declared amount, the verified one was
             # declared (a later entry is a revised declaration, never a verification above the declaration)
             declared = d.get("declared_amount")
-            rd_declaration_record(actor=actor, centre=centre, year=int(d["year"]), verified_amount=d.get("verified_amount"),
-                                  declared_amount=d.get("verified_amount") if declared in (None, "") else declared)
+            rd_declaration_record(
+                actor=actor,
+                centre=centre,
+                year=int(d["year"]),
+                verified_amount=d.get("verified_amount"),
+                declared_amount=d.get("verified_amount") if declared in (None, "") else declared,
+            )
             counts["rd_declarations"] += 1
         for i, p in enumerate(data.get("parameters") or []):
             where = f"parameters[{i}]({_get(p, 'name')})"
             _require(p, ("name", "value", "effective_from"), where)
-            parameter_set(actor=actor, name=p["name"], value=str(p["value"]),
-                          effective_from=_date(p["effective_from"], where=where, field="effective_from"),
-                          legal_reference=p.get("legal_reference", ""))
+            parameter_set(
+                actor=actor,
+                name=p["name"],
+                value=str(p["value"]),
+                effective_from=_date(p["effective_from"], where=where, field="effective_from"),
+                legal_reference=p.get("legal_reference", ""),
+            )
             counts["parameters"] += 1
     except ServiceError as exc:
         raise ScenarioError(where, " ".join(exc.messages)) from None

@@ -1,4 +1,5 @@
 """Reads for subsidies: rule facts loaded in bulk (a few queries per chunk, never one per person)."""
+
 from collections import defaultdict
 from decimal import Decimal
 
@@ -33,8 +34,9 @@ def regional_filings_by_centre(centre_ids=None) -> dict[int, tuple[FilingFact, .
 
 def centre_index() -> dict[int, tuple[str, str, int]]:
     """centre id -> (ref, kind, enterprise id)"""
-    return {pk: (ref, kind, ent) for pk, ref, kind, ent in Centre.objects.values_list("id", "ref", "kind",
-                                                                                     "enterprise_id")}
+    return {
+        pk: (ref, kind, ent) for pk, ref, kind, ent in Centre.objects.values_list("id", "ref", "kind", "enterprise_id")
+    }
 
 
 def person_facts(researcher_filter: Q, *, centres=None, filings=None) -> dict[int, PersonFacts]:
@@ -42,18 +44,30 @@ def person_facts(researcher_filter: Q, *, centres=None, filings=None) -> dict[in
     centres = centres if centres is not None else centre_index()
     filings = filings if filings is not None else regional_filings_by_centre()
     contracts: dict[int, list[ContractFact]] = defaultdict(list)
-    for pk, rid, cid, ft, start, end, term in Contract.objects.filter(
-            _prefixed(researcher_filter, "researcher__")).values_list(
-            "id", "researcher_id", "centre_id", "full_time", "start", "end", "terminated_on").order_by("start"):
+    for pk, rid, cid, ft, start, end, term in (
+        Contract.objects.filter(_prefixed(researcher_filter, "researcher__"))
+        .values_list("id", "researcher_id", "centre_id", "full_time", "start", "end", "terminated_on")
+        .order_by("start")
+    ):
         ref, kind, _ent = centres[cid]
         contracts[rid].append(ContractFact(pk, cid, ref, kind, ft, start, end, term, filings.get(cid, ())))
     degrees: dict[int, list[DegreeFact]] = defaultdict(list)
     # the verifier by the name people know (display name), not the login name
-    for pk, rid, level, ft, key, awarded, vat, vby, state in Degree.objects.filter(
-            _prefixed(researcher_filter, "researcher__")).annotate(
-            verifier=Coalesce(NullIf("verified_by__full_name", Value("")), "verified_by__username")).values_list(
-            "id", "researcher_id", "level", "full_time", "key_discipline", "awarded_on", "verified_at", "verifier",
-            "verification_status"):
+    for pk, rid, level, ft, key, awarded, vat, vby, state in (
+        Degree.objects.filter(_prefixed(researcher_filter, "researcher__"))
+        .annotate(verifier=Coalesce(NullIf("verified_by__full_name", Value("")), "verified_by__username"))
+        .values_list(
+            "id",
+            "researcher_id",
+            "level",
+            "full_time",
+            "key_discipline",
+            "awarded_on",
+            "verified_at",
+            "verifier",
+            "verification_status",
+        )
+    ):
         degrees[rid].append(DegreeFact(pk, level, ft, key, awarded, vat.isoformat() if vat else None, vby, state))
     return {
         rid: PersonFacts(rid, number, name, tuple(contracts.get(rid, ())), tuple(degrees.get(rid, ())))
@@ -77,8 +91,11 @@ def _prefixed(q: Q, prefix: str) -> Q:
 def paid_stipend_months(researcher_filter: Q) -> dict[int, range | frozenset]:
     """Months already paid per person (all centres, all runs not cancelled). Contiguous histories,
     the usual case, come back as a `range` without fetching every month."""
-    rows = (PayoutLine.objects.filter(_prefixed(researcher_filter, "researcher__"), rule=STIPEND, active=True)
-            .values("researcher_id").annotate(n=Count("id"), lo=Min("service_month"), hi=Max("service_month")))
+    rows = (
+        PayoutLine.objects.filter(_prefixed(researcher_filter, "researcher__"), rule=STIPEND, active=True)
+        .values("researcher_id")
+        .annotate(n=Count("id"), lo=Min("service_month"), hi=Max("service_month"))
+    )
     out: dict[int, range | frozenset] = {}
     holes = []
     for r in rows:
@@ -89,8 +106,9 @@ def paid_stipend_months(researcher_filter: Q) -> dict[int, range | frozenset]:
             holes.append(r["researcher_id"])
     if holes:
         sets: dict[int, set] = defaultdict(set)
-        for rid, month in PayoutLine.objects.filter(rule=STIPEND, active=True, researcher_id__in=holes) \
-                .values_list("researcher_id", "service_month"):
+        for rid, month in PayoutLine.objects.filter(rule=STIPEND, active=True, researcher_id__in=holes).values_list(
+            "researcher_id", "service_month"
+        ):
             sets[rid].add(month_index(month))
         out.update({rid: frozenset(s) for rid, s in sets.items()})
     return out
@@ -105,21 +123,27 @@ def yinchuan_filings_by_centre(centre_ids=None) -> dict[int, tuple[YinchuanFilin
 
 
 def declarations_through(year: int) -> list[DeclarationFact]:
-    return [DeclarationFact(pk, c, y, v, rev) for pk, c, y, v, rev in RDDeclaration.objects.filter(
-        year__lte=year).order_by("year", "centre_id").values_list("id", "centre_id", "year", "verified_amount",
-                                                                   "revision")]
+    return [
+        DeclarationFact(pk, c, y, v, rev)
+        for pk, c, y, v, rev in RDDeclaration.objects.filter(year__lte=year)
+        .order_by("year", "centre_id")
+        .values_list("id", "centre_id", "year", "verified_amount", "revision")
+    ]
 
 
 def rd_paid(years) -> dict[tuple[int, str], tuple[Decimal, set[str]]]:
     """(centre id, year) -> (sum paid so far, bases of the lines paid)"""
     out = {}
-    rows = PayoutLine.objects.filter(rule=RD_AWARD, active=True, service_period__in=[str(y) for y in years]) \
-        .values("centre_id", "service_period").annotate(total=Sum("amount"))
+    rows = (
+        PayoutLine.objects.filter(rule=RD_AWARD, active=True, service_period__in=[str(y) for y in years])
+        .values("centre_id", "service_period")
+        .annotate(total=Sum("amount"))
+    )
     for r in rows:
         out[(r["centre_id"], r["service_period"])] = (r["total"], set())
-    for cid, period, basis in PayoutLine.objects.filter(rule=RD_AWARD, active=True,
-                                                        service_period__in=[str(y) for y in years]) \
-            .values_list("centre_id", "service_period", "basis"):
+    for cid, period, basis in PayoutLine.objects.filter(
+        rule=RD_AWARD, active=True, service_period__in=[str(y) for y in years]
+    ).values_list("centre_id", "service_period", "basis"):
         out[(cid, period)][1].add(basis)
     return out
 
@@ -142,10 +166,17 @@ def enterprise_stipends_by_month(*, actor, months: int = 12) -> list[tuple[str, 
 
     if not actor.is_enterprise:
         return []
-    rows = (PayoutLine.objects.filter(enterprise__memberships__user=actor, active=True, rule=STIPEND,
-                                      run__state__in=[RunState.APPROVED, RunState.EXPORTED, RunState.PAID,
-                                                           RunState.PARTIAL])
-            .order_by().values("service_period").annotate(total=Sum("amount"), n=Count("id")))
+    rows = (
+        PayoutLine.objects.filter(
+            enterprise__memberships__user=actor,
+            active=True,
+            rule=STIPEND,
+            run__state__in=[RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL],
+        )
+        .order_by()
+        .values("service_period")
+        .annotate(total=Sum("amount"), n=Count("id"))
+    )
     by_period = {r["service_period"]: (r["total"], r["n"]) for r in rows}
     last = max(by_period, default=f"{timezone.localdate():%Y-%m}")
     year, month = int(last[:4]), int(last[5:7])

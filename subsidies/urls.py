@@ -21,8 +21,11 @@ urlpatterns = [
     path("runs/<int:run_id>/exports/new/", views_exports.export_create, name="export_create"),
     path("exports/<int:pk>/status/", views_exports.export_status, name="export_status"),
     path("exports/<int:pk>/download/", views_exports.export_download, name="export_download"),
-    path("enterprises/<int:pk>/payout-notice/download/", views_notices.payout_notice_download,
-         name="payout_notice_download"),  # the enterprise's own 拨付通知书
+    path(
+        "enterprises/<int:pk>/payout-notice/download/",
+        views_notices.payout_notice_download,
+        name="payout_notice_download",
+    ),  # the enterprise's own 拨付通知书
     path("grants/", include("subsidies.grants.urls")),
     path("projection/", include("subsidies.projection.urls")),  # 预算测算
     path("transfers/", include("subsidies.transfers.urls")),  # 银行转账与回单

@@ -1,6 +1,7 @@
 """Finance and bureau pages. Thin views: reads through selectors and
 aggregations, writes through the services, whose refusals (ServiceError, in Chinese first) are
 shown to the user as messages or form errors, never as a 500."""
+
 from __future__ import annotations
 
 import functools
@@ -45,6 +46,7 @@ CENTRES_PER_PAGE = 20
 
 # --- access -----------------------------------------------------------------------------------
 
+
 def _can_run(user) -> bool:
     return user.is_finance or user.is_portal_admin
 
@@ -58,6 +60,7 @@ _can_see_dashboard = _can_see_parameters
 
 def staff_only(predicate):
     """Login required; then 403 unless the user's role passes `predicate`."""
+
     def decorator(view):
         @functools.wraps(view)
         @login_required
@@ -65,7 +68,9 @@ def staff_only(predicate):
             if not predicate(request.user):
                 raise PermissionDenied(_("您的角色无权访问此页面"))
             return view(request, *args, **kwargs)
+
         return wrapped
+
     return decorator
 
 
@@ -77,6 +82,7 @@ def _run_or_404(request, pk: int) -> PayoutRun:
 
 
 # --- runs -------------------------------------------------------------------------------------
+
 
 @require_GET
 @staff_only(_can_run)
@@ -106,9 +112,19 @@ def _render_run_list(request, start_form, status=200):
     params.pop("page", None)
     export_query = params.urlencode()
     params.pop("sort", None)
-    return render(request, "subsidies/run_list.html",
-                  {"page": page, "filters": filters, "start_form": start_form, "sort": run_lists.sort_links(sort),
-                   "filter_query": params.urlencode(), "export_query": export_query}, status=status)
+    return render(
+        request,
+        "subsidies/run_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "start_form": start_form,
+            "sort": run_lists.sort_links(sort),
+            "filter_query": params.urlencode(),
+            "export_query": export_query,
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -116,9 +132,13 @@ def _render_run_list(request, start_form, status=200):
 def run_list_export(request):
     """The filtered, sorted run list as XLSX (issue 15): amounts as numbers, dates as dates."""
     _filters, runs, _sort = _filtered_runs(request)
-    return xlsx_response(filename=f"发放批次-{timezone.localdate():%Y%m%d}.xlsx", sheet=_("发放批次"),
-                         header=list(run_lists.EXPORT_HEADER), rows=run_lists.export_rows(runs),
-                         widths=[8, 10, 10, 10, 10, 16, 10, 10, 18, 10, 18])
+    return xlsx_response(
+        filename=f"发放批次-{timezone.localdate():%Y%m%d}.xlsx",
+        sheet=_("发放批次"),
+        header=list(run_lists.EXPORT_HEADER),
+        rows=run_lists.export_rows(runs),
+        widths=[8, 10, 10, 10, 10, 16, 10, 10, 18, 10, 18],
+    )
 
 
 @require_POST
@@ -131,8 +151,9 @@ def run_start(request):
         return _render_run_list(request, form)
     try:
         with transaction.atomic():
-            run = run_services.payout_run_start(actor=request.user, kind=form.cleaned_data["kind"],
-                                                period=form.cleaned_data["period"])
+            run = run_services.payout_run_start(
+                actor=request.user, kind=form.cleaned_data["kind"], period=form.cleaned_data["period"]
+            )
             run = run_services.payout_run_compute(actor=request.user, run=run)
     except ServiceError as exc:
         form.add_error(None, error_text(exc))
@@ -146,10 +167,16 @@ def run_start(request):
 def run_detail(request, pk: int):
     run = _run_or_404(request, pk)
     lines = PayoutLine.objects.filter(run=run)
-    by_rule = list(lines.values("rule").annotate(n=Count("id"), total=Sum("amount"),
-                                                 arrears=Count("id", filter=Q(is_arrears=True))).order_by("rule"))
-    by_centre_qs = (lines.values("centre_id", "centre__ref", "centre__name", "enterprise__name")
-                    .annotate(n=Count("id"), total=Sum("amount")).order_by("-total", "centre__ref"))
+    by_rule = list(
+        lines.values("rule")
+        .annotate(n=Count("id"), total=Sum("amount"), arrears=Count("id", filter=Q(is_arrears=True)))
+        .order_by("rule")
+    )
+    by_centre_qs = (
+        lines.values("centre_id", "centre__ref", "centre__name", "enterprise__name")
+        .annotate(n=Count("id"), total=Sum("amount"))
+        .order_by("-total", "centre__ref")
+    )
     centre_page = Paginator(by_centre_qs, CENTRES_PER_PAGE).get_page(request.GET.get("cpage"))
     filters = LineFilterForm(request.GET or None, rules=[r["rule"] for r in by_rule])
     shown = lines.select_related("centre", "explanation_basis").order_by("id")
@@ -167,7 +194,11 @@ def run_detail(request, pk: int):
     line_page = Paginator(shown, LINES_PER_PAGE).get_page(request.GET.get("page"))
     user = request.user
     context = {
-        "run": run, "by_rule": by_rule, "centre_page": centre_page, "line_page": line_page, "filters": filters,
+        "run": run,
+        "by_rule": by_rule,
+        "centre_page": centre_page,
+        "line_page": line_page,
+        "filters": filters,
         "grand_total": sum((r["total"] or Decimal("0.00") for r in by_rule), Decimal("0.00")),
         "grand_count": sum(r["n"] for r in by_rule),
         "can_approve": run.state == RunState.COMPUTED,
@@ -237,6 +268,7 @@ def run_compute(request, pk: int):
 
 # --- parameters ------------------------------------------------------------------
 
+
 def parameter_timelines(today):
     """Per parameter, its values in date order (the measure's figure first when nothing recorded
     replaces it), each marked past / current / future as of `today`. One query."""
@@ -245,12 +277,31 @@ def parameter_timelines(today):
         recorded.setdefault(pv.name, []).append(pv)
     out = []
     for name, (default, ref) in DEFAULTS.items():
-        entries = [{"value": pv.value, "effective_from": pv.effective_from, "legal_reference": pv.legal_reference,
-                    "note": pv.note, "set_by": pv.created_by.display_name if pv.created_by else "",
-                    "set_at": pv.created_at, "original": False} for pv in recorded.get(name, [])]
+        entries = [
+            {
+                "value": pv.value,
+                "effective_from": pv.effective_from,
+                "legal_reference": pv.legal_reference,
+                "note": pv.note,
+                "set_by": pv.created_by.display_name if pv.created_by else "",
+                "set_at": pv.created_at,
+                "original": False,
+            }
+            for pv in recorded.get(name, [])
+        ]
         if not entries or entries[0]["effective_from"] > DEFAULT_FROM:
-            entries.insert(0, {"value": default, "effective_from": DEFAULT_FROM, "legal_reference": ref, "note": "",
-                               "set_by": "", "set_at": None, "original": True})
+            entries.insert(
+                0,
+                {
+                    "value": default,
+                    "effective_from": DEFAULT_FROM,
+                    "legal_reference": ref,
+                    "note": "",
+                    "set_by": "",
+                    "set_at": None,
+                    "original": True,
+                },
+            )
         current = None
         for e in entries:
             if e["effective_from"] <= today:
@@ -273,20 +324,33 @@ def parameters(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                pv = parameter_set(actor=request.user, name=data["name"], value=data["value"],
-                                   effective_from=data["effective_from"],
-                                   legal_reference=data["legal_reference"].strip(), note=data["note"].strip())
+                pv = parameter_set(
+                    actor=request.user,
+                    name=data["name"],
+                    value=data["value"],
+                    effective_from=data["effective_from"],
+                    legal_reference=data["legal_reference"].strip(),
+                    note=data["note"].strip(),
+                )
             except ServiceError as exc:
                 form.add_error(None, error_text(exc))
             else:
-                messages.success(request, _("参数 %(name)s 自 %(date)s 起取值 %(value)s,已记录") % {
-                    "name": PARAMETER_LABELS.get(pv.name, pv.name), "date": pv.effective_from.isoformat(), "value": pv.value})
+                messages.success(
+                    request,
+                    _("参数 %(name)s 自 %(date)s 起取值 %(value)s,已记录")
+                    % {
+                        "name": PARAMETER_LABELS.get(pv.name, pv.name),
+                        "date": pv.effective_from.isoformat(),
+                        "value": pv.value,
+                    },
+                )
                 return redirect(reverse("subsidies:parameters") + f"#param-{pv.name}")
     context = {"timelines": parameter_timelines(timezone.localdate()), "form": form, "can_edit": can_edit}
     return render(request, "subsidies/parameters.html", context)
 
 
 # --- bureau dashboard ------------------------------------------------------------
+
 
 def _yuan_axis(value: float) -> str:
     """An axis tick in yuan: 万 in Chinese, thousands (k) and millions (M) in English."""
@@ -319,29 +383,49 @@ def bureau_dashboard(request):
     count = lambda n: f"{n}"  # noqa: E731
     centre_chart = charts.horizontal_bars(
         title=_("各城市研发中心数量(按机构类型)"),
-        desc=_("按所在城市统计的研发中心数量,分独立研发机构与联合研发机构;共%(n)s个") % {
-            "n": sum(sum(v for v in row[1]) for row in centres.rows())},
-        categories=centres.cities, series=[charts.Series(label, centres.values(k)) for k, label in centres.kinds],
-        fmt=count, empty=_("尚无研发中心"))
+        desc=_("按所在城市统计的研发中心数量,分独立研发机构与联合研发机构;共%(n)s个")
+        % {"n": sum(sum(v for v in row[1]) for row in centres.rows())},
+        categories=centres.cities,
+        series=[charts.Series(label, centres.values(k)) for k, label in centres.kinds],
+        fmt=count,
+        empty=_("尚无研发中心"),
+    )
     tier_chart = charts.horizontal_bars(
         title=_("研发人员学历层次"),
         desc=_("按截至今日已核验的最高学历统计的研发人员人数"),
         categories=[label for _k, label, _n in tiers] if any(n for *_x, n in tiers) else [],
-        series=[charts.Series(_("人数"), [n for *_x, n in tiers])], fmt=count, empty=_("尚无研发人员"),
-        label_w=170, bar_w=280)
+        series=[charts.Series(_("人数"), [n for *_x, n in tiers])],
+        fmt=count,
+        empty=_("尚无研发人员"),
+        label_w=170,
+        bar_w=280,
+    )
     month_chart = charts.vertical_bars(
         title=_("%(year)s年各月发放金额(按规则)") % {"year": year},
         desc=_("已审批批次的发放金额,按审批月份和补助规则分组"),
-        categories=[cn_period(m) for m in payouts.months], series=[charts.Series(r, payouts.values(r)) for r in payouts.rules],
-        fmt=yuan, axis_fmt=_yuan_axis, empty=_("本年度尚无已审批的发放"))
+        categories=[cn_period(m) for m in payouts.months],
+        series=[charts.Series(r, payouts.values(r)) for r in payouts.rules],
+        fmt=yuan,
+        axis_fmt=_yuan_axis,
+        empty=_("本年度尚无已审批的发放"),
+    )
     budget_chart = charts.budget_bars(
         title=_("%(year)s年预算执行情况") % {"year": year},
         desc=_("各规则已审批发放金额占年度预算的比例"),
-        rows=[(label, used, b) for _r, label, used, b in budget if b is not None], fmt=yuan,
-        empty=_("%(year)s年尚未录入预算") % {"year": year})
+        rows=[(label, used, b) for _r, label, used, b in budget if b is not None],
+        fmt=yuan,
+        empty=_("%(year)s年尚未录入预算") % {"year": year},
+    )
     context = {
-        "year": year, "years": years, "centres": centres, "tiers": tiers, "payouts": payouts, "budget": budget,
-        "centre_chart": centre_chart, "tier_chart": tier_chart, "month_chart": month_chart,
+        "year": year,
+        "years": years,
+        "centres": centres,
+        "tiers": tiers,
+        "payouts": payouts,
+        "budget": budget,
+        "centre_chart": centre_chart,
+        "tier_chart": tier_chart,
+        "month_chart": month_chart,
         "budget_chart": budget_chart,
         "centre_total": sum(row[2] for row in centres.rows()),
         "researcher_total": sum(n for *_x, n in tiers),
@@ -350,9 +434,8 @@ def bureau_dashboard(request):
     return render(request, "subsidies/bureau_dashboard.html", context)
 
 
-
-
 # --- budgets (预算批复) ------------------------------------------------------------
+
 
 def _budget_year(request, default: int, years: list[int]) -> int:
     try:
@@ -380,19 +463,36 @@ def budgets(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                budget = budget_set(actor=request.user, rule=data["rule"], year=data["year"], amount=data["amount"],
-                                    reference=data["reference"], note=data["note"])
+                budget = budget_set(
+                    actor=request.user,
+                    rule=data["rule"],
+                    year=data["year"],
+                    amount=data["amount"],
+                    reference=data["reference"],
+                    note=data["note"],
+                )
             except ServiceError as exc:
                 form.add_error(None, error_text(exc))
             else:
-                messages.success(request, _("%(rule)s %(year)s年预算已保存:%(amount)s(%(ref)s)") % {
-                    "rule": budget.rule, "year": budget.year, "amount": yuan(budget.amount), "ref": budget.reference})
+                messages.success(
+                    request,
+                    _("%(rule)s %(year)s年预算已保存:%(amount)s(%(ref)s)")
+                    % {
+                        "rule": budget.rule,
+                        "year": budget.year,
+                        "amount": yuan(budget.amount),
+                        "ref": budget.reference,
+                    },
+                )
                 return redirect(reverse("subsidies:budgets") + f"?year={budget.year}#budget-{budget.rule}")
         status = 400
     rows = dashboard.budget_rows(actor=request.user, year=year, rules=rules)
     entered = [r.budget for r in rows if r.budget is not None]
     context = {
-        "year": year, "years": years, "rows": rows, "form": form,
+        "year": year,
+        "years": years,
+        "rows": rows,
+        "form": form,
         "history": dashboard.budget_history(budgets=entered),
         "total_budget": sum((b.amount for b in entered), Decimal("0.00")),
         "total_used_budgeted": sum((r.used for r in rows if r.budget is not None), Decimal("0.00")),

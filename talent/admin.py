@@ -1,6 +1,7 @@
 """Django admin for administrators. Researchers, degrees, contracts, roster uploads and the access log are
 read-only here (writes go through talent.services, which validate, audit and log full-ID views) and identity
 numbers are always masked (talent.identity.mask_id). The key-institution list stays editable reference data."""
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -35,8 +36,17 @@ class ResearcherAdmin(ReadOnlyAdmin):
     list_display = ("name", "masked_id", "id_type", "nationality", "created_at")
     list_filter = ("id_type",)
     search_fields = ("name", "=id_number")
-    fields = ("name", "masked_id", "id_type", "nationality", "phone", "email", "has_photo", "registered_by",
-              "created_at")
+    fields = (
+        "name",
+        "masked_id",
+        "id_type",
+        "nationality",
+        "phone",
+        "email",
+        "has_photo",
+        "registered_by",
+        "created_at",
+    )
     readonly_fields = fields
 
     @admin.display(description=_("证件号码"))
@@ -50,13 +60,34 @@ class ResearcherAdmin(ReadOnlyAdmin):
 
 @admin.register(Degree)
 class DegreeAdmin(ReadOnlyAdmin):
-    list_display = ("researcher", "masked_id", "level", "full_time", "institution", "key_discipline", "awarded_on",
-                    "verified_at")
+    list_display = (
+        "researcher",
+        "masked_id",
+        "level",
+        "full_time",
+        "institution",
+        "key_discipline",
+        "awarded_on",
+        "verified_at",
+    )
     list_filter = ("level", "full_time", "key_discipline")
     search_fields = ("researcher__name", "institution")
-    fields = ("researcher", "masked_id", "level", "full_time", "institution", "key_institution", "discipline",
-              "key_discipline", "awarded_on", "has_certificate", "claimed_by", "verified_at", "verified_by",
-              "created_at")
+    fields = (
+        "researcher",
+        "masked_id",
+        "level",
+        "full_time",
+        "institution",
+        "key_institution",
+        "discipline",
+        "key_discipline",
+        "awarded_on",
+        "has_certificate",
+        "claimed_by",
+        "verified_at",
+        "verified_by",
+        "created_at",
+    )
     readonly_fields = fields
 
     @admin.display(description=_("证件号码"))
@@ -73,8 +104,19 @@ class ContractAdmin(ReadOnlyAdmin):
     list_display = ("researcher", "masked_id", "centre", "full_time", "start", "end", "terminated_on", "needs_review")
     list_filter = ("full_time", "needs_review")
     search_fields = ("researcher__name", "centre__ref")
-    fields = ("researcher", "masked_id", "centre", "full_time", "start", "end", "terminated_on",
-              "termination_reason", "needs_review", "has_document", "created_at")
+    fields = (
+        "researcher",
+        "masked_id",
+        "centre",
+        "full_time",
+        "start",
+        "end",
+        "terminated_on",
+        "termination_reason",
+        "needs_review",
+        "has_document",
+        "created_at",
+    )
     readonly_fields = fields
 
     @admin.display(description=_("证件号码"))

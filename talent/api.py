@@ -3,6 +3,7 @@
 Querysets come from talent.selectors (an enterprise sees only people with a contract at its own
 centres, and only those contracts); writes go through talent.services. The full ID number is never
 in an API response: reviewers who need it use the logged reveal on the researcher page."""
+
 import django_filters
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -47,16 +48,33 @@ class EnrolSerializer(serializers.Serializer):
 
 class DegreeSerializer(serializers.ModelSerializer):
     verified_by = serializers.CharField(source="verified_by.display_name", read_only=True, default=None)
-    status = serializers.ChoiceField(choices=DegreeStatus.choices, read_only=True,
-                                     help_text="pending 待核验 / verified 已核验 / returned 退回补正 / refused 不予核验")
+    status = serializers.ChoiceField(
+        choices=DegreeStatus.choices,
+        read_only=True,
+        help_text="pending 待核验 / verified 已核验 / returned 退回补正 / refused 不予核验",
+    )
     status_reason = serializers.SerializerMethodField(help_text="退回补正或不予核验的原因(仅申报单位和审核人员可见)")
     reviewed_at = serializers.SerializerMethodField()
 
     class Meta:
         model = Degree
-        fields = ["id", "researcher", "level", "full_time", "institution", "discipline", "key_discipline",
-                  "awarded_on", "claimed_by", "status", "status_reason", "reviewed_at", "verified_at", "verified_by",
-                  "created_at"]
+        fields = [
+            "id",
+            "researcher",
+            "level",
+            "full_time",
+            "institution",
+            "discipline",
+            "key_discipline",
+            "awarded_on",
+            "claimed_by",
+            "status",
+            "status_reason",
+            "reviewed_at",
+            "verified_at",
+            "verified_by",
+            "created_at",
+        ]
         # verification is a reviewer's act (degree verify/return/refuse), never a field a client sets; the
         # claimant is the caller's enterprise (empty: staff or an import)
         read_only_fields = ["id", "claimed_by", "verified_at", "verified_by", "created_at"]
@@ -92,11 +110,32 @@ class ContractSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contract
-        fields = ["id", "researcher", "researcher_name", "centre", "centre_ref", "full_time", "start", "end",
-                  "terminated_on", "termination_reason", "needs_review", "last_day", "created_at"]
+        fields = [
+            "id",
+            "researcher",
+            "researcher_name",
+            "centre",
+            "centre_ref",
+            "full_time",
+            "start",
+            "end",
+            "terminated_on",
+            "termination_reason",
+            "needs_review",
+            "last_day",
+            "created_at",
+        ]
         # termination goes through the terminate action; the review flag is the service's
-        read_only_fields = ["id", "researcher_name", "centre_ref", "terminated_on", "termination_reason",
-                            "needs_review", "last_day", "created_at"]
+        read_only_fields = [
+            "id",
+            "researcher_name",
+            "centre_ref",
+            "terminated_on",
+            "termination_reason",
+            "needs_review",
+            "last_day",
+            "created_at",
+        ]
 
 
 class ContractCreateSerializer(ContractSerializer):
@@ -142,8 +181,7 @@ class ContractFilter(PortalFilterSet):
         fields = ["researcher", "centre", "enterprise", "full_time", "needs_review"]
 
 
-class ResearcherViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
+class ResearcherViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """研发人员. IDs are masked for every role (talent.identity.mask_id)."""
 
     queryset = Researcher.objects.none()
@@ -155,8 +193,12 @@ class ResearcherViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retrie
         params = self.request.query_params
         # any integer filters (0 or another enterprise's id: nothing); a non-integer is refused by the FilterSet
         number = lambda key: int(params[key]) if params.get(key, "").lstrip("-").isdigit() else None  # noqa: E731
-        return selectors.researcher_list(actor=self.request.user, q=params.get("q", "")[:64],
-                                         centre_id=number("centre"), enterprise_id=number("enterprise"))
+        return selectors.researcher_list(
+            actor=self.request.user,
+            q=params.get("q", "")[:64],
+            centre_id=number("centre"),
+            enterprise_id=number("enterprise"),
+        )
 
     @extend_schema(request=EnrolSerializer, responses={201: ResearcherSerializer})
     def create(self, request):
@@ -180,12 +222,21 @@ class DegreeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     queryset = Degree.objects.none()
     serializer_class = DegreeSerializer
     filterset_class = DegreeFilter
-    action_roles = {"list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "verify": VERIFIERS,
-                    "return_for_correction": VERIFIERS, "refuse": VERIFIERS}
+    action_roles = {
+        "list": EVERYONE,
+        "retrieve": EVERYONE,
+        "create": WRITERS,
+        "verify": VERIFIERS,
+        "return_for_correction": VERIFIERS,
+        "refuse": VERIFIERS,
+    }
 
     def get_queryset(self):
-        return (selectors.degree_list(actor=self.request.user)
-                .select_related("verified_by").order_by("researcher_id", "-awarded_on", "id"))
+        return (
+            selectors.degree_list(actor=self.request.user)
+            .select_related("verified_by")
+            .order_by("researcher_id", "-awarded_on", "id")
+        )
 
     @extend_schema(request=DegreeCreateSerializer, responses={201: DegreeSerializer})
     def create(self, request):
@@ -194,22 +245,28 @@ class DegreeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         data = dict(payload.validated_data)
         researcher = selectors.researcher_get(actor=request.user, pk=data.pop("researcher"))
         degree = services.degree_upsert(actor=request.user, researcher=researcher, **data)
-        return Response(DegreeSerializer(degree, context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            DegreeSerializer(degree, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=None, responses={200: DegreeSerializer})
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         """核验学历: the degree counts for NX-STIPEND from now on."""
         # staff act only on their bureau's centres' people (selectors.staff_researchers): others are a 404
-        degree = services.degree_verify(actor=request.user, degree=selectors.staff_degree_get(actor=request.user, pk=pk))
+        degree = services.degree_verify(
+            actor=request.user, degree=selectors.staff_degree_get(actor=request.user, pk=pk)
+        )
         return Response(DegreeSerializer(degree, context=self.get_serializer_context()).data)
 
     def _decide(self, request, pk, service):
         payload = DegreeDecisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        degree = service(actor=request.user, degree=selectors.staff_degree_get(actor=request.user, pk=pk),
-                         reason=payload.validated_data["reason"])
+        degree = service(
+            actor=request.user,
+            degree=selectors.staff_degree_get(actor=request.user, pk=pk),
+            reason=payload.validated_data["reason"],
+        )
         return Response(DegreeSerializer(degree, context=self.get_serializer_context()).data)
 
     @extend_schema(request=DegreeDecisionSerializer, responses={200: DegreeSerializer})
@@ -225,8 +282,7 @@ class DegreeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return self._decide(request, pk, services.degree_refuse)
 
 
-class ContractViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                      viewsets.GenericViewSet):
+class ContractViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """聘用合同. Two full-time contracts of one person never overlap (refused with the clash named)."""
 
     queryset = Contract.objects.none()
@@ -235,8 +291,11 @@ class ContractViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     action_roles = {"list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "terminate": WRITERS | REVIEWERS}
 
     def get_queryset(self):
-        return (selectors.contract_list(actor=self.request.user).select_related("researcher", "centre")
-                .order_by("-start", "id"))
+        return (
+            selectors.contract_list(actor=self.request.user)
+            .select_related("researcher", "centre")
+            .order_by("-start", "id")
+        )
 
     @extend_schema(request=ContractCreateSerializer, responses={201: ContractSerializer})
     def create(self, request):
@@ -254,8 +313,9 @@ class ContractViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
     @action(detail=True, methods=["post"])
     def terminate(self, request, pk=None):
         """提前解除: payment stops after the last whole month; early ones are flagged for review."""
-        contract = selectors.staff_contract_get(actor=request.user, pk=pk) if request.user.is_reviewer \
-            else self.get_object()
+        contract = (
+            selectors.staff_contract_get(actor=request.user, pk=pk) if request.user.is_reviewer else self.get_object()
+        )
         payload = TerminateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         contract = services.contract_terminate(actor=request.user, contract=contract, **payload.validated_data)

@@ -1,5 +1,6 @@
 """HTML forms: input parsing only. Every write goes through talent.services; refusals come back as
 ServiceError and are shown on the form in Chinese."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,8 +11,9 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class ResearcherForm(forms.Form):
     id_type = forms.ChoiceField(label=_("证件类型"), choices=IdType.choices)
-    id_number = forms.CharField(label=_("证件号码"), max_length=32,
-                                help_text=_("居民身份证18位(末位X大小写均可);外籍人员填护照号码"))
+    id_number = forms.CharField(
+        label=_("证件号码"), max_length=32, help_text=_("居民身份证18位(末位X大小写均可);外籍人员填护照号码")
+    )
     name = forms.CharField(label=_("姓名"), max_length=64)
     nationality = forms.CharField(label=_("国籍"), max_length=64, required=False, help_text=_("护照持有人必填"))
     phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
@@ -39,8 +41,9 @@ class ContractFields(forms.Form):
     centre = forms.ModelChoiceField(label=_("研发中心"), queryset=None, empty_label=None)
     full_time = forms.BooleanField(label=_("全职聘用"), required=False, initial=True)
     start = forms.DateField(label=_("合同起始日期"), widget=DATE)
-    end = forms.DateField(label=_("合同终止日期(含当日)"), widget=DATE, required=False,
-                          help_text=_("无固定期限合同请留空"))
+    end = forms.DateField(
+        label=_("合同终止日期(含当日)"), widget=DATE, required=False, help_text=_("无固定期限合同请留空")
+    )
     document = forms.FileField(label=_("合同文件(PDF/JPG/PNG)"), required=False)
 
     def __init__(self, *args, centres=None, **kwargs):
@@ -56,8 +59,11 @@ class DegreeForm(forms.Form):
     level = forms.ChoiceField(label=_("学位"), choices=DegreeLevel.choices)
     full_time = forms.BooleanField(label=_("全日制"), required=False, initial=True)
     key_institution = forms.ModelChoiceField(
-        label=_("授予单位(重点院校名录)"), queryset=KeyInstitution.objects.filter(is_active=True, status=ReferenceStatus.CONFIRMED), required=False,
-        help_text=_("在名录中的院校请从此处选择"))
+        label=_("授予单位(重点院校名录)"),
+        queryset=KeyInstitution.objects.filter(is_active=True, status=ReferenceStatus.CONFIRMED),
+        required=False,
+        help_text=_("在名录中的院校请从此处选择"),
+    )
     institution = forms.CharField(label=_("授予单位(名录外)"), max_length=128, required=False)
     discipline = forms.CharField(label=_("学科"), max_length=128, required=False)
     key_discipline = forms.BooleanField(label=_("重点院校重点学科"), required=False)

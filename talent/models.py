@@ -56,7 +56,11 @@ class Researcher(models.Model):
     # The enterprise whose enrolment created the record (empty: bureau staff or a scenario import). The
     # identity is one record across employers: once another enterprise relies on it, only staff change it.
     registered_by = models.ForeignKey(
-        "registry.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "registry.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("登记单位"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -82,8 +86,9 @@ class KeyReference(models.Model):
     it is in force, and whether staff confirmed it. A degree is checked against the entries in force on its
     award date (POLICY §3.3); an open bound means no limit on that side."""
 
-    status = models.CharField(_("核实状态"), max_length=16, choices=ReferenceStatus.choices,
-                              default=ReferenceStatus.CONFIRMED)
+    status = models.CharField(
+        _("核实状态"), max_length=16, choices=ReferenceStatus.choices, default=ReferenceStatus.CONFIRMED
+    )
     source = models.CharField(_("来源文件"), max_length=256, blank=True)
     source_date = models.DateField(_("来源日期"), null=True, blank=True)
     valid_from = models.DateField(_("生效日期"), null=True, blank=True, help_text=_("空表示不限"))
@@ -93,16 +98,21 @@ class KeyReference(models.Model):
         abstract = True
 
     def in_force_on(self, day) -> bool:
-        return (self.is_active and self.status == ReferenceStatus.CONFIRMED
-                and (self.valid_from is None or self.valid_from <= day)
-                and (self.valid_to is None or day <= self.valid_to))
+        return (
+            self.is_active
+            and self.status == ReferenceStatus.CONFIRMED
+            and (self.valid_from is None or self.valid_from <= day)
+            and (self.valid_to is None or day <= self.valid_to)
+        )
 
     @classmethod
     def in_force_q(cls, day, prefix: str = "") -> models.Q:
         """The same test as ``in_force_on``, for querysets."""
-        return (models.Q(**{f"{prefix}is_active": True, f"{prefix}status": ReferenceStatus.CONFIRMED})
-                & (models.Q(**{f"{prefix}valid_from__isnull": True}) | models.Q(**{f"{prefix}valid_from__lte": day}))
-                & (models.Q(**{f"{prefix}valid_to__isnull": True}) | models.Q(**{f"{prefix}valid_to__gte": day})))
+        return (
+            models.Q(**{f"{prefix}is_active": True, f"{prefix}status": ReferenceStatus.CONFIRMED})
+            & (models.Q(**{f"{prefix}valid_from__isnull": True}) | models.Q(**{f"{prefix}valid_from__lte": day}))
+            & (models.Q(**{f"{prefix}valid_to__isnull": True}) | models.Q(**{f"{prefix}valid_to__gte": day}))
+        )
 
     def clean(self):
         super().clean()
@@ -124,9 +134,14 @@ class KeyInstitution(KeyReference):
         verbose_name = _("重点院校")
         verbose_name_plural = _("重点院校")
         ordering = ["name"]
-        constraints = [models.CheckConstraint(
-            condition=models.Q(valid_from__isnull=True) | models.Q(valid_to__isnull=True)
-            | models.Q(valid_to__gte=models.F("valid_from")), name="key_institution_valid_window")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="key_institution_valid_window",
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -149,8 +164,11 @@ class KeyDiscipline(KeyReference):
         constraints = [
             models.UniqueConstraint(fields=["institution", "name"], name="key_discipline_unique"),
             models.CheckConstraint(
-                condition=models.Q(valid_from__isnull=True) | models.Q(valid_to__isnull=True)
-                | models.Q(valid_to__gte=models.F("valid_from")), name="key_discipline_valid_window"),
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="key_discipline_valid_window",
+            ),
         ]
 
     def __str__(self):
@@ -185,7 +203,11 @@ class Degree(models.Model):
     full_time = models.BooleanField(_("全日制"), default=True)
     institution = models.CharField(_("授予单位"), max_length=128, blank=True)
     key_institution = models.ForeignKey(
-        KeyInstitution, null=True, blank=True, on_delete=models.PROTECT, related_name="degrees",
+        KeyInstitution,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="degrees",
         verbose_name=_("重点院校(名录)"),
     )
     certificate = models.FileField(_("学位证书"), upload_to=certificate_upload_to, blank=True)
@@ -197,12 +219,21 @@ class Degree(models.Model):
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("核验人")
     )
     claimed_by = models.ForeignKey(
-        "registry.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "registry.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("申报单位"),
     )
     # the reviewer's last decision (audited by the event table): returned/refused carry the reason
-    verification_status = models.CharField(_("核验状态"), max_length=16, choices=DegreeStatus.choices,
-                                           default=DegreeStatus.PENDING, db_default=DegreeStatus.PENDING)
+    verification_status = models.CharField(
+        _("核验状态"),
+        max_length=16,
+        choices=DegreeStatus.choices,
+        default=DegreeStatus.PENDING,
+        db_default=DegreeStatus.PENDING,
+    )
     verification_reason = models.TextField(_("核验意见"), blank=True, default="", db_default="")
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
@@ -216,9 +247,12 @@ class Degree(models.Model):
         constraints = [
             # one live claim per claimant (staff and imports being one claimant, NULL) and degree; a refused
             # claim stays on record and the enterprise may file a new one
-            models.UniqueConstraint(fields=["researcher", "level", "full_time", "awarded_on", "claimed_by"],
-                                    name="degree_unique_per_claimant", nulls_distinct=False,
-                                    condition=~Q(verification_status="refused")),
+            models.UniqueConstraint(
+                fields=["researcher", "level", "full_time", "awarded_on", "claimed_by"],
+                name="degree_unique_per_claimant",
+                nulls_distinct=False,
+                condition=~Q(verification_status="refused"),
+            ),
         ]
 
     @property
@@ -293,10 +327,19 @@ class Contract(models.Model):
             ExclusionConstraint(
                 name="contract_no_fulltime_overlap",
                 expressions=[
-                    (Func(F("researcher_id"), F("researcher_id"), Value("[]"), function="int8range"),
-                     RangeOperators.OVERLAPS),
-                    (Func(F("start"), Func(F("terminated_on"), F("end"), function="LEAST"), Value("[]"),
-                          function="daterange"), RangeOperators.OVERLAPS),
+                    (
+                        Func(F("researcher_id"), F("researcher_id"), Value("[]"), function="int8range"),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    (
+                        Func(
+                            F("start"),
+                            Func(F("terminated_on"), F("end"), function="LEAST"),
+                            Value("[]"),
+                            function="daterange",
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
                 ],
                 condition=Q(full_time=True),
             ),

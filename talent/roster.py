@@ -1,6 +1,7 @@
 """Roster import: an enterprise uploads an .xlsx or .csv roster of researchers, their
 degrees and their contracts at one of its centres. Every row goes through the same services as the
 web forms; the preview is a dry run rolled back at the end, and the commit writes all rows or none."""
+
 import csv
 import datetime as dt
 import io
@@ -51,21 +52,47 @@ BY_TITLE = {c.title: c for c in COLUMNS} | {c.key: c for c in COLUMNS}
 
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "√"}
 FALSE_WORDS = {"否", "n", "no", "false", "0", "×"}
-ID_TYPES = {"居民身份证": IdType.RESIDENT_ID, "身份证": IdType.RESIDENT_ID, "resident_id": IdType.RESIDENT_ID,
-            "护照": IdType.PASSPORT, "passport": IdType.PASSPORT}
-LEVELS = {"学士": DegreeLevel.BACHELOR, "本科": DegreeLevel.BACHELOR, "硕士": DegreeLevel.MASTER,
-          "博士": DegreeLevel.DOCTORATE, **{v: v for v in DegreeLevel.values}}
+ID_TYPES = {
+    "居民身份证": IdType.RESIDENT_ID,
+    "身份证": IdType.RESIDENT_ID,
+    "resident_id": IdType.RESIDENT_ID,
+    "护照": IdType.PASSPORT,
+    "passport": IdType.PASSPORT,
+}
+LEVELS = {
+    "学士": DegreeLevel.BACHELOR,
+    "本科": DegreeLevel.BACHELOR,
+    "硕士": DegreeLevel.MASTER,
+    "博士": DegreeLevel.DOCTORATE,
+    **{v: v for v in DegreeLevel.values},
+}
 
 # which column a service refusal belongs to, by the ServiceError code
 CODE_COLUMN = {
-    "id_format": "id_number", "id_check_digit": "id_number", "id_birth_date": "id_number",
-    "passport_format": "id_number", "id_type": "id_type", "registered_elsewhere": "name", "nationality": "nationality",
-    "degree_level": "degree_level", "awarded_on": "awarded_on", "contract_dates": "contract_end",
-    "contract_overlap": "contract_start", "document_type": None, "key_institution": "institution",
-    "key_discipline_name": "discipline", "degree_verified": "degree_level",
+    "id_format": "id_number",
+    "id_check_digit": "id_number",
+    "id_birth_date": "id_number",
+    "passport_format": "id_number",
+    "id_type": "id_type",
+    "registered_elsewhere": "name",
+    "nationality": "nationality",
+    "degree_level": "degree_level",
+    "awarded_on": "awarded_on",
+    "contract_dates": "contract_end",
+    "contract_overlap": "contract_start",
+    "document_type": None,
+    "key_institution": "institution",
+    "key_discipline_name": "discipline",
+    "degree_verified": "degree_level",
 }
-FIELD_COLUMN = {"email": "email", "phone": "phone", "name": "name", "nationality": "nationality",
-                "institution": "institution", "discipline": "discipline"}
+FIELD_COLUMN = {
+    "email": "email",
+    "phone": "phone",
+    "name": "name",
+    "nationality": "nationality",
+    "institution": "institution",
+    "discipline": "discipline",
+}
 
 
 class RosterFileError(ServiceError):
@@ -90,8 +117,9 @@ def _table_from_xlsx(raw: bytes) -> list[list[str]]:
     try:
         wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged or non-xlsx file
-        raise RosterFileError("无法读取Excel文件,请使用下载的模板(.xlsx)", "cannot read the xlsx file",
-                              code="roster_file") from exc
+        raise RosterFileError(
+            "无法读取Excel文件,请使用下载的模板(.xlsx)", "cannot read the xlsx file", code="roster_file"
+        ) from exc
     ws = wb.worksheets[0]
     rows = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
     wb.close()
@@ -118,25 +146,33 @@ def parse_roster(filename: str, raw: bytes) -> list[dict]:
     # the content must be what the name says (an .xlsx is a ZIP package; a CSV is text, not markup)
     if ext == ".xlsx":
         if not raw.startswith(b"PK\x03\x04"):
-            raise RosterFileError("文件内容不是Excel(.xlsx)格式(文件头校验失败),请使用下载的模板",
-                                  "the content is not an .xlsx workbook", code="roster_file")
+            raise RosterFileError(
+                "文件内容不是Excel(.xlsx)格式(文件头校验失败),请使用下载的模板",
+                "the content is not an .xlsx workbook",
+                code="roster_file",
+            )
         table = _table_from_xlsx(raw)
     elif ext == ".csv":
         if b"\x00" in raw[:8192] or MARKUP.search(raw[:4096]):
-            raise RosterFileError("文件内容不是文本CSV(含有二进制数据或网页代码)", "the content is not a text CSV",
-                                  code="roster_file")
+            raise RosterFileError(
+                "文件内容不是文本CSV(含有二进制数据或网页代码)", "the content is not a text CSV", code="roster_file"
+            )
         table = _table_from_csv(raw)
     else:
-        raise RosterFileError(f"仅支持 .xlsx 或 .csv 文件(收到“{ext or '无扩展名'}”)", "only .xlsx or .csv",
-                              code="roster_file")
+        raise RosterFileError(
+            f"仅支持 .xlsx 或 .csv 文件(收到“{ext or '无扩展名'}”)", "only .xlsx or .csv", code="roster_file"
+        )
     if not table:
         raise RosterFileError("文件为空", "the file is empty", code="roster_file")
     header = [BY_TITLE.get(h.strip()) for h in table[0]]
     present = {c.key for c in header if c}
     missing = [c.title for c in COLUMNS if c.required and c.key not in present]
     if missing:
-        raise RosterFileError(f"第1行表头缺少列:{'、'.join(missing)}(请使用下载的模板)",
-                              "the header row lacks required columns", code="roster_header")
+        raise RosterFileError(
+            f"第1行表头缺少列:{'、'.join(missing)}(请使用下载的模板)",
+            "the header row lacks required columns",
+            code="roster_header",
+        )
     rows = []
     for number, cells in enumerate(table[1:], start=2):
         values = {c.key: "" for c in COLUMNS}
@@ -215,23 +251,43 @@ def _service_errors(exc: ValidationError) -> list[tuple[str | None, str]]:
     if isinstance(exc, ServiceError):
         return [(CODE_COLUMN.get(exc.code), exc.zh)]
     if hasattr(exc, "error_dict"):
-        return [(FIELD_COLUMN.get(f), f"{BY_KEY[FIELD_COLUMN[f]].title if f in FIELD_COLUMN else f}:{m}")
-                for f, msgs in exc.message_dict.items() for m in msgs]
+        return [
+            (FIELD_COLUMN.get(f), f"{BY_KEY[FIELD_COLUMN[f]].title if f in FIELD_COLUMN else f}:{m}")
+            for f, msgs in exc.message_dict.items()
+            for m in msgs
+        ]
     return [(None, m) for m in exc.messages]
 
 
 def _apply_row(*, actor, centre, row: dict) -> None:
     researcher = services.researcher_upsert(
-        actor=actor, id_type=row["id_type"], id_number=row["id_number"], name=row["name"], enterprise=centre.enterprise,
-        **{k: row[k] for k in ("nationality", "phone", "email") if row[k]})
+        actor=actor,
+        id_type=row["id_type"],
+        id_number=row["id_number"],
+        name=row["name"],
+        enterprise=centre.enterprise,
+        **{k: row[k] for k in ("nationality", "phone", "email") if row[k]},
+    )
     if row.get("degree_level"):
         services.degree_upsert(
-            actor=actor, researcher=researcher, level=row["degree_level"], full_time=row["degree_full_time"],
-            awarded_on=row["awarded_on"], key_discipline=row["key_discipline"], verified=False,
+            actor=actor,
+            researcher=researcher,
+            level=row["degree_level"],
+            full_time=row["degree_full_time"],
+            awarded_on=row["awarded_on"],
+            key_discipline=row["key_discipline"],
+            verified=False,
             enterprise=centre.enterprise,
-            **{k: row[k] for k in ("institution", "discipline") if row[k]})
-    services.contract_upsert(actor=actor, researcher=researcher, centre=centre, full_time=row["contract_full_time"],
-                             start=row["contract_start"], end=row["contract_end"])
+            **{k: row[k] for k in ("institution", "discipline") if row[k]},
+        )
+    services.contract_upsert(
+        actor=actor,
+        researcher=researcher,
+        centre=centre,
+        full_time=row["contract_full_time"],
+        start=row["contract_start"],
+        end=row["contract_end"],
+    )
 
 
 def roster_apply(*, actor, centre, rows: list[dict], commit: bool) -> list[dict]:
@@ -274,8 +330,9 @@ def roster_preview(*, actor, centre, filename: str, raw: bytes) -> RosterUpload:
     services.assert_may_act_for_centre(actor, centre, record=f"研发中心 {centre.ref}")
     rows = parse_roster(filename, raw)
     errors = roster_apply(actor=actor, centre=centre, rows=rows, commit=False)
-    return RosterUpload.objects.create(centre=centre, uploaded_by=actor, filename=os.path.basename(filename)[:256],
-                                       rows=rows, errors=errors)
+    return RosterUpload.objects.create(
+        centre=centre, uploaded_by=actor, filename=os.path.basename(filename)[:256], rows=rows, errors=errors
+    )
 
 
 def roster_commit(*, actor, upload: RosterUpload) -> RosterUpload:
@@ -284,11 +341,13 @@ def roster_commit(*, actor, upload: RosterUpload) -> RosterUpload:
     with transaction.atomic():
         upload = RosterUpload.objects.select_for_update().select_related("centre").get(pk=upload.pk)
         if upload.uploaded_by_id != actor.pk:
-            raise ServiceError("只能确认自己上传的花名册", "only the uploader commits a roster", code="forbidden",
-                               status=403)
+            raise ServiceError(
+                "只能确认自己上传的花名册", "only the uploader commits a roster", code="forbidden", status=403
+            )
         if upload.state == RosterState.COMMITTED:
-            raise ConflictError("该花名册已导入", "this roster was already imported", code="already_committed",
-                                record=upload.filename)
+            raise ConflictError(
+                "该花名册已导入", "this roster was already imported", code="already_committed", record=upload.filename
+            )
         errors = roster_apply(actor=actor, centre=upload.centre, rows=upload.rows, commit=True)
         if not errors:
             upload.state, upload.committed_at, upload.errors = RosterState.COMMITTED, timezone.now(), []
@@ -296,8 +355,12 @@ def roster_commit(*, actor, upload: RosterUpload) -> RosterUpload:
             return upload
     # the failed attempt rolled back on its own; remember its errors for the preview page
     RosterUpload.objects.filter(pk=upload.pk).update(errors=errors)
-    raise ServiceError(f"花名册有{len(errors)}处错误,未导入任何记录,请修改后重新上传",
-                       "the roster has errors; nothing was imported", code="roster_invalid", record=upload.filename)
+    raise ServiceError(
+        f"花名册有{len(errors)}处错误,未导入任何记录,请修改后重新上传",
+        "the roster has errors; nothing was imported",
+        code="roster_invalid",
+        record=upload.filename,
+    )
 
 
 def _example_id(prefix17: str) -> str:
@@ -311,14 +374,74 @@ def template_rows() -> list[list[str]]:
     doctor = "110101199003077571"
     return [
         [c.title for c in COLUMNS],
-        ["张三", "居民身份证", doctor, "", "13800000000", "zhangsan@example.com", "博士", "是", "清华大学",
-         "机械工程", "否", "2019-07-01", "是", "2024-04-01", ""],
-        ["张三", "居民身份证", doctor, "", "13800000000", "zhangsan@example.com", "硕士", "是", "北京科技大学",
-         "材料科学与工程", "是", "2016-07-01", "是", "2024-04-01", ""],
-        ["李四", "居民身份证", _example_id("64010419920512002"), "", "", "", "硕士", "是", "宁夏大学",
-         "化学工程与技术", "是", "2018-06-30", "是", "2024-05-01", "2029-04-30"],
-        ["John Smith", "护照", "E12345678", "英国", "", "", "博士", "是", "University of Cambridge",
-         "Physics", "否", "2015-06-30", "否", "2024-06-01", "2025-05-31"],
+        [
+            "张三",
+            "居民身份证",
+            doctor,
+            "",
+            "13800000000",
+            "zhangsan@example.com",
+            "博士",
+            "是",
+            "清华大学",
+            "机械工程",
+            "否",
+            "2019-07-01",
+            "是",
+            "2024-04-01",
+            "",
+        ],
+        [
+            "张三",
+            "居民身份证",
+            doctor,
+            "",
+            "13800000000",
+            "zhangsan@example.com",
+            "硕士",
+            "是",
+            "北京科技大学",
+            "材料科学与工程",
+            "是",
+            "2016-07-01",
+            "是",
+            "2024-04-01",
+            "",
+        ],
+        [
+            "李四",
+            "居民身份证",
+            _example_id("64010419920512002"),
+            "",
+            "",
+            "",
+            "硕士",
+            "是",
+            "宁夏大学",
+            "化学工程与技术",
+            "是",
+            "2018-06-30",
+            "是",
+            "2024-05-01",
+            "2029-04-30",
+        ],
+        [
+            "John Smith",
+            "护照",
+            "E12345678",
+            "英国",
+            "",
+            "",
+            "博士",
+            "是",
+            "University of Cambridge",
+            "Physics",
+            "否",
+            "2015-06-30",
+            "否",
+            "2024-06-01",
+            "2025-05-31",
+        ],
     ]
 
 

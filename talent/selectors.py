@@ -24,8 +24,9 @@ def centre_list(*, actor) -> QuerySet[Centre]:
     if _sees_all(actor):
         return Centre.objects.select_related("enterprise").order_by("ref")
     if actor.is_enterprise:
-        return Centre.objects.filter(enterprise__in=actor.enterprises.all()).select_related("enterprise") \
-            .order_by("ref")
+        return (
+            Centre.objects.filter(enterprise__in=actor.enterprises.all()).select_related("enterprise").order_by("ref")
+        )
     return Centre.objects.none()
 
 
@@ -66,11 +67,13 @@ def staff_contract_get(*, actor, pk: int) -> Contract:
 
 def staff_degree_get(*, actor, pk: int) -> Degree:
     return get_object_or_404(
-        Degree.objects.filter(researcher__in=staff_researchers(actor=actor)).select_related("researcher"), pk=pk)
+        Degree.objects.filter(researcher__in=staff_researchers(actor=actor)).select_related("researcher"), pk=pk
+    )
 
 
-def researcher_list(*, actor, q: str = "", centre_id=None, enterprise_id=None, unverified: bool = False,
-                    needs_review: bool = False) -> QuerySet[Researcher]:
+def researcher_list(
+    *, actor, q: str = "", centre_id=None, enterprise_id=None, unverified: bool = False, needs_review: bool = False
+) -> QuerySet[Researcher]:
     visible = contract_list(actor=actor)
     if _sees_all(actor):
         qs = Researcher.objects.all()
@@ -99,8 +102,12 @@ def researcher_get(*, actor, pk: int) -> Researcher:
 
 
 def researcher_contracts(*, actor, researcher: Researcher) -> QuerySet[Contract]:
-    return contract_list(actor=actor).filter(researcher=researcher).select_related("centre", "centre__enterprise") \
+    return (
+        contract_list(actor=actor)
+        .filter(researcher=researcher)
+        .select_related("centre", "centre__enterprise")
         .order_by("-start")
+    )
 
 
 def contract_get(*, actor, pk: int) -> Contract:
@@ -114,8 +121,9 @@ def degree_list(*, actor) -> QuerySet[Degree]:
         return Degree.objects.all()
     if actor.is_enterprise:
         visible = Researcher.objects.filter(Exists(contract_list(actor=actor).filter(researcher=OuterRef("pk"))))
-        return Degree.objects.filter(Q(claimed_by__in=actor.enterprises.all()) | Q(claimed_by__isnull=True),
-                                     researcher__in=visible)
+        return Degree.objects.filter(
+            Q(claimed_by__in=actor.enterprises.all()) | Q(claimed_by__isnull=True), researcher__in=visible
+        )
     return Degree.objects.none()
 
 
@@ -127,8 +135,11 @@ def may_see_certificate(*, actor, degree: Degree) -> bool:
     """A certificate is the uploader's document: the enterprise that claimed the degree and staff see it."""
     if _sees_all(actor):
         return True
-    return bool(actor.is_enterprise and degree.claimed_by_id is not None
-                and actor.enterprises.filter(pk=degree.claimed_by_id).exists())
+    return bool(
+        actor.is_enterprise
+        and degree.claimed_by_id is not None
+        and actor.enterprises.filter(pk=degree.claimed_by_id).exists()
+    )
 
 
 def may_see_review(*, actor, degree: Degree) -> bool:
@@ -158,9 +169,11 @@ def verification_queue(*, actor, q: str = "", level: str = "") -> QuerySet[Degre
     if not (actor.is_reviewer or actor.is_portal_admin):
         return Degree.objects.none()
     # a reviewer's queue holds the degrees they may verify (staff_researchers)
-    qs = Degree.objects.filter(verified_at__isnull=True, verification_status=DegreeStatus.PENDING,
-                               researcher__in=staff_researchers(actor=actor)) \
-        .select_related("researcher", "key_institution", "claimed_by")
+    qs = Degree.objects.filter(
+        verified_at__isnull=True,
+        verification_status=DegreeStatus.PENDING,
+        researcher__in=staff_researchers(actor=actor),
+    ).select_related("researcher", "key_institution", "claimed_by")
     if q:
         qs = qs.filter(Q(researcher__name__icontains=q.strip()) | Q(institution__icontains=q.strip()))
     if level:
@@ -198,8 +211,12 @@ def masked(researcher: Researcher) -> str:
 
 
 def degrees_of(*, actor, researcher: Researcher) -> QuerySet[Degree]:
-    return degree_list(actor=actor).filter(researcher=researcher) \
-        .select_related("verified_by", "key_institution", "claimed_by").order_by("-awarded_on", "id")
+    return (
+        degree_list(actor=actor)
+        .filter(researcher=researcher)
+        .select_related("verified_by", "key_institution", "claimed_by")
+        .order_by("-awarded_on", "id")
+    )
 
 
 def researcher_count_panel(*, actor) -> dict:

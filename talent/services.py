@@ -1,4 +1,5 @@
 """Writes for researchers, degrees and contracts (POLICY §3)."""
+
 import csv
 import datetime as dt
 import io
@@ -44,8 +45,9 @@ def _may_act_for_centre(actor, centre) -> bool:
 def assert_may_act_for_centre(actor, centre, *, record: str = "") -> None:
     if not _may_act_for_centre(actor, centre):
         # 404, not 403: an enterprise must not learn that another enterprise's centre exists
-        raise NotFoundError("研发中心不存在或无权操作", "no such centre, or not yours", code="centre_scope",
-                            record=record)
+        raise NotFoundError(
+            "研发中心不存在或无权操作", "no such centre, or not yours", code="centre_scope", record=record
+        )
 
 
 def check_document(upload, *, record: str, label: str = "文件") -> None:
@@ -68,20 +70,22 @@ def normalise_identity(id_type: str, id_number: str) -> str:
     if id_type == IdType.PASSPORT:
         number = (id_number or "").strip().upper()
         if not (5 <= len(number) <= 20 and number.isalnum()):
-            raise ServiceError(f"护照号码“{number}”格式错误", "passport number must be 5-20 letters or digits",
-                               code="passport_format")
+            raise ServiceError(
+                f"护照号码“{number}”格式错误", "passport number must be 5-20 letters or digits", code="passport_format"
+            )
         return number
     raise ServiceError(f"证件类型“{id_type}”无效,应为 resident_id 或 passport", "unknown id_type", code="id_type")
 
 
-REGISTERED_ELSEWHERE = ("该人员已在其他单位登记,如信息有误请联系科技厅核实",
-                       "this person is registered by another employer; ask the science bureau to correct it")
+REGISTERED_ELSEWHERE = (
+    "该人员已在其他单位登记,如信息有误请联系科技厅核实",
+    "this person is registered by another employer; ask the science bureau to correct it",
+)
 IDENTITY_FIELDS = ("id_type", "name", "nationality")
 
 
 def _enterprise_ids(actor) -> set[int]:
-    return set(actor.enterprises.values_list("pk", flat=True)) if actor is not None and actor.is_enterprise \
-        else set()
+    return set(actor.enterprises.values_list("pk", flat=True)) if actor is not None and actor.is_enterprise else set()
 
 
 def _is_bureau(actor) -> bool:
@@ -142,15 +146,20 @@ def researcher_upsert(*, actor, id_type: str, id_number: str, name: str, enterpr
         raise ServiceError("姓名不能为空", "name is required", code="required", record=f"研发人员 {number}")
     # scenario files (SCENARIOS.md) carry no nationality; people entering records through the portal must
     if id_type == IdType.PASSPORT and actor.role != Role.SYSTEM and not (details.get("nationality") or "").strip():
-        raise ServiceError("护照持有人须填写国籍", "a passport holder needs a nationality", code="nationality",
-                           record=f"研发人员 {name}({number})")
+        raise ServiceError(
+            "护照持有人须填写国籍",
+            "a passport holder needs a nationality",
+            code="nationality",
+            record=f"研发人员 {name}({number})",
+        )
     if details.get("photo"):
         check_document(details["photo"], record=f"研发人员 {name}", label="照片")
     with acting(actor):
         researcher = Researcher.objects.select_for_update().filter(id_number=number).first()
         if researcher is None:
-            researcher = Researcher(id_type=id_type, id_number=number, name=name,
-                                    registered_by=_claimant(actor, enterprise), **details)
+            researcher = Researcher(
+                id_type=id_type, id_number=number, name=name, registered_by=_claimant(actor, enterprise), **details
+            )
             researcher.full_clean(validate_unique=False)  # the unique index decides, below
             try:
                 with transaction.atomic():
@@ -178,19 +187,31 @@ def researcher_update(*, actor, researcher: Researcher, name: str, **details) ->
     once another employer relies on the record (may_edit_identity); staff corrections are audited."""
     researcher = Researcher.objects.select_for_update().get(pk=researcher.pk)
     if not may_edit_identity(actor, researcher):
-        raise ServiceError(*REGISTERED_ELSEWHERE, code="registered_elsewhere", status=403,
-                           record=f"研发人员 {researcher.name}")
+        raise ServiceError(
+            *REGISTERED_ELSEWHERE, code="registered_elsewhere", status=403, record=f"研发人员 {researcher.name}"
+        )
     with acting(actor, action="researcher_correct" if _is_bureau(actor) else "researcher_update"):
-        return researcher_upsert(actor=actor, id_type=researcher.id_type, id_number=researcher.id_number,
-                                 name=name, **details)
+        return researcher_upsert(
+            actor=actor, id_type=researcher.id_type, id_number=researcher.id_number, name=name, **details
+        )
 
 
 VERIFIED_FIELDS = ("key_discipline", "institution", "discipline", "key_institution_id", "certificate")
 
 
 @transaction.atomic
-def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool, awarded_on: dt.date,
-                  key_discipline: bool = False, verified: bool = False, enterprise=None, **details) -> Degree:
+def degree_upsert(
+    *,
+    actor,
+    researcher: Researcher,
+    level: str,
+    full_time: bool,
+    awarded_on: dt.date,
+    key_discipline: bool = False,
+    verified: bool = False,
+    enterprise=None,
+    **details,
+) -> Degree:
     """A degree counts for NX-STIPEND only once verified (who, when); scenario imports arrive verified.
 
     An enterprise adds its own claim (`claimed_by`, with its certificate), which waits for a reviewer;
@@ -201,15 +222,21 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
     relies on the person; after that the correction is the bureau's."""
     record = f"研发人员 {researcher.name}({mask_id(researcher.id_number)})的学位"
     if verified and not _is_bureau(actor):
-        raise ServiceError("学位只能由审核人员核验", "only reviewers verify degrees", code="forbidden", status=403,
-                           record=record)
+        raise ServiceError(
+            "学位只能由审核人员核验", "only reviewers verify degrees", code="forbidden", status=403, record=record
+        )
     claimant = _degree_claimant(actor, researcher, enterprise, record=record)
     if level not in DegreeLevel.values:
-        raise ServiceError(f"学位层次“{level}”无效,应为 bachelor/master/doctorate", "unknown degree level",
-                           code="degree_level", record=record)
+        raise ServiceError(
+            f"学位层次“{level}”无效,应为 bachelor/master/doctorate",
+            "unknown degree level",
+            code="degree_level",
+            record=record,
+        )
     if awarded_on > timezone.localdate():
-        raise ServiceError(f"学位授予日期{awarded_on}晚于今天", "award date is in the future", code="awarded_on",
-                           record=record)
+        raise ServiceError(
+            f"学位授予日期{awarded_on}晚于今天", "award date is in the future", code="awarded_on", record=record
+        )
     check_date(awarded_on, zh="学位授予日期", en="award date", record=record)
     key_institution = details.get("key_institution")
     claims_key = level == DegreeLevel.MASTER and key_discipline
@@ -220,8 +247,9 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
             details["key_institution"] = key_institution
     if key_institution is not None:
         if claims_key and not key_institution.in_force_on(awarded_on):
-            raise _not_in_force(key_institution, key_institution.name, awarded_on, record=record,
-                                code="key_institution")
+            raise _not_in_force(
+                key_institution, key_institution.name, awarded_on, record=record, code="key_institution"
+            )
         details["institution"] = key_institution.name
     # POLICY §3.3: the master's tier is a key discipline at a key university, checked against the list staff
     # maintain. A scenario import (the system actor, degrees arriving verified) is exempt: SCENARIOS.md makes
@@ -235,7 +263,8 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
         details.pop("certificate")  # an empty upload keeps the stored certificate
     with acting(actor):
         same = Degree.objects.select_for_update().filter(
-            researcher=researcher, level=level, full_time=full_time, awarded_on=awarded_on)
+            researcher=researcher, level=level, full_time=full_time, awarded_on=awarded_on
+        )
         # a refused claim stays as decided: entering the degree again files a new claim
         degree = same.filter(claimed_by=claimant).exclude(verification_status=DegreeStatus.REFUSED).first()
         if degree is None and claimant is not None:
@@ -244,15 +273,19 @@ def degree_upsert(*, actor, researcher: Researcher, level: str, full_time: bool,
                 if _checked_values(held, key_discipline, details) == _checked_values(held):
                     return held
         before = None if degree is None else _checked_values(degree)
-        degree = degree or Degree(researcher=researcher, level=level, full_time=full_time, awarded_on=awarded_on,
-                                  claimed_by=claimant)
+        degree = degree or Degree(
+            researcher=researcher, level=level, full_time=full_time, awarded_on=awarded_on, claimed_by=claimant
+        )
         after = _checked_values(degree, key_discipline, details)
         if before is not None and before == after and claimant is not None and degree.verified_at is not None:
             return degree  # re-entering the verified claim as it stands: nothing to change or check again
-        if (claimant is not None and degree.verified_at is not None
-                and _relied_on_elsewhere(researcher, {claimant.pk})):
-            raise ConflictError("该学位已核验;" + REGISTERED_ELSEWHERE[0], "the degree is verified; "
-                                + REGISTERED_ELSEWHERE[1], code="degree_verified", record=record)
+        if claimant is not None and degree.verified_at is not None and _relied_on_elsewhere(researcher, {claimant.pk}):
+            raise ConflictError(
+                "该学位已核验;" + REGISTERED_ELSEWHERE[0],
+                "the degree is verified; " + REGISTERED_ELSEWHERE[1],
+                code="degree_verified",
+                record=record,
+            )
         degree.key_discipline = key_discipline
         for k, v in details.items():
             setattr(degree, k, v)
@@ -281,8 +314,9 @@ def _checked_values(degree: Degree, key_discipline: bool | None = None, details:
     if details is not None:
         values["key_discipline"] = key_discipline
         for k, v in details.items():
-            values["key_institution_id" if k == "key_institution" else k] = getattr(v, "pk", v) \
-                if k == "key_institution" else v
+            values["key_institution_id" if k == "key_institution" else k] = (
+                getattr(v, "pk", v) if k == "key_institution" else v
+            )
     return values
 
 
@@ -298,13 +332,18 @@ def _degree_claimant(actor, researcher: Researcher, enterprise, *, record: str):
     else:
         from registry.models import Enterprise
 
-        employer = Contract.objects.filter(researcher=researcher, centre__enterprise__in=ids) \
-            .order_by("start", "pk").values_list("centre__enterprise", flat=True).first()
+        employer = (
+            Contract.objects.filter(researcher=researcher, centre__enterprise__in=ids)
+            .order_by("start", "pk")
+            .values_list("centre__enterprise", flat=True)
+            .first()
+        )
         pk = employer or (researcher.registered_by_id if researcher.registered_by_id in ids else None)
         if pk is not None:
             return Enterprise.objects.get(pk=pk)
-    raise NotFoundError("研发人员不存在或无权操作", "no such researcher, or not yours", code="researcher_scope",
-                        record=record)
+    raise NotFoundError(
+        "研发人员不存在或无权操作", "no such researcher, or not yours", code="researcher_scope", record=record
+    )
 
 
 def _listed_institution(text: str) -> KeyInstitution | None:
@@ -315,46 +354,68 @@ def _listed_institution(text: str) -> KeyInstitution | None:
 def _not_in_force(entry, label: str, awarded_on: dt.date, *, record: str, code: str) -> ServiceError:
     """Why a listed entry does not count for a degree awarded on ``awarded_on``, and what to do."""
     if entry.status == ReferenceStatus.PENDING:
-        return ServiceError(f"名录中的“{label}”尚待科技厅核实,核实前不能按重点院校重点学科认定,请联系科技厅",
-                            "that list entry awaits the bureau's confirmation", code=code, record=record)
+        return ServiceError(
+            f"名录中的“{label}”尚待科技厅核实,核实前不能按重点院校重点学科认定,请联系科技厅",
+            "that list entry awaits the bureau's confirmation",
+            code=code,
+            record=record,
+        )
     if not entry.is_active:
         return ServiceError(f"“{label}”已不在重点院校名录中", "no longer listed", code=code, record=record)
     window = f"{entry.valid_from or '不限'}至{entry.valid_to or '长期'}"
-    return ServiceError(f"“{label}”在名录中的有效期为{window},不含学位授予日期{awarded_on}",
-                        "the list entry was not in force on the award date", code=code, record=record)
+    return ServiceError(
+        f"“{label}”在名录中的有效期为{window},不含学位授予日期{awarded_on}",
+        "the list entry was not in force on the award date",
+        code=code,
+        record=record,
+    )
 
 
-def _require_key_reference(key_institution: KeyInstitution | None, details: dict, *, awarded_on: dt.date,
-                           record: str) -> None:
+def _require_key_reference(
+    key_institution: KeyInstitution | None, details: dict, *, awarded_on: dt.date, record: str
+) -> None:
     """A key-discipline master's names a key institution and one of its key disciplines, both in force in the
     list on the award date (POLICY §3.3: the list is reference data with validity dates)."""
     if key_institution is None:
         named = (details.get("institution") or "").strip()
         raise ServiceError(
             f"硕士学位标记为重点院校重点学科,但授予单位“{named}”不在重点院校名录中,请从名录中选择院校"
-            if named else "硕士学位标记为重点院校重点学科,须从重点院校名录中选择授予单位",
+            if named
+            else "硕士学位标记为重点院校重点学科,须从重点院校名录中选择授予单位",
             "a key-discipline master's degree must name an institution from the key-institution list",
-            code="key_institution", record=record)
+            code="key_institution",
+            record=record,
+        )
     discipline = (details.get("discipline") or "").strip()
     named = KeyDiscipline.objects.filter(institution=key_institution, name=discipline).first()
-    if named is not None and not named.in_force_on(awarded_on) and (
-            named.status == ReferenceStatus.PENDING or named.is_active):
-        raise _not_in_force(named, f"{key_institution.name}·{discipline}", awarded_on, record=record,
-                            code="key_discipline_name")
+    if (
+        named is not None
+        and not named.in_force_on(awarded_on)
+        and (named.status == ReferenceStatus.PENDING or named.is_active)
+    ):
+        raise _not_in_force(
+            named, f"{key_institution.name}·{discipline}", awarded_on, record=record, code="key_discipline_name"
+        )
     listed = KeyDiscipline.objects.filter(KeyDiscipline.in_force_q(awarded_on), institution=key_institution)
     if not listed.filter(name=discipline).exists():
         names = "、".join(listed.values_list("name", flat=True)[:10]) or "无"
         raise ServiceError(
             f"“{discipline or '(未填写学科)'}”不是{key_institution.name}在名录中的重点学科(名录中的重点学科:{names})",
-            "the discipline is not a listed key discipline of that institution", code="key_discipline_name",
-            record=record)
+            "the discipline is not a listed key discipline of that institution",
+            code="key_discipline_name",
+            record=record,
+        )
 
 
 def _outside_bureau(record: str) -> NotFoundError:
     """A reviewer acting on a record of a centre their bureau has no filing for (selectors.staff_contracts):
     the same 404 as reading it."""
-    return NotFoundError("该研发人员或合同不属于本局备案的研发中心,无权操作",
-                         "not a record of a centre filed with your bureau", code="bureau_scope", record=record)
+    return NotFoundError(
+        "该研发人员或合同不属于本局备案的研发中心,无权操作",
+        "not a record of a centre filed with your bureau",
+        code="bureau_scope",
+        record=record,
+    )
 
 
 def _degree_record(degree: Degree) -> str:
@@ -365,8 +426,13 @@ def _locked_for_review(*, actor, degree: Degree, record: str) -> Degree:
     """Reviewers and administrators decide on degrees of their bureau's centres' people only
     (selectors.staff_researchers; others are the same 404 as reading them)."""
     if not (actor.is_reviewer or actor.is_portal_admin):
-        raise ServiceError("只有审核人员或管理员可以核验学历", "only reviewers and administrators verify degrees",
-                           code="forbidden", record=record, status=403)
+        raise ServiceError(
+            "只有审核人员或管理员可以核验学历",
+            "only reviewers and administrators verify degrees",
+            code="forbidden",
+            record=record,
+            status=403,
+        )
     if not staff_may_act_on(actor=actor, researcher=degree.researcher):
         raise _outside_bureau(record)
     return Degree.objects.select_for_update(of=("self",)).select_related("researcher", "claimed_by").get(pk=degree.pk)
@@ -376,12 +442,20 @@ def _assert_undecided(degree: Degree, *, record: str, allowed=(DegreeStatus.PEND
     if degree.status in allowed:
         return
     if degree.status == DegreeStatus.VERIFIED:
-        raise ConflictError(f"该学位已于{timezone.localtime(degree.verified_at):%Y-%m-%d %H:%M}由"
-                            f"{degree.verified_by.display_name if degree.verified_by else '系统'}核验",
-                            "already verified", code="already_verified", record=record)
+        raise ConflictError(
+            f"该学位已于{timezone.localtime(degree.verified_at):%Y-%m-%d %H:%M}由"
+            f"{degree.verified_by.display_name if degree.verified_by else '系统'}核验",
+            "already verified",
+            code="already_verified",
+            record=record,
+        )
     if degree.status == DegreeStatus.RETURNED:
-        raise ConflictError("该学位已退回补正,待企业补正后再审核", "returned for correction: waiting for the enterprise",
-                            code="degree_returned", record=record)
+        raise ConflictError(
+            "该学位已退回补正,待企业补正后再审核",
+            "returned for correction: waiting for the enterprise",
+            code="degree_returned",
+            record=record,
+        )
     raise ConflictError("该学位已不予核验", "already refused", code="degree_refused", record=record)
 
 
@@ -395,9 +469,12 @@ def _notify_claimant(degree: Degree, *, decision: str, reason: str = "") -> None
 
     researcher = degree.researcher
     title = f"【学历核验】{researcher.name}的{degree.get_level_display()}学位:{decision}"
-    lines = [f"研发人员:{researcher.name}({mask_id(researcher.id_number)})",
-             f"学位:{degree.get_level_display()}({degree.institution or '—'},{degree.awarded_on})",
-             f"核验结果:{decision}", f"时间:{timezone.localtime(degree.reviewed_at):%Y-%m-%d %H:%M}"]
+    lines = [
+        f"研发人员:{researcher.name}({mask_id(researcher.id_number)})",
+        f"学位:{degree.get_level_display()}({degree.institution or '—'},{degree.awarded_on})",
+        f"核验结果:{decision}",
+        f"时间:{timezone.localtime(degree.reviewed_at):%Y-%m-%d %H:%M}",
+    ]
     if reason:
         lines.append(f"原因:{reason}")
     if degree.verification_status == DegreeStatus.RETURNED:
@@ -417,15 +494,26 @@ def degree_verify(*, actor, degree: Degree) -> Degree:
         degree = _locked_for_review(actor=actor, degree=degree, record=record)
         _assert_undecided(degree, record=record)
         if not degree.certificate:
-            raise ServiceError("尚未上传学位证书,不能核验;请退回补正,由企业上传证书",
-                               "no certificate is on file: return the claim for the enterprise to upload it",
-                               code="certificate_required", record=record)
+            raise ServiceError(
+                "尚未上传学位证书,不能核验;请退回补正,由企业上传证书",
+                "no certificate is on file: return the claim for the enterprise to upload it",
+                code="certificate_required",
+                record=record,
+            )
         now = timezone.now()
         degree.verified_at, degree.verified_by = now, actor
         degree.reviewed_at, degree.reviewed_by = now, actor
         degree.verification_status, degree.verification_reason = DegreeStatus.VERIFIED, ""
-        degree.save(update_fields=["verified_at", "verified_by", "reviewed_at", "reviewed_by",
-                                   "verification_status", "verification_reason"])
+        degree.save(
+            update_fields=[
+                "verified_at",
+                "verified_by",
+                "reviewed_at",
+                "reviewed_by",
+                "verification_status",
+                "verification_reason",
+            ]
+        )
         _notify_claimant(degree, decision="核验通过")
     return degree
 
@@ -448,15 +536,29 @@ def _decide(*, actor, degree: Degree, status: str, reason: str, allowed, decisio
 @transaction.atomic
 def degree_return(*, actor, degree: Degree, reason: str) -> Degree:
     """退回补正: the claimant corrects the claim (fields or certificate), which then waits for review again."""
-    return _decide(actor=actor, degree=degree, status=DegreeStatus.RETURNED, reason=reason,
-                   allowed=(DegreeStatus.PENDING,), decision="退回补正", action="degree_return")
+    return _decide(
+        actor=actor,
+        degree=degree,
+        status=DegreeStatus.RETURNED,
+        reason=reason,
+        allowed=(DegreeStatus.PENDING,),
+        decision="退回补正",
+        action="degree_return",
+    )
 
 
 @transaction.atomic
 def degree_refuse(*, actor, degree: Degree, reason: str) -> Degree:
     """不予核验: the claim stays refused and never counts; the enterprise may file a new claim."""
-    return _decide(actor=actor, degree=degree, status=DegreeStatus.REFUSED, reason=reason,
-                   allowed=(DegreeStatus.PENDING, DegreeStatus.RETURNED), decision="不予核验", action="degree_refuse")
+    return _decide(
+        actor=actor,
+        degree=degree,
+        status=DegreeStatus.REFUSED,
+        reason=reason,
+        allowed=(DegreeStatus.PENDING, DegreeStatus.RETURNED),
+        decision="不予核验",
+        action="degree_refuse",
+    )
 
 
 def _contract_label(c: Contract) -> str:
@@ -468,12 +570,18 @@ def _overlap_error(other: Contract, actor, *, record: str) -> ServiceError:
     """The clash named for staff and for the employer's own contracts; another employer's contract is
     not described at all (neither its centre nor its number nor its dates)."""
     if actor is not None and (actor.is_bureau_staff or _may_act_for_centre(actor, other.centre)):
-        return ServiceError(f"与已有全职{_contract_label(other)}重叠:同一人同一天只能有一份全职合同",
-                            "overlaps another full-time contract of the same person", code="contract_overlap",
-                            record=record)
-    return ServiceError("与该人员在其他单位的全职聘用期间重叠:同一人同一天只能有一份全职合同。" + REGISTERED_ELSEWHERE[0],
-                        "overlaps a full-time contract with another employer; " + REGISTERED_ELSEWHERE[1],
-                        code="contract_overlap", record=record)
+        return ServiceError(
+            f"与已有全职{_contract_label(other)}重叠:同一人同一天只能有一份全职合同",
+            "overlaps another full-time contract of the same person",
+            code="contract_overlap",
+            record=record,
+        )
+    return ServiceError(
+        "与该人员在其他单位的全职聘用期间重叠:同一人同一天只能有一份全职合同。" + REGISTERED_ELSEWHERE[0],
+        "overlaps a full-time contract with another employer; " + REGISTERED_ELSEWHERE[1],
+        code="contract_overlap",
+        record=record,
+    )
 
 
 def _overlapping_full_time(contract: Contract):
@@ -497,9 +605,18 @@ UNCHANGED = _Unchanged()
 
 
 @transaction.atomic
-def contract_upsert(*, actor, researcher: Researcher, centre, full_time: bool, start: dt.date, end: dt.date | None,
-                    terminated_on: dt.date | None | _Unchanged = UNCHANGED,
-                    termination_reason: str | _Unchanged = UNCHANGED, document=None) -> Contract:
+def contract_upsert(
+    *,
+    actor,
+    researcher: Researcher,
+    centre,
+    full_time: bool,
+    start: dt.date,
+    end: dt.date | None,
+    terminated_on: dt.date | None | _Unchanged = UNCHANGED,
+    termination_reason: str | _Unchanged = UNCHANGED,
+    document=None,
+) -> Contract:
     """Create or update a contract (natural key: researcher, centre, start).
 
     The termination fields change only when the caller passes them (the scenario import does, a scenario
@@ -513,13 +630,23 @@ def contract_upsert(*, actor, researcher: Researcher, centre, full_time: bool, s
     if isinstance(terminated_on, dt.date):
         check_date(terminated_on, zh="解除日期", en="termination date", record=record)
     if end is not None and end < start:
-        raise ServiceError(f"合同终止日期{end}早于起始日期{start}", "contract end is before its start",
-                           code="contract_dates", record=record)
+        raise ServiceError(
+            f"合同终止日期{end}早于起始日期{start}",
+            "contract end is before its start",
+            code="contract_dates",
+            record=record,
+        )
     if isinstance(terminated_on, dt.date) and terminated_on < start:
-        raise ServiceError(f"解除日期{terminated_on}早于起始日期{start}", "termination is before the start",
-                           code="contract_dates", record=record)
+        raise ServiceError(
+            f"解除日期{terminated_on}早于起始日期{start}",
+            "termination is before the start",
+            code="contract_dates",
+            record=record,
+        )
     with acting(actor):
-        contract = Contract.objects.select_for_update().filter(researcher=researcher, centre=centre, start=start).first()
+        contract = (
+            Contract.objects.select_for_update().filter(researcher=researcher, centre=centre, start=start).first()
+        )
         contract = contract or Contract(researcher=researcher, centre=centre, start=start)
         contract.full_time, contract.end = full_time, end
         if terminated_on is not UNCHANGED:
@@ -539,8 +666,12 @@ def contract_upsert(*, actor, researcher: Researcher, centre, full_time: bool, s
             with transaction.atomic():
                 contract.save()
         except IntegrityError as exc:  # the exclusion constraint, if a concurrent write slipped past the check
-            raise ServiceError("与同一人的另一份全职合同重叠", "overlaps another full-time contract",
-                               code="contract_overlap", record=record) from exc
+            raise ServiceError(
+                "与同一人的另一份全职合同重叠",
+                "overlaps another full-time contract",
+                code="contract_overlap",
+                record=record,
+            ) from exc
     return contract
 
 
@@ -557,22 +688,35 @@ def contract_terminate(*, actor, contract: Contract, terminated_on: dt.date, rea
     first five years is flagged for staff review (POLICY §3.6)."""
     contract = Contract.objects.select_for_update().select_related("researcher", "centre").get(pk=contract.pk)
     record = f"研发人员 {contract.researcher.name}在{contract.centre.ref}的合同(编号{contract.pk})"
-    if not (_may_act_for_centre(actor, contract.centre)
-            or actor.is_reviewer and staff_contracts(actor=actor).filter(pk=contract.pk).exists()):
-        raise NotFoundError("合同不存在或无权操作", "no such contract, or not yours", code="contract_scope",
-                            record=record)
+    if not (
+        _may_act_for_centre(actor, contract.centre)
+        or actor.is_reviewer
+        and staff_contracts(actor=actor).filter(pk=contract.pk).exists()
+    ):
+        raise NotFoundError(
+            "合同不存在或无权操作", "no such contract, or not yours", code="contract_scope", record=record
+        )
     if not (reason or "").strip():
         raise ServiceError("请填写解除原因", "a reason is required", code="required", record=record)
     if contract.terminated_on is not None:
-        raise ConflictError(f"该合同已于{contract.terminated_on}解除", "already terminated",
-                            code="already_terminated", record=record)
+        raise ConflictError(
+            f"该合同已于{contract.terminated_on}解除", "already terminated", code="already_terminated", record=record
+        )
     check_date(terminated_on, zh="解除日期", en="termination date", record=record)
     if terminated_on < contract.start:
-        raise ServiceError(f"解除日期{terminated_on}早于合同起始日期{contract.start}", "termination is before the start",
-                           code="contract_dates", record=record)
+        raise ServiceError(
+            f"解除日期{terminated_on}早于合同起始日期{contract.start}",
+            "termination is before the start",
+            code="contract_dates",
+            record=record,
+        )
     if contract.end is not None and terminated_on >= contract.end:
-        raise ServiceError(f"解除日期{terminated_on}不早于合同终止日期{contract.end},无需提前解除",
-                           "termination is not before the agreed end", code="contract_dates", record=record)
+        raise ServiceError(
+            f"解除日期{terminated_on}不早于合同终止日期{contract.end},无需提前解除",
+            "termination is not before the agreed end",
+            code="contract_dates",
+            record=record,
+        )
     with acting(actor, action="contract_terminate"):
         contract.terminated_on, contract.termination_reason = terminated_on, reason.strip()
         contract.needs_review = contract.needs_review or _early_termination(contract)
@@ -585,8 +729,9 @@ def contract_terminate(*, actor, contract: Contract, terminated_on: dt.date, rea
 def contract_review_clear(*, actor, contract: Contract, note: str = "") -> Contract:
     """Staff have looked at a flagged early termination (POLICY §3.6)."""
     if not (actor.is_reviewer or actor.is_portal_admin):
-        raise ServiceError("只有审核人员或管理员可以复核", "only staff review terminations", code="forbidden",
-                           status=403)
+        raise ServiceError(
+            "只有审核人员或管理员可以复核", "only staff review terminations", code="forbidden", status=403
+        )
     if not staff_contracts(actor=actor).filter(pk=contract.pk).exists():
         raise _outside_bureau(f"合同(编号{contract.pk})")
     with acting(actor, action="contract_review_clear", note=note):
@@ -597,21 +742,42 @@ def contract_review_clear(*, actor, contract: Contract, note: str = "") -> Contr
 
 
 @transaction.atomic
-def researcher_enrol(*, actor, centre, id_type: str, id_number: str, name: str, full_time: bool, start: dt.date,
-                     end: dt.date | None, details: dict | None = None, document=None) -> Contract:
+def researcher_enrol(
+    *,
+    actor,
+    centre,
+    id_type: str,
+    id_number: str,
+    name: str,
+    full_time: bool,
+    start: dt.date,
+    end: dt.date | None,
+    details: dict | None = None,
+    document=None,
+) -> Contract:
     """An enterprise registers a researcher together with the contract that ties them to its centre."""
     assert_may_act_for_centre(actor, centre, record=f"研发人员 {name}")
-    researcher = researcher_upsert(actor=actor, id_type=id_type, id_number=id_number, name=name,
-                                   enterprise=centre.enterprise if actor.is_enterprise else None,
-                                   **(details or {}))
-    return contract_upsert(actor=actor, researcher=researcher, centre=centre, full_time=full_time, start=start,
-                           end=end, document=document)
+    researcher = researcher_upsert(
+        actor=actor,
+        id_type=id_type,
+        id_number=id_number,
+        name=name,
+        enterprise=centre.enterprise if actor.is_enterprise else None,
+        **(details or {}),
+    )
+    return contract_upsert(
+        actor=actor, researcher=researcher, centre=centre, full_time=full_time, start=start, end=end, document=document
+    )
 
 
 def _assert_reference_staff(actor) -> None:
     if not (actor.is_reviewer or actor.is_portal_admin or actor.role == Role.SYSTEM):
-        raise ServiceError("只有审核人员或管理员可以维护重点院校名录", "only staff maintain the key-institution list",
-                           code="forbidden", status=403)
+        raise ServiceError(
+            "只有审核人员或管理员可以维护重点院校名录",
+            "only staff maintain the key-institution list",
+            code="forbidden",
+            status=403,
+        )
 
 
 REFERENCE_FIELDS = ("status", "source", "source_date", "valid_from", "valid_to")
@@ -621,8 +787,9 @@ def _reference_values(entry, given: dict) -> dict:
     """The reference fields a caller set (the CSV sets none of them: a row keeps what staff recorded)."""
     values = {k: v for k, v in given.items() if v is not None}
     if "status" in values and values["status"] not in ReferenceStatus.values:
-        raise ServiceError(f"核实状态“{values['status']}”无效", "unknown status", code="status",
-                           record=f"重点院校名录 {entry}")
+        raise ServiceError(
+            f"核实状态“{values['status']}”无效", "unknown status", code="status", record=f"重点院校名录 {entry}"
+        )
     return values
 
 
@@ -633,16 +800,30 @@ def _save_reference(entry, values: dict, *, record: str):
         try:
             entry.full_clean()
         except ValidationError as exc:
-            raise ServiceError("；".join(str(m) for ms in exc.message_dict.values() for m in ms),
-                               "the entry is invalid", code="invalid", record=record) from exc
+            raise ServiceError(
+                "；".join(str(m) for ms in exc.message_dict.values() for m in ms),
+                "the entry is invalid",
+                code="invalid",
+                record=record,
+            ) from exc
         entry.save()
     return entry
 
 
 @transaction.atomic
-def key_institution_upsert(*, actor, name: str, code: str = "", is_active: bool = True, note: str = "",
-                           status: str | None = None, source: str | None = None, source_date: dt.date | None = None,
-                           valid_from: dt.date | None = None, valid_to: dt.date | None = None) -> KeyInstitution:
+def key_institution_upsert(
+    *,
+    actor,
+    name: str,
+    code: str = "",
+    is_active: bool = True,
+    note: str = "",
+    status: str | None = None,
+    source: str | None = None,
+    source_date: dt.date | None = None,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+) -> KeyInstitution:
     """Add or change a key institution (audited). The reference fields are left as recorded when not given."""
     _assert_reference_staff(actor)
     name = (name or "").strip()
@@ -650,34 +831,69 @@ def key_institution_upsert(*, actor, name: str, code: str = "", is_active: bool 
         raise ServiceError("院校名称不能为空", "institution name is required", code="required", record="重点院校")
     with acting(actor):
         inst = KeyInstitution.objects.select_for_update().filter(name=name).first() or KeyInstitution(name=name)
-        values = {"code": (code or "").strip(), "is_active": is_active, "note": note, **_reference_values(
-            name, {"status": status, "source": source, "source_date": source_date, "valid_from": valid_from,
-                   "valid_to": valid_to})}
+        values = {
+            "code": (code or "").strip(),
+            "is_active": is_active,
+            "note": note,
+            **_reference_values(
+                name,
+                {
+                    "status": status,
+                    "source": source,
+                    "source_date": source_date,
+                    "valid_from": valid_from,
+                    "valid_to": valid_to,
+                },
+            ),
+        }
         return _save_reference(inst, values, record=f"重点院校 {name}")
 
 
 @transaction.atomic
-def key_discipline_upsert(*, actor, institution: KeyInstitution, name: str, is_active: bool = True,
-                          note: str = "", status: str | None = None, source: str | None = None,
-                          source_date: dt.date | None = None, valid_from: dt.date | None = None,
-                          valid_to: dt.date | None = None) -> KeyDiscipline:
+def key_discipline_upsert(
+    *,
+    actor,
+    institution: KeyInstitution,
+    name: str,
+    is_active: bool = True,
+    note: str = "",
+    status: str | None = None,
+    source: str | None = None,
+    source_date: dt.date | None = None,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+) -> KeyDiscipline:
     _assert_reference_staff(actor)
     name = (name or "").strip()
     if not name:
-        raise ServiceError("学科名称不能为空", "discipline name is required", code="required",
-                           record=f"重点院校 {institution.name}")
+        raise ServiceError(
+            "学科名称不能为空", "discipline name is required", code="required", record=f"重点院校 {institution.name}"
+        )
     with acting(actor):
-        disc = KeyDiscipline.objects.select_for_update().filter(institution=institution, name=name).first() \
-            or KeyDiscipline(institution=institution, name=name)
-        values = {"is_active": is_active, "note": note, **_reference_values(
-            f"{institution.name}·{name}", {"status": status, "source": source, "source_date": source_date,
-                                          "valid_from": valid_from, "valid_to": valid_to})}
+        disc = KeyDiscipline.objects.select_for_update().filter(
+            institution=institution, name=name
+        ).first() or KeyDiscipline(institution=institution, name=name)
+        values = {
+            "is_active": is_active,
+            "note": note,
+            **_reference_values(
+                f"{institution.name}·{name}",
+                {
+                    "status": status,
+                    "source": source,
+                    "source_date": source_date,
+                    "valid_from": valid_from,
+                    "valid_to": valid_to,
+                },
+            ),
+        }
         return _save_reference(disc, values, record=f"重点院校 {institution.name} 的重点学科 {name}")
 
 
 @transaction.atomic
-def key_reference_retire(*, actor, entry: KeyInstitution | KeyDiscipline, valid_to: dt.date,
-                         reason: str) -> KeyInstitution | KeyDiscipline:
+def key_reference_retire(
+    *, actor, entry: KeyInstitution | KeyDiscipline, valid_to: dt.date, reason: str
+) -> KeyInstitution | KeyDiscipline:
     """Retire an entry from a date: degrees awarded up to that day still count; later ones do not."""
     _assert_reference_staff(actor)
     record = f"重点院校名录 {entry}"
@@ -689,9 +905,18 @@ def key_reference_retire(*, actor, entry: KeyInstitution | KeyDiscipline, valid_
         return _save_reference(entry, {"valid_to": valid_to, "note": note[:256]}, record=record)
 
 
-KEY_CSV_COLUMNS = {"院校名称": "institution", "院校代码": "code", "重点学科": "discipline", "有效": "active",
-                   "备注": "note", "institution": "institution", "code": "code", "discipline": "discipline",
-                   "active": "active", "note": "note"}
+KEY_CSV_COLUMNS = {
+    "院校名称": "institution",
+    "院校代码": "code",
+    "重点学科": "discipline",
+    "有效": "active",
+    "备注": "note",
+    "institution": "institution",
+    "code": "code",
+    "discipline": "discipline",
+    "active": "active",
+    "note": "note",
+}
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "有效", "√"}
 FALSE_WORDS = {"否", "n", "no", "false", "0", "无效", "停用", "×"}
 
@@ -736,16 +961,22 @@ def key_reference_import_csv(*, actor, raw: bytes) -> dict[str, int]:
                 discipline, name = row.get("discipline", ""), row.get("institution", "").strip()
                 # a discipline row names its institution: it creates one not listed yet, and never changes
                 # a listed one (its 有效 and 备注 belong to the discipline, not to the institution)
-                inst = (KeyInstitution.objects.filter(name=name).first() if discipline and name else None) or \
-                    key_institution_upsert(actor=actor, name=name, code=row.get("code", ""),
-                                           is_active=active if not discipline else True,
-                                           note="" if discipline else row.get("note", ""))
+                inst = (
+                    KeyInstitution.objects.filter(name=name).first() if discipline and name else None
+                ) or key_institution_upsert(
+                    actor=actor,
+                    name=name,
+                    code=row.get("code", ""),
+                    is_active=active if not discipline else True,
+                    note="" if discipline else row.get("note", ""),
+                )
                 if inst.pk not in seen_inst:
                     seen_inst.add(inst.pk)
                     counts["institutions"] += 1
                 if discipline:
-                    key_discipline_upsert(actor=actor, institution=inst, name=discipline, is_active=active,
-                                          note=row.get("note", ""))
+                    key_discipline_upsert(
+                        actor=actor, institution=inst, name=discipline, is_active=active, note=row.get("note", "")
+                    )
                     counts["disciplines"] += 1
         except ServiceError as exc:
             errors.append(f"第{line}行:{exc.zh}")
@@ -757,10 +988,15 @@ def key_reference_import_csv(*, actor, raw: bytes) -> dict[str, int]:
 @transaction.atomic
 def identity_reveal(*, actor, researcher: Researcher, purpose: str = "", path: str = "") -> str:
     """The full ID or passport number, for reviewers and administrators only; every view is logged
-   . Enterprise users and finance see masked numbers only."""
+    . Enterprise users and finance see masked numbers only."""
     if not may_see_full_identity(actor):
-        raise ServiceError("无权查看完整证件号码", "not allowed to see full identity numbers", code="forbidden",
-                           status=403, record=f"研发人员 {researcher.name}")
+        raise ServiceError(
+            "无权查看完整证件号码",
+            "not allowed to see full identity numbers",
+            code="forbidden",
+            status=403,
+            record=f"研发人员 {researcher.name}",
+        )
     if not staff_may_act_on(actor=actor, researcher=researcher):
         raise _outside_bureau(f"研发人员 {researcher.name}")
     IdentityAccess.objects.create(user=actor, researcher=researcher, purpose=purpose[:128], path=path[:256])

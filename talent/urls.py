@@ -29,6 +29,9 @@ urlpatterns = [
     path("key-institutions/<int:pk>/", views.key_institution_edit, name="key_institution_edit"),
     path("key-institutions/<int:pk>/disciplines/", views.key_discipline_save, name="key_discipline_save"),
     path("key-institutions/<int:pk>/retire/", views.key_reference_retire, name="key_institution_retire"),
-    path("key-institutions/<int:pk>/disciplines/<int:discipline>/retire/", views.key_reference_retire,
-         name="key_discipline_retire"),
+    path(
+        "key-institutions/<int:pk>/disciplines/<int:discipline>/retire/",
+        views.key_reference_retire,
+        name="key_discipline_retire",
+    ),
 ]

@@ -1,5 +1,6 @@
 """Pages for the talent register. Thin: parse the form, call a service or a selector, render.
 Scoping lives in talent.selectors: another enterprise's researcher or contract is a 404."""
+
 import io
 from functools import wraps
 
@@ -68,8 +69,9 @@ def _detail_url(researcher_pk: int) -> str:
 def _upload_page(request, form, **ctx):
     """talent/form.html for a form with a file field: the progress-bar upload (accounts.uploads) answers a
     script's post with JSON, a plain post or a GET with the page."""
-    return uploads.upload_refused(request, form, lambda: render(request, "talent/form.html", {
-        "form": form, "upload": True, **ctx}))
+    return uploads.upload_refused(
+        request, form, lambda: render(request, "talent/form.html", {"form": form, "upload": True, **ctx})
+    )
 
 
 def _writer_required(view):
@@ -94,13 +96,29 @@ def _reviewer_required(view):
     return login_required(wrapped)
 
 
-RESEARCHER_FIELDS = {"id_format": "id_number", "id_check_digit": "id_number", "id_birth_date": "id_number",
-                     "passport_format": "id_number", "id_type": "id_type", "registered_elsewhere": "name",
-                     "nationality": "nationality", "required": "name", "contract_overlap": "start",
-                     "contract_dates": "end", "document_type": "document", "document_size": "document"}
-DEGREE_FIELDS = {"degree_level": "level", "awarded_on": "awarded_on", "key_institution": "key_institution",
-                 "key_discipline_name": "discipline", "document_type": "certificate", "document_size": "certificate",
-                 "degree_verified": "level"}
+RESEARCHER_FIELDS = {
+    "id_format": "id_number",
+    "id_check_digit": "id_number",
+    "id_birth_date": "id_number",
+    "passport_format": "id_number",
+    "id_type": "id_type",
+    "registered_elsewhere": "name",
+    "nationality": "nationality",
+    "required": "name",
+    "contract_overlap": "start",
+    "contract_dates": "end",
+    "document_type": "document",
+    "document_size": "document",
+}
+DEGREE_FIELDS = {
+    "degree_level": "level",
+    "awarded_on": "awarded_on",
+    "key_institution": "key_institution",
+    "key_discipline_name": "discipline",
+    "document_type": "certificate",
+    "document_size": "certificate",
+    "degree_verified": "level",
+}
 
 
 def _filtered_researchers(request):
@@ -109,9 +127,13 @@ def _filtered_researchers(request):
     form = ResearcherFilterForm(request.GET or None, centres=centres, enterprises=enterprises)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.researcher_list(
-        actor=actor, q=filters.get("q") or "", centre_id=getattr(filters.get("centre"), "pk", None),
-        enterprise_id=getattr(filters.get("enterprise"), "pk", None), unverified=bool(filters.get("unverified")),
-        needs_review=bool(filters.get("needs_review")))
+        actor=actor,
+        q=filters.get("q") or "",
+        centre_id=getattr(filters.get("centre"), "pk", None),
+        enterprise_id=getattr(filters.get("enterprise"), "pk", None),
+        unverified=bool(filters.get("unverified")),
+        needs_review=bool(filters.get("needs_review")),
+    )
     qs, sort = lists.sorted_rows(qs, actor=actor, sort=request.GET.get("sort", ""))
     return form, qs, sort
 
@@ -121,9 +143,13 @@ def _filtered_researchers(request):
 def researcher_export(request):
     """The filtered, sorted list as XLSX (issue 15): the actor's own rows only, identity numbers masked."""
     _form, qs, _sort = _filtered_researchers(request)
-    return xlsx_response(filename=f"研发人员名单-{timezone.localdate():%Y%m%d}.xlsx", sheet=_("研发人员"),
-                         header=list(lists.EXPORT_HEADER), rows=lists.export_rows(qs),
-                         widths=[12, 10, 22, 10, 14, 28, 8, 12, 12, 12])
+    return xlsx_response(
+        filename=f"研发人员名单-{timezone.localdate():%Y%m%d}.xlsx",
+        sheet=_("研发人员"),
+        header=list(lists.EXPORT_HEADER),
+        rows=lists.export_rows(qs),
+        widths=[12, 10, 22, 10, 14, 28, 8, 12, 12, 12],
+    )
 
 
 @login_required
@@ -133,15 +159,26 @@ def researcher_list(request):
     form, qs, sort = _filtered_researchers(request)
     page = _page(request, qs)
     statuses = panels.context("talent.researcher_list", researcher_ids=[r.pk for r in page.object_list]).get(
-        "stipends", {})  # NX-STIPEND status, provided by subsidies (subsidies.reporting.panels)
-    rows = [{"researcher": r, "masked_id": mask_id(r.id_number), "stipend": statuses.get(r.pk)}
-            for r in page.object_list]
-    return render(request, "talent/researcher_list.html", {
-        "form": form, "page": page, "rows": rows, "query": _query_without_page(request),
-        "sort_links": lists.sort_links(sort), "filter_query": _query_without(request, "page", "sort"),
-        "export_query": _query_without(request, "page"),
-        "can_write": actor.is_enterprise or actor.is_portal_admin, "sees_all": actor.is_bureau_staff,
-    })
+        "stipends", {}
+    )  # NX-STIPEND status, provided by subsidies (subsidies.reporting.panels)
+    rows = [
+        {"researcher": r, "masked_id": mask_id(r.id_number), "stipend": statuses.get(r.pk)} for r in page.object_list
+    ]
+    return render(
+        request,
+        "talent/researcher_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": _query_without_page(request),
+            "sort_links": lists.sort_links(sort),
+            "filter_query": _query_without(request, "page", "sort"),
+            "export_query": _query_without(request, "page"),
+            "can_write": actor.is_enterprise or actor.is_portal_admin,
+            "sees_all": actor.is_bureau_staff,
+        },
+    )
 
 
 def _detail_context(request, researcher, *, revealed: str | None = None) -> dict:
@@ -149,9 +186,11 @@ def _detail_context(request, researcher, *, revealed: str | None = None) -> dict
     degrees = _with_previews(actor, list(selectors.degrees_of(actor=actor, researcher=researcher)))
     # a reviewer acts only on people and contracts of centres filed with their bureau (selectors.staff_contracts)
     in_reach = not actor.is_reviewer or selectors.staff_may_act_on(actor=actor, researcher=researcher)
-    terminable = set(selectors.staff_contracts(actor=actor).filter(researcher=researcher).values_list("pk", flat=True)
-                     if actor.is_reviewer else selectors.contract_list(actor=actor).filter(researcher=researcher)
-                     .values_list("pk", flat=True))
+    terminable = set(
+        selectors.staff_contracts(actor=actor).filter(researcher=researcher).values_list("pk", flat=True)
+        if actor.is_reviewer
+        else selectors.contract_list(actor=actor).filter(researcher=researcher).values_list("pk", flat=True)
+    )
     return {
         "researcher": researcher,
         "masked_id": mask_id(researcher.id_number),
@@ -189,12 +228,12 @@ def researcher_reveal(request, pk: int):
     """Show the full ID number once, logged (issue #4 §7). POST so that no prefetch or crawler logs a view."""
     researcher = selectors.researcher_get(actor=request.user, pk=pk)
     try:
-        number = services.identity_reveal(actor=request.user, researcher=researcher,
-                                          purpose=request.POST.get("purpose", "")[:128], path=request.path)
+        number = services.identity_reveal(
+            actor=request.user, researcher=researcher, purpose=request.POST.get("purpose", "")[:128], path=request.path
+        )
     except ServiceError as exc:
         raise PermissionDenied(exc.text) from None
-    response = render(request, "talent/researcher_detail.html",
-                      _detail_context(request, researcher, revealed=number))
+    response = render(request, "talent/researcher_detail.html", _detail_context(request, researcher, revealed=number))
     response["Cache-Control"] = "no-store"
     return response
 
@@ -208,16 +247,23 @@ def researcher_create(request):
         d = form.cleaned_data
         try:
             contract = services.researcher_enrol(
-                actor=request.user, centre=d["centre"], id_type=d["id_type"], id_number=d["id_number"],
-                name=d["name"], full_time=d["full_time"], start=d["start"], end=d["end"], details=form.details(),
-                document=d.get("document"))
+                actor=request.user,
+                centre=d["centre"],
+                id_type=d["id_type"],
+                id_number=d["id_number"],
+                name=d["name"],
+                full_time=d["full_time"],
+                start=d["start"],
+                end=d["end"],
+                details=form.details(),
+                document=d.get("document"),
+            )
         except ValidationError as exc:
             _form_error(form, exc, RESEARCHER_FIELDS)
         else:
             messages.success(request, _("已登记研发人员 %(name)s") % {"name": contract.researcher.name})
             return uploads.upload_done(request, _detail_url(contract.researcher_id))
-    return _upload_page(request, form, title=_("登记研发人员"),
-                        intro=_("登记研发人员及其在本企业研发中心的聘用合同。"))
+    return _upload_page(request, form, title=_("登记研发人员"), intro=_("登记研发人员及其在本企业研发中心的聘用合同。"))
 
 
 @_writer_required
@@ -233,8 +279,9 @@ def researcher_edit(request, pk: int):
     form = ResearcherEditForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid() and uploads.check_files(form):
         try:
-            services.researcher_update(actor=request.user, researcher=researcher, name=form.cleaned_data["name"],
-                                       **form.details())
+            services.researcher_update(
+                actor=request.user, researcher=researcher, name=form.cleaned_data["name"], **form.details()
+            )
         except ValidationError as exc:
             _form_error(form, exc, RESEARCHER_FIELDS)
         else:
@@ -250,14 +297,23 @@ def degree_create(request, pk: int):
     form = DegreeForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid() and uploads.check_files(form):
         d = form.cleaned_data
-        details = {"discipline": d["discipline"], "institution": d["institution"],
-                   "key_institution": d["key_institution"]}
+        details = {
+            "discipline": d["discipline"],
+            "institution": d["institution"],
+            "key_institution": d["key_institution"],
+        }
         if d.get("certificate"):
             details["certificate"] = d["certificate"]
         try:
-            services.degree_upsert(actor=request.user, researcher=researcher, level=d["level"],
-                                   full_time=d["full_time"], awarded_on=d["awarded_on"],
-                                   key_discipline=d["key_discipline"], **details)
+            services.degree_upsert(
+                actor=request.user,
+                researcher=researcher,
+                level=d["level"],
+                full_time=d["full_time"],
+                awarded_on=d["awarded_on"],
+                key_discipline=d["key_discipline"],
+                **details,
+            )
         except ValidationError as exc:
             _form_error(form, exc, DEGREE_FIELDS)
         else:
@@ -351,8 +407,9 @@ def degree_certificate_image(request, pk: int):
 def _with_previews(actor, degrees):
     """Each certificate the actor may see, with its recorded preview (never rendered on the page view)."""
     for d in degrees:
-        d.cert_preview = certificates.certificate_preview(d) \
-            if selectors.may_see_certificate(actor=actor, degree=d) else None
+        d.cert_preview = (
+            certificates.certificate_preview(d) if selectors.may_see_certificate(actor=actor, degree=d) else None
+        )
     return degrees
 
 
@@ -373,8 +430,9 @@ def _stored_file_response(field_file, stem: str) -> FileResponse:
     content_type = sniff(data) if len(data) <= settings.DOCUMENT_MAX_BYTES else None
     if content_type is None:
         raise Http404
-    return downloads.attachment(io.BytesIO(data), content_type=content_type,
-                                filename=f"{stem}{EXTENSION_BY_TYPE[content_type]}")
+    return downloads.attachment(
+        io.BytesIO(data), content_type=content_type, filename=f"{stem}{EXTENSION_BY_TYPE[content_type]}"
+    )
 
 
 @_reviewer_required
@@ -383,10 +441,18 @@ def verification_queue(request):
     q, level = request.GET.get("q", ""), request.GET.get("level", "")
     page = _page(request, selectors.verification_queue(actor=request.user, q=q, level=level))
     page.object_list = _with_previews(request.user, list(page.object_list))
-    return render(request, "talent/verification_queue.html", {
-        "page": page, "q": q, "level": level, "levels": DegreeLevel.choices, "query": _query_without_page(request),
-        "masked": {d.pk: mask_id(d.researcher.id_number) for d in page.object_list},
-    })
+    return render(
+        request,
+        "talent/verification_queue.html",
+        {
+            "page": page,
+            "q": q,
+            "level": level,
+            "levels": DegreeLevel.choices,
+            "query": _query_without_page(request),
+            "masked": {d.pk: mask_id(d.researcher.id_number) for d in page.object_list},
+        },
+    )
 
 
 @_writer_required
@@ -395,13 +461,21 @@ def contract_create(request, pk: int):
     researcher = selectors.researcher_get(actor=request.user, pk=pk)
     from talent.forms import ContractFields
 
-    form = ContractFields(request.POST or None, request.FILES or None, centres=selectors.centre_list(actor=request.user))
+    form = ContractFields(
+        request.POST or None, request.FILES or None, centres=selectors.centre_list(actor=request.user)
+    )
     if request.method == "POST" and form.is_valid() and uploads.check_files(form):
         d = form.cleaned_data
         try:
-            services.contract_upsert(actor=request.user, researcher=researcher, centre=d["centre"],
-                                     full_time=d["full_time"], start=d["start"], end=d["end"],
-                                     document=d.get("document"))
+            services.contract_upsert(
+                actor=request.user,
+                researcher=researcher,
+                centre=d["centre"],
+                full_time=d["full_time"],
+                start=d["start"],
+                end=d["end"],
+                document=d.get("document"),
+            )
         except ValidationError as exc:
             _form_error(form, exc, RESEARCHER_FIELDS)
         else:
@@ -420,9 +494,12 @@ def contract_terminate(request, pk: int):
     form = TerminateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            contract = services.contract_terminate(actor=request.user, contract=contract,
-                                                   terminated_on=form.cleaned_data["terminated_on"],
-                                                   reason=form.cleaned_data["reason"])
+            contract = services.contract_terminate(
+                actor=request.user,
+                contract=contract,
+                terminated_on=form.cleaned_data["terminated_on"],
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationError as exc:
             _form_error(form, exc, {"contract_dates": "terminated_on", "required": "reason"})
         else:
@@ -431,10 +508,18 @@ def contract_terminate(request, pk: int):
             else:
                 messages.success(request, _("已记录合同解除"))
             return redirect("talent:researcher_detail", pk=contract.researcher_id)
-    return render(request, "talent/form.html", {"form": form, "title": _("提前解除合同"),
-                                                "researcher": contract.researcher,
-                                                "intro": str(contract.centre) + f" {contract.start} — "
-                                                + (str(contract.end) if contract.end else _("无固定期限"))})
+    return render(
+        request,
+        "talent/form.html",
+        {
+            "form": form,
+            "title": _("提前解除合同"),
+            "researcher": contract.researcher,
+            "intro": str(contract.centre)
+            + f" {contract.start} — "
+            + (str(contract.end) if contract.end else _("无固定期限")),
+        },
+    )
 
 
 @login_required
@@ -454,14 +539,22 @@ def roster_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = roster.roster_preview(actor=request.user, centre=form.cleaned_data["centre"],
-                                           filename=upload.name, raw=upload.read())
+            result = roster.roster_preview(
+                actor=request.user, centre=form.cleaned_data["centre"], filename=upload.name, raw=upload.read()
+            )
         except ServiceError as exc:
             form.add_error("file", error_text(exc))
         else:
             return uploads.upload_done(request, reverse("talent:roster_preview", args=[result.pk]))
-    return uploads.upload_refused(request, form, lambda: render(request, "talent/roster_upload.html", {
-        "form": form, "columns": roster_text.columns(), "max_bytes": roster.MAX_BYTES}))
+    return uploads.upload_refused(
+        request,
+        form,
+        lambda: render(
+            request,
+            "talent/roster_upload.html",
+            {"form": form, "columns": roster_text.columns(), "max_bytes": roster.MAX_BYTES},
+        ),
+    )
 
 
 @_writer_required
@@ -471,13 +564,26 @@ def roster_preview(request, pk: int):
     errors_by_row: dict[int, list] = {}
     for e in upload.errors:
         errors_by_row.setdefault(e["row"], []).append(e)
-    rows = [{"row": r["row"], "cells": [r["values"].get(c.key, "") for c in roster.COLUMNS],
-             "errors": errors_by_row.get(r["row"], [])} for r in upload.rows]
+    rows = [
+        {
+            "row": r["row"],
+            "cells": [r["values"].get(c.key, "") for c in roster.COLUMNS],
+            "errors": errors_by_row.get(r["row"], []),
+        }
+        for r in upload.rows
+    ]
     for row in rows:  # the preview shows identity numbers masked like every other list
         row["cells"][2] = mask_id(row["cells"][2].upper()) if row["cells"][2] else ""
-    return render(request, "talent/roster_preview.html", {
-        "upload": upload, "rows": rows, "columns": roster_text.columns(), "committed": upload.state == RosterState.COMMITTED,
-    })
+    return render(
+        request,
+        "talent/roster_preview.html",
+        {
+            "upload": upload,
+            "rows": rows,
+            "columns": roster_text.columns(),
+            "committed": upload.state == RosterState.COMMITTED,
+        },
+    )
 
 
 @_writer_required
@@ -498,10 +604,13 @@ def roster_commit(request, pk: int):
 def roster_template(request):
     if request.GET.get("format") == "csv":
         response = HttpResponse(roster.template_csv(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = "attachment; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.csv"
+        response["Content-Disposition"] = (
+            "attachment; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.csv"
+        )
         return response
-    response = HttpResponse(roster.template_xlsx(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        roster.template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = "attachment; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"
     return response
 
@@ -525,15 +634,26 @@ def key_institution_list(request):
             except ServiceError as exc:
                 show_refusal(request, exc)
             else:
-                messages.success(request, _("已导入 %(i)s 所院校、%(d)s 个重点学科") % {
-                    "i": counts["institutions"], "d": counts["disciplines"]})
+                messages.success(
+                    request,
+                    _("已导入 %(i)s 所院校、%(d)s 个重点学科")
+                    % {"i": counts["institutions"], "d": counts["disciplines"]},
+                )
                 return redirect("talent:key_institution_list")
     q = request.GET.get("q", "")
     page = _page(request, selectors.key_institution_list(q=q))
-    return render(request, "talent/key_institutions.html", {
-        "page": page, "q": q, "form": form, "may_edit": may_edit, "import_errors": import_errors,
-        "query": _query_without_page(request),
-    })
+    return render(
+        request,
+        "talent/key_institutions.html",
+        {
+            "page": page,
+            "q": q,
+            "form": form,
+            "may_edit": may_edit,
+            "import_errors": import_errors,
+            "query": _query_without_page(request),
+        },
+    )
 
 
 REFERENCE_FORM_FIELDS = ("status", "source", "source_date", "valid_from", "valid_to", "note")
@@ -541,7 +661,8 @@ REFERENCE_FORM_FIELDS = ("status", "source", "source_date", "valid_from", "valid
 
 def _reference_initial(entry) -> dict:
     return {f: getattr(entry, f) for f in REFERENCE_FORM_FIELDS + ("name",)} | (
-        {"code": entry.code} if isinstance(entry, KeyInstitution) else {})
+        {"code": entry.code} if isinstance(entry, KeyInstitution) else {}
+    )
 
 
 @_reviewer_required
@@ -549,27 +670,48 @@ def _reference_initial(entry) -> dict:
 def key_institution_edit(request, pk: int | None = None):
     """Staff add a key institution or change one, with its disciplines, source and validity (audited)."""
     inst = None if pk is None else selectors.key_institution_get(pk=pk)
-    form = KeyInstitutionForm(request.POST or None, prefix="inst",
-                              initial=_reference_initial(inst) if inst else {"status": "confirmed"})
+    form = KeyInstitutionForm(
+        request.POST or None, prefix="inst", initial=_reference_initial(inst) if inst else {"status": "confirmed"}
+    )
     discipline_form = KeyDisciplineForm(prefix="disc", initial={"status": "confirmed"})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             if inst is not None and d["name"].strip() != inst.name:
-                raise ServiceError("院校名称是名录的标识,不能修改;如需更名请停用后新增", "the name cannot be changed",
-                                   code="name", record=f"重点院校 {inst.name}")
+                raise ServiceError(
+                    "院校名称是名录的标识,不能修改;如需更名请停用后新增",
+                    "the name cannot be changed",
+                    code="name",
+                    record=f"重点院校 {inst.name}",
+                )
             inst = services.key_institution_upsert(
-                actor=request.user, name=d["name"], code=d["code"], is_active=True if inst is None else inst.is_active,
-                note=d["note"], status=d["status"], source=d["source"], source_date=d["source_date"],
-                valid_from=d["valid_from"], valid_to=d["valid_to"])
+                actor=request.user,
+                name=d["name"],
+                code=d["code"],
+                is_active=True if inst is None else inst.is_active,
+                note=d["note"],
+                status=d["status"],
+                source=d["source"],
+                source_date=d["source_date"],
+                valid_from=d["valid_from"],
+                valid_to=d["valid_to"],
+            )
         except ServiceError as exc:
             _form_error(form, exc, {"name": "name", "invalid": None})
         else:
             messages.success(request, _("已保存“%(name)s”") % {"name": inst.name})
             return redirect("talent:key_institution_edit", pk=inst.pk)
-    return render(request, "talent/key_institution_edit.html", {
-        "inst": inst, "form": form, "discipline_form": discipline_form, "retire_form": RetireForm(prefix="retire"),
-        "disciplines": [] if inst is None else inst.disciplines.order_by("name")})
+    return render(
+        request,
+        "talent/key_institution_edit.html",
+        {
+            "inst": inst,
+            "form": form,
+            "discipline_form": discipline_form,
+            "retire_form": RetireForm(prefix="retire"),
+            "disciplines": [] if inst is None else inst.disciplines.order_by("name"),
+        },
+    )
 
 
 @_reviewer_required
@@ -583,18 +725,34 @@ def key_discipline_save(request, pk: int):
         existing = inst.disciplines.filter(name=d["name"].strip()).first()
         try:
             services.key_discipline_upsert(
-                actor=request.user, institution=inst, name=d["name"], note=d["note"],
-                is_active=True if existing is None else existing.is_active, status=d["status"], source=d["source"],
-                source_date=d["source_date"], valid_from=d["valid_from"], valid_to=d["valid_to"])
+                actor=request.user,
+                institution=inst,
+                name=d["name"],
+                note=d["note"],
+                is_active=True if existing is None else existing.is_active,
+                status=d["status"],
+                source=d["source"],
+                source_date=d["source_date"],
+                valid_from=d["valid_from"],
+                valid_to=d["valid_to"],
+            )
         except ServiceError as exc:
             _form_error(form, exc)
         else:
             messages.success(request, _("已保存重点学科“%(name)s”") % {"name": d["name"].strip()})
             return redirect("talent:key_institution_edit", pk=inst.pk)
-    return render(request, "talent/key_institution_edit.html", {
-        "inst": inst, "form": KeyInstitutionForm(prefix="inst", initial=_reference_initial(inst)),
-        "discipline_form": form, "retire_form": RetireForm(prefix="retire"),
-        "disciplines": inst.disciplines.order_by("name")}, status=400)
+    return render(
+        request,
+        "talent/key_institution_edit.html",
+        {
+            "inst": inst,
+            "form": KeyInstitutionForm(prefix="inst", initial=_reference_initial(inst)),
+            "discipline_form": form,
+            "retire_form": RetireForm(prefix="retire"),
+            "disciplines": inst.disciplines.order_by("name"),
+        },
+        status=400,
+    )
 
 
 @_reviewer_required
@@ -608,8 +766,12 @@ def key_reference_retire(request, pk: int, discipline: int | None = None):
     form = RetireForm(request.POST, prefix="retire")
     if form.is_valid():
         try:
-            services.key_reference_retire(actor=request.user, entry=entry, valid_to=form.cleaned_data["valid_to"],
-                                          reason=form.cleaned_data["reason"])
+            services.key_reference_retire(
+                actor=request.user,
+                entry=entry,
+                valid_to=form.cleaned_data["valid_to"],
+                reason=form.cleaned_data["reason"],
+            )
         except ServiceError as exc:
             show_refusal(request, exc)
         else:

@@ -1,4 +1,5 @@
 """Shared fixtures. Test data is made through services, as users make it."""
+
 import pytest
 
 from accounts.models import Role, User
@@ -44,8 +45,9 @@ def reference_data(request):
     """Reference data comes from data migrations; a transactional test (live server, concurrency,
     Celery) ends with a flush that empties those tables for the tests after it on the same worker.
     Put the rows back, through the migrations' own functions, when they are missing."""
-    uses_db = request.node.get_closest_marker("django_db") or {
-        "db", "transactional_db", "live_server"} & set(request.fixturenames)
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames
+    )
     if not uses_db:
         return
     import importlib

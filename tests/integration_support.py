@@ -1,5 +1,6 @@
 """Real processes for integration tests: a redis-server on a free loopback port and Celery workers,
 each started here and stopped by PID."""
+
 import os
 import re
 import shutil
@@ -37,8 +38,22 @@ class RedisServer:
             raise RuntimeError("redis-server is not installed: run `make test`, which installs it with apt-get")
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(tmp_path),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.url = f"redis://127.0.0.1:{self.port}/0"
         deadline = time.time() + 10
         while time.time() < deadline:
@@ -85,14 +100,38 @@ def celery_broker(url: str):
 
 class CeleryWorker:
     def __init__(self, redis_url: str, tmp_path: Path, name: str, extra_env: dict | None = None, concurrency: int = 2):
-        env = dict(os.environ, REDIS_URL=redis_url, DATABASE_URL=database_url(), PAYOUT_RUNS_ON_CELERY="1",
-                   DJANGO_SETTINGS_MODULE="enclave_portal.settings", **(extra_env or {}))
+        env = dict(
+            os.environ,
+            REDIS_URL=redis_url,
+            DATABASE_URL=database_url(),
+            PAYOUT_RUNS_ON_CELERY="1",
+            DJANGO_SETTINGS_MODULE="enclave_portal.settings",
+            **(extra_env or {}),
+        )
         self.log = tmp_path / f"{name}.log"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "enclave_portal", "worker", "--loglevel=INFO", "--pool=prefork",
-             f"--concurrency={concurrency}", "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "-n", f"{name}@%h"],
-            cwd=ROOT, env=env, stdout=open(self.log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "enclave_portal",
+                "worker",
+                "--loglevel=INFO",
+                "--pool=prefork",
+                f"--concurrency={concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"{name}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=open(self.log, "w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             if "ready." in self.log.read_text(errors="replace"):

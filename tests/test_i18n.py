@@ -3,6 +3,7 @@ visitor chose English (cookie, Accept-Language or the switcher), in Chinese othe
 
 Strict on purpose: after `makemessages`, any new untranslated or fuzzy entry fails here, and any
 untranslated Chinese on the checked pages fails the rendering tests (see locale/README.md)."""
+
 import ast
 import re
 import shutil
@@ -24,6 +25,7 @@ TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
 # --- the catalogue -----------------------------------------------------------------------------------
+
 
 def _unquote(chunk: str) -> str:
     return ast.literal_eval(chunk)
@@ -119,12 +121,14 @@ def test_translations_keep_placeholders_and_html_and_are_english(catalogue):
 def test_the_catalogue_compiles_with_format_checks(tmp_path):
     msgfmt = shutil.which("msgfmt")
     assert msgfmt, "msgfmt (GNU gettext) is needed to compile locale/; it is in the Makefile's sysdeps"
-    result = subprocess.run([msgfmt, "--check", "-o", str(tmp_path / "django.mo"), str(PO)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [msgfmt, "--check", "-o", str(tmp_path / "django.mo"), str(PO)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
 
 
 # --- the pages ---------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def compiled_locale(tmp_path_factory) -> Path:
@@ -133,8 +137,11 @@ def compiled_locale(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("locale")
     out = root / "en" / "LC_MESSAGES"
     out.mkdir(parents=True)
-    subprocess.run([shutil.which("msgfmt") or "msgfmt", "--check", "-o", str(out / "django.mo"), str(PO)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [shutil.which("msgfmt") or "msgfmt", "--check", "-o", str(out / "django.mo"), str(PO)],
+        check=True,
+        capture_output=True,
+    )
     return root
 
 
@@ -148,11 +155,19 @@ def english_catalogue(settings, compiled_locale):
 def people(make_user, system):
     owner = make_user("i18n-owner", Role.ENTERPRISE, full_name="Zhang Wei")
     body17 = "91640100MA76ABCD1"
-    enterprise = services.enterprise_upsert(actor=system, uscc=body17 + uscc_check_char(body17),
-                                            name="Weili Drive Co., Ltd.", division_code="640106")
+    enterprise = services.enterprise_upsert(
+        actor=system, uscc=body17 + uscc_check_char(body17), name="Weili Drive Co., Ltd.", division_code="640106"
+    )
     services.membership_add(actor=system, enterprise=enterprise, user=owner, is_owner=True)
-    services.centre_create(actor=owner, enterprise=enterprise, name="Weili Shanghai R&D Centre", city="Shanghai",
-                           division_code="310115", address="1 Zhangjiang Road", headcount=30)
+    services.centre_create(
+        actor=owner,
+        enterprise=enterprise,
+        name="Weili Shanghai R&D Centre",
+        city="Shanghai",
+        division_code="310115",
+        address="1 Zhangjiang Road",
+        headcount=30,
+    )
     return {
         "enterprise": owner,
         "reviewer": make_user("i18n-reg", Role.REGIONAL_REVIEWER, full_name="Li Na"),
@@ -199,9 +214,11 @@ def _chinese_left(html: str) -> list[str]:
     from subsidies.models import ParameterValue
     from subsidies.rules.params import DEFAULTS
 
-    data = [*Division.objects.values_list("name", flat=True),  # quotations of the measures stay in Chinese
-            *ParameterValue.objects.values_list("legal_reference", flat=True),
-            *(reference for _value, reference in DEFAULTS.values())]
+    data = [
+        *Division.objects.values_list("name", flat=True),  # quotations of the measures stay in Chinese
+        *ParameterValue.objects.values_list("legal_reference", flat=True),
+        *(reference for _value, reference in DEFAULTS.values()),
+    ]
     for allowed in ALLOWED:
         html = html.replace(allowed, "")
     for text in sorted(data, key=len, reverse=True):
@@ -216,8 +233,9 @@ def _nav(html: str) -> str:
 
 
 @pytest.mark.parametrize(("name", "who", "english", "chinese"), PAGES, ids=[p[0] for p in PAGES])
-def test_pages_render_in_english_with_the_language_cookie(client, people, english_catalogue, name, who, english,
-                                                         chinese):
+def test_pages_render_in_english_with_the_language_cookie(
+    client, people, english_catalogue, name, who, english, chinese
+):
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     html = _get(client, people, name, who)
     assert '<html lang="en">' in html

@@ -1,5 +1,6 @@
 """Template side of accounts.uploads: the attributes that make a form an upload with a progress bar
 (read by static/js/portal.js) and the bar itself, the same on every upload form."""
+
 from django import template
 from django.conf import settings
 from django.utils.html import format_html

@@ -1,4 +1,5 @@
 """Writes for the registry. `from registry import services` keeps working for every public service."""
+
 from registry.services.documents import (  # noqa: F401
     check_upload,
     document_history,

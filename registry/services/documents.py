@@ -1,6 +1,7 @@
 """Document uploads: PDF, JPG or PNG up to settings.DOCUMENT_MAX_BYTES, recognised by content signature
 (never by the name alone), stored under a server-generated name in MEDIA_ROOT. A replacement is a new
 version; the old one is kept."""
+
 import datetime as dt
 import hashlib
 import json
@@ -56,9 +57,12 @@ def _store(data: bytes, ext: str) -> str:
 def _writable(filing: Filing | None, enterprise: Enterprise, actor) -> None:
     require_member(actor, enterprise, action="上传材料")
     if filing is not None and filing.status not in REQUIRED_STATUSES:
-        raise ConflictError(f"备案当前状态为“{filing.get_status_display()}”,只能在草稿或退回修改时上传或替换材料",
-                            "documents can change only while the filing is a draft or returned",
-                            code="illegal_transition", record=str(filing))
+        raise ConflictError(
+            f"备案当前状态为“{filing.get_status_display()}”,只能在草稿或退回修改时上传或替换材料",
+            "documents can change only while the filing is a draft or returned",
+            code="illegal_transition",
+            record=str(filing),
+        )
 
 
 def _create(*, actor, enterprise, filing, kind, upload, previous=None) -> Document:
@@ -68,10 +72,19 @@ def _create(*, actor, enterprise, filing, kind, upload, previous=None) -> Docume
     path = _store(data, ext)
     try:
         with acting(actor):
-            doc = Document(enterprise=enterprise, filing=filing, kind=kind, original_name=name, file=path,
-                           content_type=ctype, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                           previous=previous, version=(previous.version + 1) if previous else 1,
-                           uploaded_by=actor)
+            doc = Document(
+                enterprise=enterprise,
+                filing=filing,
+                kind=kind,
+                original_name=name,
+                file=path,
+                content_type=ctype,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                previous=previous,
+                version=(previous.version + 1) if previous else 1,
+                uploaded_by=actor,
+            )
             doc.full_clean()
             doc.save()
         _preview_schedule(doc)
@@ -90,8 +103,13 @@ def document_upload(*, actor, enterprise: Enterprise, kind: str, upload, filing:
         if filing.centre.enterprise_id != enterprise.pk:
             raise ServiceError("材料的企业与备案的企业不一致", "enterprise mismatch", code="enterprise_mismatch")
     _writable(filing, enterprise, actor)
-    current = (Document.objects.select_for_update().filter(enterprise=enterprise, filing=filing, kind=kind,
-                                                           is_current=True).first() if filing else None)
+    current = (
+        Document.objects.select_for_update()
+        .filter(enterprise=enterprise, filing=filing, kind=kind, is_current=True)
+        .first()
+        if filing
+        else None
+    )
     if current is not None:
         return _replace(actor=actor, document=current, upload=upload)
     return _create(actor=actor, enterprise=enterprise, filing=filing, kind=kind, upload=upload)
@@ -101,8 +119,14 @@ def _replace(*, actor, document: Document, upload) -> Document:
     with acting(actor):
         Document.objects.filter(pk=document.pk).update(is_current=False)
     document.is_current = False
-    return _create(actor=actor, enterprise=document.enterprise, filing=document.filing, kind=document.kind,
-                   upload=upload, previous=document)
+    return _create(
+        actor=actor,
+        enterprise=document.enterprise,
+        filing=document.filing,
+        kind=document.kind,
+        upload=upload,
+        previous=document,
+    )
 
 
 @transaction.atomic
@@ -110,8 +134,12 @@ def document_replace(*, actor, document: Document, upload) -> Document:
     document = Document.objects.select_for_update().get(pk=document.pk)
     _writable(document.filing, document.enterprise, actor)
     if not document.is_current:
-        raise ConflictError("该材料已有更新版本,请替换最新版本", "only the current version can be replaced",
-                            code="stale_version", record=str(document))
+        raise ConflictError(
+            "该材料已有更新版本,请替换最新版本",
+            "only the current version can be replaced",
+            code="stale_version",
+            record=str(document),
+        )
     return _replace(actor=actor, document=document, upload=upload)
 
 
@@ -197,8 +225,9 @@ def _preview_schedule(document: Document) -> None:
         DocumentPreviewRecord.objects.create(document=document, state=PreviewState.READY, finished_at=now)
         return
     if document.content_type != "application/pdf":
-        DocumentPreviewRecord.objects.create(document=document, state=PreviewState.FAILED, error="unsupported",
-                                             finished_at=now)
+        DocumentPreviewRecord.objects.create(
+            document=document, state=PreviewState.FAILED, error="unsupported", finished_at=now
+        )
         return
     DocumentPreviewRecord.objects.create(document=document, state=PreviewState.PENDING, attempts=1, queued_at=now)
     rendered = _preview_queue(document.pk)
@@ -261,7 +290,7 @@ def _run_poppler(args: list[str], deadline: float) -> subprocess.CompletedProces
         raise PreviewUnavailable("timeout")
     prlimit = shutil.which("prlimit")
     if prlimit:
-        args = [prlimit, f"--as={1024 ** 3}", f"--cpu={int(timeout) + 1}", "--", *args]
+        args = [prlimit, f"--as={1024**3}", f"--cpu={int(timeout) + 1}", "--", *args]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
     try:
         result = subprocess.run(args, capture_output=True, timeout=timeout, env=env, check=False)
@@ -308,8 +337,21 @@ def render_pdf_pages(field_file, into: Path) -> dict:
             raise PreviewUnavailable("corrupt")
         count = _pdf_page_count(path, deadline)
         last = min(count, PREVIEW_MAX_PAGES)
-        result = _run_poppler(["pdftoppm", "-png", "-f", "1", "-l", str(last), "-scale-to", str(PREVIEW_LONG_SIDE),
-                               path, os.path.join(tmp, "page")], deadline)
+        result = _run_poppler(
+            [
+                "pdftoppm",
+                "-png",
+                "-f",
+                "1",
+                "-l",
+                str(last),
+                "-scale-to",
+                str(PREVIEW_LONG_SIDE),
+                path,
+                os.path.join(tmp, "page"),
+            ],
+            deadline,
+        )
         produced = sorted(Path(tmp).glob("page-*.png"))
         if result.returncode != 0 or len(produced) != last:
             raise PreviewUnavailable("corrupt")
@@ -357,13 +399,13 @@ def document_preview_render(*, document_id: int) -> DocumentPreviewRecord | None
         meta = _rendered_pages(record.document)
         outcome.update(page_count=meta["page_count"], pages_rendered=len(meta["pages"]))
     except PreviewUnavailable as exc:
-        outcome.update(state=PreviewState.TIMED_OUT if exc.code == "timeout" else PreviewState.FAILED,
-                       error=exc.code)
+        outcome.update(state=PreviewState.TIMED_OUT if exc.code == "timeout" else PreviewState.FAILED, error=exc.code)
     except Exception:  # anything else poppler or the storage throws is told as a failure, not retried
         logger.exception("preview of document %s failed", document_id)
         outcome.update(state=PreviewState.FAILED, error="error")
     DocumentPreviewRecord.objects.filter(pk=document_id, state=PreviewState.PENDING).update(
-        finished_at=timezone.now(), **outcome)
+        finished_at=timezone.now(), **outcome
+    )
     record.refresh_from_db()
     return record
 
@@ -376,14 +418,15 @@ def document_preview_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(mi
     again = []
     with transaction.atomic():
         stale = DocumentPreviewRecord.objects.select_for_update(skip_locked=True).filter(
-            state=PreviewState.PENDING, queued_at__lt=now - older_than)
+            state=PreviewState.PENDING, queued_at__lt=now - older_than
+        )
         for record in stale:
             if record.attempts >= PREVIEW_MAX_ATTEMPTS:
                 DocumentPreviewRecord.objects.filter(pk=record.pk).update(
-                    state=PreviewState.FAILED, error="error", finished_at=now)
+                    state=PreviewState.FAILED, error="error", finished_at=now
+                )
             else:
-                DocumentPreviewRecord.objects.filter(pk=record.pk).update(attempts=record.attempts + 1,
-                                                                          queued_at=now)
+                DocumentPreviewRecord.objects.filter(pk=record.pk).update(attempts=record.attempts + 1, queued_at=now)
                 again.append(record.pk)
     for document_id in again:  # after the locks are released: rendering inline may take a while
         _preview_queue(document_id)
@@ -410,8 +453,13 @@ def document_preview(*, document: Document) -> DocumentPreview:
         return DocumentPreview(document=document, kind="pdf", state=PreviewState.PENDING)
     if record.state != PreviewState.READY:
         return DocumentPreview(document=document, kind="pdf", state=record.state, error=record.error or "error")
-    return DocumentPreview(document=document, kind="pdf", page_count=record.page_count,
-                           pages=tuple(range(1, record.pages_rendered + 1)), state=record.state)
+    return DocumentPreview(
+        document=document,
+        kind="pdf",
+        page_count=record.page_count,
+        pages=tuple(range(1, record.pages_rendered + 1)),
+        state=record.state,
+    )
 
 
 def document_preview_page(*, document: Document, page: int) -> Path | None:

@@ -1,5 +1,6 @@
 """Writes for enterprises, centres and filings. Every service takes an explicit actor, runs in one
 transaction and leaves audit rows (pghistory triggers) with that actor as context."""
+
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -25,8 +26,12 @@ CENTRE_FILED_FACTS = {
     "city": "所在城市",
     "division_code": "所在地区划代码",
 }
-CENTRE_FILED_FACTS_EN = {"kind": "kind", "partner_institution": "partner institution", "city": "city",
-                         "division_code": "division code"}
+CENTRE_FILED_FACTS_EN = {
+    "kind": "kind",
+    "partner_institution": "partner institution",
+    "city": "city",
+    "division_code": "division code",
+}
 
 
 class CentreFiledError(ServiceError):
@@ -36,9 +41,13 @@ class CentreFiledError(ServiceError):
         self.fields = fields
         zh = "、".join(CENTRE_FILED_FACTS[f] for f in fields)
         en = ", ".join(CENTRE_FILED_FACTS_EN[f] for f in fields)
-        super().__init__(f"研发中心“{centre.name}”已提交备案,不能修改{zh};如情况变化请重新备案",
-                         f"centre {centre.ref} has been filed: its {en} can no longer be changed; file again if the "
-                         f"facts have changed", code="centre_filed", record=f"研发中心 {centre.ref}")
+        super().__init__(
+            f"研发中心“{centre.name}”已提交备案,不能修改{zh};如情况变化请重新备案",
+            f"centre {centre.ref} has been filed: its {en} can no longer be changed; file again if the "
+            f"facts have changed",
+            code="centre_filed",
+            record=f"研发中心 {centre.ref}",
+        )
 
 
 def centre_is_filed(centre: Centre) -> bool:
@@ -49,8 +58,9 @@ def centre_is_filed(centre: Centre) -> bool:
 def _division(code: str, *, record: str) -> str:
     code = (code or "").strip()
     if len(code) != 6 or not code.isdigit():
-        raise ServiceError(f"行政区划代码“{code}”应为6位数字", "division code must be 6 digits",
-                           code="division_code", record=record)
+        raise ServiceError(
+            f"行政区划代码“{code}”应为6位数字", "division code must be 6 digits", code="division_code", record=record
+        )
     return code
 
 
@@ -70,8 +80,11 @@ def enterprise_upsert(*, actor, uscc: str, name: str, division_code: str, **deta
         enterprise, created = Enterprise.objects.select_for_update().get_or_create(
             uscc=uscc, defaults={"name": name, "division_code": division_code, **details}
         )
-        changed = {k: v for k, v in {"name": name, "division_code": division_code, **details}.items()
-                   if getattr(enterprise, k) != v}
+        changed = {
+            k: v
+            for k, v in {"name": name, "division_code": division_code, **details}.items()
+            if getattr(enterprise, k) != v
+        }
         if not created and changed:
             for k, v in changed.items():
                 setattr(enterprise, k, v)
@@ -87,20 +100,34 @@ def _check_cnaps(value, *, record: str) -> None:
 
 
 @transaction.atomic
-def enterprise_bank_update(*, actor, enterprise: Enterprise, bank_name: str, bank_account: str,
-                           bank_cnaps: str) -> Enterprise:
+def enterprise_bank_update(
+    *, actor, enterprise: Enterprise, bank_name: str, bank_account: str, bank_cnaps: str
+) -> Enterprise:
     """The enterprise's payee bank details (开户银行, 账号, 联行号), by its owner (or an administrator);
     audited (pghistory, the actor as context). The 联行号 is checked (12 digits), so bank files carry one."""
     record = f"企业 {enterprise.uscc}"
     if not (actor.is_portal_admin or is_member(actor, enterprise, owner=True)):
-        raise ServiceError("只有企业管理员可以修改收款账户", "only the enterprise's owner may change its bank details",
-                           code="forbidden", record=record, status=403)
-    values = {"bank_name": (bank_name or "").strip(), "bank_account": (bank_account or "").replace(" ", ""),
-              "bank_cnaps": (bank_cnaps or "").strip()}
+        raise ServiceError(
+            "只有企业管理员可以修改收款账户",
+            "only the enterprise's owner may change its bank details",
+            code="forbidden",
+            record=record,
+            status=403,
+        )
+    values = {
+        "bank_name": (bank_name or "").strip(),
+        "bank_account": (bank_account or "").replace(" ", ""),
+        "bank_cnaps": (bank_cnaps or "").strip(),
+    }
     _check_cnaps(values["bank_cnaps"], record=record)
     if values["bank_account"] and not values["bank_cnaps"]:
-        raise ServiceError("请填写开户行联行号(12位数字)", "please enter the CNAPS bank code (12 digits)",
-                           code="bank_cnaps", record=record, field="bank_cnaps")
+        raise ServiceError(
+            "请填写开户行联行号(12位数字)",
+            "please enter the CNAPS bank code (12 digits)",
+            code="bank_cnaps",
+            record=record,
+            field="bank_cnaps",
+        )
     with acting(actor):
         locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
         for k, v in values.items():
@@ -111,23 +138,46 @@ def enterprise_bank_update(*, actor, enterprise: Enterprise, bank_name: str, ban
 
 
 @transaction.atomic
-def centre_upsert(*, actor, ref: str, enterprise: Enterprise, name: str, city: str, division_code: str,
-                  kind: str = CentreKind.INDEPENDENT, **details) -> Centre:
+def centre_upsert(
+    *,
+    actor,
+    ref: str,
+    enterprise: Enterprise,
+    name: str,
+    city: str,
+    division_code: str,
+    kind: str = CentreKind.INDEPENDENT,
+    **details,
+) -> Centre:
     record = f"研发中心 {ref}"
     if kind not in CentreKind.values:
-        raise ServiceError(f"机构类型“{kind}”无效,应为 independent 或 joint", "kind must be independent or joint",
-                           code="kind", record=record)
+        raise ServiceError(
+            f"机构类型“{kind}”无效,应为 independent 或 joint",
+            "kind must be independent or joint",
+            code="kind",
+            record=record,
+        )
     division_code = _division(division_code, record=record)
     _check_established_on(details.get("established_on"), record=record)
-    values = {"enterprise": enterprise, "name": name, "city": city, "division_code": division_code, "kind": kind,
-              **details}
+    values = {
+        "enterprise": enterprise,
+        "name": name,
+        "city": city,
+        "division_code": division_code,
+        "kind": kind,
+        **details,
+    }
     with acting(actor):
         centre = Centre.objects.select_for_update().filter(ref=ref).first()
         if centre is None:
             centre = Centre(ref=ref, **values)
         elif centre.enterprise_id != enterprise.pk:
-            raise ServiceError("研发中心已属于其他企业,不能变更依托企业", "a centre cannot move to another enterprise",
-                               code="enterprise_change", record=record)
+            raise ServiceError(
+                "研发中心已属于其他企业,不能变更依托企业",
+                "a centre cannot move to another enterprise",
+                code="enterprise_change",
+                record=record,
+            )
         else:
             _refuse_filed_fact_changes(centre, values)
             for k, v in values.items():
@@ -170,9 +220,13 @@ def _check_city_division(city: str, division_code: str, *, record: str) -> None:
     where = ""
     if known is not None:
         where = f"({known.parent.name}{known.name})" if known.parent else f"({known.name})"
-    raise ServiceError(f"所在地区划{division_code}{where}不在所在城市“{city.strip()}”,请选择{city_division.name}的区县",
-                       f"division {division_code} is not in the city {city.strip()}", code="division_city",
-                       record=record, field="division_code")
+    raise ServiceError(
+        f"所在地区划{division_code}{where}不在所在城市“{city.strip()}”,请选择{city_division.name}的区县",
+        f"division {division_code} is not in the city {city.strip()}",
+        code="division_city",
+        record=record,
+        field="division_code",
+    )
 
 
 def _check_established_on(value, *, record: str) -> None:
@@ -208,25 +262,36 @@ def require_member(actor, enterprise: Enterprise, *, owner: bool = False, action
     if actor.is_enterprise and is_member(actor, enterprise, owner=owner):
         return
     who = "企业管理员(所有者)" if owner else "企业成员"
-    raise ServiceError(f"只有{enterprise.name}的{who}可以{action}", f"only the enterprise's {'owner' if owner else 'members'}"
-                       f" may {action}", code="forbidden", record=f"企业 {enterprise.uscc}", status=403)
+    raise ServiceError(
+        f"只有{enterprise.name}的{who}可以{action}",
+        f"only the enterprise's {'owner' if owner else 'members'} may {action}",
+        code="forbidden",
+        record=f"企业 {enterprise.uscc}",
+        status=403,
+    )
 
 
 @transaction.atomic
 def membership_add(*, actor, enterprise: Enterprise, user, is_owner: bool = False) -> Membership:
     require_member(actor, enterprise, owner=True, action="添加成员")
     if not user.is_enterprise:
-        raise ServiceError(f"用户{user.username}不是企业用户,不能加入企业", "only enterprise users can be members",
-                           code="role", record=f"企业 {enterprise.uscc}")
+        raise ServiceError(
+            f"用户{user.username}不是企业用户,不能加入企业",
+            "only enterprise users can be members",
+            code="role",
+            record=f"企业 {enterprise.uscc}",
+        )
     with acting(actor):
-        membership, _created = Membership.objects.get_or_create(enterprise=enterprise, user=user,
-                                                                defaults={"is_owner": is_owner})
+        membership, _created = Membership.objects.get_or_create(
+            enterprise=enterprise, user=user, defaults={"is_owner": is_owner}
+        )
     return membership
 
 
 @transaction.atomic
-def member_invite(*, actor, enterprise: Enterprise, username: str, full_name: str, email: str,
-                  password: str, phone: str = "") -> Membership:
+def member_invite(
+    *, actor, enterprise: Enterprise, username: str, full_name: str, email: str, password: str, phone: str = ""
+) -> Membership:
     """The owner creates an enterprise user account for a colleague and adds it to the enterprise."""
     record = f"企业 {enterprise.uscc}"
     require_member(actor, enterprise, owner=True, action="邀请成员")
@@ -235,14 +300,16 @@ def member_invite(*, actor, enterprise: Enterprise, username: str, full_name: st
     if not username:
         raise ServiceError("用户名不能为空", "username is required", code="required", record=record)
     if User.objects.filter(username__iexact=username).exists():
-        raise ConflictError(f"用户名“{username}”已被使用,请换一个", "username already taken", code="username_taken",
-                            record=record)
+        raise ConflictError(
+            f"用户名“{username}”已被使用,请换一个", "username already taken", code="username_taken", record=record
+        )
     user = User(username=username, full_name=full_name, email=email, phone=phone, role=Role.ENTERPRISE)
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ServiceError("密码不符合要求:" + " ".join(exc.messages), "password rejected", code="password",
-                           record=record) from None
+        raise ServiceError(
+            "密码不符合要求:" + " ".join(exc.messages), "password rejected", code="password", record=record
+        ) from None
     user.set_password(password)
     user.full_clean()
     with acting(actor):
@@ -256,26 +323,62 @@ def _new_centre_ref() -> str:
 
 
 @transaction.atomic
-def centre_create(*, actor, enterprise: Enterprise, name: str, city: str, division_code: str,
-                  kind: str = CentreKind.INDEPENDENT, **details) -> Centre:
+def centre_create(
+    *,
+    actor,
+    enterprise: Enterprise,
+    name: str,
+    city: str,
+    division_code: str,
+    kind: str = CentreKind.INDEPENDENT,
+    **details,
+) -> Centre:
     """An enterprise registers a new centre; the reference number is generated by the portal."""
     require_member(actor, enterprise, action="登记研发中心")
     if kind == CentreKind.JOINT and not (details.get("partner_institution") or "").strip():
-        raise ServiceError("联合研发机构须填写合作高校或科研院所", "a joint centre needs its partner institution",
-                           code="partner_required", record=f"研发中心 {name}")
-    return centre_upsert(actor=actor, ref=_new_centre_ref(), enterprise=enterprise, name=name, city=city,
-                         division_code=division_code, kind=kind, **details)
+        raise ServiceError(
+            "联合研发机构须填写合作高校或科研院所",
+            "a joint centre needs its partner institution",
+            code="partner_required",
+            record=f"研发中心 {name}",
+        )
+    return centre_upsert(
+        actor=actor,
+        ref=_new_centre_ref(),
+        enterprise=enterprise,
+        name=name,
+        city=city,
+        division_code=division_code,
+        kind=kind,
+        **details,
+    )
 
 
 @transaction.atomic
 def centre_update(*, actor, centre: Centre, **values) -> Centre:
     require_member(actor, centre.enterprise, action="修改研发中心信息")
-    merged = {f: getattr(centre, f) for f in ("name", "city", "division_code", "kind", "partner_institution",
-                                               "address", "established_on", "rd_fields", "headcount")}
+    merged = {
+        f: getattr(centre, f)
+        for f in (
+            "name",
+            "city",
+            "division_code",
+            "kind",
+            "partner_institution",
+            "address",
+            "established_on",
+            "rd_fields",
+            "headcount",
+        )
+    }
     merged.update(values)
     if merged["kind"] == CentreKind.JOINT and not (merged.get("partner_institution") or "").strip():
-        raise ServiceError("联合研发机构须填写合作高校或科研院所", "a joint centre needs its partner institution",
-                           code="partner_required", record=f"研发中心 {centre.ref}")
+        raise ServiceError(
+            "联合研发机构须填写合作高校或科研院所",
+            "a joint centre needs its partner institution",
+            code="partner_required",
+            record=f"研发中心 {centre.ref}",
+        )
     return centre_upsert(actor=actor, ref=centre.ref, enterprise=centre.enterprise, **merged)
 
 
@@ -287,14 +390,28 @@ def _ningxia_division(code: str, *, record: str) -> str:
     code = _division(code, record=record)
     division = Division.objects.filter(code=code).first()
     if division is None or not is_ningxia(code) or code.endswith("00"):
-        raise ServiceError(f"注册地区划代码“{code}”不是宁夏的区县,请从列表中选择",
-                           "the division must be a Ningxia district or county", code="division_code", record=record)
+        raise ServiceError(
+            f"注册地区划代码“{code}”不是宁夏的区县,请从列表中选择",
+            "the division must be a Ningxia district or county",
+            code="division_code",
+            record=record,
+        )
     return code
 
 
 @transaction.atomic
-def enterprise_register(*, actor=None, uscc: str, name: str, division_code: str, username: str, password: str,
-                        full_name: str, email: str, phone: str = "") -> Membership:
+def enterprise_register(
+    *,
+    actor=None,
+    uscc: str,
+    name: str,
+    division_code: str,
+    username: str,
+    password: str,
+    full_name: str,
+    email: str,
+    phone: str = "",
+) -> Membership:
     """Self-registration: a person registers their enterprise and becomes its owner. Creates the user, the
     enterprise and the owner membership in one transaction. An enterprise already on the portal is never
     taken over by a new registrant: its owner invites colleagues instead (member_invite).
@@ -310,25 +427,35 @@ def enterprise_register(*, actor=None, uscc: str, name: str, division_code: str,
         raise ServiceError("企业名称不能为空", "enterprise name is required", code="name", record=record)
     division_code = _ningxia_division(division_code, record=record)
     if Enterprise.objects.filter(uscc=uscc).exists():
-        raise ConflictError("该企业已在平台注册,不能重复注册。请联系本企业的平台管理员(所有者)邀请您加入",
-                            "the enterprise is already registered; ask its owner for an invitation",
-                            code="enterprise_exists", record=record)
+        raise ConflictError(
+            "该企业已在平台注册,不能重复注册。请联系本企业的平台管理员(所有者)邀请您加入",
+            "the enterprise is already registered; ask its owner for an invitation",
+            code="enterprise_exists",
+            record=record,
+        )
     User = get_user_model()
     username = (username or "").strip()
     if not username:
         raise ServiceError("用户名不能为空", "username is required", code="username", record=record)
     if User.objects.filter(username__iexact=username).exists():
-        raise ConflictError(f"用户名“{username}”已被使用,请换一个", "username already taken", code="username_taken",
-                            record=record)
+        raise ConflictError(
+            f"用户名“{username}”已被使用,请换一个", "username already taken", code="username_taken", record=record
+        )
     if not (full_name or "").strip():
         raise ServiceError("联系人姓名不能为空", "the contact's name is required", code="full_name", record=record)
-    user = User(username=username, full_name=full_name.strip(), email=(email or "").strip(),
-                phone=(phone or "").strip(), role=Role.ENTERPRISE)
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        email=(email or "").strip(),
+        phone=(phone or "").strip(),
+        role=Role.ENTERPRISE,
+    )
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ServiceError("密码不符合要求:" + " ".join(exc.messages), "password rejected", code="password",
-                           record=record) from None
+        raise ServiceError(
+            "密码不符合要求:" + " ".join(exc.messages), "password rejected", code="password", record=record
+        ) from None
     user.set_password(password)
     try:
         user.full_clean()
@@ -339,23 +466,34 @@ def enterprise_register(*, actor=None, uscc: str, name: str, division_code: str,
             with transaction.atomic():
                 user.save()
         except IntegrityError:
-            raise ConflictError(f"用户名“{username}”已被使用,请换一个", "username already taken",
-                                code="username_taken", record=record) from None
-    enterprise = Enterprise(uscc=uscc, name=name, division_code=division_code, contact_name=user.full_name,
-                            contact_phone=user.phone, contact_email=user.email)
+            raise ConflictError(
+                f"用户名“{username}”已被使用,请换一个", "username already taken", code="username_taken", record=record
+            ) from None
+    enterprise = Enterprise(
+        uscc=uscc,
+        name=name,
+        division_code=division_code,
+        contact_name=user.full_name,
+        contact_phone=user.phone,
+        contact_email=user.email,
+    )
     try:
         enterprise.full_clean()
     except ValidationError as exc:
-        raise ServiceError(" ".join(exc.messages), "invalid enterprise details", code="enterprise",
-                           record=record) from None
+        raise ServiceError(
+            " ".join(exc.messages), "invalid enterprise details", code="enterprise", record=record
+        ) from None
     with acting(actor or user):
         try:
             with transaction.atomic():
                 enterprise.save()
         except IntegrityError:
             # registered by someone else between the check and the insert
-            raise ConflictError("该企业已在平台注册,不能重复注册。请联系本企业的平台管理员(所有者)邀请您加入",
-                                "the enterprise is already registered; ask its owner for an invitation",
-                                code="enterprise_exists", record=record) from None
+            raise ConflictError(
+                "该企业已在平台注册,不能重复注册。请联系本企业的平台管理员(所有者)邀请您加入",
+                "the enterprise is already registered; ask its owner for an invitation",
+                code="enterprise_exists",
+                record=record,
+            ) from None
         membership = Membership.objects.create(enterprise=enterprise, user=user, is_owner=True)
     return membership

@@ -3,6 +3,7 @@ approval (复审) | rejection; an approved filing can be suspended or revoked wi
 reinstated. Each transition is one transaction that locks the filing row, checks the current status
 (an illegal transition or a lost race is a ConflictError, HTTP 409), writes a ReviewDecision and
 notifies the enterprise's members. Audit rows come from the pghistory triggers with the actor as context."""
+
 import datetime as dt
 
 from django.db import IntegrityError, transaction
@@ -37,18 +38,26 @@ def filing_eligibility_problems(filing: Filing) -> list[str]:
     problems = []
     if filing.level == FilingLevel.REGIONAL:
         if not is_ningxia(enterprise.division_code):
-            problems.append(f"自治区备案要求依托企业注册在宁夏(区划代码64开头),{enterprise.name}为{enterprise.division_code}"
-                            " / a regional filing needs a Ningxia (64xxxx) enterprise")
+            problems.append(
+                f"自治区备案要求依托企业注册在宁夏(区划代码64开头),{enterprise.name}为{enterprise.division_code}"
+                " / a regional filing needs a Ningxia (64xxxx) enterprise"
+            )
         if is_ningxia(centre.division_code):
-            problems.append(f"自治区备案要求研发中心位于宁夏区外,{centre.name}所在地区划为{centre.division_code}"
-                            " / a regional filing needs a centre outside Ningxia")
+            problems.append(
+                f"自治区备案要求研发中心位于宁夏区外,{centre.name}所在地区划为{centre.division_code}"
+                " / a regional filing needs a centre outside Ningxia"
+            )
     elif filing.level == FilingLevel.YINCHUAN:
         if not is_yinchuan(enterprise.division_code):
-            problems.append(f"银川市备案要求依托企业注册在银川市(区划代码6401开头),{enterprise.name}为{enterprise.division_code}"
-                            " / a Yinchuan filing needs an enterprise registered in Yinchuan (6401xx)")
+            problems.append(
+                f"银川市备案要求依托企业注册在银川市(区划代码6401开头),{enterprise.name}为{enterprise.division_code}"
+                " / a Yinchuan filing needs an enterprise registered in Yinchuan (6401xx)"
+            )
         if is_ningxia(centre.division_code):
-            problems.append(f"银川市备案要求研发中心位于宁夏区外,{centre.name}所在地区划为{centre.division_code}"
-                            " / a Yinchuan filing needs a centre outside the region")
+            problems.append(
+                f"银川市备案要求研发中心位于宁夏区外,{centre.name}所在地区划为{centre.division_code}"
+                " / a Yinchuan filing needs a centre outside the region"
+            )
     return problems
 
 
@@ -85,8 +94,10 @@ def filing_document_problems(filing: Filing) -> list[str]:
     return [f"缺少必备材料:{names},请上传后再提交 / required documents missing: {names_en}"]
 
 
-MEASURE_NAMES = {FilingLevel.REGIONAL: "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》",
-                 FilingLevel.YINCHUAN: "《银川市飞地研发中心和飞地孵化器备案支持办法》"}
+MEASURE_NAMES = {
+    FilingLevel.REGIONAL: "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》",
+    FilingLevel.YINCHUAN: "《银川市飞地研发中心和飞地孵化器备案支持办法》",
+}
 
 
 def check_effective_from(level: str, day: dt.date, *, record: str, what: str = "生效日期") -> dt.date:
@@ -94,9 +105,12 @@ def check_effective_from(level: str, day: dt.date, *, record: str, what: str = "
     nor after any sensible date."""
     start = measures.measure_from(level)
     if isinstance(day, dt.date) and day < start:
-        raise ServiceError(f"{what}{day}早于{MEASURE_NAMES.get(level, '')}的适用起始日期{start},备案不能在办法施行前生效",
-                           f"the filing cannot take effect before its measure applies ({start})",
-                           code="before_measure", record=record)
+        raise ServiceError(
+            f"{what}{day}早于{MEASURE_NAMES.get(level, '')}的适用起始日期{start},备案不能在办法施行前生效",
+            f"the filing cannot take effect before its measure applies ({start})",
+            code="before_measure",
+            record=record,
+        )
     return check_date(day, zh=what, en="effective date", record=record, earliest=start, latest=LATEST)
 
 
@@ -108,8 +122,16 @@ def backdate_bound(filing: Filing, today: dt.date) -> tuple[dt.date, int]:
     return submitted - dt.timedelta(days=days), days
 
 
-def filing_import_decided(*, actor, centre: Centre, level: str, status: str, effective_from: dt.date | None,
-                          effective_to: dt.date | None = None, reason: str = "") -> Filing:
+def filing_import_decided(
+    *,
+    actor,
+    centre: Centre,
+    level: str,
+    status: str,
+    effective_from: dt.date | None,
+    effective_to: dt.date | None = None,
+    reason: str = "",
+) -> Filing:
     """Record one filing decided elsewhere: a history of one filing (see filing_history_import)."""
     entry = history.Entry("filings[0]", status, effective_from, effective_to, reason)
     return filing_history_import(actor=actor, centre=centre, level=level, entries=[entry])
@@ -134,43 +156,72 @@ def filing_history_import(*, actor, centre: Centre, level: str, entries: list[hi
         raise ServiceError("备案历史为空", "the filing history is empty", code="empty", record=record)
     for entry in entries:
         if entry.status not in FilingStatus.values:
-            raise ServiceError(f"{entry.label}的备案状态“{entry.status}”无效", f"{entry.label}: unknown filing status",
-                               code="status", record=record)
+            raise ServiceError(
+                f"{entry.label}的备案状态“{entry.status}”无效",
+                f"{entry.label}: unknown filing status",
+                code="status",
+                record=record,
+            )
         # a suspended or revoked filing earns up to its effective_to; without one it earns nothing
         # (POLICY §1: only an approved, not-revoked filing earns)
         if entry.status in EARNING and entry.effective_from is None:
-            raise ServiceError(f"{entry.label}:已备案的备案须有生效日期", f"{entry.label}: an approved filing needs"
-                               " effective_from", code="effective_from", record=record)
+            raise ServiceError(
+                f"{entry.label}:已备案的备案须有生效日期",
+                f"{entry.label}: an approved filing needs effective_from",
+                code="effective_from",
+                record=record,
+            )
         if entry.effective_from is not None:
             # recorded history may reach back before its submission, never before the measure
             check_effective_from(level, entry.effective_from, record=record, what=f"{entry.label}:生效日期")
         check_date(entry.effective_to, zh=f"{entry.label}:终止日期", en="effective_to", record=record)
         if entry.effective_from and entry.effective_to and entry.effective_to < entry.effective_from:
-            raise ServiceError(f"{entry.label}:终止日期{entry.effective_to}早于生效日期{entry.effective_from}",
-                               f"{entry.label}: effective_to is before effective_from", code="effective_order",
-                               record=record)
+            raise ServiceError(
+                f"{entry.label}:终止日期{entry.effective_to}早于生效日期{entry.effective_from}",
+                f"{entry.label}: effective_to is before effective_from",
+                code="effective_order",
+                record=record,
+            )
     problems = history.history_problems(entries)
     if problems:
-        raise ServiceError(";".join(problems), "the filing history contradicts itself", code="history",
-                           record=record)
+        raise ServiceError(";".join(problems), "the filing history contradicts itself", code="history", record=record)
     with acting(actor):
         filing = Filing.objects.select_for_update().filter(centre=centre, level=level).first() or Filing(
-            centre=centre, level=level)
+            centre=centre, level=level
+        )
         problems = filing_eligibility_problems(filing)
         if problems and any(e.status not in (FilingStatus.DRAFT, FilingStatus.REJECTED) for e in entries):
             raise ServiceError(";".join(problems), code="ineligible", record=record)
         problems = history.missing_windows(recorded_windows(filing), entries)
         if problems:
-            raise ServiceError(";".join(problems), "the imported history leaves out a recorded window",
-                               code="history", record=record)
+            raise ServiceError(
+                ";".join(problems), "the imported history leaves out a recorded window", code="history", record=record
+            )
         last = entries[-1]
-        stated = (last.status, last.effective_from, last.effective_to, last.reason,
-                  filing.ever_approved or any(e.status in EARNING for e in entries),
-                  filing.ever_revoked or any(e.status == FilingStatus.REVOKED for e in entries))
-        if not filing.pk or stated != (filing.status, filing.effective_from, filing.effective_to,
-                                       filing.status_reason, filing.ever_approved, filing.ever_revoked):
-            (filing.status, filing.effective_from, filing.effective_to, filing.status_reason,
-             filing.ever_approved, filing.ever_revoked) = stated
+        stated = (
+            last.status,
+            last.effective_from,
+            last.effective_to,
+            last.reason,
+            filing.ever_approved or any(e.status in EARNING for e in entries),
+            filing.ever_revoked or any(e.status == FilingStatus.REVOKED for e in entries),
+        )
+        if not filing.pk or stated != (
+            filing.status,
+            filing.effective_from,
+            filing.effective_to,
+            filing.status_reason,
+            filing.ever_approved,
+            filing.ever_revoked,
+        ):
+            (
+                filing.status,
+                filing.effective_from,
+                filing.effective_to,
+                filing.status_reason,
+                filing.ever_approved,
+                filing.ever_revoked,
+            ) = stated
             filing.decided_at = filing.decided_at or timezone.now()
             filing.full_clean()
             filing.save()
@@ -203,24 +254,31 @@ def filing_assert_status(filing: Filing, *allowed: str, action: str, race: bool 
         missing = None if race else _missing_step(filing.status, allowed)
         if missing is not None:
             zh, en = missing
-            raise ConflictError(f"{zh}:当前状态为“{filing.get_status_display()}”,不能{action}",
-                                f"{en}: the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)} yet", code="step_required",
-                                record=str(filing))
+            raise ConflictError(
+                f"{zh}:当前状态为“{filing.get_status_display()}”,不能{action}",
+                f"{en}: the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)} yet",
+                code="step_required",
+                record=str(filing),
+            )
         last = filing.decisions.order_by("-id").select_related("actor").first() if filing.pk else None
         if last is not None:
             by = f"已由{last.actor.display_name}于{timezone.localtime(last.at):%Y-%m-%d %H:%M}"
             raise ConflictError(
                 f"该备案{by}处理,当前状态为“{label_zh(FilingStatus(filing.status).label)}”,不能{action}。请刷新页面查看最新状态",
-                f"already decided: the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)}", code="already_decided",
+                f"already decided: the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)}",
+                code="already_decided",
                 record=str(filing),
             )
         raise ConflictError(
             f"当前状态为“{label_zh(FilingStatus(filing.status).label)}”,不能{action}",
-            f"the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)} now", code="illegal_transition", record=str(filing),
+            f"the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)} now",
+            code="illegal_transition",
+            record=str(filing),
         )
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
+
 
 def _lock(filing: Filing | int, expected_status: str | None = None, *, action: str = "处理") -> Filing:
     """Re-read the filing under a row lock: concurrent deciders queue here, and the second one sees the
@@ -241,7 +299,11 @@ def _require_reviewer(actor, filing: Filing, *, action: str) -> None:
     if not actor.reviews_level(filing.level):
         raise ServiceError(
             f"您({actor.get_role_display()})无权{action}{filing.get_level_display()}备案",
-            f"you may not {action} a {filing.level} filing", code="forbidden", record=str(filing), status=403)
+            f"you may not {action} a {filing.level} filing",
+            code="forbidden",
+            record=str(filing),
+            status=403,
+        )
 
 
 def _record(filing: Filing, *, actor, step: str, comment: str = "") -> ReviewDecision:
@@ -270,6 +332,7 @@ EARNING = history.EARNING
 
 # --- enterprise side -------------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def filing_create(*, actor, centre: Centre, level: str) -> Filing:
     """Start a draft filing for a centre at one level. A rejected or revoked filing of the same level is
@@ -277,8 +340,12 @@ def filing_create(*, actor, centre: Centre, level: str) -> Filing:
     twice)."""
     record = f"研发中心 {centre.ref}"
     if level not in FilingLevel.values:
-        raise ServiceError(f"备案层级“{level}”无效,应为自治区级或银川市级", "level must be regional or yinchuan",
-                           code="level", record=record)
+        raise ServiceError(
+            f"备案层级“{level}”无效,应为自治区级或银川市级",
+            "level must be regional or yinchuan",
+            code="level",
+            record=record,
+        )
     require_member(actor, centre.enterprise, action="发起备案")
     with acting(actor):
         existing = Filing.objects.select_for_update().filter(centre=centre, level=level).first()
@@ -286,7 +353,10 @@ def filing_create(*, actor, centre: Centre, level: str) -> Filing:
             if existing.status not in (FilingStatus.REJECTED, FilingStatus.REVOKED):
                 raise ConflictError(
                     f"该中心已有{existing.get_level_display()}备案(状态:{existing.get_status_display()}),不能重复发起",
-                    "a filing at this level already exists", code="duplicate", record=record)
+                    "a filing at this level already exists",
+                    code="duplicate",
+                    record=record,
+                )
             existing.status = FilingStatus.DRAFT
             existing.status_reason = ""
             existing.acceptance_no = None  # a new matter: its submission gets a new 受理编号
@@ -298,8 +368,12 @@ def filing_create(*, actor, centre: Centre, level: str) -> Filing:
             with transaction.atomic():
                 _save(filing)
         except IntegrityError:
-            raise ConflictError("该中心的同级备案刚刚已被创建,请刷新", "a filing at this level was just created",
-                                code="duplicate", record=record) from None
+            raise ConflictError(
+                "该中心的同级备案刚刚已被创建,请刷新",
+                "a filing at this level was just created",
+                code="duplicate",
+                record=record,
+            ) from None
     return filing
 
 
@@ -313,9 +387,12 @@ def filing_submit(*, actor, filing: Filing, commitment: bool) -> Filing:
     problems = filing_eligibility_problems(filing) + filing_document_problems(filing)
     if problems:
         halves = [problem_halves(p) for p in problems]
-        raise ServiceError(";".join(zh for zh, _en in halves),
-                           "the filing cannot be submitted: " + "; ".join(en for _zh, en in halves),
-                           code="ineligible", record=str(filing))
+        raise ServiceError(
+            ";".join(zh for zh, _en in halves),
+            "the filing cannot be submitted: " + "; ".join(en for _zh, en in halves),
+            code="ineligible",
+            record=str(filing),
+        )
     acceptance.require_commitment(filing, commitment)
     with acting(actor):
         filing.status = FilingStatus.SUBMITTED
@@ -339,7 +416,10 @@ def filing_withdraw(*, actor, filing: Filing, reason: str = "") -> Filing:
         raise ConflictError(
             f"当前状态为“{label_zh(FilingStatus(filing.status).label)}”,只有已提交、尚未初审的备案可以撤回",
             f"the filing is {label_en(FilingStatus(filing.status).label)}; only a submitted filing not yet "
-            "reviewed can be withdrawn", code="illegal_transition", record=str(filing))
+            "reviewed can be withdrawn",
+            code="illegal_transition",
+            record=str(filing),
+        )
     number = filing.acceptance_no or ""
     comment = ";".join(x for x in (f"撤回受理编号{number}" if number else "", (reason or "").strip()) if x)
     with acting(actor):
@@ -355,9 +435,9 @@ def filing_withdraw(*, actor, filing: Filing, reason: str = "") -> Filing:
 
 # --- reviewer side ---------------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def filing_return(*, actor, filing: Filing, comment: str,
-                  expected_status: str | None = None) -> Filing:
+def filing_return(*, actor, filing: Filing, comment: str, expected_status: str | None = None) -> Filing:
     """退回修改: back to the enterprise with what to correct."""
     filing = _lock(filing, expected_status, action="退回修改")
     _require_reviewer(actor, filing, action="退回")
@@ -372,8 +452,7 @@ def filing_return(*, actor, filing: Filing, comment: str,
 
 
 @transaction.atomic
-def filing_first_review(*, actor, filing: Filing, comment: str = "",
-                        expected_status: str | None = None) -> Filing:
+def filing_first_review(*, actor, filing: Filing, comment: str = "", expected_status: str | None = None) -> Filing:
     """初审通过."""
     filing = _lock(filing, expected_status, action="初审")
     _require_reviewer(actor, filing, action="初审")
@@ -387,23 +466,37 @@ def filing_first_review(*, actor, filing: Filing, comment: str = "",
 
 def first_reviewer(filing: Filing):
     """The reviewer of the latest first review (the one that led to the current round)."""
-    last = (ReviewDecision.objects.filter(filing=filing, step=ReviewStep.FIRST_REVIEW,
-                                          decision=FilingStatus.FIRST_REVIEWED)
-            .order_by("-id").select_related("actor").first())
+    last = (
+        ReviewDecision.objects.filter(filing=filing, step=ReviewStep.FIRST_REVIEW, decision=FilingStatus.FIRST_REVIEWED)
+        .order_by("-id")
+        .select_related("actor")
+        .first()
+    )
     return last.actor if last else None
 
 
 def _require_second_person(actor, filing: Filing, *, action: str) -> None:
     first = first_reviewer(filing)
     if first is not None and first.pk == actor.pk:
-        raise ServiceError(f"复审须由初审人以外的审核员进行,您已对该备案作出初审,不能{action}",
-                           "the approver must not be the first reviewer", code="same_reviewer",
-                           record=str(filing), status=403)
+        raise ServiceError(
+            f"复审须由初审人以外的审核员进行,您已对该备案作出初审,不能{action}",
+            "the approver must not be the first reviewer",
+            code="same_reviewer",
+            record=str(filing),
+            status=403,
+        )
 
 
 @transaction.atomic
-def filing_approve(*, actor, filing: Filing, effective_from: dt.date | None = None, comment: str = "",
-                   expected_status: str | None = None, backdate_reason: str = "") -> Filing:
+def filing_approve(
+    *,
+    actor,
+    filing: Filing,
+    effective_from: dt.date | None = None,
+    comment: str = "",
+    expected_status: str | None = None,
+    backdate_reason: str = "",
+) -> Filing:
     """复审通过 (备案): by a reviewer other than the first reviewer; the filing earns from effective_from
     (default: the approval date), never before its measure applies. An effective date earlier than the
     submission (less `review.backdate_days`) needs a stated reason, which the review record shows."""
@@ -419,9 +512,12 @@ def filing_approve(*, actor, filing: Filing, effective_from: dt.date | None = No
         reason = (backdate_reason or "").strip()
         reach = f"早于企业提交日期{bound + dt.timedelta(days=days)}" + (f"超过{days}天" if days else "")
         if not reason:
-            raise ServiceError(f"生效日期{effective_from}{reach},追溯生效须填写追溯理由",
-                               "an effective date before the submission needs a stated reason",
-                               code="backdate_reason", record=str(filing))
+            raise ServiceError(
+                f"生效日期{effective_from}{reach},追溯生效须填写追溯理由",
+                "an effective date before the submission needs a stated reason",
+                code="backdate_reason",
+                record=str(filing),
+            )
         comment = f"追溯生效:生效日期{effective_from}{reach};理由:{reason}" + (f"\n{comment}" if comment else "")
     _require_new_window(filing, effective_from)
     with acting(actor):
@@ -437,8 +533,7 @@ def filing_approve(*, actor, filing: Filing, effective_from: dt.date | None = No
 
 
 @transaction.atomic
-def filing_reject(*, actor, filing: Filing, comment: str,
-                  expected_status: str | None = None) -> Filing:
+def filing_reject(*, actor, filing: Filing, comment: str, expected_status: str | None = None) -> Filing:
     """不予备案, at the first review or at the approval (then by a second person)."""
     filing = _lock(filing, expected_status, action="作出不予备案决定")
     _require_reviewer(actor, filing, action="作出不予备案决定")
@@ -461,8 +556,9 @@ def _require_new_window(filing: Filing, start: dt.date) -> None:
     check as an imported history's: windows never overlap, and a later one never starts earlier)."""
     problems = history.next_window_problems(recorded_windows(filing), start)
     if problems:
-        raise ServiceError(";".join(problems), "the new window overlaps the filing's history", code="date_order",
-                           record=str(filing))
+        raise ServiceError(
+            ";".join(problems), "the new window overlaps the filing's history", code="date_order", record=str(filing)
+        )
 
 
 def _end_date(filing: Filing, on: dt.date, *, what: str) -> dt.date:
@@ -472,14 +568,17 @@ def _end_date(filing: Filing, on: dt.date, *, what: str) -> dt.date:
         raise ServiceError(f"请填写{what}日期", f"{what} date is required", code="date_required", record=str(filing))
     check_date(on, zh=f"{what}日期", en=f"{what} date", record=str(filing))
     if filing.effective_from and on <= filing.effective_from:
-        raise ServiceError(f"{what}日期{on}须晚于备案生效日期{filing.effective_from}",
-                           f"{what} date must be after effective_from", code="date_order", record=str(filing))
+        raise ServiceError(
+            f"{what}日期{on}须晚于备案生效日期{filing.effective_from}",
+            f"{what} date must be after effective_from",
+            code="date_order",
+            record=str(filing),
+        )
     return on - dt.timedelta(days=1)
 
 
 @transaction.atomic
-def filing_suspend(*, actor, filing: Filing, on: dt.date, reason: str,
-                   expected_status: str | None = None) -> Filing:
+def filing_suspend(*, actor, filing: Filing, on: dt.date, reason: str, expected_status: str | None = None) -> Filing:
     """暂停备案 from `on` (the filing earns up to the day before)."""
     filing = _lock(filing, expected_status, action="暂停")
     _require_reviewer(actor, filing, action="暂停")
@@ -496,8 +595,7 @@ def filing_suspend(*, actor, filing: Filing, on: dt.date, reason: str,
 
 
 @transaction.atomic
-def filing_revoke(*, actor, filing: Filing, on: dt.date, reason: str,
-                  expected_status: str | None = None) -> Filing:
+def filing_revoke(*, actor, filing: Filing, on: dt.date, reason: str, expected_status: str | None = None) -> Filing:
     """撤销备案 from `on`. A suspended filing being revoked keeps the earlier end of its window."""
     filing = _lock(filing, expected_status, action="撤销")
     _require_reviewer(actor, filing, action="撤销")
@@ -518,8 +616,9 @@ def filing_revoke(*, actor, filing: Filing, on: dt.date, reason: str,
 
 
 @transaction.atomic
-def filing_reinstate(*, actor, filing: Filing, on: dt.date | None = None, comment: str = "",
-                     expected_status: str | None = None) -> Filing:
+def filing_reinstate(
+    *, actor, filing: Filing, on: dt.date | None = None, comment: str = "", expected_status: str | None = None
+) -> Filing:
     """恢复备案 after a suspension. Decision: the filing earns again from the reinstatement date; the
     suspended days stay unpaid (the window restarts at `on`, so the gap is never paid in arrears)."""
     filing = _lock(filing, expected_status, action="恢复备案")
@@ -527,8 +626,12 @@ def filing_reinstate(*, actor, filing: Filing, on: dt.date | None = None, commen
     filing_assert_status(filing, FilingStatus.SUSPENDED, action="恢复备案")
     on = check_effective_from(filing.level, on or timezone.localdate(), record=str(filing), what="恢复日期")
     if filing.effective_to and on <= filing.effective_to:
-        raise ServiceError(f"恢复日期{on}须晚于暂停前的最后有效日{filing.effective_to}",
-                           "reinstatement must be after the suspension began", code="date_order", record=str(filing))
+        raise ServiceError(
+            f"恢复日期{on}须晚于暂停前的最后有效日{filing.effective_to}",
+            "reinstatement must be after the suspension began",
+            code="date_order",
+            record=str(filing),
+        )
     _require_new_window(filing, on)
     with acting(actor):
         filing.status = FilingStatus.APPROVED

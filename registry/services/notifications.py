@@ -1,5 +1,6 @@
 """Notifications to an enterprise's members on each filing decision: an in-portal message (same
 transaction) and an email sent once the decision is committed."""
+
 import logging
 
 from django.conf import settings
@@ -63,26 +64,51 @@ def notify_filing_decision(decision: ReviewDecision) -> list[Notification]:
     rolled-back decision sends nothing."""
     title, body = _message(decision)
     title_en, body_en = _message_en(decision)
-    return notify_enterprise(decision.filing.centre.enterprise, title=title, body=body, filing=decision.filing,
-                             title_en=title_en, body_en=body_en)
+    return notify_enterprise(
+        decision.filing.centre.enterprise,
+        title=title,
+        body=body,
+        filing=decision.filing,
+        title_en=title_en,
+        body_en=body_en,
+    )
 
 
-def notify_enterprise(enterprise, *, title: str, body: str, filing: Filing | None = None, title_en: str = "",
-                      body_en: str = "") -> list[Notification]:
+def notify_enterprise(
+    enterprise, *, title: str, body: str, filing: Filing | None = None, title_en: str = "", body_en: str = ""
+) -> list[Notification]:
     """Each active member of the enterprise gets a Notification row (in both languages where the English is
     given; the page shows the reader's); emails go out after commit, so a rolled-back decision sends nothing.
     Used for filing decisions, degree verification decisions and payout notices."""
-    return notify_users(list(enterprise.members.filter(is_active=True)), title=title, body=body, filing=filing,
-                        title_en=title_en, body_en=body_en, what=f"enterprise {enterprise.pk}")
+    return notify_users(
+        list(enterprise.members.filter(is_active=True)),
+        title=title,
+        body=body,
+        filing=filing,
+        title_en=title_en,
+        body_en=body_en,
+        what=f"enterprise {enterprise.pk}",
+    )
 
 
-def notify_users(users, *, title: str, body: str, filing: Filing | None = None, title_en: str = "",
-                 body_en: str = "", what: str = "users") -> list[Notification]:
+def notify_users(
+    users,
+    *,
+    title: str,
+    body: str,
+    filing: Filing | None = None,
+    title_en: str = "",
+    body_en: str = "",
+    what: str = "users",
+) -> list[Notification]:
     """The one notifier: an in-portal message to each user (same transaction) and an e-mail to each address
     once the transaction commits (console e-mail in development, the configured backend elsewhere)."""
     rows = Notification.objects.bulk_create(
-        [Notification(user=u, filing=filing, title=title[:200], body=body, title_en=title_en[:200], body_en=body_en)
-         for u in users])
+        [
+            Notification(user=u, filing=filing, title=title[:200], body=body, title_en=title_en[:200], body_en=body_en)
+            for u in users
+        ]
+    )
     recipients = sorted({u.email for u in users if u.email})
     if recipients:
         messages = [(title, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
@@ -118,22 +144,55 @@ def notify_reviewers_of(decision: ReviewDecision, *, number: str) -> list[Notifi
     when = f"{timezone.localtime(decision.at):%Y-%m-%d %H:%M}"
     if decision.step == ReviewStep.SUBMIT:
         title = f"【待审核】{level_zh}备案 {filing.centre.name}(受理编号{number})"
-        body = "\n".join([f"受理编号:{number}", f"依托企业:{filing.centre.enterprise.name}",
-                          f"研发中心:{filing.centre.name}({filing.centre.ref})", f"提交时间:{when}",
-                          f"承诺时限:初审须在{FIRST_REVIEW_DAYS}日内完成", f"审核入口:{link}"])
+        body = "\n".join(
+            [
+                f"受理编号:{number}",
+                f"依托企业:{filing.centre.enterprise.name}",
+                f"研发中心:{filing.centre.name}({filing.centre.ref})",
+                f"提交时间:{when}",
+                f"承诺时限:初审须在{FIRST_REVIEW_DAYS}日内完成",
+                f"审核入口:{link}",
+            ]
+        )
         title_en = f"[To review] {level_en} filing {filing.centre.name} (acceptance number {number})"
-        body_en = "\n".join([f"Acceptance number: {number}", f"Enterprise: {filing.centre.enterprise.name}",
-                             f"Centre: {filing.centre.name} ({filing.centre.ref})", f"Submitted: {when}",
-                             f"Time limit: first review within {FIRST_REVIEW_DAYS} days", f"Review: {link}"])
+        body_en = "\n".join(
+            [
+                f"Acceptance number: {number}",
+                f"Enterprise: {filing.centre.enterprise.name}",
+                f"Centre: {filing.centre.name} ({filing.centre.ref})",
+                f"Submitted: {when}",
+                f"Time limit: first review within {FIRST_REVIEW_DAYS} days",
+                f"Review: {link}",
+            ]
+        )
     else:
         title = f"【企业撤回】{level_zh}备案 {filing.centre.name}(受理编号{number})"
-        body = "\n".join([f"受理编号:{number}", f"研发中心:{filing.centre.name}({filing.centre.ref})",
-                          f"撤回时间:{when}", "该备案已退出审核队列,无需审核。"])
+        body = "\n".join(
+            [
+                f"受理编号:{number}",
+                f"研发中心:{filing.centre.name}({filing.centre.ref})",
+                f"撤回时间:{when}",
+                "该备案已退出审核队列,无需审核。",
+            ]
+        )
         title_en = f"[Withdrawn] {level_en} filing {filing.centre.name} (acceptance number {number})"
-        body_en = "\n".join([f"Acceptance number: {number}", f"Centre: {filing.centre.name} ({filing.centre.ref})",
-                             f"Withdrawn: {when}", "The filing has left the review queue; no review is needed."])
-    return notify_users(level_reviewers(filing.level), title=title, body=body, filing=filing, title_en=title_en,
-                        body_en=body_en, what=f"reviewers of filing {filing.pk}")
+        body_en = "\n".join(
+            [
+                f"Acceptance number: {number}",
+                f"Centre: {filing.centre.name} ({filing.centre.ref})",
+                f"Withdrawn: {when}",
+                "The filing has left the review queue; no review is needed.",
+            ]
+        )
+    return notify_users(
+        level_reviewers(filing.level),
+        title=title,
+        body=body,
+        filing=filing,
+        title_en=title_en,
+        body_en=body_en,
+        what=f"reviewers of filing {filing.pk}",
+    )
 
 
 def notification_mark_read(*, actor, notification_ids=None) -> int:

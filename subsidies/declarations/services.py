@@ -14,7 +14,9 @@ def _money(value, *, record: str, field: str) -> Decimal | None:
     try:
         amount = parse_money(value)
     except ValueError:
-        raise ServiceError(f"{field}“{value}”不是有效金额", "not a valid amount", code="amount", record=record) from None
+        raise ServiceError(
+            f"{field}“{value}”不是有效金额", "not a valid amount", code="amount", record=record
+        ) from None
     if amount is None:
         return None
     if amount < 0:
@@ -23,15 +25,20 @@ def _money(value, *, record: str, field: str) -> Decimal | None:
 
 
 @transaction.atomic
-def rd_declaration_record(*, actor, centre, year: int, verified_amount=None, declared_amount=None,
-                          verification_note: str = "") -> RDDeclaration:
+def rd_declaration_record(
+    *, actor, centre, year: int, verified_amount=None, declared_amount=None, verification_note: str = ""
+) -> RDDeclaration:
     """Record (or revise) a centre's R&D spending for a year (YC-RD). A change after the award was
     paid raises the revision, which the next annual run settles with an adjustment line."""
     record = f"研发中心 {centre.ref} {year}年度研发投入"
     first = measure_from("yinchuan").year  # YC-RD earns nothing before the Yinchuan measure applies
     if not (first <= int(year) <= timezone.localdate().year):
-        raise ServiceError(f"年度{year}无效:应在{first}年(银川市办法适用起始年度)至今年之间", "year out of range",
-                           code="year", record=record)
+        raise ServiceError(
+            f"年度{year}无效:应在{first}年(银川市办法适用起始年度)至今年之间",
+            "year out of range",
+            code="year",
+            record=record,
+        )
     verified = _money(verified_amount, record=record, field="核定金额")
     declared = _money(declared_amount, record=record, field="申报金额")
     with acting(actor):
@@ -39,9 +46,12 @@ def rd_declaration_record(*, actor, centre, year: int, verified_amount=None, dec
         ceiling = declared if declared is not None else (decl.declared_amount if decl is not None else None)
         if verified is not None and ceiling is not None and verified > ceiling:
             # YC-RD 1: staff may verify the declared amount or less, never more, whoever calls this
-            raise ServiceError(f"核定金额{verified:,.2f}不能高于申报金额{ceiling:,.2f}",
-                               "verified amount exceeds the declared one", code="verified_above_declared",
-                               record=record)
+            raise ServiceError(
+                f"核定金额{verified:,.2f}不能高于申报金额{ceiling:,.2f}",
+                "verified amount exceeds the declared one",
+                code="verified_above_declared",
+                record=record,
+            )
         if decl is None:
             decl = RDDeclaration(centre=centre, year=year)
         elif decl.verified_amount == verified and (declared is None or decl.declared_amount == declared):
@@ -62,6 +72,7 @@ def rd_declaration_record(*, actor, centre, year: int, verified_amount=None, dec
 
 
 # --- the enterprise declares, staff verify (YC-RD 1) -------------------------------------------------------
+
 
 def _yinchuan_filing_problems(centre, year: int) -> list[str]:
     """The filing's every window of approval, as the annual run reads them (a reinstatement keeps the
@@ -103,8 +114,7 @@ def rd_declaration_submit(*, actor, centre, year: int, declared_amount, audit_re
         problems.append("请填写研发投入金额")
     if audit_report is None:
         problems.append("请上传该年度研发费用专项审计报告")
-    pending = RDDeclarationSubmission.objects.filter(centre=centre, year=year,
-                                                     status=DeclarationStatus.PENDING).first()
+    pending = RDDeclarationSubmission.objects.filter(centre=centre, year=year, status=DeclarationStatus.PENDING).first()
     if pending is not None:
         problems.append(f"{year}年度已有待核定的申报(#{pending.pk}),请等待核定后再修订")
     if problems:
@@ -112,28 +122,40 @@ def rd_declaration_submit(*, actor, centre, year: int, declared_amount, audit_re
     doc = document_upload(actor=actor, enterprise=centre.enterprise, kind="other", upload=audit_report)
     with acting(actor):
         submission = RDDeclarationSubmission(
-            centre=centre, year=year, declared_amount=amount, audit_report=doc, submitted_by=actor,
-            declaration=RDDeclaration.objects.filter(centre=centre, year=year).first())
+            centre=centre,
+            year=year,
+            declared_amount=amount,
+            audit_report=doc,
+            submitted_by=actor,
+            declaration=RDDeclaration.objects.filter(centre=centre, year=year).first(),
+        )
         submission.full_clean(validate_constraints=False)
         try:
             with transaction.atomic():
                 submission.save()
         except IntegrityError:
-            raise ConflictError(f"{year}年度已有待核定的申报", "a declaration is pending", code="duplicate",
-                                record=record) from None
+            raise ConflictError(
+                f"{year}年度已有待核定的申报", "a declaration is pending", code="duplicate", record=record
+            ) from None
     return submission
 
 
 @transaction.atomic
-def rd_declaration_verify(*, actor, submission: RDDeclarationSubmission, verified_amount=None,
-                          reason: str = "") -> RDDeclarationSubmission:
+def rd_declaration_verify(
+    *, actor, submission: RDDeclarationSubmission, verified_amount=None, reason: str = ""
+) -> RDDeclarationSubmission:
     """Staff verify a declaration: the verified amount is the declared one, or lower with a reason
     (YC-RD 1). Written through rd_declaration_record, which raises the revision after payment."""
     submission = RDDeclarationSubmission.objects.select_for_update().select_related("centre").get(pk=submission.pk)
     record = f"研发中心 {submission.centre.ref} {submission.year}年度研发投入申报"
     if not actor.reviews_level("yinchuan"):
-        raise ServiceError("只有银川市科技局审核员可以核定研发投入", "only Yinchuan reviewers verify",
-                           code="forbidden", record=record, status=403)
+        raise ServiceError(
+            "只有银川市科技局审核员可以核定研发投入",
+            "only Yinchuan reviewers verify",
+            code="forbidden",
+            record=record,
+            status=403,
+        )
     if submission.status != DeclarationStatus.PENDING:
         raise ConflictError("该申报已核定,请刷新页面", "already verified", code="already_decided", record=record)
     verified = _money(verified_amount, record=record, field="核定金额")
@@ -141,14 +163,27 @@ def rd_declaration_verify(*, actor, submission: RDDeclarationSubmission, verifie
         verified = submission.declared_amount
     reason = (reason or "").strip()
     if verified > submission.declared_amount:
-        raise ServiceError(f"核定金额{verified:,.2f}不能高于申报金额{submission.declared_amount:,.2f}",
-                           "verified amount exceeds the declared one", code="verified_above_declared", record=record)
+        raise ServiceError(
+            f"核定金额{verified:,.2f}不能高于申报金额{submission.declared_amount:,.2f}",
+            "verified amount exceeds the declared one",
+            code="verified_above_declared",
+            record=record,
+        )
     if verified < submission.declared_amount and not reason:
-        raise ServiceError("核定金额低于申报金额时须填写核减理由", "a reason is required for a lower amount",
-                           code="reason_required", record=record)
-    declaration = rd_declaration_record(actor=actor, centre=submission.centre, year=submission.year,
-                                        verified_amount=verified, declared_amount=submission.declared_amount,
-                                        verification_note=reason)
+        raise ServiceError(
+            "核定金额低于申报金额时须填写核减理由",
+            "a reason is required for a lower amount",
+            code="reason_required",
+            record=record,
+        )
+    declaration = rd_declaration_record(
+        actor=actor,
+        centre=submission.centre,
+        year=submission.year,
+        verified_amount=verified,
+        declared_amount=submission.declared_amount,
+        verification_note=reason,
+    )
     with acting(actor):
         submission.declaration = declaration
         submission.status, submission.verified_amount = DeclarationStatus.VERIFIED, verified

@@ -12,6 +12,7 @@ written with a leading quote, and every XLSX cell is a text cell (subsidies/expo
 Refused (409, with the enterprises named: the request is right, the records are not yet) rather than written wrong: an enterprise with no bank account
 on record, or a negative net amount (an adjustment larger than the payment — recover it separately).
 Enterprises whose net is exactly zero get no row (no bank takes a zero transfer)."""
+
 from __future__ import annotations
 
 import csv
@@ -38,27 +39,39 @@ class Transfer:
 def transfers(doc: RunDocument) -> list[Transfer]:
     missing = [f"{e.name}({e.uscc})" for e in doc.enterprises if not e.bank_account.strip()]
     if missing:
-        raise ServiceError(f"以下依托企业未登记银行账号,不能生成转账文件:{'、'.join(missing)}。请先在企业信息中补充开户银行和账号",
-                           "enterprises without a bank account on record", code="no_bank_account",
-                           record=f"批次#{doc.run_id}", status=409)
+        raise ServiceError(
+            f"以下依托企业未登记银行账号,不能生成转账文件:{'、'.join(missing)}。请先在企业信息中补充开户银行和账号",
+            "enterprises without a bank account on record",
+            code="no_bank_account",
+            record=f"批次#{doc.run_id}",
+            status=409,
+        )
     negative = [f"{e.name}(¥{e.subtotal})" for e in doc.enterprises if e.subtotal < 0]
     if negative:
-        raise ServiceError(f"以下依托企业本批次净额为负,不能转账:{'、'.join(negative)}。请另行追回",
-                           "negative net amount", code="negative_transfer", record=f"批次#{doc.run_id}",
-                           status=409)
+        raise ServiceError(
+            f"以下依托企业本批次净额为负,不能转账:{'、'.join(negative)}。请另行追回",
+            "negative net amount",
+            code="negative_transfer",
+            record=f"批次#{doc.run_id}",
+            status=409,
+        )
     out = []
     for e in doc.enterprises:
         if e.subtotal == 0:
             continue
-        memo = f"{e.reference} " * bool(e.reference) + f"批次{doc.run_id} {doc.period} {doc.kind_label} {'/'.join(e.rules)} {e.line_count}笔"
+        memo = (
+            f"{e.reference} " * bool(e.reference)
+            + f"批次{doc.run_id} {doc.period} {doc.kind_label} {'/'.join(e.rules)} {e.line_count}笔"
+        )
         out.append(Transfer(e.name, e.bank_account.strip(), e.bank_name.strip(), e.subtotal, memo))
     return out
 
 
 def _rows(doc: RunDocument):
     items = transfers(doc)
-    rows = [neutralise_row([str(i), t.payee, t.account, t.bank, f"{t.amount:.2f}", t.memo])
-            for i, t in enumerate(items, 1)]
+    rows = [
+        neutralise_row([str(i), t.payee, t.account, t.bank, f"{t.amount:.2f}", t.memo]) for i, t in enumerate(items, 1)
+    ]
     total = sum((t.amount for t in items), Decimal("0.00"))
     return rows, total, len(items)
 

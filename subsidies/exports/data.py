@@ -2,6 +2,7 @@
 
 The renderers (pdf.py, bank.py) take these values and never touch the ORM, so the register can be
 rendered in worker processes and the benchmark can build 10,000 lines in memory."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,8 +67,10 @@ class EnterpriseGroup:
         return sorted({ln.rule for c in self.centres for ln in c.lines})
 
 
-MEASURES = {"NX": "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》",
-            "YC": "《银川市飞地研发中心和飞地孵化器备案支持办法》"}
+MEASURES = {
+    "NX": "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》",
+    "YC": "《银川市飞地研发中心和飞地孵化器备案支持办法》",
+}
 PERSON, CENTRE, INCUBATOR = "researcher", "centre", "incubator"
 
 
@@ -75,6 +78,7 @@ PERSON, CENTRE, INCUBATOR = "researcher", "centre", "incubator"
 class RuleInfo:
     """What a document says about a rule: its name, the measure and the measure's words, who receives
     the money and, for a grant programme, its amount type and bounds (POLICY §2)."""
+
     code: str
     name: str
     legal_reference: str
@@ -90,12 +94,18 @@ class RuleInfo:
 
 
 BUILTIN_RULES = {
-    STIPEND: RuleInfo(STIPEND, "研发人员生活补助",
-                           "全职聘用的研发人员,若签订5年以上聘用合同,全日制博士每月5000元,重点院校重点学科硕士每月3000元,"
-                           "补助可持续5年", PERSON),
-    RD_AWARD: RuleInfo(RD_AWARD, "研发投入奖励",
-                      "每年按飞地研发中心当年研发费用总投入的15%,最高不超过100万元的标准,对依托企业(申报主体)进行奖励",
-                      CENTRE),
+    STIPEND: RuleInfo(
+        STIPEND,
+        "研发人员生活补助",
+        "全职聘用的研发人员,若签订5年以上聘用合同,全日制博士每月5000元,重点院校重点学科硕士每月3000元,补助可持续5年",
+        PERSON,
+    ),
+    RD_AWARD: RuleInfo(
+        RD_AWARD,
+        "研发投入奖励",
+        "每年按飞地研发中心当年研发费用总投入的15%,最高不超过100万元的标准,对依托企业(申报主体)进行奖励",
+        CENTRE,
+    ),
 }
 
 
@@ -107,8 +117,16 @@ def rule_infos(codes) -> dict[str, RuleInfo]:
     codes = set(codes)
     infos = {c: BUILTIN_RULES[c] for c in codes if c in BUILTIN_RULES}
     for p in Programme.objects.filter(code__in=codes - set(infos)):
-        infos[p.code] = RuleInfo(p.code, p.name, p.legal_reference, p.applicant, p.amount_type, p.amount_min,
-                                 p.amount_max, p.joint_amount_max)
+        infos[p.code] = RuleInfo(
+            p.code,
+            p.name,
+            p.legal_reference,
+            p.applicant,
+            p.amount_type,
+            p.amount_min,
+            p.amount_max,
+            p.joint_amount_max,
+        )
     return infos
 
 
@@ -149,8 +167,9 @@ class RunDocument:
         for code in sorted(self.rules if codes is None else codes):
             info = self.info(code)
             by_measure.setdefault(info.measure, []).append(f"{code} {info.name}".strip())
-        return "、".join(f"{measure}({'、'.join(items)})" if measure else "、".join(items)
-                        for measure, items in by_measure.items())
+        return "、".join(
+            f"{measure}({'、'.join(items)})" if measure else "、".join(items) for measure, items in by_measure.items()
+        )
 
 
 def require_exportable(run: PayoutRun) -> None:
@@ -158,7 +177,10 @@ def require_exportable(run: PayoutRun) -> None:
     if run.state not in EXPORTABLE_STATES:
         raise ConflictError(
             f"批次#{run.pk}({run.period})状态为“{run.get_state_display()}”,只有已审批、已导出或已拨付的批次可以导出",
-            "only an approved, exported or paid run can be exported", code="not_exportable", record=f"批次#{run.pk}")
+            "only an approved, exported or paid run can be exported",
+            code="not_exportable",
+            record=f"批次#{run.pk}",
+        )
 
 
 def _person(user) -> str:
@@ -171,28 +193,63 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False, enterprise_
     require_exportable(run)
     run = PayoutRun.objects.select_related("created_by", "computed_by", "approved_by").get(pk=run.pk)
     doc = RunDocument(
-        run_id=run.pk, kind=run.kind, kind_label=str(run.get_kind_display()), period=run.period,
-        state_label=str(run.get_state_display()), created_by=_person(run.created_by),
-        computed_by=_person(run.computed_by), approved_by=_person(run.approved_by),
+        run_id=run.pk,
+        kind=run.kind,
+        kind_label=str(run.get_kind_display()),
+        period=run.period,
+        state_label=str(run.get_state_display()),
+        created_by=_person(run.created_by),
+        computed_by=_person(run.computed_by),
+        approved_by=_person(run.approved_by),
         approved_at=timezone.localtime(run.approved_at).strftime("%Y-%m-%d %H:%M") if run.approved_at else "",
         printed_at=timezone.localtime().strftime("%Y-%m-%d %H:%M"),
     )
-    fields = ["id", "rule", "kind", "beneficiary", "beneficiary_name", "service_period", "is_arrears", "amount",
-              "enterprise_id", "enterprise__uscc", "enterprise__name", "enterprise__bank_name",
-              "enterprise__bank_account", "centre__ref", "centre__name", "researcher_id"]
+    fields = [
+        "id",
+        "rule",
+        "kind",
+        "beneficiary",
+        "beneficiary_name",
+        "service_period",
+        "is_arrears",
+        "amount",
+        "enterprise_id",
+        "enterprise__uscc",
+        "enterprise__name",
+        "enterprise__bank_name",
+        "enterprise__bank_account",
+        "centre__ref",
+        "centre__name",
+        "researcher_id",
+    ]
     if with_explanations:
         fields += ["explanation", "explanation_basis__body"]
     lines = PayoutLine.objects.filter(run_id=run.pk, active=True)
     if enterprise_id is not None:  # one enterprise's own notice (subsidies.views_notices)
         lines = lines.filter(enterprise_id=enterprise_id)
-    qs = (lines
-          .order_by("enterprise__name", "enterprise_id", "centre__ref", "service_period", "beneficiary_name", "id")
-          .values_list(*fields))
+    qs = lines.order_by(
+        "enterprise__name", "enterprise_id", "centre__ref", "service_period", "beneficiary_name", "id"
+    ).values_list(*fields)
     ent: EnterpriseGroup | None = None
     centre: CentreGroup | None = None
     for row in qs.iterator(chunk_size=5000):
-        (pk, rule, kind, beneficiary, name, period, arrears, amount, ent_id, uscc, ent_name, bank_name, bank_account,
-         cref, cname) = row[:15]
+        (
+            pk,
+            rule,
+            kind,
+            beneficiary,
+            name,
+            period,
+            arrears,
+            amount,
+            ent_id,
+            uscc,
+            ent_name,
+            bank_name,
+            bank_account,
+            cref,
+            cname,
+        ) = row[:15]
         if ent is None or ent.id != ent_id:
             ent = EnterpriseGroup(ent_id, uscc, ent_name, bank_name, bank_account)
             doc.enterprises.append(ent)
@@ -201,8 +258,19 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False, enterprise_
             # incubator awards (YC-INC-*, YC-MS-*) belong to the operator, not to a centre
             centre = CentreGroup(cref or "", cname or "孵化器及其他项目(不属于研发中心)")
             ent.centres.append(centre)
-        centre.lines.append(Line(pk, rule, kind, beneficiary, name, period, arrears, amount,
-                                 {**(row[17] or {}), **row[16]} if with_explanations else None,
-                                 researcher_id=row[15]))
+        centre.lines.append(
+            Line(
+                pk,
+                rule,
+                kind,
+                beneficiary,
+                name,
+                period,
+                arrears,
+                amount,
+                {**(row[17] or {}), **row[16]} if with_explanations else None,
+                researcher_id=row[15],
+            )
+        )
     doc.rule_info = rule_infos(doc.rules)
     return doc

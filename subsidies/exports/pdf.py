@@ -11,6 +11,7 @@ each section numbering its own pages from its known offset (CSS @page counters);
 PDFs are merged with pypdf without touching their content streams. A small register is one
 ordinary render in this process. Measured figures: README, "Benchmarks".
 `render_register_naive` is the plain single-template render, kept for the benchmark."""
+
 from __future__ import annotations
 
 import io
@@ -56,11 +57,16 @@ class FontMissingError(RuntimeError):
 def require_cjk_font() -> None:
     """The documents are Chinese: without the CJK font WeasyPrint would print empty boxes."""
     fc_list = shutil.which("fc-list")
-    out = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout \
-        if fc_list else ""
+    out = (
+        subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
+        if fc_list
+        else ""
+    )
     if CJK_FONT not in out:
-        raise FontMissingError(f"缺少中文字体“{CJK_FONT}”:请安装 Debian 软件包 fonts-noto-cjk(make sysdeps)/ "
-                               f"the CJK font {CJK_FONT!r} is missing: apt-get install fonts-noto-cjk")
+        raise FontMissingError(
+            f"缺少中文字体“{CJK_FONT}”:请安装 Debian 软件包 fonts-noto-cjk(make sysdeps)/ "
+            f"the CJK font {CJK_FONT!r} is missing: apt-get install fonts-noto-cjk"
+        )
 
 
 def money(value) -> str:
@@ -68,8 +74,10 @@ def money(value) -> str:
 
 
 def _header(doc: RunDocument, title: str) -> dict:
-    return {"header_left": f"{title} · 批次#{doc.run_id} · {doc.kind_label} {doc.period}",
-            "header_right": "宁夏回族自治区企业飞地研发中心管理平台"}
+    return {
+        "header_left": f"{title} · 批次#{doc.run_id} · {doc.kind_label} {doc.period}",
+        "header_right": "宁夏回族自治区企业飞地研发中心管理平台",
+    }
 
 
 def _write_pdf(html: str) -> tuple[bytes, int]:
@@ -116,8 +124,22 @@ def register_items(doc: RunDocument) -> list[tuple]:
             for ln in c.lines:
                 seq += 1
                 label = "调整" if ln.kind == "adjustment" else ("补发" if ln.is_arrears else "正常")
-                items.append(("l", (str(seq), ln.beneficiary_name, ln.beneficiary, ln.service_period, ln.rule, label,
-                                    money(ln.amount)), e.name, ch))
+                items.append(
+                    (
+                        "l",
+                        (
+                            str(seq),
+                            ln.beneficiary_name,
+                            ln.beneficiary,
+                            ln.service_period,
+                            ln.rule,
+                            label,
+                            money(ln.amount),
+                        ),
+                        e.name,
+                        ch,
+                    )
+                )
             items.append(("s", f"{c.ref} 小计({len(c.lines)} 笔)", e.name, ch, money(c.subtotal)))
         items.append(("es", f"{e.name} 合计({e.line_count} 笔)", e.name, "", money(e.subtotal)))
     return items
@@ -200,24 +222,37 @@ def _page_html(units: list[tuple]) -> str:
     return "".join(out)
 
 
-def _register_html(doc: RunDocument, pages: list[str], *, first: bool, last: bool, offset: int | None,
-                   total_pages: int | None) -> str:
+def _register_html(
+    doc: RunDocument, pages: list[str], *, first: bool, last: bool, offset: int | None, total_pages: int | None
+) -> str:
     """One section: `pages` are the row blocks of its pages. offset/total None: no page footer
     (stamped later); total None with an offset of 0: the document counts its own pages."""
     total = doc.total
-    return render_to_string("exports/register.html", {
-        "doc": doc, "pages": pages, "first": first, "last": last,
-        "page_footer": offset is not None and total_pages is None, "first_page": (offset or 0) + 1,
-        "numbered_total": total_pages if offset is not None else None,
-        "total": money(total), "total_caps": amount_in_capitals(total, allow_negative=True), "unit": UNIT_MM,
-        "head": mono_row(HEAD), "row_width_pt": f"{ROW_CELLS * FONT_PT / 2:.2f}", "rule_basis": doc.basis(),
-        **_header(doc, "发放明细表"),
-    })
+    return render_to_string(
+        "exports/register.html",
+        {
+            "doc": doc,
+            "pages": pages,
+            "first": first,
+            "last": last,
+            "page_footer": offset is not None and total_pages is None,
+            "first_page": (offset or 0) + 1,
+            "numbered_total": total_pages if offset is not None else None,
+            "total": money(total),
+            "total_caps": amount_in_capitals(total, allow_negative=True),
+            "unit": UNIT_MM,
+            "head": mono_row(HEAD),
+            "row_width_pt": f"{ROW_CELLS * FONT_PT / 2:.2f}",
+            "rule_basis": doc.basis(),
+            **_header(doc, "发放明细表"),
+        },
+    )
 
 
 def _page_numbers_pdf(pages: int) -> bytes:
-    html = render_to_string("exports/page_numbers.html", {"pages": range(pages), "page_footer": True,
-                                                          "header_left": "", "header_right": ""})
+    html = render_to_string(
+        "exports/page_numbers.html", {"pages": range(pages), "page_footer": True, "header_left": "", "header_right": ""}
+    )
     data, counted = _write_pdf(html)
     if counted != pages:
         raise RuntimeError(f"page-number document has {counted} pages, expected {pages}")
@@ -243,10 +278,17 @@ class _Helper:
     thread touches the results and calls `progress` (which may write to the database)."""
 
     def __init__(self):
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (PROJECT_ROOT, os.environ.get("PYTHONPATH"))
-                                                           if p)}
-        self.proc = subprocess.Popen([sys.executable, "-m", WORKER_MODULE], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env, cwd=PROJECT_ROOT)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(p for p in (PROJECT_ROOT, os.environ.get("PYTHONPATH")) if p),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", WORKER_MODULE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=PROJECT_ROOT,
+        )
         self.thread: threading.Thread | None = None
 
     def start(self, tasks: queue.SimpleQueue, done: queue.SimpleQueue) -> None:
@@ -301,8 +343,9 @@ def _start_helpers(n: int) -> list[_Helper]:
     return helpers
 
 
-def _render_sections(htmls: Callable[[], list[str]], count: int, workers: int, progress, steps: int,
-                     stats: dict) -> list[tuple[bytes, int]]:
+def _render_sections(
+    htmls: Callable[[], list[str]], count: int, workers: int, progress, steps: int, stats: dict
+) -> list[tuple[bytes, int]]:
     """Render the sections' HTML (built by `htmls()`) into (PDF bytes, pages), in order.
 
     With `workers` > 1, this process renders sections and `workers - 1` helper interpreters render
@@ -364,9 +407,14 @@ def _render_sections(htmls: Callable[[], list[str]], count: int, workers: int, p
     return results
 
 
-def render_register(doc: RunDocument, *, pages_per_section: int | None = PAGES_PER_SECTION,
-                    workers: int | None = None, progress: Callable[[int, int], None] | None = None,
-                    stats: dict | None = None) -> bytes:
+def render_register(
+    doc: RunDocument,
+    *,
+    pages_per_section: int | None = PAGES_PER_SECTION,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    stats: dict | None = None,
+) -> bytes:
     """The register PDF. `progress(done, total)` is called as sections finish; `stats`, if given, is
     filled with figures of the render (pages, sections, helpers and their peak memory, seconds)."""
     require_cjk_font()
@@ -376,16 +424,23 @@ def render_register(doc: RunDocument, *, pages_per_section: int | None = PAGES_P
     planned = paginate(register_items(doc))
     total_pages = len(planned)
     size = pages_per_section or section_pages(total_pages, workers)
-    chunks = [planned[i:i + size] for i in range(0, total_pages, size)]
+    chunks = [planned[i : i + size] for i in range(0, total_pages, size)]
     count = len(chunks)
     steps = count + 1
     stats.update(pages=total_pages, sections=count)
 
     def htmls(numbered: bool):
-        return lambda: [_register_html(doc, [_page_html(p) for p in chunk], first=i == 0, last=i == count - 1,
-                                       offset=i * size if numbered else None,
-                                       total_pages=total_pages if numbered and count > 1 else None)
-                        for i, chunk in enumerate(chunks)]
+        return lambda: [
+            _register_html(
+                doc,
+                [_page_html(p) for p in chunk],
+                first=i == 0,
+                last=i == count - 1,
+                offset=i * size if numbered else None,
+                total_pages=total_pages if numbered and count > 1 else None,
+            )
+            for i, chunk in enumerate(chunks)
+        ]
 
     results = _render_sections(htmls(True), count, workers, progress, steps, stats)
     rendered = time.perf_counter()
@@ -411,7 +466,7 @@ def _retag_fonts(reader, section: int) -> None:
     would draw one section's text with another section's glyphs."""
     from pypdf.generic import NameObject
 
-    tag = "".join(chr(65 + (section // 26 ** k) % 26) for k in range(4))  # AAAA, BAAA, ...
+    tag = "".join(chr(65 + (section // 26**k) % 26) for k in range(4))  # AAAA, BAAA, ...
     seen: set[int] = set()
 
     def retag(obj, key):
@@ -454,13 +509,21 @@ def render_register_naive(doc: RunDocument) -> bytes:
     """One template, one table, one WeasyPrint render (benchmark baseline)."""
     require_cjk_font()
     total = doc.total
-    html = render_to_string("exports/register_naive.html", {
-        "doc": doc, "total": money(total), "total_caps": amount_in_capitals(total, allow_negative=True),
-        "page_footer": True, **_header(doc, "发放明细表")})
+    html = render_to_string(
+        "exports/register_naive.html",
+        {
+            "doc": doc,
+            "total": money(total),
+            "total_caps": amount_in_capitals(total, allow_negative=True),
+            "page_footer": True,
+            **_header(doc, "发放明细表"),
+        },
+    )
     return _write_pdf(html)[0]
 
 
 # --- notices and the appendix ---------------------------------------------------------------------
+
 
 def notice_closing(doc: RunDocument, codes) -> str:
     """The notice's closing paragraph, fitting what the money is for: a stipend or a personal award is paid
@@ -474,8 +537,11 @@ def notice_closing(doc: RunDocument, codes) -> str:
     parts = []
     if groups.get(PERSON):
         people = "、".join(groups[PERSON])
-        parts.append(f"{people}资金请按规定及时足额发放给相关研发人员" if groups[PERSON] == [STIPEND] else
-                     f"{people}资金请按规定及时足额发放给相关研发人员(受资助人员)")
+        parts.append(
+            f"{people}资金请按规定及时足额发放给相关研发人员"
+            if groups[PERSON] == [STIPEND]
+            else f"{people}资金请按规定及时足额发放给相关研发人员(受资助人员)"
+        )
     centre = [c for r, cs in groups.items() if r not in (PERSON, INCUBATOR) for c in cs]
     if centre:
         parts.append(f"{'、'.join(centre)}资金为对研发中心及其依托企业的奖补,请用于飞地研发中心建设和研发活动")
@@ -511,15 +577,26 @@ def render_notices(doc: RunDocument) -> bytes:
     for e in doc.enterprises:
         issuer, prefix = notice_issuer(e.rules)
         year = (doc.approved_at or doc.printed_at)[:4]
-        notices.append({"e": e, "subtotal": money(e.subtotal), "issuer": issuer,
-                        "doc_no": f"{prefix}〔{year}〕{doc.run_id}-{len(notices) + 1}号",
-                        "issued_on": chinese_date(doc.approved_at or doc.printed_at),
-                        "caps": amount_in_capitals(e.subtotal, allow_negative=True),
-                        "basis": doc.basis(e.rules), "closing": notice_closing(doc, e.rules),
-                        "centres": [{"ref": c.ref, "name": c.name, "count": len(c.lines), "amount": money(c.subtotal)}
-                                    for c in e.centres]})
-    header = {**_header(doc, "拨付通知书"),
-              "header_right": " · ".join(sorted({n["issuer"] for n in notices})) or ISSUERS["NX"][0]}
+        notices.append(
+            {
+                "e": e,
+                "subtotal": money(e.subtotal),
+                "issuer": issuer,
+                "doc_no": f"{prefix}〔{year}〕{doc.run_id}-{len(notices) + 1}号",
+                "issued_on": chinese_date(doc.approved_at or doc.printed_at),
+                "caps": amount_in_capitals(e.subtotal, allow_negative=True),
+                "basis": doc.basis(e.rules),
+                "closing": notice_closing(doc, e.rules),
+                "centres": [
+                    {"ref": c.ref, "name": c.name, "count": len(c.lines), "amount": money(c.subtotal)}
+                    for c in e.centres
+                ],
+            }
+        )
+    header = {
+        **_header(doc, "拨付通知书"),
+        "header_right": " · ".join(sorted({n["issuer"] for n in notices})) or ISSUERS["NX"][0],
+    }
     html = render_to_string("exports/notice.html", {"doc": doc, "notices": notices, "page_footer": True, **header})
     return _write_pdf(html)[0]
 
@@ -527,11 +604,20 @@ def render_notices(doc: RunDocument) -> bytes:
 DEGREE_LABELS = {"doctorate": "博士", "master": "硕士", "bachelor": "学士"}
 
 
-ORIGIN_LABELS = {"application": "企业申报,经初审、复审核定", "evaluation": "三年一次综合绩效评估结果",
-                 "assessment": "年度考核结果", "recognition": "认定结果"}
+ORIGIN_LABELS = {
+    "application": "企业申报,经初审、复审核定",
+    "evaluation": "三年一次综合绩效评估结果",
+    "assessment": "年度考核结果",
+    "recognition": "认定结果",
+}
 STEP_LABELS = {"submit": "提交申报", "first_review": "初审", "approval": "复审核定", "return": "退回修改"}
-DECISION_LABELS = {"submitted": "已提交", "first_reviewed": "初审通过", "returned": "退回修改", "approved": "已核准",
-                   "rejected": "不予支持"}
+DECISION_LABELS = {
+    "submitted": "已提交",
+    "first_reviewed": "初审通过",
+    "returned": "退回修改",
+    "approved": "已核准",
+    "rejected": "不予支持",
+}
 KIND_LABELS = {"independent": "独立研发机构", "joint": "联合研发机构"}
 
 
@@ -560,8 +646,10 @@ def _explain_grant(line, x: dict, info) -> list[str]:
     who = []
     c = x.get("centre") or {}
     if c:
-        who.append(f"研发中心 {c.get('ref', '')} {c.get('name', '')}"
-                   f"{'(' + KIND_LABELS[c['kind']] + ')' if c.get('kind') in KIND_LABELS else ''}")
+        who.append(
+            f"研发中心 {c.get('ref', '')} {c.get('name', '')}"
+            f"{'(' + KIND_LABELS[c['kind']] + ')' if c.get('kind') in KIND_LABELS else ''}"
+        )
     i = x.get("incubator") or {}
     if i:
         who.append(f"飞地孵化器 {i.get('ref', '')} {i.get('name', '')}")
@@ -585,13 +673,16 @@ def _explain_grant(line, x: dict, info) -> list[str]:
         at = (step.get("at") or "")[:16].replace("T", " ")
         amount = f",核定金额 ¥{money(Decimal(step['amount']))}" if step.get("amount") else ""
         comment = f",意见:{step['comment']}" if step.get("comment") else ""
-        out.append(f"{STEP_LABELS.get(step.get('step'), step.get('step', ''))}:"
-                   f"{DECISION_LABELS.get(step.get('decision'), step.get('decision', ''))},{step.get('by', '')},"
-                   f"{at}{amount}{comment}")
+        out.append(
+            f"{STEP_LABELS.get(step.get('step'), step.get('step', ''))}:"
+            f"{DECISION_LABELS.get(step.get('decision'), step.get('decision', ''))},{step.get('by', '')},"
+            f"{at}{amount}{comment}"
+        )
     bounds = grant_bounds(info, c.get("kind") if c else None)
     amount = x.get("amount")
-    out.append(f"核定金额 ¥{money(Decimal(amount)) if amount else money(line.amount)}"
-               + (f"({bounds})" if bounds else ""))
+    out.append(
+        f"核定金额 ¥{money(Decimal(amount)) if amount else money(line.amount)}" + (f"({bounds})" if bounds else "")
+    )
     return out
 
 
@@ -601,37 +692,53 @@ def explain_line(line, info=None) -> list[str]:
     x = line.explanation or {}
     out = []
     if line.rule == STIPEND:
-        out.append(f"档次:{x.get('tier_label') or x.get('tier', '')};服务月份 {x.get('service_month', line.service_period)}"
-                   f",在岗 {x.get('covered_days', '?')}/{x.get('days_in_month', '?')} 天(口径 {x.get('month_rule', '')})")
-        out.append(f"已享受月数:发放前 {x.get('months_used_before', '?')} 个月,发放后 {x.get('months_used_after', '?')} 个月"
-                   f"(上限 {x.get('max_months', '?')} 个月)")
+        out.append(
+            f"档次:{x.get('tier_label') or x.get('tier', '')};服务月份 {x.get('service_month', line.service_period)}"
+            f",在岗 {x.get('covered_days', '?')}/{x.get('days_in_month', '?')} 天(口径 {x.get('month_rule', '')})"
+        )
+        out.append(
+            f"已享受月数:发放前 {x.get('months_used_before', '?')} 个月,发放后 {x.get('months_used_after', '?')} 个月"
+            f"(上限 {x.get('max_months', '?')} 个月)"
+        )
         c = x.get("contract") or {}
         if c:
-            out.append(f"合同:{c.get('centre', '')} {c.get('start', '')} 至 {c.get('end') or '无固定期限'}"
-                       f"{',全职' if c.get('full_time') else ''}{',已于' + c['terminated_on'] + '解除' if c.get('terminated_on') else ''}"
-                       f"(须不少于 {c.get('min_contract_years', '?')} 年)")
+            out.append(
+                f"合同:{c.get('centre', '')} {c.get('start', '')} 至 {c.get('end') or '无固定期限'}"
+                f"{',全职' if c.get('full_time') else ''}{',已于' + c['terminated_on'] + '解除' if c.get('terminated_on') else ''}"
+                f"(须不少于 {c.get('min_contract_years', '?')} 年)"
+            )
         d = x.get("degree") or {}
         if d:
-            out.append(f"学位:{DEGREE_LABELS.get(d.get('level'), d.get('level', ''))}"
-                       f"{'(全日制)' if d.get('full_time') else ''}{',重点学科' if d.get('key_discipline') else ''}"
-                       f",授予 {d.get('awarded_on', '')}")
+            out.append(
+                f"学位:{DEGREE_LABELS.get(d.get('level'), d.get('level', ''))}"
+                f"{'(全日制)' if d.get('full_time') else ''}{',重点学科' if d.get('key_discipline') else ''}"
+                f",授予 {d.get('awarded_on', '')}"
+            )
         f = x.get("filing") or {}
         if f:
-            out.append(f"自治区备案:自 {f.get('effective_from', '')} 起{'至 ' + f['effective_to'] if f.get('effective_to') else '有效'}")
+            out.append(
+                f"自治区备案:自 {f.get('effective_from', '')} 起{'至 ' + f['effective_to'] if f.get('effective_to') else '有效'}"
+            )
     elif line.rule == RD_AWARD:
-        out.append(f"年度 {x.get('year', line.service_period)}:核定研发投入 ¥{x.get('verified_amount')},"
-                   f"奖励 ¥{x.get('award')}{'(已达上限)' if x.get('capped') else ''}"
-                   f"{',此前已发 ¥' + x['paid_before'] if x.get('paid_before') else ''}"
-                   f"(申报第 {x.get('declaration_revision', 1)} 版)")
+        out.append(
+            f"年度 {x.get('year', line.service_period)}:核定研发投入 ¥{x.get('verified_amount')},"
+            f"奖励 ¥{x.get('award')}{'(已达上限)' if x.get('capped') else ''}"
+            f"{',此前已发 ¥' + x['paid_before'] if x.get('paid_before') else ''}"
+            f"(申报第 {x.get('declaration_revision', 1)} 版)"
+        )
         f = x.get("filing") or {}
         if f:
-            out.append(f"银川市备案:自 {f.get('effective_from', '')} 起{'至 ' + f['effective_to'] if f.get('effective_to') else '有效'}")
+            out.append(
+                f"银川市备案:自 {f.get('effective_from', '')} 起{'至 ' + f['effective_to'] if f.get('effective_to') else '有效'}"
+            )
     elif x.get("approvals") is not None or x.get("programme"):
         out += _explain_grant(line, x, info)
     if x.get("arrears"):
         out.append(f"补发:所属期间早于批次期间 {x.get('run_period', '')}")
     for p in x.get("parameters") or []:
-        out.append(f"参数 {p.get('name')} = {p.get('value')}(自 {p.get('effective_from')} 起施行;依据:{p.get('legal_reference', '')})")
+        out.append(
+            f"参数 {p.get('name')} = {p.get('value')}(自 {p.get('effective_from')} 起施行;依据:{p.get('legal_reference', '')})"
+        )
     return out
 
 
@@ -645,10 +752,17 @@ def render_appendix(doc: RunDocument) -> bytes:
             for ln in c.lines:
                 # a person's ID number is masked here: the reasons do not need it (the register prints it,
                 # and its export is logged as a full view)
-                items.append({"line": ln, "centre": c.ref, "amount": money(ln.amount),
-                              "beneficiary": mask_id(ln.beneficiary) if ln.researcher_id else ln.beneficiary,
-                              "reasons": explain_line(ln, doc.info(ln.rule))})
+                items.append(
+                    {
+                        "line": ln,
+                        "centre": c.ref,
+                        "amount": money(ln.amount),
+                        "beneficiary": mask_id(ln.beneficiary) if ln.researcher_id else ln.beneficiary,
+                        "reasons": explain_line(ln, doc.info(ln.rule)),
+                    }
+                )
         groups.append({"e": e, "items": items})
-    html = render_to_string("exports/appendix.html", {"doc": doc, "groups": groups, "page_footer": True,
-                                                      **_header(doc, "计算依据附表")})
+    html = render_to_string(
+        "exports/appendix.html", {"doc": doc, "groups": groups, "page_footer": True, **_header(doc, "计算依据附表")}
+    )
     return _write_pdf(html)[0]

@@ -8,6 +8,7 @@ worker would inherit (and be measured with) everything the parent holds — Djan
 the sections' HTML — and `multiprocessing`'s spawn would re-import the parent's main script. The
 protocol on the pipes is pickle, parent to child only: a str (one section's HTML) in, then
 ("ok", (pdf bytes, pages, peak MB)) or ("error", traceback) out; end of input ends the worker."""
+
 from __future__ import annotations
 
 import pickle
@@ -15,8 +16,10 @@ import resource
 import sys
 import traceback
 
-_WARM_HTML = ('<html lang="zh-CN"><body style="font-family: \'Noto Sans CJK SC\'; font-feature-settings: \'hwid\'">'
-              '发放明细表 0123456789 <b>合计</b></body></html>')
+_WARM_HTML = (
+    "<html lang=\"zh-CN\"><body style=\"font-family: 'Noto Sans CJK SC'; font-feature-settings: 'hwid'\">"
+    "发放明细表 0123456789 <b>合计</b></body></html>"
+)
 
 
 def render_section(html: str) -> tuple[bytes, int, float]:

@@ -1,5 +1,6 @@
 """Export services: request an export (recorded), render and store it (the Celery task's body), and
 the command line's direct export. Exporting an approved run marks it exported (payout_run_mark)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,8 +33,9 @@ SPECS = {
     ExportFormat.REGISTER_PDF: Spec("pdf", "application/pdf", "发放明细表"),
     ExportFormat.NOTICE_PDF: Spec("pdf", "application/pdf", "拨付通知书"),
     ExportFormat.APPENDIX_PDF: Spec("pdf", "application/pdf", "计算依据附表"),
-    ExportFormat.BANK_XLSX: Spec("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                 "银行转账文件"),
+    ExportFormat.BANK_XLSX: Spec(
+        "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "银行转账文件"
+    ),
     ExportFormat.BANK_CSV: Spec("csv", "text/csv; charset=utf-8", "银行转账文件"),
 }
 # formats that print researchers' full ID numbers: the register, which finance pays and files against;
@@ -49,8 +51,12 @@ def may_export(user) -> bool:
 
 def _require_export_permission(actor) -> None:
     if not may_export(actor):
-        raise ServiceError("只有财务人员或管理员可以导出发放文件", "only finance staff or administrators may export",
-                           code="forbidden", status=403)
+        raise ServiceError(
+            "只有财务人员或管理员可以导出发放文件",
+            "only finance staff or administrators may export",
+            code="forbidden",
+            status=403,
+        )
 
 
 def render_document(doc: RunDocument, fmt: str, progress=None) -> bytes:
@@ -75,11 +81,17 @@ def export_log_full_ids(*, actor, record: ExportRecord, purpose: str) -> int:
         return 0
     from talent.models import IdentityAccess
 
-    researcher_ids = (PayoutLine.objects.filter(run_id=record.run_id, active=True, researcher__isnull=False)
-                      .order_by().values_list("researcher_id", flat=True).distinct())
+    researcher_ids = (
+        PayoutLine.objects.filter(run_id=record.run_id, active=True, researcher__isnull=False)
+        .order_by()
+        .values_list("researcher_id", flat=True)
+        .distinct()
+    )
     path = f"export:{record.pk}"
-    rows = [IdentityAccess(user=actor, researcher_id=rid, purpose=f"{purpose}(批次#{record.run_id})"[:128], path=path)
-            for rid in researcher_ids]
+    rows = [
+        IdentityAccess(user=actor, researcher_id=rid, purpose=f"{purpose}(批次#{record.run_id})"[:128], path=path)
+        for rid in researcher_ids
+    ]
     IdentityAccess.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
 
@@ -150,8 +162,9 @@ def export_render(*, record_id: int, path: Path | None = None) -> ExportRecord:
     except Exception as exc:
         message = getattr(exc, "zh", None) or str(exc)
         with acting(record.requested_by):
-            ExportRecord.objects.filter(pk=record.pk).update(state=ExportState.FAILED, error=message[:2000],
-                                                             finished_at=timezone.now())
+            ExportRecord.objects.filter(pk=record.pk).update(
+                state=ExportState.FAILED, error=message[:2000], finished_at=timezone.now()
+            )
         raise
     return _export_finish(record_id=record.pk, path=str(path), data=data, doc=doc)
 

@@ -1,5 +1,6 @@
 """Export pages: finance and administrators request exports of a run and download them. Everyone
 else gets 404 (the exports' existence is not disclosed)."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -24,8 +25,9 @@ def run_exports(request, run_id: int):
     _require_exporter(request)
     run = get_object_or_404(PayoutRun, pk=run_id)
     records = ExportRecord.objects.filter(run=run).select_related("requested_by")
-    return render(request, "exports/run_exports.html",
-                  {"run": run, "records": records, "formats": ExportFormat.choices})
+    return render(
+        request, "exports/run_exports.html", {"run": run, "records": records, "formats": ExportFormat.choices}
+    )
 
 
 @login_required
@@ -37,7 +39,9 @@ def export_create(request, run_id: int):
     except ServiceError as exc:
         show_refusal(request, exc)
     else:
-        messages.success(request, _("已提交导出#%(id)s(%(format)s)") % {"id": record.pk, "format": record.get_format_display()})
+        messages.success(
+            request, _("已提交导出#%(id)s(%(format)s)") % {"id": record.pk, "format": record.get_format_display()}
+        )
     return redirect(reverse("subsidies:run_exports", args=[run_id]))
 
 
@@ -45,8 +49,16 @@ def export_create(request, run_id: int):
 def export_status(request, pk: int):
     _require_exporter(request)
     r = get_object_or_404(ExportRecord, pk=pk)
-    return JsonResponse({"id": r.pk, "state": r.state, "progress_done": r.progress_done,
-                         "progress_total": r.progress_total, "sha256": r.sha256, "error": r.error})
+    return JsonResponse(
+        {
+            "id": r.pk,
+            "state": r.state,
+            "progress_done": r.progress_done,
+            "progress_total": r.progress_total,
+            "sha256": r.sha256,
+            "error": r.error,
+        }
+    )
 
 
 @login_required

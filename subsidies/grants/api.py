@@ -8,6 +8,7 @@ write goes through subsidies.services (grants, declarations), which hold the rul
 The request serializers carry only what a client may choose: status, approved amount, approver, decision
 dates and awards are the services' to set, so a client sending them is ignored. Awards (approve, evaluations,
 assessments, recognitions) and the YC-RD verification accept an `Idempotency-Key`."""
+
 import django_filters
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -74,8 +75,10 @@ def _payload(request, serializer_class) -> dict:
 
 class _Expected(serializers.Serializer):
     expected_status = serializers.ChoiceField(
-        choices=ApplicationStatus.choices, required=False,
-        help_text="您看到的当前状态;若他人已处理,则拒绝(409)而不是作用于您未看到的状态")
+        choices=ApplicationStatus.choices,
+        required=False,
+        help_text="您看到的当前状态;若他人已处理,则拒绝(409)而不是作用于您未看到的状态",
+    )
 
 
 class GrantCommentSerializer(_Expected):
@@ -88,15 +91,32 @@ class GrantRequiredCommentSerializer(_Expected):
 
 # --- programmes ----------------------------------------------------------------------------------------
 
+
 class ProgrammeSerializer(serializers.ModelSerializer):
     amount_text = serializers.SerializerMethodField(help_text="金额标准(独立研发机构)")
     needs_application = serializers.SerializerMethodField(help_text="是否需要申报(评估、考核、认定类无需申报)")
 
     class Meta:
         model = Programme
-        fields = ["id", "code", "measure", "name", "legal_reference", "applicant", "filing_level", "for_independent",
-                  "for_joint", "origin", "amount_type", "amount_min", "amount_max", "joint_amount_max", "frequency",
-                  "amount_text", "needs_application"]
+        fields = [
+            "id",
+            "code",
+            "measure",
+            "name",
+            "legal_reference",
+            "applicant",
+            "filing_level",
+            "for_independent",
+            "for_joint",
+            "origin",
+            "amount_type",
+            "amount_min",
+            "amount_max",
+            "joint_amount_max",
+            "frequency",
+            "amount_text",
+            "needs_application",
+        ]
         read_only_fields = fields
 
     def get_amount_text(self, obj) -> str:
@@ -120,6 +140,7 @@ class ProgrammeViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 # --- grant applications --------------------------------------------------------------------------------
 
+
 class ApplicationSerializer(serializers.ModelSerializer):
     programme_code = serializers.CharField(source="programme.code", read_only=True)
     programme_name = serializers.CharField(source="programme.name", read_only=True)
@@ -129,10 +150,30 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = GrantApplication
-        fields = ["id", "programme", "programme_code", "programme_name", "origin", "enterprise", "centre",
-                  "centre_ref", "incubator", "researcher", "researcher_name", "award_programme", "year",
-                  "evaluation_period", "description", "requested_amount", "approved_amount", "status",
-                  "status_display", "status_reason", "submitted_at", "decided_at"]
+        fields = [
+            "id",
+            "programme",
+            "programme_code",
+            "programme_name",
+            "origin",
+            "enterprise",
+            "centre",
+            "centre_ref",
+            "incubator",
+            "researcher",
+            "researcher_name",
+            "award_programme",
+            "year",
+            "evaluation_period",
+            "description",
+            "requested_amount",
+            "approved_amount",
+            "status",
+            "status_display",
+            "status_reason",
+            "submitted_at",
+            "decided_at",
+        ]
         read_only_fields = fields
 
 
@@ -144,12 +185,14 @@ class ApplySerializer(serializers.Serializer):
     centre = serializers.IntegerField(required=False, allow_null=True, help_text="本企业的研发中心ID")
     researcher = serializers.IntegerField(required=False, allow_null=True, help_text="研发人员ID(人才类项目)")
     incubator = serializers.IntegerField(required=False, allow_null=True, help_text="飞地孵化器ID(孵化器类项目)")
-    award_programme = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
-                                            help_text="获批的人才奖励/项目名称(NX-AWARD)")
+    award_programme = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="获批的人才奖励/项目名称(NX-AWARD)"
+    )
     year = serializers.IntegerField(required=False, allow_null=True, min_value=2000, max_value=2100)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    requested_amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True,
-                                                help_text="申请金额(元);定额项目可不填")
+    requested_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, help_text="申请金额(元);定额项目可不填"
+    )
     document = serializers.FileField(help_text="申报材料(PDF、JPG或PNG),至少一份")
     document_label = serializers.CharField(max_length=64, required=False, allow_blank=True, default="获批文件")
     document2 = serializers.FileField(required=False, allow_null=True, help_text="其他材料(可选)")
@@ -164,8 +207,12 @@ class ResubmitSerializer(serializers.Serializer):
 
 class GrantApproveSerializer(GrantCommentSerializer):
     amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, required=False, allow_null=True,
-        help_text="核定金额(元):定额项目可不填;其他项目须在项目规定的范围内,超出范围返回400并说明范围")
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="核定金额(元):定额项目可不填;其他项目须在项目规定的范围内,超出范围返回400并说明范围",
+    )
 
 
 class ApplicationDecisionSerializer(serializers.ModelSerializer):
@@ -203,8 +250,9 @@ class ApplicationFilter(PortalFilterSet):
         fields = ["programme", "status", "origin", "enterprise", "centre", "incubator", "researcher"]
 
 
-class GrantApplicationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                              viewsets.GenericViewSet):
+class GrantApplicationViewSet(
+    PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """资助申报. The enterprise applies (multipart, with at least one document); reviewers of the programme's
     level move it through 初审 and 复审 (by another reviewer, who fixes the amount within the programme's
     bounds). Awards from evaluations, assessments and recognitions appear here too (origin)."""
@@ -214,9 +262,16 @@ class GrantApplicationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.
     filterset_class = ApplicationFilter
     parser_classes = [DepthLimitedJSONParser, MultiPartParser, FormParser]
     action_roles = {
-        "list": EVERYONE, "retrieve": EVERYONE, "create": WRITERS, "resubmit": WRITERS,
-        "first_review": DECIDERS, "approve": DECIDERS, "return_for_correction": DECIDERS, "reject": DECIDERS,
-        "decisions": EVERYONE, "attachments": EVERYONE,
+        "list": EVERYONE,
+        "retrieve": EVERYONE,
+        "create": WRITERS,
+        "resubmit": WRITERS,
+        "first_review": DECIDERS,
+        "approve": DECIDERS,
+        "return_for_correction": DECIDERS,
+        "reject": DECIDERS,
+        "decisions": EVERYONE,
+        "attachments": EVERYONE,
     }
 
     def get_queryset(self):
@@ -232,26 +287,40 @@ class GrantApplicationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.
         programme = grants.programme_get(data["programme"])
         # every object named in the body comes from the actor's scope: another enterprise's is a 404
         centre = registry_selectors.centre_get(actor=user, pk=data["centre"]) if data.get("centre") else None
-        researcher = talent_selectors.researcher_get(actor=user, pk=data["researcher"]) \
-            if data.get("researcher") else None
+        researcher = (
+            talent_selectors.researcher_get(actor=user, pk=data["researcher"]) if data.get("researcher") else None
+        )
         incubator = selectors.incubator_get(actor=user, pk=data["incubator"]) if data.get("incubator") else None
         documents = [(data["document_label"], data["document"]), (data["document2_label"], data.get("document2"))]
-        app = grants.grant_apply(actor=user, programme=programme, centre=centre, researcher=researcher,
-                                 incubator=incubator, award_programme=data["award_programme"], year=data.get("year"),
-                                 description=data["description"], requested_amount=data.get("requested_amount"),
-                                 documents=documents)
+        app = grants.grant_apply(
+            actor=user,
+            programme=programme,
+            centre=centre,
+            researcher=researcher,
+            incubator=incubator,
+            award_programme=data["award_programme"],
+            year=data.get("year"),
+            description=data["description"],
+            requested_amount=data.get("requested_amount"),
+            documents=documents,
+        )
         return Response(ApplicationSerializer(app).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": ResubmitSerializer, "application/json": ResubmitSerializer},
-                   responses={200: ApplicationSerializer})
+    @extend_schema(
+        request={"multipart/form-data": ResubmitSerializer, "application/json": ResubmitSerializer},
+        responses={200: ApplicationSerializer},
+    )
     @action(detail=True, methods=["post"])
     def resubmit(self, request, pk=None):
         """退回修改后重新提交, optionally with a corrected description and another document."""
         app = self.get_object()
         data = _payload(request, ResubmitSerializer)
         docs = [(data["document_label"], data["document"])] if data.get("document") else []
-        return self._done(grants.grant_resubmit(actor=request.user, application=app,
-                                                description=data.get("description"), documents=docs))
+        return self._done(
+            grants.grant_resubmit(
+                actor=request.user, application=app, description=data.get("description"), documents=docs
+            )
+        )
 
     @extend_schema(request=GrantCommentSerializer, responses={200: ApplicationSerializer})
     @action(detail=True, methods=["post"], url_path="first-review", url_name="first-review")
@@ -260,7 +329,9 @@ class GrantApplicationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.
         app, data = self.get_object(), _payload(request, GrantCommentSerializer)
         return self._done(grants.grant_first_review(actor=request.user, application=app, **data))
 
-    @extend_schema(request=GrantApproveSerializer, responses={200: ApplicationSerializer}, parameters=[IDEMPOTENCY_HEADER])
+    @extend_schema(
+        request=GrantApproveSerializer, responses={200: ApplicationSerializer}, parameters=[IDEMPOTENCY_HEADER]
+    )
     @action(detail=True, methods=["post"])
     @idempotent
     def approve(self, request, pk=None):
@@ -287,16 +358,16 @@ class GrantApplicationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.
     def decisions(self, request, pk=None):
         """审核记录, oldest first."""
         app = self.get_object()
-        return Response(ApplicationDecisionSerializer(app.decisions.select_related("actor").order_by("id"),
-                                                      many=True).data)
+        return Response(
+            ApplicationDecisionSerializer(app.decisions.select_related("actor").order_by("id"), many=True).data
+        )
 
     @extend_schema(responses={200: AttachmentSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def attachments(self, request, pk=None):
         """申报材料 (download each through /grant-attachments/{id}/download/)."""
         app = self.get_object()
-        return Response(AttachmentSerializer(app.attachments.select_related("document").order_by("id"),
-                                             many=True).data)
+        return Response(AttachmentSerializer(app.attachments.select_related("document").order_by("id"), many=True).data)
 
 
 class AttachmentViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -308,9 +379,13 @@ class AttachmentViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     action_roles = {"list": EVERYONE, "retrieve": EVERYONE, "download": EVERYONE}
 
     def get_queryset(self):
-        return (ApplicationDocument.objects.filter(application__in=selectors.application_list(actor=self.request.user)
-                                                   .values("pk"))
-                .select_related("document").order_by("id"))
+        return (
+            ApplicationDocument.objects.filter(
+                application__in=selectors.application_list(actor=self.request.user).values("pk")
+            )
+            .select_related("document")
+            .order_by("id")
+        )
 
     @extend_schema(responses=BINARY)
     @action(detail=True, methods=["get"])
@@ -320,18 +395,35 @@ class AttachmentViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 # --- YC-RD declarations (the enterprise submits with the audit report; Yinchuan staff verify) --------------
 
+
 class SubmissionSerializer(serializers.ModelSerializer):
     centre_ref = serializers.CharField(source="centre.ref", read_only=True)
     enterprise = serializers.IntegerField(source="centre.enterprise_id", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    verified_by = serializers.CharField(source="verified_by.display_name", read_only=True, default=None, allow_null=True)
+    verified_by = serializers.CharField(
+        source="verified_by.display_name", read_only=True, default=None, allow_null=True
+    )
     report_url = serializers.SerializerMethodField()
 
     class Meta:
         model = RDDeclarationSubmission
-        fields = ["id", "centre", "centre_ref", "enterprise", "year", "declared_amount", "status", "status_display",
-                  "verified_amount", "verification_note", "declaration", "submitted_at", "verified_by", "verified_at",
-                  "report_url"]
+        fields = [
+            "id",
+            "centre",
+            "centre_ref",
+            "enterprise",
+            "year",
+            "declared_amount",
+            "status",
+            "status_display",
+            "verified_amount",
+            "verification_note",
+            "declaration",
+            "submitted_at",
+            "verified_by",
+            "verified_at",
+            "report_url",
+        ]
         read_only_fields = fields
 
     def get_report_url(self, obj) -> str:
@@ -343,16 +435,24 @@ class SubmitSerializer(serializers.Serializer):
 
     centre = serializers.IntegerField(help_text="本企业的研发中心ID")
     year = serializers.IntegerField(min_value=2000, max_value=2100, help_text="已结束的年度")
-    declared_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0,
-                                               help_text="银川市备案有效期内的研发费用总投入(元)")
+    declared_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, help_text="银川市备案有效期内的研发费用总投入(元)"
+    )
     audit_report = serializers.FileField(help_text="研发费用专项审计报告(PDF)")
 
 
 class VerifySerializer(serializers.Serializer):
-    verified_amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False,
-                                               allow_null=True, help_text="核定金额;不填为按申报金额核定")
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
-                                   help_text="核减理由(核定金额低于申报金额时必填)")
+    verified_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="核定金额;不填为按申报金额核定",
+    )
+    reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="核减理由(核定金额低于申报金额时必填)"
+    )
 
 
 class SubmissionFilter(PortalFilterSet):
@@ -364,8 +464,9 @@ class SubmissionFilter(PortalFilterSet):
         fields = ["centre", "enterprise", "year", "status"]
 
 
-class DeclarationSubmissionViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                                   viewsets.GenericViewSet):
+class DeclarationSubmissionViewSet(
+    PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """研发投入申报(附审计报告, YC-RD 1). Verification writes the verified amount onto the year's
     declaration; after payment it raises the revision and the next annual run settles the difference."""
 
@@ -373,8 +474,13 @@ class DeclarationSubmissionViewSet(PortalViewSetMixin, mixins.ListModelMixin, mi
     serializer_class = SubmissionSerializer
     filterset_class = SubmissionFilter
     parser_classes = [MultiPartParser, FormParser, DepthLimitedJSONParser]
-    action_roles = {"list": YC_READERS, "retrieve": YC_READERS, "create": WRITERS, "verify": YC_STAFF,
-                    "report": YC_READERS}
+    action_roles = {
+        "list": YC_READERS,
+        "retrieve": YC_READERS,
+        "create": WRITERS,
+        "verify": YC_STAFF,
+        "report": YC_READERS,
+    }
 
     def get_queryset(self):
         return selectors.declaration_list(actor=self.request.user).order_by("-submitted_at", "-id")
@@ -383,9 +489,13 @@ class DeclarationSubmissionViewSet(PortalViewSetMixin, mixins.ListModelMixin, mi
     def create(self, request):
         data = _payload(request, SubmitSerializer)
         centre = registry_selectors.centre_get(actor=request.user, pk=data["centre"])
-        sub = declarations.rd_declaration_submit(actor=request.user, centre=centre, year=data["year"],
-                                                 declared_amount=data["declared_amount"],
-                                                 audit_report=data["audit_report"])
+        sub = declarations.rd_declaration_submit(
+            actor=request.user,
+            centre=centre,
+            year=data["year"],
+            declared_amount=data["declared_amount"],
+            audit_report=data["audit_report"],
+        )
         return Response(SubmissionSerializer(sub).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=VerifySerializer, responses={200: SubmissionSerializer}, parameters=[IDEMPOTENCY_HEADER])
@@ -406,24 +516,56 @@ class DeclarationSubmissionViewSet(PortalViewSetMixin, mixins.ListModelMixin, mi
 
 # --- NX-PERF evaluations -------------------------------------------------------------------------------
 
+
 class EvaluationSerializer(serializers.ModelSerializer):
     centre_ref = serializers.CharField(source="centre.ref", read_only=True)
     enterprise = serializers.IntegerField(source="centre.enterprise_id", read_only=True)
     result_display = serializers.CharField(source="get_result_display", read_only=True)
-    award_amount = serializers.DecimalField(source="award.approved_amount", max_digits=14, decimal_places=2,
-                                            read_only=True, default=None, allow_null=True,
-                                            help_text="核定金额:复审通过后才有")
-    award_status = serializers.CharField(source="award.status", read_only=True, default=None, allow_null=True,
-                                         help_text="first_reviewed(录入即初审,待另一名审核员复审)、approved、rejected")
-    award_proposed_amount = serializers.DecimalField(source="award.requested_amount", max_digits=14,
-                                                     decimal_places=2, read_only=True, default=None,
-                                                     allow_null=True, help_text="初审拟定金额")
+    award_amount = serializers.DecimalField(
+        source="award.approved_amount",
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="核定金额:复审通过后才有",
+    )
+    award_status = serializers.CharField(
+        source="award.status",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="first_reviewed(录入即初审,待另一名审核员复审)、approved、rejected",
+    )
+    award_proposed_amount = serializers.DecimalField(
+        source="award.requested_amount",
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="初审拟定金额",
+    )
     recorded_by = serializers.CharField(source="recorded_by.display_name", read_only=True)
 
     class Meta:
         model = PerformanceEvaluation
-        fields = ["id", "centre", "centre_ref", "enterprise", "period", "result", "result_display", "note", "award",
-                  "award_amount", "award_status", "award_proposed_amount", "recorded_by", "recorded_at"]
+        fields = [
+            "id",
+            "centre",
+            "centre_ref",
+            "enterprise",
+            "period",
+            "result",
+            "result_display",
+            "note",
+            "award",
+            "award_amount",
+            "award_status",
+            "award_proposed_amount",
+            "recorded_by",
+            "recorded_at",
+        ]
         read_only_fields = fields
 
 
@@ -438,12 +580,12 @@ class EvaluationCreateSerializer(serializers.Serializer):
 
 def evaluation_list(*, actor):
     """Evaluations of the centres the actor may see (registry scope): an enterprise its own."""
-    return (PerformanceEvaluation.objects.filter(centre__in=registry_selectors.centre_list(actor=actor).values("pk"))
-            .select_related("centre", "award", "recorded_by"))
+    return PerformanceEvaluation.objects.filter(
+        centre__in=registry_selectors.centre_list(actor=actor).values("pk")
+    ).select_related("centre", "award", "recorded_by")
 
 
-class EvaluationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        viewsets.GenericViewSet):
+class EvaluationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """综合绩效评估 (NX-PERF): recorded by regional reviewers; 优秀 proposes the award (500,000 / 250,000):
     the recording is its 初审, and another reviewer approves it (grant-applications/{award}/approve/)."""
 
@@ -455,18 +597,21 @@ class EvaluationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     def get_queryset(self):
         return evaluation_list(actor=self.request.user).order_by("-period", "-id")
 
-    @extend_schema(request=EvaluationCreateSerializer, responses={201: EvaluationSerializer},
-                   parameters=[IDEMPOTENCY_HEADER])
+    @extend_schema(
+        request=EvaluationCreateSerializer, responses={201: EvaluationSerializer}, parameters=[IDEMPOTENCY_HEADER]
+    )
     @idempotent
     def create(self, request):
         data = _payload(request, EvaluationCreateSerializer)
         centre = registry_selectors.centre_get(actor=request.user, pk=data.pop("centre"))
         evaluation = grants.evaluation_record(actor=request.user, centre=centre, **data)
-        return Response(EvaluationSerializer(self.get_queryset().get(pk=evaluation.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            EvaluationSerializer(self.get_queryset().get(pk=evaluation.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 # --- incubators ----------------------------------------------------------------------------------------
+
 
 class IncubatorSerializer(serializers.ModelSerializer):
     operator_name = serializers.CharField(source="operator.name", read_only=True)
@@ -474,8 +619,23 @@ class IncubatorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Incubator
-        fields = ["id", "ref", "operator", "operator_name", "name", "city", "address", "status", "status_display",
-                  "effective_from", "effective_to", "status_reason", "submitted_at", "decided_at", "created_at"]
+        fields = [
+            "id",
+            "ref",
+            "operator",
+            "operator_name",
+            "name",
+            "city",
+            "address",
+            "status",
+            "status_display",
+            "effective_from",
+            "effective_to",
+            "status_reason",
+            "submitted_at",
+            "decided_at",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_status_display(self, obj) -> str:
@@ -518,20 +678,49 @@ class IncubatorDecisionSerializer(serializers.ModelSerializer):
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
-    award_amount = serializers.DecimalField(source="award.approved_amount", max_digits=14, decimal_places=2,
-                                            read_only=True, default=None, allow_null=True,
-                                            help_text="核定金额:复审通过后才有")
-    award_status = serializers.CharField(source="award.status", read_only=True, default=None, allow_null=True,
-                                         help_text="first_reviewed(录入即初审,待另一名审核员复审)、approved、rejected")
-    award_proposed_amount = serializers.DecimalField(source="award.requested_amount", max_digits=14,
-                                                     decimal_places=2, read_only=True, default=None,
-                                                     allow_null=True, help_text="初审拟定金额")
+    award_amount = serializers.DecimalField(
+        source="award.approved_amount",
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="核定金额:复审通过后才有",
+    )
+    award_status = serializers.CharField(
+        source="award.status",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="first_reviewed(录入即初审,待另一名审核员复审)、approved、rejected",
+    )
+    award_proposed_amount = serializers.DecimalField(
+        source="award.requested_amount",
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="初审拟定金额",
+    )
     recorded_by = serializers.CharField(source="recorded_by.display_name", read_only=True)
 
     class Meta:
         model = IncubatorAssessment
-        fields = ["id", "incubator", "year", "score", "passed", "note", "award", "award_amount", "award_status",
-                  "award_proposed_amount", "recorded_by", "recorded_at"]
+        fields = [
+            "id",
+            "incubator",
+            "year",
+            "score",
+            "passed",
+            "note",
+            "award",
+            "award_amount",
+            "award_status",
+            "award_proposed_amount",
+            "recorded_by",
+            "recorded_at",
+        ]
         read_only_fields = fields
 
 
@@ -539,8 +728,13 @@ class AssessmentCreateSerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="考核得分(0–100)")
     passed = serializers.BooleanField(help_text="考核合格")
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True,
-                                      help_text="运营补贴(元,合格时填写,不超过500,000)")
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="运营补贴(元,合格时填写,不超过500,000)",
+    )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -548,8 +742,9 @@ class RecognitionSerializer(serializers.Serializer):
     """The amount is the programme's fixed one: not a field."""
 
     programme_code = serializers.ChoiceField(choices=[(c, c) for c in grants.RECOGNITIONS])
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
-                                 help_text="认定文号/说明")
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="认定文号/说明"
+    )
 
 
 class IncubatorFilter(PortalFilterSet):
@@ -560,8 +755,7 @@ class IncubatorFilter(PortalFilterSet):
         fields = ["operator", "status", "city"]
 
 
-class IncubatorViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                       viewsets.GenericViewSet):
+class IncubatorViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """飞地孵化器. The operator files it (draft, submit); the Yinchuan bureau reviews it in two steps
     (初审, then 复审 by another reviewer), may revoke it, records the annual assessment (YC-INC-OPS) and
     recognitions (YC-INC-NAT/REG, YC-MS-NAT/REG), which produce awards."""
@@ -570,10 +764,19 @@ class IncubatorViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     serializer_class = IncubatorSerializer
     filterset_class = IncubatorFilter
     action_roles = {
-        "list": YC_READERS, "retrieve": YC_READERS, "create": WRITERS, "submit": WRITERS,
-        "first_review": YC_STAFF, "approve": YC_STAFF, "return_for_correction": YC_STAFF, "reject": YC_STAFF,
-        "revoke": YC_STAFF, "decisions": YC_READERS,
-        "assessments": YC_READERS, "assessments:post": YC_STAFF, "recognitions": YC_STAFF,
+        "list": YC_READERS,
+        "retrieve": YC_READERS,
+        "create": WRITERS,
+        "submit": WRITERS,
+        "first_review": YC_STAFF,
+        "approve": YC_STAFF,
+        "return_for_correction": YC_STAFF,
+        "reject": YC_STAFF,
+        "revoke": YC_STAFF,
+        "decisions": YC_READERS,
+        "assessments": YC_READERS,
+        "assessments:post": YC_STAFF,
+        "recognitions": YC_STAFF,
     }
 
     def get_queryset(self):
@@ -633,19 +836,27 @@ class IncubatorViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def decisions(self, request, pk=None):
         inc = self.get_object()
-        return Response(IncubatorDecisionSerializer(inc.decisions.select_related("actor").order_by("id"),
-                                                    many=True).data)
+        return Response(
+            IncubatorDecisionSerializer(inc.decisions.select_related("actor").order_by("id"), many=True).data
+        )
 
     @extend_schema(methods=["GET"], request=None, responses={200: AssessmentSerializer(many=True)})
-    @extend_schema(methods=["POST"], request=AssessmentCreateSerializer, responses={201: AssessmentSerializer},
-                   parameters=[IDEMPOTENCY_HEADER])
+    @extend_schema(
+        methods=["POST"],
+        request=AssessmentCreateSerializer,
+        responses={201: AssessmentSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def assessments(self, request, pk=None):
         """年度考核 (YC-INC-OPS): the list (GET), or record one (POST); a pass grants the operating subsidy."""
         inc = self.get_object()
         if request.method == "GET":
-            return Response(AssessmentSerializer(inc.assessments.select_related("award", "recorded_by")
-                                                 .order_by("-year"), many=True).data)
+            return Response(
+                AssessmentSerializer(
+                    inc.assessments.select_related("award", "recorded_by").order_by("-year"), many=True
+                ).data
+            )
         return self._assess(request, inc)
 
     @idempotent
@@ -654,8 +865,9 @@ class IncubatorViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         assessment = grants.incubator_assessment_record(actor=request.user, incubator=inc, **data)
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=RecognitionSerializer, responses={201: ApplicationSerializer},
-                   parameters=[IDEMPOTENCY_HEADER])
+    @extend_schema(
+        request=RecognitionSerializer, responses={201: ApplicationSerializer}, parameters=[IDEMPOTENCY_HEADER]
+    )
     @action(detail=True, methods=["post"])
     @idempotent
     def recognitions(self, request, pk=None):
@@ -667,6 +879,7 @@ class IncubatorViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
 
 
 # --- 免申即享: benefits of a centre ---------------------------------------------------------------------
+
 
 class BenefitSerializer(serializers.Serializer):
     code = serializers.CharField()
@@ -703,9 +916,16 @@ class BenefitViewSet(PortalViewSetMixin, viewsets.GenericViewSet):
         if not str(pk).isdigit():
             raise Http404
         centre = registry_selectors.centre_get(actor=request.user, pk=int(pk))
-        return Response(CentreBenefitsSerializer({"centre": centre.pk, "centre_ref": centre.ref,
-                                                  "centre_name": centre.name,
-                                                  "benefits": selectors.centre_benefits(centre)}).data)
+        return Response(
+            CentreBenefitsSerializer(
+                {
+                    "centre": centre.pk,
+                    "centre_ref": centre.ref,
+                    "centre_name": centre.name,
+                    "benefits": selectors.centre_benefits(centre),
+                }
+            ).data
+        )
 
 
 def register(router) -> None:

@@ -4,6 +4,7 @@ with their audit reports, performance evaluations (NX-PERF) and Yinchuan enclave
 A programme is data (seeded by migration 0003_grants). A `GrantApplication` in status approved *is* the
 award; partial unique constraints, keyed by the programme's frequency copied onto the row, make a second
 award of a once-only rule impossible in the database whatever the code does."""
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
@@ -17,17 +18,34 @@ from accounts.audit import audited
 from subsidies.money import MoneyField
 
 __all__ = [
-    "Applicant", "AmountType", "Frequency", "Origin", "Programme", "ApplicationStatus", "PENDING_STATUSES",
-    "EvaluationResult", "Incubator", "IncubatorDecision", "GrantApplication", "ApplicationDecision",
-    "ApplicationDocument", "PerformanceEvaluation", "IncubatorAssessment", "DeclarationStatus",
+    "Applicant",
+    "AmountType",
+    "Frequency",
+    "Origin",
+    "Programme",
+    "ApplicationStatus",
+    "PENDING_STATUSES",
+    "EvaluationResult",
+    "Incubator",
+    "IncubatorDecision",
+    "GrantApplication",
+    "ApplicationDecision",
+    "ApplicationDocument",
+    "PerformanceEvaluation",
+    "IncubatorAssessment",
+    "DeclarationStatus",
     "RDDeclarationSubmission",
 ]
 
 
 def _years(field: str) -> Func:
     """The evaluation period "YYYY-YYYY" as the closed int4range of its years."""
-    return Func(Cast(Substr(field, 1, 4), IntegerField()), Cast(Substr(field, 6, 4), IntegerField()), Value("[]"),
-                function="int4range")
+    return Func(
+        Cast(Substr(field, 1, 4), IntegerField()),
+        Cast(Substr(field, 6, 4), IntegerField()),
+        Value("[]"),
+        function="int4range",
+    )
 
 
 def _one_point(field: str) -> Func:
@@ -40,9 +58,11 @@ def _one_point(field: str) -> Func:
 def no_overlapping_periods(name: str, period_field: str, **condition) -> ExclusionConstraint:
     """NX-PERF: once per centre per three-year evaluation period (POLICY §3); periods of one centre share
     no year, so 2022-2024 and 2023-2025 cannot both be recorded or paid."""
-    return ExclusionConstraint(name=name, expressions=[(_one_point("centre"), RangeOperators.OVERLAPS),
-                                                       (_years(period_field), RangeOperators.OVERLAPS)],
-                               condition=Q(**condition) if condition else None)
+    return ExclusionConstraint(
+        name=name,
+        expressions=[(_one_point("centre"), RangeOperators.OVERLAPS), (_years(period_field), RangeOperators.OVERLAPS)],
+        condition=Q(**condition) if condition else None,
+    )
 
 
 class Applicant(models.TextChoices):
@@ -74,21 +94,23 @@ class Origin(models.TextChoices):
 
 
 # the shipped programme names (migration 0003), for the English catalogue: pages show display_name
-PROGRAMME_NAMES = frozenset((
-    gettext_noop("首次备案奖励"),
-    gettext_noop("绩效评估优秀奖补"),
-    gettext_noop("自治区人才小高地"),
-    gettext_noop("自治区博士后工作站"),
-    gettext_noop("博士后创新实践基地"),
-    gettext_noop("进站博士科研经费"),
-    gettext_noop("自治区科技创新团队"),
-    gettext_noop("人才奖励"),
-    gettext_noop("飞地孵化器运营补贴"),
-    gettext_noop("国家级科技企业孵化器认定奖励"),
-    gettext_noop("自治区级科技企业孵化器认定奖励"),
-    gettext_noop("国家级众创空间认定奖励"),
-    gettext_noop("自治区级众创空间认定奖励"),
-))
+PROGRAMME_NAMES = frozenset(
+    (
+        gettext_noop("首次备案奖励"),
+        gettext_noop("绩效评估优秀奖补"),
+        gettext_noop("自治区人才小高地"),
+        gettext_noop("自治区博士后工作站"),
+        gettext_noop("博士后创新实践基地"),
+        gettext_noop("进站博士科研经费"),
+        gettext_noop("自治区科技创新团队"),
+        gettext_noop("人才奖励"),
+        gettext_noop("飞地孵化器运营补贴"),
+        gettext_noop("国家级科技企业孵化器认定奖励"),
+        gettext_noop("自治区级科技企业孵化器认定奖励"),
+        gettext_noop("国家级众创空间认定奖励"),
+        gettext_noop("自治区级众创空间认定奖励"),
+    )
+)
 
 
 @audited()
@@ -96,8 +118,9 @@ class Programme(models.Model):
     """A grant rule of the two measures, as data: who may apply, the amount and how often it pays."""
 
     code = models.CharField(_("规则编号"), max_length=16, unique=True)
-    measure = models.CharField(_("政策"), max_length=16, choices=[("regional", _("自治区办法")),
-                                                                   ("yinchuan", _("银川市办法"))])
+    measure = models.CharField(
+        _("政策"), max_length=16, choices=[("regional", _("自治区办法")), ("yinchuan", _("银川市办法"))]
+    )
     name = models.CharField(_("项目名称"), max_length=64)
     legal_reference = models.TextField(_("政策依据(原文)"))
     applicant = models.CharField(_("申报主体"), max_length=16, choices=Applicant.choices)
@@ -149,8 +172,9 @@ class Incubator(models.Model):
     The filing lives on the row: one Yinchuan filing per incubator, same lifecycle as a centre's."""
 
     ref = models.CharField(_("孵化器编号"), max_length=32, unique=True)
-    operator = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="incubators",
-                                 verbose_name=_("运营方"))
+    operator = models.ForeignKey(
+        "registry.Enterprise", on_delete=models.PROTECT, related_name="incubators", verbose_name=_("运营方")
+    )
     name = models.CharField(_("孵化器名称"), max_length=128)
     city = models.CharField(_("所在城市"), max_length=32)
     address = models.CharField(_("详细地址"), max_length=256, blank=True)
@@ -197,20 +221,24 @@ class GrantApplication(models.Model):
     frequency = models.CharField(max_length=24, choices=Frequency.choices, editable=False)
     origin = models.CharField(_("产生方式"), max_length=16, choices=Origin.choices, default=Origin.APPLICATION)
     enterprise = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="grant_applications")
-    centre = models.ForeignKey("registry.Centre", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="grant_applications")
-    incubator = models.ForeignKey(Incubator, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="grant_applications")
-    researcher = models.ForeignKey("talent.Researcher", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="grant_applications")
+    centre = models.ForeignKey(
+        "registry.Centre", null=True, blank=True, on_delete=models.PROTECT, related_name="grant_applications"
+    )
+    incubator = models.ForeignKey(
+        Incubator, null=True, blank=True, on_delete=models.PROTECT, related_name="grant_applications"
+    )
+    researcher = models.ForeignKey(
+        "talent.Researcher", null=True, blank=True, on_delete=models.PROTECT, related_name="grant_applications"
+    )
     award_programme = models.CharField(_("奖励/人才项目名称"), max_length=64, blank=True)
     year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
     evaluation_period = models.CharField(_("评估期"), max_length=9, blank=True, help_text="YYYY-YYYY")
     description = models.TextField(_("申报说明"), blank=True)
     requested_amount = MoneyField(_("申请金额"), null=True, blank=True)
     approved_amount = MoneyField(_("核定金额"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=ApplicationStatus.choices,
-                              default=ApplicationStatus.SUBMITTED)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
+    )
     status_reason = models.TextField(_("原因"), blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(auto_now_add=True)
@@ -221,26 +249,49 @@ class GrantApplication(models.Model):
         verbose_name_plural = _("资助申报")
         ordering = ["-submitted_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["programme", "centre"], name="grant_once_per_centre",
-                                    condition=Q(status="approved", frequency="once_per_centre")),
-            models.UniqueConstraint(fields=["programme", "researcher"], name="grant_once_per_person",
-                                    condition=Q(status="approved", frequency="once_per_person")),
-            models.UniqueConstraint(fields=["programme", "centre", "evaluation_period"],
-                                    name="grant_once_per_evaluation",
-                                    condition=Q(status="approved", frequency="once_per_evaluation")),
-            no_overlapping_periods("grant_evaluation_periods_disjoint", "evaluation_period", status="approved",
-                                   frequency="once_per_evaluation"),
-            models.UniqueConstraint(fields=["programme", "researcher", "award_programme", "year"],
-                                    name="grant_once_per_award_year",
-                                    condition=Q(status="approved", frequency="once_per_award_year")),
-            models.UniqueConstraint(fields=["programme", "incubator"], name="grant_once_per_incubator",
-                                    condition=Q(status="approved", frequency="once_per_incubator")),
-            models.UniqueConstraint(fields=["programme", "incubator", "year"], name="grant_annual_per_incubator",
-                                    condition=Q(status="approved", frequency="annual_per_incubator")),
-            models.CheckConstraint(condition=Q(approved_amount__isnull=True) | Q(approved_amount__gt=0),
-                                   name="grant_approved_amount_positive"),
-            models.CheckConstraint(condition=~Q(status="approved") | Q(approved_amount__isnull=False),
-                                   name="grant_approved_has_amount"),
+            models.UniqueConstraint(
+                fields=["programme", "centre"],
+                name="grant_once_per_centre",
+                condition=Q(status="approved", frequency="once_per_centre"),
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "researcher"],
+                name="grant_once_per_person",
+                condition=Q(status="approved", frequency="once_per_person"),
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "centre", "evaluation_period"],
+                name="grant_once_per_evaluation",
+                condition=Q(status="approved", frequency="once_per_evaluation"),
+            ),
+            no_overlapping_periods(
+                "grant_evaluation_periods_disjoint",
+                "evaluation_period",
+                status="approved",
+                frequency="once_per_evaluation",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "researcher", "award_programme", "year"],
+                name="grant_once_per_award_year",
+                condition=Q(status="approved", frequency="once_per_award_year"),
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "incubator"],
+                name="grant_once_per_incubator",
+                condition=Q(status="approved", frequency="once_per_incubator"),
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "incubator", "year"],
+                name="grant_annual_per_incubator",
+                condition=Q(status="approved", frequency="annual_per_incubator"),
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True) | Q(approved_amount__gt=0),
+                name="grant_approved_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(approved_amount__isnull=False), name="grant_approved_has_amount"
+            ),
         ]
 
     def __str__(self):
@@ -286,8 +337,10 @@ class PerformanceEvaluation(models.Model):
 
     class Meta:
         ordering = ["-period"]
-        constraints = [models.UniqueConstraint(fields=["centre", "period"], name="evaluation_one_per_period"),
-                       no_overlapping_periods("evaluation_periods_disjoint", "period")]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "period"], name="evaluation_one_per_period"),
+            no_overlapping_periods("evaluation_periods_disjoint", "period"),
+        ]
 
 
 @audited()
@@ -322,31 +375,39 @@ class RDDeclarationSubmission(models.Model):
     verified amount onto the RDDeclaration (through rd_declaration_record), which raises the revision when
     the year was already paid, so the next annual run settles the difference with an adjustment line."""
 
-    declaration = models.ForeignKey("subsidies.RDDeclaration", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="submissions")
+    declaration = models.ForeignKey(
+        "subsidies.RDDeclaration", null=True, blank=True, on_delete=models.PROTECT, related_name="submissions"
+    )
     centre = models.ForeignKey("registry.Centre", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("年度"))
     declared_amount = MoneyField(_("申报研发投入"))
     audit_report = models.ForeignKey("registry.Document", on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(_("状态"), max_length=16, choices=DeclarationStatus.choices,
-                              default=DeclarationStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=DeclarationStatus.choices, default=DeclarationStatus.PENDING
+    )
     verified_amount = MoneyField(_("核定研发投入"), null=True, blank=True)
     verification_note = models.TextField(_("核定说明"), blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(auto_now_add=True)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["centre", "year"], condition=Q(status="pending"),
-                                    name="rd_submission_one_pending"),
+            models.UniqueConstraint(
+                fields=["centre", "year"], condition=Q(status="pending"), name="rd_submission_one_pending"
+            ),
             models.CheckConstraint(condition=Q(declared_amount__gte=0), name="rd_submission_not_negative"),
             # YC-RD 1: staff may verify less than declared, never more; a verified submission has its amount
-            models.CheckConstraint(condition=Q(verified_amount__isnull=True) | Q(verified_amount__lte=F("declared_amount")),
-                                   name="rd_submission_verified_within_declared"),
-            models.CheckConstraint(condition=~Q(status="verified") | Q(verified_amount__isnull=False),
-                                   name="rd_submission_verified_has_amount"),
+            models.CheckConstraint(
+                condition=Q(verified_amount__isnull=True) | Q(verified_amount__lte=F("declared_amount")),
+                name="rd_submission_verified_within_declared",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="verified") | Q(verified_amount__isnull=False),
+                name="rd_submission_verified_has_amount",
+            ),
         ]

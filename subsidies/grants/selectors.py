@@ -1,6 +1,7 @@
 """Reads for grants, scoped by the actor: an enterprise sees its own enterprises' applications, a reviewer
 the programmes of the level it reviews, finance and administrators everything. Another enterprise's
 application is a 404. The benefits pages answer in a constant number of queries."""
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -58,8 +59,11 @@ def application_get(*, actor, pk) -> GrantApplication:
 
 
 def review_queue(*, actor) -> QuerySet[GrantApplication]:
-    return application_list(actor=actor).filter(status__in=(ApplicationStatus.SUBMITTED,
-                                                            ApplicationStatus.FIRST_REVIEWED)).order_by("submitted_at")
+    return (
+        application_list(actor=actor)
+        .filter(status__in=(ApplicationStatus.SUBMITTED, ApplicationStatus.FIRST_REVIEWED))
+        .order_by("submitted_at")
+    )
 
 
 def incubator_list(*, actor) -> QuerySet[Incubator]:
@@ -91,8 +95,13 @@ def declaration_get(*, actor, pk) -> RDDeclarationSubmission:
 # --- 免申即享: benefits without asking ------------------------------------------------------------------
 
 RECEIVING, PENDING, ELIGIBLE, AUTOMATIC, NOT_ELIGIBLE = "receiving", "pending", "eligible", "automatic", "not_eligible"
-STATUS_LABEL = {RECEIVING: gettext_lazy("已享受"), PENDING: gettext_lazy("审核中"), ELIGIBLE: gettext_lazy("可申报"),
-                AUTOMATIC: gettext_lazy("免申即享"), NOT_ELIGIBLE: gettext_lazy("不符合条件")}
+STATUS_LABEL = {
+    RECEIVING: gettext_lazy("已享受"),
+    PENDING: gettext_lazy("审核中"),
+    ELIGIBLE: gettext_lazy("可申报"),
+    AUTOMATIC: gettext_lazy("免申即享"),
+    NOT_ELIGIBLE: gettext_lazy("不符合条件"),
+}
 
 
 @dataclass
@@ -130,26 +139,37 @@ def centre_benefits(centre: Centre) -> list[Benefit]:
     fact = centre_facts([centre.pk])[centre.pk]
     apps = defaultdict(lambda: {"approved": Decimal("0.00"), "n_approved": 0, "pending": []})
     for code, status, amount, pk in GrantApplication.objects.filter(centre=centre).values_list(
-            "programme__code", "status", "approved_amount", "pk"):
+        "programme__code", "status", "approved_amount", "pk"
+    ):
         if status == ApplicationStatus.APPROVED:
             apps[code]["approved"] += amount
             apps[code]["n_approved"] += 1
         elif status in PENDING_STATUSES:
             apps[code]["pending"].append(pk)
-    paid = {r["rule"]: r for r in PayoutLine.objects.filter(centre=centre, active=True, run__state__in=PAID_STATES)
-            .values("rule").annotate(total=Sum("amount"), people=Count("researcher", distinct=True))}
+    paid = {
+        r["rule"]: r
+        for r in PayoutLine.objects.filter(centre=centre, active=True, run__state__in=PAID_STATES)
+        .values("rule")
+        .annotate(total=Sum("amount"), people=Count("researcher", distinct=True))
+    }
     out = []
     # the amounts in force today (parameters with effective dates), not the measures' original figures
     params, today = parameter_timeline(), timezone.localdate()
-    cent = {n: f"{quantize(params.decimal(n, today)):,.2f}" for n in
-            ("nx_stipend.doctorate_monthly", "nx_stipend.master_monthly", "yc_rd.cap")}
+    cent = {
+        n: f"{quantize(params.decimal(n, today)):,.2f}"
+        for n in ("nx_stipend.doctorate_monthly", "nx_stipend.master_monthly", "yc_rd.cap")
+    }
     # NX-STIPEND: monthly, automatic, no application (免申即享)
     st = paid.get(STIPEND)
-    stipend = Benefit(STIPEND, _("研发人员生活补助"),
-                      "全职聘用的研发人员,若签订5年以上聘用合同,全日制博士每月5000元,重点院校重点学科硕士每月3000元,补助可持续5年",
-                      AUTOMATIC, _("每人每月 %(doctorate)s / %(master)s 元") % {
-                          "doctorate": cent["nx_stipend.doctorate_monthly"], "master": cent["nx_stipend.master_monthly"]},
-                      paid=st["total"] if st else Decimal("0.00"))
+    stipend = Benefit(
+        STIPEND,
+        _("研发人员生活补助"),
+        "全职聘用的研发人员,若签订5年以上聘用合同,全日制博士每月5000元,重点院校重点学科硕士每月3000元,补助可持续5年",
+        AUTOMATIC,
+        _("每人每月 %(doctorate)s / %(master)s 元")
+        % {"doctorate": cent["nx_stipend.doctorate_monthly"], "master": cent["nx_stipend.master_monthly"]},
+        paid=st["total"] if st else Decimal("0.00"),
+    )
     if fact.kind == "joint":
         stipend.status, stipend.reasons = NOT_ELIGIBLE, [rules.R_JOINT]
     elif fact.regional_status != "approved" and not st:
@@ -163,8 +183,16 @@ def centre_benefits(centre: Centre) -> list[Benefit]:
         pf = programme_fact(p)
         a = apps[p.code]
         line = paid.get(p.code)
-        b = Benefit(p.code, p.display_name, p.legal_reference, NOT_ELIGIBLE, _amount_text(p, fact.kind),
-                    paid=line["total"] if line else Decimal("0.00"), awarded=a["approved"], pending_ids=a["pending"])
+        b = Benefit(
+            p.code,
+            p.display_name,
+            p.legal_reference,
+            NOT_ELIGIBLE,
+            _amount_text(p, fact.kind),
+            paid=line["total"] if line else Decimal("0.00"),
+            awarded=a["approved"],
+            pending_ids=a["pending"],
+        )
         awarded_once = a["n_approved"] > 0 and p.frequency == rules.ONCE_PER_CENTRE
         problems = rules.centre_problems(pf, fact, awarded=awarded_once)
         if awarded_once:
@@ -185,11 +213,16 @@ def centre_benefits(centre: Centre) -> list[Benefit]:
         out.append(b)
     # YC-RD: the annual award, on the enterprise's declaration of the year's R&D spend
     rd = paid.get(RD_AWARD)
-    rd_b = Benefit(RD_AWARD, _("银川市研发投入奖励"),
-                   "每年按飞地研发中心当年研发费用总投入的15%,最高不超过100万元的标准,对依托企业(申报主体)进行奖励",
-                   RECEIVING if rd else ELIGIBLE, _("研发投入的%(rate)s%%,每年最高 %(cap)s 元") % {
-                       "rate": f"{(params.decimal('yc_rd.rate', today) * 100).normalize():f}", "cap": cent["yc_rd.cap"]},
-                   paid=rd["total"] if rd else Decimal("0.00"), note=_("按年度申报研发投入(附审计报告),核定后自动计发"))
+    rd_b = Benefit(
+        RD_AWARD,
+        _("银川市研发投入奖励"),
+        "每年按飞地研发中心当年研发费用总投入的15%,最高不超过100万元的标准,对依托企业(申报主体)进行奖励",
+        RECEIVING if rd else ELIGIBLE,
+        _("研发投入的%(rate)s%%,每年最高 %(cap)s 元")
+        % {"rate": f"{(params.decimal('yc_rd.rate', today) * 100).normalize():f}", "cap": cent["yc_rd.cap"]},
+        paid=rd["total"] if rd else Decimal("0.00"),
+        note=_("按年度申报研发投入(附审计报告),核定后自动计发"),
+    )
     if fact.yinchuan_status != "approved" and not rd:
         rd_b.status, rd_b.reasons = NOT_ELIGIBLE, [rules.R_NO_YINCHUAN]
     out.append(rd_b)
@@ -207,7 +240,11 @@ def unclaimed_by_programme() -> list[dict]:
     for p in programmes:
         pf = programme_fact(p)
         eligible = [c for c in facts.values() if not rules.centre_problems(pf, c)]
-        rows.append({"programme": p, "eligible": len(eligible),
-                     "unclaimed": sum(1 for c in eligible if (p.code, c.id) not in applied)})
+        rows.append(
+            {
+                "programme": p,
+                "eligible": len(eligible),
+                "unclaimed": sum(1 for c in eligible if (p.code, c.id) not in applied),
+            }
+        )
     return rows
-

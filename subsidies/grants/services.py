@@ -7,6 +7,7 @@ recognitions (YC-INC-*/YC-MS-*) produce awards without an application, through t
 recording the result is the 初审 of the award it proposes, and only another reviewer's 复审 (grant_approve,
 as for an application) approves it; the grants run pays approved awards only. Each transition locks its
 row, leaves a decision row and audit rows (pghistory, actor as context) and notifies the enterprise."""
+
 import datetime as dt
 import logging
 from decimal import Decimal
@@ -51,9 +52,21 @@ LEVEL_LABEL = {"regional": "自治区级", "yinchuan": "银川市级"}
 
 # --- facts for the pure rules -------------------------------------------------------------------------
 
+
 def programme_fact(p: Programme) -> rules.ProgrammeFact:
-    return rules.ProgrammeFact(p.code, p.applicant, p.filing_level, p.for_independent, p.for_joint, p.origin,
-                               p.amount_type, p.amount_min, p.amount_max, p.joint_amount_max, p.frequency)
+    return rules.ProgrammeFact(
+        p.code,
+        p.applicant,
+        p.filing_level,
+        p.for_independent,
+        p.for_joint,
+        p.origin,
+        p.amount_type,
+        p.amount_min,
+        p.amount_max,
+        p.joint_amount_max,
+        p.frequency,
+    )
 
 
 def centre_facts(centre_ids) -> dict[int, rules.CentreFact]:
@@ -63,14 +76,24 @@ def centre_facts(centre_ids) -> dict[int, rules.CentreFact]:
     ids = list(centre_ids)
     rows = list(Filing.objects.filter(centre_id__in=ids).values_list("centre_id", "level", "status", "ever_revoked"))
     filings = {(c, lvl): s for c, lvl, s, _ever in rows}
-    revoked = set(ReviewDecision.objects.filter(filing__centre_id__in=ids, filing__level=FilingLevel.REGIONAL,
-                                                step=ReviewStep.REVOKE).values_list("filing__centre_id", flat=True))
+    revoked = set(
+        ReviewDecision.objects.filter(
+            filing__centre_id__in=ids, filing__level=FilingLevel.REGIONAL, step=ReviewStep.REVOKE
+        ).values_list("filing__centre_id", flat=True)
+    )
     # an imported history carries no decisions: a regional filing recorded as revoked, now or earlier in its
     # history (a revoked filing, then the re-filing), counts too
     revoked |= {c for c, lvl, s, ever in rows if lvl == FilingLevel.REGIONAL and (ever or s == FilingStatus.REVOKED)}
-    return {c.pk: rules.CentreFact(c.pk, c.kind, filings.get((c.pk, FilingLevel.REGIONAL)), c.pk in revoked,
-                                   filings.get((c.pk, FilingLevel.YINCHUAN)))
-            for c in Centre.objects.filter(pk__in=ids).only("id", "kind")}
+    return {
+        c.pk: rules.CentreFact(
+            c.pk,
+            c.kind,
+            filings.get((c.pk, FilingLevel.REGIONAL)),
+            c.pk in revoked,
+            filings.get((c.pk, FilingLevel.YINCHUAN)),
+        )
+        for c in Centre.objects.filter(pk__in=ids).only("id", "kind")
+    }
 
 
 def programme_get(code: str) -> Programme:
@@ -82,6 +105,7 @@ def programme_get(code: str) -> Programme:
 
 # --- helpers ------------------------------------------------------------------------------------------
 
+
 def _record_name(app: GrantApplication) -> str:
     who = app.researcher.name if app.researcher_id else (app.centre or app.incubator or app.enterprise)
     return f"{app.programme.code}申报(#{app.pk or '新'},{who})"
@@ -90,15 +114,21 @@ def _record_name(app: GrantApplication) -> str:
 def _require_reviewer(actor, programme: Programme, *, action: str, record: str = "") -> None:
     level = programme.filing_level or "regional"
     if not actor.reviews_level(level):
-        raise ServiceError(f"您({actor.get_role_display()})无权{action}{LEVEL_LABEL.get(level, level)}资助项目",
-                           f"you may not {action_en(action)} for a {label_en(FilingLevel(level).label).lower()} programme", code="forbidden", record=record, status=403)
+        raise ServiceError(
+            f"您({actor.get_role_display()})无权{action}{LEVEL_LABEL.get(level, level)}资助项目",
+            f"you may not {action_en(action)} for a {label_en(FilingLevel(level).label).lower()} programme",
+            code="forbidden",
+            record=record,
+            status=403,
+        )
 
 
 def _notify(app: GrantApplication, decision: ApplicationDecision) -> None:
     """In-portal messages for the enterprise's members (same transaction), email after commit."""
     status_zh = label_zh(ApplicationStatus(app.status).label)
-    title = (f"【资助申报】{app.programme.code} {app.programme.name}:"
-             f"{label_zh(ApplicationStatus(decision.decision).label)}")
+    title = (
+        f"【资助申报】{app.programme.code} {app.programme.name}:{label_zh(ApplicationStatus(decision.decision).label)}"
+    )
     lines = [f"项目:{app.programme.code} {app.programme.name}", f"当前状态:{status_zh}"]
     if app.centre_id:
         lines.append(f"研发中心:{app.centre.name}({app.centre.ref})")
@@ -110,8 +140,13 @@ def _notify(app: GrantApplication, decision: ApplicationDecision) -> None:
     # the same in English, for a reader who chose English
     with translation.override("en"):
         name_en = app.programme.display_name
-    title_en = f"[Grant application] {app.programme.code} {name_en}: {label_en(ApplicationStatus(decision.decision).label)}"
-    lines_en = [f"Programme: {app.programme.code} {name_en}", f"Status: {label_en(ApplicationStatus(app.status).label)}"]
+    title_en = (
+        f"[Grant application] {app.programme.code} {name_en}: {label_en(ApplicationStatus(decision.decision).label)}"
+    )
+    lines_en = [
+        f"Programme: {app.programme.code} {name_en}",
+        f"Status: {label_en(ApplicationStatus(app.status).label)}",
+    ]
     if app.centre_id:
         lines_en.append(f"Centre: {app.centre.name} ({app.centre.ref})")
     if app.approved_amount is not None and app.status == ApplicationStatus.APPROVED:
@@ -119,8 +154,12 @@ def _notify(app: GrantApplication, decision: ApplicationDecision) -> None:
     if decision.comment:
         lines_en.append(f"Comment: {decision.comment}")
     members = list(app.enterprise.members.filter(is_active=True))
-    Notification.objects.bulk_create([Notification(user=u, title=title[:200], body=body, title_en=title_en[:200],
-                                                   body_en="\n".join(lines_en)) for u in members])
+    Notification.objects.bulk_create(
+        [
+            Notification(user=u, title=title[:200], body=body, title_en=title_en[:200], body_en="\n".join(lines_en))
+            for u in members
+        ]
+    )
     recipients = sorted({u.email for u in members if u.email})
     if recipients:
         messages = [(title, body, settings.DEFAULT_FROM_EMAIL, [e]) for e in recipients]
@@ -135,8 +174,9 @@ def _notify(app: GrantApplication, decision: ApplicationDecision) -> None:
 
 
 def _decide(app: GrantApplication, *, actor, step: str, comment: str = "", amount=None) -> ApplicationDecision:
-    decision = ApplicationDecision(application=app, step=step, decision=app.status, comment=comment, amount=amount,
-                                   actor=actor)
+    decision = ApplicationDecision(
+        application=app, step=step, decision=app.status, comment=comment, amount=amount, actor=actor
+    )
     decision.full_clean()
     decision.save()
     _notify(app, decision)
@@ -146,8 +186,11 @@ def _decide(app: GrantApplication, *, actor, step: str, comment: str = "", amoun
 def _lock(app: GrantApplication | int, expected_status: str | None, *, action: str) -> GrantApplication:
     pk = app.pk if isinstance(app, GrantApplication) else app
     try:
-        locked = (GrantApplication.objects.select_for_update(of=("self",))
-                  .select_related("programme", "centre", "enterprise", "researcher", "incubator").get(pk=pk))
+        locked = (
+            GrantApplication.objects.select_for_update(of=("self",))
+            .select_related("programme", "centre", "enterprise", "researcher", "incubator")
+            .get(pk=pk)
+        )
     except GrantApplication.DoesNotExist:
         raise NotFoundError("申报不存在", "application not found", code="not_found") from None
     if expected_status and locked.status != expected_status:
@@ -160,9 +203,12 @@ def _assert_status(app: GrantApplication, *allowed: str, action: str) -> None:
         return
     last = app.decisions.order_by("-id").select_related("actor").first() if app.pk else None
     by = f"已由{last.actor.display_name}于{timezone.localtime(last.at):%Y-%m-%d %H:%M}处理," if last else ""
-    raise ConflictError(f"该申报{by}当前状态为“{label_zh(ApplicationStatus(app.status).label)}”,不能{action}。请刷新页面查看最新状态",
-                        f"the application is {label_en(ApplicationStatus(app.status).label)}; you cannot {action_en(action)}", code="already_decided",
-                        record=_record_name(app))
+    raise ConflictError(
+        f"该申报{by}当前状态为“{label_zh(ApplicationStatus(app.status).label)}”,不能{action}。请刷新页面查看最新状态",
+        f"the application is {label_en(ApplicationStatus(app.status).label)}; you cannot {action_en(action)}",
+        code="already_decided",
+        record=_record_name(app),
+    )
 
 
 def _need_text(text: str, *, what: str, record: str) -> str:
@@ -172,8 +218,16 @@ def _need_text(text: str, *, what: str, record: str) -> str:
     return text
 
 
-def _same_award(programme: Programme, *, centre=None, researcher=None, incubator=None, award_programme="",
-                year=None, evaluation_period=""):
+def _same_award(
+    programme: Programme,
+    *,
+    centre=None,
+    researcher=None,
+    incubator=None,
+    award_programme="",
+    year=None,
+    evaluation_period="",
+):
     """Applications that hold the same once-only slot as the one described."""
     qs = GrantApplication.objects.filter(programme=programme)
     f = programme.frequency
@@ -192,18 +246,22 @@ def _same_award(programme: Programme, *, centre=None, researcher=None, incubator
 
 def _once_problems(programme: Programme, **slot) -> list[str]:
     same = _same_award(programme, **slot)
-    taken = (same.filter(status=ApplicationStatus.APPROVED).first()
-             or same.filter(status__in=PENDING_STATUSES).first())
+    taken = same.filter(status=ApplicationStatus.APPROVED).first() or same.filter(status__in=PENDING_STATUSES).first()
     if taken is None:
         return []
     if taken.status == ApplicationStatus.APPROVED:
-        what = {Frequency.ONCE_PER_CENTRE: "每个中心限一次", Frequency.ONCE_PER_PERSON: "每人限一次",
-                Frequency.ONCE_PER_EVALUATION: "每个评估期限一次",
-                Frequency.ONCE_PER_AWARD_YEAR: "每人每项奖励每年限一次",
-                Frequency.ONCE_PER_INCUBATOR: "每个孵化器限一次",
-                Frequency.ANNUAL_PER_INCUBATOR: "每个孵化器每年限一次"}[programme.frequency]
-        return [f"已于{timezone.localtime(taken.decided_at):%Y-%m-%d}获得{programme.code}资助(申报#{taken.pk}),"
-                f"{what},不能重复申报"]
+        what = {
+            Frequency.ONCE_PER_CENTRE: "每个中心限一次",
+            Frequency.ONCE_PER_PERSON: "每人限一次",
+            Frequency.ONCE_PER_EVALUATION: "每个评估期限一次",
+            Frequency.ONCE_PER_AWARD_YEAR: "每人每项奖励每年限一次",
+            Frequency.ONCE_PER_INCUBATOR: "每个孵化器限一次",
+            Frequency.ANNUAL_PER_INCUBATOR: "每个孵化器每年限一次",
+        }[programme.frequency]
+        return [
+            f"已于{timezone.localtime(taken.decided_at):%Y-%m-%d}获得{programme.code}资助(申报#{taken.pk}),"
+            f"{what},不能重复申报"
+        ]
     return [f"已有在审的{programme.code}申报(#{taken.pk},{taken.get_status_display()}),请等待审核结果"]
 
 
@@ -215,8 +273,12 @@ def _save_award(app: GrantApplication, *, record: str) -> None:
             app.save()
     except IntegrityError as exc:
         if "grant_" in str(exc):
-            raise ConflictError(f"{app.programme.code}已核准过同一事项的资助,同一事项只能获得一次",
-                                "this award was already granted once", code="already_awarded", record=record) from None
+            raise ConflictError(
+                f"{app.programme.code}已核准过同一事项的资助,同一事项只能获得一次",
+                "this award was already granted once",
+                code="already_awarded",
+                record=record,
+            ) from None
         raise
 
 
@@ -227,6 +289,7 @@ def _attach(app: GrantApplication, *, actor, documents) -> None:
 
 
 # --- eligibility (the same check at submission and at approval) ----------------------------------------
+
 
 def _researcher_problems(programme: Programme, *, centre: Centre, researcher) -> list[str]:
     """A researcher applies through a centre that employs them. NX-PDF (进站博士给予10万元科研经费资助)
@@ -241,16 +304,22 @@ def _researcher_problems(programme: Programme, *, centre: Centre, researcher) ->
     if programme.code == "NX-PDF":
         today = timezone.localdate()
         current = contracts.filter(start__lte=today).filter(
-            Q(end__isnull=True) | Q(end__gte=today), Q(terminated_on__isnull=True) | Q(terminated_on__gte=today))
+            Q(end__isnull=True) | Q(end__gte=today), Q(terminated_on__isnull=True) | Q(terminated_on__gte=today)
+        )
         if not current.exists():
-            problems.append(f"{researcher.name}与{centre.name}的聘用合同已终止或尚未开始,NX-PDF须在职(现行有效的聘用合同)")
+            problems.append(
+                f"{researcher.name}与{centre.name}的聘用合同已终止或尚未开始,NX-PDF须在职(现行有效的聘用合同)"
+            )
         if not researcher.degrees.filter(level=DegreeLevel.DOCTORATE, verified_at__isnull=False).exists():
-            problems.append(f"{researcher.name}没有经核验的博士学位,NX-PDF仅资助进站博士;请登记博士学位证书并由审核员核验")
+            problems.append(
+                f"{researcher.name}没有经核验的博士学位,NX-PDF仅资助进站博士;请登记博士学位证书并由审核员核验"
+            )
     return problems
 
 
-def eligibility_problems(programme: Programme, *, centre: Centre | None = None, researcher=None,
-                         incubator: Incubator | None = None) -> list[str]:
+def eligibility_problems(
+    programme: Programme, *, centre: Centre | None = None, researcher=None, incubator: Incubator | None = None
+) -> list[str]:
     """Why the applicant cannot receive the programme now (empty: it can), the filing's current state
     included (POLICY §1: only an approved, not revoked or suspended filing earns anything). Run at
     submission and again at approval, so a filing revoked or suspended in between is noticed. The
@@ -276,31 +345,53 @@ def _incubator_problems(inc: Incubator, *, year: int | None = None) -> list[str]
         return [f"飞地孵化器{inc.name}尚未备案"]
     if inc.status != FilingStatus.APPROVED:
         reason = f"({inc.status_reason})" if inc.status_reason else ""
-        return [f"飞地孵化器{inc.name}的备案当前为“{FilingStatus(inc.status).label}”{reason},"
-                "被撤销或暂停备案的孵化器不能获得补贴或奖励"]
+        return [
+            f"飞地孵化器{inc.name}的备案当前为“{FilingStatus(inc.status).label}”{reason},"
+            "被撤销或暂停备案的孵化器不能获得补贴或奖励"
+        ]
     if year is not None:
         first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        if (inc.effective_from is None or inc.effective_from > last
-                or (inc.effective_to is not None and inc.effective_to < first)):
-            return [f"飞地孵化器{inc.name}的备案自{inc.effective_from}起生效,{year}年度不在备案有效期内,"
-                    "该年度不能考核发放运营补贴"]
+        if (
+            inc.effective_from is None
+            or inc.effective_from > last
+            or (inc.effective_to is not None and inc.effective_to < first)
+        ):
+            return [
+                f"飞地孵化器{inc.name}的备案自{inc.effective_from}起生效,{year}年度不在备案有效期内,"
+                "该年度不能考核发放运营补贴"
+            ]
     return []
 
 
 # --- enterprise side ----------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def grant_apply(*, actor, programme: Programme, centre: Centre | None = None, researcher=None,
-                incubator: Incubator | None = None, award_programme: str = "", year: int | None = None,
-                description: str = "", requested_amount=None, documents=()) -> GrantApplication:
+def grant_apply(
+    *,
+    actor,
+    programme: Programme,
+    centre: Centre | None = None,
+    researcher=None,
+    incubator: Incubator | None = None,
+    award_programme: str = "",
+    year: int | None = None,
+    description: str = "",
+    requested_amount=None,
+    documents=(),
+) -> GrantApplication:
     """Submit an application with its documents (at least one). Refused when the applicant is not
     eligible, or when the rule pays once and the award exists or another application is in review."""
     programme = Programme.objects.select_for_update().get(pk=programme.pk)  # serialises same-programme submits
     fact = programme_fact(programme)
     record = f"{programme.code} {programme.name}申报"
     if not rules.needs_application(fact):
-        raise ServiceError(rules.ORIGIN_REASON[programme.origin], "this programme takes no application",
-                           code="no_application", record=record)
+        raise ServiceError(
+            rules.ORIGIN_REASON[programme.origin],
+            "this programme takes no application",
+            code="no_application",
+            record=record,
+        )
     if programme.applicant == rules.INCUBATOR:
         if incubator is None:
             raise ServiceError("请选择飞地孵化器", "an incubator is required", code="required", record=record)
@@ -328,20 +419,33 @@ def grant_apply(*, actor, programme: Programme, centre: Centre | None = None, re
     if requested_amount not in (None, "") and amount is None:
         problems.append(f"申请金额“{requested_amount}”不是有效金额")
     elif amount is not None:
-        problems += [p.replace("核定金额", "申请金额") for p in
-                     rules.amount_problems(fact, amount, centre.kind if centre else None)]
+        problems += [
+            p.replace("核定金额", "申请金额")
+            for p in rules.amount_problems(fact, amount, centre.kind if centre else None)
+        ]
     documents = [d for d in documents if d[1] is not None]
     if not documents:
         problems.append("请上传至少一份申报材料(如获批文件、证明材料)")
-    problems += _once_problems(programme, centre=centre, researcher=researcher, incubator=incubator,
-                               award_programme=award_programme, year=year)
+    problems += _once_problems(
+        programme, centre=centre, researcher=researcher, incubator=incubator, award_programme=award_programme, year=year
+    )
     if problems:
         raise ServiceError(";".join(problems), "the application is not eligible", code="ineligible", record=record)
     with acting(actor):
-        app = GrantApplication(programme=programme, frequency=programme.frequency, origin=Origin.APPLICATION,
-                               enterprise=enterprise, centre=centre, incubator=incubator, researcher=researcher,
-                               award_programme=award_programme, year=year, description=(description or "").strip(),
-                               requested_amount=amount, submitted_by=actor)
+        app = GrantApplication(
+            programme=programme,
+            frequency=programme.frequency,
+            origin=Origin.APPLICATION,
+            enterprise=enterprise,
+            centre=centre,
+            incubator=incubator,
+            researcher=researcher,
+            award_programme=award_programme,
+            year=year,
+            description=(description or "").strip(),
+            requested_amount=amount,
+            submitted_by=actor,
+        )
         app.full_clean(validate_constraints=False)
         app.save()
         _attach(app, actor=actor, documents=documents)
@@ -350,8 +454,9 @@ def grant_apply(*, actor, programme: Programme, centre: Centre | None = None, re
 
 
 @transaction.atomic
-def grant_resubmit(*, actor, application: GrantApplication, description: str | None = None,
-                   documents=()) -> GrantApplication:
+def grant_resubmit(
+    *, actor, application: GrantApplication, description: str | None = None, documents=()
+) -> GrantApplication:
     """After 退回修改: the enterprise corrects and sends the application again."""
     app = _lock(application, None, action="重新提交")
     require_member(actor, app.enterprise, action="重新提交申报")
@@ -368,9 +473,11 @@ def grant_resubmit(*, actor, application: GrantApplication, description: str | N
 
 # --- reviewer side ------------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def grant_first_review(*, actor, application: GrantApplication, comment: str = "",
-                       expected_status: str | None = None) -> GrantApplication:
+def grant_first_review(
+    *, actor, application: GrantApplication, comment: str = "", expected_status: str | None = None
+) -> GrantApplication:
     app = _lock(application, expected_status, action="初审")
     _require_reviewer(actor, app.programme, action="初审", record=_record_name(app))
     _assert_status(app, ApplicationStatus.SUBMITTED, action="初审")
@@ -382,34 +489,47 @@ def grant_first_review(*, actor, application: GrantApplication, comment: str = "
 
 
 def first_reviewer(app: GrantApplication):
-    last = (app.decisions.filter(step="first_review", decision=ApplicationStatus.FIRST_REVIEWED)
-            .order_by("-id").select_related("actor").first())
+    last = (
+        app.decisions.filter(step="first_review", decision=ApplicationStatus.FIRST_REVIEWED)
+        .order_by("-id")
+        .select_related("actor")
+        .first()
+    )
     return last.actor if last else None
 
 
 def passed_both_steps(qs):
     """The approved applications and awards whose approval (复审) was given by someone other than their
     初审: what the grants run may pay. An award recorded by one person alone is never among them."""
-    first = (ApplicationDecision.objects.filter(application=OuterRef(OuterRef("pk")), step="first_review",
-                                                decision=ApplicationStatus.FIRST_REVIEWED)
-             .order_by("-id").values("actor")[:1])
-    second = (ApplicationDecision.objects.filter(application=OuterRef("pk"), step="approval",
-                                                 decision=ApplicationStatus.APPROVED)
-              .exclude(actor=Subquery(first)))  # no 初审 at all: the comparison is NULL, nothing passes
+    first = (
+        ApplicationDecision.objects.filter(
+            application=OuterRef(OuterRef("pk")), step="first_review", decision=ApplicationStatus.FIRST_REVIEWED
+        )
+        .order_by("-id")
+        .values("actor")[:1]
+    )
+    second = ApplicationDecision.objects.filter(
+        application=OuterRef("pk"), step="approval", decision=ApplicationStatus.APPROVED
+    ).exclude(actor=Subquery(first))  # no 初审 at all: the comparison is NULL, nothing passes
     return qs.filter(Exists(second), status=ApplicationStatus.APPROVED)
 
 
 def _require_second_person(actor, app: GrantApplication, *, action: str) -> None:
     first = first_reviewer(app)
     if first is not None and first.pk == actor.pk:
-        raise ServiceError(f"复审须由初审人以外的审核员进行,您已对该申报作出初审,不能{action}",
-                           "the approver must not be the first reviewer", code="same_reviewer",
-                           record=_record_name(app), status=403)
+        raise ServiceError(
+            f"复审须由初审人以外的审核员进行,您已对该申报作出初审,不能{action}",
+            "the approver must not be the first reviewer",
+            code="same_reviewer",
+            record=_record_name(app),
+            status=403,
+        )
 
 
 @transaction.atomic
-def grant_approve(*, actor, application: GrantApplication, amount=None, comment: str = "",
-                  expected_status: str | None = None) -> GrantApplication:
+def grant_approve(
+    *, actor, application: GrantApplication, amount=None, comment: str = "", expected_status: str | None = None
+) -> GrantApplication:
     """复审通过: by a reviewer other than the first; the amount is the fixed one, or entered within the
     programme's bounds (outside them: refused, naming the bounds)."""
     app = _lock(application, expected_status, action="复审通过")
@@ -423,20 +543,26 @@ def grant_approve(*, actor, application: GrantApplication, amount=None, comment:
     if value is None and amount in (None, ""):
         # an award from an evaluation, assessment or recognition: the amount its 初审 proposed
         value = app.requested_amount if app.origin != Origin.APPLICATION else rules.default_amount(fact, kind)
-    problems = rules.amount_problems(fact, value, kind) if value is not None or amount in (None, "") else \
-        [f"核定金额“{amount}”不是有效金额"]
+    problems = (
+        rules.amount_problems(fact, value, kind)
+        if value is not None or amount in (None, "")
+        else [f"核定金额“{amount}”不是有效金额"]
+    )
     if problems:
-        raise ServiceError(";".join(problems), "the amount is outside the programme's bounds", code="amount_bounds",
-                           record=record)
+        raise ServiceError(
+            ";".join(problems), "the amount is outside the programme's bounds", code="amount_bounds", record=record
+        )
     # the filing may have been revoked or suspended since submission: the same check again (POLICY §1)
-    again = eligibility_problems(app.programme, centre=app.centre, researcher=app.researcher,
-                                 incubator=app.incubator)
+    again = eligibility_problems(app.programme, centre=app.centre, researcher=app.researcher, incubator=app.incubator)
     if rules.R_REFILING in again:
-        raise ServiceError(rules.R_REFILING, "NX-FIRST is paid only on a first filing", code="refiling",
-                           record=record)
+        raise ServiceError(rules.R_REFILING, "NX-FIRST is paid only on a first filing", code="refiling", record=record)
     if again:
-        raise ServiceError("申报人已不符合条件,不能复审通过:" + ";".join(again),
-                           "the applicant is no longer eligible", code="ineligible", record=record)
+        raise ServiceError(
+            "申报人已不符合条件,不能复审通过:" + ";".join(again),
+            "the applicant is no longer eligible",
+            code="ineligible",
+            record=record,
+        )
     with acting(actor):
         app.status, app.approved_amount, app.decided_at = ApplicationStatus.APPROVED, value, timezone.now()
         _save_award(app, record=record)
@@ -445,16 +571,20 @@ def grant_approve(*, actor, application: GrantApplication, amount=None, comment:
 
 
 @transaction.atomic
-def grant_return(*, actor, application: GrantApplication, comment: str,
-                 expected_status: str | None = None) -> GrantApplication:
+def grant_return(
+    *, actor, application: GrantApplication, comment: str, expected_status: str | None = None
+) -> GrantApplication:
     app = _lock(application, expected_status, action="退回修改")
     _require_reviewer(actor, app.programme, action="退回", record=_record_name(app))
     _assert_status(app, ApplicationStatus.SUBMITTED, ApplicationStatus.FIRST_REVIEWED, action="退回修改")
     if app.origin != Origin.APPLICATION:
-        raise ConflictError(f"{app.get_origin_display()}产生的奖补没有申报人可修改,不能退回修改;"
-                            "结果有误的,请作出不予支持决定并说明理由",
-                            "an award from an evaluation, assessment or recognition cannot be returned",
-                            code="illegal_transition", record=_record_name(app))
+        raise ConflictError(
+            f"{app.get_origin_display()}产生的奖补没有申报人可修改,不能退回修改;"
+            "结果有误的,请作出不予支持决定并说明理由",
+            "an award from an evaluation, assessment or recognition cannot be returned",
+            code="illegal_transition",
+            record=_record_name(app),
+        )
     comment = _need_text(comment, what="退回意见(需要企业修改的内容)", record=_record_name(app))
     with acting(actor):
         app.status, app.status_reason = ApplicationStatus.RETURNED, comment
@@ -464,8 +594,9 @@ def grant_return(*, actor, application: GrantApplication, comment: str,
 
 
 @transaction.atomic
-def grant_reject(*, actor, application: GrantApplication, comment: str,
-                 expected_status: str | None = None) -> GrantApplication:
+def grant_reject(
+    *, actor, application: GrantApplication, comment: str, expected_status: str | None = None
+) -> GrantApplication:
     app = _lock(application, expected_status, action="作出不予支持决定")
     _require_reviewer(actor, app.programme, action="作出不予支持决定", record=_record_name(app))
     _assert_status(app, ApplicationStatus.SUBMITTED, ApplicationStatus.FIRST_REVIEWED, action="作出不予支持决定")
@@ -482,19 +613,43 @@ def grant_reject(*, actor, application: GrantApplication, comment: str,
 
 # --- awards without an application ----------------------------------------------------------------------
 
-def _award(*, actor, programme: Programme, origin: str, enterprise: Enterprise, amount: Decimal, comment: str,
-           centre=None, incubator=None, evaluation_period: str = "", year=None, record: str) -> GrantApplication:
+
+def _award(
+    *,
+    actor,
+    programme: Programme,
+    origin: str,
+    enterprise: Enterprise,
+    amount: Decimal,
+    comment: str,
+    centre=None,
+    incubator=None,
+    evaluation_period: str = "",
+    year=None,
+    record: str,
+) -> GrantApplication:
     """The award a recorded result proposes: its 初审 by the reviewer who recorded the result, with the
     amount. It is approved — and payable — only by another reviewer's 复审 (grant_approve), the two steps of
     an application (separation of duties: _require_second_person)."""
-    problems = _once_problems(programme, centre=centre, incubator=incubator, year=year,
-                              evaluation_period=evaluation_period)
+    problems = _once_problems(
+        programme, centre=centre, incubator=incubator, year=year, evaluation_period=evaluation_period
+    )
     if problems:
         raise ConflictError(";".join(problems), "already awarded", code="already_awarded", record=record)
-    app = GrantApplication(programme=programme, frequency=programme.frequency, origin=origin, enterprise=enterprise,
-                           centre=centre, incubator=incubator, evaluation_period=evaluation_period, year=year,
-                           requested_amount=amount, status=ApplicationStatus.FIRST_REVIEWED, submitted_by=actor,
-                           description=comment)
+    app = GrantApplication(
+        programme=programme,
+        frequency=programme.frequency,
+        origin=origin,
+        enterprise=enterprise,
+        centre=centre,
+        incubator=incubator,
+        evaluation_period=evaluation_period,
+        year=year,
+        requested_amount=amount,
+        status=ApplicationStatus.FIRST_REVIEWED,
+        submitted_by=actor,
+        description=comment,
+    )
     _save_award(app, record=record)
     _decide(app, actor=actor, step="first_review", comment=comment, amount=amount)
     return app
@@ -512,8 +667,7 @@ def evaluation_record(*, actor, centre: Centre, period: str, result: str, note: 
     if period in existing:
         problems = [f"该中心{period}评估期的结果已录入"]
     else:
-        problems = rules.evaluation_period_problems(period, current_year=timezone.localdate().year,
-                                                    existing=existing)
+        problems = rules.evaluation_period_problems(period, current_year=timezone.localdate().year, existing=existing)
     if result not in EvaluationResult.values:
         problems.append(f"评估结果“{result}”无效,应为优秀、合格或不合格")
     filing = Filing.objects.filter(centre=centre, level=FilingLevel.REGIONAL).first()
@@ -521,28 +675,41 @@ def evaluation_record(*, actor, centre: Centre, period: str, result: str, note: 
         problems.append("该中心从未获得自治区级备案,不能录入绩效评估")
     elif filing.status != FilingStatus.APPROVED:
         # POLICY §1: only an approved, not revoked (or suspended) filing earns anything
-        problems.append(f"该中心的自治区级备案当前为“{FilingStatus(filing.status).label}”,"
-                        "被撤销或暂停备案的中心不能录入绩效评估、获得奖补")
+        problems.append(
+            f"该中心的自治区级备案当前为“{FilingStatus(filing.status).label}”,"
+            "被撤销或暂停备案的中心不能录入绩效评估、获得奖补"
+        )
     else:
         years = rules.evaluation_years(period)
         # the first window of approval (a reinstatement keeps the windows before it)
         windows = regional_filings_by_centre([centre.pk]).get(centre.pk, ())
         first = min((w.effective_from for w in windows), default=filing.effective_from)
-        if (result == EvaluationResult.EXCELLENT and years is not None and first is not None
-                and first > dt.date(years[1], 12, 31)):
-            problems.append(f"该中心的自治区级备案自{first}起生效,晚于{period}评估期,"
-                            "该评估期不能获得NX-PERF奖补")
+        if (
+            result == EvaluationResult.EXCELLENT
+            and years is not None
+            and first is not None
+            and first > dt.date(years[1], 12, 31)
+        ):
+            problems.append(f"该中心的自治区级备案自{first}起生效,晚于{period}评估期,该评估期不能获得NX-PERF奖补")
     if problems:
         raise ServiceError(";".join(problems), "the evaluation cannot be recorded", code="invalid", record=record)
     with acting(actor):
-        evaluation = PerformanceEvaluation(centre=centre, period=period, result=result, note=(note or "").strip(),
-                                           recorded_by=actor)
+        evaluation = PerformanceEvaluation(
+            centre=centre, period=period, result=result, note=(note or "").strip(), recorded_by=actor
+        )
         amount = rules.evaluation_award(programme_fact(programme), result, centre.kind)
         if amount is not None:
             evaluation.award = _award(
-                actor=actor, programme=programme, origin=Origin.EVALUATION, enterprise=centre.enterprise,
-                centre=centre, evaluation_period=period, amount=amount, record=record,
-                comment=f"{period}综合绩效评估结果为“优秀”({centre.get_kind_display()}),依NX-PERF给予奖补")
+                actor=actor,
+                programme=programme,
+                origin=Origin.EVALUATION,
+                enterprise=centre.enterprise,
+                centre=centre,
+                evaluation_period=period,
+                amount=amount,
+                record=record,
+                comment=f"{period}综合绩效评估结果为“优秀”({centre.get_kind_display()}),依NX-PERF给予奖补",
+            )
         evaluation.full_clean()
         evaluation.save()
     return evaluation
@@ -550,46 +717,66 @@ def evaluation_record(*, actor, centre: Centre, period: str, result: str, note: 
 
 # --- Yinchuan incubators --------------------------------------------------------------------------------
 
+
 def _inc_lock(incubator: Incubator | int) -> Incubator:
     pk = incubator.pk if isinstance(incubator, Incubator) else incubator
     return Incubator.objects.select_for_update().select_related("operator").get(pk=pk)
 
 
 def _inc_decide(incubator: Incubator, *, actor, step: str, comment: str = "") -> None:
-    IncubatorDecision.objects.create(incubator=incubator, step=step, decision=incubator.status, comment=comment,
-                                     actor=actor)
+    IncubatorDecision.objects.create(
+        incubator=incubator, step=step, decision=incubator.status, comment=comment, actor=actor
+    )
 
 
 def _inc_assert(incubator: Incubator, *allowed, action: str) -> None:
     if incubator.status not in allowed:
-        raise ConflictError(f"孵化器备案当前状态为“{label_zh(FilingStatus(incubator.status).label)}”,不能{action}",
-                            f"the incubator filing is {label_en(FilingStatus(incubator.status).label)}; you cannot {action_en(action)}", code="illegal_transition",
-                            record=str(incubator))
+        raise ConflictError(
+            f"孵化器备案当前状态为“{label_zh(FilingStatus(incubator.status).label)}”,不能{action}",
+            f"the incubator filing is {label_en(FilingStatus(incubator.status).label)}; you cannot {action_en(action)}",
+            code="illegal_transition",
+            record=str(incubator),
+        )
 
 
 def _require_yinchuan_reviewer(actor, *, action: str, record: str) -> None:
     if not actor.reviews_level(FilingLevel.YINCHUAN):
-        raise ServiceError(f"您({actor.get_role_display()})无权{action}", f"you may not {action}", code="forbidden",
-                           record=record, status=403)
+        raise ServiceError(
+            f"您({actor.get_role_display()})无权{action}",
+            f"you may not {action}",
+            code="forbidden",
+            record=record,
+            status=403,
+        )
 
 
 @transaction.atomic
-def incubator_create(*, actor, operator: Enterprise, ref: str, name: str, city: str,
-                     address: str = "") -> Incubator:
+def incubator_create(*, actor, operator: Enterprise, ref: str, name: str, city: str, address: str = "") -> Incubator:
     """A draft incubator filing by its operator, which must be registered in Yinchuan (6401xx)."""
     record = f"飞地孵化器 {ref}"
     require_member(actor, operator, action="备案飞地孵化器")
     if not is_yinchuan(operator.division_code):
-        raise ServiceError(f"飞地孵化器的运营方须注册在银川市(区划代码6401开头),{operator.name}为{operator.division_code}",
-                           "the operator must be registered in Yinchuan", code="ineligible", record=record)
+        raise ServiceError(
+            f"飞地孵化器的运营方须注册在银川市(区划代码6401开头),{operator.name}为{operator.division_code}",
+            "the operator must be registered in Yinchuan",
+            code="ineligible",
+            record=record,
+        )
     if not (ref or "").strip() or not (name or "").strip() or not (city or "").strip():
-        raise ServiceError("请填写孵化器编号、名称和所在城市", "ref, name and city are required", code="required",
-                           record=record)
+        raise ServiceError(
+            "请填写孵化器编号、名称和所在城市", "ref, name and city are required", code="required", record=record
+        )
     if Incubator.objects.filter(ref=ref.strip()).exists():
         raise ConflictError(f"孵化器编号{ref}已存在", "ref exists", code="duplicate", record=record)
     with acting(actor):
-        incubator = Incubator(ref=ref.strip(), operator=operator, name=name.strip(), city=city.strip(),
-                              address=(address or "").strip(), status=FilingStatus.DRAFT)
+        incubator = Incubator(
+            ref=ref.strip(),
+            operator=operator,
+            name=name.strip(),
+            city=city.strip(),
+            address=(address or "").strip(),
+            status=FilingStatus.DRAFT,
+        )
         incubator.full_clean()
         incubator.save()
     return incubator
@@ -608,8 +795,9 @@ def incubator_submit(*, actor, incubator: Incubator) -> Incubator:
 
 
 @transaction.atomic
-def incubator_decide(*, actor, incubator: Incubator, action: str, comment: str = "",
-                     on: dt.date | None = None) -> Incubator:
+def incubator_decide(
+    *, actor, incubator: Incubator, action: str, comment: str = "", on: dt.date | None = None
+) -> Incubator:
     """The Yinchuan bureau's steps on an incubator filing: first_review, approve (by another reviewer),
     return, reject, revoke — the centre filings' lifecycle."""
     inc = _inc_lock(incubator)
@@ -623,8 +811,13 @@ def incubator_decide(*, actor, incubator: Incubator, action: str, comment: str =
             _inc_assert(inc, FilingStatus.FIRST_REVIEWED, action="复审通过")
             first = inc.decisions.filter(step="first_review").order_by("-id").first()
             if first is not None and first.actor_id == actor.pk:
-                raise ServiceError("复审须由初审人以外的审核员进行", "the approver must not be the first reviewer",
-                                   code="same_reviewer", record=str(inc), status=403)
+                raise ServiceError(
+                    "复审须由初审人以外的审核员进行",
+                    "the approver must not be the first reviewer",
+                    code="same_reviewer",
+                    record=str(inc),
+                    status=403,
+                )
             # an incubator filing takes effect neither before the Yinchuan measure nor at an absurd date
             on = check_effective_from(FilingLevel.YINCHUAN, on or timezone.localdate(), record=str(inc))
             inc.status, inc.effective_from, inc.effective_to = FilingStatus.APPROVED, on, None
@@ -639,8 +832,12 @@ def incubator_decide(*, actor, incubator: Incubator, action: str, comment: str =
             comment = _need_text(comment, what="撤销原因", record=str(inc))
             on = check_date(on or timezone.localdate(), zh="撤销日期", en="revocation date", record=str(inc))
             if inc.effective_from and on <= inc.effective_from:
-                raise ServiceError(f"撤销日期{on}须晚于备案生效日期{inc.effective_from}",
-                                   "revocation date must be after effective_from", code="date_order", record=str(inc))
+                raise ServiceError(
+                    f"撤销日期{on}须晚于备案生效日期{inc.effective_from}",
+                    "revocation date must be after effective_from",
+                    code="date_order",
+                    record=str(inc),
+                )
             inc.status, inc.effective_to, inc.status_reason = FilingStatus.REVOKED, on - dt.timedelta(days=1), comment
         else:
             raise ServiceError(f"未知操作“{action}”", "unknown action", code="action", record=str(inc))
@@ -651,8 +848,9 @@ def incubator_decide(*, actor, incubator: Incubator, action: str, comment: str =
 
 
 @transaction.atomic
-def incubator_assessment_record(*, actor, incubator: Incubator, year: int, score, passed: bool, amount=None,
-                                note: str = "") -> IncubatorAssessment:
+def incubator_assessment_record(
+    *, actor, incubator: Incubator, year: int, score, passed: bool, amount=None, note: str = ""
+) -> IncubatorAssessment:
     """YC-INC-OPS: the annual assessment; a pass proposes the operating subsidy (≤ 500,000), once a year, for
     another reviewer's 复审."""
     programme = Programme.objects.select_for_update().get(code="YC-INC-OPS")
@@ -681,12 +879,26 @@ def incubator_assessment_record(*, actor, incubator: Incubator, year: int, score
     if problems:
         raise ServiceError(";".join(problems), "the assessment cannot be recorded", code="invalid", record=record)
     with acting(actor):
-        assessment = IncubatorAssessment(incubator=inc, year=year, score=score_value, passed=bool(passed),
-                                         note=(note or "").strip(), recorded_by=actor)
+        assessment = IncubatorAssessment(
+            incubator=inc,
+            year=year,
+            score=score_value,
+            passed=bool(passed),
+            note=(note or "").strip(),
+            recorded_by=actor,
+        )
         if passed:
-            assessment.award = _award(actor=actor, programme=programme, origin=Origin.ASSESSMENT,
-                                      enterprise=inc.operator, incubator=inc, year=year, amount=value, record=record,
-                                      comment=f"{year}年度考核合格(得分{score_value}),给予运营补贴")
+            assessment.award = _award(
+                actor=actor,
+                programme=programme,
+                origin=Origin.ASSESSMENT,
+                enterprise=inc.operator,
+                incubator=inc,
+                year=year,
+                amount=value,
+                record=record,
+                comment=f"{year}年度考核合格(得分{score_value}),给予运营补贴",
+            )
         assessment.full_clean()
         assessment.save()
     return assessment
@@ -696,8 +908,9 @@ RECOGNITIONS = ("YC-INC-NAT", "YC-INC-REG", "YC-MS-NAT", "YC-MS-REG")
 
 
 @transaction.atomic
-def incubator_recognition_record(*, actor, incubator: Incubator, programme_code: str,
-                                 note: str = "") -> GrantApplication:
+def incubator_recognition_record(
+    *, actor, incubator: Incubator, programme_code: str, note: str = ""
+) -> GrantApplication:
     """YC-INC-NAT/REG, YC-MS-NAT/REG: a recognition as national or regional incubator or maker space
     proposes its one-time award, for another reviewer's 复审."""
     if programme_code not in RECOGNITIONS:
@@ -708,9 +921,17 @@ def incubator_recognition_record(*, actor, incubator: Incubator, programme_code:
     _require_yinchuan_reviewer(actor, action="录入认定结果", record=record)
     problems = _incubator_problems(inc)
     if problems:
-        raise ServiceError(";".join(problems), "the incubator's filing is not approved and in force",
-                           code="ineligible", record=record)
+        raise ServiceError(
+            ";".join(problems), "the incubator's filing is not approved and in force", code="ineligible", record=record
+        )
     with acting(actor):
-        return _award(actor=actor, programme=programme, origin=Origin.RECOGNITION, enterprise=inc.operator,
-                      incubator=inc, amount=programme.amount_max, record=record,
-                      comment=(note or "").strip() or f"认定为{programme.name.replace('认定奖励', '')}")
+        return _award(
+            actor=actor,
+            programme=programme,
+            origin=Origin.RECOGNITION,
+            enterprise=inc.operator,
+            incubator=inc,
+            amount=programme.amount_max,
+            record=record,
+            comment=(note or "").strip() or f"认定为{programme.name.replace('认定奖励', '')}",
+        )

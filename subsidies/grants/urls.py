@@ -1,4 +1,5 @@
 """Grants pages, included under /subsidies/grants/ in the subsidies namespace."""
+
 from django.urls import path
 
 from subsidies.grants import views as v

@@ -1,6 +1,7 @@
 """HTML pages for grants, YC-RD declarations, evaluations, incubators and 免申即享 (benefits without
 asking). Thin: parse the request, call one service or selector, render. Objects come from actor-scoped
 selectors, so another enterprise's application, centre or incubator answers 404."""
+
 import functools
 
 from django.contrib import messages
@@ -51,6 +52,7 @@ def staff_only(view):
         if not (request.user.is_reviewer or request.user.is_portal_admin):
             raise PermissionDenied
         return view(request, *args, **kwargs)
+
     return wrapper
 
 
@@ -59,6 +61,7 @@ def _page(request, qs, param="page"):
 
 
 # --- overview -----------------------------------------------------------------------------------------
+
 
 @login_required
 def grant_home(request):
@@ -71,7 +74,8 @@ def _render_home(request, *, status: int = 200, verify_pk: int | None = None, ve
     if not (user.is_enterprise or user.is_reviewer or user.is_portal_admin or user.is_finance):
         raise PermissionDenied
     ctx = {
-        "verify_pk": verify_pk, "verify_bound": verify_form,
+        "verify_pk": verify_pk,
+        "verify_bound": verify_form,
         "programmes": Programme.objects.all(),
         "applications": _page(request, selectors.application_list(actor=user, status=request.GET.get("status", ""))),
         "queue": selectors.review_queue(actor=user)[:50] if (user.is_reviewer or user.is_portal_admin) else [],
@@ -82,7 +86,8 @@ def _render_home(request, *, status: int = 200, verify_pk: int | None = None, ve
         "incubator_form": IncubatorForm(user=user) if user.is_enterprise else None,
         "evaluation_form": EvaluationForm(user=user) if user.reviews_level("regional") else None,
         "evaluations": PerformanceEvaluation.objects.select_related("centre", "award")[:50]
-        if not user.is_enterprise else PerformanceEvaluation.objects.none(),
+        if not user.is_enterprise
+        else PerformanceEvaluation.objects.none(),
         "verify_form": VerifyForm(),
         "can_verify": user.reviews_level("yinchuan"),
         "can_run": user.is_finance or user.is_portal_admin,
@@ -109,6 +114,7 @@ def bureau(request):
 
 # --- applications -------------------------------------------------------------------------------------
 
+
 @login_required
 def apply(request, code):
     if not request.user.is_enterprise:
@@ -121,37 +127,54 @@ def apply(request, code):
     centre_pk = request.GET.get("centre")
     if centre_pk:
         centre = centre_get(actor=request.user, pk=centre_pk)  # 404 for another enterprise's centre
-        initial = {"centre": centre.pk, "requested_amount": rules.default_amount(
-            grants.programme_fact(programme), centre.kind)}
-    form = ApplyForm(request.POST or None, request.FILES or None, user=request.user, programme=programme,
-                     initial=initial)
+        initial = {
+            "centre": centre.pk,
+            "requested_amount": rules.default_amount(grants.programme_fact(programme), centre.kind),
+        }
+    form = ApplyForm(
+        request.POST or None, request.FILES or None, user=request.user, programme=programme, initial=initial
+    )
     if request.method == "POST" and form.is_valid() and uploads.check_files(form):
         data = form.cleaned_data
         docs = [(data["doc_label"], data["document"]), (data.get("doc2_label") or "其他材料", data.get("document2"))]
         try:
-            app = grants.grant_apply(actor=request.user, programme=programme, centre=data["centre"],
-                                     researcher=data.get("researcher"), award_programme=data.get("award_programme", ""),
-                                     year=data.get("year"), description=data["description"],
-                                     requested_amount=data.get("requested_amount"), documents=docs)
+            app = grants.grant_apply(
+                actor=request.user,
+                programme=programme,
+                centre=data["centre"],
+                researcher=data.get("researcher"),
+                award_programme=data.get("award_programme", ""),
+                year=data.get("year"),
+                description=data["description"],
+                requested_amount=data.get("requested_amount"),
+                documents=docs,
+            )
         except ServiceError as exc:
             form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("已提交%(code)s申报,请等待审核") % {"code": programme.code})
             return uploads.upload_done(request, reverse("subsidies:grant_detail", args=[app.pk]))
     bounds = rules.bounds(grants.programme_fact(programme))
-    return uploads.upload_refused(request, form, lambda: render(
-        request, "grants/apply.html", {"programme": programme, "form": form, "bounds": bounds}))
+    return uploads.upload_refused(
+        request,
+        form,
+        lambda: render(request, "grants/apply.html", {"programme": programme, "form": form, "bounds": bounds}),
+    )
 
 
 ACTIONS = {
-    "first_review": lambda u, a, d: grants.grant_first_review(actor=u, application=a, comment=d["comment"],
-                                                              expected_status=d["seen_status"]),
-    "approve": lambda u, a, d: grants.grant_approve(actor=u, application=a, amount=d["amount"],
-                                                    comment=d["comment"], expected_status=d["seen_status"]),
-    "return": lambda u, a, d: grants.grant_return(actor=u, application=a, comment=d["comment"],
-                                                  expected_status=d["seen_status"]),
-    "reject": lambda u, a, d: grants.grant_reject(actor=u, application=a, comment=d["comment"],
-                                                  expected_status=d["seen_status"]),
+    "first_review": lambda u, a, d: grants.grant_first_review(
+        actor=u, application=a, comment=d["comment"], expected_status=d["seen_status"]
+    ),
+    "approve": lambda u, a, d: grants.grant_approve(
+        actor=u, application=a, amount=d["amount"], comment=d["comment"], expected_status=d["seen_status"]
+    ),
+    "return": lambda u, a, d: grants.grant_return(
+        actor=u, application=a, comment=d["comment"], expected_status=d["seen_status"]
+    ),
+    "reject": lambda u, a, d: grants.grant_reject(
+        actor=u, application=a, comment=d["comment"], expected_status=d["seen_status"]
+    ),
 }
 
 
@@ -160,8 +183,7 @@ def application_detail(request, pk):
     user = request.user
     app = selectors.application_get(actor=user, pk=pk)
     staff = user.is_reviewer or user.is_portal_admin
-    form = ReviewForm(request.POST or None, initial={"seen_status": app.status,
-                                                     "amount": app.requested_amount or ""})
+    form = ReviewForm(request.POST or None, initial={"seen_status": app.status, "amount": app.requested_amount or ""})
     if app.origin != Origin.APPLICATION:  # an award from a recorded result has no applicant to correct it
         form.fields["action"].choices = [c for c in ReviewForm.ACTIONS if c[0] != "return"]
     if request.method == "POST":
@@ -174,22 +196,33 @@ def application_detail(request, pk):
                 show_refusal(request, exc)
             else:
                 app.refresh_from_db()
-                messages.success(request, _("已处理:%(record)s → %(status)s") % {
-                    "record": app.programme.code, "status": app.get_status_display()})
+                messages.success(
+                    request,
+                    _("已处理:%(record)s → %(status)s")
+                    % {"record": app.programme.code, "status": app.get_status_display()},
+                )
                 return redirect("subsidies:grant_detail", pk=app.pk)
     fact = grants.programme_fact(app.programme)
     first = grants.first_reviewer(app)
-    return render(request, "grants/application_detail.html", {
-        "app": app, "form": form if staff and app.status in ("submitted", "first_reviewed") else None,
-        "resubmit_form": ResubmitForm(initial={"description": app.description})
-        if user.is_enterprise and app.status == ApplicationStatus.RETURNED else None,
-        "decisions": app.decisions.select_related("actor").order_by("id"),
-        "attachments": app.attachments.select_related("document").order_by("id"),
-        "bounds": rules.bounds(fact, app.centre.kind if app.centre_id else None),
-        "first_reviewer": first, "is_first_reviewer": first is not None and first.pk == user.pk,
-        "lines": PayoutLine.objects.filter(rule=app.programme.code, basis=f"award:{app.pk}", active=True)
-        .select_related("run"),
-    })
+    return render(
+        request,
+        "grants/application_detail.html",
+        {
+            "app": app,
+            "form": form if staff and app.status in ("submitted", "first_reviewed") else None,
+            "resubmit_form": ResubmitForm(initial={"description": app.description})
+            if user.is_enterprise and app.status == ApplicationStatus.RETURNED
+            else None,
+            "decisions": app.decisions.select_related("actor").order_by("id"),
+            "attachments": app.attachments.select_related("document").order_by("id"),
+            "bounds": rules.bounds(fact, app.centre.kind if app.centre_id else None),
+            "first_reviewer": first,
+            "is_first_reviewer": first is not None and first.pk == user.pk,
+            "lines": PayoutLine.objects.filter(
+                rule=app.programme.code, basis=f"award:{app.pk}", active=True
+            ).select_related("run"),
+        },
+    )
 
 
 @require_POST
@@ -202,9 +235,12 @@ def application_resubmit(request, pk):
         data = form.cleaned_data
         upload = data.get("document")
         try:
-            grants.grant_resubmit(actor=request.user, application=app,
-                                  description=data["description"] if "description" in request.POST else None,
-                                  documents=[(data["doc_label"] or "补充材料", upload)] if upload else [])
+            grants.grant_resubmit(
+                actor=request.user,
+                application=app,
+                description=data["description"] if "description" in request.POST else None,
+                documents=[(data["doc_label"] or "补充材料", upload)] if upload else [],
+            )
         except ServiceError as exc:
             form.add_error(None, error_text(exc))
         else:
@@ -234,6 +270,7 @@ def attachment_download(request, pk):
 
 # --- YC-RD declarations -------------------------------------------------------------------------------
 
+
 @require_POST
 @login_required
 def declaration_new(request):
@@ -244,8 +281,13 @@ def declaration_new(request):
     if form.is_valid() and uploads.check_files(form):
         d = form.cleaned_data
         try:
-            declarations.rd_declaration_submit(actor=request.user, centre=d["centre"], year=d["year"],
-                                               declared_amount=d["declared_amount"], audit_report=d["audit_report"])
+            declarations.rd_declaration_submit(
+                actor=request.user,
+                centre=d["centre"],
+                year=d["year"],
+                declared_amount=d["declared_amount"],
+                audit_report=d["audit_report"],
+            )
         except ServiceError as exc:
             form.add_error(None, error_text(exc))
         else:
@@ -260,17 +302,25 @@ def declaration_verify(request, pk):
     sub = selectors.declaration_get(actor=request.user, pk=pk)
     form = VerifyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("%(centre)s%(year)s年度研发投入未核定:请更正表单中的错误") % {
-            "centre": sub.centre.name, "year": sub.year})
+        messages.error(
+            request,
+            _("%(centre)s%(year)s年度研发投入未核定:请更正表单中的错误")
+            % {"centre": sub.centre.name, "year": sub.year},
+        )
         return _render_home(request, status=400, verify_pk=sub.pk, verify_form=form)
     try:
-        declarations.rd_declaration_verify(actor=request.user, submission=sub,
-                                           verified_amount=form.cleaned_data.get("verified_amount"),
-                                           reason=form.cleaned_data.get("reason", ""))
+        declarations.rd_declaration_verify(
+            actor=request.user,
+            submission=sub,
+            verified_amount=form.cleaned_data.get("verified_amount"),
+            reason=form.cleaned_data.get("reason", ""),
+        )
     except ServiceError as exc:
         show_refusal(request, exc)
     else:
-        messages.success(request, _("已核定%(centre)s%(year)s年度研发投入") % {"centre": sub.centre.name, "year": sub.year})
+        messages.success(
+            request, _("已核定%(centre)s%(year)s年度研发投入") % {"centre": sub.centre.name, "year": sub.year}
+        )
     return redirect(reverse("subsidies:grant_home") + "#declarations")
 
 
@@ -282,6 +332,7 @@ def declaration_report(request, pk):
 
 # --- NX-PERF evaluations ------------------------------------------------------------------------------
 
+
 @require_POST
 @staff_only
 def evaluation_new(request):
@@ -291,20 +342,30 @@ def evaluation_new(request):
     else:
         d = form.cleaned_data
         try:
-            ev = grants.evaluation_record(actor=request.user, centre=d["centre"], period=d["period"],
-                                          result=d["result"], note=d["note"])
+            ev = grants.evaluation_record(
+                actor=request.user, centre=d["centre"], period=d["period"], result=d["result"], note=d["note"]
+            )
         except ServiceError as exc:
             show_refusal(request, exc)
         else:
             # the recording is the award's 初审: another reviewer approves it (复审) before it is paid
-            extra = (_(",已提出NX-PERF奖补%(amount)s元(初审),待另一名审核员复审") % {
-                "amount": f"{ev.award.requested_amount:,.2f}"} if ev.award_id else "")
-            messages.success(request, _("已录入%(centre)s%(period)s评估结果“%(result)s”") % {
-                "centre": ev.centre.name, "period": ev.period, "result": ev.get_result_display()} + extra)
+            extra = (
+                _(",已提出NX-PERF奖补%(amount)s元(初审),待另一名审核员复审")
+                % {"amount": f"{ev.award.requested_amount:,.2f}"}
+                if ev.award_id
+                else ""
+            )
+            messages.success(
+                request,
+                _("已录入%(centre)s%(period)s评估结果“%(result)s”")
+                % {"centre": ev.centre.name, "period": ev.period, "result": ev.get_result_display()}
+                + extra,
+            )
     return redirect(reverse("subsidies:grant_home") + "#evaluations")
 
 
 # --- incubators ---------------------------------------------------------------------------------------
+
 
 @require_POST
 @login_required
@@ -327,12 +388,18 @@ def incubator_new(request):
 def incubator_detail(request, pk):
     user = request.user
     inc = selectors.incubator_get(actor=user, pk=pk)
-    forms_ = {"decision_form": IncubatorDecisionForm(), "assessment_form": AssessmentForm(),
-              "recognition_form": RecognitionForm()}
+    forms_ = {
+        "decision_form": IncubatorDecisionForm(),
+        "assessment_form": AssessmentForm(),
+        "recognition_form": RecognitionForm(),
+    }
     if request.method == "POST":
         what = request.POST.get("what")
-        bound = {"decide": ("decision_form", IncubatorDecisionForm), "assess": ("assessment_form", AssessmentForm),
-                 "recognise": ("recognition_form", RecognitionForm)}
+        bound = {
+            "decide": ("decision_form", IncubatorDecisionForm),
+            "assess": ("assessment_form", AssessmentForm),
+            "recognise": ("recognition_form", RecognitionForm),
+        }
         if what != "submit" and what not in bound:
             raise PermissionDenied
         f = None
@@ -347,8 +414,13 @@ def incubator_detail(request, pk):
             if what == "submit":
                 grants.incubator_submit(actor=user, incubator=inc)
             elif what == "decide":
-                grants.incubator_decide(actor=user, incubator=inc, action=f.cleaned_data["action"],
-                                        comment=f.cleaned_data["comment"], on=f.cleaned_data["on"])
+                grants.incubator_decide(
+                    actor=user,
+                    incubator=inc,
+                    action=f.cleaned_data["action"],
+                    comment=f.cleaned_data["comment"],
+                    on=f.cleaned_data["on"],
+                )
             elif what == "assess":
                 grants.incubator_assessment_record(actor=user, incubator=inc, **f.cleaned_data)
             else:
@@ -362,18 +434,26 @@ def incubator_detail(request, pk):
 
 
 def _incubator_page(request, inc, forms_: dict, *, status: int = 200):
-    return render(request, "grants/incubator_detail.html", {
-        "inc": inc, "staff": request.user.reviews_level("yinchuan"),
-        "decisions": inc.decisions.select_related("actor"),
-        "assessments": inc.assessments.select_related("award"),
-        "awards": inc.grant_applications.select_related("programme").filter(status="approved"),
-        "pending_awards": inc.grant_applications.select_related("programme").filter(
-            status=ApplicationStatus.FIRST_REVIEWED),
-        **forms_,
-    }, status=status)
+    return render(
+        request,
+        "grants/incubator_detail.html",
+        {
+            "inc": inc,
+            "staff": request.user.reviews_level("yinchuan"),
+            "decisions": inc.decisions.select_related("actor"),
+            "assessments": inc.assessments.select_related("award"),
+            "awards": inc.grant_applications.select_related("programme").filter(status="approved"),
+            "pending_awards": inc.grant_applications.select_related("programme").filter(
+                status=ApplicationStatus.FIRST_REVIEWED
+            ),
+            **forms_,
+        },
+        status=status,
+    )
 
 
 # --- payouts ------------------------------------------------------------------------------------------
+
 
 @require_POST
 @login_required

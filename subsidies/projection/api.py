@@ -18,13 +18,15 @@ from subsidies.projection.models import ProjectionJob, ProjectionScenario
 from subsidies.projection.selectors import parse_hires
 
 PARAMS = [
-    OpenApiParameter("through", OpenApiTypes.STR, required=True, description="YYYY-MM",
-                     pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$"),
+    OpenApiParameter(
+        "through", OpenApiTypes.STR, required=True, description="YYYY-MM", pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+    ),
     OpenApiParameter("set", OpenApiTypes.STR, many=True, description="NAME=VALUE@YYYY-MM-DD (测算假设, repeatable)"),
     OpenApiParameter("new_doctorates", OpenApiTypes.INT, description="估算:每月新增全日制博士人数"),
     OpenApiParameter("new_masters", OpenApiTypes.INT, description="估算:每月新增重点学科硕士人数"),
-    OpenApiParameter("new_from", OpenApiTypes.STR, description="估算:新增人员自 YYYY-MM 起",
-                     pattern=r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"),
+    OpenApiParameter(
+        "new_from", OpenApiTypes.STR, description="估算:新增人员自 YYYY-MM 起", pattern=r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"
+    ),
 ]
 
 

@@ -383,12 +383,7 @@ def _chunks(
     bounds = chunk_bounds()
     total = len(bounds)
     workers = min(processes, total)
-    if (
-        workers <= 1
-        or connection.in_atomic_block
-        or researcher_filter is not None
-        or not can_fork()
-    ):
+    if workers <= 1 or connection.in_atomic_block or researcher_filter is not None or not can_fork():
         for i, (lo, hi) in enumerate(bounds, 1):
             yield chunk_lines(
                 p,

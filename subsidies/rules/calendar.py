@@ -1,4 +1,5 @@
 """Calendar arithmetic for service months. A month index is year * 12 + (month - 1)."""
+
 import calendar
 import datetime as dt
 import re

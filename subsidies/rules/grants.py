@@ -1,6 +1,7 @@
 """One-time and evaluated grants (POLICY §2 NX-FIRST … YC-MS-REG and §3 "One-time and evaluated grants"):
 who may receive a programme, the amount's bounds, and why not. Pure: frozen dataclasses in, Decimals and
 reasons (plain Chinese) out; no ORM, no clock."""
+
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -111,8 +112,9 @@ def default_amount(programme: ProgrammeFact, centre_kind: str | None = None) -> 
     return b.high if b.fixed else None
 
 
-def centre_problems(programme: ProgrammeFact, centre: CentreFact, *, awarded: bool = False,
-                    pending: bool = False) -> list[str]:
+def centre_problems(
+    programme: ProgrammeFact, centre: CentreFact, *, awarded: bool = False, pending: bool = False
+) -> list[str]:
     """Why a centre cannot apply for the programme now (empty: it can). `awarded` is whether the once-only
     award exists for the centre; per-person and per-period rules pass False and are checked per person."""
     problems = []

@@ -1,4 +1,5 @@
 """Dated policy parameters as a pure timeline (POLICY *(param)*, SCENARIOS.md names)."""
+
 import bisect
 import datetime as dt
 from dataclasses import dataclass, field
@@ -6,8 +7,14 @@ from decimal import Decimal
 
 # name -> (default, legal reference). Defaults are the measures' own figures.
 DEFAULTS: dict[str, tuple[str, str]] = {
-    "nx_stipend.doctorate_monthly": ("5000.00", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:全日制博士每月5000元"),
-    "nx_stipend.master_monthly": ("3000.00", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:重点院校重点学科硕士每月3000元"),
+    "nx_stipend.doctorate_monthly": (
+        "5000.00",
+        "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:全日制博士每月5000元",
+    ),
+    "nx_stipend.master_monthly": (
+        "3000.00",
+        "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:重点院校重点学科硕士每月3000元",
+    ),
     "nx_stipend.max_months": ("60", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:补助可持续5年"),
     "nx_stipend.min_contract_years": ("5", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》:签订5年以上聘用合同"),
     "nx_stipend.month_rule": ("whole_month", "平台口径:按整月计发"),
@@ -16,18 +23,33 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     # the dates from which each measure applies: nothing earns before them, and no filing takes effect
     # before them. A measure's date is a fact, not a figure that changes over time: the
     # value recorded last (latest effective_from) is the one in force, for every period.
-    "nx.measure_from": ("2023-06-01", "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》(2023年):平台按其2023年6月"
-                        "公开发布读作自2023-06-01起适用;以自治区科技厅公布的"
-                        "施行日期为准,可在本页更正"),
-    "yc.measure_from": ("2023-01-01", "《银川市飞地研发中心和飞地孵化器备案支持办法》:平台读作与自治区办法同年出台、自"
-                        "2023年度起适用(YC-RD按自然年度计,2023年度为首个年度);以银川市科技局公布的施行日期为准,可在本页更正"),
+    "nx.measure_from": (
+        "2023-06-01",
+        "《宁夏回族自治区企业飞地研发中心建设支持暂行办法》(2023年):平台按其2023年6月"
+        "公开发布读作自2023-06-01起适用;以自治区科技厅公布的"
+        "施行日期为准,可在本页更正",
+    ),
+    "yc.measure_from": (
+        "2023-01-01",
+        "《银川市飞地研发中心和飞地孵化器备案支持办法》:平台读作与自治区办法同年出台、自"
+        "2023年度起适用(YC-RD按自然年度计,2023年度为首个年度);以银川市科技局公布的施行日期为准,可在本页更正",
+    ),
     # objections (issue 16 §3): the answer is due within this many working days of the objection
-    "objection.answer_working_days": ("15", "平台口径:异议申诉自提出之日起15个工作日内答复(工作日按国务院办公厅"
-                                      "节假日安排通知扣除法定节假日、计入调休上班日)"),
-    "review.backdate_days": ("0", "平台口径:复审确定的备案生效日期早于企业提交日期超过此天数的,须填写追溯理由,"
-                             "理由记入审核记录;默认0天,即以提交日期为界"),
+    "objection.answer_working_days": (
+        "15",
+        "平台口径:异议申诉自提出之日起15个工作日内答复(工作日按国务院办公厅"
+        "节假日安排通知扣除法定节假日、计入调休上班日)",
+    ),
+    "review.backdate_days": (
+        "0",
+        "平台口径:复审确定的备案生效日期早于企业提交日期超过此天数的,须填写追溯理由,"
+        "理由记入审核记录;默认0天,即以提交日期为界",
+    ),
     # issue 17 §5: finance lists transfers the bank paid that the enterprise has not confirmed after this many days
-    "transfers.receipt_confirm_days": ("15", "平台口径:银行回单显示到账后,企业超过此天数仍未确认回执的,列入财务催办清单"),
+    "transfers.receipt_confirm_days": (
+        "15",
+        "平台口径:银行回单显示到账后,企业超过此天数仍未确认回执的,列入财务催办清单",
+    ),
     # NX-PERF (issue 19): the annual report's deadline (MM-DD of the following year) and the 优秀 rule
     "nx_perf.report_deadline": ("03-31", "平台口径:年度绩效报告于次年3月31日前报送,逾期须经审核人员同意延期"),
     "nx_perf.excellent_score": ("90.00", "平台口径:综合得分不低于此分数方可评为优秀;0表示不设分数线"),
@@ -100,8 +122,13 @@ class ParamValue:
     id: int | None = None
 
     def explain(self) -> dict:
-        return {"name": self.name, "value": self.value, "effective_from": self.effective_from.isoformat(),
-                "legal_reference": self.legal_reference, "id": self.id}
+        return {
+            "name": self.name,
+            "value": self.value,
+            "effective_from": self.effective_from.isoformat(),
+            "legal_reference": self.legal_reference,
+            "id": self.id,
+        }
 
 
 @dataclass(frozen=True)
@@ -184,15 +211,29 @@ class ParamTimeline:
             from subsidies.rules.calendar import days_in_month, month_end, month_label, month_start
 
             first = month_start(index)
-            min_years, max_months, rule = (self.at("nx_stipend.min_contract_years", first),
-                                           self.at("nx_stipend.max_months", first), self.at("nx_stipend.month_rule", first))
+            min_years, max_months, rule = (
+                self.at("nx_stipend.min_contract_years", first),
+                self.at("nx_stipend.max_months", first),
+                self.at("nx_stipend.month_rule", first),
+            )
             ctx = self._months[index] = MonthContext(
-                index=index, first=first, last=month_end(index), days=days_in_month(index), label=month_label(index),
-                min_years=min_years, max_months=max_months, month_rule=rule,
-                rates={"doctorate": self.at("nx_stipend.doctorate_monthly", first),
-                       "master": self.at("nx_stipend.master_monthly", first)},
-                min_years_int=int(min_years.value), max_months_int=int(max_months.value),
-                whole_month=rule.value == "whole_month", _explained=self._explained)
+                index=index,
+                first=first,
+                last=month_end(index),
+                days=days_in_month(index),
+                label=month_label(index),
+                min_years=min_years,
+                max_months=max_months,
+                month_rule=rule,
+                rates={
+                    "doctorate": self.at("nx_stipend.doctorate_monthly", first),
+                    "master": self.at("nx_stipend.master_monthly", first),
+                },
+                min_years_int=int(min_years.value),
+                max_months_int=int(max_months.value),
+                whole_month=rule.value == "whole_month",
+                _explained=self._explained,
+            )
         return ctx
 
     def measure_from(self, level: str) -> dt.date:
@@ -201,7 +242,8 @@ class ParamTimeline:
         cached = self._months.get(("measure", level))
         if cached is None:
             cached = self._months[("measure", level)] = dt.date.fromisoformat(
-                self._index[MEASURE_PARAM[level]][1][-1].value)
+                self._index[MEASURE_PARAM[level]][1][-1].value
+            )
         return cached
 
     def decimal(self, name: str, day: dt.date) -> Decimal:

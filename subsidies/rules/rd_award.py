@@ -1,4 +1,5 @@
 """YC-RD: 每年按飞地研发中心当年研发费用总投入的15%,最高不超过100万元 (POLICY §3 YC-RD)."""
+
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -59,26 +60,41 @@ def rd_award(verified_amount: Decimal, rate: Decimal, cap: Decimal) -> Decimal:
     return quantize(min(Decimal(rate) * Decimal(verified_amount), Decimal(cap)))
 
 
-def rd_due(declaration: DeclarationFact, filings: tuple[YinchuanFiling, ...] | YinchuanFiling | None, *,
-           paid_total: Decimal | None, params: ParamTimeline) -> AwardResult:
+def rd_due(
+    declaration: DeclarationFact,
+    filings: tuple[YinchuanFiling, ...] | YinchuanFiling | None,
+    *,
+    paid_total: Decimal | None,
+    params: ParamTimeline,
+) -> AwardResult:
     """The award for one centre-year, or the adjustment when `paid_total` (sum of the centre-year's
     lines so far, None when never paid) differs: one award per centre and year, never a second
     (POLICY YC-RD 4)."""
     year_start = dt.date(declaration.year, 1, 1)
     rate, cap = params.at("yc_rd.rate", year_start), params.at("yc_rd.cap", year_start)
-    explanation = {"rule": RULE, "year": declaration.year, "declaration_id": declaration.id,
-                   "declaration_revision": declaration.revision,
-                   "verified_amount": str(declaration.verified_amount) if declaration.verified_amount is not None else None,
-                   "filing": None, "parameters": [rate.explain(), cap.explain()],
-                   "paid_before": str(paid_total) if paid_total is not None else None}
+    explanation = {
+        "rule": RULE,
+        "year": declaration.year,
+        "declaration_id": declaration.id,
+        "declaration_revision": declaration.revision,
+        "verified_amount": str(declaration.verified_amount) if declaration.verified_amount is not None else None,
+        "filing": None,
+        "parameters": [rate.explain(), cap.explain()],
+        "paid_before": str(paid_total) if paid_total is not None else None,
+    }
     if isinstance(filings, YinchuanFiling):
         filings = (filings,)
     # nothing earns before the Yinchuan measure applies (yc.measure_from), whatever a record says
     since = params.measure_from("yinchuan")
     in_year = [f for f in filings or () if f.effective_in(declaration.year, since)]
     if in_year:
-        explanation["filing"] = {"id": in_year[0].id, "level": "yinchuan", "windows": [
-            [f.effective_from.isoformat(), f.effective_to.isoformat() if f.effective_to else None] for f in in_year]}
+        explanation["filing"] = {
+            "id": in_year[0].id,
+            "level": "yinchuan",
+            "windows": [
+                [f.effective_from.isoformat(), f.effective_to.isoformat() if f.effective_to else None] for f in in_year
+            ],
+        }
     reasons = []
     if declaration.year < since.year:
         reasons.append(R_BEFORE_MEASURE.format(since=since.isoformat()))
@@ -86,7 +102,9 @@ def rd_due(declaration: DeclarationFact, filings: tuple[YinchuanFiling, ...] | Y
         reasons.append(R_NO_FILING)
     if declaration.verified_amount is None:
         reasons.append(R_NOT_VERIFIED)
-    award = Decimal("0.00") if reasons else rd_award(declaration.verified_amount, Decimal(rate.value), Decimal(cap.value))
+    award = (
+        Decimal("0.00") if reasons else rd_award(declaration.verified_amount, Decimal(rate.value), Decimal(cap.value))
+    )
     explanation["award"] = str(award)
     explanation["capped"] = bool(not reasons and award == quantize(cap.value))
     if paid_total is None:

@@ -2,6 +2,7 @@
 
 全职聘用的研发人员,若签订5年以上聘用合同,全日制博士每月5000元,重点院校重点学科硕士每月3000元,补助可持续5年.
 """
+
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -54,8 +55,13 @@ class FilingFact:
     def explain(self) -> dict:
         cached = self.__dict__.get("_explained")
         if cached is None:  # one object per filing window, shared by every person at the centre
-            cached = {"id": self.id, "level": "regional", "status": self.status,
-                      "effective_from": _iso(self.effective_from), "effective_to": _iso(self.effective_to)}
+            cached = {
+                "id": self.id,
+                "level": "regional",
+                "status": self.status,
+                "effective_from": _iso(self.effective_from),
+                "effective_to": _iso(self.effective_to),
+            }
             object.__setattr__(self, "_explained", cached)
         return cached
 
@@ -79,7 +85,7 @@ class ContractFact:
         return self.end
 
     def term_qualifies(self, min_years: int) -> bool:
-        """"5年以上" includes 5: end + 1 day >= start + 5 years; open-ended qualifies (POLICY §3.1)."""
+        """ "5年以上" includes 5: end + 1 day >= start + 5 years; open-ended qualifies (POLICY §3.1)."""
         cache = self.__dict__.get("_term")
         if cache is None:  # asked once per month of the person's history: answered once per term
             cache = {}
@@ -90,9 +96,16 @@ class ContractFact:
         return ok
 
     def explain(self, min_years: int) -> dict:
-        return {"id": self.id, "centre": self.centre_ref, "full_time": self.full_time, "start": _iso(self.start),
-                "end": _iso(self.end), "terminated_on": _iso(self.terminated_on),
-                "term_qualifies": self.term_qualifies(min_years), "min_contract_years": min_years}
+        return {
+            "id": self.id,
+            "centre": self.centre_ref,
+            "full_time": self.full_time,
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "terminated_on": _iso(self.terminated_on),
+            "term_qualifies": self.term_qualifies(min_years),
+            "min_contract_years": min_years,
+        }
 
 
 @dataclass(frozen=True)
@@ -108,9 +121,15 @@ class DegreeFact:
     submitted_on: dt.date | None = None  # when the claim was recorded (the why-not answer names it, issue 16)
 
     def explain(self) -> dict:
-        return {"id": self.id, "level": self.level, "full_time": self.full_time,
-                "key_discipline": self.key_discipline, "awarded_on": _iso(self.awarded_on),
-                "verified_at": self.verified_at, "verified_by": self.verified_by}
+        return {
+            "id": self.id,
+            "level": self.level,
+            "full_time": self.full_time,
+            "key_discipline": self.key_discipline,
+            "awarded_on": _iso(self.awarded_on),
+            "verified_at": self.verified_at,
+            "verified_by": self.verified_by,
+        }
 
 
 @dataclass(frozen=True)
@@ -200,8 +219,13 @@ def why_no_tier(degrees: tuple[DegreeFact, ...], day: dt.date, unverified: bool)
     correction or was refused (a pending claim is told first: it may still be verified)."""
     if not unverified:
         return R_NO_TIER
-    statuses = {d.status for d in degrees if d.verified_at is None and d.awarded_on <= day and (
-        (d.level == "doctorate" and d.full_time) or (d.level == "master" and d.key_discipline))}
+    statuses = {
+        d.status
+        for d in degrees
+        if d.verified_at is None
+        and d.awarded_on <= day
+        and ((d.level == "doctorate" and d.full_time) or (d.level == "master" and d.key_discipline))
+    }
     if "pending" in statuses or not statuses:
         return R_UNVERIFIED
     return R_RETURNED if "returned" in statuses else R_REFUSED
@@ -215,8 +239,11 @@ def tier_on(degrees: tuple[DegreeFact, ...], day: dt.date) -> tuple[str | None, 
     for d in degrees:
         if d.awarded_on > day:
             continue
-        tier = "doctorate" if (d.level == "doctorate" and d.full_time) else (
-            "master" if (d.level == "master" and d.key_discipline) else None)
+        tier = (
+            "doctorate"
+            if (d.level == "doctorate" and d.full_time)
+            else ("master" if (d.level == "master" and d.key_discipline) else None)
+        )
         if tier is None:
             continue
         if d.verified_at is None:
@@ -243,8 +270,9 @@ def _eligible_contracts(person: PersonFacts, outcome: StipendOutcome) -> list[Co
     return eligible
 
 
-def _month_pieces(contracts, first: dt.date, last: dt.date, min_years: int, outcome: StipendOutcome,
-                  since: dt.date = dt.date.min):
+def _month_pieces(
+    contracts, first: dt.date, last: dt.date, min_years: int, outcome: StipendOutcome, since: dt.date = dt.date.min
+):
     """(from, to, contract, filing) pieces of the month covered by a qualifying contract at a centre
     whose regional filing is approved and effective, on or after `since` (the measure's own date)."""
     pieces = []
@@ -299,8 +327,9 @@ def _covered_days(pieces) -> int:
     return total
 
 
-def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], params: ParamTimeline,
-                why: MonthWhy | None = None) -> StipendOutcome:
+def stipend_due(
+    person: PersonFacts, *, through: int, paid: Collection[int], params: ParamTimeline, why: MonthWhy | None = None
+) -> StipendOutcome:
     """The NX-STIPEND months payable up to and including month index `through` that are not in `paid`
     (the person's months already paid, at any centre). Months are taken in service-month order and
     stop at the lifetime maximum (POLICY §3.5); a month's amount and tier are those in force on its
@@ -353,17 +382,31 @@ def stipend_due(person: PersonFacts, *, through: int, paid: Collection[int], par
         _a, _b, contract, filing = pieces[0] if len(pieces) == 1 else max(pieces, key=lambda p: (p[1], p[0]))
         rate = ctx.rates[tier]
         amount = quantize(Decimal(rate.value) * covered / ctx.days) if covered < ctx.days else ctx.full_amount(tier)
-        outcome.months.append(StipendMonth(
-            month=m, amount=amount, centre_id=contract.centre_id, contract_id=contract.id, tier=tier,
-            explanation={
-                "rule": RULE, "service_month": ctx.label, "tier": tier, "tier_label": TIER_LABEL[tier],
-                "contract": once(("c", contract.id, ctx.min_years_int), contract.explain, ctx.min_years_int),
-                "degree": once(("d", degree.id), degree.explain), "filing": once(("f", filing.id), filing.explain),
-                "covered_days": covered, "days_in_month": ctx.days, "month_rule": ctx.month_rule.value,
-                "months_used_before": used, "months_used_after": used + 1, "max_months": ctx.max_months_int,
-                "parameters": ctx.explain_parameters(tier),
-            },
-        ))
+        outcome.months.append(
+            StipendMonth(
+                month=m,
+                amount=amount,
+                centre_id=contract.centre_id,
+                contract_id=contract.id,
+                tier=tier,
+                explanation={
+                    "rule": RULE,
+                    "service_month": ctx.label,
+                    "tier": tier,
+                    "tier_label": TIER_LABEL[tier],
+                    "contract": once(("c", contract.id, ctx.min_years_int), contract.explain, ctx.min_years_int),
+                    "degree": once(("d", degree.id), degree.explain),
+                    "filing": once(("f", filing.id), filing.explain),
+                    "covered_days": covered,
+                    "days_in_month": ctx.days,
+                    "month_rule": ctx.month_rule.value,
+                    "months_used_before": used,
+                    "months_used_after": used + 1,
+                    "max_months": ctx.max_months_int,
+                    "parameters": ctx.explain_parameters(tier),
+                },
+            )
+        )
         used += 1
     return outcome
 
@@ -385,8 +428,9 @@ class MonthVerdict:
         return month_label(self.month)
 
 
-def stipend_month_verdict(person: PersonFacts, *, month: int, paid: Collection[int],
-                          params: ParamTimeline) -> MonthVerdict:
+def stipend_month_verdict(
+    person: PersonFacts, *, month: int, paid: Collection[int], params: ParamTimeline
+) -> MonthVerdict:
     """Whether `month` (not in `paid`) is payable, by the very computation a run does (stipend_due up to that
     month, so earlier unpaid months count towards the maximum first, as they would in the run), and if not,
     why: the month's own reasons, those concerning every month, the maximum reached, or a month the measure
@@ -399,8 +443,13 @@ def stipend_month_verdict(person: PersonFacts, *, month: int, paid: Collection[i
     reasons = [r for r in why.general if r.fact("contract") is None or _overlaps(r.fact("contract"), month)]
     reasons += [r for r in why.months.get(month, ()) if r not in reasons]
     if why.capped_from is not None and month >= why.capped_from and all(r.code != "cap" for r in reasons):
-        reasons.append(Reason("cap", R_CAP.format(max=params.month(month).max_months.value),
-                              (("max", params.month(month).max_months.value), ("used", len(paid)))))
+        reasons.append(
+            Reason(
+                "cap",
+                R_CAP.format(max=params.month(month).max_months.value),
+                (("max", params.month(month).max_months.value), ("used", len(paid))),
+            )
+        )
     if not reasons:
         since = params.measure_from("regional")
         if month < month_index(since):
@@ -423,8 +472,9 @@ class StipendStatus:
         return self.next_payable is not None
 
 
-def stipend_status(person: PersonFacts, *, as_of: dt.date, paid: Collection[int], params: ParamTimeline,
-                   horizon_months: int = 120) -> StipendStatus:
+def stipend_status(
+    person: PersonFacts, *, as_of: dt.date, paid: Collection[int], params: ParamTimeline, horizon_months: int = 120
+) -> StipendStatus:
     """What the enterprise and staff see for one researcher: tier today, months used of the maximum,
     the next payable month (looking ahead as if nothing changes) and, when none, the reasons."""
     today_month = month_index(as_of)
@@ -435,6 +485,10 @@ def stipend_status(person: PersonFacts, *, as_of: dt.date, paid: Collection[int]
     if why is not None and why not in reasons:
         reasons.append(why)
     next_month = ahead.months[0].label if ahead.months else None
-    return StipendStatus(tier=tier, months_used=len(paid),
-                         max_months=params.integer("nx_stipend.max_months", as_of),
-                         next_payable=next_month, reasons=tuple(reasons) if next_month is None else ())
+    return StipendStatus(
+        tier=tier,
+        months_used=len(paid),
+        max_months=params.integer("nx_stipend.max_months", as_of),
+        next_payable=next_month,
+        reasons=tuple(reasons) if next_month is None else (),
+    )

@@ -3,6 +3,7 @@
 Exactly once: a chunk computes under its row lock and is marked done in the same transaction as its
 lines; only one run of a kind computes at a time; and the partial unique constraints (person-month,
 centre-year award, adjustment basis) make a second payment impossible whatever the code does."""
+
 import contextlib
 import datetime as dt
 import gc
@@ -35,13 +36,17 @@ from subsidies.services.parameters import measure_from
 
 def _require_finance(actor, action: str, record: str = "") -> None:
     if not (actor.is_finance or actor.is_portal_admin or actor.role == "system"):
-        raise ServiceError(f"只有财务人员可以{action}", f"only finance staff may {action}", code="forbidden",
-                           status=403, record=record)
+        raise ServiceError(
+            f"只有财务人员可以{action}", f"only finance staff may {action}", code="forbidden", status=403, record=record
+        )
 
 
 def _before_measure(period: str, start: dt.date, measure: str) -> ServiceError:
-    return ServiceError(f"{period}早于{measure}的适用起始日期{start},该期间没有可发放的款项",
-                        f"the period is before the measure applies ({start})", code="before_measure")
+    return ServiceError(
+        f"{period}早于{measure}的适用起始日期{start},该期间没有可发放的款项",
+        f"the period is before the measure applies ({start})",
+        code="before_measure",
+    )
 
 
 def validate_period(kind: str, period: str, *, today: dt.date) -> str:
@@ -54,23 +59,28 @@ def validate_period(kind: str, period: str, *, today: dt.date) -> str:
             if index < month_index(start):
                 raise _before_measure(period, start, "自治区办法")
             if index >= month_index(today):
-                raise ServiceError(f"{period}尚未结束,月度发放须在次月进行", "the month has not ended yet",
-                                   code="future_period")
+                raise ServiceError(
+                    f"{period}尚未结束,月度发放须在次月进行", "the month has not ended yet", code="future_period"
+                )
         elif kind == RunKind.ANNUAL:
             start = measure_from("yinchuan")
             if parse_year(period) < start.year:
                 raise _before_measure(period, start, "银川市办法")
             if parse_year(period) >= today.year:
-                raise ServiceError(f"{period}年度尚未结束,年度奖励须在次年进行", "the year has not ended yet",
-                                   code="future_period")
+                raise ServiceError(
+                    f"{period}年度尚未结束,年度奖励须在次年进行", "the year has not ended yet", code="future_period"
+                )
         elif kind == RunKind.GRANTS:
             # grants are paid once approved: the run for month M pays the awards approved up to M's end
             start = min(measure_from("regional"), measure_from("yinchuan"))
             if parse_month(period) < month_index(start):
                 raise _before_measure(period, start, "两项办法")
             if parse_month(period) > month_index(today):
-                raise ServiceError(f"{period}尚未开始,项目资助批次只能发放已核准的资助", "the month is in the future",
-                                   code="future_period")
+                raise ServiceError(
+                    f"{period}尚未开始,项目资助批次只能发放已核准的资助",
+                    "the month is in the future",
+                    code="future_period",
+                )
         else:
             raise ServiceError(f"未知批次类型“{kind}”", "unknown run kind", code="kind")
     except ValueError as exc:
@@ -93,19 +103,26 @@ def payout_run_start(*, actor, kind: str, period: str) -> PayoutRun:
     _lock_kind(kind)
     busy = PayoutRun.objects.filter(kind=kind, state=RunState.COMPUTING).first()
     if busy is not None:
-        raise ConflictError(f"批次#{busy.pk}({busy.period})正在计算,请等待完成后再发起",
-                            "another run of this kind is computing", code="run_in_progress")
+        raise ConflictError(
+            f"批次#{busy.pk}({busy.period})正在计算,请等待完成后再发起",
+            "another run of this kind is computing",
+            code="run_in_progress",
+        )
     open_run = PayoutRun.objects.filter(kind=kind, period=period, state__in=OPEN_RUN_STATES).first()
     if open_run is not None:
-        raise ConflictError(f"{period}已有未审批的批次#{open_run.pk},请在该批次上继续",
-                            "an open run for this period exists", code="run_exists")
+        raise ConflictError(
+            f"{period}已有未审批的批次#{open_run.pk},请在该批次上继续",
+            "an open run for this period exists",
+            code="run_exists",
+        )
     with acting(actor):
         try:
             with transaction.atomic():
                 run = PayoutRun.objects.create(kind=kind, period=period, created_by=actor)
         except IntegrityError as exc:
-            raise ConflictError(f"{period}已有未审批的批次", "an open run for this period exists",
-                                code="run_exists") from exc
+            raise ConflictError(
+                f"{period}已有未审批的批次", "an open run for this period exists", code="run_exists"
+            ) from exc
     return run
 
 
@@ -129,13 +146,17 @@ def payout_run_begin_compute(*, actor, run_id: int, holder: str = "") -> PayoutR
     _require_finance(actor, "计算发放批次", f"批次#{run_id}")
     run = PayoutRun.objects.select_for_update().get(pk=run_id)
     if run.state not in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED):
-        raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,不能计算",
-                            "the run cannot be computed in its state", code="illegal_transition")
+        raise ConflictError(
+            f"批次#{run.pk}状态为“{run.get_state_display()}”,不能计算",
+            "the run cannot be computed in its state",
+            code="illegal_transition",
+        )
     _lock_kind(run.kind)
     busy = PayoutRun.objects.filter(kind=run.kind, state=RunState.COMPUTING).exclude(pk=run.pk).first()
     if busy is not None:
-        raise ConflictError(f"批次#{busy.pk}正在计算,请稍后", "another run of this kind is computing",
-                            code="run_in_progress")
+        raise ConflictError(
+            f"批次#{busy.pk}正在计算,请稍后", "another run of this kind is computing", code="run_in_progress"
+        )
     chunks = _plan_chunks(run)
     RunChunk.objects.filter(run=run).delete()
     RunChunk.objects.bulk_create([RunChunk(run=run, lo=lo, hi=hi) for lo, hi in chunks])
@@ -256,8 +277,11 @@ def payout_run_continue(*, actor, run_id: int, inline: bool | None = None, proce
 
 def _check_continuable(run: PayoutRun) -> None:
     if run.state not in (RunState.COMPUTING, RunState.INTERRUPTED):
-        raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,没有未完成的计算",
-                            "only an interrupted run can be continued", code="illegal_transition")
+        raise ConflictError(
+            f"批次#{run.pk}状态为“{run.get_state_display()}”,没有未完成的计算",
+            "only an interrupted run can be continued",
+            code="illegal_transition",
+        )
 
 
 @transaction.atomic
@@ -270,8 +294,9 @@ def _claim_for_continuing(*, actor, run_id: int, holder: str) -> PayoutRun:
     _lock_kind(run.kind)
     busy = PayoutRun.objects.filter(kind=run.kind, state=RunState.COMPUTING).exclude(pk=run.pk).first()
     if busy is not None:
-        raise ConflictError(f"批次#{busy.pk}正在计算,请稍后", "another run of this kind is computing",
-                            code="run_in_progress")
+        raise ConflictError(
+            f"批次#{busy.pk}正在计算,请稍后", "another run of this kind is computing", code="run_in_progress"
+        )
     with acting(actor, reason="continue"):
         # who continues a computation computes the run: four eyes keep them from approving it
         run.state, run.computed_by, run.error = RunState.COMPUTING, actor, ""
@@ -302,9 +327,11 @@ def payout_run_interrupt_if_dead(*, run_id: int) -> bool:
         return False
     with acting(system_actor(), reason="no live computation"):
         run.state = RunState.INTERRUPTED
-        run.error = (f"计算进程已中断(完成 {run.progress_done} / {run.progress_total} 个分片),可继续计算 / "
-                     f"the computation stopped ({run.progress_done} of {run.progress_total} chunks done); "
-                     f"continue it")
+        run.error = (
+            f"计算进程已中断(完成 {run.progress_done} / {run.progress_total} 个分片),可继续计算 / "
+            f"the computation stopped ({run.progress_done} of {run.progress_total} chunks done); "
+            f"continue it"
+        )
         run.save()
     return True
 
@@ -388,12 +415,19 @@ def payout_run_approve(*, actor, run_id: int) -> PayoutRun:
     _require_finance(actor, "审批发放批次", f"批次#{run_id}")
     run = PayoutRun.objects.select_for_update().get(pk=run_id)
     if run.state != RunState.COMPUTED:
-        raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,只有已计算的批次可以审批",
-                            "only a computed run can be approved", code="illegal_transition")
+        raise ConflictError(
+            f"批次#{run.pk}状态为“{run.get_state_display()}”,只有已计算的批次可以审批",
+            "only a computed run can be approved",
+            code="illegal_transition",
+        )
     if actor.pk in _run_computers(run):
-        raise ServiceError("审批人不能是发起或计算该批次的人员,请由另一名财务人员审批",
-                           "a different finance user must approve than the one who computed", code="four_eyes",
-                           status=403, record=f"批次#{run.pk}({run.period})")
+        raise ServiceError(
+            "审批人不能是发起或计算该批次的人员,请由另一名财务人员审批",
+            "a different finance user must approve than the one who computed",
+            code="four_eyes",
+            status=403,
+            record=f"批次#{run.pk}({run.period})",
+        )
     with acting(actor):
         run.state, run.approved_by, run.approved_at = RunState.APPROVED, actor, timezone.now()
         run.save()
@@ -408,8 +442,11 @@ def payout_run_cancel(*, actor, run_id: int, reason: str = "") -> PayoutRun:
     _require_finance(actor, "作废发放批次", f"批次#{run_id}")
     run = PayoutRun.objects.select_for_update().get(pk=run_id)
     if run.state not in (RunState.DRAFT, RunState.COMPUTED, RunState.FAILED, RunState.INTERRUPTED):
-        raise ConflictError(f"批次#{run.pk}状态为“{run.get_state_display()}”,不能作废",
-                            "only a run not yet approved can be cancelled", code="illegal_transition")
+        raise ConflictError(
+            f"批次#{run.pk}状态为“{run.get_state_display()}”,不能作废",
+            "only a run not yet approved can be cancelled",
+            code="illegal_transition",
+        )
     with acting(actor, reason=reason):
         run.state, run.cancelled_at, run.error = RunState.CANCELLED, timezone.now(), reason
         run.save()
@@ -425,8 +462,11 @@ def payout_run_mark(*, actor, run_id: int, state: str) -> PayoutRun:
     run = PayoutRun.objects.select_for_update().get(pk=run_id)
     allowed = {RunState.EXPORTED: (RunState.APPROVED, RunState.EXPORTED), RunState.PAID: (RunState.EXPORTED,)}
     if state not in allowed or run.state not in allowed[state]:
-        raise ConflictError(f"批次#{run.pk}不能从“{run.get_state_display()}”变为“{RunState(state).label}”",
-                            "illegal run transition", code="illegal_transition")
+        raise ConflictError(
+            f"批次#{run.pk}不能从“{run.get_state_display()}”变为“{RunState(state).label}”",
+            "illegal run transition",
+            code="illegal_transition",
+        )
     if run.state != state:
         with acting(actor):
             run.state = state

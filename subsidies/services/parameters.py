@@ -10,8 +10,9 @@ from subsidies.rules.params import DEFAULTS, MEASURE_PARAM, ParamTimeline, Param
 
 
 @transaction.atomic
-def parameter_set(*, actor, name: str, value: str, effective_from: dt.date, legal_reference: str = "",
-                  note: str = "") -> ParameterValue:
+def parameter_set(
+    *, actor, name: str, value: str, effective_from: dt.date, legal_reference: str = "", note: str = ""
+) -> ParameterValue:
     """A parameter's value from a date. The same value on the same date again changes nothing; a
     different value on a date that already has one replaces nothing and is refused unless no run
     has used it (past runs keep the values they used)."""
@@ -23,9 +24,12 @@ def parameter_set(*, actor, name: str, value: str, effective_from: dt.date, lega
     legal_reference = legal_reference or DEFAULTS[name][1]
     if name in MEASURE_PARAM.values() and effective_from > timezone.localdate():
         # a measure's date is in force from when it is recorded, for every period: a correction cannot wait
-        raise ServiceError(f"办法适用起始日期的更正自记录之日起适用,生效日期不能晚于今天({timezone.localdate()})",
-                           "a correction of a measure's date cannot be dated in the future", code="parameter",
-                           record=record)
+        raise ServiceError(
+            f"办法适用起始日期的更正自记录之日起适用,生效日期不能晚于今天({timezone.localdate()})",
+            "a correction of a measure's date cannot be dated in the future",
+            code="parameter",
+            record=record,
+        )
     with acting(actor):
         existing = ParameterValue.objects.select_for_update().filter(name=name, effective_from=effective_from).first()
         if existing is not None:
@@ -34,29 +38,42 @@ def parameter_set(*, actor, name: str, value: str, effective_from: dt.date, lega
             from subsidies.models import ExplanationBasis, PayoutLine
 
             used = [{"id": existing.pk}]
-            if (ExplanationBasis.objects.filter(body__parameters__contains=used).exists()
-                    or PayoutLine.objects.filter(explanation__parameters__contains=used).exists()):
+            if (
+                ExplanationBasis.objects.filter(body__parameters__contains=used).exists()
+                or PayoutLine.objects.filter(explanation__parameters__contains=used).exists()
+            ):
                 raise ServiceError(
                     f"{effective_from}起的取值{existing.value}已被发放批次使用,不能改写;请从新的日期设置新值",
                     "a value used by a run cannot be rewritten; set a new value from a later date",
-                    code="parameter_in_use", record=record)
+                    code="parameter_in_use",
+                    record=record,
+                )
             existing.value, existing.legal_reference, existing.note = value, legal_reference, note
             existing.created_by = actor
             existing.save()
             return existing
         try:
             with transaction.atomic():
-                return ParameterValue.objects.create(name=name, value=value, effective_from=effective_from,
-                                                     legal_reference=legal_reference, note=note, created_by=actor)
+                return ParameterValue.objects.create(
+                    name=name,
+                    value=value,
+                    effective_from=effective_from,
+                    legal_reference=legal_reference,
+                    note=note,
+                    created_by=actor,
+                )
         except IntegrityError as exc:
-            raise ServiceError("同一日期已有取值", "a value already exists for that date", code="parameter_conflict",
-                               record=record) from exc
+            raise ServiceError(
+                "同一日期已有取值", "a value already exists for that date", code="parameter_conflict", record=record
+            ) from exc
 
 
 def parameter_timeline() -> ParamTimeline:
-    return ParamTimeline(tuple(
-        ParamValue(p.name, p.value, p.effective_from, p.legal_reference, p.pk) for p in ParameterValue.objects.all()
-    ))
+    return ParamTimeline(
+        tuple(
+            ParamValue(p.name, p.value, p.effective_from, p.legal_reference, p.pk) for p in ParameterValue.objects.all()
+        )
+    )
 
 
 def measure_from(level: str) -> dt.date:

@@ -1,5 +1,6 @@
 """Formatting for the portal's pages: amounts as ¥1,234.56, dates as 2024年6月1日 in Chinese and
 2024-06-01 in English. Bad input renders as an empty string, never a 500."""
+
 from decimal import Decimal, InvalidOperation
 
 from django import template

@@ -4,6 +4,7 @@ with a certificate and a contract document, a YC-RD declaration, an approved mon
 belong to both (exported once as the register PDF), and per enterprise a grant application (NX-FIRST, with its
 document), a YC-RD declaration submission with its audit report, an NX-PERF evaluation and a draft
 incubator. One user per role."""
+
 import datetime as dt
 import random
 from dataclasses import dataclass, field
@@ -30,8 +31,10 @@ PASSWORD = "pw-Test-2024!"
 
 
 def pdf_bytes(text: str = "licence") -> bytes:
-    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
-            b"% " + text.encode() + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
+        b"% " + text.encode() + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
 
 
 def pdf_upload(name: str = "licence.pdf", text: str = "licence") -> SimpleUploadedFile:
@@ -88,15 +91,26 @@ def build_world(make_user, tmp_media) -> World:
     fragment = {"enterprises": [], "centres": [], "researchers": [], "contracts": [], "rd_declarations": []}
     for t in "AB":
         fragment["enterprises"].append({"uscc": usccs[t], "name": f"企业{t}有限公司", "division_code": "640106"})
-        fragment["centres"].append({
-            "ref": f"API-{t}", "enterprise": usccs[t], "name": f"企业{t}上海研发中心", "city": "上海",
-            "division_code": "310115", "kind": "independent",
-            "filings": [{"level": "regional", "status": "approved", "effective_from": "2024-03-01"},
-                        {"level": "yinchuan", "status": "approved", "effective_from": "2024-01-01"}]})
-        fragment["researchers"].append({"id_type": "resident_id", "id_number": ids[t], "name": f"研究员{t}",
-                                        "degrees": []})
-        fragment["contracts"].append({"researcher": ids[t], "centre": f"API-{t}", "full_time": True,
-                                      "start": "2024-03-01", "end": "2029-02-28"})
+        fragment["centres"].append(
+            {
+                "ref": f"API-{t}",
+                "enterprise": usccs[t],
+                "name": f"企业{t}上海研发中心",
+                "city": "上海",
+                "division_code": "310115",
+                "kind": "independent",
+                "filings": [
+                    {"level": "regional", "status": "approved", "effective_from": "2024-03-01"},
+                    {"level": "yinchuan", "status": "approved", "effective_from": "2024-01-01"},
+                ],
+            }
+        )
+        fragment["researchers"].append(
+            {"id_type": "resident_id", "id_number": ids[t], "name": f"研究员{t}", "degrees": []}
+        )
+        fragment["contracts"].append(
+            {"researcher": ids[t], "centre": f"API-{t}", "full_time": True, "start": "2024-03-01", "end": "2029-02-28"}
+        )
         fragment["rd_declarations"].append({"centre": f"API-{t}", "year": 2024, "verified_amount": "1000000.00"})
     import_scenario(fragment)
 
@@ -114,24 +128,47 @@ def build_world(make_user, tmp_media) -> World:
         enterprise = Enterprise.objects.get(uscc=usccs[t])
         registry_services.membership_add(actor=users["admin"], enterprise=enterprise, user=owner, is_owner=True)
         centre = Centre.objects.get(ref=f"API-{t}")
-        draft_centre = registry_services.centre_create(actor=owner, enterprise=enterprise, name=f"企业{t}深圳中心",
-                                                       city="深圳", division_code="440305")
+        draft_centre = registry_services.centre_create(
+            actor=owner, enterprise=enterprise, name=f"企业{t}深圳中心", city="深圳", division_code="440305"
+        )
         draft = registry_services.filing_create(actor=owner, centre=draft_centre, level="regional")
-        document = registry_services.document_upload(actor=owner, enterprise=enterprise, filing=draft,
-                                                     kind="business_licence", upload=pdf_upload())
+        document = registry_services.document_upload(
+            actor=owner, enterprise=enterprise, filing=draft, kind="business_licence", upload=pdf_upload()
+        )
         researcher = Researcher.objects.get(id_number=ids[t])
-        degree = talent_services.degree_upsert(actor=owner, researcher=researcher, level="doctorate",
-                                               full_time=True, awarded_on=dt.date(2019, 7, 1),
-                                               institution="清华大学", certificate=pdf_upload("cert.pdf"))
+        degree = talent_services.degree_upsert(
+            actor=owner,
+            researcher=researcher,
+            level="doctorate",
+            full_time=True,
+            awarded_on=dt.date(2019, 7, 1),
+            institution="清华大学",
+            certificate=pdf_upload("cert.pdf"),
+        )
         talent_services.degree_verify(actor=users["regional_reviewer"], degree=degree)
         contract = Contract.objects.get(researcher=researcher, centre=centre)
-        contract = talent_services.contract_upsert(actor=owner, researcher=researcher, centre=centre, full_time=True,
-                                                   start=contract.start, end=contract.end,
-                                                   document=pdf_upload("contract.pdf", "contract"))
-        tenants[t] = dict(user=owner, enterprise=enterprise, centre=centre,
-                          filing=Filing.objects.get(centre=centre, level="regional"), draft_centre=draft_centre,
-                          draft=draft, document=document, researcher=researcher, degree=degree, contract=contract,
-                          declaration=RDDeclaration.objects.get(centre=centre, year=2024))
+        contract = talent_services.contract_upsert(
+            actor=owner,
+            researcher=researcher,
+            centre=centre,
+            full_time=True,
+            start=contract.start,
+            end=contract.end,
+            document=pdf_upload("contract.pdf", "contract"),
+        )
+        tenants[t] = dict(
+            user=owner,
+            enterprise=enterprise,
+            centre=centre,
+            filing=Filing.objects.get(centre=centre, level="regional"),
+            draft_centre=draft_centre,
+            draft=draft,
+            document=document,
+            researcher=researcher,
+            degree=degree,
+            contract=contract,
+            declaration=RDDeclaration.objects.get(centre=centre, year=2024),
+        )
     run = run_payouts(actor=users["finance"], kind="monthly", period="2024-05")
     run = payout_run_approve(actor=finance2, run_id=run.pk)
     for t in "AB":
@@ -141,33 +178,59 @@ def build_world(make_user, tmp_media) -> World:
     from subsidies.objections.services import objection_raise
 
     for t in "AB":
-        tenants[t]["objection"] = objection_raise(actor=tenants[t]["user"], subject="payout_line",
-                                                  subject_id=tenants[t]["line"].pk, category="amount",
-                                                  text="金额有误")
+        tenants[t]["objection"] = objection_raise(
+            actor=tenants[t]["user"],
+            subject="payout_line",
+            subject_id=tenants[t]["line"].pk,
+            category="amount",
+            text="金额有误",
+        )
     from subsidies.services.parameters import parameter_set
 
-    parameter = parameter_set(actor=users["admin"], name="nx_stipend.doctorate_monthly", value="5000.00",
-                              effective_from=dt.date(2023, 1, 1))
+    parameter = parameter_set(
+        actor=users["admin"], name="nx_stipend.doctorate_monthly", value="5000.00", effective_from=dt.date(2023, 1, 1)
+    )
     for t in "AB":
         add_grants(tenants[t], reviewer=users["regional_reviewer"])
     export = export_request(actor=users["finance"], run_id=run.pk, fmt="register_pdf", inline=True)
-    return World(a=Tenant(**tenants["A"]), b=Tenant(**tenants["B"]), users=users, run=run, parameter=parameter,
-                 export=export, finance2=finance2)
+    return World(
+        a=Tenant(**tenants["A"]),
+        b=Tenant(**tenants["B"]),
+        users=users,
+        run=run,
+        parameter=parameter,
+        export=export,
+        finance2=finance2,
+    )
 
 
 def add_grants(tenant: dict, *, reviewer) -> None:
     """The grants side of a tenant, through the services as the pages do."""
     owner, centre = tenant["user"], tenant["centre"]
-    app = grant_apply(actor=owner, programme=Programme.objects.get(code="NX-FIRST"), centre=centre,
-                      requested_amount="800000.00", description="首次备案奖励申报",
-                      documents=[("备案批复", pdf_upload("approval.pdf", "approval"))])
+    app = grant_apply(
+        actor=owner,
+        programme=Programme.objects.get(code="NX-FIRST"),
+        centre=centre,
+        requested_amount="800000.00",
+        description="首次备案奖励申报",
+        documents=[("备案批复", pdf_upload("approval.pdf", "approval"))],
+    )
     tenant["application"], tenant["attachment"] = app, app.attachments.get()
-    tenant["submission"] = rd_declaration_submit(actor=owner, centre=centre, year=2025, declared_amount="2000000.00",
-                                                 audit_report=pdf_upload("audit.pdf", "audit"))
+    tenant["submission"] = rd_declaration_submit(
+        actor=owner,
+        centre=centre,
+        year=2025,
+        declared_amount="2000000.00",
+        audit_report=pdf_upload("audit.pdf", "audit"),
+    )
     tenant["evaluation"] = evaluation_record(actor=reviewer, centre=centre, period="2020-2022", result="pass")
-    tenant["incubator"] = incubator_create(actor=owner, operator=tenant["enterprise"],
-                                           ref=f"INC-{centre.ref}", name=f"{tenant['enterprise'].name}孵化器",
-                                           city="上海")
+    tenant["incubator"] = incubator_create(
+        actor=owner,
+        operator=tenant["enterprise"],
+        ref=f"INC-{centre.ref}",
+        name=f"{tenant['enterprise'].name}孵化器",
+        city="上海",
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -192,5 +255,3 @@ def login_client(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-

@@ -1,6 +1,7 @@
 """POST /api/v1/payout-runs/grants/ (issue 9): finance starts a grants (项目资助) run for a month through the
 same services as monthly and annual runs - 201 with the computed run, 409 for a second start of the month,
 403 for the other roles, and the Idempotency-Key replay of accounts.api.idempotent."""
+
 from decimal import Decimal
 
 import pytest
@@ -38,8 +39,13 @@ def this_month() -> str:
 def test_finance_starts_a_grants_run_and_a_replay_returns_the_first_result(world, awarded):
     fin = world.client("finance")
     # kind, state, totals and approver are the services': sent anyway, they are ignored
-    body = {"period": this_month(), "kind": "monthly", "state": "approved", "total_amount": "1.00",
-            "approved_by": world.users["admin"].pk}
+    body = {
+        "period": this_month(),
+        "kind": "monthly",
+        "state": "approved",
+        "total_amount": "1.00",
+        "approved_by": world.users["admin"].pk,
+    }
     first = fin.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="grants-run-1")
     assert first.status_code == 201, first.content
     data = first.json()
@@ -50,7 +56,11 @@ def test_finance_starts_a_grants_run_and_a_replay_returns_the_first_result(world
     assert run.kind == RunKind.GRANTS and run.state == RunState.COMPUTED and run.approved_by is None
     line = PayoutLine.objects.get(run=run)
     assert (line.rule, line.amount, line.enterprise_id, line.basis) == (
-        "NX-FIRST", Decimal("600000.00"), world.a.enterprise.pk, f"award:{awarded.pk}")
+        "NX-FIRST",
+        Decimal("600000.00"),
+        world.a.enterprise.pk,
+        f"award:{awarded.pk}",
+    )
 
     replay = fin.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="grants-run-1")
     assert replay.status_code == 201 and replay.json() == data
@@ -90,13 +100,16 @@ def test_a_second_start_of_the_month_is_409_and_changes_nothing(world, awarded):
     assert (PayoutRun.objects.count(), PayoutLine.objects.count()) == before[:2]
 
 
-@pytest.mark.parametrize("body, code", [
-    pytest.param({"period": "2099-01"}, "future_period", id="future-month"),
-    # not of the documented shape (the schema's pattern, issue 12 §7): refused by the serializer
-    pytest.param({"period": "2024-13"}, "invalid", id="no-such-month"),
-    pytest.param({"period": "2999-01"}, "invalid", id="outside-the-pattern"),
-    pytest.param({}, "invalid", id="no-period"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        pytest.param({"period": "2099-01"}, "future_period", id="future-month"),
+        # not of the documented shape (the schema's pattern, issue 12 §7): refused by the serializer
+        pytest.param({"period": "2024-13"}, "invalid", id="no-such-month"),
+        pytest.param({"period": "2999-01"}, "invalid", id="outside-the-pattern"),
+        pytest.param({}, "invalid", id="no-period"),
+    ],
+)
 def test_a_bad_period_is_400_and_starts_nothing(world, body, code):
     response = world.client("finance").post(URL, body, format="json")
     assert response.status_code == 400, response.content
@@ -106,8 +119,7 @@ def test_a_bad_period_is_400_and_starts_nothing(world, body, code):
 
 @pytest.mark.parametrize("role", ["enterprise", "regional_reviewer", "yinchuan_reviewer"])
 def test_roles_other_than_finance_and_admin_get_403(world, awarded, role):
-    response = world.client(role).post(URL, {"period": this_month()}, format="json",
-                                       HTTP_IDEMPOTENCY_KEY="not-mine")
+    response = world.client(role).post(URL, {"period": this_month()}, format="json", HTTP_IDEMPOTENCY_KEY="not-mine")
     assert response.status_code == 403 and _error(response)["code"] == "permission_denied"
     assert not PayoutRun.objects.filter(kind=RunKind.GRANTS).exists()
     assert not IdempotencyKey.objects.filter(key="not-mine").exists()

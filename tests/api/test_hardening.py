@@ -1,5 +1,6 @@
 """Hardening: axes lockout on every login path, staff idle timeout, CSRF on session-authenticated API
 writes, security headers, and `check --deploy` with production-like settings."""
+
 import os
 import subprocess
 import sys
@@ -26,26 +27,32 @@ def test_api_token_then_lockout_after_five_failures(make_user):
     user = make_user("tok-user", Role.FINANCE)
     device = device_for(user)  # finance staff log in with a TOTP code as well
     client = Client()
-    ok = client.post("/api/v1/auth/token/", {"username": "tok-user", "password": PASSWORD, "otp": code_for(device)},
-                     content_type="application/json")
+    ok = client.post(
+        "/api/v1/auth/token/",
+        {"username": "tok-user", "password": PASSWORD, "otp": code_for(device)},
+        content_type="application/json",
+    )
     # only the key's digest is stored
     assert ok.status_code == 200 and ApiToken.objects.get(user=user).digest == token_digest(ok.json()["token"])
     # the token authenticates API calls
     runs = Client().get("/api/v1/payout-runs/", HTTP_AUTHORIZATION=f"Token {ok.json()['token']}")
     assert runs.status_code == 200
     for _ in range(5):
-        wrong = client.post("/api/v1/auth/token/", {"username": "tok-user", "password": "wrong"},
-                            content_type="application/json")
+        wrong = client.post(
+            "/api/v1/auth/token/", {"username": "tok-user", "password": "wrong"}, content_type="application/json"
+        )
         assert wrong.status_code in (400, 429)
-    locked = client.post("/api/v1/auth/token/", {"username": "tok-user", "password": PASSWORD},
-                         content_type="application/json")
+    locked = client.post(
+        "/api/v1/auth/token/", {"username": "tok-user", "password": PASSWORD}, content_type="application/json"
+    )
     assert locked.status_code == 429
     assert locked.json()["error"]["code"] == "account_locked" and "锁定" in locked.json()["error"]["message"]
     # the lockout is per username and IP: the same user from another address, and another user, still log in
-    other_ip = Client(REMOTE_ADDR="10.9.8.7").post("/api/v1/auth/token/", {"username": "tok-user",
-                                                                             "password": PASSWORD,
-                                                                             "otp": code_for(device)},
-                                                   content_type="application/json")
+    other_ip = Client(REMOTE_ADDR="10.9.8.7").post(
+        "/api/v1/auth/token/",
+        {"username": "tok-user", "password": PASSWORD, "otp": code_for(device)},
+        content_type="application/json",
+    )
     assert other_ip.status_code == 200
 
 
@@ -58,8 +65,9 @@ def test_html_login_locks_after_five_failures(make_user):
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
     # and the API token endpoint shares the count: same username and IP stay locked there too
-    api = client.post("/api/v1/auth/token/", {"username": "html-user", "password": PASSWORD},
-                      content_type="application/json")
+    api = client.post(
+        "/api/v1/auth/token/", {"username": "html-user", "password": PASSWORD}, content_type="application/json"
+    )
     assert api.status_code == 429
 
 
@@ -89,16 +97,21 @@ def test_session_api_post_without_csrf_token_is_refused(make_user):
     user = make_user("csrf-fin", Role.FINANCE)
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
-    refused = client.post("/api/v1/payout-runs/", {"kind": "monthly", "period": "2024-05"},
-                          content_type="application/json")
+    refused = client.post(
+        "/api/v1/payout-runs/", {"kind": "monthly", "period": "2024-05"}, content_type="application/json"
+    )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_failed"
     # with the token from the cookie the same request reaches the service
     client.get("/accounts/login/")
     page = client.get("/subsidies/runs/")
     token = page.cookies.get("csrftoken") or client.cookies.get("csrftoken")
     assert token is not None
-    accepted = client.post("/api/v1/payout-runs/", {"kind": "monthly", "period": "2024-05"},
-                           content_type="application/json", HTTP_X_CSRFTOKEN=token.value)
+    accepted = client.post(
+        "/api/v1/payout-runs/",
+        {"kind": "monthly", "period": "2024-05"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token.value,
+    )
     assert accepted.status_code == 201, accepted.content
 
 
@@ -121,12 +134,24 @@ def test_check_deploy_is_clean_with_production_settings():
     root = Path(__file__).resolve().parents[2]
     # production's environment, not the test session's (the browser harness sets DJANGO_ALLOW_ASYNC_UNSAFE)
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "TEST_DB_SUFFIX")}
-    env = {**env, "DEBUG": "0", "SECRET_KEY": "prod-like-" + "k7Qz" * 14, "ALLOWED_HOSTS": "x",
-           "SECURE_COOKIES": "1", "TESTING": "0",
-           # check --deploy does not connect; a fixed URL keeps it from starting the embedded server
-           "DATABASE_URL": "postgresql://portal:portal@127.0.0.1:5432/portal"}
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **env,
+        "DEBUG": "0",
+        "SECRET_KEY": "prod-like-" + "k7Qz" * 14,
+        "ALLOWED_HOSTS": "x",
+        "SECURE_COOKIES": "1",
+        "TESTING": "0",
+        # check --deploy does not connect; a fixed URL keeps it from starting the embedded server
+        "DATABASE_URL": "postgresql://portal:portal@127.0.0.1:5432/portal",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -150,8 +175,9 @@ def test_nul_in_query_or_body_is_a_400(make_user):
     assert posted.status_code == 400
 
 
-@pytest.mark.parametrize("role, expires", [(Role.FINANCE, True), (Role.REGIONAL_REVIEWER, True),
-                                           (Role.ENTERPRISE, False)])
+@pytest.mark.parametrize(
+    "role, expires", [(Role.FINANCE, True), (Role.REGIONAL_REVIEWER, True), (Role.ENTERPRISE, False)]
+)
 def test_staff_tokens_expire_after_thirty_idle_minutes_and_a_login_issues_a_new_one(make_user, role, expires):
     import datetime as dt
 

@@ -19,6 +19,7 @@ For each endpoint × method × role:
 
 Adding an endpoint later is one MATRIX entry, plus one OBJECTS entry when its URL carries an id.
 """
+
 import re
 
 import pytest
@@ -147,7 +148,9 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "subsidies:performance_report": {"GET": ALL},
     "performance-report-list": {"GET": ALL},
     "performance-report-detail": {"GET": ALL},
-    "evaluation-score-list": {"GET": ALL},  # published scores by indicator  # an annual report: its enterprise and bureau staff
+    "evaluation-score-list": {
+        "GET": ALL
+    },  # published scores by indicator  # an annual report: its enterprise and bureau staff
     # objections (issue 16): raised by enterprises, answered by the bureau responsible; the why-not calendar
     "objection-list": {"GET": ALL, "POST": WRITERS},
     "objection-detail": {"GET": ALL},
@@ -201,14 +204,29 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "subsidies:transfers:confirm": {"POST": frozenset({E})},
 }
 # Function views do not say which methods they answer: the POST-only ones are named here.
-HTML_METHODS = {"subsidies:export_create": {"POST"}, "subsidies:budgets": {"GET", "POST"},
-                "subsidies:transfers:batch_export": {"POST"}, "subsidies:transfers:confirm": {"POST"}}
+HTML_METHODS = {
+    "subsidies:export_create": {"POST"},
+    "subsidies:budgets": {"GET", "POST"},
+    "subsidies:transfers:batch_export": {"POST"},
+    "subsidies:transfers:confirm": {"POST"},
+}
 # HTML pages (not downloads) whose access is decided here too.
-HTML_PAGES = {"subsidies:budgets", "subsidies:transfers:run", "subsidies:transfers:finance_queue",
-              "subsidies:transfers:mine", "subsidies:transfers:confirm", "subsidies:performance_statistics"}
+HTML_PAGES = {
+    "subsidies:budgets",
+    "subsidies:transfers:run",
+    "subsidies:transfers:finance_queue",
+    "subsidies:transfers:mine",
+    "subsidies:transfers:confirm",
+    "subsidies:performance_statistics",
+}
 # HTML routes that refuse a role with 404 instead of 403 (documented above).
-HTML_REFUSED = {"subsidies:performance_report": 404, "subsidies:run_exports": 404, "subsidies:export_create": 404, "subsidies:export_status": 404,
-                "subsidies:export_download": 404}
+HTML_REFUSED = {
+    "subsidies:performance_report": 404,
+    "subsidies:run_exports": 404,
+    "subsidies:export_create": 404,
+    "subsidies:export_status": 404,
+    "subsidies:export_download": 404,
+}
 
 # The object a route's {pk} names, by route basename: enterprise B's (tenant-owned) or shared.
 OBJECTS = {
@@ -263,12 +281,27 @@ OBJECTS = {
     "subsidies:transfers:reconciliation_export_xlsx": lambda w, t: w.run,
     "subsidies:transfers:confirm": lambda w, t: _transfer(w, t),
 }
-SHARED = {"payout-run", "parameter", "programme", "export", "subsidies:run_exports", "subsidies:export_create",
-          "subsidies:export_status", "subsidies:export_download", "projection-job", "projection-scenario",
-          "subsidies:projection_scenario_export_pdf", "subsidies:projection_scenario_export_xlsx",
-          "result-correction", "reissue-batch", "reconciliation", "subsidies:transfers:run",
-          "subsidies:transfers:batch_export", "subsidies:transfers:reconciliation_export_pdf",
-          "subsidies:transfers:reconciliation_export_xlsx"}
+SHARED = {
+    "payout-run",
+    "parameter",
+    "programme",
+    "export",
+    "subsidies:run_exports",
+    "subsidies:export_create",
+    "subsidies:export_status",
+    "subsidies:export_download",
+    "projection-job",
+    "projection-scenario",
+    "subsidies:projection_scenario_export_pdf",
+    "subsidies:projection_scenario_export_xlsx",
+    "result-correction",
+    "reissue-batch",
+    "reconciliation",
+    "subsidies:transfers:run",
+    "subsidies:transfers:batch_export",
+    "subsidies:transfers:reconciliation_export_pdf",
+    "subsidies:transfers:reconciliation_export_xlsx",
+}
 
 
 def _transfer(w, t):
@@ -280,7 +313,8 @@ def _transfer(w, t):
 
     if not Transfer.objects.filter(run=w.run).exists():
         Enterprise.objects.filter(pk__in=[w.a.enterprise.pk, w.b.enterprise.pk]).update(
-            bank_name="宁夏银行营业部", bank_account="6217000100020001")
+            bank_name="宁夏银行营业部", bank_account="6217000100020001"
+        )
         export_request(actor=w.users[F], run_id=w.run.pk, fmt="bank_csv", inline=True)
     return Transfer.objects.get(run=w.run, enterprise=t.enterprise, batch__isnull=True)
 
@@ -300,15 +334,21 @@ def _money_loop(w):
         rows = ["收款人名称,收款账号,开户银行,金额(元),用途/附言,交易状态,失败原因,银行流水号,交易日期"]
         for tenant, outcome in ((w.a, "成功,"), (w.b, "失败,户名不符")):
             tr = _transfer(w, tenant)
-            rows.append(f"{tr.payee_name},{tr.bank_account},{tr.bank_name},{tr.amount:.2f},{tr.reference} 批次,"
-                        f"{outcome},SN{tr.pk},2024-06-10")
-        bank_results_import(actor=w.users[F], run_id=w.run.pk, file_name="回单.csv",
-                            data="\r\n".join(rows).encode())
+            rows.append(
+                f"{tr.payee_name},{tr.bank_account},{tr.bank_name},{tr.amount:.2f},{tr.reference} 批次,"
+                f"{outcome},SN{tr.pk},2024-06-10"
+            )
+        bank_results_import(actor=w.users[F], run_id=w.run.pk, file_name="回单.csv", data="\r\n".join(rows).encode())
         for change in BankAccountChange.objects.filter(enterprise=w.b.enterprise, state="pending"):
             bank_account_change_check(actor=w.users[F], change_id=change.pk, accept=True)  # checked before 补拨
         reissue_batch_create(actor=w.users[F], run_id=w.run.pk)
-        result_correction_request(actor=w.users[F], transfer_id=_transfer(w, w.a).pk, to_state="failed",
-                                  reason="矩阵", failure_reason="账户冻结")
+        result_correction_request(
+            actor=w.users[F],
+            transfer_id=_transfer(w, w.a).pk,
+            to_state="failed",
+            reason="矩阵",
+            failure_reason="账户冻结",
+        )
     return {"batch": ReissueBatch.objects.get(), "correction": ResultCorrection.objects.get()}
 
 
@@ -319,8 +359,13 @@ def _account_change(w, t):
 
     for tenant in (w.a, w.b):
         if not BankAccountChange.objects.filter(enterprise=tenant.enterprise).exists():
-            bank_account_change_request(actor=tenant.user, enterprise_id=tenant.enterprise.pk, bank_name="中国银行",
-                                        bank_account="1071000099990000", reason="销户")
+            bank_account_change_request(
+                actor=tenant.user,
+                enterprise_id=tenant.enterprise.pk,
+                bank_name="中国银行",
+                bank_account="1071000099990000",
+                reason="销户",
+            )
     return BankAccountChange.objects.get(enterprise=t.enterprise)
 
 
@@ -338,7 +383,8 @@ def _performance_report(w, t):
     from subsidies.performance.services import report_create
 
     return PerformanceReport.objects.filter(centre=t.centre, year=2025).first() or report_create(
-        actor=w.users[A], centre=t.centre, year=2025)
+        actor=w.users[A], centre=t.centre, year=2025
+    )
 
 
 def _projection_job(w):
@@ -346,6 +392,7 @@ def _projection_job(w):
     from subsidies.projection.models import ProjectionJob
 
     return ProjectionJob.objects.first() or ProjectionJob.objects.create(requested_by=w.users[F], through="2025-06")
+
 
 # Lists and the filters that could leak another tenant's rows: filtered by B's ids, A must get nothing.
 LIST_FILTERS = {
@@ -355,8 +402,11 @@ LIST_FILTERS = {
     "document-list": {"enterprise": lambda t: t.enterprise.pk, "filing": lambda t: t.draft.pk},
     "researcher-list": {"enterprise": lambda t: t.enterprise.pk, "centre": lambda t: t.centre.pk},
     "degree-list": {"researcher": lambda t: t.researcher.pk},
-    "contract-list": {"researcher": lambda t: t.researcher.pk, "centre": lambda t: t.centre.pk,
-                      "enterprise": lambda t: t.enterprise.pk},
+    "contract-list": {
+        "researcher": lambda t: t.researcher.pk,
+        "centre": lambda t: t.centre.pk,
+        "enterprise": lambda t: t.enterprise.pk,
+    },
     "declaration-list": {"centre": lambda t: t.centre.pk, "enterprise": lambda t: t.enterprise.pk},
     "payout-line-list": {"enterprise": lambda t: t.enterprise.pk, "centre": lambda t: t.centre.pk},
     "grant-application-list": {"enterprise": lambda t: t.enterprise.pk, "centre": lambda t: t.centre.pk},
@@ -370,13 +420,19 @@ LIST_FILTERS = {
     "objection-list": {},
 }
 LIST_OWN_IDS = {  # which of B's objects each list would show
-    "enterprise-list": lambda t: t.enterprise.pk, "centre-list": lambda t: t.centre.pk,
-    "filing-list": lambda t: t.filing.pk, "document-list": lambda t: t.document.pk,
-    "researcher-list": lambda t: t.researcher.pk, "degree-list": lambda t: t.degree.pk,
-    "contract-list": lambda t: t.contract.pk, "declaration-list": lambda t: t.declaration.pk,
+    "enterprise-list": lambda t: t.enterprise.pk,
+    "centre-list": lambda t: t.centre.pk,
+    "filing-list": lambda t: t.filing.pk,
+    "document-list": lambda t: t.document.pk,
+    "researcher-list": lambda t: t.researcher.pk,
+    "degree-list": lambda t: t.degree.pk,
+    "contract-list": lambda t: t.contract.pk,
+    "declaration-list": lambda t: t.declaration.pk,
     "payout-line-list": lambda t: t.line.pk,
-    "grant-application-list": lambda t: t.application.pk, "grant-attachment-list": lambda t: t.attachment.pk,
-    "declaration-submission-list": lambda t: t.submission.pk, "evaluation-list": lambda t: t.evaluation.pk,
+    "grant-application-list": lambda t: t.application.pk,
+    "grant-attachment-list": lambda t: t.attachment.pk,
+    "declaration-submission-list": lambda t: t.submission.pk,
+    "evaluation-list": lambda t: t.evaluation.pk,
     "transfer-list": lambda t: _tenant_transfer(t).pk,
     "account-change-list": lambda t: _tenant_change(t).pk,
     # the tenants' reports exist by then: performance-report-detail (sorted first) made them through OBJECTS
@@ -397,26 +453,51 @@ def _tenant_change(t):
 
     return BankAccountChange.objects.get(enterprise=t.enterprise)
 
+
 # Creates whose body names another tenant's object: A naming B's object gets 404.
 CREATE_NAMING_B = {
-    "centre-list": lambda w, b: {"enterprise": b.enterprise.pk, "name": "越权中心", "city": "北京",
-                                 "division_code": "110108"},
+    "centre-list": lambda w, b: {
+        "enterprise": b.enterprise.pk,
+        "name": "越权中心",
+        "city": "北京",
+        "division_code": "110108",
+    },
     "filing-list": lambda w, b: {"centre": b.centre.pk, "level": "yinchuan"},
-    "researcher-list": lambda w, b: {"centre": b.centre.pk, "id_type": "passport", "id_number": "E12345678",
-                                     "name": "越权", "nationality": "德国", "start": "2024-01-01"},
+    "researcher-list": lambda w, b: {
+        "centre": b.centre.pk,
+        "id_type": "passport",
+        "id_number": "E12345678",
+        "name": "越权",
+        "nationality": "德国",
+        "start": "2024-01-01",
+    },
     "degree-list": lambda w, b: {"researcher": b.researcher.pk, "level": "master", "awarded_on": "2015-07-01"},
-    "contract-list": lambda w, b: {"researcher": w.a.researcher.pk, "centre": b.centre.pk, "full_time": False,
-                                   "start": "2024-01-01"},
-    "grant-application-list": lambda w, b: {"programme": "NX-FIRST", "centre": b.centre.pk,
-                                            "document": pdf_upload()},
-    "declaration-submission-list": lambda w, b: {"centre": b.centre.pk, "year": 2024, "declared_amount": "1.00",
-                                                 "audit_report": pdf_upload()},
-    "objection-list": lambda w, b: {"subject": "payout_line", "subject_id": b.line.pk, "category": "amount",
-                                    "text": "越权异议"},
-    "incubator-list": lambda w, b: {"operator": b.enterprise.pk, "ref": "INC-X", "name": "越权孵化器",
-                                    "city": "上海"},
-    "account-change-list": lambda w, b: {"enterprise": b.enterprise.pk, "bank_name": "越权银行",
-                                         "bank_account": "12345678901", "reason": "越权"},
+    "contract-list": lambda w, b: {
+        "researcher": w.a.researcher.pk,
+        "centre": b.centre.pk,
+        "full_time": False,
+        "start": "2024-01-01",
+    },
+    "grant-application-list": lambda w, b: {"programme": "NX-FIRST", "centre": b.centre.pk, "document": pdf_upload()},
+    "declaration-submission-list": lambda w, b: {
+        "centre": b.centre.pk,
+        "year": 2024,
+        "declared_amount": "1.00",
+        "audit_report": pdf_upload(),
+    },
+    "objection-list": lambda w, b: {
+        "subject": "payout_line",
+        "subject_id": b.line.pk,
+        "category": "amount",
+        "text": "越权异议",
+    },
+    "incubator-list": lambda w, b: {"operator": b.enterprise.pk, "ref": "INC-X", "name": "越权孵化器", "city": "上海"},
+    "account-change-list": lambda w, b: {
+        "enterprise": b.enterprise.pk,
+        "bank_name": "越权银行",
+        "bank_account": "12345678901",
+        "reason": "越权",
+    },
 }
 
 
@@ -467,12 +548,14 @@ def test_every_route_is_in_the_matrix():
     assert not missing, f"routes without a decision on who may call them (add them to MATRIX): {missing}"
     assert not stale, f"MATRIX names routes that no longer exist: {stale}"
     for name, (path, methods) in routes.items():
-        assert methods == set(MATRIX[name]), f"{name} ({path}) answers {sorted(methods)}, MATRIX lists " \
-                                             f"{sorted(MATRIX[name])}"
+        assert methods == set(MATRIX[name]), (
+            f"{name} ({path}) answers {sorted(methods)}, MATRIX lists {sorted(MATRIX[name])}"
+        )
         if id_kwarg(path):
             base = name if ":" in name else name.rsplit("-", 1)[0]
-            assert base in OBJECTS or name.rsplit("-", 1)[0] in OBJECTS or any(
-                name.startswith(k) for k in OBJECTS), f"{name}: add its object to OBJECTS"
+            assert base in OBJECTS or name.rsplit("-", 1)[0] in OBJECTS or any(name.startswith(k) for k in OBJECTS), (
+                f"{name}: add its object to OBJECTS"
+            )
 
 
 def _basename(name: str) -> str:
@@ -535,11 +618,14 @@ def test_isolation_matrix(world, capsys):
                         # an expert (issue 19) has no files: the downloads open to every role hide them with 404
                         hidden = html and role == X and ALL <= allowed
                         expected = HTML_REFUSED.get(name, 404 if hidden else 403)
-                    c.check(response.status_code == expected,
-                            f"{where}: expected {expected}, got {response.status_code}")
+                    c.check(
+                        response.status_code == expected, f"{where}: expected {expected}, got {response.status_code}"
+                    )
                     if not html:
-                        c.check(response.json()["error"]["code"] in ("not_authenticated", "permission_denied"),
-                                f"{where}: error format")
+                        c.check(
+                            response.json()["error"]["code"] in ("not_authenticated", "permission_denied"),
+                            f"{where}: error format",
+                        )
                     continue
                 if role != E:
                     if method == "GET" and role == A and id_kwarg(path):
@@ -548,18 +634,24 @@ def test_isolation_matrix(world, capsys):
                     continue
                 # enterprise A, an allowed role
                 if id_kwarg(path) and base not in SHARED:
-                    body = {"kind": "other", "file": pdf_upload()} if name == "filing-documents" and \
-                        method == "POST" else None
+                    body = (
+                        {"kind": "other", "file": pdf_upload()}
+                        if name == "filing-documents" and method == "POST"
+                        else None
+                    )
                     response = _call(client, method, url, body)
-                    c.check(response.status_code == 404, f"{where} on B's object: expected 404, got "
-                                                         f"{response.status_code}")
+                    c.check(
+                        response.status_code == 404, f"{where} on B's object: expected 404, got {response.status_code}"
+                    )
                     if method == "GET":
                         own = _call(client, method, _url(name, path, OBJECTS[base](world, a)))
                         c.check(own.status_code == 200, f"{where}: A's own object gives {own.status_code}")
                 elif method == "POST" and name in CREATE_NAMING_B:
                     response = _call(client, method, url, CREATE_NAMING_B[name](world, b))
-                    c.check(response.status_code == 404, f"{where} naming B's object: expected 404, got "
-                                                         f"{response.status_code} {response.content[:200]}")
+                    c.check(
+                        response.status_code == 404,
+                        f"{where} naming B's object: expected 404, got {response.status_code} {response.content[:200]}",
+                    )
                 elif method == "GET" and name in LIST_FILTERS:
                     rows = _call(client, method, url).json()["results"]
                     ids = {r["id"] for r in rows}
@@ -573,6 +665,5 @@ def test_isolation_matrix(world, capsys):
                         c.check(filtered["count"] == 0, f"{where}?{param}=<B's>: {filtered['count']} rows")
     with capsys.disabled():
         checks = sum(len(MATRIX[n]) * len(ROLES) for n in routes if n in MATRIX)
-        print(f"\nisolation matrix: {len(routes)} routes, {checks} endpoint×method×role cells, "
-              f"{c.n} assertions")
+        print(f"\nisolation matrix: {len(routes)} routes, {checks} endpoint×method×role cells, {c.n} assertions")
     assert c.n > 300

@@ -53,7 +53,7 @@ def _config(token: str, base: str) -> SchemathesisConfig:
             "headers": {"Authorization": f"Token {token}"},
             "continue-on-failure": True,
             # one worker, as the command line's default: concurrent workers made lazy imports in Hypothesis race
-        "workers": 1,
+            "workers": 1,
             "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
             # every check, every phase (the defaults, spelled out so that a change of default is seen here)
             "checks": {"enabled": True},

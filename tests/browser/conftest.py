@@ -6,6 +6,7 @@ live_server (a real HTTP server in a thread, transactional database).
 - Any console error or uncaught page error fails the test.
 - A failed test leaves a full-page screenshot in test-artifacts/screenshots/<test>.png; the
   `screenshot` fixture saves one on demand (the main pages, for people to look at)."""
+
 import os
 import re
 from pathlib import Path
@@ -17,8 +18,15 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "pw-Test-2024!"  # tests/conftest.py make_user
 
@@ -62,9 +70,11 @@ def _live_server_media_url():
 @pytest.fixture(scope="session")
 def chromium():
     if not CHROMIUM.exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}. Run `make test` (it installs Debian's chromium package "
-                    "through `make sysdeps`), or `sudo apt-get install chromium`; browser tests are never skipped.",
-                    pytrace=False)
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}. Run `make test` (it installs Debian's chromium package "
+            "through `make sysdeps`), or `sudo apt-get install chromium`; browser tests are never skipped.",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -80,14 +90,19 @@ def page(chromium, live_server, settings, request):
     # the live server speaks plain HTTP; secure-only cookies would never come back
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
-    context = chromium.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                   viewport={"width": 1280, "height": 900})
+    context = chromium.new_context(
+        base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors: list[str] = []
     request.node.browser_errors = errors
-    page.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text} ({msg.location.get('url')})")
-            if msg.type == "error" else None)
+    page.on(
+        "console",
+        lambda msg: errors.append(f"console.{msg.type}: {msg.text} ({msg.location.get('url')})")
+        if msg.type == "error"
+        else None,
+    )
     page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
     yield page
     report = getattr(request.node, "rep_call", None)
@@ -103,6 +118,7 @@ def page(chromium, live_server, settings, request):
 @pytest.fixture
 def screenshot(page):
     """screenshot("run_list") -> test-artifacts/screenshots/run_list.png (full page)."""
+
     def save(name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{_safe(name)}.png"
@@ -110,6 +126,7 @@ def screenshot(page):
         # Content-Security-Policy refuses (a console error, failing the test)
         page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
+
     return save
 
 
@@ -138,6 +155,7 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
 def login(page):
     def do(username: str, password: str = PASSWORD):
         log_in(page, username, password)
+
     return do
 
 
@@ -146,4 +164,5 @@ def logout(page):
     def do():
         page.get_by_role("button", name="退出").click()
         page.wait_for_url("**/accounts/login/**")
+
     return do

@@ -1,6 +1,7 @@
 """Issue 8 in a real browser: a reviewer sees a filing's PDF pages (rendered on the server) and its image
 inline on the decision page; an enterprise uploads a document and watches the progress bar reach 100%;
 a refused upload is explained next to the file field without leaving the page."""
+
 import json
 
 import pytest
@@ -31,10 +32,18 @@ document.addEventListener("upload:progress", function (e) {
 def owner(make_user, system, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     user = make_user("saishang", Role.ENTERPRISE, full_name="马塞上")
-    enterprise = make_enterprise(actor=system, owner=user, body17="91640100MA76PQRT3", name="宁夏塞上智造有限公司",
-                                 division_code="640106")
-    user.centre = services.centre_create(actor=user, enterprise=enterprise, name=CENTRE, city="苏州",
-                                         division_code="320505", address="高新区科技城1号", headcount=15)
+    enterprise = make_enterprise(
+        actor=system, owner=user, body17="91640100MA76PQRT3", name="宁夏塞上智造有限公司", division_code="640106"
+    )
+    user.centre = services.centre_create(
+        actor=user,
+        enterprise=enterprise,
+        name=CENTRE,
+        city="苏州",
+        division_code="320505",
+        address="高新区科技城1号",
+        headcount=15,
+    )
     return user
 
 
@@ -48,12 +57,23 @@ def test_reviewer_sees_pdf_pages_and_image_inline(page, login, screenshot, make_
     make_user("shenhe", Role.REGIONAL_REVIEWER, full_name="审核员甲")
     filing = services.filing_create(actor=owner, centre=owner.centre, level="regional")
     ent = owner.centre.enterprise
-    services.document_upload(actor=owner, enterprise=ent, filing=filing, kind="business_licence",
-                             upload=upload("营业执照.pdf", real_pdf(7, "Business licence")))
-    services.document_upload(actor=owner, enterprise=ent, filing=filing, kind="establishment_proof",
-                             upload=upload("设立证明.png", real_png(360, 240)))
-    services.document_upload(actor=owner, enterprise=ent, filing=filing, kind="other",
-                             upload=upload("补充说明.pdf", broken_pdf()))
+    services.document_upload(
+        actor=owner,
+        enterprise=ent,
+        filing=filing,
+        kind="business_licence",
+        upload=upload("营业执照.pdf", real_pdf(7, "Business licence")),
+    )
+    services.document_upload(
+        actor=owner,
+        enterprise=ent,
+        filing=filing,
+        kind="establishment_proof",
+        upload=upload("设立证明.png", real_png(360, 240)),
+    )
+    services.document_upload(
+        actor=owner, enterprise=ent, filing=filing, kind="other", upload=upload("补充说明.pdf", broken_pdf())
+    )
     services.filing_submit(actor=owner, filing=filing, commitment=True)
 
     login("shenhe")
@@ -84,7 +104,9 @@ def test_reviewer_sees_pdf_pages_and_image_inline(page, login, screenshot, make_
     screenshot("20_review_decide_previews")
     licence.scroll_into_view_if_needed()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "21_review_decide_pdf_viewport.png"), caret="initial")  # what the reviewer sees
+    page.screenshot(
+        path=str(SCREENSHOTS / "21_review_decide_pdf_viewport.png"), caret="initial"
+    )  # what the reviewer sees
 
     # the stand-alone preview page of one document, reached from the table
     docs.locator("tbody tr", has_text="设立证明.png").get_by_role("link", name="预览").click()
@@ -112,8 +134,9 @@ def test_enterprise_upload_shows_progress_to_100_percent(page, login, screenshot
 
     # a 3 MB PDF: the bar climbs to 100%, then the page shows the new document
     page.get_by_label("材料类型").select_option("business_licence")
-    page.get_by_label("文件(PDF").set_input_files({"name": "营业执照.pdf", "mimeType": "application/pdf",
-                                                 "buffer": real_pdf(2, "licence", pad=3 * 1024 * 1024)})
+    page.get_by_label("文件(PDF").set_input_files(
+        {"name": "营业执照.pdf", "mimeType": "application/pdf", "buffer": real_pdf(2, "licence", pad=3 * 1024 * 1024)}
+    )
     page.get_by_role("button", name="上传").click()
     expect(page.locator("[role=status] .msg.success")).to_contain_text("已上传营业执照(第1版)")
     log = json.loads(page.evaluate("sessionStorage.getItem('uploadProgress')"))

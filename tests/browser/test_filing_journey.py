@@ -6,6 +6,7 @@ user 1 then starts a monthly run for researchers at that centre and watches the 
 finance user 2 approves, and the payout register PDF is exported and downloaded.
 
 Screenshots of each main page land in test-artifacts/screenshots/ for people to look at."""
+
 import re
 import struct
 import subprocess
@@ -58,14 +59,13 @@ def pdf_bytes(text: str) -> bytes:
 
 def png_bytes(width: int = 48, height: int = 32) -> bytes:
     """A real RGB PNG: a red band over white, every chunk with its CRC."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
-    rows = b"".join(b"\x00" + (b"\xb3\x26\x1e" if y < height // 3 else b"\xff\xff\xff") * width
-                    for y in range(height))
+    rows = b"".join(b"\x00" + (b"\xb3\x26\x1e" if y < height // 3 else b"\xff\xff\xff") * width for y in range(height))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 @pytest.fixture
@@ -99,8 +99,7 @@ def _decide(page, action: str, comment: str = "", on: str = "", reason: str = ""
     page.get_by_role("button", name="提交决定").click()
 
 
-def test_enterprise_files_reviewers_decide_finance_pays(page, login, logout, screenshot, make_user,
-                                                       deferred_worker):
+def test_enterprise_files_reviewers_decide_finance_pays(page, login, logout, screenshot, make_user, deferred_worker):
     make_user("shenhe_a", Role.REGIONAL_REVIEWER, full_name="审核员甲")
     make_user("shenhe_b", Role.REGIONAL_REVIEWER, full_name="审核员乙")
     make_user("caiwu1", Role.FINANCE, full_name="财务一")
@@ -224,8 +223,9 @@ def test_enterprise_files_reviewers_decide_finance_pays(page, login, logout, scr
     _decide(page, "first_review", "材料齐全,同意初审")
     expect(page.locator("[role=status] .msg.success")).to_contain_text("初审通过")
     # the page offers the first reviewer no approval (the service refuses one all the same: test_filing_lifecycle)
-    decisions = page.get_by_label("审核决定", exact=True).locator("option").evaluate_all(
-        "options => options.map(o => o.value)")
+    decisions = (
+        page.get_by_label("审核决定", exact=True).locator("option").evaluate_all("options => options.map(o => o.value)")
+    )
     assert "approve" not in decisions and "return" in decisions
     expect(page.get_by_text("您已作出初审,复审须由其他审核员进行")).to_be_visible()
     filing.refresh_from_db()
@@ -268,11 +268,14 @@ def test_enterprise_files_reviewers_decide_finance_pays(page, login, logout, scr
     screenshot("14_researcher_detail")
     page.goto("/talent/roster/")
     page.get_by_label("研发中心").select_option(str(centre.pk))
-    csv = ("姓名,证件号码,学位,授予日期,合同起始日期,合同终止日期\n"
-           f"白新,{finance_data.resident_id(40)},博士,2020-07-01,2024-09-01,2029-08-31\n"
-           "错行,110101199001011234,硕士,2020-07-01,2024-09-01,2029-08-31\n")
+    csv = (
+        "姓名,证件号码,学位,授予日期,合同起始日期,合同终止日期\n"
+        f"白新,{finance_data.resident_id(40)},博士,2020-07-01,2024-09-01,2029-08-31\n"
+        "错行,110101199001011234,硕士,2020-07-01,2024-09-01,2029-08-31\n"
+    )
     page.get_by_label("花名册文件").set_input_files(
-        {"name": "花名册.csv", "mimeType": "text/csv", "buffer": csv.encode("utf-8")})
+        {"name": "花名册.csv", "mimeType": "text/csv", "buffer": csv.encode("utf-8")}
+    )
     page.get_by_role("button", name="上传并预览").click()
     expect(page.get_by_role("heading", name="花名册预览:花名册.csv")).to_be_visible()
     screenshot("15_roster_preview")
@@ -322,8 +325,7 @@ def test_enterprise_files_reviewers_decide_finance_pays(page, login, logout, scr
     saved = Path(download.path())
     data = saved.read_bytes()
     assert data.startswith(b"%PDF")
-    text = subprocess.run(["pdftotext", "-layout", str(saved), "-"], capture_output=True, check=True,
-                          text=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(saved), "-"], capture_output=True, check=True, text=True).stdout
     assert CENTRE in text and "人民币" in text
     assert download.suggested_filename.endswith(".pdf")
     page.get_by_role("link", name="发放批次").first.click()

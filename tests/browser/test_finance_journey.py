@@ -8,6 +8,7 @@ database (transactional_db). The progress is observed without timing luck: the r
 any worker exists (so the page shows 0%), the test then holds the row lock of the run's last chunk - as a
 slow chunk would - while the worker starts and computes the others (the page shows 3 of 4 chunks), and
 releases it so the worker finishes (100%)."""
+
 import hashlib
 import re
 import time
@@ -40,9 +41,14 @@ def celery_on_redis(transactional_db, live_server, settings, tmp_path, request):
     settings.EXPORT_ROOT = exports
     workers: list[CeleryWorker] = []
     with RedisServer(tmp_path) as redis, celery_broker(redis.url):
+
         def start_worker() -> CeleryWorker:
-            worker = CeleryWorker(redis.url, tmp_path, f"journey{len(workers) + 1}",
-                                  {"PAYOUT_CHUNK_SIZE": str(CHUNK_SIZE), "EXPORT_ROOT": str(exports)})
+            worker = CeleryWorker(
+                redis.url,
+                tmp_path,
+                f"journey{len(workers) + 1}",
+                {"PAYOUT_CHUNK_SIZE": str(CHUNK_SIZE), "EXPORT_ROOT": str(exports)},
+            )
             workers.append(worker)
             return worker
 
@@ -68,7 +74,8 @@ def reload_until_visible(page, locator, timeout: float = 90) -> None:
 
 
 def test_finance_run_computed_on_a_celery_worker_approved_by_a_second_person_and_exported(
-        page, login, logout, screenshot, make_user, celery_on_redis):
+    page, login, logout, screenshot, make_user, celery_on_redis
+):
     finance_data.load(RESEARCHERS)  # through subsidies.scenario.import_scenario
     make_user("caiwu1", Role.FINANCE, full_name="财务一")
     make_user("caiwu2", Role.FINANCE, full_name="财务二")

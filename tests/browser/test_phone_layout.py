@@ -2,6 +2,7 @@
 cards, and no main page of any role scrolls sideways; at 1366 px nothing scrolls sideways either. Each role's
 main pages are the links of its own navigation, so a page added to a menu is checked without editing this
 test."""
+
 import pytest
 
 from accounts.models import Role
@@ -14,8 +15,7 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
-ROLES = [("qiye", Role.ENTERPRISE), ("shenhe", Role.REGIONAL_REVIEWER), ("caiwu", Role.FINANCE),
-         ("guanli", Role.ADMIN)]
+ROLES = [("qiye", Role.ENTERPRISE), ("shenhe", Role.REGIONAL_REVIEWER), ("caiwu", Role.FINANCE), ("guanli", Role.ADMIN)]
 
 
 @pytest.fixture
@@ -24,8 +24,9 @@ def portal(transactional_db, make_user, system):
     users = {}
     for username, role in ROLES:
         users[role] = make_user(username, role, full_name=f"{username}测试")
-    Membership.objects.create(enterprise=Enterprise.objects.get(uscc="91640106MA76WL001J"),
-                              user=users[Role.ENTERPRISE], is_owner=True)
+    Membership.objects.create(
+        enterprise=Enterprise.objects.get(uscc="91640106MA76WL001J"), user=users[Role.ENTERPRISE], is_owner=True
+    )
     run = payout_run_start(actor=users[Role.FINANCE], kind="monthly", period="2024-06")
     payout_run_compute(actor=users[Role.FINANCE], run=run, inline=True)
     return users
@@ -33,8 +34,9 @@ def portal(transactional_db, make_user, system):
 
 def _sideways(page) -> int:
     """How far the page scrolls sideways, in CSS pixels (0 when it fits)."""
-    return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-                         " - window.innerWidth")
+    return page.evaluate(
+        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth"
+    )
 
 
 def _log_in(page, username):
@@ -80,6 +82,6 @@ def test_a_table_card_labels_each_value_with_its_column(page, portal):
     first = page.locator("table.grid tbody tr").first
     labels = first.locator("td").evaluate_all("tds => tds.map(td => td.dataset.label)")
     heads = page.locator("table.grid thead th").evaluate_all("ths => ths.map(th => th.textContent.trim())")
-    assert labels == heads[:len(labels)] and labels[0]
+    assert labels == heads[: len(labels)] and labels[0]
     box = first.bounding_box()
     assert box["width"] <= PHONE["width"]

@@ -1,6 +1,7 @@
 """Issue 8 §1 on every enterprise upload form, in a real browser: the roster import climbs its progress bar
 to 100% and lands on the preview; refused files (roster, YC-RD audit report) are explained next to their
 field without a page reload; each changed form is photographed for people to look at."""
+
 import json
 
 import pytest
@@ -32,8 +33,13 @@ document.addEventListener("upload:progress", function (e) {
 def owner(make_user, system, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     user = make_user("weili", Role.ENTERPRISE, full_name="王威力")
-    enterprise = make_enterprise(actor=system, owner=user, body17="91640100MA76ABCD1", name="银川威力传动技术股份有限公司",
-                                 division_code="640106")
+    enterprise = make_enterprise(
+        actor=system,
+        owner=user,
+        body17="91640100MA76ABCD1",
+        name="银川威力传动技术股份有限公司",
+        division_code="640106",
+    )
     user.centre = make_centre(actor=system, enterprise=enterprise, ref="WL-SH")
     return user
 
@@ -53,8 +59,9 @@ def test_roster_import_progress_to_100_percent_then_preview(page, login, screens
 
     # a PDF named .xlsx: refused by its content, next to the file field, the page not reloaded
     same_page = _stays_on_page(page)
-    page.get_by_label("花名册文件").set_input_files({"name": "花名册.xlsx", "mimeType": "application/pdf",
-                                                  "buffer": pdf_bytes()})
+    page.get_by_label("花名册文件").set_input_files(
+        {"name": "花名册.xlsx", "mimeType": "application/pdf", "buffer": pdf_bytes()}
+    )
     page.get_by_role("button", name="上传并预览").click()
     field = page.locator(".field.invalid", has=page.get_by_label("花名册文件"))
     expect(field.locator(".error-text")).to_contain_text("文件内容不是Excel(.xlsx)格式(文件头校验失败)")
@@ -80,8 +87,13 @@ def test_roster_import_progress_to_100_percent_then_preview(page, login, screens
 def test_declaration_refusal_and_the_other_upload_forms(page, login, screenshot, owner, system, make_user):
     researcher = make_researcher(actor=system, centre=owner.centre)
     reviewer = make_user("chushen", Role.REGIONAL_REVIEWER, full_name="初审员")
-    app = grants.grant_apply(actor=owner, programme=programme("NX-TEAM"), centre=owner.centre,
-                             requested_amount="1500000", documents=[("批复文件", doc())])
+    app = grants.grant_apply(
+        actor=owner,
+        programme=programme("NX-TEAM"),
+        centre=owner.centre,
+        requested_amount="1500000",
+        documents=[("批复文件", doc())],
+    )
     grants.grant_return(actor=reviewer, application=app, comment="请补充团队名单")
     login("weili")
 
@@ -92,8 +104,9 @@ def test_declaration_refusal_and_the_other_upload_forms(page, login, screenshot,
     form.get_by_label("年度").fill("2024")
     form.get_by_label("研发费用总投入").fill("3000000")
     same_page = _stays_on_page(page)
-    form.get_by_label("研发费用专项审计报告").set_input_files({"name": "审计报告.pdf", "mimeType": "application/pdf",
-                                                          "buffer": b"not a pdf at all"})
+    form.get_by_label("研发费用专项审计报告").set_input_files(
+        {"name": "审计报告.pdf", "mimeType": "application/pdf", "buffer": b"not a pdf at all"}
+    )
     form.get_by_role("button", name="提交申报").click()
     field = form.locator(".field.invalid", has=page.get_by_label("研发费用专项审计报告"))
     expect(field.locator(".error-text")).to_contain_text("文件“审计报告.pdf”:文件内容不是有效的PDF、JPG或PNG")
@@ -102,8 +115,9 @@ def test_declaration_refusal_and_the_other_upload_forms(page, login, screenshot,
     screenshot("34_declaration_refused")
 
     # then a real report goes through and the page says so
-    form.get_by_label("研发费用专项审计报告").set_input_files({"name": "审计报告.pdf", "mimeType": "application/pdf",
-                                                          "buffer": pdf_bytes("audit")})
+    form.get_by_label("研发费用专项审计报告").set_input_files(
+        {"name": "审计报告.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes("audit")}
+    )
     form.get_by_role("button", name="提交申报").click()
     expect(page.locator(".msg.success")).to_contain_text("已提交2024年度研发投入申报")
     assert RDDeclarationSubmission.objects.get().audit_report.original_name == "审计报告.pdf"

@@ -1,4 +1,5 @@
 """Registry fixtures: two enterprises with their owners, reviewers at both levels, valid files."""
+
 import struct
 import zlib
 
@@ -24,8 +25,10 @@ def png_bytes() -> bytes:
 
 
 def pdf_bytes(text: str = "licence") -> bytes:
-    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
-            b"% " + text.encode() + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
+        b"% " + text.encode() + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
 
 
 def jpeg_bytes() -> bytes:
@@ -91,33 +94,57 @@ def make_enterprise(*, actor, owner, body17: str, name: str, division_code: str)
 @pytest.fixture
 def enterprise(system, owner):
     """银川威力传动 in 金凤区 (Yinchuan): eligible at both levels."""
-    return make_enterprise(actor=system, owner=owner, body17="91640100MA76ABCD1", name="银川威力传动技术股份有限公司",
-                           division_code="640106")
+    return make_enterprise(
+        actor=system,
+        owner=owner,
+        body17="91640100MA76ABCD1",
+        name="银川威力传动技术股份有限公司",
+        division_code="640106",
+    )
 
 
 @pytest.fixture
 def enterprise_b(system, owner_b):
     """An enterprise in 石嘴山 (Ningxia, not Yinchuan)."""
-    return make_enterprise(actor=system, owner=owner_b, body17="91640200MA76WXYK2", name="石嘴山新材料有限公司",
-                           division_code="640202")
+    return make_enterprise(
+        actor=system, owner=owner_b, body17="91640200MA76WXYK2", name="石嘴山新材料有限公司", division_code="640202"
+    )
 
 
 @pytest.fixture
 def centre(owner, enterprise):
-    return services.centre_create(actor=owner, enterprise=enterprise, name="威力传动上海研发中心", city="上海",
-                                  division_code="310115", address="浦东新区张江路1号", headcount=30)
+    return services.centre_create(
+        actor=owner,
+        enterprise=enterprise,
+        name="威力传动上海研发中心",
+        city="上海",
+        division_code="310115",
+        address="浦东新区张江路1号",
+        headcount=30,
+    )
 
 
 @pytest.fixture
 def centre_b(owner_b, enterprise_b):
-    return services.centre_create(actor=owner_b, enterprise=enterprise_b, name="石嘴山新材料北京研发中心", city="北京",
-                                  division_code="110108", headcount=12)
+    return services.centre_create(
+        actor=owner_b,
+        enterprise=enterprise_b,
+        name="石嘴山新材料北京研发中心",
+        city="北京",
+        division_code="110108",
+        headcount=12,
+    )
 
 
 def attach_required(*, actor, filing):
     for kind in services.required_document_kinds(filing):
-        services.document_upload(actor=actor, enterprise=filing.centre.enterprise, filing=filing, kind=kind,
-                                 upload=upload(f"{kind}.pdf", pdf_bytes(kind)))
+        services.document_upload(
+            actor=actor,
+            enterprise=filing.centre.enterprise,
+            filing=filing,
+            kind=kind,
+            upload=upload(f"{kind}.pdf", pdf_bytes(kind)),
+        )
 
 
 @pytest.fixture
@@ -125,5 +152,3 @@ def submitted(owner, centre):
     filing = services.filing_create(actor=owner, centre=centre, level="regional")
     attach_required(actor=owner, filing=filing)
     return services.filing_submit(actor=owner, filing=filing, commitment=True)
-
-

@@ -1,5 +1,6 @@
 """Real sample files for preview tests: a multi-page PDF poppler can render, a PNG a browser can decode,
 and a file that passes the upload signature check but is not a readable PDF."""
+
 import struct
 import zlib
 
@@ -8,13 +9,20 @@ def real_pdf(pages: int = 1, text: str = "Enclave R&D centre", pad: int = 0) -> 
     """A valid PDF with `pages` A4 pages of Helvetica text and a correct xref table. `pad` adds that many
     bytes inside a comment (a bigger upload, for the progress bar), still a valid file."""
     font = 3 + 2 * pages
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [" + b" ".join(f"{3 + 2 * i} 0 R".encode() for i in range(pages))
-               + b"] /Count " + str(pages).encode() + b" >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids ["
+        + b" ".join(f"{3 + 2 * i} 0 R".encode() for i in range(pages))
+        + b"] /Count "
+        + str(pages).encode()
+        + b" >>",
+    ]
     for i in range(pages):
         stream = f"BT /F1 28 Tf 72 720 Td ({text} - page {i + 1}) Tj ET".encode("latin-1")
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {4 + 2 * i} 0 R "
-                       f"/Resources << /Font << /F1 {font} 0 R >> >> >>".encode())
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {4 + 2 * i} 0 R "
+            f"/Resources << /Font << /F1 {font} 0 R >> >> >>".encode()
+        )
         objects.append(b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     out = bytearray(b"%PDF-1.4\n")
@@ -39,9 +47,12 @@ def pdf_bomb(pages: int = 5, drawing_mb: int = 80) -> bytes:
     packer = zlib.compressobj(9)
     stream = b"".join(packer.compress(ops) for _ in range(drawing_mb * 1024 * 1024 // len(ops))) + packer.flush()
     content = 3 + pages
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [" + b" ".join(f"{3 + i} 0 R".encode() for i in range(pages))
-               + f"] /Count {pages} >>".encode()]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids ["
+        + b" ".join(f"{3 + i} 0 R".encode() for i in range(pages))
+        + f"] /Count {pages} >>".encode(),
+    ]
     objects += [f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {content} 0 R >>".encode()] * pages
     objects.append(f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode() + stream + b"\nendstream")
     out = bytearray(b"%PDF-1.4\n")
@@ -63,14 +74,13 @@ def broken_pdf() -> bytes:
 
 def real_png(width: int = 120, height: int = 80) -> bytes:
     """An RGB PNG: a red band over white, every chunk with its CRC."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
-    rows = b"".join(b"\x00" + (b"\xb3\x26\x1e" if y < height // 3 else b"\xff\xff\xff") * width
-                    for y in range(height))
+    rows = b"".join(b"\x00" + (b"\xb3\x26\x1e" if y < height // 3 else b"\xff\xff\xff") * width for y in range(height))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def png_size(data: bytes) -> tuple[int, int]:

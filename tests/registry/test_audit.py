@@ -1,5 +1,6 @@
 """Audit: database triggers record every change with who and when, bulk updates included, and the
 application cannot edit or delete an audit row."""
+
 import pytest
 from django.apps import apps
 from django.db import DatabaseError, transaction
@@ -33,8 +34,13 @@ def test_bulk_update_is_recorded(submitted):
 
 @pytest.mark.parametrize("model_name", ["Filing", "Enterprise", "Centre", "ReviewDecision", "Document"])
 def test_audit_rows_cannot_be_updated_or_deleted(model_name, submitted):
-    obj = {"Filing": submitted, "Enterprise": submitted.centre.enterprise, "Centre": submitted.centre,
-           "ReviewDecision": submitted.decisions.first(), "Document": submitted.documents.first()}[model_name]
+    obj = {
+        "Filing": submitted,
+        "Enterprise": submitted.centre.enterprise,
+        "Centre": submitted.centre,
+        "ReviewDecision": submitted.decisions.first(),
+        "Document": submitted.documents.first(),
+    }[model_name]
     events = _events(model_name, obj)
     n = events.count()
     assert n >= 1
@@ -49,8 +55,13 @@ def test_audit_rows_cannot_be_updated_or_deleted(model_name, submitted):
 def test_history_shows_old_and_new_with_who(submitted, regional1):
     services.filing_return(actor=regional1, filing=submitted, comment="请补充场地证明")
     rows = selectors.filing_history(filing=submitted)
-    change = next(r for r in rows if r["model"] == "Filing" and any(c["field"] == "status" for c in r["changes"])
-                  and r["who"] == regional1.display_name)
+    change = next(
+        r
+        for r in rows
+        if r["model"] == "Filing"
+        and any(c["field"] == "status" for c in r["changes"])
+        and r["who"] == regional1.display_name
+    )
     status = next(c for c in change["changes"] if c["field"] == "status")
     assert (status["old"], status["new"]) == ("submitted", "returned")
     assert any(r["model"] == "ReviewDecision" and r["label"] == "insert" for r in rows)

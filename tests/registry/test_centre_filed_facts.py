@@ -1,5 +1,6 @@
 """A centre's eligibility facts (kind, partner, city, division) are frozen once a filing of it has gone to
 review or was ever approved (POLICY §1–2); everything else stays editable. Same values are no change."""
+
 import datetime as dt
 
 import pytest
@@ -23,15 +24,18 @@ def _facts(centre):
 def test_draft_filing_leaves_the_facts_editable(owner, centre):
     services.filing_create(actor=owner, centre=centre, level="regional")
     services.centre_update(actor=owner, centre=centre, city="北京", division_code="110108")
-    assert (Centre.objects.get(pk=centre.pk).city, Centre.objects.get(pk=centre.pk).division_code) == \
-        ("北京", "110108")
+    assert (Centre.objects.get(pk=centre.pk).city, Centre.objects.get(pk=centre.pk).division_code) == ("北京", "110108")
 
 
-@pytest.mark.parametrize("change, label", [
-    ({"kind": "joint", "partner_institution": "复旦大学"}, "机构类型、合作高校/院所"),
-    ({"city": "银川", "division_code": "640106"}, "所在城市、所在地区划代码"),
-    ({"division_code": "640106"}, "所在地区划代码"),
-], ids=["to-joint", "into-ningxia", "division-only"])
+@pytest.mark.parametrize(
+    "change, label",
+    [
+        ({"kind": "joint", "partner_institution": "复旦大学"}, "机构类型、合作高校/院所"),
+        ({"city": "银川", "division_code": "640106"}, "所在城市、所在地区划代码"),
+        ({"division_code": "640106"}, "所在地区划代码"),
+    ],
+    ids=["to-joint", "into-ningxia", "division-only"],
+)
 def test_submitted_filing_freezes_the_facts(owner, centre, submitted, change, label):
     before = _facts(centre)
     with pytest.raises(ServiceError) as exc:
@@ -43,17 +47,32 @@ def test_submitted_filing_freezes_the_facts(owner, centre, submitted, change, la
 
 
 def test_other_fields_and_unchanged_facts_stay_editable(owner, centre, submitted):
-    services.centre_update(actor=owner, centre=centre, address="浦东新区张江路2号", rd_fields="传动控制",
-                           headcount=31, name="威力传动上海研究院", kind="independent", city="上海",
-                           division_code="310115")
+    services.centre_update(
+        actor=owner,
+        centre=centre,
+        address="浦东新区张江路2号",
+        rd_fields="传动控制",
+        headcount=31,
+        name="威力传动上海研究院",
+        kind="independent",
+        city="上海",
+        division_code="310115",
+    )
     after = Centre.objects.get(pk=centre.pk)
-    assert (after.address, after.rd_fields, after.headcount, after.name, after.kind, after.city) == \
-        ("浦东新区张江路2号", "传动控制", 31, "威力传动上海研究院", "independent", "上海")
+    assert (after.address, after.rd_fields, after.headcount, after.name, after.kind, after.city) == (
+        "浦东新区张江路2号",
+        "传动控制",
+        31,
+        "威力传动上海研究院",
+        "independent",
+        "上海",
+    )
 
 
 def test_an_approved_then_revoked_and_refiled_centre_stays_frozen(system, owner, centre):
-    filing = services.filing_import_decided(actor=system, centre=centre, level="regional", status="approved",
-                                            effective_from=dt.date(2024, 3, 1))
+    filing = services.filing_import_decided(
+        actor=system, centre=centre, level="regional", status="approved", effective_from=dt.date(2024, 3, 1)
+    )
     with pytest.raises(ServiceError):
         services.centre_update(actor=owner, centre=centre, kind="joint", partner_institution="复旦大学")
     filing.status, filing.ever_approved = "draft", True  # as after revoke + filing_create (kept ever_approved)
@@ -68,12 +87,23 @@ def test_edit_page_shows_the_refusal_next_to_the_field(client, owner, centre, su
     url = reverse("registry:centre_edit", args=[centre.pk])
     page = client.get(url)
     assert "该中心已提交备案" in page.content.decode()
-    response = client.post(url, {"name": centre.name, "kind": "joint", "partner_institution": "复旦大学",
-                                 "city": "上海", "division_code": "310115", "address": "浦东新区张江路9号",
-                                 "headcount": 30})
+    response = client.post(
+        url,
+        {
+            "name": centre.name,
+            "kind": "joint",
+            "partner_institution": "复旦大学",
+            "city": "上海",
+            "division_code": "310115",
+            "address": "浦东新区张江路9号",
+            "headcount": 30,
+        },
+    )
     assert response.status_code == 200
     form = response.context["form"]
-    assert form.errors["kind"] == ["研发中心“威力传动上海研发中心”已提交备案,不能修改机构类型、合作高校/院所;如情况变化请重新备案"]
+    assert form.errors["kind"] == [
+        "研发中心“威力传动上海研发中心”已提交备案,不能修改机构类型、合作高校/院所;如情况变化请重新备案"
+    ]
     assert "partner_institution" in form.errors and "city" not in form.errors
     assert Centre.objects.get(pk=centre.pk).address == "浦东新区张江路1号"  # nothing saved
 
@@ -95,9 +125,18 @@ def _scenario(kind="independent", city="上海", division="310115"):
     ent = uscc("91640106MA76WLXX1")
     return {
         "enterprises": [{"uscc": ent, "name": "银川威力传动", "division_code": "640106"}],
-        "centres": [{"ref": "WL-SH", "enterprise": ent, "name": "威力传动上海研发中心", "city": city,
-                     "division_code": division, "kind": kind, "partner_institution": "",
-                     "filings": [{"level": "regional", "status": "approved", "effective_from": "2024-03-01"}]}],
+        "centres": [
+            {
+                "ref": "WL-SH",
+                "enterprise": ent,
+                "name": "威力传动上海研发中心",
+                "city": city,
+                "division_code": division,
+                "kind": kind,
+                "partner_institution": "",
+                "filings": [{"level": "regional", "status": "approved", "effective_from": "2024-03-01"}],
+            }
+        ],
     }
 
 

@@ -1,5 +1,6 @@
 """Two reviewers deciding the same filing at the same moment, in real concurrent transactions: exactly one
 wins, the other is told the filing was already decided."""
+
 import threading
 
 import pytest
@@ -37,8 +38,11 @@ def _race(calls):
 def test_two_approvers_at_once_exactly_one_wins(second, submitted, regional1, regional2, make_user):
     regional3 = make_user("reg3", Role.REGIONAL_REVIEWER, full_name="区审核三")
     services.filing_first_review(actor=regional1, filing=submitted)
-    other = (lambda: services.filing_approve(actor=regional3, filing=submitted)) if second == "approve" else (
-        lambda: services.filing_reject(actor=regional3, filing=submitted, comment="不予备案"))
+    other = (
+        (lambda: services.filing_approve(actor=regional3, filing=submitted))
+        if second == "approve"
+        else (lambda: services.filing_reject(actor=regional3, filing=submitted, comment="不予备案"))
+    )
     results = _race([lambda: services.filing_approve(actor=regional2, filing=submitted), other])
 
     outcomes = sorted(kind for kind, _ in results)
@@ -54,11 +58,14 @@ def test_two_approvers_at_once_exactly_one_wins(second, submitted, regional1, re
 
 @pytest.mark.django_db(transaction=True)
 def test_two_first_reviewers_at_once(submitted, regional1, regional2):
-    results = _race([
-        lambda: services.filing_first_review(actor=regional1, filing=submitted, expected_status="submitted"),
-        lambda: services.filing_return(actor=regional2, filing=submitted, comment="请补充材料",
-                                       expected_status="submitted"),
-    ])
+    results = _race(
+        [
+            lambda: services.filing_first_review(actor=regional1, filing=submitted, expected_status="submitted"),
+            lambda: services.filing_return(
+                actor=regional2, filing=submitted, comment="请补充材料", expected_status="submitted"
+            ),
+        ]
+    )
     assert sorted(kind for kind, _ in results) == ["error", "ok"], results
     error = next(v for k, v in results if k == "error")
     assert isinstance(error, ConflictError)

@@ -1,5 +1,6 @@
 """Inline document preview (issue 8): who may see it, what is sent (verified image bytes, server-rendered PDF
 page images, never a PDF), with which headers, how a broken PDF and a slow one are told, and the cache."""
+
 import shutil
 import subprocess
 
@@ -35,10 +36,16 @@ def filing(owner, centre):
     """A submitted regional filing: a 7-page PDF licence and a PNG establishment proof."""
     f = services.filing_create(actor=owner, centre=centre, level="regional")
     ent = centre.enterprise
-    services.document_upload(actor=owner, enterprise=ent, filing=f, kind="business_licence",
-                             upload=upload("营业执照.pdf", real_pdf(7, "Business licence")))
-    services.document_upload(actor=owner, enterprise=ent, filing=f, kind="establishment_proof",
-                             upload=upload("设立证明.png", real_png()))
+    services.document_upload(
+        actor=owner,
+        enterprise=ent,
+        filing=f,
+        kind="business_licence",
+        upload=upload("营业执照.pdf", real_pdf(7, "Business licence")),
+    )
+    services.document_upload(
+        actor=owner, enterprise=ent, filing=f, kind="establishment_proof", upload=upload("设立证明.png", real_png())
+    )
     return services.filing_submit(actor=owner, filing=f, commitment=True)
 
 
@@ -68,6 +75,7 @@ def poppler_calls(monkeypatch):
 
 # --- images ---------------------------------------------------------------------------------------------------
 
+
 def test_image_preview_is_the_stored_bytes_typed_by_their_signature(client, owner, png_doc):
     client.force_login(owner)
     response = client.get(_preview(png_doc.pk, 1))
@@ -79,8 +87,11 @@ def test_image_preview_is_the_stored_bytes_typed_by_their_signature(client, owne
     assert response["Cross-Origin-Resource-Policy"] == "same-origin"
 
 
-@pytest.mark.parametrize("page", ["2", "0", "-1", "abc", "1.0", "", "²", "١"],
-                         ids=["page2", "zero", "negative", "word", "decimal", "empty", "superscript", "arabic-digit"])
+@pytest.mark.parametrize(
+    "page",
+    ["2", "0", "-1", "abc", "1.0", "", "²", "١"],
+    ids=["page2", "zero", "negative", "word", "decimal", "empty", "superscript", "arabic-digit"],
+)
 def test_an_image_has_only_page_one(client, owner, png_doc, page):
     client.force_login(owner)
     assert client.get(reverse("registry:document_preview", args=[png_doc.pk]) + f"?page={page}").status_code == 404
@@ -98,6 +109,7 @@ def test_a_row_claiming_a_type_its_bytes_are_not_is_never_served(client, owner, 
 
 
 # --- PDFs -----------------------------------------------------------------------------------------------------
+
 
 def test_pdf_pages_are_png_images_rendered_on_the_server(client, regional1, pdf_doc):
     client.force_login(regional1)
@@ -133,8 +145,9 @@ def test_preview_page_says_how_many_pages_and_links_the_whole_file(client, regio
 
 def _upload_pdf(owner, centre, data, *, name="a.pdf", kind="other"):
     f = services.filing_create(actor=owner, centre=centre, level="regional")
-    return services.document_upload(actor=owner, enterprise=centre.enterprise, filing=f, kind=kind,
-                                    upload=upload(name, data))
+    return services.document_upload(
+        actor=owner, enterprise=centre.enterprise, filing=f, kind=kind, upload=upload(name, data)
+    )
 
 
 def test_the_upload_renders_once_and_views_only_read_the_record(settings, owner, centre, poppler_calls):
@@ -158,10 +171,12 @@ def test_the_upload_renders_once_and_views_only_read_the_record(settings, owner,
 
 def test_a_new_version_gets_its_own_preview(owner, centre, settings, poppler_calls):
     f = services.filing_create(actor=owner, centre=centre, level="regional")
-    v1 = services.document_upload(actor=owner, enterprise=centre.enterprise, filing=f, kind="other",
-                                  upload=upload("a.pdf", real_pdf(1, "one")))
-    v2 = services.document_upload(actor=owner, enterprise=centre.enterprise, filing=f, kind="other",
-                                  upload=upload("a.pdf", real_pdf(2, "two")))
+    v1 = services.document_upload(
+        actor=owner, enterprise=centre.enterprise, filing=f, kind="other", upload=upload("a.pdf", real_pdf(1, "one"))
+    )
+    v2 = services.document_upload(
+        actor=owner, enterprise=centre.enterprise, filing=f, kind="other", upload=upload("a.pdf", real_pdf(2, "two"))
+    )
     assert document_services.document_preview(document=v1).page_count == 1
     assert document_services.document_preview(document=v2).page_count == 2
     assert len(poppler_calls) == 4
@@ -220,10 +235,20 @@ def test_without_poppler_the_failure_is_recorded_with_its_reason(owner, centre, 
 
 def test_a_broken_pdf_is_told_in_chinese_not_a_500(client, owner, regional1, centre, poppler_calls):
     f = services.filing_create(actor=owner, centre=centre, level="regional")
-    services.document_upload(actor=owner, enterprise=centre.enterprise, filing=f, kind="business_licence",
-                             upload=upload("损坏.pdf", broken_pdf()))
-    services.document_upload(actor=owner, enterprise=centre.enterprise, filing=f, kind="establishment_proof",
-                             upload=upload("设立证明.png", real_png()))
+    services.document_upload(
+        actor=owner,
+        enterprise=centre.enterprise,
+        filing=f,
+        kind="business_licence",
+        upload=upload("损坏.pdf", broken_pdf()),
+    )
+    services.document_upload(
+        actor=owner,
+        enterprise=centre.enterprise,
+        filing=f,
+        kind="establishment_proof",
+        upload=upload("设立证明.png", real_png()),
+    )
     services.filing_submit(actor=owner, filing=f, commitment=True)
     doc = f.documents.get(kind="business_licence")
     client.force_login(regional1)
@@ -242,6 +267,7 @@ def test_a_broken_pdf_is_told_in_chinese_not_a_500(client, owner, regional1, cen
 
 
 # --- who may see it ---------------------------------------------------------------------------------------------
+
 
 def test_another_enterprise_gets_404_for_every_preview_url(client, owner_b, centre_b, pdf_doc, png_doc):
     client.force_login(owner_b)
@@ -262,8 +288,9 @@ def test_reviewers_of_the_other_level_and_anonymous_users_see_nothing(client, yi
 
 def test_a_drafts_documents_are_private_to_the_enterprise(client, owner, regional1, centre):
     draft = services.filing_create(actor=owner, centre=centre, level="regional")
-    doc = services.document_upload(actor=owner, enterprise=centre.enterprise, filing=draft, kind="other",
-                                   upload=upload("x.png", png_bytes()))
+    doc = services.document_upload(
+        actor=owner, enterprise=centre.enterprise, filing=draft, kind="other", upload=upload("x.png", png_bytes())
+    )
     client.force_login(regional1)
     assert client.get(_preview(doc.pk, 1)).status_code == 404
     client.force_login(owner)
@@ -271,6 +298,7 @@ def test_a_drafts_documents_are_private_to_the_enterprise(client, owner, regiona
 
 
 # --- the pages that show documents ------------------------------------------------------------------------------
+
 
 def test_decision_page_shows_the_current_documents_inline(client, owner, regional1, filing, pdf_doc, png_doc):
     # the enterprise replaced nothing; an old version must not be previewed inline
@@ -285,17 +313,20 @@ def test_decision_page_shows_the_current_documents_inline(client, owner, regiona
 
 def test_filing_detail_shows_previews_of_current_versions_only(client, owner, centre):
     f = services.filing_create(actor=owner, centre=centre, level="regional")
-    old = services.document_upload(actor=owner, enterprise=centre.enterprise, filing=f, kind="other",
-                                   upload=upload("v1.png", real_png(10, 10)))
-    new = services.document_upload(actor=owner, enterprise=centre.enterprise, filing=f, kind="other",
-                                   upload=upload("v2.png", real_png(20, 20)))
+    old = services.document_upload(
+        actor=owner, enterprise=centre.enterprise, filing=f, kind="other", upload=upload("v1.png", real_png(10, 10))
+    )
+    new = services.document_upload(
+        actor=owner, enterprise=centre.enterprise, filing=f, kind="other", upload=upload("v2.png", real_png(20, 20))
+    )
     client.force_login(owner)
     html = client.get(reverse("registry:filing_detail", args=[f.pk]) + "?tab=documents").content.decode()
     assert f'src="{_preview(new.pk, 1)}"' in html
     assert f'src="{_preview(old.pk, 1)}"' not in html
     assert f'href="{_preview(old.pk)}"' in html  # the old version keeps a preview link in the table
     # the htmx tab swap carries the previews too
-    part = client.get(reverse("registry:filing_detail", args=[f.pk]) + "?tab=documents",
-                      HTTP_HX_REQUEST="true").content.decode()
+    part = client.get(
+        reverse("registry:filing_detail", args=[f.pk]) + "?tab=documents", HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert f'src="{_preview(new.pk, 1)}"' in part
     assert f.status == FilingStatus.DRAFT

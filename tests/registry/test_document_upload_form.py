@@ -1,5 +1,6 @@
 """The document upload form: the progress-bar upload (XMLHttpRequest, JSON back) and the plain form post
 (no JavaScript) use the same service; refusals are shown next to the field, in Chinese, and change nothing."""
+
 import pytest
 from django.urls import reverse
 
@@ -25,17 +26,24 @@ def test_progress_upload_answers_json_and_keeps_the_message_for_the_next_page(cl
     response = client.post(_url(draft), {"kind": "business_licence", "file": upload("执照.pdf", real_pdf(1))}, **XHR)
     assert response.status_code == 200
     doc = draft.documents.get()
-    assert response.json() == {"ok": True, "document": doc.pk,
-                               "redirect": reverse("registry:filing_detail", args=[draft.pk]) + "?tab=documents"}
+    assert response.json() == {
+        "ok": True,
+        "document": doc.pk,
+        "redirect": reverse("registry:filing_detail", args=[draft.pk]) + "?tab=documents",
+    }
     page = client.get(response.json()["redirect"]).content.decode()
     assert "已上传营业执照(第1版)" in page
 
 
-@pytest.mark.parametrize(("name", "data", "field", "text"), [
-    ("说明.txt", b"plain text", "file", "只能上传PDF、JPG或PNG文件"),
-    ("伪装.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "file", "不是有效的PDF、JPG或PNG"),
-    ("网页.png", b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script>", "file", "网页或脚本"),
-], ids=["wrong-type", "bad-signature", "markup"])
+@pytest.mark.parametrize(
+    ("name", "data", "field", "text"),
+    [
+        ("说明.txt", b"plain text", "file", "只能上传PDF、JPG或PNG文件"),
+        ("伪装.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "file", "不是有效的PDF、JPG或PNG"),
+        ("网页.png", b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script>", "file", "网页或脚本"),
+    ],
+    ids=["wrong-type", "bad-signature", "markup"],
+)
 def test_progress_upload_refusals_name_the_field(client, owner, draft, name, data, field, text):
     client.force_login(owner)
     response = client.post(_url(draft), {"kind": "other", "file": upload(name, data)}, **XHR)

@@ -1,4 +1,5 @@
 """Uploads: recognised by content, refused by name tricks or size, stored under server names, versioned."""
+
 import os
 
 import pytest
@@ -16,16 +17,21 @@ def draft(owner, centre):
 
 
 def _upload(owner, draft, name, data, kind="business_licence"):
-    return services.document_upload(actor=owner, enterprise=draft.centre.enterprise, filing=draft, kind=kind,
-                                    upload=upload(name, data))
+    return services.document_upload(
+        actor=owner, enterprise=draft.centre.enterprise, filing=draft, kind=kind, upload=upload(name, data)
+    )
 
 
-@pytest.mark.parametrize(("name", "data", "ctype"), [
-    ("营业执照.pdf", pdf_bytes(), "application/pdf"),
-    ("执照扫描.PNG", png_bytes(), "image/png"),
-    ("photo.jpg", jpeg_bytes(), "image/jpeg"),
-    ("photo.jpeg", jpeg_bytes(), "image/jpeg"),
-], ids=["pdf", "png-upper-ext", "jpg", "jpeg"])
+@pytest.mark.parametrize(
+    ("name", "data", "ctype"),
+    [
+        ("营业执照.pdf", pdf_bytes(), "application/pdf"),
+        ("执照扫描.PNG", png_bytes(), "image/png"),
+        ("photo.jpg", jpeg_bytes(), "image/jpeg"),
+        ("photo.jpeg", jpeg_bytes(), "image/jpeg"),
+    ],
+    ids=["pdf", "png-upper-ext", "jpg", "jpeg"],
+)
 def test_valid_files_are_stored_under_server_names(owner, draft, media_root, name, data, ctype):
     doc = _upload(owner, draft, name, data)
     assert doc.content_type == ctype
@@ -81,8 +87,9 @@ def test_oversize_by_declared_size_is_refused_before_reading(owner, draft, setti
     f = SimpleUploadedFile("big.pdf", pdf_bytes())
     f.size = settings.DOCUMENT_MAX_BYTES + 1
     with pytest.raises(ServiceError) as exc:
-        services.document_upload(actor=owner, enterprise=draft.centre.enterprise, filing=draft,
-                                 kind="business_licence", upload=f)
+        services.document_upload(
+            actor=owner, enterprise=draft.centre.enterprise, filing=draft, kind="business_licence", upload=f
+        )
     assert exc.value.code == "too_large"
 
 
@@ -106,10 +113,14 @@ def test_documents_are_frozen_once_submitted(owner, submitted):
 
 def test_another_enterprise_cannot_upload(owner_b, draft):
     with pytest.raises(ServiceError) as exc:
-        services.document_upload(actor=owner_b, enterprise=draft.centre.enterprise, filing=draft,
-                                 kind="business_licence", upload=upload("a.pdf", pdf_bytes()))
+        services.document_upload(
+            actor=owner_b,
+            enterprise=draft.centre.enterprise,
+            filing=draft,
+            kind="business_licence",
+            upload=upload("a.pdf", pdf_bytes()),
+        )
     assert exc.value.status == 403
-
 
 
 def test_database_keeps_one_current_version_per_filing_and_kind(owner, draft, media_root):
@@ -120,8 +131,16 @@ def test_database_keeps_one_current_version_per_filing_and_kind(owner, draft, me
 
     first = _upload(owner, draft, "a.pdf", pdf_bytes())
     with pytest.raises(IntegrityError, match="document_one_current_per_kind"), transaction.atomic():
-        Document.objects.create(enterprise=first.enterprise, filing=draft, kind=first.kind, original_name="b.pdf",
-                                file=first.file.name, content_type=first.content_type, size=first.size,
-                                sha256=first.sha256, uploaded_by=owner)
+        Document.objects.create(
+            enterprise=first.enterprise,
+            filing=draft,
+            kind=first.kind,
+            original_name="b.pdf",
+            file=first.file.name,
+            content_type=first.content_type,
+            size=first.size,
+            sha256=first.sha256,
+            uploaded_by=owner,
+        )
     second = _upload(owner, draft, "c.pdf", pdf_bytes())
     assert Document.objects.filter(filing=draft, kind=first.kind, is_current=True).get() == second

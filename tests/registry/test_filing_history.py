@@ -239,18 +239,21 @@ def test_web_path_and_import_record_the_same_history(make_user, system, owner, c
     attach_required(actor=owner, filing=filing)
     registry.filing_submit(actor=owner, filing=filing, commitment=True)
     registry.filing_first_review(actor=reviewer1, filing=filing)
-    registry.filing_approve(actor=reviewer2, filing=filing, effective_from=dt.date(2024, 3, 1),
-                            backdate_reason=BACKDATED)
+    registry.filing_approve(
+        actor=reviewer2, filing=filing, effective_from=dt.date(2024, 3, 1), backdate_reason=BACKDATED
+    )
     registry.filing_revoke(actor=reviewer1, filing=filing, on=dt.date(2024, 6, 1), reason="研发人员数不再符合备案条件")
     filing = registry.filing_create(actor=owner, centre=centre, level="regional")
     registry.filing_submit(actor=owner, filing=filing, commitment=True)
     registry.filing_first_review(actor=reviewer1, filing=filing)
     # a re-filing cannot reopen the revoked window
     with pytest.raises(ServiceError, match="须晚于已记录的有效期间2024-03-01至2024-05-31"):
-        registry.filing_approve(actor=reviewer2, filing=filing, effective_from=dt.date(2024, 5, 1),
-                                backdate_reason=BACKDATED)
-    registry.filing_approve(actor=reviewer2, filing=filing, effective_from=dt.date(2024, 8, 2),
-                            backdate_reason=BACKDATED)
+        registry.filing_approve(
+            actor=reviewer2, filing=filing, effective_from=dt.date(2024, 5, 1), backdate_reason=BACKDATED
+        )
+    registry.filing_approve(
+        actor=reviewer2, filing=filing, effective_from=dt.date(2024, 8, 2), backdate_reason=BACKDATED
+    )
 
     import_scenario(with_filings(REVOKED, YINCHUAN, REFILED))
     web = Filing.objects.get(centre=centre, level="regional")

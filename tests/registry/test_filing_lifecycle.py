@@ -1,5 +1,6 @@
 """The filing lifecycle through the services: each transition, each refusal, review records and
 notifications."""
+
 import datetime as dt
 
 import pytest
@@ -18,8 +19,9 @@ def _status(filing):
     return Filing.objects.get(pk=filing.pk).status
 
 
-def test_whole_lifecycle_draft_to_approved_with_a_return(owner, centre, regional1, regional2,
-                                                         django_capture_on_commit_callbacks):
+def test_whole_lifecycle_draft_to_approved_with_a_return(
+    owner, centre, regional1, regional2, django_capture_on_commit_callbacks
+):
     filing = services.filing_create(actor=owner, centre=centre, level="regional")
     assert filing.status == FilingStatus.DRAFT
     attach_required(actor=owner, filing=filing)
@@ -30,8 +32,13 @@ def test_whole_lifecycle_draft_to_approved_with_a_return(owner, centre, regional
     with django_capture_on_commit_callbacks(execute=True):
         services.filing_return(actor=regional1, filing=filing, comment="设立证明缺少公章,请重新上传")
     assert _status(filing) == FilingStatus.RETURNED
-    services.document_upload(actor=owner, enterprise=centre.enterprise, filing=filing, kind="establishment_proof",
-                             upload=upload("设立证明(盖章).pdf", pdf_bytes("stamped")))
+    services.document_upload(
+        actor=owner,
+        enterprise=centre.enterprise,
+        filing=filing,
+        kind="establishment_proof",
+        upload=upload("设立证明(盖章).pdf", pdf_bytes("stamped")),
+    )
     with time_machine.travel(dt.datetime(2024, 3, 14, 10, 0, tzinfo=dt.UTC)):  # resubmitted the day before
         services.filing_submit(actor=owner, filing=filing, commitment=True)
     services.filing_first_review(actor=regional1, filing=filing, comment="材料齐全")
@@ -44,7 +51,9 @@ def test_whole_lifecycle_draft_to_approved_with_a_return(owner, centre, regional
     assert approved.effective_to is None
     assert approved.ever_approved is True
 
-    steps = list(ReviewDecision.objects.filter(filing=filing).order_by("id").values_list("step", "decision", "actor__username"))
+    steps = list(
+        ReviewDecision.objects.filter(filing=filing).order_by("id").values_list("step", "decision", "actor__username")
+    )
     assert steps == [
         ("submit", "submitted", "owner-a"),
         ("return", "returned", "reg1"),
@@ -60,8 +69,9 @@ def test_whole_lifecycle_draft_to_approved_with_a_return(owner, centre, regional
 
 def test_explicit_effective_date_at_approval(submitted, regional1, regional2):
     services.filing_first_review(actor=regional1, filing=submitted)
-    filing = services.filing_approve(actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1),
-                                    backdate_reason=BACKDATED)
+    filing = services.filing_approve(
+        actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1), backdate_reason=BACKDATED
+    )
     assert filing.effective_from == dt.date(2024, 3, 1)
 
 
@@ -95,8 +105,10 @@ def test_enterprise_user_cannot_review_and_other_enterprise_cannot_submit(submit
     assert _status(draft) == FilingStatus.DRAFT
 
 
-@pytest.mark.parametrize("action", ["approve", "first_review_twice", "submit_again", "suspend_unapproved",
-                                    "reinstate_approved", "return_draft"])
+@pytest.mark.parametrize(
+    "action",
+    ["approve", "first_review_twice", "submit_again", "suspend_unapproved", "reinstate_approved", "return_draft"],
+)
 def test_illegal_transitions_are_conflicts(action, owner, submitted, regional1, regional2, yinchuan1):
     if action == "approve":
         call = lambda: services.filing_approve(actor=regional2, filing=submitted)
@@ -106,8 +118,7 @@ def test_illegal_transitions_are_conflicts(action, owner, submitted, regional1, 
     elif action == "submit_again":
         call = lambda: services.filing_submit(actor=owner, filing=submitted, commitment=True)
     elif action == "suspend_unapproved":
-        call = lambda: services.filing_suspend(actor=regional1, filing=submitted, on=dt.date(2024, 5, 1),
-                                               reason="x")
+        call = lambda: services.filing_suspend(actor=regional1, filing=submitted, on=dt.date(2024, 5, 1), reason="x")
     elif action == "reinstate_approved":
         services.filing_first_review(actor=regional1, filing=submitted)
         services.filing_approve(actor=regional2, filing=submitted)
@@ -139,12 +150,15 @@ def test_reject_at_first_review(submitted, regional1):
 
 def test_suspend_reinstate_revoke_set_the_window(submitted, regional1, regional2):
     services.filing_first_review(actor=regional1, filing=submitted)
-    services.filing_approve(actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1),
-                             backdate_reason=BACKDATED)
+    services.filing_approve(
+        actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1), backdate_reason=BACKDATED
+    )
     with pytest.raises(ServiceError) as exc:
         services.filing_suspend(actor=regional1, filing=submitted, on=dt.date(2024, 3, 1), reason="整改")
     assert exc.value.code == "date_order"
-    f = services.filing_suspend(actor=regional1, filing=submitted, on=dt.date(2024, 9, 1), reason="年度检查未通过,限期整改")
+    f = services.filing_suspend(
+        actor=regional1, filing=submitted, on=dt.date(2024, 9, 1), reason="年度检查未通过,限期整改"
+    )
     assert (f.status, f.effective_from, f.effective_to) == ("suspended", dt.date(2024, 3, 1), dt.date(2024, 8, 31))
     f = services.filing_reinstate(actor=regional2, filing=submitted, on=dt.date(2024, 11, 1))
     assert (f.status, f.effective_from, f.effective_to) == ("approved", dt.date(2024, 11, 1), None)
@@ -155,8 +169,9 @@ def test_suspend_reinstate_revoke_set_the_window(submitted, regional1, regional2
 
 def test_revoking_a_suspended_filing_keeps_the_earlier_end(submitted, regional1, regional2):
     services.filing_first_review(actor=regional1, filing=submitted)
-    services.filing_approve(actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1),
-                             backdate_reason=BACKDATED)
+    services.filing_approve(
+        actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1), backdate_reason=BACKDATED
+    )
     services.filing_suspend(actor=regional1, filing=submitted, on=dt.date(2024, 6, 1), reason="整改")
     f = services.filing_revoke(actor=regional2, filing=submitted, on=dt.date(2024, 9, 1), reason="整改不到位")
     assert f.effective_to == dt.date(2024, 5, 31)
@@ -164,8 +179,9 @@ def test_revoking_a_suspended_filing_keeps_the_earlier_end(submitted, regional1,
 
 def test_refiling_after_revocation_reopens_the_same_filing(owner, submitted, regional1, regional2):
     services.filing_first_review(actor=regional1, filing=submitted)
-    services.filing_approve(actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1),
-                             backdate_reason=BACKDATED)
+    services.filing_approve(
+        actor=regional2, filing=submitted, effective_from=dt.date(2024, 3, 1), backdate_reason=BACKDATED
+    )
     services.filing_revoke(actor=regional1, filing=submitted, on=dt.date(2024, 6, 1), reason="撤销")
     again = services.filing_create(actor=owner, centre=submitted.centre, level="regional")
     assert again.pk == submitted.pk
@@ -182,11 +198,15 @@ def test_duplicate_filing_at_the_same_level_is_a_conflict(owner, submitted):
 
 # --- eligibility at submission (POLICY §1) ----------------------------------------------------------------
 
+
 def test_regional_needs_a_ningxia_enterprise(system, make_user):
     owner = make_user("bj-owner")
-    ent = make_enterprise(actor=system, owner=owner, body17="91110108MA01ABCD3", name="北京某公司",
-                          division_code="110108")
-    centre = services.centre_create(actor=owner, enterprise=ent, name="北京研发中心", city="北京", division_code="110105")
+    ent = make_enterprise(
+        actor=system, owner=owner, body17="91110108MA01ABCD3", name="北京某公司", division_code="110108"
+    )
+    centre = services.centre_create(
+        actor=owner, enterprise=ent, name="北京研发中心", city="北京", division_code="110105"
+    )
     filing = services.filing_create(actor=owner, centre=centre, level="regional")
     attach_required(actor=owner, filing=filing)
     with pytest.raises(ServiceError) as exc:
@@ -196,8 +216,9 @@ def test_regional_needs_a_ningxia_enterprise(system, make_user):
 
 
 def test_regional_needs_a_centre_outside_ningxia(owner, enterprise):
-    centre = services.centre_create(actor=owner, enterprise=enterprise, name="区内中心", city="银川",
-                                    division_code="640104")
+    centre = services.centre_create(
+        actor=owner, enterprise=enterprise, name="区内中心", city="银川", division_code="640104"
+    )
     filing = services.filing_create(actor=owner, centre=centre, level="regional")
     attach_required(actor=owner, filing=filing)
     with pytest.raises(ServiceError) as exc:
@@ -226,8 +247,13 @@ def test_yinchuan_filing_of_a_yinchuan_enterprise_is_accepted(owner, centre):
 
 def test_required_documents_are_named(owner, centre):
     filing = services.filing_create(actor=owner, centre=centre, level="regional")
-    services.document_upload(actor=owner, enterprise=centre.enterprise, filing=filing, kind="business_licence",
-                             upload=upload("执照.pdf", pdf_bytes()))
+    services.document_upload(
+        actor=owner,
+        enterprise=centre.enterprise,
+        filing=filing,
+        kind="business_licence",
+        upload=upload("执照.pdf", pdf_bytes()),
+    )
     with pytest.raises(ServiceError) as exc:
         services.filing_submit(actor=owner, filing=filing, commitment=True)
     assert "缺少必备材料" in exc.value.zh
@@ -237,12 +263,20 @@ def test_required_documents_are_named(owner, centre):
 
 
 def test_joint_centre_also_needs_the_cooperation_agreement(owner, enterprise):
-    centre = services.centre_create(actor=owner, enterprise=enterprise, name="联合中心", city="杭州",
-                                    division_code="330106", kind="joint", partner_institution="浙江大学")
+    centre = services.centre_create(
+        actor=owner,
+        enterprise=enterprise,
+        name="联合中心",
+        city="杭州",
+        division_code="330106",
+        kind="joint",
+        partner_institution="浙江大学",
+    )
     filing = services.filing_create(actor=owner, centre=centre, level="regional")
     for kind in ("business_licence", "establishment_proof"):
-        services.document_upload(actor=owner, enterprise=enterprise, filing=filing, kind=kind,
-                                 upload=upload(f"{kind}.pdf", pdf_bytes()))
+        services.document_upload(
+            actor=owner, enterprise=enterprise, filing=filing, kind=kind, upload=upload(f"{kind}.pdf", pdf_bytes())
+        )
     with pytest.raises(ServiceError) as exc:
         services.filing_submit(actor=owner, filing=filing, commitment=True)
     assert "联合共建协议" in exc.value.zh
@@ -250,12 +284,14 @@ def test_joint_centre_also_needs_the_cooperation_agreement(owner, enterprise):
 
 def test_joint_centre_needs_a_partner(owner, enterprise):
     with pytest.raises(ServiceError) as exc:
-        services.centre_create(actor=owner, enterprise=enterprise, name="联合中心", city="杭州",
-                               division_code="330106", kind="joint")
+        services.centre_create(
+            actor=owner, enterprise=enterprise, name="联合中心", city="杭州", division_code="330106", kind="joint"
+        )
     assert exc.value.code == "partner_required"
 
 
 def test_import_decided_still_works_for_the_scenarios(system, centre):
-    filing = services.filing_import_decided(actor=system, centre=centre, level="regional", status="approved",
-                                            effective_from=dt.date(2024, 3, 1))
+    filing = services.filing_import_decided(
+        actor=system, centre=centre, level="regional", status="approved", effective_from=dt.date(2024, 3, 1)
+    )
     assert (filing.status, filing.ever_approved) == ("approved", True)

@@ -1,4 +1,5 @@
 """Importing the same scenario twice changes nothing (SCENARIOS.md): no new filing windows, no audit rows."""
+
 import pytest
 
 from registry.models import Filing, FilingPeriod

@@ -1,5 +1,6 @@
 """List pages run a constant number of queries whatever their row count (issue 8 §5): the review queue,
 the notifications page and the enterprise dashboard, measured at 3 and at 20 rows."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,9 +13,14 @@ from tests.registry.conftest import attach_required
 
 def _add_submitted_filings(count: int, *, owner, enterprise, start: int):
     for i in range(start, start + count):
-        centre = services.centre_create(actor=owner, enterprise=enterprise, name=f"测试研发中心{i:02d}",
-                                        city="上海" if i % 2 else "北京",
-                                        division_code="310115" if i % 2 else "110108", headcount=i)
+        centre = services.centre_create(
+            actor=owner,
+            enterprise=enterprise,
+            name=f"测试研发中心{i:02d}",
+            city="上海" if i % 2 else "北京",
+            division_code="310115" if i % 2 else "110108",
+            headcount=i,
+        )
         filing = services.filing_create(actor=owner, centre=centre, level="regional")
         attach_required(actor=owner, filing=filing)
         services.filing_submit(actor=owner, filing=filing, commitment=True)
@@ -28,11 +34,15 @@ def _queries(client, url) -> tuple[int, str, list[str]]:
     return len(ctx), response.content.decode(), [q["sql"][:100] for q in ctx.captured_queries]
 
 
-@pytest.mark.parametrize("page, who", [
-    ("registry:review_queue", "reviewer"),
-    ("registry:notifications", "owner"),
-    ("registry:dashboard", "owner"),
-], ids=["review-queue", "notifications", "enterprise-dashboard"])
+@pytest.mark.parametrize(
+    "page, who",
+    [
+        ("registry:review_queue", "reviewer"),
+        ("registry:notifications", "owner"),
+        ("registry:dashboard", "owner"),
+    ],
+    ids=["review-queue", "notifications", "enterprise-dashboard"],
+)
 def test_list_page_queries_do_not_grow_with_rows(client, owner, enterprise, regional1, page, who):
     client.force_login(regional1 if who == "reviewer" else owner)
     url = reverse(page)

@@ -15,10 +15,15 @@ def test_ningxia_divisions_are_loaded():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("code", "name", "city"), [
-    ("110108", "海淀区", "北京市"), ("310115", "浦东新区", "上海市"), ("330106", "西湖区", "杭州市"),
-    ("440305", "南山区", "深圳市"),
-])
+@pytest.mark.parametrize(
+    ("code", "name", "city"),
+    [
+        ("110108", "海淀区", "北京市"),
+        ("310115", "浦东新区", "上海市"),
+        ("330106", "西湖区", "杭州市"),
+        ("440305", "南山区", "深圳市"),
+    ],
+)
 def test_centre_cities_are_loaded(code, name, city):
     d = Division.objects.select_related("parent").get(code=code)
     assert (d.name, d.parent.name) == (name, city)

@@ -1,6 +1,7 @@
 """Enterprise self-registration: the service creates user, enterprise and owner membership together, or
 nothing; an enterprise already on the portal is never taken over; the public page shows each refusal next
 to its field, in Chinese, and sends the new owner to the login page."""
+
 import pytest
 from django.urls import reverse
 
@@ -12,8 +13,16 @@ from tests.registry.conftest import uscc
 
 NEW = uscc("91640105MA77XC001")
 WRONG_CHECK = NEW[:17] + ("0" if NEW[17] != "0" else "1")
-ARGS = {"uscc": NEW, "name": "宁夏智创科技有限公司", "division_code": "640105", "username": "zhichuang",
-        "password": "Ningxia-2024-ok", "full_name": "马晓宁", "email": "ma@zhichuang.cn", "phone": "0951-5550100"}
+ARGS = {
+    "uscc": NEW,
+    "name": "宁夏智创科技有限公司",
+    "division_code": "640105",
+    "username": "zhichuang",
+    "password": "Ningxia-2024-ok",
+    "full_name": "马晓宁",
+    "email": "ma@zhichuang.cn",
+    "phone": "0951-5550100",
+}
 
 
 def counts():
@@ -32,14 +41,18 @@ def test_register_creates_user_enterprise_and_owner_membership():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("change, code, text", [
-    ({"uscc": WRONG_CHECK}, "uscc", "校验位错误"),
-    ({"division_code": "640100"}, "division_code", "不是宁夏的区县"),
-    ({"division_code": "310115"}, "division_code", "不是宁夏的区县"),
-    ({"name": "  "}, "name", "企业名称不能为空"),
-    ({"password": "12345678"}, "password", "密码不符合要求"),
-    ({"full_name": ""}, "full_name", "联系人姓名不能为空"),
-], ids=["check-char", "city-not-district", "outside-ningxia", "no-name", "weak-password", "no-contact"])
+@pytest.mark.parametrize(
+    "change, code, text",
+    [
+        ({"uscc": WRONG_CHECK}, "uscc", "校验位错误"),
+        ({"division_code": "640100"}, "division_code", "不是宁夏的区县"),
+        ({"division_code": "310115"}, "division_code", "不是宁夏的区县"),
+        ({"name": "  "}, "name", "企业名称不能为空"),
+        ({"password": "12345678"}, "password", "密码不符合要求"),
+        ({"full_name": ""}, "full_name", "联系人姓名不能为空"),
+    ],
+    ids=["check-char", "city-not-district", "outside-ningxia", "no-name", "weak-password", "no-contact"],
+)
 def test_register_refusals_change_nothing(change, code, text):
     before = counts()
     with pytest.raises(ServiceError) as exc:
@@ -90,10 +103,14 @@ def test_register_page_registers_and_sends_to_login(client, mailoutbox):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("change, field_text", [
-    ({"uscc": WRONG_CHECK}, "校验位错误"),
-    ({"password2": "something-else-9"}, "两次输入的密码不一致"),
-], ids=["uscc", "password-mismatch"])
+@pytest.mark.parametrize(
+    "change, field_text",
+    [
+        ({"uscc": WRONG_CHECK}, "校验位错误"),
+        ({"password2": "something-else-9"}, "两次输入的密码不一致"),
+    ],
+    ids=["uscc", "password-mismatch"],
+)
 def test_register_page_shows_the_refusal_next_to_the_field(client, owner, change, field_text):
     before = counts()
     response = _post(client, **change)
@@ -116,8 +133,9 @@ def test_register_page_refuses_an_existing_enterprise(client, enterprise):
 def test_register_page_needs_csrf():
     from django.test import Client
 
-    response = Client(enforce_csrf_checks=True).post(reverse("registry:register"),
-                                                       {**ARGS, "password2": ARGS["password"]})
+    response = Client(enforce_csrf_checks=True).post(
+        reverse("registry:register"), {**ARGS, "password2": ARGS["password"]}
+    )
     assert response.status_code == 403
     assert not User.objects.filter(username="zhichuang").exists()
 
@@ -159,15 +177,18 @@ def test_register_page_is_throttled_per_client_address(client, settings):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("password, text", [("8264019375", "全部为数字"), ("Nx-2024-ab", None)],
-                         ids=["all-digits", "ten-characters"])
+@pytest.mark.parametrize(
+    "password, text", [("8264019375", "全部为数字"), ("Nx-2024-ab", None)], ids=["all-digits", "ten-characters"]
+)
 def test_register_password_rules(password, text):
     """All-digit passwords are refused (the form says 不能全为数字), and 10 characters are the minimum."""
     if text is None:
         services.enterprise_register(actor=None, **{**ARGS, "password": password})
         with pytest.raises(ServiceError) as exc:
-            services.enterprise_register(actor=None, **{**ARGS, "uscc": uscc("91640105MA77XC002"),
-                                                        "username": "other-user", "password": password[:9]})
+            services.enterprise_register(
+                actor=None,
+                **{**ARGS, "uscc": uscc("91640105MA77XC002"), "username": "other-user", "password": password[:9]},
+            )
         assert exc.value.code == "password"
         return
     with pytest.raises(ServiceError) as exc:

@@ -1,5 +1,6 @@
 """Pages: each role's work renders; every registry view answers 404 for another enterprise's object;
 downloads are attachments with nosniff."""
+
 import pytest
 from django.urls import reverse
 
@@ -12,8 +13,13 @@ from tests.registry.conftest import attach_required, pdf_bytes, upload
 def world(owner, owner_b, centre, centre_b, submitted):
     """Enterprise A has a submitted filing with documents; enterprise B has a draft with a document."""
     draft_b = services.filing_create(actor=owner_b, centre=centre_b, level="regional")
-    services.document_upload(actor=owner_b, enterprise=centre_b.enterprise, filing=draft_b, kind="business_licence",
-                             upload=upload("b.pdf", pdf_bytes("b")))
+    services.document_upload(
+        actor=owner_b,
+        enterprise=centre_b.enterprise,
+        filing=draft_b,
+        kind="business_licence",
+        upload=upload("b.pdf", pdf_bytes("b")),
+    )
     return {"a": submitted, "b": draft_b, "doc_a": submitted.documents.first(), "doc_b": draft_b.documents.first()}
 
 
@@ -75,8 +81,13 @@ def test_reviewer_of_the_other_level_gets_404(client, yinchuan1, world):
 def test_enterprise_user_cannot_open_the_review_pages(client, owner, world):
     _login(client, owner)
     assert client.get(reverse("registry:review_queue")).status_code == 403
-    assert client.post(reverse("registry:review_decide", args=[world["a"].pk]),
-                       {"action": "first_review", "seen_status": "submitted"}).status_code == 403
+    assert (
+        client.post(
+            reverse("registry:review_decide", args=[world["a"].pk]),
+            {"action": "first_review", "seen_status": "submitted"},
+        ).status_code
+        == 403
+    )
 
 
 def test_download_is_an_attachment_with_nosniff(client, owner, world):
@@ -97,9 +108,18 @@ def test_anonymous_users_are_sent_to_login(client, world):
 
 def test_enterprise_wizard_centre_draft_upload_submit(client, owner, enterprise):
     _login(client, owner)
-    response = client.post(reverse("registry:centre_create", args=[enterprise.pk]), {
-        "name": "威力传动杭州研发中心", "kind": "independent", "city": "杭州", "division_code": "330106",
-        "address": "西湖区文三路1号", "headcount": "9", "rd_fields": "精密传动"})
+    response = client.post(
+        reverse("registry:centre_create", args=[enterprise.pk]),
+        {
+            "name": "威力传动杭州研发中心",
+            "kind": "independent",
+            "city": "杭州",
+            "division_code": "330106",
+            "address": "西湖区文三路1号",
+            "headcount": "9",
+            "rd_fields": "精密传动",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     centre = enterprise.centres.get(name="威力传动杭州研发中心")
     response = client.post(reverse("registry:filing_start"), {"centre": centre.pk, "level": "regional"})
@@ -112,8 +132,9 @@ def test_enterprise_wizard_centre_draft_upload_submit(client, owner, enterprise)
         f = upload(f"{kind}.pdf", pdf_bytes(kind))
         client.post(reverse("registry:document_upload", args=[filing.pk]), {"kind": kind, "file": f})
     bad = upload("evil.png", b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script>")
-    response = client.post(reverse("registry:document_upload", args=[filing.pk]),
-                           {"kind": "other", "file": bad}, follow=True)
+    response = client.post(
+        reverse("registry:document_upload", args=[filing.pk]), {"kind": "other", "file": bad}, follow=True
+    )
     assert "网页或脚本" in response.content.decode()
     assert filing.documents.count() == 2
     client.post(reverse("registry:filing_submit", args=[filing.pk]), {"commitment": "on"})
@@ -142,8 +163,15 @@ def test_review_queue_and_decisions_through_the_pages(client, regional1, regiona
     _login(client, regional2)
     response = client.post(url, {"action": "return", "comment": "x", "seen_status": "submitted"}, follow=True)
     assert "已由区审核一" in response.content.decode()
-    client.post(url, {"action": "approve", "on": "2024-03-01", "seen_status": "first_reviewed",
-                      "backdate_reason": "按2024年纸质备案补录"})
+    client.post(
+        url,
+        {
+            "action": "approve",
+            "on": "2024-03-01",
+            "seen_status": "first_reviewed",
+            "backdate_reason": "按2024年纸质备案补录",
+        },
+    )
     world["a"].refresh_from_db()
     assert (world["a"].status, str(world["a"].effective_from)) == ("approved", "2024-03-01")
     assert Notification.objects.filter(user=owner, filing=world["a"]).count() == 3  # submit, 初审, 复审
@@ -162,24 +190,29 @@ def test_comments_are_visible_to_the_enterprise(client, owner, regional1, world)
 
 def test_owner_invites_a_member_who_then_sees_the_enterprise(client, owner, enterprise, world):
     _login(client, owner)
-    response = client.post(reverse("registry:enterprise_detail", args=[enterprise.pk]), {
-        "username": "colleague", "full_name": "王同事", "email": "wang@example.cn", "password": "Strong-Pass-2024!"})
+    response = client.post(
+        reverse("registry:enterprise_detail", args=[enterprise.pk]),
+        {"username": "colleague", "full_name": "王同事", "email": "wang@example.cn", "password": "Strong-Pass-2024!"},
+    )
     assert response.status_code == 302
     member = Membership.objects.get(enterprise=enterprise, user__username="colleague")
     assert member.is_owner is False
     client.force_login(member.user)
     assert client.get(reverse("registry:filing_detail", args=[world["a"].pk])).status_code == 200
     # a plain member cannot invite
-    response = client.post(reverse("registry:enterprise_detail", args=[enterprise.pk]), {
-        "username": "another", "full_name": "赵", "email": "z@example.cn", "password": "Strong-Pass-2024!"})
+    response = client.post(
+        reverse("registry:enterprise_detail", args=[enterprise.pk]),
+        {"username": "another", "full_name": "赵", "email": "z@example.cn", "password": "Strong-Pass-2024!"},
+    )
     assert response.status_code == 403
     assert not Membership.objects.filter(user__username="another").exists()
 
 
 def test_lists_paginate(client, owner, enterprise):
     for i in range(25):
-        services.centre_create(actor=owner, enterprise=enterprise, name=f"中心{i:02d}", city="北京",
-                               division_code="110108")
+        services.centre_create(
+            actor=owner, enterprise=enterprise, name=f"中心{i:02d}", city="北京", division_code="110108"
+        )
     _login(client, owner)
     first = client.get(reverse("registry:dashboard")).content.decode()
     second = client.get(reverse("registry:dashboard") + "?cpage=2").content.decode()
@@ -199,8 +232,9 @@ def test_queue_counts_age_and_filter_pagination(client, regional1, owner, enterp
 
     with time_machine.travel(dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.UTC)):
         for i in range(22):
-            c = services.centre_create(actor=owner, enterprise=enterprise, name=f"排队中心{i:02d}", city="上海",
-                                       division_code="310115")
+            c = services.centre_create(
+                actor=owner, enterprise=enterprise, name=f"排队中心{i:02d}", city="上海", division_code="310115"
+            )
             f = services.filing_create(actor=owner, centre=c, level="regional")
             attach_required(actor=owner, filing=f)
             services.filing_submit(actor=owner, filing=f, commitment=True)

@@ -1,5 +1,6 @@
 """Fixtures for the grants tests: a Yinchuan enterprise with an independent and a joint centre filed at
 both levels, another enterprise, reviewers at both levels. Data made through the services."""
+
 import datetime as dt
 import random
 
@@ -19,15 +20,28 @@ def doc(name="批复文件.pdf"):
 
 
 def make_centre(*, actor, enterprise, ref, kind="independent", regional="approved", yinchuan="approved"):
-    centre = registry.centre_upsert(actor=actor, ref=ref, enterprise=enterprise, name=f"{ref}研发中心", city="上海",
-                                    division_code="310115", kind=kind)
+    centre = registry.centre_upsert(
+        actor=actor,
+        ref=ref,
+        enterprise=enterprise,
+        name=f"{ref}研发中心",
+        city="上海",
+        division_code="310115",
+        kind=kind,
+    )
     if regional:
-        registry.filing_import_decided(actor=actor, centre=centre, level="regional", status=regional,
-                                       effective_from=dt.date(2024, 3, 1),
-                                       effective_to=dt.date(2024, 12, 31) if regional == "revoked" else None)
+        registry.filing_import_decided(
+            actor=actor,
+            centre=centre,
+            level="regional",
+            status=regional,
+            effective_from=dt.date(2024, 3, 1),
+            effective_to=dt.date(2024, 12, 31) if regional == "revoked" else None,
+        )
     if yinchuan:
-        registry.filing_import_decided(actor=actor, centre=centre, level="yinchuan", status=yinchuan,
-                                       effective_from=dt.date(2023, 1, 1))
+        registry.filing_import_decided(
+            actor=actor, centre=centre, level="yinchuan", status=yinchuan, effective_from=dt.date(2023, 1, 1)
+        )
     return centre
 
 
@@ -36,11 +50,18 @@ def make_researcher(*, actor, centre, seed=1, name="王博士", doctorate=False)
     full-time doctorate (what NX-PDF needs), "unverified" for one awaiting verification."""
     number = resident_id(random.Random(seed), set())
     r = talent.researcher_upsert(actor=actor, id_type="resident_id", id_number=number, name=name)
-    talent.contract_upsert(actor=actor, researcher=r, centre=centre, full_time=True, start=dt.date(2024, 4, 1),
-                           end=None)
+    talent.contract_upsert(
+        actor=actor, researcher=r, centre=centre, full_time=True, start=dt.date(2024, 4, 1), end=None
+    )
     if doctorate:
-        talent.degree_upsert(actor=actor, researcher=r, level="doctorate", full_time=True,
-                             awarded_on=dt.date(2020, 7, 1), verified=doctorate is True)
+        talent.degree_upsert(
+            actor=actor,
+            researcher=r,
+            level="doctorate",
+            full_time=True,
+            awarded_on=dt.date(2020, 7, 1),
+            verified=doctorate is True,
+        )
     return r
 
 
@@ -82,16 +103,24 @@ def yc2(make_user):
 
 @pytest.fixture
 def enterprise(system, owner):
-    ent = registry.enterprise_upsert(actor=system, uscc=enterprise_uscc("91640106MA76GR001"),
-                                     name="银川威力传动技术股份有限公司", division_code="640106")
+    ent = registry.enterprise_upsert(
+        actor=system,
+        uscc=enterprise_uscc("91640106MA76GR001"),
+        name="银川威力传动技术股份有限公司",
+        division_code="640106",
+    )
     registry.membership_add(actor=system, enterprise=ent, user=owner, is_owner=True)
     return ent
 
 
 @pytest.fixture
 def other_enterprise(system, other_owner):
-    ent = registry.enterprise_upsert(actor=system, uscc=enterprise_uscc("91640106MA76GR002"),
-                                     name="宁夏隆基宁光仪表股份有限公司", division_code="640106")
+    ent = registry.enterprise_upsert(
+        actor=system,
+        uscc=enterprise_uscc("91640106MA76GR002"),
+        name="宁夏隆基宁光仪表股份有限公司",
+        division_code="640106",
+    )
     registry.membership_add(actor=system, enterprise=ent, user=other_owner, is_owner=True)
     return ent
 

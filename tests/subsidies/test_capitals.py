@@ -1,5 +1,6 @@
 """Chinese financial capitals: a table of the tricky values from 《支付结算办法》附件一 and a round trip
 through an independent parser for random amounts over the whole range."""
+
 from decimal import Decimal
 
 import pytest

@@ -1,4 +1,5 @@
 """import_scenario: a bad record is refused naming the record and the problem, and nothing is written."""
+
 import pytest
 
 from registry.models import Enterprise
@@ -16,13 +17,20 @@ def _with(**sections):
     return data
 
 
-@pytest.mark.parametrize("change, where, words", [
-    (lambda d: d["researchers"][1].update(email="not-an-email"), "researchers[1](", "邮"),
-    (lambda d: d["researchers"].append("oops"), "researchers[2](?)", "应为对象"),
-    (lambda d: d["researchers"][0]["degrees"][0].update(awarded_on=["2018"]), "researchers[0](", "awarded_on"),
-    (lambda d: d.update(rd_declarations=[{"centre": "WL-SH", "year": "二〇二四", "verified_amount": "1"}]),
-     "rd_declarations[0](WL-SH 二〇二四)", "无效"),
-], ids=["bad-email", "not-an-object", "date-as-list", "year-not-a-number"])
+@pytest.mark.parametrize(
+    "change, where, words",
+    [
+        (lambda d: d["researchers"][1].update(email="not-an-email"), "researchers[1](", "邮"),
+        (lambda d: d["researchers"].append("oops"), "researchers[2](?)", "应为对象"),
+        (lambda d: d["researchers"][0]["degrees"][0].update(awarded_on=["2018"]), "researchers[0](", "awarded_on"),
+        (
+            lambda d: d.update(rd_declarations=[{"centre": "WL-SH", "year": "二〇二四", "verified_amount": "1"}]),
+            "rd_declarations[0](WL-SH 二〇二四)",
+            "无效",
+        ),
+    ],
+    ids=["bad-email", "not-an-object", "date-as-list", "year-not-a-number"],
+)
 def test_a_bad_record_is_named_and_nothing_is_written(change, where, words):
     data = _with()
     change(data)

@@ -1,4 +1,5 @@
 """Talent fixtures: two enterprises with one filed independent centre each, their users, staff."""
+
 import datetime as dt
 
 import pytest
@@ -17,13 +18,16 @@ def uscc(body17: str) -> str:
 @pytest.fixture
 def make_centre(system):
     def make(*, ref: str, uscc_body: str, kind: str = "independent", filed_from=dt.date(2024, 1, 1)):
-        ent = registry_services.enterprise_upsert(actor=system, uscc=uscc(uscc_body), name=f"{ref}依托企业",
-                                                  division_code="640106")
-        centre = registry_services.centre_upsert(actor=system, ref=ref, enterprise=ent, name=f"{ref}研发中心",
-                                                 city="上海", division_code="310115", kind=kind)
+        ent = registry_services.enterprise_upsert(
+            actor=system, uscc=uscc(uscc_body), name=f"{ref}依托企业", division_code="640106"
+        )
+        centre = registry_services.centre_upsert(
+            actor=system, ref=ref, enterprise=ent, name=f"{ref}研发中心", city="上海", division_code="310115", kind=kind
+        )
         if filed_from:
-            registry_services.filing_import_decided(actor=system, centre=centre, level="regional", status="approved",
-                                                    effective_from=filed_from)
+            registry_services.filing_import_decided(
+                actor=system, centre=centre, level="regional", status="approved", effective_from=filed_from
+            )
         return centre
 
     return make
@@ -70,16 +74,32 @@ ZHANG = "110101199003077571"
 def enrol(system):
     """A researcher with a verified full-time doctorate and a contract at the centre (through services)."""
 
-    def make(centre, *, id_number=ZHANG, name="张三", start=dt.date(2024, 4, 1), end=dt.date(2029, 3, 31),
-             full_time=True, verified=True, actor=None):
+    def make(
+        centre,
+        *,
+        id_number=ZHANG,
+        name="张三",
+        start=dt.date(2024, 4, 1),
+        end=dt.date(2029, 3, 31),
+        full_time=True,
+        verified=True,
+        actor=None,
+    ):
         actor = actor or system
         r = services.researcher_upsert(actor=actor, id_type="resident_id", id_number=id_number, name=name)
-        degree = services.degree_upsert(actor=system, researcher=r, level="doctorate", full_time=True,
-                                        awarded_on=dt.date(2019, 7, 1), verified=verified)
+        degree = services.degree_upsert(
+            actor=system,
+            researcher=r,
+            level="doctorate",
+            full_time=True,
+            awarded_on=dt.date(2019, 7, 1),
+            verified=verified,
+        )
         if not verified:
             with_certificate(degree)  # what a reviewer checks it against
-        c = services.contract_upsert(actor=actor, researcher=r, centre=centre, full_time=full_time, start=start,
-                                     end=end)
+        c = services.contract_upsert(
+            actor=actor, researcher=r, centre=centre, full_time=full_time, start=start, end=end
+        )
         return r, c
 
     return make
@@ -89,8 +109,10 @@ def enrol(system):
 def key_reference(db, system):
     """The key-institution list (POLICY §3.3) with the institutions and disciplines the tests' rows use."""
     listed = {}
-    for name, code, disciplines in [("清华大学", "10003", ["机械工程", "计算机科学与技术"]),
-                                    ("西安交通大学", "10698", ["电气工程"])]:
+    for name, code, disciplines in [
+        ("清华大学", "10003", ["机械工程", "计算机科学与技术"]),
+        ("西安交通大学", "10698", ["电气工程"]),
+    ]:
         inst = services.key_institution_upsert(actor=system, name=name, code=code)
         for d in disciplines:
             services.key_discipline_upsert(actor=system, institution=inst, name=d)

@@ -1,6 +1,7 @@
 """The Django admin shows researchers, degrees, contracts and roster uploads read-only, with ID numbers
 masked everywhere (issue 4 §7): writes go through talent.services, full-number views through the logged
 reveal page."""
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse

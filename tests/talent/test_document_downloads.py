@@ -1,5 +1,6 @@
 """Degree certificates and contract documents are served like registry documents: as attachments, typed by
 the signature of the stored bytes (checked again on the way out), never sniffed, not cached."""
+
 import datetime as dt
 from pathlib import Path
 
@@ -21,10 +22,23 @@ def media_root(settings, tmp_path):
 @pytest.fixture
 def files(db, centre_a, enrol, ent_user_a, system):
     r, c = enrol(centre_a)
-    degree = services.degree_upsert(actor=ent_user_a, researcher=r, level="master", full_time=True,
-                                    awarded_on=D(2016, 7, 1), certificate=upload("证书.png", png_bytes()))
-    contract = services.contract_upsert(actor=ent_user_a, researcher=r, centre=centre_a, full_time=True,
-                                        start=c.start, end=c.end, document=upload("合同.pdf", pdf_bytes("合同")))
+    degree = services.degree_upsert(
+        actor=ent_user_a,
+        researcher=r,
+        level="master",
+        full_time=True,
+        awarded_on=D(2016, 7, 1),
+        certificate=upload("证书.png", png_bytes()),
+    )
+    contract = services.contract_upsert(
+        actor=ent_user_a,
+        researcher=r,
+        centre=centre_a,
+        full_time=True,
+        start=c.start,
+        end=c.end,
+        document=upload("合同.pdf", pdf_bytes("合同")),
+    )
     return {"degree": degree, "contract": contract}
 
 
@@ -32,10 +46,14 @@ def _body(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
-@pytest.mark.parametrize("view, key, ctype, filename, data", [
-    ("talent:degree_certificate", "degree", "image/png", "学位证书-{pk}.png", png_bytes()),
-    ("talent:contract_document", "contract", "application/pdf", "合同-{pk}.pdf", pdf_bytes("合同")),
-], ids=["certificate", "contract"])
+@pytest.mark.parametrize(
+    "view, key, ctype, filename, data",
+    [
+        ("talent:degree_certificate", "degree", "image/png", "学位证书-{pk}.png", png_bytes()),
+        ("talent:contract_document", "contract", "application/pdf", "合同-{pk}.pdf", pdf_bytes("合同")),
+    ],
+    ids=["certificate", "contract"],
+)
 def test_served_as_a_typed_attachment(client, ent_user_a, files, view, key, ctype, filename, data):
     obj = files[key]
     client.force_login(ent_user_a)

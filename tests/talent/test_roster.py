@@ -1,4 +1,5 @@
 """Roster import: preview lists every row's errors; commit writes every row or none."""
+
 import io
 
 import pytest
@@ -25,22 +26,110 @@ def xlsx(rows) -> bytes:
     return buf.getvalue()
 
 
-GOOD_1 = ["张三", "居民身份证", "110101199003077571", "", "", "", "博士", "是", "清华大学", "机械工程", "否",
-          "2019-07-01", "是", "2024-04-01", ""]
-GOOD_2 = ["王五", "", "11010119900101004x", "", "", "", "硕士", "是", "西安交通大学", "电气工程", "是",
-          "2010-07-01", "否", "2024-05-01", "2029-04-30"]
+GOOD_1 = [
+    "张三",
+    "居民身份证",
+    "110101199003077571",
+    "",
+    "",
+    "",
+    "博士",
+    "是",
+    "清华大学",
+    "机械工程",
+    "否",
+    "2019-07-01",
+    "是",
+    "2024-04-01",
+    "",
+]
+GOOD_2 = [
+    "王五",
+    "",
+    "11010119900101004x",
+    "",
+    "",
+    "",
+    "硕士",
+    "是",
+    "西安交通大学",
+    "电气工程",
+    "是",
+    "2010-07-01",
+    "否",
+    "2024-05-01",
+    "2029-04-30",
+]
 # (row, expected [(column, message fragment)])
 BAD_ROWS = [
-    (["李四", "居民身份证", "110101199003077572", "", "", "", "博士", "是", "", "", "", "2019-07-01", "是",
-      "2024-04-01", ""], [("证件号码", "校验位错误")]),
-    (["赵六", "居民身份证", "640104199205120024", "", "", "", "博士后", "是", "", "", "", "2020-13-01", "也许",
-      "2024-04-01", ""], [("学位", "应为 学士、硕士 或 博士"), ("授予日期", "不是有效日期"), ("全职", "应为 是 或 否")]),
-    (["", "护照", "E1234", "", "", "", "", "", "", "", "", "", "", "", ""],
-     [("姓名", "姓名不能为空"), ("合同起始日期", "合同起始日期不能为空")]),
-    (["John", "护照", "E12345678", "", "", "", "", "", "", "", "", "", "是", "2024-06-01", ""],
-     [("国籍", "护照持有人须填写国籍")]),
-    (["孙七", "居民身份证", "440304200002290014", "", "", "", "", "", "", "", "", "", "是", "2024-06-01",
-      "2024-05-31"], [("合同终止日期", "早于起始日期")]),
+    (
+        [
+            "李四",
+            "居民身份证",
+            "110101199003077572",
+            "",
+            "",
+            "",
+            "博士",
+            "是",
+            "",
+            "",
+            "",
+            "2019-07-01",
+            "是",
+            "2024-04-01",
+            "",
+        ],
+        [("证件号码", "校验位错误")],
+    ),
+    (
+        [
+            "赵六",
+            "居民身份证",
+            "640104199205120024",
+            "",
+            "",
+            "",
+            "博士后",
+            "是",
+            "",
+            "",
+            "",
+            "2020-13-01",
+            "也许",
+            "2024-04-01",
+            "",
+        ],
+        [("学位", "应为 学士、硕士 或 博士"), ("授予日期", "不是有效日期"), ("全职", "应为 是 或 否")],
+    ),
+    (
+        ["", "护照", "E1234", "", "", "", "", "", "", "", "", "", "", "", ""],
+        [("姓名", "姓名不能为空"), ("合同起始日期", "合同起始日期不能为空")],
+    ),
+    (
+        ["John", "护照", "E12345678", "", "", "", "", "", "", "", "", "", "是", "2024-06-01", ""],
+        [("国籍", "护照持有人须填写国籍")],
+    ),
+    (
+        [
+            "孙七",
+            "居民身份证",
+            "440304200002290014",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "是",
+            "2024-06-01",
+            "2024-05-31",
+        ],
+        [("合同终止日期", "早于起始日期")],
+    ),
 ]
 
 
@@ -89,18 +178,23 @@ def _csv(rows) -> bytes:
 def test_good_roster_commits_through_the_services(db, centre_a, ent_user_a):
     second_degree = list(GOOD_1)
     second_degree[6], second_degree[10], second_degree[11] = "硕士", "是", "2016-07-01"
-    upload = roster.roster_preview(actor=ent_user_a, centre=centre_a, filename="r.xlsx",
-                                   raw=xlsx([GOOD_1, second_degree, GOOD_2]))
+    upload = roster.roster_preview(
+        actor=ent_user_a, centre=centre_a, filename="r.xlsx", raw=xlsx([GOOD_1, second_degree, GOOD_2])
+    )
     assert upload.errors == []
     assert not Researcher.objects.exists()
     roster.roster_commit(actor=ent_user_a, upload=upload)
     upload.refresh_from_db()
     assert upload.state == RosterState.COMMITTED
     assert sorted(Researcher.objects.values_list("id_number", "name")) == [
-        ("11010119900101004X", "王五"), ("110101199003077571", "张三")]
+        ("11010119900101004X", "王五"),
+        ("110101199003077571", "张三"),
+    ]
     zhang = Researcher.objects.get(id_number="110101199003077571")
     assert sorted(zhang.degrees.values_list("level", "key_discipline", "verified_at")) == [
-        ("doctorate", False, None), ("master", True, None)]  # roster degrees wait for a reviewer
+        ("doctorate", False, None),
+        ("master", True, None),
+    ]  # roster degrees wait for a reviewer
     assert list(zhang.contracts.values_list("centre__ref", "full_time", "end")) == [("WL-SH", True, None)]
     with pytest.raises(ServiceError) as exc:
         roster.roster_commit(actor=ent_user_a, upload=upload)
@@ -113,12 +207,16 @@ def test_roster_for_another_enterprises_centre_is_refused(db, centre_b, ent_user
     assert exc.value.status == 404
 
 
-@pytest.mark.parametrize("filename, raw, code", [
-    ("r.txt", b"x", "roster_file"),
-    ("r.xlsx", b"not a zip", "roster_file"),
-    ("r.csv", "姓名,证件号码\n张三,1\n".encode(), "roster_header"),
-    ("r.csv", (",".join(HEADER) + "\n").encode(), "roster_empty"),
-], ids=["extension", "damaged-xlsx", "missing-columns", "no-rows"])
+@pytest.mark.parametrize(
+    "filename, raw, code",
+    [
+        ("r.txt", b"x", "roster_file"),
+        ("r.xlsx", b"not a zip", "roster_file"),
+        ("r.csv", "姓名,证件号码\n张三,1\n".encode(), "roster_header"),
+        ("r.csv", (",".join(HEADER) + "\n").encode(), "roster_empty"),
+    ],
+    ids=["extension", "damaged-xlsx", "missing-columns", "no-rows"],
+)
 def test_unreadable_files(db, centre_a, ent_user_a, filename, raw, code):
     with pytest.raises(ServiceError) as exc:
         roster.roster_preview(actor=ent_user_a, centre=centre_a, filename=filename, raw=raw)

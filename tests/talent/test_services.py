@@ -1,4 +1,5 @@
 """Degrees, verification, contracts (overlap at service and database level), termination, reference data."""
+
 import datetime as dt
 
 import pytest
@@ -31,17 +32,26 @@ def test_degree_counts_only_after_a_reviewer_verifies(db, centre_a, ent_user_a, 
 def test_editing_a_verified_degree_sends_it_back(db, centre_a, ent_user_a, reviewer, enrol):
     """The enterprise's own verified claim, while no other employer relies on the person."""
     r, _c = enrol(centre_a, verified=True, actor=ent_user_a)
-    services.degree_upsert(actor=ent_user_a, researcher=r, level="doctorate", full_time=True,
-                           awarded_on=D(2019, 7, 1))  # what the verified (imported) degree says: no new claim
+    services.degree_upsert(
+        actor=ent_user_a, researcher=r, level="doctorate", full_time=True, awarded_on=D(2019, 7, 1)
+    )  # what the verified (imported) degree says: no new claim
     assert r.degrees.get().verified_at is not None
-    claim = services.degree_upsert(actor=ent_user_a, researcher=r, level="master", full_time=True,
-                                   awarded_on=D(2016, 7, 1), institution="宁夏大学")
+    claim = services.degree_upsert(
+        actor=ent_user_a, researcher=r, level="master", full_time=True, awarded_on=D(2016, 7, 1), institution="宁夏大学"
+    )
     services.degree_verify(actor=reviewer, degree=with_certificate(claim))
-    services.degree_upsert(actor=ent_user_a, researcher=r, level="master", full_time=True,
-                           awarded_on=D(2016, 7, 1), institution="宁夏大学")  # nothing checked changed
+    services.degree_upsert(
+        actor=ent_user_a, researcher=r, level="master", full_time=True, awarded_on=D(2016, 7, 1), institution="宁夏大学"
+    )  # nothing checked changed
     assert r.degrees.get(pk=claim.pk).verified_at is not None
-    services.degree_upsert(actor=ent_user_a, researcher=r, level="master", full_time=True,
-                           awarded_on=D(2016, 7, 1), institution="另一所大学")
+    services.degree_upsert(
+        actor=ent_user_a,
+        researcher=r,
+        level="master",
+        full_time=True,
+        awarded_on=D(2016, 7, 1),
+        institution="另一所大学",
+    )
     assert r.degrees.get(pk=claim.pk).verified_at is None
     assert r.degrees.count() == 2 and r.degrees.exclude(pk=claim.pk).get().verified_at is not None
 
@@ -50,39 +60,51 @@ def test_degree_picks_key_institution(db, system, reviewer):
     inst = services.key_institution_upsert(actor=reviewer, name="清华大学", code="10003")
     services.key_discipline_upsert(actor=reviewer, institution=inst, name="机械工程")
     r = services.researcher_upsert(actor=system, id_type="resident_id", id_number=ZHANG, name="张三")
-    d = services.degree_upsert(actor=system, researcher=r, level="master", full_time=True, awarded_on=D(2016, 7, 1),
-                               key_discipline=True, key_institution=inst, discipline="机械工程")
+    d = services.degree_upsert(
+        actor=system,
+        researcher=r,
+        level="master",
+        full_time=True,
+        awarded_on=D(2016, 7, 1),
+        key_discipline=True,
+        key_institution=inst,
+        discipline="机械工程",
+    )
     assert (d.institution, d.key_institution_id) == ("清华大学", inst.pk)
 
 
 def test_overlap_refused_by_service_naming_the_other_contract(db, centre_a, centre_b, enrol, system):
     r, first = enrol(centre_a, start=D(2024, 4, 1), end=D(2029, 3, 31))
     with pytest.raises(ServiceError) as exc:
-        services.contract_upsert(actor=system, researcher=r, centre=centre_b, full_time=True, start=D(2025, 1, 1),
-                                 end=None)
+        services.contract_upsert(
+            actor=system, researcher=r, centre=centre_b, full_time=True, start=D(2025, 1, 1), end=None
+        )
     assert exc.value.code == "contract_overlap"
     assert f"编号{first.pk}" in exc.value.zh and "WL-SH研发中心" in exc.value.zh and "2024-04-01" in exc.value.zh
     assert Contract.objects.count() == 1
     # part-time alongside is allowed; full-time after the first ends is allowed
-    services.contract_upsert(actor=system, researcher=r, centre=centre_b, full_time=False, start=D(2025, 1, 1),
-                             end=None)
-    services.contract_upsert(actor=system, researcher=r, centre=centre_b, full_time=True, start=D(2029, 4, 1),
-                             end=None)
+    services.contract_upsert(
+        actor=system, researcher=r, centre=centre_b, full_time=False, start=D(2025, 1, 1), end=None
+    )
+    services.contract_upsert(actor=system, researcher=r, centre=centre_b, full_time=True, start=D(2029, 4, 1), end=None)
     assert Contract.objects.count() == 3
 
 
 def test_overlap_names_no_other_enterprise_to_an_enterprise(db, centre_a, centre_b, enrol, ent_user_b):
     r, _first = enrol(centre_a)
     with pytest.raises(ServiceError) as exc:
-        services.contract_upsert(actor=ent_user_b, researcher=r, centre=centre_b, full_time=True,
-                                 start=D(2025, 1, 1), end=None)
+        services.contract_upsert(
+            actor=ent_user_b, researcher=r, centre=centre_b, full_time=True, start=D(2025, 1, 1), end=None
+        )
     assert "其他单位" in exc.value.zh and "WL-SH" not in exc.value.zh
 
 
 def test_overlap_constraint_holds_at_the_database_level(db, centre_a, centre_b, enrol):
     r, _first = enrol(centre_a, start=D(2024, 4, 1), end=D(2029, 3, 31))
-    sql = (f'INSERT INTO {Contract._meta.db_table} (researcher_id, centre_id, full_time, start, "end", '
-           "termination_reason, needs_review, document, created_at) VALUES (%s, %s, true, %s, %s, '', false, '', now())")
+    sql = (
+        f'INSERT INTO {Contract._meta.db_table} (researcher_id, centre_id, full_time, start, "end", '
+        "termination_reason, needs_review, document, created_at) VALUES (%s, %s, true, %s, %s, '', false, '', now())"
+    )
     with pytest.raises(IntegrityError) as exc, transaction.atomic(), connection.cursor() as cur:
         cur.execute(sql, [r.pk, centre_b.pk, D(2026, 1, 1), None])
     assert "contract_no_fulltime_overlap" in str(exc.value)
@@ -96,15 +118,18 @@ def test_overlap_constraint_holds_at_the_database_level(db, centre_a, centre_b, 
 def test_an_early_termination_frees_the_later_days(db, centre_a, centre_b, enrol, system, ent_user_a):
     r, first = enrol(centre_a, start=D(2024, 4, 1), end=D(2029, 3, 31))
     services.contract_terminate(actor=ent_user_a, contract=first, terminated_on=D(2025, 6, 30), reason="个人原因离职")
-    services.contract_upsert(actor=system, researcher=r, centre=centre_b, full_time=True, start=D(2025, 7, 1),
-                             end=None)
+    services.contract_upsert(actor=system, researcher=r, centre=centre_b, full_time=True, start=D(2025, 7, 1), end=None)
     assert Contract.objects.filter(researcher=r, full_time=True).count() == 2
 
 
-@pytest.mark.parametrize("terminated_on, flagged", [
-    (D(2025, 6, 30), True),
-    (D(2029, 3, 30), True),  # the last day before five whole years
-], ids=["within-five-years", "one-day-short"])
+@pytest.mark.parametrize(
+    "terminated_on, flagged",
+    [
+        (D(2025, 6, 30), True),
+        (D(2029, 3, 30), True),  # the last day before five whole years
+    ],
+    ids=["within-five-years", "one-day-short"],
+)
 def test_termination_within_five_years_is_flagged(db, centre_a, enrol, ent_user_a, terminated_on, flagged):
     _r, c = enrol(centre_a, start=D(2024, 4, 1), end=D(2030, 3, 31))
     c = services.contract_terminate(actor=ent_user_a, contract=c, terminated_on=terminated_on, reason="离职")
@@ -137,8 +162,9 @@ def test_termination_refusals_change_nothing(db, centre_a, enrol, ent_user_a, en
 def test_enterprise_cannot_contract_at_another_enterprises_centre(db, centre_b, ent_user_a, system):
     r = services.researcher_upsert(actor=system, id_type="resident_id", id_number=ZHANG, name="张三")
     with pytest.raises(ServiceError) as exc:
-        services.contract_upsert(actor=ent_user_a, researcher=r, centre=centre_b, full_time=True,
-                                 start=D(2024, 1, 1), end=None)
+        services.contract_upsert(
+            actor=ent_user_a, researcher=r, centre=centre_b, full_time=True, start=D(2024, 1, 1), end=None
+        )
     assert exc.value.status == 404
     assert not Contract.objects.exists()
 
@@ -149,8 +175,7 @@ def test_enterprise_cannot_rename_someone_elses_researcher(db, centre_a, centre_
         services.researcher_upsert(actor=ent_user_b, id_type="resident_id", id_number=ZHANG, name="张叁")
     assert exc.value.code == "registered_elsewhere"
     assert exc.value.zh == "该人员已在其他单位登记,如信息有误请联系科技厅核实"
-    r = services.researcher_upsert(actor=ent_user_b, id_type="resident_id", id_number=ZHANG, name="张三",
-                                   phone="139")
+    r = services.researcher_upsert(actor=ent_user_b, id_type="resident_id", id_number=ZHANG, name="张三", phone="139")
     r.refresh_from_db()
     assert (r.name, r.phone) == ("张三", "")
 
@@ -204,8 +229,9 @@ def test_identity_access_log_is_append_only(db, centre_a, enrol, reviewer):
 def test_degree_unique_by_natural_key(db, system):
     r = services.researcher_upsert(actor=system, id_type="resident_id", id_number=ZHANG, name="张三")
     for _ in range(2):
-        services.degree_upsert(actor=system, researcher=r, level="master", full_time=True, awarded_on=D(2016, 7, 1),
-                               verified=True)
+        services.degree_upsert(
+            actor=system, researcher=r, level="master", full_time=True, awarded_on=D(2016, 7, 1), verified=True
+        )
     assert Degree.objects.count() == 1
 
 
@@ -227,8 +253,7 @@ def test_key_reference_discipline_rows_leave_a_listed_institution_as_it_is(db, r
     """A discipline row names its institution; it neither reactivates it nor wipes its note."""
     services.key_institution_upsert(actor=reviewer, name="浙江大学", code="10335", is_active=False, note="暂停认定")
     rows = "院校名称,院校代码,重点学科,有效,备注\n浙江大学,10335,控制科学与工程,是,\n"
-    assert services.key_reference_import_csv(actor=reviewer, raw=rows.encode()) == {"institutions": 1,
-                                                                                     "disciplines": 1}
+    assert services.key_reference_import_csv(actor=reviewer, raw=rows.encode()) == {"institutions": 1, "disciplines": 1}
     inst = KeyInstitution.objects.get(name="浙江大学")
     assert (inst.is_active, inst.note) == (False, "暂停认定")
     assert KeyDiscipline.objects.filter(institution=inst, name="控制科学与工程", is_active=True).exists()

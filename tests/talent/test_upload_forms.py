@@ -1,6 +1,7 @@
 """The talent upload forms (roster import, degree certificate, contract document, researcher photo) answer the
 progress-bar script with JSON (ok and refused, 200 either way) and a plain post with a page; refusals sit
 next to their field in Chinese and English, change nothing, and the permission checks still hold."""
+
 import datetime as dt
 
 import pytest
@@ -23,10 +24,14 @@ def media_root(settings, tmp_path):
 
 # --- roster import: upload, then the preview page -----------------------------------------------------
 
+
 def test_roster_upload_by_script_answers_the_preview_url(client, centre_a, ent_user_a):
     client.force_login(ent_user_a)
-    response = client.post(reverse("talent:roster_upload"),
-                           {"centre": centre_a.pk, "file": upload("花名册.csv", roster.template_csv())}, **XHR)
+    response = client.post(
+        reverse("talent:roster_upload"),
+        {"centre": centre_a.pk, "file": upload("花名册.csv", roster.template_csv())},
+        **XHR,
+    )
     assert response.status_code == 200
     preview = RosterUpload.objects.get()
     assert response.json() == {"ok": True, "redirect": reverse("talent:roster_preview", args=[preview.pk])}
@@ -34,16 +39,19 @@ def test_roster_upload_by_script_answers_the_preview_url(client, centre_a, ent_u
     assert not Researcher.objects.exists()  # preview only: committing is a second step
 
 
-@pytest.mark.parametrize(("name", "data", "text"), [
-    ("花名册.xlsx", pdf_bytes(), "文件内容不是Excel(.xlsx)格式(文件头校验失败)"),
-    ("花名册.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "文件内容不是文本CSV"),
-    ("花名册.csv", b"<html><script>alert(1)</script></html>", "文件内容不是文本CSV"),
-    ("花名册.pdf", pdf_bytes(), "仅支持 .xlsx 或 .csv 文件"),
-], ids=["pdf-named-xlsx", "binary-csv", "markup-csv", "wrong-extension"])
+@pytest.mark.parametrize(
+    ("name", "data", "text"),
+    [
+        ("花名册.xlsx", pdf_bytes(), "文件内容不是Excel(.xlsx)格式(文件头校验失败)"),
+        ("花名册.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "文件内容不是文本CSV"),
+        ("花名册.csv", b"<html><script>alert(1)</script></html>", "文件内容不是文本CSV"),
+        ("花名册.pdf", pdf_bytes(), "仅支持 .xlsx 或 .csv 文件"),
+    ],
+    ids=["pdf-named-xlsx", "binary-csv", "markup-csv", "wrong-extension"],
+)
 def test_roster_refusals_by_content_name_the_file_field(client, centre_a, ent_user_a, name, data, text):
     client.force_login(ent_user_a)
-    response = client.post(reverse("talent:roster_upload"), {"centre": centre_a.pk, "file": upload(name, data)},
-                           **XHR)
+    response = client.post(reverse("talent:roster_upload"), {"centre": centre_a.pk, "file": upload(name, data)}, **XHR)
     assert response.status_code == 200
     body = response.json()
     assert body["ok"] is False and list(body["errors"]) == ["file"]
@@ -78,17 +86,24 @@ def test_roster_without_javascript_posts_and_redirects_or_shows_the_form(client,
 
 def test_roster_keeps_its_permission_checks(client, centre_a, centre_b, ent_user_a, reviewer):
     client.force_login(ent_user_a)
-    body = client.post(reverse("talent:roster_upload"),
-                       {"centre": centre_b.pk, "file": upload("花名册.csv", roster.template_csv())}, **XHR).json()
+    body = client.post(
+        reverse("talent:roster_upload"),
+        {"centre": centre_b.pk, "file": upload("花名册.csv", roster.template_csv())},
+        **XHR,
+    ).json()
     assert body["ok"] is False and list(body["errors"]) == ["centre"]  # another enterprise's centre is no choice
     client.force_login(reviewer)
-    response = client.post(reverse("talent:roster_upload"),
-                           {"centre": centre_a.pk, "file": upload("花名册.csv", roster.template_csv())}, **XHR)
+    response = client.post(
+        reverse("talent:roster_upload"),
+        {"centre": centre_a.pk, "file": upload("花名册.csv", roster.template_csv())},
+        **XHR,
+    )
     assert response.status_code == 403
     assert not RosterUpload.objects.exists()
 
 
 # --- degree certificate ------------------------------------------------------------------------------
+
 
 def _degree_data(**extra):
     return {"level": "master", "full_time": "on", "institution": "宁夏大学", "awarded_on": "2016-07-01", **extra}
@@ -127,13 +142,17 @@ def test_degree_certificate_over_the_limit_and_plain_post(client, centre_a, ent_
 def test_degree_of_another_enterprises_researcher_is_not_found(client, centre_b, ent_user_a, enrol):
     theirs, _ = enrol(centre_b, id_number=CHECK_DIGIT_OK, name="赵六")
     client.force_login(ent_user_a)
-    response = client.post(reverse("talent:degree_create", args=[theirs.pk]),
-                           _degree_data(certificate=upload("证书.pdf", pdf_bytes())), **XHR)
+    response = client.post(
+        reverse("talent:degree_create", args=[theirs.pk]),
+        _degree_data(certificate=upload("证书.pdf", pdf_bytes())),
+        **XHR,
+    )
     assert response.status_code == 404
     assert not Degree.objects.filter(level="master").exists()
 
 
 # --- contract document and the enrolment form --------------------------------------------------------
+
 
 def test_contract_document_by_script_and_plain(client, centre_a, ent_user_a, enrol):
     researcher, first = enrol(centre_a, end=dt.date(2025, 3, 31))
@@ -153,14 +172,28 @@ def test_contract_document_by_script_and_plain(client, centre_a, ent_user_a, enr
 
 def test_enrolment_refuses_a_bad_photo_next_to_the_photo(client, centre_a, ent_user_a):
     client.force_login(ent_user_a)
-    data = {"id_type": "resident_id", "id_number": CHECK_DIGIT_OK, "name": "赵六", "centre": centre_a.pk,
-            "full_time": "on", "start": "2024-04-01", "end": ""}
-    body = client.post(reverse("talent:researcher_create"),
-                       {**data, "photo": upload("照片.png", b"\x89PNG\r\n\x1a\n<svg onload=x>"),
-                        "document": upload("合同.pdf", pdf_bytes())}, **XHR).json()
+    data = {
+        "id_type": "resident_id",
+        "id_number": CHECK_DIGIT_OK,
+        "name": "赵六",
+        "centre": centre_a.pk,
+        "full_time": "on",
+        "start": "2024-04-01",
+        "end": "",
+    }
+    body = client.post(
+        reverse("talent:researcher_create"),
+        {
+            **data,
+            "photo": upload("照片.png", b"\x89PNG\r\n\x1a\n<svg onload=x>"),
+            "document": upload("合同.pdf", pdf_bytes()),
+        },
+        **XHR,
+    ).json()
     assert body["ok"] is False and list(body["errors"]) == ["photo"]
     assert not Researcher.objects.exists()
-    body = client.post(reverse("talent:researcher_create"),
-                       {**data, "document": upload("合同.pdf", pdf_bytes())}, **XHR).json()
+    body = client.post(
+        reverse("talent:researcher_create"), {**data, "document": upload("合同.pdf", pdf_bytes())}, **XHR
+    ).json()
     researcher = Researcher.objects.get()
     assert body == {"ok": True, "redirect": reverse("talent:researcher_detail", args=[researcher.pk])}

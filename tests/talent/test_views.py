@@ -1,4 +1,5 @@
 """Pages: isolation between enterprises, masking and logged reveals, no N+1, forms through services."""
+
 import datetime as dt
 import io
 
@@ -31,13 +32,19 @@ def test_enterprise_sees_only_its_researchers(client, centre_a, centre_b, ent_us
     page = client.get(reverse("talent:researcher_list")).content.decode()
     assert "张三" in page and "赵六" not in page
     assert client.get(reverse("talent:researcher_detail", args=[mine.pk])).status_code == 200
-    for name, args in [("researcher_detail", [theirs.pk]), ("researcher_edit", [theirs.pk]),
-                       ("degree_create", [theirs.pk]), ("contract_create", [theirs.pk]),
-                       ("contract_terminate", [their_contract.pk]), ("contract_document", [their_contract.pk])]:
+    for name, args in [
+        ("researcher_detail", [theirs.pk]),
+        ("researcher_edit", [theirs.pk]),
+        ("degree_create", [theirs.pk]),
+        ("contract_create", [theirs.pk]),
+        ("contract_terminate", [their_contract.pk]),
+        ("contract_document", [their_contract.pk]),
+    ]:
         assert client.get(reverse(f"talent:{name}", args=args)).status_code == 404, name
     # a POST at another enterprise's contract changes nothing
-    resp = client.post(reverse("talent:contract_terminate", args=[their_contract.pk]),
-                       {"terminated_on": "2025-01-01", "reason": "x"})
+    resp = client.post(
+        reverse("talent:contract_terminate", args=[their_contract.pk]), {"terminated_on": "2025-01-01", "reason": "x"}
+    )
     assert resp.status_code == 404
     their_contract.refresh_from_db()
     assert their_contract.terminated_on is None
@@ -51,8 +58,9 @@ def test_shared_researcher_shows_only_own_contracts(client, centre_a, centre_b, 
     from talent import services
 
     r, _ = enrol(centre_a, start=D(2024, 4, 1), end=D(2029, 3, 31))
-    services.contract_upsert(actor=system, researcher=r, centre=centre_b, full_time=False, start=D(2025, 1, 1),
-                             end=None)
+    services.contract_upsert(
+        actor=system, researcher=r, centre=centre_b, full_time=False, start=D(2025, 1, 1), end=None
+    )
     client.force_login(ent_user_b)
     page = client.get(reverse("talent:researcher_detail", args=[r.pk])).content.decode()
     assert "LJ-HZ研发中心" in page and "WL-SH研发中心" not in page
@@ -89,10 +97,17 @@ def _populate(n, centre, system):
 
     for i, number in enumerate(ids(n)):
         r = services.researcher_upsert(actor=system, id_type="resident_id", id_number=number, name=f"人员{i:02d}")
-        services.degree_upsert(actor=system, researcher=r, level="doctorate", full_time=True,
-                               awarded_on=D(2019, 7, 1), verified=i % 2 == 0)
-        services.contract_upsert(actor=system, researcher=r, centre=centre, full_time=i % 3 != 0,
-                                 start=D(2024, 4, 1), end=D(2029, 3, 31) if i % 4 else D(2026, 3, 31))
+        services.degree_upsert(
+            actor=system, researcher=r, level="doctorate", full_time=True, awarded_on=D(2019, 7, 1), verified=i % 2 == 0
+        )
+        services.contract_upsert(
+            actor=system,
+            researcher=r,
+            centre=centre,
+            full_time=i % 3 != 0,
+            start=D(2024, 4, 1),
+            end=D(2029, 3, 31) if i % 4 else D(2026, 3, 31),
+        )
 
 
 @pytest.mark.parametrize("who", ["enterprise", "reviewer"])
@@ -117,8 +132,7 @@ def test_stipend_status_in_plain_words(client, centre_a, make_centre, ent_user_a
     joint = make_centre(ref="JT-BJ", uscc_body="91640106MA76JT003", kind="joint")
     Membership.objects.create(enterprise=joint.enterprise, user=ent_user_a)
     ok, _ = enrol(centre_a, start=D(2024, 4, 1), end=None)
-    short, _ = enrol(centre_a, id_number="640104199205120024", name="短期", start=D(2024, 4, 1),
-                     end=D(2029, 3, 30))
+    short, _ = enrol(centre_a, id_number="640104199205120024", name="短期", start=D(2024, 4, 1), end=D(2029, 3, 30))
     part, _ = enrol(centre_a, id_number="440304200002290014", name="兼职", full_time=False)
     unverified, _ = enrol(centre_a, id_number="310115198812310020", name="未核验", verified=False)
     joint_r, _ = enrol(joint, id_number="110101198501011239", name="联合")
@@ -138,8 +152,15 @@ def test_stipend_status_in_plain_words(client, centre_a, make_centre, ent_user_a
 def test_enrol_form_errors_are_chinese_and_write_nothing(client, centre_a, ent_user_a):
     client.force_login(ent_user_a)
     url = reverse("talent:researcher_create")
-    data = {"id_type": "resident_id", "id_number": "110101199003077572", "name": "张三", "centre": centre_a.pk,
-            "full_time": "on", "start": "2024-04-01", "end": ""}
+    data = {
+        "id_type": "resident_id",
+        "id_number": "110101199003077572",
+        "name": "张三",
+        "centre": centre_a.pk,
+        "full_time": "on",
+        "start": "2024-04-01",
+        "end": "",
+    }
     resp = client.post(url, data)
     assert resp.status_code == 200 and "校验位错误" in resp.content.decode()
     assert not Researcher.objects.exists()
@@ -149,8 +170,10 @@ def test_enrol_form_errors_are_chinese_and_write_nothing(client, centre_a, ent_u
     assert resp.status_code == 302 and resp["Location"] == reverse("talent:researcher_detail", args=[r.pk])
     assert list(r.contracts.values_list("centre_id", "end")) == [(centre_a.pk, None)]
     # a second full-time contract overlapping: the error names the first contract
-    resp = client.post(reverse("talent:contract_create", args=[r.pk]),
-                       {"centre": centre_a.pk, "full_time": "on", "start": "2025-01-01", "end": ""})
+    resp = client.post(
+        reverse("talent:contract_create", args=[r.pk]),
+        {"centre": centre_a.pk, "full_time": "on", "start": "2025-01-01", "end": ""},
+    )
     assert "重叠" in resp.content.decode() and f"编号{r.contracts.get().pk}" in resp.content.decode()
 
 

@@ -18,11 +18,19 @@ class Command(BaseCommand):
             lines = PayoutLine.objects.filter(active=True).select_related("run", "centre").order_by("id")
             if run is not None:
                 lines = lines.filter(run_id=run)
-            payload = {"lines": [
-                {"rule": ln.rule, "beneficiary": ln.beneficiary, "centre": ln.centre.ref if ln.centre_id else None,
-                 "service_period": ln.service_period, "amount": f"{ln.amount:.2f}", "run_period": ln.run.period}
-                for ln in lines.iterator(chunk_size=5000)
-            ]}
+            payload = {
+                "lines": [
+                    {
+                        "rule": ln.rule,
+                        "beneficiary": ln.beneficiary,
+                        "centre": ln.centre.ref if ln.centre_id else None,
+                        "service_period": ln.service_period,
+                        "amount": f"{ln.amount:.2f}",
+                        "run_period": ln.run.period,
+                    }
+                    for ln in lines.iterator(chunk_size=5000)
+                ]
+            }
             text = json.dumps(payload, ensure_ascii=False, indent=1)
             if out:
                 with open(out, "w", encoding="utf-8") as fh:

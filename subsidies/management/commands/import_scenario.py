@@ -20,6 +20,7 @@ class Command(BaseCommand):
         try:
             counts = import_scenario(data)
         except ScenarioError as exc:
-            raise CommandError(f"导入失败,未做任何更改 / import refused, nothing changed — {exc.where}: {exc.message}") \
-                from None
+            raise CommandError(
+                f"导入失败,未做任何更改 / import refused, nothing changed — {exc.where}: {exc.message}"
+            ) from None
         self.stdout.write("导入完成 / imported: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))

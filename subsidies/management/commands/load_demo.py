@@ -22,8 +22,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="do nothing when the demo data is already there")
         parser.add_argument("--print-logins", action="store_true", help="only print the demo logins")
-        parser.add_argument("--runs-through", default="2026-09",
-                            help="compute and approve monthly runs from 2024-03 through this month")
+        parser.add_argument(
+            "--runs-through", default="2026-09", help="compute and approve monthly runs from 2024-03 through this month"
+        )
 
     def handle(self, *args, once=False, print_logins=False, runs_through="2026-09", **options):
         if print_logins:
@@ -63,8 +64,9 @@ class Command(BaseCommand):
         last = latest_budget_year()
         for rule, year, amount, reference in BUDGETS:
             if year <= last:
-                budget_set(actor=users["caiwu1"], rule=rule, year=year, amount=amount, reference=reference,
-                           note="演示数据")
+                budget_set(
+                    actor=users["caiwu1"], rule=rule, year=year, amount=amount, reference=reference, note="演示数据"
+                )
 
     def make_history(self, users, through: str) -> None:
         """Monthly runs from the first month filed, computed by caiwu1 and approved by caiwu2."""
@@ -81,7 +83,9 @@ class Command(BaseCommand):
         run = run_payouts(actor=users["caiwu1"], kind=RunKind.ANNUAL, period="2024")
         payout_run_approve(actor=users["caiwu2"], run_id=run.pk)
         self.backdate(run, 2025, 5)
-        self.stdout.write(f"已计算并审批 {runs} 个月度批次和 1 个年度批次 / {runs} monthly runs and 1 annual run approved")
+        self.stdout.write(
+            f"已计算并审批 {runs} 个月度批次和 1 个年度批次 / {runs} monthly runs and 1 annual run approved"
+        )
         reports = load_performance_demo(users)  # issue 19: the first batch's reported outcomes
         self.stdout.write(f"已受理 {reports} 份年度绩效报告 / {reports} annual performance reports accepted")
         assert system_actor() and Centre.objects.count() == 4
@@ -91,10 +95,16 @@ class Command(BaseCommand):
         run = PayoutRun.objects.filter(kind=RunKind.MONTHLY, period="2024-06", state=RunState.APPROVED).first()
         if run is None:
             return
-        t = demo_money_loop(run=run, finance=users["caiwu1"], finance2=users["caiwu2"],
-                            enterprise_user_of=lambda e: e.members.filter(is_active=True).first() or users["admin"])
-        self.stdout.write(f"批次#{run.pk}对账 / reconciliation: 已核定 {t['approved']} = 已到账 {t['succeeded']} + 在途 "
-                          f"{t['in_transit']} + 退回 {t['failed']} − 已补拨 {t['reissued']}")
+        t = demo_money_loop(
+            run=run,
+            finance=users["caiwu1"],
+            finance2=users["caiwu2"],
+            enterprise_user_of=lambda e: e.members.filter(is_active=True).first() or users["admin"],
+        )
+        self.stdout.write(
+            f"批次#{run.pk}对账 / reconciliation: 已核定 {t['approved']} = 已到账 {t['succeeded']} + 在途 "
+            f"{t['in_transit']} + 退回 {t['failed']} − 已补拨 {t['reissued']}"
+        )
 
     @staticmethod
     def backdate(run, year: int, month: int) -> None:
@@ -102,11 +112,16 @@ class Command(BaseCommand):
         (the change is recorded by the audit trigger like any other)."""
         with acting(system_actor(), reason="演示数据:历史批次日期"):
             when = dt.datetime(year, month, 5, 9, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
-            PayoutRun.objects.filter(pk=run.pk).update(created_at=when, computed_at=when,
-                                                       approved_at=when + dt.timedelta(hours=6))
+            PayoutRun.objects.filter(pk=run.pk).update(
+                created_at=when, computed_at=when, approved_at=when + dt.timedelta(hours=6)
+            )
 
     def print_logins(self) -> None:
         for username, role, full_name, _ref in USERS:
             # finance and administrators: two-factor login, the secret is shown on the page at the first login
-            otp = "   + 动态验证码(首次登录时绑定验证器 / TOTP, enrol at first login)" if role in ("finance", "admin") else ""
+            otp = (
+                "   + 动态验证码(首次登录时绑定验证器 / TOTP, enrol at first login)"
+                if role in ("finance", "admin")
+                else ""
+            )
             self.stdout.write(f"    {username:<12} {DEMO_PASSWORD}   {full_name}{otp}")

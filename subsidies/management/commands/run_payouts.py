@@ -14,15 +14,26 @@ class Command(BaseCommand):
         group = parser.add_mutually_exclusive_group(required=True)
         group.add_argument("--month", help="YYYY-MM")
         group.add_argument("--year", help="YYYY")
-        parser.add_argument("--async", dest="use_celery", action="store_true",
-                            help="queue the chunks on Celery instead of computing here")
+        parser.add_argument(
+            "--async",
+            dest="use_celery",
+            action="store_true",
+            help="queue the chunks on Celery instead of computing here",
+        )
 
     def handle(self, *args, month=None, year=None, use_celery=False, **options):
         kind, period = (RunKind.MONTHLY, month) if month else (RunKind.ANNUAL, year)
         try:
-            run = run_payouts(actor=system_actor(), kind=kind, period=period, inline=not use_celery,
-                              processes=settings.PAYOUT_INLINE_WORKERS)
+            run = run_payouts(
+                actor=system_actor(),
+                kind=kind,
+                period=period,
+                inline=not use_celery,
+                processes=settings.PAYOUT_INLINE_WORKERS,
+            )
         except ServiceError as exc:
             raise CommandError(" ".join(exc.messages)) from None
-        self.stdout.write(f"批次 run #{run.pk} {run.period} {run.get_state_display()}: "
-                          f"{run.line_count} lines, total {run.total_amount}")
+        self.stdout.write(
+            f"批次 run #{run.pk} {run.period} {run.get_state_display()}: "
+            f"{run.line_count} lines, total {run.total_amount}"
+        )

@@ -1,4 +1,5 @@
 """python manage.py import_key_institutions FILE.csv — the key-institution list (POLICY §3.3), all rows or none."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.errors import ServiceError
@@ -24,5 +25,6 @@ class Command(BaseCommand):
             raise CommandError("CSV有错误,未导入任何记录:\n" + "\n".join(exc.errors)) from None
         except ServiceError as exc:
             raise CommandError(exc.zh) from None
-        self.stdout.write(self.style.SUCCESS(
-            f"已导入 {counts['institutions']} 所院校、{counts['disciplines']} 个重点学科"))
+        self.stdout.write(
+            self.style.SUCCESS(f"已导入 {counts['institutions']} 所院校、{counts['disciplines']} 个重点学科")
+        )

@@ -1,6 +1,7 @@
 # ruff: noqa: F811  (pytest fixtures imported from grants_support)
 """YC-RD declarations: the enterprise declares with the audit report, staff verify (lower with a reason),
 the annual run pays 15%; a revision after payment yields an adjustment line, never a second award."""
+
 from decimal import Decimal
 
 import pytest
@@ -32,8 +33,9 @@ def annual(finance, finance2, year="2024"):
 
 
 def test_declare_verify_pay_then_revise_yields_an_adjustment(owner, independent, yc1, finance, finance2):
-    sub = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="3000000",
-                                audit_report=doc("审计报告.pdf"))
+    sub = rd_declaration_submit(
+        actor=owner, centre=independent, year=2024, declared_amount="3000000", audit_report=doc("审计报告.pdf")
+    )
     assert sub.status == "pending" and sub.audit_report.original_name == "审计报告.pdf"
     with pytest.raises(ServiceError, match="须填写核减理由"):
         rd_declaration_verify(actor=yc1, submission=sub, verified_amount="2000000")
@@ -41,25 +43,32 @@ def test_declare_verify_pay_then_revise_yields_an_adjustment(owner, independent,
         rd_declaration_verify(actor=yc1, submission=sub, verified_amount="3000001")
     sub = rd_declaration_verify(actor=yc1, submission=sub, verified_amount="2000000", reason="部分费用不属研发支出")
     decl = RDDeclaration.objects.get(centre=independent, year=2024)
-    assert (decl.verified_amount, decl.declared_amount, decl.revision) == (Decimal("2000000.00"),
-                                                                          Decimal("3000000.00"), 1)
+    assert (decl.verified_amount, decl.declared_amount, decl.revision) == (
+        Decimal("2000000.00"),
+        Decimal("3000000.00"),
+        1,
+    )
     run = annual(finance, finance2)
     line = PayoutLine.objects.get(run=run, rule="YC-RD")
     assert (line.kind, line.amount) == ("regular", Decimal("300000.00"))
 
     # a revised declaration after payment: nothing changes until verified
-    rev = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="4000000",
-                                audit_report=doc("审计报告-更正.pdf"))
+    rev = rd_declaration_submit(
+        actor=owner, centre=independent, year=2024, declared_amount="4000000", audit_report=doc("审计报告-更正.pdf")
+    )
     with pytest.raises(ServiceError, match="待核定的申报"):
-        rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="1",
-                              audit_report=doc("x.pdf"))
+        rd_declaration_submit(
+            actor=owner, centre=independent, year=2024, declared_amount="1", audit_report=doc("x.pdf")
+        )
     rd_declaration_verify(actor=yc1, submission=rev)
     decl.refresh_from_db()
     assert (decl.verified_amount, decl.revision) == (Decimal("4000000.00"), 2)
     run2 = annual(finance, finance2)
     lines = list(PayoutLine.objects.filter(rule="YC-RD", centre=independent).order_by("id"))
-    assert [(ln.kind, ln.amount) for ln in lines] == [("regular", Decimal("300000.00")),
-                                                      ("adjustment", Decimal("300000.00"))]
+    assert [(ln.kind, ln.amount) for ln in lines] == [
+        ("regular", Decimal("300000.00")),
+        ("adjustment", Decimal("300000.00")),
+    ]
     assert lines[1].run_id == run2.pk and lines[1].basis == "rev2"
     # running again adds nothing
     assert annual(finance, finance2).line_count == 0
@@ -67,15 +76,13 @@ def test_declare_verify_pay_then_revise_yields_an_adjustment(owner, independent,
 
 def test_declaration_refusals(system, owner, other_owner, enterprise, independent, reg1):
     with pytest.raises(ServiceError, match="企业成员"):
-        rd_declaration_submit(actor=other_owner, centre=independent, year=2024, declared_amount="1",
-                              audit_report=doc())
+        rd_declaration_submit(actor=other_owner, centre=independent, year=2024, declared_amount="1", audit_report=doc())
     with pytest.raises(ServiceError, match="请上传该年度研发费用专项审计报告"):
         rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="1", audit_report=None)
     no_yc = make_centre(actor=system, enterprise=enterprise, ref="NOYC", yinchuan=None)
     with pytest.raises(ServiceError, match="银川市备案在2024年度未生效"):
         rd_declaration_submit(actor=owner, centre=no_yc, year=2024, declared_amount="1", audit_report=doc())
-    sub = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="100",
-                                audit_report=doc())
+    sub = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="100", audit_report=doc())
     with pytest.raises(ServiceError, match="只有银川市科技局审核员"):
         rd_declaration_verify(actor=reg1, submission=sub)
 
@@ -106,8 +113,7 @@ def test_a_year_filed_before_a_suspension_can_still_be_declared_after_reinstatem
     filing_suspend(actor=yc1, filing=filing, on=dt.date(2025, 1, 1), reason="整改")
     filing = filing_reinstate(actor=yc1, filing=Filing.objects.get(pk=filing.pk), on=dt.date(2025, 6, 1))
     assert filing.effective_from == dt.date(2025, 6, 1)
-    sub = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="100",
-                                audit_report=doc())
+    sub = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="100", audit_report=doc())
     assert sub.status == "pending"
 
 
@@ -116,8 +122,7 @@ def test_database_keeps_a_verified_amount_within_the_declared_one(owner, indepen
 
     from subsidies.models import RDDeclarationSubmission
 
-    sub = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="100",
-                                audit_report=doc())
+    sub = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="100", audit_report=doc())
     rows = RDDeclarationSubmission.objects.filter(pk=sub.pk)
     with pytest.raises(IntegrityError, match="rd_submission_verified_within_declared"), transaction.atomic():
         rows.update(verified_amount=Decimal("100.01"))

@@ -1,5 +1,6 @@
 """Finance exports (issue 7): documents rendered for real, read back with poppler (pdftotext,
 pdffonts), bank files parsed, downloads permission-checked, exports recorded with SHA-256."""
+
 import csv
 import hashlib
 import io
@@ -23,28 +24,72 @@ from subsidies.scenario import import_scenario
 FILING = [{"level": "regional", "status": "approved", "effective_from": "2024-03-01", "effective_to": None}]
 SCENARIO = {
     "enterprises": [
-        {"uscc": "91640106MA76WL001J", "name": "银川威力传动技术股份有限公司", "division_code": "640106",
-         "bank_name": "中国工商银行银川分行", "bank_account": "2902000109200012345"},
-        {"uscc": "91640104MA76LJ002C", "name": "宁夏隆基宁光仪表股份有限公司", "division_code": "640104",
-         "bank_name": "宁夏银行营业部", "bank_account": "6217000100029876543"},
+        {
+            "uscc": "91640106MA76WL001J",
+            "name": "银川威力传动技术股份有限公司",
+            "division_code": "640106",
+            "bank_name": "中国工商银行银川分行",
+            "bank_account": "2902000109200012345",
+        },
+        {
+            "uscc": "91640104MA76LJ002C",
+            "name": "宁夏隆基宁光仪表股份有限公司",
+            "division_code": "640104",
+            "bank_name": "宁夏银行营业部",
+            "bank_account": "6217000100029876543",
+        },
     ],
     "centres": [
-        {"ref": "WL-SH", "enterprise": "91640106MA76WL001J", "name": "威力传动上海研发中心", "city": "上海",
-         "division_code": "310115", "kind": "independent", "filings": FILING},
-        {"ref": "LJ-HZ", "enterprise": "91640104MA76LJ002C", "name": "隆基宁光杭州研发中心", "city": "杭州",
-         "division_code": "330106", "kind": "independent", "filings": FILING},
+        {
+            "ref": "WL-SH",
+            "enterprise": "91640106MA76WL001J",
+            "name": "威力传动上海研发中心",
+            "city": "上海",
+            "division_code": "310115",
+            "kind": "independent",
+            "filings": FILING,
+        },
+        {
+            "ref": "LJ-HZ",
+            "enterprise": "91640104MA76LJ002C",
+            "name": "隆基宁光杭州研发中心",
+            "city": "杭州",
+            "division_code": "330106",
+            "kind": "independent",
+            "filings": FILING,
+        },
     ],
     "researchers": [
-        {"id_type": "resident_id", "id_number": "110101199003077571", "name": "张三",
-         "degrees": [{"level": "doctorate", "full_time": True, "key_discipline": False, "awarded_on": "2019-07-01"}]},
-        {"id_type": "resident_id", "id_number": "33010619880512661X", "name": "李四",
-         "degrees": [{"level": "doctorate", "full_time": True, "key_discipline": False, "awarded_on": "2018-07-01"}]},
+        {
+            "id_type": "resident_id",
+            "id_number": "110101199003077571",
+            "name": "张三",
+            "degrees": [{"level": "doctorate", "full_time": True, "key_discipline": False, "awarded_on": "2019-07-01"}],
+        },
+        {
+            "id_type": "resident_id",
+            "id_number": "33010619880512661X",
+            "name": "李四",
+            "degrees": [{"level": "doctorate", "full_time": True, "key_discipline": False, "awarded_on": "2018-07-01"}],
+        },
     ],
     "contracts": [
-        {"researcher": "110101199003077571", "centre": "WL-SH", "full_time": True, "start": "2024-04-01",
-         "end": "2029-03-31", "terminated_on": None},
-        {"researcher": "33010619880512661X", "centre": "LJ-HZ", "full_time": True, "start": "2024-05-01",
-         "end": "2029-04-30", "terminated_on": None},
+        {
+            "researcher": "110101199003077571",
+            "centre": "WL-SH",
+            "full_time": True,
+            "start": "2024-04-01",
+            "end": "2029-03-31",
+            "terminated_on": None,
+        },
+        {
+            "researcher": "33010619880512661X",
+            "centre": "LJ-HZ",
+            "full_time": True,
+            "start": "2024-05-01",
+            "end": "2029-04-30",
+            "terminated_on": None,
+        },
     ],
 }
 
@@ -89,7 +134,8 @@ def test_cjk_font_installed():
     out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
     assert "Noto Sans CJK SC" in out, (
         "The CJK font Noto Sans CJK SC is missing: the PDFs would print empty boxes. "
-        "Install Debian's fonts-noto-cjk (make sysdeps).")
+        "Install Debian's fonts-noto-cjk (make sysdeps)."
+    )
     pdf.require_cjk_font()
 
 
@@ -104,10 +150,27 @@ def test_only_approved_runs_export(computed_run, finance):
 def test_register_pdf_text_totals_capitals_fonts(approved_run, tmp_path):
     data = pdf.render_register(run_document(approved_run))
     text = pdf_text(data, tmp_path)
-    for expected in ("补助资金发放明细表", f"批次:#{approved_run.pk}", "期间:2024-06", "NX-STIPEND",
-                     "银川威力传动技术股份有限公司", "宁夏隆基宁光仪表股份有限公司", "WL-SH", "LJ-HZ", "张三", "李四",
-                     "110101199003077571", "15,000.00", "10,000.00", "25,000.00", "人民币贰万伍仟元整",
-                     "制表:财务一", "审核:财务二", "批准:", "第 1 页 共 1 页"):
+    for expected in (
+        "补助资金发放明细表",
+        f"批次:#{approved_run.pk}",
+        "期间:2024-06",
+        "NX-STIPEND",
+        "银川威力传动技术股份有限公司",
+        "宁夏隆基宁光仪表股份有限公司",
+        "WL-SH",
+        "LJ-HZ",
+        "张三",
+        "李四",
+        "110101199003077571",
+        "15,000.00",
+        "10,000.00",
+        "25,000.00",
+        "人民币贰万伍仟元整",
+        "制表:财务一",
+        "审核:财务二",
+        "批准:",
+        "第 1 页 共 1 页",
+    ):
         assert squash(expected) in text, f"{expected!r} not in the register"
     assert text.count("补发") == 3  # April and May for 张三, May for 李四
     fonts = pdf_fonts(data, tmp_path)
@@ -148,8 +211,16 @@ def test_notices_and_appendix(approved_run, tmp_path):
     assert squash("规则依据:《宁夏回族自治区企业飞地研发中心建设支持暂行办法》(NX-STIPEND研发人员生活补助)") in register
     assert "POLICY" not in register
     appendix = pdf_text(pdf.render_appendix(doc), tmp_path, "a.pdf")
-    for expected in ("张三", "发放前 0 个月", "发放后 3 个月", "上限 60 个月", "nx_stipend.doctorate_monthly = 5000.00",
-                     "自 2023-01-01 起施行", "宁夏回族自治区企业飞地研发中心建设支持暂行办法", "2024-04-01 至 2029-03-31"):
+    for expected in (
+        "张三",
+        "发放前 0 个月",
+        "发放后 3 个月",
+        "上限 60 个月",
+        "nx_stipend.doctorate_monthly = 5000.00",
+        "自 2023-01-01 起施行",
+        "宁夏回族自治区企业飞地研发中心建设支持暂行办法",
+        "2024-04-01 至 2029-03-31",
+    ):
         assert squash(expected) in appendix.replace("\n", ""), f"{expected!r} not in the appendix"
 
 
@@ -225,8 +296,9 @@ def test_download_permissions(approved_run, finance, make_user, client):
 
 def test_request_through_view(approved_run, finance, client):
     client.force_login(finance)
-    response = client.post(reverse("subsidies:export_create", args=[approved_run.pk]),
-                           {"format": ExportFormat.NOTICE_PDF})
+    response = client.post(
+        reverse("subsidies:export_create", args=[approved_run.pk]), {"format": ExportFormat.NOTICE_PDF}
+    )
     assert response.status_code == 302
     record = ExportRecord.objects.get()
     assert record.format == ExportFormat.NOTICE_PDF and record.state == ExportState.DONE and len(record.sha256) == 64

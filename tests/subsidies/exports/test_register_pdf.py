@@ -1,6 +1,7 @@
 """The register's fast path (issue 7): sections rendered by this process and a helper interpreter,
 merged in order, numbered 第 x 页 共 y 页 across the merge, columns aligned in one CJK face. Built
 from in-memory documents (the renderers take plain values), so no database is needed."""
+
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -12,19 +13,39 @@ from subsidies.exports.data import CentreGroup, EnterpriseGroup, Line, RunDocume
 
 
 def make_doc(lines_per_centre=(40, 25, 30)) -> RunDocument:
-    doc = RunDocument(run_id=77, kind="monthly", kind_label="月度补助", period="2024-06", state_label="已审批",
-                      created_by="财务一", computed_by="财务一", approved_by="财务二",
-                      approved_at="2024-07-06 10:00", printed_at="2024-07-07 09:00")
+    doc = RunDocument(
+        run_id=77,
+        kind="monthly",
+        kind_label="月度补助",
+        period="2024-06",
+        state_label="已审批",
+        created_by="财务一",
+        computed_by="财务一",
+        approved_by="财务二",
+        approved_at="2024-07-06 10:00",
+        printed_at="2024-07-07 09:00",
+    )
     seq = 0
     for e_no, count in enumerate(lines_per_centre, 1):
-        ent = EnterpriseGroup(e_no, f"91640106MA76{e_no:06d}", f"宁夏第{e_no}号科技有限公司", "中国银行银川分行",
-                              f"6217{e_no:012d}")
+        ent = EnterpriseGroup(
+            e_no, f"91640106MA76{e_no:06d}", f"宁夏第{e_no}号科技有限公司", "中国银行银川分行", f"6217{e_no:012d}"
+        )
         centre = CentreGroup(f"NX{e_no:03d}-1", f"第{e_no}号研发中心")
         for i in range(count):
             seq += 1
             name = "买买提·艾力" if i == 0 else f"张{'三四五六'[i % 4]}"
-            centre.lines.append(Line(seq, "NX-STIPEND", "regular", f"110101199003{seq:06d}", name, "2024-06",
-                                     i % 7 == 0, Decimal("5000.00") if i % 2 else Decimal("3000.00")))
+            centre.lines.append(
+                Line(
+                    seq,
+                    "NX-STIPEND",
+                    "regular",
+                    f"110101199003{seq:06d}",
+                    name,
+                    "2024-06",
+                    i % 7 == 0,
+                    Decimal("5000.00") if i % 2 else Decimal("3000.00"),
+                )
+            )
         ent.centres.append(centre)
         doc.enterprises.append(ent)
     return doc
@@ -108,11 +129,14 @@ def test_large_register_one_subset_cjk_face(tmp_path, monkeypatch):
 def test_rows_fill_the_same_cells_whatever_the_text():
     """Columns line up only if every row is exactly ROW_CELLS half-width cells: Chinese and
     ambiguous-width characters (·, …) count two, long values are cut with an ellipsis."""
-    rows = [pdf.mono_row(pdf.HEAD),
-            pdf.mono_row(("10000", "买买提·艾力", "110101199003077571", "2024-06", "NX-STIPEND", "补发", "5,000.00")),
-            pdf.mono_row(("1", "欧阳娜娜娜娜娜娜娜", "91640106MA76000001X99", "2024-06", "YC-RD", "调整",
-                          "-1,234,567,890.00")),
-            pdf._subtotal_row("NX001-1 小计(129 笔)", "537,000.00")]
+    rows = [
+        pdf.mono_row(pdf.HEAD),
+        pdf.mono_row(("10000", "买买提·艾力", "110101199003077571", "2024-06", "NX-STIPEND", "补发", "5,000.00")),
+        pdf.mono_row(
+            ("1", "欧阳娜娜娜娜娜娜娜", "91640106MA76000001X99", "2024-06", "YC-RD", "调整", "-1,234,567,890.00")
+        ),
+        pdf._subtotal_row("NX001-1 小计(129 笔)", "537,000.00"),
+    ]
     assert {pdf._width(r) for r in rows} == {pdf.ROW_CELLS}
     assert "欧阳娜娜娜…" in rows[2]
     assert "10000" in rows[1]

@@ -1,6 +1,7 @@
 # ruff: noqa: F811  (pytest fixtures imported from grants_support)
 """The 免申即享 pages: each programme's status for an independent and a joint centre, the one-click
 pre-filled application, the bureau's eligible-but-not-applied counts, isolation and constant queries."""
+
 import datetime as dt
 import re
 
@@ -35,8 +36,7 @@ def statuses(centre):
 
 
 def test_independent_centre_statuses(owner, independent, reg1, reg2):
-    app = grants.grant_apply(actor=owner, programme=programme("NX-TH"), centre=independent,
-                             documents=[("批复", doc())])
+    app = grants.grant_apply(actor=owner, programme=programme("NX-TH"), centre=independent, documents=[("批复", doc())])
     grants.grant_first_review(actor=reg1, application=app)
     grants.grant_approve(actor=reg2, application=app)
     grants.grant_apply(actor=owner, programme=programme("NX-PDW"), centre=independent, documents=[("批复", doc())])
@@ -82,16 +82,25 @@ def test_benefits_page_renders_statuses_and_one_click_apply(client, owner, indep
 def test_apply_and_review_through_the_pages(client, owner, reg1, reg2, independent):
     client.force_login(owner)
     url = reverse("subsidies:grant_apply", args=["NX-TEAM"])
-    response = client.post(url, {"centre": independent.pk, "requested_amount": "1500000", "description": "团队",
-                                 "doc_label": "批复文件", "document": doc()})
+    response = client.post(
+        url,
+        {
+            "centre": independent.pk,
+            "requested_amount": "1500000",
+            "description": "团队",
+            "doc_label": "批复文件",
+            "document": doc(),
+        },
+    )
     app = GrantApplication.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("subsidies:grant_detail", args=[app.pk])
     client.force_login(reg1)
     detail = reverse("subsidies:grant_detail", args=[app.pk])
     client.post(detail, {"action": "first_review", "seen_status": "submitted", "comment": ""})
     client.force_login(reg2)
-    page = client.post(detail, {"action": "approve", "seen_status": "first_reviewed", "amount": "2500000"},
-                       follow=True).content.decode()
+    page = client.post(
+        detail, {"action": "approve", "seen_status": "first_reviewed", "amount": "2500000"}, follow=True
+    ).content.decode()
     assert "核定金额须大于 0 且不超过 2,000,000.00 元" in page
     client.post(detail, {"action": "approve", "seen_status": "first_reviewed", "amount": "1500000"})
     app.refresh_from_db()
@@ -102,8 +111,7 @@ def test_apply_and_review_through_the_pages(client, owner, reg1, reg2, independe
 
 
 def test_another_enterprise_gets_404(client, owner, other_owner, other_enterprise, independent):
-    app = grants.grant_apply(actor=owner, programme=programme("NX-TH"), centre=independent,
-                             documents=[("批复", doc())])
+    app = grants.grant_apply(actor=owner, programme=programme("NX-TH"), centre=independent, documents=[("批复", doc())])
     client.force_login(other_owner)
     assert client.get(reverse("subsidies:grant_detail", args=[app.pk])).status_code == 404
     assert client.get(reverse("subsidies:grant_attachment", args=[app.attachments.get().pk])).status_code == 404
@@ -143,8 +151,9 @@ def test_constant_query_counts(client, system, owner, reg1, enterprise, independ
     assert len(bureau_second) == len(bureau_first)
 
 
-def test_home_renders_for_each_role_and_finance_starts_a_grants_run(client, owner, reg1, independent, finance,
-                                                                     make_user):
+def test_home_renders_for_each_role_and_finance_starts_a_grants_run(
+    client, owner, reg1, independent, finance, make_user
+):
     from accounts.models import Role
     from subsidies.models import PayoutRun
 
@@ -155,6 +164,7 @@ def test_home_renders_for_each_role_and_finance_starts_a_grants_run(client, owne
         client.force_login(user)
         assert client.get(reverse("subsidies:grant_home")).status_code == 200, user.role
     from django.utils import timezone
+
     response = client.post(reverse("subsidies:grants_run_start"), {"period": timezone.localdate().strftime("%Y-%m")})
     run = PayoutRun.objects.get(kind="grants")
     assert response["Location"] == reverse("subsidies:run_detail", args=[run.pk])
@@ -168,8 +178,10 @@ def test_incubator_pages(client, owner, enterprise, make_user):
 
     y1, y2 = make_user("g-y1", Role.YINCHUAN_REVIEWER), make_user("g-y2", Role.YINCHUAN_REVIEWER)
     client.force_login(owner)
-    client.post(reverse("subsidies:incubator_new"), {"operator": enterprise.pk, "ref": "INC-W", "name": "飞地孵化器",
-                                                     "city": "深圳"})
+    client.post(
+        reverse("subsidies:incubator_new"),
+        {"operator": enterprise.pk, "ref": "INC-W", "name": "飞地孵化器", "city": "深圳"},
+    )
     inc = Incubator.objects.get()
     url = reverse("subsidies:incubator_detail", args=[inc.pk])
     client.post(url, {"what": "submit"})
@@ -178,8 +190,9 @@ def test_incubator_pages(client, owner, enterprise, make_user):
     client.force_login(y2)
     client.post(url, {"what": "decide", "action": "approve"})
     year = str(dt.date.today().year)  # approved today: only this year is in force (POLICY §1)
-    page = client.post(url, {"what": "assess", "year": year, "score": "88", "passed": "on", "amount": "600000"},
-                       follow=True).content.decode()
+    page = client.post(
+        url, {"what": "assess", "year": year, "score": "88", "passed": "on", "amount": "600000"}, follow=True
+    ).content.decode()
     assert "不超过 500,000.00 元" in page
     client.post(url, {"what": "assess", "year": year, "score": "88", "passed": "on", "amount": "450000"})
     client.post(url, {"what": "recognise", "programme_code": "YC-INC-REG"})
@@ -189,10 +202,14 @@ def test_incubator_pages(client, owner, enterprise, make_user):
     assert "待复审的奖补" in client.get(url).content.decode()
     client.force_login(y1)
     for award in inc.grant_applications.all():
-        client.post(reverse("subsidies:grant_detail", args=[award.pk]),
-                    {"action": "approve", "amount": "", "comment": "", "seen_status": "first_reviewed"})
+        client.post(
+            reverse("subsidies:grant_detail", args=[award.pk]),
+            {"action": "approve", "amount": "", "comment": "", "seen_status": "first_reviewed"},
+        )
     assert sorted((a.programme.code, str(a.approved_amount)) for a in inc.grant_applications.all()) == [
-        ("YC-INC-OPS", "450000.00"), ("YC-INC-REG", "250000.00")]
+        ("YC-INC-OPS", "450000.00"),
+        ("YC-INC-REG", "250000.00"),
+    ]
 
 
 def test_benefit_amounts_are_the_parameters_in_force(system, independent):
@@ -202,10 +219,16 @@ def test_benefit_amounts_are_the_parameters_in_force(system, independent):
     amounts = {b.code: str(b.amount_text) for b in centre_benefits(independent)}
     assert amounts["NX-STIPEND"] == "每人每月 5,000.00 / 3,000.00 元"
     assert amounts["YC-RD"] == "研发投入的15%,每年最高 1,000,000.00 元"
-    parameter_set(actor=system, name="nx_stipend.doctorate_monthly", value="6000", effective_from=dt.date(2025, 1, 1),
-                  legal_reference="测试调整")
-    parameter_set(actor=system, name="yc_rd.rate", value="0.2", effective_from=dt.date(2025, 1, 1),
-                  legal_reference="测试调整")
+    parameter_set(
+        actor=system,
+        name="nx_stipend.doctorate_monthly",
+        value="6000",
+        effective_from=dt.date(2025, 1, 1),
+        legal_reference="测试调整",
+    )
+    parameter_set(
+        actor=system, name="yc_rd.rate", value="0.2", effective_from=dt.date(2025, 1, 1), legal_reference="测试调整"
+    )
     amounts = {b.code: str(b.amount_text) for b in centre_benefits(independent)}
     assert amounts["NX-STIPEND"] == "每人每月 6,000.00 / 3,000.00 元"
     assert amounts["YC-RD"] == "研发投入的20%,每年最高 1,000,000.00 元"

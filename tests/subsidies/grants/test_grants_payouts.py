@@ -1,6 +1,7 @@
 # ruff: noqa: F811  (pytest fixtures imported from grants_support)
 """Approved awards become payout lines through the run machinery: a GRANTS run, four eyes, one line per
 award with its explanation, and never a second line for an award (also in the database)."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -41,15 +42,19 @@ def grants_run(finance, finance2):
     return runs.payout_run_approve(actor=finance2, run_id=run.pk)
 
 
-def test_grants_run_pays_each_award_once(client, system, owner, independent, joint, reg1, reg2, yc1, yc2, finance, finance2):
-    app = grants.grant_apply(actor=owner, programme=programme("NX-FIRST"), centre=independent,
-                             documents=[("备案通知", doc())])
+def test_grants_run_pays_each_award_once(
+    client, system, owner, independent, joint, reg1, reg2, yc1, yc2, finance, finance2
+):
+    app = grants.grant_apply(
+        actor=owner, programme=programme("NX-FIRST"), centre=independent, documents=[("备案通知", doc())]
+    )
     grants.grant_first_review(actor=reg1, application=app)
     grants.grant_approve(actor=reg2, application=app, amount="800000")
     perf = grants.evaluation_record(actor=reg1, centre=joint, period="2022-2024", result="excellent")
     r = make_researcher(actor=system, centre=independent, doctorate=True)
-    pdf = grants.grant_apply(actor=owner, programme=programme("NX-PDF"), centre=independent, researcher=r,
-                             documents=[("进站通知", doc())])
+    pdf = grants.grant_apply(
+        actor=owner, programme=programme("NX-PDF"), centre=independent, researcher=r, documents=[("进站通知", doc())]
+    )
     grants.grant_first_review(actor=reg1, application=pdf)
     grants.grant_approve(actor=reg2, application=pdf)
     inc = grants.incubator_create(actor=owner, operator=independent.enterprise, ref="INC-P", name="孵化器", city="杭州")
@@ -65,7 +70,11 @@ def test_grants_run_pays_each_award_once(client, system, owner, independent, joi
     lines = {line.basis: line for line in PayoutLine.objects.filter(run=run)}
     assert set(lines) == {f"award:{app.pk}", f"award:{perf.award_id}", f"award:{pdf.pk}", f"award:{rec.pk}"}
     first = lines[f"award:{app.pk}"]
-    assert (first.rule, first.amount, first.beneficiary) == ("NX-FIRST", Decimal("800000.00"), independent.enterprise.uscc)
+    assert (first.rule, first.amount, first.beneficiary) == (
+        "NX-FIRST",
+        Decimal("800000.00"),
+        independent.enterprise.uscc,
+    )
     assert first.explanation["legal_reference"].startswith("首次备案的独立研发机构")
     assert [a["step"] for a in first.explanation["approvals"]] == ["submit", "first_review", "approval"]
     assert first.explanation["approvals"][2]["by"] == "区审核二"
@@ -106,14 +115,22 @@ def test_grants_run_pays_each_award_once(client, system, owner, independent, joi
 
     # and the database refuses a second line for an award
     with pytest.raises(IntegrityError, match="line_award_paid_once"), transaction.atomic():
-        PayoutLine.objects.create(run=again, rule="NX-FIRST", centre=independent, enterprise=independent.enterprise,
-                                  beneficiary="x", beneficiary_name="x", service_period="2099", basis=f"award:{app.pk}",
-                                  amount=Decimal("1"), explanation={})
+        PayoutLine.objects.create(
+            run=again,
+            rule="NX-FIRST",
+            centre=independent,
+            enterprise=independent.enterprise,
+            beneficiary="x",
+            beneficiary_name="x",
+            service_period="2099",
+            basis=f"award:{app.pk}",
+            amount=Decimal("1"),
+            explanation={},
+        )
 
 
 def test_cancelled_grants_run_frees_the_awards(owner, independent, reg1, reg2, finance, finance2):
-    app = grants.grant_apply(actor=owner, programme=programme("NX-TH"), centre=independent,
-                             documents=[("批复", doc())])
+    app = grants.grant_apply(actor=owner, programme=programme("NX-TH"), centre=independent, documents=[("批复", doc())])
     grants.grant_first_review(actor=reg1, application=app)
     grants.grant_approve(actor=reg2, application=app)
     run = runs.payout_run_start(actor=finance, kind=RunKind.GRANTS, period=this_month())

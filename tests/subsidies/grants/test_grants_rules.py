@@ -1,5 +1,6 @@
 """The pure grant rules: bounds per programme and kind, messages naming the bounds, eligibility reasons.
 No database."""
+
 from decimal import Decimal
 
 import pytest
@@ -9,10 +10,31 @@ from hypothesis import strategies as st
 from subsidies.rules import grants as rules
 
 
-def prog(code, atype, hi, lo="0", joint=None, applicant="centre", ind=True, jnt=True, origin="application",
-         freq="once_per_centre"):
-    return rules.ProgrammeFact(code, applicant, "regional", ind, jnt, origin, atype, Decimal(lo), Decimal(hi),
-                               Decimal(joint) if joint else None, freq)
+def prog(
+    code,
+    atype,
+    hi,
+    lo="0",
+    joint=None,
+    applicant="centre",
+    ind=True,
+    jnt=True,
+    origin="application",
+    freq="once_per_centre",
+):
+    return rules.ProgrammeFact(
+        code,
+        applicant,
+        "regional",
+        ind,
+        jnt,
+        origin,
+        atype,
+        Decimal(lo),
+        Decimal(hi),
+        Decimal(joint) if joint else None,
+        freq,
+    )
 
 
 FIRST = prog("NX-FIRST", "capped", "1000000", joint="500000")
@@ -23,12 +45,22 @@ IND = rules.CentreFact(1, "independent", "approved", False, "approved")
 JNT = rules.CentreFact(2, "joint", "approved", False, None)
 
 
-@pytest.mark.parametrize("p,kind,amount,ok", [
-    (FIRST, "independent", "1000000.00", True), (FIRST, "independent", "1000000.01", False),
-    (FIRST, "joint", "500000.00", True), (FIRST, "joint", "500000.01", False), (FIRST, "joint", "0", False),
-    (AWARD, None, "50000.00", True), (AWARD, None, "49999.99", False), (AWARD, None, "1000000.01", False),
-    (TH, "independent", "500000", True), (TH, "independent", "499999.99", False),
-], ids=lambda v: str(v) if not isinstance(v, rules.ProgrammeFact) else v.code)
+@pytest.mark.parametrize(
+    "p,kind,amount,ok",
+    [
+        (FIRST, "independent", "1000000.00", True),
+        (FIRST, "independent", "1000000.01", False),
+        (FIRST, "joint", "500000.00", True),
+        (FIRST, "joint", "500000.01", False),
+        (FIRST, "joint", "0", False),
+        (AWARD, None, "50000.00", True),
+        (AWARD, None, "49999.99", False),
+        (AWARD, None, "1000000.01", False),
+        (TH, "independent", "500000", True),
+        (TH, "independent", "499999.99", False),
+    ],
+    ids=lambda v: str(v) if not isinstance(v, rules.ProgrammeFact) else v.code,
+)
 def test_bounds(p, kind, amount, ok):
     assert (rules.amount_problems(p, Decimal(amount), kind) == []) is ok
 
@@ -55,8 +87,10 @@ def test_eligibility_reasons():
     assert rules.centre_problems(FIRST, unfiled) == [rules.R_NO_REGIONAL]
 
 
-@given(st.decimals(min_value=-10**7, max_value=10**7, places=2, allow_nan=False, allow_infinity=False),
-       st.sampled_from(["independent", "joint"]))
+@given(
+    st.decimals(min_value=-(10**7), max_value=10**7, places=2, allow_nan=False, allow_infinity=False),
+    st.sampled_from(["independent", "joint"]),
+)
 def test_accepted_amounts_are_always_within_the_kind_cap(amount, kind):
     b = rules.bounds(FIRST, kind)
     if not rules.amount_problems(FIRST, amount, kind):
@@ -66,9 +100,12 @@ def test_accepted_amounts_are_always_within_the_kind_cap(amount, kind):
 def test_evaluation_periods_end_before_this_year_and_never_overlap():
     assert rules.evaluation_period_problems("2022-2024", current_year=2025, existing=["2019-2021"]) == []
     assert rules.evaluation_period_problems("2023-2025", current_year=2025) == [
-        "评估期2023-2025尚未结束(2025年度至2025年12月31日结束),结束后方可录入评估结果"]
+        "评估期2023-2025尚未结束(2025年度至2025年12月31日结束),结束后方可录入评估结果"
+    ]
     for period in ("2020-2022", "2023-2025", "2024-2026", "2022-2024"):
-        assert any("与该中心已录入的2022-2024评估期重叠" in p for p in
-                   rules.evaluation_period_problems(period, current_year=2030, existing=["2022-2024"])), period
+        assert any(
+            "与该中心已录入的2022-2024评估期重叠" in p
+            for p in rules.evaluation_period_problems(period, current_year=2030, existing=["2022-2024"])
+        ), period
     assert rules.evaluation_period_problems("2025-2027", current_year=2030, existing=["2022-2024"]) == []
     assert rules.evaluation_years("2022-2024") == (2022, 2024) and rules.evaluation_years("2022") is None

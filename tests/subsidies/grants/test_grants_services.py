@@ -1,6 +1,7 @@
 # ruff: noqa: F811  (pytest fixtures imported from grants_support)
 """Grant applications through the services: eligibility and bounds per programme, the two-step review,
 once-only at submission and in the database, NX-FIRST never after a revocation, evaluations, incubators."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -34,8 +35,9 @@ pytestmark = pytest.mark.django_db
 
 
 def apply(owner, code, centre, **kw):
-    return grants.grant_apply(actor=owner, programme=programme(code), centre=centre,
-                              documents=[("批复文件", doc())], **kw)
+    return grants.grant_apply(
+        actor=owner, programme=programme(code), centre=centre, documents=[("批复文件", doc())], **kw
+    )
 
 
 def approve(app, reg1, reg2, amount=None):
@@ -43,11 +45,14 @@ def approve(app, reg1, reg2, amount=None):
     return grants.grant_approve(actor=reg2, application=app, amount=amount)
 
 
-@pytest.mark.parametrize("code,kind,expected", [
-    ("NX-TH", "independent", Decimal("500000.00")),
-    ("NX-PDW", "independent", Decimal("300000.00")),
-    ("NX-PDB", "independent", Decimal("100000.00")),
-])
+@pytest.mark.parametrize(
+    "code,kind,expected",
+    [
+        ("NX-TH", "independent", Decimal("500000.00")),
+        ("NX-PDW", "independent", Decimal("300000.00")),
+        ("NX-PDB", "independent", Decimal("100000.00")),
+    ],
+)
 def test_fixed_programmes_pay_their_amount(owner, independent, reg1, reg2, code, kind, expected):
     app = approve(apply(owner, code, independent), reg1, reg2)
     assert app.status == ApplicationStatus.APPROVED
@@ -68,8 +73,9 @@ def test_nx_pdf_refuses_a_joint_centre(system, owner, joint):
         apply(owner, "NX-PDF", joint, researcher=r)
 
 
-@pytest.mark.parametrize("kind,cap,over", [("independent", "1,000,000.00", "1000000.01"),
-                                           ("joint", "500,000.00", "500000.01")])
+@pytest.mark.parametrize(
+    "kind,cap,over", [("independent", "1,000,000.00", "1000000.01"), ("joint", "500,000.00", "500000.01")]
+)
 def test_nx_first_is_capped_by_kind(system, owner, enterprise, reg1, reg2, kind, cap, over):
     centre = make_centre(actor=system, enterprise=enterprise, ref=f"CAP-{kind}", kind=kind)
     app = apply(owner, "NX-FIRST", centre)
@@ -125,7 +131,9 @@ def test_nx_pdf_once_per_person_and_contract_required(system, owner, independent
     with pytest.raises(ServiceError, match="没有聘用合同"):
         apply(owner, "NX-PDF", other, researcher=r)
     r2 = make_researcher(actor=system, centre=independent, seed=2, name="李博士", doctorate=True)
-    assert approve(apply(owner, "NX-PDF", independent, researcher=r2), reg1, reg2).approved_amount == Decimal("100000.00")
+    assert approve(apply(owner, "NX-PDF", independent, researcher=r2), reg1, reg2).approved_amount == Decimal(
+        "100000.00"
+    )
 
 
 def test_second_application_refused_at_submission(owner, independent, reg1, reg2):
@@ -140,13 +148,14 @@ def test_second_application_refused_at_submission(owner, independent, reg1, reg2
 
 def test_second_award_impossible_in_the_database(owner, independent, reg1, reg2):
     app = approve(apply(owner, "NX-TH", independent), reg1, reg2)
-    with pytest.raises(IntegrityError, match="grant_once_per_centre"), transaction.atomic(), \
-            connection.cursor() as cur:
+    with pytest.raises(IntegrityError, match="grant_once_per_centre"), transaction.atomic(), connection.cursor() as cur:
         cur.execute(
             "INSERT INTO subsidies_grantapplication (programme_id, frequency, origin, enterprise_id, centre_id, "
             "award_programme, evaluation_period, description, approved_amount, status, status_reason, submitted_by_id,"
             " submitted_at, decided_at) VALUES (%s, 'once_per_centre', 'application', %s, %s, '', '', '', 500000, "
-            "'approved', '', %s, now(), now())", [app.programme_id, app.enterprise_id, app.centre_id, owner.pk])
+            "'approved', '', %s, now(), now())",
+            [app.programme_id, app.enterprise_id, app.centre_id, owner.pk],
+        )
     assert GrantApplication.objects.filter(status="approved").count() == 1
 
 
@@ -155,9 +164,16 @@ def test_evaluation_award_once_per_period_in_the_database(owner, independent, re
     grants.grant_approve(actor=reg2, application=ev.award)  # the second step (issue 12)
     with pytest.raises(IntegrityError, match="grant_once_per_evaluation"), transaction.atomic():
         GrantApplication.objects.create(
-            programme=ev.award.programme, frequency="once_per_evaluation", origin="evaluation",
-            enterprise=ev.award.enterprise, centre=independent, evaluation_period="2022-2024",
-            approved_amount=Decimal("500000"), status="approved", submitted_by=owner)
+            programme=ev.award.programme,
+            frequency="once_per_evaluation",
+            origin="evaluation",
+            enterprise=ev.award.enterprise,
+            centre=independent,
+            evaluation_period="2022-2024",
+            approved_amount=Decimal("500000"),
+            status="approved",
+            submitted_by=owner,
+        )
 
 
 def test_two_step_review_needs_a_second_person(owner, independent, reg1, reg2, yc1):
@@ -208,6 +224,7 @@ def test_nx_first_never_after_revocation(system, owner, enterprise, reg1, reg2):
     registry.filing_revoke(actor=reg1, filing=filing, on=dt.date(2025, 1, 1), reason="违规")
     filing = registry.filing_create(actor=owner, centre=centre, level="regional")
     from tests.registry.conftest import attach_required
+
     attach_required(actor=owner, filing=filing)
     registry.filing_submit(actor=owner, filing=filing, commitment=True)
     registry.filing_first_review(actor=reg1, filing=filing)
@@ -233,13 +250,16 @@ def test_performance_evaluation_amounts_by_kind(owner, independent, joint, reg1,
         apply(owner, "NX-PERF", independent)
 
 
-def test_incubator_lifecycle_assessment_and_recognition(system, owner, enterprise, other_enterprise, other_owner,
-                                                        yc1, yc2, reg1):
-    inc = grants.incubator_create(actor=owner, operator=enterprise, ref="INC-1", name="银川飞地孵化器(上海)",
-                                  city="上海")
+def test_incubator_lifecycle_assessment_and_recognition(
+    system, owner, enterprise, other_enterprise, other_owner, yc1, yc2, reg1
+):
+    inc = grants.incubator_create(
+        actor=owner, operator=enterprise, ref="INC-1", name="银川飞地孵化器(上海)", city="上海"
+    )
     with pytest.raises(ServiceError, match="尚未备案"):
-        grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2024, score="90", passed=True,
-                                           amount="400000")
+        grants.incubator_assessment_record(
+            actor=yc1, incubator=inc, year=2024, score="90", passed=True, amount="400000"
+        )
     grants.incubator_submit(actor=owner, incubator=inc)
     grants.incubator_decide(actor=yc1, incubator=inc, action="first_review")
     with pytest.raises(ServiceError, match="复审须由初审人以外"):
@@ -249,10 +269,12 @@ def test_incubator_lifecycle_assessment_and_recognition(system, owner, enterpris
     inc = grants.incubator_decide(actor=yc2, incubator=inc, action="approve", on=dt.date(2023, 1, 1))
     assert inc.status == "approved" and inc.ever_approved
     with pytest.raises(ServiceError, match="不超过 500,000.00 元"):
-        grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2024, score="90", passed=True,
-                                           amount="500000.01")
-    a = grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2024, score="90", passed=True,
-                                           amount="400000")
+        grants.incubator_assessment_record(
+            actor=yc1, incubator=inc, year=2024, score="90", passed=True, amount="500000.01"
+        )
+    a = grants.incubator_assessment_record(
+        actor=yc1, incubator=inc, year=2024, score="90", passed=True, amount="400000"
+    )
     award = grants.grant_approve(actor=yc2, application=a.award)
     assert award.approved_amount == Decimal("400000.00") and a.award.programme.code == "YC-INC-OPS"
     failed = grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2023, score="50", passed=False)
@@ -266,14 +288,17 @@ def test_incubator_lifecycle_assessment_and_recognition(system, owner, enterpris
     # a non-Yinchuan operator cannot file
     from registry.services import enterprise_upsert, membership_add
     from tests.subsidies.builders import enterprise_uscc
-    szs = enterprise_upsert(actor=system, uscc=enterprise_uscc("91640200MA76GR003"), name="石嘴山孵化器运营",
-                            division_code="640202")
+
+    szs = enterprise_upsert(
+        actor=system, uscc=enterprise_uscc("91640200MA76GR003"), name="石嘴山孵化器运营", division_code="640202"
+    )
     membership_add(actor=system, enterprise=szs, user=other_owner)
     with pytest.raises(ServiceError, match="运营方须注册在银川市"):
         grants.incubator_create(actor=other_owner, operator=szs, ref="INC-2", name="x", city="北京")
 
 
 # --- review findings: revoked or suspended filings, re-check at approval, NX-PERF windows, NX-PDF --------------
+
 
 def _regional(centre):
     return centre.filings.get(level="regional")
@@ -315,13 +340,21 @@ def test_nx_perf_overlapping_periods_impossible_in_the_database(owner, independe
     ev = grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
     grants.grant_approve(actor=reg2, application=ev.award)
     with pytest.raises(IntegrityError, match="evaluation_periods_disjoint"), transaction.atomic():
-        PerformanceEvaluation.objects.create(centre=independent, period="2024-2026", result="excellent",
-                                             recorded_by=reg1)
+        PerformanceEvaluation.objects.create(
+            centre=independent, period="2024-2026", result="excellent", recorded_by=reg1
+        )
     with pytest.raises(IntegrityError, match="grant_evaluation_periods_disjoint"), transaction.atomic():
         GrantApplication.objects.create(
-            programme=ev.award.programme, frequency="once_per_evaluation", origin="evaluation",
-            enterprise=ev.award.enterprise, centre=independent, evaluation_period="2023-2025",
-            approved_amount=Decimal("500000"), status="approved", submitted_by=owner)
+            programme=ev.award.programme,
+            frequency="once_per_evaluation",
+            origin="evaluation",
+            enterprise=ev.award.enterprise,
+            centre=independent,
+            evaluation_period="2023-2025",
+            approved_amount=Decimal("500000"),
+            status="approved",
+            submitted_by=owner,
+        )
     # adjacent periods are fine
     PerformanceEvaluation.objects.create(centre=independent, period="2019-2021", result="pass", recorded_by=reg1)
 
@@ -357,24 +390,27 @@ def test_nx_pdf_needs_a_verified_doctorate_and_a_current_contract(system, owner,
     with pytest.raises(ServiceError, match="钱博士没有经核验的博士学位"):
         apply(owner, "NX-PDF", independent, researcher=unverified)
     left = make_researcher(actor=system, centre=independent, seed=5, name="孙博士", doctorate=True)
-    talent.contract_terminate(actor=system, contract=Contract.objects.get(researcher=left),
-                              terminated_on=dt.date(2025, 1, 31), reason="离职")
+    talent.contract_terminate(
+        actor=system, contract=Contract.objects.get(researcher=left), terminated_on=dt.date(2025, 1, 31), reason="离职"
+    )
     with pytest.raises(ServiceError, match="孙博士与GR-IND研发中心的聘用合同已终止或尚未开始"):
         apply(owner, "NX-PDF", independent, researcher=left)
     # verified after submission would pass; a contract ended between submission and approval is noticed
     ok = make_researcher(actor=system, centre=independent, seed=6, name="周博士", doctorate=True)
     app = apply(owner, "NX-PDF", independent, researcher=ok)
     grants.grant_first_review(actor=reg1, application=app)
-    talent.contract_terminate(actor=system, contract=Contract.objects.get(researcher=ok),
-                              terminated_on=dt.date(2025, 2, 28), reason="离职")
+    talent.contract_terminate(
+        actor=system, contract=Contract.objects.get(researcher=ok), terminated_on=dt.date(2025, 2, 28), reason="离职"
+    )
     with pytest.raises(ServiceError, match="周博士与GR-IND研发中心的聘用合同已终止"):
         grants.grant_approve(actor=reg2, application=app)
     assert not GrantApplication.objects.filter(status="approved").exists()
 
 
 def _approved_incubator(owner, enterprise, yc1, yc2, *, on):
-    inc = grants.incubator_create(actor=owner, operator=enterprise, ref="INC-R", name="银川飞地孵化器(杭州)",
-                                  city="杭州")
+    inc = grants.incubator_create(
+        actor=owner, operator=enterprise, ref="INC-R", name="银川飞地孵化器(杭州)", city="杭州"
+    )
     grants.incubator_submit(actor=owner, incubator=inc)
     grants.incubator_decide(actor=yc1, incubator=inc, action="first_review")
     return grants.incubator_decide(actor=yc2, incubator=inc, action="approve", on=on)
@@ -384,8 +420,9 @@ def test_revoked_incubator_gets_no_assessment_or_recognition_award(owner, enterp
     inc = _approved_incubator(owner, enterprise, yc1, yc2, on=dt.date(2023, 1, 1))
     grants.incubator_decide(actor=yc1, incubator=inc, action="revoke", comment="运营不达标", on=dt.date(2025, 1, 1))
     with pytest.raises(ServiceError, match="备案当前为“已撤销”.运营不达标.") as exc:
-        grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2024, score="90", passed=True,
-                                           amount="400000")
+        grants.incubator_assessment_record(
+            actor=yc1, incubator=inc, year=2024, score="90", passed=True, amount="400000"
+        )
     assert "INC-R" in exc.value.record
     with pytest.raises(ServiceError, match="被撤销或暂停备案的孵化器"):
         grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-INC-NAT")
@@ -395,8 +432,10 @@ def test_revoked_incubator_gets_no_assessment_or_recognition_award(owner, enterp
 def test_incubator_assessment_only_for_a_year_in_force(owner, enterprise, yc1, yc2):
     inc = _approved_incubator(owner, enterprise, yc1, yc2, on=dt.date(2024, 7, 1))
     with pytest.raises(ServiceError, match="2023年度不在备案有效期内"):
-        grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2023, score="90", passed=True,
-                                           amount="400000")
-    a = grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2024, score="90", passed=True,
-                                           amount="400000")
+        grants.incubator_assessment_record(
+            actor=yc1, incubator=inc, year=2023, score="90", passed=True, amount="400000"
+        )
+    a = grants.incubator_assessment_record(
+        actor=yc1, incubator=inc, year=2024, score="90", passed=True, amount="400000"
+    )
     assert grants.grant_approve(actor=yc2, application=a.award).approved_amount == Decimal("400000.00")

@@ -2,6 +2,7 @@
 """Grant application, resubmission and YC-RD declaration uploads: JSON for the progress-bar script (ok and
 refused, 200 either way), a page or a redirect for a plain post; refusals name their field in Chinese and
 English, change nothing, and the permission checks still hold."""
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -27,19 +28,20 @@ XHR = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest", "HTTP_ACCEPT": "application/js
 
 
 def _apply_data(centre, **files):
-    return {"centre": centre.pk, "requested_amount": "1500000", "description": "团队", "doc_label": "批复文件",
-            **files}
+    return {"centre": centre.pk, "requested_amount": "1500000", "description": "团队", "doc_label": "批复文件", **files}
 
 
 # --- grant application -------------------------------------------------------------------------------
+
 
 def test_grant_application_by_script(client, owner, independent):
     client.force_login(owner)
     url = reverse("subsidies:grant_apply", args=["NX-TEAM"])
     body = client.post(url, _apply_data(independent), **XHR).json()
     assert body["ok"] is False and list(body["errors"]) == ["document"]  # the required file is missing
-    body = client.post(url, _apply_data(independent, document=doc(), document2=upload("其他.pdf", png_bytes())),
-                       **XHR).json()
+    body = client.post(
+        url, _apply_data(independent, document=doc(), document2=upload("其他.pdf", png_bytes())), **XHR
+    ).json()
     assert body["ok"] is False and list(body["errors"]) == ["document2"]
     assert "文件“其他.pdf”:文件扩展名“.pdf”与实际内容(image/png)不符" in body["errors"]["document2"][0]
     assert " / " not in body["errors"]["document2"][0]  # the page's language only (issue 15 §5)
@@ -67,17 +69,24 @@ def test_grant_application_plain_post_and_size_limit(client, owner, independent,
 
 def test_only_enterprises_apply(client, reg1, independent):
     client.force_login(reg1)
-    response = client.post(reverse("subsidies:grant_apply", args=["NX-TEAM"]),
-                           _apply_data(independent, document=doc()), **XHR)
+    response = client.post(
+        reverse("subsidies:grant_apply", args=["NX-TEAM"]), _apply_data(independent, document=doc()), **XHR
+    )
     assert response.status_code == 403 and not GrantApplication.objects.exists()
 
 
 # --- resubmission after 退回修改 ----------------------------------------------------------------------
 
+
 @pytest.fixture
 def returned(owner, reg1, independent):
-    app = grants.grant_apply(actor=owner, programme=programme("NX-TEAM"), centre=independent,
-                             requested_amount="1500000", documents=[("批复文件", doc())])
+    app = grants.grant_apply(
+        actor=owner,
+        programme=programme("NX-TEAM"),
+        centre=independent,
+        requested_amount="1500000",
+        documents=[("批复文件", doc())],
+    )
     return grants.grant_return(actor=reg1, application=app, comment="请补充团队名单")
 
 
@@ -86,8 +95,9 @@ def test_resubmission_by_script(client, owner, returned):
     url = reverse("subsidies:grant_resubmit", args=[returned.pk])
     page = client.get(reverse("subsidies:grant_detail", args=[returned.pk])).content.decode()
     assert f'action="{url}" data-upload-progress' in page
-    body = client.post(url, {"description": "补充", "doc_label": "名单", "document": upload("名单.exe", b"MZ")},
-                       **XHR).json()
+    body = client.post(
+        url, {"description": "补充", "doc_label": "名单", "document": upload("名单.exe", b"MZ")}, **XHR
+    ).json()
     assert body["ok"] is False and list(body["errors"]) == ["document"]
     returned.refresh_from_db()
     assert returned.status == "returned" and returned.attachments.count() == 1
@@ -101,8 +111,7 @@ def test_resubmission_without_javascript_goes_back_with_the_message(client, owne
     client.force_login(owner)
     url = reverse("subsidies:grant_resubmit", args=[returned.pk])
     response = client.post(url, {"description": "补充", "document": upload("名单.pdf", png_bytes())})
-    assert response.status_code == 302 and response["Location"] == reverse("subsidies:grant_detail",
-                                                                           args=[returned.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("subsidies:grant_detail", args=[returned.pk])
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert len(texts) == 1 and texts[0].startswith("补充材料(PDF/JPG/PNG):文件“名单.pdf”:文件扩展名“.pdf”与实际内容")
     returned.refresh_from_db()
@@ -111,14 +120,16 @@ def test_resubmission_without_javascript_goes_back_with_the_message(client, owne
 
 def test_another_enterprise_cannot_resubmit(client, other_owner, returned):
     client.force_login(other_owner)
-    response = client.post(reverse("subsidies:grant_resubmit", args=[returned.pk]),
-                           {"description": "x", "document": doc()}, **XHR)
+    response = client.post(
+        reverse("subsidies:grant_resubmit", args=[returned.pk]), {"description": "x", "document": doc()}, **XHR
+    )
     assert response.status_code == 404
     returned.refresh_from_db()
     assert returned.status == "returned"
 
 
 # --- YC-RD declaration audit report -------------------------------------------------------------------
+
 
 def _declaration(centre, **files):
     return {"centre": centre.pk, "year": "2024", "declared_amount": "3000000", **files}
@@ -131,8 +142,9 @@ def test_declaration_by_script(client, owner, independent):
     assert f'action="{url}" class="upload-box" data-upload-progress' in home
     body = client.post(url, _declaration(independent), **XHR).json()
     assert body["ok"] is False and list(body["errors"]) == ["audit_report"]
-    body = client.post(url, _declaration(independent, audit_report=upload("审计报告.pdf", b"%PDF-1.4 no end")),
-                       **XHR).json()
+    body = client.post(
+        url, _declaration(independent, audit_report=upload("审计报告.pdf", b"%PDF-1.4 no end")), **XHR
+    ).json()
     assert body["ok"] is False and "不是有效的PDF、JPG或PNG" in body["errors"]["audit_report"][0]
     assert not RDDeclarationSubmission.objects.exists()
     body = client.post(url, _declaration(independent, audit_report=doc("审计报告.pdf")), **XHR).json()
@@ -155,10 +167,15 @@ def test_declaration_without_javascript(client, owner, independent, settings):
 
 def test_declaration_keeps_its_checks(client, reg1, other_owner, independent):
     client.force_login(reg1)
-    assert client.post(reverse("subsidies:declaration_new"), _declaration(independent, audit_report=doc()),
-                       **XHR).status_code == 403
+    assert (
+        client.post(
+            reverse("subsidies:declaration_new"), _declaration(independent, audit_report=doc()), **XHR
+        ).status_code
+        == 403
+    )
     client.force_login(other_owner)  # another enterprise's centre is not among the choices
-    body = client.post(reverse("subsidies:declaration_new"), _declaration(independent, audit_report=doc()),
-                       **XHR).json()
+    body = client.post(
+        reverse("subsidies:declaration_new"), _declaration(independent, audit_report=doc()), **XHR
+    ).json()
     assert body["ok"] is False and list(body["errors"]) == ["centre"]
     assert not RDDeclarationSubmission.objects.exists()

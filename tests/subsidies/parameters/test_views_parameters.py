@@ -1,5 +1,6 @@
 """Parameters page (issue 5 §1): timelines for everyone on staff, changes by administrators only,
 through parameter_set (audited); bad input is refused in Chinese and changes nothing."""
+
 import datetime as dt
 
 import pytest
@@ -36,14 +37,26 @@ def test_timeline_shows_original_figures_and_legal_references(client, finance):
 
 def test_admin_sets_a_value_from_a_date(client, admin):
     client.force_login(admin)
-    response = client.post(reverse(URL), {"name": "nx_stipend.doctorate_monthly", "value": "6000",
-                                          "effective_from": "2026-01-01", "legal_reference": "宁科发〔2025〕12号 第三条",
-                                          "note": "上调博士补助"}, follow=True)
+    response = client.post(
+        reverse(URL),
+        {
+            "name": "nx_stipend.doctorate_monthly",
+            "value": "6000",
+            "effective_from": "2026-01-01",
+            "legal_reference": "宁科发〔2025〕12号 第三条",
+            "note": "上调博士补助",
+        },
+        follow=True,
+    )
     body = response.content.decode()
     assert "参数 全日制博士月补助(元) 自 2026-01-01 起取值 6000.00,已记录" in body
     pv = ParameterValue.objects.get()
     assert (pv.value, pv.effective_from, pv.legal_reference, pv.created_by) == (
-        "6000.00", dt.date(2026, 1, 1), "宁科发〔2025〕12号 第三条", admin)
+        "6000.00",
+        dt.date(2026, 1, 1),
+        "宁科发〔2025〕12号 第三条",
+        admin,
+    )
     event = events().get(pgh_obj_id=pv.pk)
     assert event.pgh_label == "insert" and event.pgh_context.metadata["username"] == "admin1"
     assert "2026年1月1日" in body and "由 管理员甲 于" in body and "宁科发〔2025〕12号 第三条" in body
@@ -67,23 +80,47 @@ def test_current_and_future_values_are_marked(client, admin, finance):
     assert "待生效" in section and "已被替代" in section
 
 
-@pytest.mark.parametrize("form,message", [
-    pytest.param({"name": "nx_stipend.doctorate_monthly", "value": "abc", "effective_from": "2026-01-01"},
-                 "不是数字", id="not-a-number"),
-    pytest.param({"name": "nx_stipend.doctorate_monthly", "value": "-1", "effective_from": "2026-01-01"},
-                 "不能为负数", id="negative"),
-    pytest.param({"name": "nx_stipend.max_months", "value": "6.5", "effective_from": "2026-01-01"},
-                 "应为正整数", id="fractional-months"),
-    pytest.param({"name": "yc_rd.rate", "value": "15", "effective_from": "2026-01-01"}, "应在0到1之间", id="rate>1"),
-    pytest.param({"name": "nx_stipend.month_rule", "value": "weekly", "effective_from": "2026-01-01"},
-                 "只能取", id="bad-month-rule"),
-    pytest.param({"name": "nx_stipend.doctorate_monthly", "value": "6000", "effective_from": "2026-13-01"},
-                 "请输入有效日期", id="bad-date"),
-    pytest.param({"name": "no.such", "value": "1", "effective_from": "2026-01-01"}, "选择一个有效的选项",
-                 id="unknown-name"),
-    pytest.param({"name": "nx_stipend.doctorate_monthly", "value": "", "effective_from": "2026-01-01"},
-                 "该字段是必填项", id="blank"),
-])
+@pytest.mark.parametrize(
+    "form,message",
+    [
+        pytest.param(
+            {"name": "nx_stipend.doctorate_monthly", "value": "abc", "effective_from": "2026-01-01"},
+            "不是数字",
+            id="not-a-number",
+        ),
+        pytest.param(
+            {"name": "nx_stipend.doctorate_monthly", "value": "-1", "effective_from": "2026-01-01"},
+            "不能为负数",
+            id="negative",
+        ),
+        pytest.param(
+            {"name": "nx_stipend.max_months", "value": "6.5", "effective_from": "2026-01-01"},
+            "应为正整数",
+            id="fractional-months",
+        ),
+        pytest.param(
+            {"name": "yc_rd.rate", "value": "15", "effective_from": "2026-01-01"}, "应在0到1之间", id="rate>1"
+        ),
+        pytest.param(
+            {"name": "nx_stipend.month_rule", "value": "weekly", "effective_from": "2026-01-01"},
+            "只能取",
+            id="bad-month-rule",
+        ),
+        pytest.param(
+            {"name": "nx_stipend.doctorate_monthly", "value": "6000", "effective_from": "2026-13-01"},
+            "请输入有效日期",
+            id="bad-date",
+        ),
+        pytest.param(
+            {"name": "no.such", "value": "1", "effective_from": "2026-01-01"}, "选择一个有效的选项", id="unknown-name"
+        ),
+        pytest.param(
+            {"name": "nx_stipend.doctorate_monthly", "value": "", "effective_from": "2026-01-01"},
+            "该字段是必填项",
+            id="blank",
+        ),
+    ],
+)
 def test_bad_input_is_refused_and_nothing_changes(client, admin, form, message):
     client.force_login(admin)
     before = events().count()

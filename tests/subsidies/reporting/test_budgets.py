@@ -1,6 +1,7 @@
 """budget_set (issue 8 §4, 预算批复): finance and administrators only; the rule, year and amount are
 checked with Chinese messages naming the record; one budget per rule and year in the database;
 every change leaves an audit row with who, when, old and new."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -34,11 +35,22 @@ def events():
 
 
 def test_finance_creates_a_budget(finance):
-    budget = budget_set(actor=finance, rule="NX-STIPEND", year=2026, amount="3,200,000.5",
-                        reference=" 宁科发〔2026〕8号 ", note="自治区本级")
+    budget = budget_set(
+        actor=finance,
+        rule="NX-STIPEND",
+        year=2026,
+        amount="3,200,000.5",
+        reference=" 宁科发〔2026〕8号 ",
+        note="自治区本级",
+    )
     budget.refresh_from_db()
     assert (budget.rule, budget.year, budget.amount, budget.reference, budget.note) == (
-        "NX-STIPEND", 2026, Decimal("3200000.50"), "宁科发〔2026〕8号", "自治区本级")
+        "NX-STIPEND",
+        2026,
+        Decimal("3200000.50"),
+        "宁科发〔2026〕8号",
+        "自治区本级",
+    )
     assert budget.updated_by == finance
     [event] = events()
     assert event.pgh_label == "insert" and event.amount == Decimal("3200000.50")
@@ -47,8 +59,9 @@ def test_finance_creates_a_budget(finance):
 
 def test_a_change_is_audited_with_old_and_new(finance, admin):
     first = budget_set(actor=finance, rule="YC-RD", year=2025, amount=Decimal("1500000"), reference="银科发〔2025〕3号")
-    changed = budget_set(actor=admin, rule="YC-RD", year=2025, amount="1800000.00", reference="银科发〔2025〕9号",
-                         note="追加预算")
+    changed = budget_set(
+        actor=admin, rule="YC-RD", year=2025, amount="1800000.00", reference="银科发〔2025〕9号", note="追加预算"
+    )
     assert changed.pk == first.pk and Budget.objects.count() == 1
     insert, update = events()
     assert (insert.pgh_label, update.pgh_label) == ("insert", "update")
@@ -74,32 +87,53 @@ def test_grant_programme_codes_take_budgets(finance):
 @pytest.mark.parametrize("role", [Role.ENTERPRISE, Role.REGIONAL_REVIEWER, Role.YINCHUAN_REVIEWER, Role.SYSTEM])
 def test_only_finance_and_administrators(make_user, role):
     with pytest.raises(ServiceError) as exc:
-        budget_set(actor=make_user("u", role), rule="NX-STIPEND", year=2026, amount="1000", reference="宁科发〔2026〕8号")
+        budget_set(
+            actor=make_user("u", role), rule="NX-STIPEND", year=2026, amount="1000", reference="宁科发〔2026〕8号"
+        )
     assert exc.value.status == 403 and exc.value.code == "forbidden"
     assert exc.value.zh == "只有财务人员或系统管理员可以录入预算" and exc.value.record == "NX-STIPEND 2026年预算"
     assert not Budget.objects.exists() and not events().exists()
 
 
-@pytest.mark.parametrize("kwargs,code,message", [
-    ({"rule": "NX-FOO"}, "budget_rule", "未知的规则或项目编号“NX-FOO”"),
-    ({"rule": ""}, "budget_rule", "未知的规则或项目编号“”"),
-    ({"year": 2022}, "budget_year", "预算年度须在2023年至2027年之间(填写的是2022年)"),
-    ({"year": 2028}, "budget_year", "预算年度须在2023年至2027年之间(填写的是2028年)"),
-    ({"year": "二〇二五"}, "budget_year", "预算年度“二〇二五”无效"),
-    ({"amount": "0"}, "budget_amount", "预算金额须大于零(填写的是0)"),
-    ({"amount": "-100.00"}, "budget_amount", "预算金额须大于零(填写的是-100.00)"),
-    ({"amount": "一百万"}, "budget_amount", "预算金额“一百万”不是有效的金额"),
-    ({"amount": ""}, "budget_amount", "预算金额“”不是有效的金额"),
-    ({"amount": "NaN"}, "budget_amount", "预算金额“NaN”不是有效的金额"),
-    ({"amount": "Infinity"}, "budget_amount", "预算金额“Infinity”不是有效的金额"),
-    ({"amount": "100.005"}, "budget_amount", "预算金额“100.005”超过两位小数,请精确到分"),
-    ({"amount": "1e15"}, "budget_amount", "预算金额“1e15”超出可录入范围"),
-    ({"amount": 1000.5}, "budget_amount", "预算金额须以精确的十进制数填写"),
-    ({"reference": "  "}, "budget_reference", "请填写预算批复文号"),
-    ({"reference": "文" * 129}, "budget_reference", "批复文号不超过128个字符"),
-], ids=["unknown-rule", "blank-rule", "year-too-early", "year-too-late", "year-not-a-number", "zero", "negative",
-        "words", "blank-amount", "nan", "infinity", "three-decimals", "too-large", "float", "blank-reference",
-        "long-reference"])
+@pytest.mark.parametrize(
+    "kwargs,code,message",
+    [
+        ({"rule": "NX-FOO"}, "budget_rule", "未知的规则或项目编号“NX-FOO”"),
+        ({"rule": ""}, "budget_rule", "未知的规则或项目编号“”"),
+        ({"year": 2022}, "budget_year", "预算年度须在2023年至2027年之间(填写的是2022年)"),
+        ({"year": 2028}, "budget_year", "预算年度须在2023年至2027年之间(填写的是2028年)"),
+        ({"year": "二〇二五"}, "budget_year", "预算年度“二〇二五”无效"),
+        ({"amount": "0"}, "budget_amount", "预算金额须大于零(填写的是0)"),
+        ({"amount": "-100.00"}, "budget_amount", "预算金额须大于零(填写的是-100.00)"),
+        ({"amount": "一百万"}, "budget_amount", "预算金额“一百万”不是有效的金额"),
+        ({"amount": ""}, "budget_amount", "预算金额“”不是有效的金额"),
+        ({"amount": "NaN"}, "budget_amount", "预算金额“NaN”不是有效的金额"),
+        ({"amount": "Infinity"}, "budget_amount", "预算金额“Infinity”不是有效的金额"),
+        ({"amount": "100.005"}, "budget_amount", "预算金额“100.005”超过两位小数,请精确到分"),
+        ({"amount": "1e15"}, "budget_amount", "预算金额“1e15”超出可录入范围"),
+        ({"amount": 1000.5}, "budget_amount", "预算金额须以精确的十进制数填写"),
+        ({"reference": "  "}, "budget_reference", "请填写预算批复文号"),
+        ({"reference": "文" * 129}, "budget_reference", "批复文号不超过128个字符"),
+    ],
+    ids=[
+        "unknown-rule",
+        "blank-rule",
+        "year-too-early",
+        "year-too-late",
+        "year-not-a-number",
+        "zero",
+        "negative",
+        "words",
+        "blank-amount",
+        "nan",
+        "infinity",
+        "three-decimals",
+        "too-large",
+        "float",
+        "blank-reference",
+        "long-reference",
+    ],
+)
 def test_bad_input_is_refused_and_nothing_changes(finance, kwargs, code, message):
     budget_set(actor=finance, rule="NX-STIPEND", year=2026, amount="3000000", reference="宁科发〔2026〕8号")
     before = list(Budget.objects.values())

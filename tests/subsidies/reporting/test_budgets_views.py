@@ -1,5 +1,6 @@
 """The budget page, the dashboard's budget table and /api/v1/budgets/ (issue 8 §4): stored budgets
 only ("未录入预算" where none was entered), used amounts from approved runs, history old → new."""
+
 import datetime as dt
 import re
 from decimal import Decimal
@@ -70,19 +71,29 @@ def test_over_budget_is_marked(client, finance, paid_2024):
 def test_finance_sets_and_changes_a_budget_and_sees_the_history(client, finance, finance2):
     client.force_login(finance)
     with time_machine.travel(SEPT_2024, tick=False):
-        response = client.post(reverse(URL), {"rule": "YC-RD", "year": "2024", "amount": "1500000",
-                                              "reference": "银科发〔2024〕5号", "note": ""})
+        response = client.post(
+            reverse(URL),
+            {"rule": "YC-RD", "year": "2024", "amount": "1500000", "reference": "银科发〔2024〕5号", "note": ""},
+        )
         assert response.status_code == 302
         assert response["Location"] == reverse(URL) + "?year=2024#budget-YC-RD"
         client.force_login(finance2)
-        client.post(reverse(URL), {"rule": "YC-RD", "year": "2024", "amount": "1800000.00",
-                                   "reference": "银科发〔2024〕21号", "note": "追加"})
+        client.post(
+            reverse(URL),
+            {
+                "rule": "YC-RD",
+                "year": "2024",
+                "amount": "1800000.00",
+                "reference": "银科发〔2024〕21号",
+                "note": "追加",
+            },
+        )
         body = client.get(reverse(URL), {"year": "2024"}).content.decode()
     budget = Budget.objects.get()
     assert (budget.amount, budget.reference, budget.note) == (Decimal("1800000.00"), "银科发〔2024〕21号", "追加")
     assert "¥1,800,000.00" in row(body, "YC-RD")
-    history = body[body.index('class="grid budget-history"'):]
-    history = history[history.index("<tbody>"):]
+    history = body[body.index('class="grid budget-history"') :]
+    history = history[history.index("<tbody>") :]
     lines = re.findall(r"<tr>.*?</tr>", history, re.S)
     assert len(lines) == 2  # newest first: finance2's change, then finance's entry
     assert finance2.display_name in lines[0] and "调整" in lines[0]
@@ -91,13 +102,17 @@ def test_finance_sets_and_changes_a_budget_and_sees_the_history(client, finance,
     assert finance.display_name in lines[1] and "录入" in lines[1] and "¥1,500,000.00" in lines[1]
 
 
-@pytest.mark.parametrize("form,message", [
-    ({"amount": "-5"}, "预算金额须大于零"),
-    ({"amount": "abc"}, "预算金额“abc”不是有效的金额"),
-    ({"year": "2019"}, "预算年度须在2023年至2025年之间"),
-    ({"reference": ""}, "该字段是必填项"),
-    ({"rule": "NX-FOO"}, "选择一个有效的选项"),
-], ids=["negative", "words", "bad-year", "no-reference", "unknown-rule"])
+@pytest.mark.parametrize(
+    "form,message",
+    [
+        ({"amount": "-5"}, "预算金额须大于零"),
+        ({"amount": "abc"}, "预算金额“abc”不是有效的金额"),
+        ({"year": "2019"}, "预算年度须在2023年至2025年之间"),
+        ({"reference": ""}, "该字段是必填项"),
+        ({"rule": "NX-FOO"}, "选择一个有效的选项"),
+    ],
+    ids=["negative", "words", "bad-year", "no-reference", "unknown-rule"],
+)
 def test_bad_input_is_refused_on_the_page_and_nothing_is_written(client, finance, form, message):
     client.force_login(finance)
     data = {"rule": "NX-STIPEND", "year": "2024", "amount": "1000", "reference": "宁科发〔2024〕12号", **form}
@@ -112,8 +127,9 @@ def test_bad_input_is_refused_on_the_page_and_nothing_is_written(client, finance
 def test_other_roles_are_refused(client, make_user, role):
     client.force_login(make_user("someone", role))
     assert client.get(reverse(URL)).status_code == 403
-    response = client.post(reverse(URL), {"rule": "NX-STIPEND", "year": "2024", "amount": "1000",
-                                          "reference": "宁科发〔2024〕12号"})
+    response = client.post(
+        reverse(URL), {"rule": "NX-STIPEND", "year": "2024", "amount": "1000", "reference": "宁科发〔2024〕12号"}
+    )
     assert response.status_code == 403 and not Budget.objects.exists()
 
 
@@ -142,8 +158,14 @@ def test_budget_page_query_count_is_constant(client, finance, finance2):
     with time_machine.travel(SEPT_2024, tick=False):
         for i, rule in enumerate(budget_rules()):
             budget_set(actor=finance, rule=rule, year=2024, amount=f"{1000 + i}", reference=f"宁科发〔2024〕{i}号")
-            budget_set(actor=finance2, rule=rule, year=2024, amount=f"{2000 + i}", reference=f"宁科发〔2024〕{i}号",
-                       note="调整")
+            budget_set(
+                actor=finance2,
+                rule=rule,
+                year=2024,
+                amount=f"{2000 + i}",
+                reference=f"宁科发〔2024〕{i}号",
+                note="调整",
+            )
     assert count() == few
 
 
@@ -156,11 +178,17 @@ def test_dashboard_uses_stored_budgets_and_says_when_none(client, finance, paid_
         assert f'href="{reverse(URL)}?year=2024"' in body
         budget_set(actor=finance, rule="NX-STIPEND", year=2024, amount="128000", reference="宁科发〔2024〕12号")
         body = client.get(reverse("subsidies:bureau_dashboard")).content.decode()
-    table = body[body.index('id="c4"'):]
-    assert re.search(r'研发人员生活补助\(NX-STIPEND\)</th><td class="num">¥64,000.00</td>'
-                     r'<td class="num">¥128,000.00</td><td class="num">50.0%</td>', table)
-    assert re.search(r'研发投入奖励\(YC-RD\)</th><td class="num">¥0.00</td><td class="num">'
-                     r'<span class="badge warn">未录入预算</span>', table)
+    table = body[body.index('id="c4"') :]
+    assert re.search(
+        r'研发人员生活补助\(NX-STIPEND\)</th><td class="num">¥64,000.00</td>'
+        r'<td class="num">¥128,000.00</td><td class="num">50.0%</td>',
+        table,
+    )
+    assert re.search(
+        r'研发投入奖励\(YC-RD\)</th><td class="num">¥0.00</td><td class="num">'
+        r'<span class="badge warn">未录入预算</span>',
+        table,
+    )
 
 
 def test_reviewers_see_the_dashboard_budgets_without_the_link(client, finance, make_user):
@@ -180,7 +208,8 @@ def test_api_lists_budgets_with_used_for_finance_only(finance, make_user, paid_2
     rows = api.get("/api/v1/budgets/").json()["results"]
     assert [(r["rule"], r["year"], r["amount"], r["used"], r["reference"]) for r in rows] == [
         ("YC-RD", 2025, "90000.00", "0.00", "银科发〔2024〕30号"),
-        ("NX-STIPEND", 2024, "80000.00", "64000.00", "宁科发〔2024〕12号")]
+        ("NX-STIPEND", 2024, "80000.00", "64000.00", "宁科发〔2024〕12号"),
+    ]
     assert api.get("/api/v1/budgets/", {"year": 2024}).json()["count"] == 1
     api.force_authenticate(make_user("ent", Role.ENTERPRISE))
     response = api.get("/api/v1/budgets/")

@@ -1,4 +1,5 @@
 """Bureau dashboard: SQL aggregations, accessible SVG charts with data tables, constant queries."""
+
 import datetime as dt
 import re
 from decimal import Decimal
@@ -42,13 +43,16 @@ def test_dashboard_figures(client, finance, finance2, make_user):
     with time_machine.travel(dt.datetime(2024, 9, 1, 10, tzinfo=dt.UTC), tick=False):
         body = client.get(reverse(URL)).content.decode()
         assert dashboard.researchers_by_tier(as_of=dt.date(2024, 9, 1)) == [
-            ("doctorate", "全日制博士", 2), ("master", "重点院校重点学科硕士", 2), ("unverified", "学历待核验", 0),
-            ("none", "不符合补助学历", 0)]
+            ("doctorate", "全日制博士", 2),
+            ("master", "重点院校重点学科硕士", 2),
+            ("unverified", "学历待核验", 0),
+            ("none", "不符合补助学历", 0),
+        ]
     # centres by city and kind: 上海 1 independent, 杭州 1 independent, 北京 1 joint
     assert re.search(r"<th scope=\"row\">北京</th><td class=\"num\">0</td><td class=\"num\">1</td>", body)
     # payouts per approval month and the year's budget (52,000 entered for 2024)
-    assert "<th scope=\"row\">2024年7月</th><td class=\"num\">¥48,000.00</td>" in body
-    assert "<th scope=\"row\">2024年8月</th><td class=\"num\">¥16,000.00</td>" in body
+    assert '<th scope="row">2024年7月</th><td class="num">¥48,000.00</td>' in body
+    assert '<th scope="row">2024年8月</th><td class="num">¥16,000.00</td>' in body
     assert "¥64,000.00" in body and "¥52,000.00" in body and "123.1%" in body
     assert body.count('role="img"') == 4 and body.count("<title id=") == 4 and body.count("<desc id=") == 4
 
@@ -76,8 +80,7 @@ def test_empty_dashboard_renders(client, make_user):
 
 
 def test_chart_escapes_labels_and_is_labelled():
-    svg = charts.horizontal_bars(title="<t>", desc="d&d", categories=["<script>"],
-                                 series=[charts.Series("a", [3])])
+    svg = charts.horizontal_bars(title="<t>", desc="d&d", categories=["<script>"], series=[charts.Series("a", [3])])
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "&lt;t&gt;" in svg and "d&amp;d" in svg
     assert 'role="img"' in svg and "aria-labelledby" in svg
 
@@ -86,10 +89,17 @@ def render(text, **ctx):
     return Template("{% load portal_format %}" + text).render(Context(ctx))
 
 
-@pytest.mark.parametrize("value,expected", [
-    (Decimal("1234.56"), "¥1,234.56"), (Decimal("1234.565"), "¥1,234.57"), (0, "¥0.00"),
-    ("1000000", "¥1,000,000.00"), (None, ""), ("abc", ""),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (Decimal("1234.56"), "¥1,234.56"),
+        (Decimal("1234.565"), "¥1,234.57"),
+        (0, "¥0.00"),
+        ("1000000", "¥1,000,000.00"),
+        (None, ""),
+        ("abc", ""),
+    ],
+)
 def test_yuan(value, expected):
     assert render("{{ v|yuan }}", v=value) == expected
 

@@ -10,10 +10,19 @@ P = ParamTimeline()
 FILED = YinchuanFiling(1, "approved", dt.date(2024, 1, 1), None)
 
 
-@pytest.mark.parametrize("spend, award", [
-    ("2000000.00", "300000.00"), ("6666666.60", "999999.99"), ("6666666.66", "1000000.00"), ("6666666.67", "1000000.00"),
-    ("9000000", "1000000.00"), ("0.03", "0.00"), ("0.04", "0.01"), ("100.10", "15.02"),
-])
+@pytest.mark.parametrize(
+    "spend, award",
+    [
+        ("2000000.00", "300000.00"),
+        ("6666666.60", "999999.99"),
+        ("6666666.66", "1000000.00"),
+        ("6666666.67", "1000000.00"),
+        ("9000000", "1000000.00"),
+        ("0.03", "0.00"),
+        ("0.04", "0.01"),
+        ("100.10", "15.02"),
+    ],
+)
 def test_award_is_15_percent_capped_and_rounded_half_up(spend, award):
     assert rd_award(Decimal(spend), Decimal("0.15"), Decimal("1000000")) == Decimal(award)
 

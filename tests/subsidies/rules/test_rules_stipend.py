@@ -1,4 +1,5 @@
 """NX-STIPEND as POLICY.md §3 words it; pure functions, no database."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -52,10 +53,14 @@ def test_open_ended_contract_qualifies():
     assert len(due(person(contract(D(2024, 4, 1), None)), "2024-06").months) == 3
 
 
-@pytest.mark.parametrize("kwargs, reason", [
-    ({"full_time": False}, "非全职合同"),
-    ({"kind": "joint"}, "联合研发机构不适用"),
-], ids=["part-time", "joint-centre"])
+@pytest.mark.parametrize(
+    "kwargs, reason",
+    [
+        ({"full_time": False}, "非全职合同"),
+        ({"kind": "joint"}, "联合研发机构不适用"),
+    ],
+    ids=["part-time", "joint-centre"],
+)
 def test_part_time_and_joint_earn_nothing(kwargs, reason):
     outcome = due(person(contract(D(2024, 4, 1), None, **kwargs)))
     assert outcome.months == [] and reason in outcome.reasons
@@ -68,13 +73,14 @@ def test_mid_month_start_pays_from_next_whole_month():
 def test_month_of_filing_is_paid_only_if_whole():
     late_filing = (FilingFact(1, "approved", D(2024, 4, 15), None),)
     assert [m for m, _ in months(due(person(contract(D(2024, 3, 1), None, filings=late_filing))))] == [
-        "2024-05", "2024-06"]
+        "2024-05",
+        "2024-06",
+    ]
 
 
 def test_revoked_filing_stops_after_last_whole_month():
     revoked = (FilingFact(1, "revoked", D(2024, 3, 1), D(2024, 5, 20)),)
-    assert [m for m, _ in months(due(person(contract(D(2024, 3, 1), None, filings=revoked))))] == [
-        "2024-03", "2024-04"]
+    assert [m for m, _ in months(due(person(contract(D(2024, 3, 1), None, filings=revoked))))] == ["2024-03", "2024-04"]
 
 
 def test_unapproved_filing_earns_nothing():
@@ -94,19 +100,27 @@ def test_tiers_best_verified_degree_on_first_day_of_month():
     phd_in_may = DegreeFact(1, "doctorate", True, False, D(2024, 5, 1), "2024-05-02T00:00:00+08:00", "r")
     phd_mid_may = DegreeFact(3, "doctorate", True, False, D(2024, 5, 2), "2024-05-02T00:00:00+08:00", "r")
     assert months(due(person(contract(D(2024, 3, 1), None), degrees=(KEY_MASTER, phd_in_may)))) == [
-        ("2024-03", Decimal("3000.00")), ("2024-04", Decimal("3000.00")),
-        ("2024-05", Decimal("5000.00")), ("2024-06", Decimal("5000.00"))]
-    assert [a for _, a in months(due(person(contract(D(2024, 3, 1), None), degrees=(KEY_MASTER, phd_mid_may))))][2] \
-        == Decimal("3000.00")
+        ("2024-03", Decimal("3000.00")),
+        ("2024-04", Decimal("3000.00")),
+        ("2024-05", Decimal("5000.00")),
+        ("2024-06", Decimal("5000.00")),
+    ]
+    assert [a for _, a in months(due(person(contract(D(2024, 3, 1), None), degrees=(KEY_MASTER, phd_mid_may))))][
+        2
+    ] == Decimal("3000.00")
 
 
-@pytest.mark.parametrize("degree, expected", [
-    (DegreeFact(1, "doctorate", False, True, D(2019, 7, 1), "x", "r"), None),
-    (DegreeFact(1, "master", True, False, D(2019, 7, 1), "x", "r"), None),
-    (DegreeFact(1, "bachelor", True, True, D(2019, 7, 1), "x", "r"), None),
-    (DegreeFact(1, "doctorate", True, False, D(2019, 7, 1), None, None), None),
-    (DegreeFact(1, "master", False, True, D(2019, 7, 1), "x", "r"), Decimal("3000.00")),
-], ids=["part-time-phd", "ordinary-master", "bachelor", "unverified-phd", "part-time-key-master"])
+@pytest.mark.parametrize(
+    "degree, expected",
+    [
+        (DegreeFact(1, "doctorate", False, True, D(2019, 7, 1), "x", "r"), None),
+        (DegreeFact(1, "master", True, False, D(2019, 7, 1), "x", "r"), None),
+        (DegreeFact(1, "bachelor", True, True, D(2019, 7, 1), "x", "r"), None),
+        (DegreeFact(1, "doctorate", True, False, D(2019, 7, 1), None, None), None),
+        (DegreeFact(1, "master", False, True, D(2019, 7, 1), "x", "r"), Decimal("3000.00")),
+    ],
+    ids=["part-time-phd", "ordinary-master", "bachelor", "unverified-phd", "part-time-key-master"],
+)
 def test_degree_tiers(degree, expected):
     outcome = due(person(contract(D(2024, 3, 1), None), degrees=(degree,)), "2024-03")
     assert (outcome.months[0].amount if outcome.months else None) == expected
@@ -115,7 +129,8 @@ def test_degree_tiers(degree, expected):
 def test_part_time_doctorate_with_key_master_earns_master_tier():
     pt_phd = DegreeFact(1, "doctorate", False, False, D(2020, 7, 1), "x", "r")
     assert months(due(person(contract(D(2024, 3, 1), None), degrees=(pt_phd, KEY_MASTER)), "2024-03")) == [
-        ("2024-03", Decimal("3000.00"))]
+        ("2024-03", Decimal("3000.00"))
+    ]
 
 
 def test_unverified_degree_reason():
@@ -127,8 +142,11 @@ def test_sixty_months_for_life_across_centres():
     # (dates after the regional measure's own date, 2023-06-01: nothing earns before it)
     fil = (FilingFact(1, "approved", D(2023, 6, 1), None),)
     old_phd = DegreeFact(1, "doctorate", True, False, D(2010, 7, 1), "2023-01-01T00:00:00+08:00", "system")
-    p = person(contract(D(2024, 1, 1), D(2028, 12, 31), centre=1, filings=fil, cid=1),
-               contract(D(2029, 1, 1), None, centre=2, filings=fil, cid=2), degrees=(old_phd,))
+    p = person(
+        contract(D(2024, 1, 1), D(2028, 12, 31), centre=1, filings=fil, cid=1),
+        contract(D(2029, 1, 1), None, centre=2, filings=fil, cid=2),
+        degrees=(old_phd,),
+    )
     outcome = due(p, "2032-06")
     assert len(outcome.months) == 60
     assert outcome.months[-1].label == "2028-12"
@@ -139,8 +157,10 @@ def test_sixty_months_for_life_across_centres():
 
 
 def test_move_between_centres_pays_month_once_to_centre_on_last_day():
-    p = person(contract(D(2024, 3, 1), D(2029, 2, 28), terminated_on=D(2024, 5, 14), centre=1, cid=1),
-               contract(D(2024, 5, 15), None, centre=2, cid=2))
+    p = person(
+        contract(D(2024, 3, 1), D(2029, 2, 28), terminated_on=D(2024, 5, 14), centre=1, cid=1),
+        contract(D(2024, 5, 15), None, centre=2, cid=2),
+    )
     may = [m for m in due(p).months if m.label == "2024-05"]
     assert len(may) == 1 and may[0].centre_id == 2
 
@@ -148,7 +168,11 @@ def test_move_between_centres_pays_month_once_to_centre_on_last_day():
 def test_parameter_change_from_a_date():
     params = ParamTimeline((ParamValue("nx_stipend.doctorate_monthly", "6000.00", D(2024, 5, 1), "ref", 9),))
     assert [a for _, a in months(due(person(contract(D(2024, 3, 1), None)), params=params))] == [
-        Decimal("5000.00"), Decimal("5000.00"), Decimal("6000.00"), Decimal("6000.00")]
+        Decimal("5000.00"),
+        Decimal("5000.00"),
+        Decimal("6000.00"),
+        Decimal("6000.00"),
+    ]
 
 
 def test_daily_prorata_rounds_half_up():
@@ -174,6 +198,7 @@ def test_every_line_explains_itself():
 def test_status_next_month_and_reasons():
     status = stipend_status(person(contract(D(2024, 4, 1), None)), as_of=D(2024, 6, 15), paid=set(), params=PARAMS)
     assert status.next_payable == "2024-04" and status.tier == "doctorate" and status.months_used == 0
-    status = stipend_status(person(contract(D(2024, 4, 1), None, kind="joint")), as_of=D(2024, 6, 15), paid=set(),
-                            params=PARAMS)
+    status = stipend_status(
+        person(contract(D(2024, 4, 1), None, kind="joint")), as_of=D(2024, 6, 15), paid=set(), params=PARAMS
+    )
     assert status.next_payable is None and status.reasons == ("联合研发机构不适用",)

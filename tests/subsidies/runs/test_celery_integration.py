@@ -2,6 +2,7 @@
 
 The run is split into chunks (researcher id ranges) executed as a chord. A worker killed mid-run:
 test_celery_kill_resume.py."""
+
 import pytest
 from django.db.models import Count
 from django.test import override_settings
@@ -27,8 +28,10 @@ def _reset_connections():
 def redis_broker(tmp_path):
     server = RedisServer(tmp_path)
     # the app reads Django settings under the CELERY_ namespace, so the keys carry the prefix
-    old = dict(CELERY_BROKER_URL=celery_app.conf.broker_url,
-               CELERY_BROKER_TRANSPORT_OPTIONS=celery_app.conf.broker_transport_options)
+    old = dict(
+        CELERY_BROKER_URL=celery_app.conf.broker_url,
+        CELERY_BROKER_TRANSPORT_OPTIONS=celery_app.conf.broker_transport_options,
+    )
     celery_app.conf.update(CELERY_BROKER_URL=server.url, CELERY_BROKER_TRANSPORT_OPTIONS={"visibility_timeout": 3600})
     _reset_connections()
     try:

@@ -1,5 +1,6 @@
 """Suspension, reinstatement and re-filing keep earlier windows: months earned in them are still
 paid in arrears when information arrives late (POLICY §3.7); the gap is never paid."""
+
 import datetime as dt
 
 import pytest
@@ -13,10 +14,19 @@ from subsidies.scenario import import_scenario
 from tests.subsidies.builders import base_fragment
 
 pytestmark = pytest.mark.django_db
-PERSON = {"researchers": [{"id_type": "resident_id", "id_number": "110101199003077571", "name": "张三",
-                           "degrees": [{"level": "doctorate", "full_time": True, "awarded_on": "2019-07-01"}]}],
-          "contracts": [{"researcher": "110101199003077571", "centre": "WL-SH", "full_time": True,
-                         "start": "2024-03-01", "end": None}]}
+PERSON = {
+    "researchers": [
+        {
+            "id_type": "resident_id",
+            "id_number": "110101199003077571",
+            "name": "张三",
+            "degrees": [{"level": "doctorate", "full_time": True, "awarded_on": "2019-07-01"}],
+        }
+    ],
+    "contracts": [
+        {"researcher": "110101199003077571", "centre": "WL-SH", "full_time": True, "start": "2024-03-01", "end": None}
+    ],
+}
 
 
 def paid_months():
@@ -30,7 +40,9 @@ def test_reinstated_filing_keeps_the_window_before_the_suspension(make_user, fin
     registry_services.filing_suspend(actor=reviewer, filing=filing, on=dt.date(2024, 5, 16), reason="材料核查")
     registry_services.filing_reinstate(actor=reviewer, filing=filing, on=dt.date(2024, 7, 1))
     assert list(FilingPeriod.objects.filter(filing=filing).values_list("start", "end")) == [
-        (dt.date(2024, 3, 1), dt.date(2024, 5, 15)), (dt.date(2024, 7, 1), None)]
+        (dt.date(2024, 3, 1), dt.date(2024, 5, 15)),
+        (dt.date(2024, 7, 1), None),
+    ]
     import_scenario(PERSON)  # the contract arrives late: March and April are arrears, May and June the gap
     runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-08")
     assert paid_months() == ["2024-03", "2024-04", "2024-07", "2024-08"]

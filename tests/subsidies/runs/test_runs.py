@@ -1,4 +1,5 @@
 """Payout runs through the services, on PostgreSQL: exactly once, four eyes, bad input changes nothing."""
+
 import datetime as dt
 import io
 import threading
@@ -30,10 +31,19 @@ def snapshot():
     return (PayoutRun.objects.count(), PayoutLine.objects.count())
 
 
-@pytest.mark.parametrize("kind, period", [
-    (RunKind.MONTHLY, "2024-13"), (RunKind.MONTHLY, "2024-6"), (RunKind.MONTHLY, "June"), (RunKind.ANNUAL, "24"),
-    (RunKind.MONTHLY, "2026-11"), (RunKind.MONTHLY, "2027-01"), (RunKind.ANNUAL, "2026"),
-], ids=["month-13", "no-zero", "word", "short-year", "current-month", "future-month", "current-year"])
+@pytest.mark.parametrize(
+    "kind, period",
+    [
+        (RunKind.MONTHLY, "2024-13"),
+        (RunKind.MONTHLY, "2024-6"),
+        (RunKind.MONTHLY, "June"),
+        (RunKind.ANNUAL, "24"),
+        (RunKind.MONTHLY, "2026-11"),
+        (RunKind.MONTHLY, "2027-01"),
+        (RunKind.ANNUAL, "2026"),
+    ],
+    ids=["month-13", "no-zero", "word", "short-year", "current-month", "future-month", "current-year"],
+)
 def test_bad_or_future_periods_are_refused_and_write_nothing(data, finance, kind, period):
     before = snapshot()
     with time_machine.travel(dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)), pytest.raises(ServiceError) as err:
@@ -60,15 +70,24 @@ def test_database_refuses_a_person_month_twice(data, finance):
     line = PayoutLine.objects.filter(run=run).first()
     with pytest.raises(IntegrityError), transaction.atomic():
         PayoutLine.objects.create(
-            run=run, rule="NX-STIPEND", researcher_id=line.researcher_id, centre_id=line.centre_id,
-            enterprise_id=line.enterprise_id, beneficiary=line.beneficiary, beneficiary_name="x",
-            service_period=line.service_period, service_month=line.service_month, amount=Decimal("1.00"),
-            explanation={})
+            run=run,
+            rule="NX-STIPEND",
+            researcher_id=line.researcher_id,
+            centre_id=line.centre_id,
+            enterprise_id=line.enterprise_id,
+            beneficiary=line.beneficiary,
+            beneficiary_name="x",
+            service_period=line.service_period,
+            service_month=line.service_month,
+            amount=Decimal("1.00"),
+            explanation={},
+        )
 
 
 def test_database_refuses_a_centre_year_award_twice(finance):
-    import_scenario(dict(base_fragment(), rd_declarations=[{"centre": "WL-SH", "year": 2024,
-                                                            "verified_amount": "1000000.00"}]))
+    import_scenario(
+        dict(base_fragment(), rd_declarations=[{"centre": "WL-SH", "year": 2024, "verified_amount": "1000000.00"}])
+    )
     run = runs.run_payouts(actor=finance, kind=RunKind.ANNUAL, period="2024")
     line = PayoutLine.objects.get(run=run)
     assert line.amount == Decimal("150000.00")
@@ -77,12 +96,14 @@ def test_database_refuses_a_centre_year_award_twice(finance):
             "INSERT INTO subsidies_payoutline (run_id, rule, kind, centre_id, enterprise_id, beneficiary, "
             "beneficiary_name, service_period, is_arrears, basis, amount, explanation, active, created_at) "
             "VALUES (%s, 'YC-RD', 'regular', %s, %s, 'x', 'x', '2024', false, '', 1, '{}', true, now())",
-            [run.pk, line.centre_id, line.enterprise_id])
+            [run.pk, line.centre_id, line.enterprise_id],
+        )
 
 
 def test_revised_declaration_after_payment_gives_one_adjustment_line(finance):
-    import_scenario(dict(base_fragment(), rd_declarations=[{"centre": "WL-SH", "year": 2024,
-                                                            "verified_amount": "2000000.00"}]))
+    import_scenario(
+        dict(base_fragment(), rd_declarations=[{"centre": "WL-SH", "year": 2024, "verified_amount": "2000000.00"}])
+    )
     runs.run_payouts(actor=finance, kind=RunKind.ANNUAL, period="2024")
     import_scenario({"rd_declarations": [{"centre": "WL-SH", "year": 2024, "verified_amount": "3000000.00"}]})
     runs.run_payouts(actor=finance, kind=RunKind.ANNUAL, period="2024")
@@ -113,15 +134,31 @@ def test_lines_are_append_only(data, finance):
 
 def _copy_line_like(line, **changes):
     """Insert a copy of a line through COPY, as the run code writes lines, with some columns changed."""
-    values = {"run_id": line.run_id, "rule": "NX-STIPEND", "kind": "regular", "researcher_id": line.researcher_id,
-              "centre_id": line.centre_id, "enterprise_id": line.enterprise_id, "beneficiary": line.beneficiary,
-              "beneficiary_name": line.beneficiary_name, "service_period": "2030-01", "service_month": "2030-01-01",
-              "is_arrears": "f", "basis": "", "amount": "1.00", "explanation": "{}", "active": "t",
-              "created_at": "2026-01-01T00:00:00+00:00", "explanation_basis_id": line.explanation_basis_id}
+    values = {
+        "run_id": line.run_id,
+        "rule": "NX-STIPEND",
+        "kind": "regular",
+        "researcher_id": line.researcher_id,
+        "centre_id": line.centre_id,
+        "enterprise_id": line.enterprise_id,
+        "beneficiary": line.beneficiary,
+        "beneficiary_name": line.beneficiary_name,
+        "service_period": "2030-01",
+        "service_month": "2030-01-01",
+        "is_arrears": "f",
+        "basis": "",
+        "amount": "1.00",
+        "explanation": "{}",
+        "active": "t",
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "explanation_basis_id": line.explanation_basis_id,
+    }
     values.update(changes)
     with connection.cursor() as cur:
-        cur.cursor.copy_expert(f"COPY subsidies_payoutline ({', '.join(values)}) FROM STDIN",
-                               io.StringIO("\t".join(str(v) for v in values.values()) + "\n"))
+        cur.cursor.copy_expert(
+            f"COPY subsidies_payoutline ({', '.join(values)}) FROM STDIN",
+            io.StringIO("\t".join(str(v) for v in values.values()) + "\n"),
+        )
 
 
 def test_database_refuses_a_line_of_a_missing_run_or_basis(data, finance):
@@ -131,13 +168,19 @@ def test_database_refuses_a_line_of_a_missing_run_or_basis(data, finance):
     before = PayoutLine.objects.count()
     with pytest.raises(psycopg2.IntegrityError, match="payout run that does not exist"), transaction.atomic():
         _copy_line_like(line, run_id=line.run_id + 999)
-    with pytest.raises(psycopg2.IntegrityError, match="explanation basis that does not exist"), \
-            transaction.atomic():
+    with pytest.raises(psycopg2.IntegrityError, match="explanation basis that does not exist"), transaction.atomic():
         _copy_line_like(line, explanation_basis_id="0" * 40)
     with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
-        PayoutLine.objects.create(run_id=line.run_id + 999, rule="NX-STIPEND", enterprise_id=line.enterprise_id,
-                                  beneficiary="x", beneficiary_name="x", service_period="2030-02",
-                                  amount=Decimal("1.00"), explanation={})
+        PayoutLine.objects.create(
+            run_id=line.run_id + 999,
+            rule="NX-STIPEND",
+            enterprise_id=line.enterprise_id,
+            beneficiary="x",
+            beneficiary_name="x",
+            service_period="2030-02",
+            amount=Decimal("1.00"),
+            explanation={},
+        )
     assert PayoutLine.objects.count() == before
     with transaction.atomic():  # the check itself lets a well-formed line through
         _copy_line_like(line)
@@ -210,7 +253,7 @@ def test_parameter_change_applies_from_its_date_and_past_runs_keep_theirs(data, 
     paid_before = list(PayoutLine.objects.order_by("id").values_list("amount", flat=True))
     parameter_set(actor=system, name="nx_stipend.doctorate_monthly", value="6000", effective_from=dt.date(2024, 7, 1))
     runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-07")
-    assert list(PayoutLine.objects.order_by("id").values_list("amount", flat=True)[:len(paid_before)]) == paid_before
+    assert list(PayoutLine.objects.order_by("id").values_list("amount", flat=True)[: len(paid_before)]) == paid_before
     july_phd = PayoutLine.objects.filter(service_period="2024-07", explanation_basis__body__tier="doctorate")
     assert july_phd.exists() and set(july_phd.values_list("amount", flat=True)) == {Decimal("6000.00")}
 

@@ -1,6 +1,7 @@
 """Properties of payout runs on the real database (hypothesis, few examples: each builds data):
 whatever order months are run in, no person passes the lifetime maximum, a person-month is paid
 once, re-running a month adds nothing, and a run's lines sum to its total."""
+
 import datetime as dt
 
 import pytest
@@ -26,15 +27,23 @@ class RunSequenceProperties(TestCase):
     def test_any_order_of_runs(self, order, max_months):
         import_scenario(base_fragment())
         import_scenario(researchers_fragment(8, seed=3))
-        parameter_set(actor=system_actor(), name="nx_stipend.max_months", value=str(max_months),
-                      effective_from=dt.date(2023, 1, 1))
+        parameter_set(
+            actor=system_actor(),
+            name="nx_stipend.max_months",
+            value=str(max_months),
+            effective_from=dt.date(2023, 1, 1),
+        )
         finance = User.objects.create_user("f", password="x", role=Role.FINANCE)
         for period in order:
             runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period=period)
         per_person = PayoutLine.objects.filter(active=True).values("researcher").annotate(n=Count("id"))
         assert all(p["n"] <= max_months for p in per_person)
-        assert not PayoutLine.objects.values("researcher", "service_month").annotate(n=Count("id")).filter(
-            n__gt=1).exists()
+        assert (
+            not PayoutLine.objects.values("researcher", "service_month")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .exists()
+        )
         assert all(line.amount >= 0 for line in PayoutLine.objects.all())
         before = PayoutLine.objects.count()
         runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period=order[-1])

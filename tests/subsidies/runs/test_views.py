@@ -1,5 +1,6 @@
 """Finance pages: runs list, start, detail with progress, approve (four eyes), cancel; access by role;
 a constant number of queries whatever the row count."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -30,6 +31,7 @@ def computed_run(actor, period="2024-06", kind=RunKind.MONTHLY):
 
 # --- access -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["subsidies:run_list", "subsidies:parameters", "subsidies:bureau_dashboard"])
 def test_anonymous_is_sent_to_login(client, name):
     response = client.get(reverse(name))
@@ -37,13 +39,16 @@ def test_anonymous_is_sent_to_login(client, name):
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-@pytest.mark.parametrize("role,runs,params,dash", [
-    pytest.param(Role.ENTERPRISE, 403, 403, 403, id="enterprise"),
-    pytest.param(Role.REGIONAL_REVIEWER, 403, 200, 200, id="regional-reviewer"),
-    pytest.param(Role.YINCHUAN_REVIEWER, 403, 200, 200, id="yinchuan-reviewer"),
-    pytest.param(Role.FINANCE, 200, 200, 200, id="finance"),
-    pytest.param(Role.ADMIN, 200, 200, 200, id="admin"),
-])
+@pytest.mark.parametrize(
+    "role,runs,params,dash",
+    [
+        pytest.param(Role.ENTERPRISE, 403, 403, 403, id="enterprise"),
+        pytest.param(Role.REGIONAL_REVIEWER, 403, 200, 200, id="regional-reviewer"),
+        pytest.param(Role.YINCHUAN_REVIEWER, 403, 200, 200, id="yinchuan-reviewer"),
+        pytest.param(Role.FINANCE, 200, 200, 200, id="finance"),
+        pytest.param(Role.ADMIN, 200, 200, 200, id="admin"),
+    ],
+)
 def test_pages_by_role(client, make_user, role, runs, params, dash):
     login(client, make_user("u", role))
     assert client.get(reverse("subsidies:run_list")).status_code == runs
@@ -67,6 +72,7 @@ def test_unknown_run_is_404(client, finance):
 
 # --- start ------------------------------------------------------------------------------------
 
+
 def test_start_monthly_run_computes_and_shows_totals(client, finance, data):
     response = login(client, finance).post(reverse("subsidies:run_start"), {"kind": "monthly", "period": "2024-06"})
     run = PayoutRun.objects.get()
@@ -82,14 +88,17 @@ def test_start_monthly_run_computes_and_shows_totals(client, finance, data):
     assert "hx-trigger" not in page  # nothing left to poll
 
 
-@pytest.mark.parametrize("kind,period,message", [
-    pytest.param("monthly", "2024-6", "月度补助的期间应为“年-月”", id="malformed-month"),
-    pytest.param("monthly", "2024-13", "月度补助的期间应为“年-月”", id="month-13"),
-    pytest.param("annual", "24", "年度奖励的期间应为四位年份", id="malformed-year"),
-    pytest.param("monthly", "2999-01", "尚未结束", id="future-month"),
-    pytest.param("annual", "2999", "尚未结束", id="future-year"),
-    pytest.param("grants", "2024", "选择一个有效的选项", id="unknown-kind"),
-])
+@pytest.mark.parametrize(
+    "kind,period,message",
+    [
+        pytest.param("monthly", "2024-6", "月度补助的期间应为“年-月”", id="malformed-month"),
+        pytest.param("monthly", "2024-13", "月度补助的期间应为“年-月”", id="month-13"),
+        pytest.param("annual", "24", "年度奖励的期间应为四位年份", id="malformed-year"),
+        pytest.param("monthly", "2999-01", "尚未结束", id="future-month"),
+        pytest.param("annual", "2999", "尚未结束", id="future-year"),
+        pytest.param("grants", "2024", "选择一个有效的选项", id="unknown-kind"),
+    ],
+)
 def test_bad_start_shows_chinese_error_and_writes_nothing(client, finance, data, kind, period, message):
     response = login(client, finance).post(reverse("subsidies:run_start"), {"kind": kind, "period": period})
     assert response.status_code == 200
@@ -105,6 +114,7 @@ def test_second_start_for_an_open_period_is_refused(client, finance, data):
 
 
 # --- progress ---------------------------------------------------------------------------------
+
 
 def test_progress_partial_polls_while_computing_then_refreshes(client, finance, data):
     run = run_services.payout_run_start(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
@@ -122,6 +132,7 @@ def test_progress_partial_polls_while_computing_then_refreshes(client, finance, 
 
 
 # --- approve and cancel -----------------------------------------------------------------------
+
 
 def test_same_user_cannot_approve_and_sees_why(client, finance, data):
     run = computed_run(finance)
@@ -175,6 +186,7 @@ def test_cancel_needs_a_reason_then_voids_the_lines(client, finance, data):
 
 # --- detail: filters and explanations ---------------------------------------------------------
 
+
 def test_line_filters(client, finance, data):
     run = computed_run(finance)
     login(client, finance)
@@ -203,6 +215,7 @@ def test_line_explanation_is_shown(client, finance, data):
 
 
 # --- query counts -----------------------------------------------------------------------------
+
 
 def _count(client, url, params=None) -> int:
     with CaptureQueriesContext(connection) as ctx:
