@@ -517,10 +517,9 @@ class DeclarationSubmissionViewSet(
 # --- NX-PERF evaluations -------------------------------------------------------------------------------
 
 
-class EvaluationSerializer(serializers.ModelSerializer):
-    centre_ref = serializers.CharField(source="centre.ref", read_only=True)
-    enterprise = serializers.IntegerField(source="centre.enterprise_id", read_only=True)
-    result_display = serializers.CharField(source="get_result_display", read_only=True)
+class _AwardFields(serializers.Serializer):
+    """The award an evaluation or an assessment proposes (two-step review), and who recorded it."""
+
     award_amount = serializers.DecimalField(
         source="award.approved_amount",
         max_digits=14,
@@ -547,6 +546,12 @@ class EvaluationSerializer(serializers.ModelSerializer):
         help_text="初审拟定金额",
     )
     recorded_by = serializers.CharField(source="recorded_by.display_name", read_only=True)
+
+
+class EvaluationSerializer(_AwardFields, serializers.ModelSerializer):
+    centre_ref = serializers.CharField(source="centre.ref", read_only=True)
+    enterprise = serializers.IntegerField(source="centre.enterprise_id", read_only=True)
+    result_display = serializers.CharField(source="get_result_display", read_only=True)
 
     class Meta:
         model = PerformanceEvaluation
@@ -677,34 +682,7 @@ class IncubatorDecisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
-    award_amount = serializers.DecimalField(
-        source="award.approved_amount",
-        max_digits=14,
-        decimal_places=2,
-        read_only=True,
-        default=None,
-        allow_null=True,
-        help_text="核定金额:复审通过后才有",
-    )
-    award_status = serializers.CharField(
-        source="award.status",
-        read_only=True,
-        default=None,
-        allow_null=True,
-        help_text="first_reviewed(录入即初审,待另一名审核员复审)、approved、rejected",
-    )
-    award_proposed_amount = serializers.DecimalField(
-        source="award.requested_amount",
-        max_digits=14,
-        decimal_places=2,
-        read_only=True,
-        default=None,
-        allow_null=True,
-        help_text="初审拟定金额",
-    )
-    recorded_by = serializers.CharField(source="recorded_by.display_name", read_only=True)
-
+class AssessmentSerializer(_AwardFields, serializers.ModelSerializer):
     class Meta:
         model = IncubatorAssessment
         fields = [
