@@ -126,7 +126,7 @@ class FilingSerializer(serializers.ModelSerializer):
         read_only_fields = [f for f in fields if f not in ("centre", "level")]
 
 
-class SubmitSerializer(serializers.Serializer):
+class FilingSubmitSerializer(serializers.Serializer):
     commitment = serializers.BooleanField(help_text="已阅读并接受信用承诺书(须为true)")
 
 
@@ -342,7 +342,7 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         filing = services.filing_create(actor=request.user, centre=centre, level=data["level"])
         return Response(FilingSerializer(filing).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=SubmitSerializer, responses={200: FilingSerializer})
+    @extend_schema(request=FilingSubmitSerializer, responses={200: FilingSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """提交(或退回修改后重新提交)。Effective dates are set by the approval, never by the enterprise."""
