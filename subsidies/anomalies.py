@@ -15,13 +15,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Filing, FilingLevel
-from subsidies.models import PayoutLine, PayoutRun, RunKind, RunState
+from subsidies.models import PUBLISHED_RUN_STATES, PayoutLine, PayoutRun, RunKind
 from subsidies.money import format_yuan, quantize
 from subsidies.rules.calendar import month_start, parse_month
 
 ARREARS_MONTHS = 12  # Decision (issue 15): more than a year of arrears for one person
 SWING = Decimal("0.30")  # a centre's total changed by more than 30% against last month
-DONE = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID)
+DONE = PUBLISHED_RUN_STATES
 
 
 @dataclass(frozen=True)

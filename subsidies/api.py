@@ -34,6 +34,7 @@ from subsidies import selectors
 from subsidies.dashboard import budget_list, paid_by_rule
 from subsidies.exports.services import SPECS, export_log_full_ids, export_request
 from subsidies.models import (
+    PUBLISHED_RUN_STATES,
     Budget,
     ExportFormat,
     ExportRecord,
@@ -43,15 +44,12 @@ from subsidies.models import (
     PayoutRun,
     RDDeclaration,
     RunKind,
-    RunState,
 )
 from subsidies.runs.services import payout_run_approve, payout_run_cancel, payout_run_compute, payout_run_start
 from talent.identity import mask_id
 
 FINANCE_ROLES = frozenset({FINANCE, ADMIN})
 DECLARATION_READERS = frozenset({ENTERPRISE, YINCHUAN, FINANCE, ADMIN})
-# runs an enterprise may see lines of: decided ones (a computed run can still be cancelled)
-PUBLISHED_RUN_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL)
 # grant runs have their own route (POST payout-runs/grants/: the period is a month, there is no kind to choose)
 START_KINDS = [(RunKind.MONTHLY.value, RunKind.MONTHLY.label), (RunKind.ANNUAL.value, RunKind.ANNUAL.label)]
 

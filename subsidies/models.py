@@ -91,6 +91,9 @@ class RunState(models.TextChoices):
     INTERRUPTED = "interrupted", _("中断")
 
 
+# runs whose lines are decided and may be shown to an enterprise or printed as 核定金额 (a computed run can still
+# be cancelled): the one tuple every reader of 'published' lines uses
+PUBLISHED_RUN_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL)
 OPEN_RUN_STATES = (RunState.DRAFT, RunState.COMPUTING, RunState.COMPUTED, RunState.FAILED, RunState.INTERRUPTED)
 
 

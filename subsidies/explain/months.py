@@ -12,12 +12,15 @@ from subsidies.rules.params import ParamTimeline
 from subsidies.rules.stipend import PersonFacts, stipend_month_verdict
 
 PAID, PAID_ELSEWHERE, DUE, NOT_YET_DUE, NOT_PAYABLE = "paid", "paid_elsewhere", "due", "not_yet_due", "not_payable"
+# for an enterprise: a month payable only under another employer's contract (its details are not disclosed)
+OTHER_EMPLOYER = "other_employer"
 STATUS_LABEL = {
     PAID: "已发放",
     PAID_ELSEWHERE: "已发放",
     DUE: "应发待发",
     NOT_YET_DUE: "未到发放期",
     NOT_PAYABLE: "不予发放",
+    OTHER_EMPLOYER: "其他单位",
 }
 
 
@@ -78,6 +81,8 @@ class MonthAnswer:
             return f"{self.words}已于{self.line.run_period}期{how}{self.line.amount}元"
         if self.status == PAID_ELSEWHERE:
             return f"{self.words}已由其他研发中心发放"
+        if self.status == OTHER_EMPLOYER:
+            return f"{self.words}由其他单位按其聘用合同办理"
         if self.status == DUE:
             how = "补发" if self.arrears else "发放"
             return f"{self.words}符合条件,应发{self.amount}元,将在{self.next_period}期发放批次中{how}"

@@ -10,13 +10,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from subsidies.explain.months import MonthAnswer, PaidLine, month_answers
-from subsidies.models import PayoutLine, PayoutRun, RunKind, RunState
+from subsidies.explain.months import DUE, NOT_PAYABLE, NOT_YET_DUE, OTHER_EMPLOYER, MonthAnswer, PaidLine, month_answers
+from subsidies.models import PUBLISHED_RUN_STATES, PayoutLine, PayoutRun, RunKind, RunState
 from subsidies.rules.calendar import month_index
 from subsidies.selectors import paid_stipend_months, person_facts
 from subsidies.services.parameters import parameter_timeline
 from talent import selectors as talent_selectors
-from talent.models import Degree, Researcher
+from talent.models import Contract, Degree, Researcher
 
 # months shown before the first contract and after today, on the researcher's calendar
 CALENDAR_AHEAD = 3
@@ -54,16 +54,36 @@ def next_stipend_period(today: dt.date) -> int:
     return last + 1 if done else last
 
 
-def _visible_lines(actor, researcher: Researcher) -> dict[int, PaidLine]:
-    qs = PayoutLine.objects.filter(researcher=researcher, rule="NX-STIPEND", active=True)
-    if actor.is_enterprise:
-        qs = qs.filter(enterprise__in=actor.enterprises.all())
+def _scope(actor, enterprises):
+    """The enterprises whose contracts and lines answer: an enterprise user's own; staff everyone's (None), or
+    the ones they name (an objection's enterprise, to tell it what it will be paid)."""
+    return actor.enterprises.all() if actor.is_enterprise else enterprises
+
+
+def _visible_lines(researcher: Researcher, enterprises) -> dict[int, PaidLine]:
+    """Lines of published runs only (a computed run's line is not yet paid, nor decided), of `enterprises`."""
+    qs = PayoutLine.objects.filter(
+        researcher=researcher, rule="NX-STIPEND", active=True, run__state__in=PUBLISHED_RUN_STATES
+    )
+    if enterprises is not None:
+        qs = qs.filter(enterprise__in=enterprises)
     return {
         month_index(sm): PaidLine(pk, amount, period, state, arrears)
         for pk, sm, amount, period, state, arrears in qs.values_list(
             "id", "service_month", "amount", "run__period", "run__state", "is_arrears"
         )
     }
+
+
+def _own(facts, enterprises):
+    """The facts an enterprise may read: its own contracts only (a researcher is one record across employers;
+    another employer's centre, dates, full-time flag, termination and filing are not disclosed)."""
+    mine = set(
+        Contract.objects.filter(researcher_id=facts.researcher_id, centre__enterprise__in=enterprises).values_list(
+            "id", flat=True
+        )
+    )
+    return dataclasses.replace(facts, contracts=tuple(c for c in facts.contracts if c.id in mine))
 
 
 def _facts(researcher: Researcher):
@@ -77,11 +97,16 @@ def _facts(researcher: Researcher):
     return dataclasses.replace(facts, degrees=degrees)
 
 
-def researcher_months(*, actor, researcher: Researcher, months=None, today: dt.date | None = None) -> list[MonthAnswer]:
+def researcher_months(
+    *, actor, researcher: Researcher, months=None, today: dt.date | None = None, enterprises=None
+) -> list[MonthAnswer]:
     """The answer for each month (default: from the first contract's month, or the measure's, to a few
-    months ahead). The caller has scoped `researcher` through explainable_researcher_get."""
+    months ahead). The caller has scoped `researcher` through explainable_researcher_get. An enterprise user
+    (or staff naming `enterprises`) is answered from those enterprises' contracts and lines only."""
     today = today or timezone.localdate()
-    facts = _facts(researcher)
+    scope = _scope(actor, enterprises)
+    full = _facts(researcher)
+    facts = full if scope is None else _own(full, scope)
     params = parameter_timeline()
     current = month_index(today)
     if months is None:
@@ -90,15 +115,26 @@ def researcher_months(*, actor, researcher: Researcher, months=None, today: dt.d
         first = max(min(starts, default=current), since)
         months = range(min(first, current), current + CALENDAR_AHEAD)
     paid = paid_stipend_months(Q(pk=researcher.pk)).get(researcher.pk, frozenset())
-    return month_answers(
-        facts,
+    answer = dict(
         months=months,
         paid=paid,
-        lines=_visible_lines(actor, researcher),
+        lines=_visible_lines(researcher, scope),
         params=params,
         current_month=current,
         next_period=next_stipend_period(today),
     )
+    if scope is None:
+        return month_answers(facts, **answer)
+    # an enterprise: answered from its own contracts; a month payable only under another employer's contract
+    # reads 'other employer', with no detail of it
+    everyone = {a.month: a for a in month_answers(full, **answer)}
+    own = month_answers(facts, **answer)
+    return [
+        MonthAnswer(a.month, OTHER_EMPLOYER, next_period=a.next_period)
+        if a.status == NOT_PAYABLE and everyone[a.month].status in (DUE, NOT_YET_DUE)
+        else a
+        for a in own
+    ]
 
 
 def researcher_month(*, actor, researcher: Researcher, month: int, today: dt.date | None = None) -> MonthAnswer:
@@ -106,9 +142,12 @@ def researcher_month(*, actor, researcher: Researcher, month: int, today: dt.dat
 
 
 def visible_lines(*, actor, researcher: Researcher) -> QuerySet[PayoutLine]:
-    """The person's NX-STIPEND lines the actor may see (an enterprise: its own), with their explanations."""
+    """The person's NX-STIPEND lines of published runs the actor may see (an enterprise: its own), with their
+    explanations: a computed run's line is neither paid nor a decided amount (核定金额), for staff either."""
     qs = (
-        PayoutLine.objects.filter(researcher=researcher, rule="NX-STIPEND", active=True)
+        PayoutLine.objects.filter(
+            researcher=researcher, rule="NX-STIPEND", active=True, run__state__in=PUBLISHED_RUN_STATES
+        )
         .select_related("explanation_basis", "run")
         .order_by("service_month", "id")
     )

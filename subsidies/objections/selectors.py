@@ -155,6 +155,8 @@ def objection_figures(
 
 def holiday_list(*, year: int | None = None) -> QuerySet[HolidayDay]:
     qs = HolidayDay.objects.select_related("created_by")
+    if year is not None and not dt.MINYEAR <= year <= dt.MAXYEAR:
+        return qs.none()  # no such calendar year: a date lookup on it would raise
     return qs.filter(day__year=year) if year else qs
 
 

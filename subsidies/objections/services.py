@@ -18,7 +18,7 @@ from registry.services.documents import check_upload, document_upload
 from registry.services.notifications import notify_enterprise
 from subsidies.explain.months import DUE
 from subsidies.explain.selectors import researcher_months
-from subsidies.models import GrantApplication, PayoutLine, RDDeclarationSubmission, RunState
+from subsidies.models import PUBLISHED_RUN_STATES, GrantApplication, PayoutLine, RDDeclarationSubmission
 from subsidies.money import quantize
 from subsidies.objections.models import (
     Bureau,
@@ -37,7 +37,6 @@ from subsidies.rules.calendar import parse_month
 from subsidies.services.parameters import parameter_timeline
 from talent.models import Contract, Degree, Researcher
 
-PUBLISHED_RUN_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID)
 MAX_TEXT = 4000
 MAX_ATTACHMENTS = 5
 BUREAU_ROLES = {
@@ -131,8 +130,14 @@ def _subject(actor, subject: str, subject_id, service_month: str) -> dict:
             raise ServiceError(
                 str(exc).split(" / ")[0], "the month must be YYYY-MM", code="invalid", field="service_month"
             ) from None
+        # only a published line of the actor's own enterprises: another employer's payment is not disclosed
         if PayoutLine.objects.filter(
-            researcher=researcher, rule="NX-STIPEND", active=True, service_period=service_month
+            member,
+            researcher=researcher,
+            rule="NX-STIPEND",
+            active=True,
+            service_period=service_month,
+            run__state__in=PUBLISHED_RUN_STATES,
         ).exists():
             raise ConflictError(
                 f"{researcher.name}的{service_month}已发放,请对该笔发放明细提出异议",
@@ -311,10 +316,13 @@ def _locked(objection_id) -> Objection:
 
 def expected_arrears(*, actor, objection: Objection) -> tuple[Decimal, list[str]]:
     """The months of the objection's researcher the rule now finds payable but unpaid (paid as arrears by the
-    next run), and their sum: subsidies.explain, i.e. the runs' own rule."""
+    next run), and their sum: subsidies.explain, i.e. the runs' own rule, from the objection's enterprise's own
+    contracts (the answer goes to it: another employer's months are not its arrears, nor disclosed)."""
     if objection.researcher_id is None:
         return Decimal("0.00"), []
-    answers = researcher_months(actor=actor, researcher=objection.researcher)
+    answers = researcher_months(
+        actor=actor, researcher=objection.researcher, enterprises=Enterprise.objects.filter(pk=objection.enterprise_id)
+    )
     due = [a for a in answers if a.status == DUE]
     return quantize(sum((a.amount for a in due), Decimal("0"))), [a.label for a in due]
 

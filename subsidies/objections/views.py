@@ -283,6 +283,8 @@ def holidays(request):
         year = int(request.GET.get("year") or timezone.localdate().year)
     except ValueError:
         year = timezone.localdate().year
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:  # ?year=99999 or -1: no such calendar year (not a 500)
+        raise Http404("year out of range")
     form = HolidayForm(request.POST or None)
     if request.method == "POST":
         try:

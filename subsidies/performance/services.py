@@ -134,9 +134,15 @@ def report_create(*, actor, centre: Centre, year: int) -> PerformanceReport:
     return report
 
 
+# the columns' bounds: PositiveIntegerField, MoneyField(max_digits=14, decimal_places=2)
+MAX_COUNT = 2_147_483_647
+MAX_MONEY = Decimal("999999999999.99")
+
+
 def _count(value, *, figure: str, record: str) -> int:
     text = str(value if value is not None else "0").strip() or "0"
-    if not text.isdigit():
+    # ASCII digits only ("²".isdigit() is true, int("²") raises), and within the column
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_COUNT:
         _refuse(
             f"{LABELS[figure]}应为非负整数,收到“{text}”",
             f"{figure} must be a whole number, got '{text}'",
@@ -150,9 +156,11 @@ def _money(value, *, figure: str, record: str) -> Decimal:
     text = str(value if value is not None else "0").strip().replace(",", "") or "0"
     try:
         number = Decimal(text)
+        # quantize itself raises for a figure beyond the context's precision (1e30): refused, not a 500
+        fits = number.is_finite() and 0 <= number <= MAX_MONEY and number == number.quantize(Decimal("0.01"))
     except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or number < 0 or number != number.quantize(Decimal("0.01")):
+        number, fits = None, False
+    if not fits:
         _refuse(
             f"{LABELS[figure]}应为不小于0、最多两位小数的金额(元),收到“{text}”",
             f"{figure} must be an amount in yuan with at most two decimals, got '{text}'",

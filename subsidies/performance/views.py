@@ -52,10 +52,22 @@ def report_list(request):
     )
 
 
+def _pk(value, field: str) -> int | None:
+    """A posted record id: empty is None, anything but a whole number is a 404 naming the field (not a 500)."""
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404(f"{field}: not a record id") from None
+
+
 @require_POST
 @login_required
 def report_create(request):
-    centre = get_object_or_404(selectors.reportable_centres(actor=request.user), pk=request.POST.get("centre"))
+    centre = get_object_or_404(
+        selectors.reportable_centres(actor=request.user), pk=_pk(request.POST.get("centre"), "centre")
+    )
     try:
         year = int(request.POST.get("year") or 0)
         report = services.report_create(actor=request.user, centre=centre, year=year)
@@ -193,7 +205,7 @@ def round_list(request):
         try:
             action = request.POST.get("action")
             if action == "scheme":
-                source = IndicatorScheme.objects.filter(pk=request.POST.get("copy_from") or 0).first()
+                source = IndicatorScheme.objects.filter(pk=_pk(request.POST.get("copy_from"), "copy_from") or 0).first()
                 services.scheme_create(
                     actor=user,
                     period=request.POST.get("period", "").strip(),
@@ -201,7 +213,9 @@ def round_list(request):
                     copy_from=source,
                 )
             elif action == "indicator":
-                scheme = get_object_or_404(selectors.scheme_list(actor=user), pk=request.POST.get("scheme"))
+                scheme = get_object_or_404(
+                    selectors.scheme_list(actor=user), pk=_pk(request.POST.get("scheme"), "scheme")
+                )
                 services.indicator_set(
                     actor=user,
                     scheme=scheme,
@@ -213,7 +227,9 @@ def round_list(request):
                     source=request.POST.get("source", ""),
                 )
             elif action == "round":
-                scheme = get_object_or_404(selectors.scheme_list(actor=user), pk=request.POST.get("scheme"))
+                scheme = get_object_or_404(
+                    selectors.scheme_list(actor=user), pk=_pk(request.POST.get("scheme"), "scheme")
+                )
                 rnd = services.round_create(actor=user, scheme=scheme)
                 return redirect("subsidies:performance_round", pk=rnd.pk)
             else:
@@ -245,10 +261,13 @@ def round_detail(request, pk: int):
         try:
             if action == "assign":
                 expert = get_object_or_404(
-                    User.objects.filter(role__in=(Role.EXPERT, Role.REGIONAL_REVIEWER)), pk=request.POST.get("expert")
+                    User.objects.filter(role__in=(Role.EXPERT, Role.REGIONAL_REVIEWER)),
+                    pk=_pk(request.POST.get("expert"), "expert"),
                 )
-                centre = get_object_or_404(Centre.objects.all(), pk=request.POST.get("centre"))
-                interest = Enterprise.objects.filter(pk=request.POST.get("declared_interest") or 0).first()
+                centre = get_object_or_404(Centre.objects.all(), pk=_pk(request.POST.get("centre"), "centre"))
+                interest = Enterprise.objects.filter(
+                    pk=_pk(request.POST.get("declared_interest"), "declared_interest") or 0
+                ).first()
                 services.assignment_create(
                     actor=user, round=rnd, expert=expert, centre=centre, declared_interest=interest
                 )
