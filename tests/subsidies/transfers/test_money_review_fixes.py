@@ -13,8 +13,8 @@ from accounts.errors import ServiceError
 from accounts.models import Role
 from registry.models import Enterprise
 from registry.services.entities import enterprise_bank_update
-from subsidies.models import ExportRecord
 from subsidies.exports.services import export_request
+from subsidies.models import ExportRecord
 from subsidies.transfers import services
 from subsidies.transfers.imports import parse_results
 from subsidies.transfers.models import AccountChangeState, BankAccountChange, Transfer
