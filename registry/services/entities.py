@@ -120,6 +120,18 @@ def enterprise_bank_update(
         "bank_cnaps": (bank_cnaps or "").strip(),
     }
     _check_cnaps(values["bank_cnaps"], record=record)
+    current = {k: getattr(enterprise, k) for k in values}
+    if values != current and enterprise.transfers.exists():
+        # once money has been sent, an account change is a correction finance checks (bank_account_change_*)
+        raise ServiceError(
+            f"企业“{enterprise.name}”已有补助资金转账,收款账户不能直接修改;"
+            "请在“我的拨付”中提交银行账户更正,由财务人员核对后生效",
+            f"enterprise {enterprise.name} has subsidy transfers: its bank account cannot be edited directly; "
+            "file a bank account correction under 'My payments', which finance checks before it takes effect",
+            code="account_change_required",
+            record=record,
+            status=409,
+        )
     if values["bank_account"] and not values["bank_cnaps"]:
         raise ServiceError(
             "请填写开户行联行号(12位数字)",

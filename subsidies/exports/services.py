@@ -19,7 +19,11 @@ from subsidies.exports import bank, pdf
 from subsidies.exports.data import RunDocument, require_exportable, run_document
 from subsidies.models import ExportFormat, ExportRecord, ExportState, PayoutLine, PayoutRun, RunState
 from subsidies.runs.services import payout_run_mark
-from subsidies.transfers.services import transfers_for_bank_file, transfers_mark_sent
+from subsidies.transfers.services import (
+    require_bank_file_reexportable,
+    transfers_for_bank_file,
+    transfers_mark_sent,
+)
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,8 @@ def _export_create(*, actor, run_id: int, fmt: str) -> ExportRecord:
     if run is None:
         raise NotFoundError(f"批次#{run_id}不存在", "run not found", code="not_found")
     require_exportable(run)
+    if fmt in (ExportFormat.BANK_XLSX, ExportFormat.BANK_CSV):
+        require_bank_file_reexportable(run)
     with acting(actor):
         return ExportRecord.objects.create(run=run, format=fmt, requested_by=actor)
 

@@ -221,6 +221,10 @@ class ResultCorrectionViewSet(PortalViewSetMixin, mixins.ListModelMixin, viewset
 
 
 class AccountChangeSerializer(serializers.ModelSerializer):
+    # a plain id, not a related field: an enterprise that is not the caller's and one that does not exist
+    # both get the service's 404 (a 400 "does not exist" would tell them apart)
+    enterprise = serializers.IntegerField(source="enterprise_id", min_value=1, max_value=2**63 - 1)
+
     class Meta:
         model = BankAccountChange
         fields = [
@@ -273,7 +277,7 @@ class AccountChangeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Cre
         d = payload.validated_data
         change = services.bank_account_change_request(
             actor=request.user,
-            enterprise_id=d["enterprise"].pk,
+            enterprise_id=d["enterprise_id"],
             bank_name=d["bank_name"],
             bank_account=d["bank_account"],
             reason=d["reason"],

@@ -20,6 +20,7 @@ STATUS = {"成功": "succeeded", "失败": "failed"}
 REFERENCE = re.compile(r"^ZF\d+-\d+(?:-B\d+)?$")
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
+MAX_AMOUNT = Decimal(10) ** 12  # a transfer's amount has 14 digits, 2 of them decimals (MoneyField)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,13 @@ def _amount(text: str, row: int) -> Decimal:
         value = Decimal(text.replace(",", "").strip())
     except InvalidOperation:
         raise _refuse(f"金额“{text}”不是数字", "amount is not a number", code="amount", row=row) from None
+    if value.is_finite() and value.copy_abs() >= MAX_AMOUNT:
+        raise _refuse(
+            f"金额“{text}”超出转账金额的范围(最多12位整数)",
+            "amount out of range (at most 12 integer digits)",
+            code="amount",
+            row=row,
+        )
     if not value.is_finite() or value != value.quantize(Decimal("0.01")):
         raise _refuse(
             f"金额“{text}”应为精确到分的数字", "amount must have at most two decimals", code="amount", row=row

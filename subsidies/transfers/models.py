@@ -49,6 +49,8 @@ class ReissueBatch(models.Model):
     note = models.TextField(_("说明"), blank=True)
     chosen = models.JSONField(_("纳入的退回转账"), default=list, blank=True)  # transfer ids, as approved
     excluded = models.JSONField(_("未纳入的退回款"), default=list, blank=True)  # [{"transfer", "reference", "reason"}]
+    # {transfer id: [bank name, bank account]} as the approver approved them: the export pays these only
+    payees = models.JSONField(_("审批时的收款账户"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     approved_by = models.ForeignKey(
@@ -359,6 +361,10 @@ class BankAccountChange(models.Model):
                 fields=["enterprise"], condition=Q(state="pending"), name="account_change_one_pending"
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="account_change_reason_required"),
+            models.CheckConstraint(
+                condition=Q(checked_by__isnull=True) | ~Q(checked_by=F("requested_by")),
+                name="account_change_four_eyes",
+            ),
         ]
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.audit import acting
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from registry.models import Enterprise, FilingLevel, FilingPeriod
+from registry.services.entities import is_member
 from registry.services.notifications import notify_enterprise
 from subsidies.exports import bank
 from subsidies.exports.data import CentreGroup, EnterpriseGroup, Line, RunDocument
@@ -89,12 +90,29 @@ def _with_transfers(doc: RunDocument, transfers: dict[int, Transfer]) -> RunDocu
     return dataclasses.replace(doc, enterprises=groups)
 
 
+def require_bank_file_reexportable(run: PayoutRun) -> None:
+    """A run's bank file may be exported again only while none of its transfers has a bank result: once
+    the bank has answered, the file would re-print paid and re-issued transfers (a double payment if
+    uploaded); the failed ones are paid by a re-issue batch (补拨) instead."""
+    if Transfer.objects.filter(run=run).exclude(state__in=(TransferState.PENDING, TransferState.SENT)).exists():
+        raise ConflictError(
+            f"批次#{run.pk}({run.period})已登记银行结果,不能再次导出银行转账文件(会重复付款);"
+            "退回的转账请通过补拨批次重新拨付",
+            f"run #{run.pk} ({run.period}) has bank results: its bank file cannot be exported again "
+            "(it would pay twice); re-issue the failed transfers in a re-issue batch",
+            code="bank_results_recorded",
+            record=f"批次#{run.pk}",
+        )
+
+
 @transaction.atomic
 def transfers_for_bank_file(*, actor, doc: RunDocument) -> RunDocument:
     """Called by the bank export (exports/services.py): the first export of a run's bank file creates
     its transfers, one per payee enterprise with a positive net (the file's rows); a later export
-    carries the same transfers, references and copied accounts, never new ones."""
+    carries the same transfers, references and copied accounts, never new ones, and only while the bank
+    has not answered (F3: require_bank_file_reexportable)."""
     run = PayoutRun.objects.select_for_update().get(pk=doc.run_id)
+    require_bank_file_reexportable(run)
     existing = {t.enterprise_id: t for t in Transfer.objects.filter(run=run, batch__isnull=True)}
     if existing:
         return _with_transfers(doc, existing)
@@ -511,6 +529,12 @@ def reissue_batch_approve(*, actor, batch_id: int) -> ReissueBatch:
             status=403,
             record=record,
         )
+    chosen = set(batch.chosen)
+    batch.payees = {
+        str(t.pk): [t.enterprise.bank_name.strip(), t.enterprise.bank_account.strip()]
+        for t in reissue_candidates(batch.run)[0]
+        if t.pk in chosen
+    }
     with acting(actor):
         batch.state, batch.approved_by, batch.approved_at = BatchState.APPROVED, actor, timezone.now()
         batch.full_clean()
@@ -560,7 +584,8 @@ def _batch_document(batch: ReissueBatch, transfers: list[Transfer]) -> RunDocume
 def reissue_batch_export(*, actor, batch_id: int, fmt: str) -> tuple[bytes, ReissueBatch]:
     """The batch's bank file. Its first export creates the re-issues: each supersedes one failed transfer
     (one-to-one in the database), takes over the same payout lines (no new line: the entitlement is
-    unchanged) and copies the payee's account as it is now, after any checked correction."""
+    unchanged) and pays the payee's account as recorded when the batch was approved (after any checked
+    correction), never one changed since."""
     _require_finance(actor, "导出补拨文件", "export a re-issue batch", f"补拨#{batch_id}")
     if fmt not in ("csv", "xlsx"):
         raise ServiceError(f"未知格式“{fmt}”,可选 csv / xlsx", "unknown format", code="format")
@@ -583,7 +608,15 @@ def reissue_batch_export(*, actor, batch_id: int, fmt: str) -> tuple[bytes, Reis
                     code="nothing_to_reissue",
                     record=record,
                 )
-            missing = [t.payee_name for t in take if not t.enterprise.bank_account.strip()]
+            unapproved = [t.payee_name for t in take if str(t.pk) not in batch.payees]
+            if unapproved:
+                raise ConflictError(
+                    f"{record}审批时未记录以下企业的收款账户:{'、'.join(unapproved)},不能导出",
+                    f"{record}: no payee account was recorded at approval for {', '.join(unapproved)}",
+                    code="payee_not_approved",
+                    record=record,
+                )
+            missing = [t.payee_name for t in take if not batch.payees[str(t.pk)][1]]
             if missing:
                 raise ConflictError(
                     f"以下企业未登记银行账号:{'、'.join(missing)}",
@@ -606,8 +639,9 @@ def reissue_batch_export(*, actor, batch_id: int, fmt: str) -> tuple[bytes, Reis
                     supersedes=old,
                     reference=reissue_reference(batch.run_id, e.pk, batch.pk),
                     payee_name=e.name,
-                    bank_name=e.bank_name.strip(),
-                    bank_account=e.bank_account.strip(),
+                    # the account the approver approved (F1), not one edited since
+                    bank_name=batch.payees[str(old.pk)][0],
+                    bank_account=batch.payees[str(old.pk)][1],
                     amount=old.amount,
                     line_count=len(old_lines),
                     rules=old.rules,
@@ -638,6 +672,14 @@ def bank_account_change_request(
     if enterprise is None or not (_member(actor, enterprise) or actor.is_portal_admin):
         raise NotFoundError(f"企业#{enterprise_id}不存在", "enterprise not found", code="not_found")
     record = enterprise.name
+    if not (actor.is_portal_admin or is_member(actor, enterprise, owner=True)):
+        raise ServiceError(
+            f"只有企业“{record}”的管理员可以提交银行账户更正",
+            f"only the owner of {record} may file a bank account correction",
+            code="forbidden",
+            status=403,
+            record=record,
+        )
     bank_name, bank_account = bank_name.strip(), bank_account.replace(" ", "").strip()
     if not bank_name or not bank_account.isdigit() or not 8 <= len(bank_account) <= 32:
         raise ServiceError(
@@ -684,6 +726,14 @@ def bank_account_change_check(*, actor, change_id: int, accept: bool, note: str 
     record = change.enterprise.name
     if change.state != AccountChangeState.PENDING:
         raise ConflictError("该账户更正已处理", "already decided", code="decided", record=record)
+    if change.requested_by_id == actor.pk:
+        raise ServiceError(
+            f"{record}的银行账户更正#{change.pk}须由申请人以外的另一名财务人员核对",
+            f"account correction #{change.pk} of {record} must be checked by someone other than its requester",
+            code="four_eyes",
+            status=403,
+            record=record,
+        )
     if not accept and not note.strip():
         raise ServiceError(
             "驳回须填写核对意见", "a rejection needs a note", code="note_required", record=record, field="note"

@@ -7,7 +7,7 @@ own transfers (others are 404)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -251,9 +251,10 @@ def confirm_receipt(request, pk: int):
 def account_change_request(request):
     if not request.user.is_enterprise:
         raise PermissionDenied
-    enterprise = get_object_or_404(
-        Enterprise.objects.filter(memberships__user=request.user), pk=request.POST.get("enterprise") or 0
-    )
+    enterprise_id = request.POST.get("enterprise", "")
+    if not enterprise_id.isascii() or not enterprise_id.isdigit() or len(enterprise_id) > 18:
+        raise Http404
+    enterprise = get_object_or_404(Enterprise.objects.filter(memberships__user=request.user), pk=int(enterprise_id))
     try:
         services.bank_account_change_request(
             actor=request.user,

@@ -121,6 +121,14 @@ def exported_run(bank_file, approved_run):
 @pytest.fixture
 def wl_user(make_user, db):
     user = make_user("wl_owner", Role.ENTERPRISE, full_name="威力财务")
+    Membership.objects.create(enterprise=Enterprise.objects.get(uscc=WL), user=user, is_owner=True)
+    return user
+
+
+@pytest.fixture
+def wl_clerk(make_user, db):
+    """A member of 威力 who is not its owner (管理员)."""
+    user = make_user("wl_clerk", Role.ENTERPRISE, full_name="威力出纳")
     Membership.objects.create(enterprise=Enterprise.objects.get(uscc=WL), user=user)
     return user
 
@@ -128,7 +136,7 @@ def wl_user(make_user, db):
 @pytest.fixture
 def lj_user(make_user, db):
     user = make_user("lj_owner", Role.ENTERPRISE, full_name="隆基财务")
-    Membership.objects.create(enterprise=Enterprise.objects.get(uscc=LJ), user=user)
+    Membership.objects.create(enterprise=Enterprise.objects.get(uscc=LJ), user=user, is_owner=True)
     return user
 
 
