@@ -127,7 +127,9 @@ class FilingSerializer(serializers.ModelSerializer):
 
 
 class FilingSubmitSerializer(serializers.Serializer):
-    commitment = serializers.BooleanField(help_text="已阅读并接受信用承诺书(须为true)")
+    commitment = serializers.BooleanField(
+        required=False, default=False, help_text="已阅读并接受信用承诺书(须为true,否则不予提交)"
+    )
 
 
 class FilingCreateSerializer(FilingSerializer):
@@ -348,7 +350,11 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         """提交(或退回修改后重新提交)。Effective dates are set by the approval, never by the enterprise."""
         filing = self.get_object()
         return self._done(
-            services.filing_submit(actor=request.user, filing=filing, commitment=request.data.get("commitment") is True)
+            services.filing_submit(
+                actor=request.user,
+                filing=filing,
+                commitment=self._payload(FilingSubmitSerializer)["commitment"] is True,
+            )
         )
 
     @extend_schema(request=CommentSerializer, responses={200: FilingSerializer})
@@ -357,7 +363,9 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         """撤回:已提交、尚未初审的备案由企业撤回,回到草稿(issue 15)。"""
         filing = self.get_object()
         return self._done(
-            services.filing_withdraw(actor=request.user, filing=filing, reason=str(request.data.get("comment", "")))
+            services.filing_withdraw(
+                actor=request.user, filing=filing, reason=self._payload(CommentSerializer).get("comment", "")
+            )
         )
 
     @extend_schema(request=RequiredCommentSerializer, responses={200: FilingSerializer})

@@ -407,6 +407,8 @@ class ReconciliationViewSet(PortalViewSetMixin, viewsets.GenericViewSet):
             return PayoutRun.objects.none()
         return PayoutRun.objects.all()
 
+    lookup_value_regex = r"[0-9]{1,18}"  # a run id is a number: anything else is no route (404), never a 500
+
     def _run(self):
         run = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
         if run is None:

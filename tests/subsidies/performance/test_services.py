@@ -23,6 +23,7 @@ from subsidies.models import (
 )
 from subsidies.performance import selectors, services
 from subsidies.services.parameters import parameter_set
+from tests.subsidies.grants.test_awards_two_step import grants_lines
 from tests.subsidies.grants_support import (  # noqa: F401  (fixtures)
     enterprise,
     independent,
@@ -44,7 +45,6 @@ from tests.subsidies.performance.support import (  # noqa: F401  (fixtures)
     patent,
     scheme,
 )
-from tests.subsidies.test_awards_two_step import grants_lines
 
 pytestmark = pytest.mark.django_db
 
