@@ -141,7 +141,10 @@ def _filtered_researchers(request):
 @login_required
 @require_GET
 def researcher_export(request):
-    """The filtered, sorted list as XLSX (issue 15): the actor's own rows only, identity numbers masked."""
+    """The filtered, sorted list as XLSX (issue 15): the actor's own rows only, identity numbers masked.
+    Experts evaluate centres and have no researcher list: the export is not theirs (404)."""
+    if request.user.role == "expert":
+        raise Http404
     _form, qs, _sort = _filtered_researchers(request)
     return xlsx_response(
         filename=f"研发人员名单-{timezone.localdate():%Y%m%d}.xlsx",

@@ -42,7 +42,7 @@ def test_failed_transfer_reissued_and_receipt_confirmed(
     f1 = make_user("caiwu1", Role.FINANCE, full_name="财务一")
     f2 = make_user("caiwu2", Role.FINANCE, full_name="财务二")
     owner = make_user("qiye_wl", Role.ENTERPRISE, full_name="威力财务")
-    Membership.objects.create(enterprise=Enterprise.objects.get(uscc=WL), user=owner)
+    Membership.objects.create(enterprise=Enterprise.objects.get(uscc=WL), user=owner, is_owner=True)
     run = payout_run_approve(actor=f2, run_id=run_payouts(actor=f1, kind="monthly", period="2024-06").pk)
     record = export_request(actor=f1, run_id=run.pk, fmt="bank_csv", inline=True)
     wl = Transfer.objects.get(run=run, enterprise__uscc=WL)
