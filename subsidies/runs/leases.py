@@ -90,7 +90,7 @@ def refusal(run) -> ConflictError | None:
 class RunLease:
     """The command line's hold on a run: a session-level advisory lock on a connection of its own, so that
     closing the default connection before forking the chunk processes does not release it. Forked
-    children never reach its session (`forget_in_child` points their copy of its socket at /dev/null)."""
+    children never reach its session (`accounts.forking` points their copy of its socket at /dev/null)."""
 
     def __init__(self, run_id: int):
         self.run_id = run_id
@@ -104,30 +104,12 @@ class RunLease:
             cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [RUN_NS, self.run_id])
             return cur.fetchone()[0]
 
-    def forget_in_child(self) -> None:
-        """In a forked child: drop the inherited socket without a word to the server (the parent's session
-        stays open), so that a child outliving its parent does not keep the lease alive."""
-        # point the descriptor at /dev/null rather than closing it: a closed number would be reused by the
-        # child's own next connection, and anything libpq later did with this object would then reach it
-        with contextlib.suppress(OSError):
-            null = os.open(os.devnull, os.O_RDWR)
-            try:
-                os.dup2(null, self.conn.fileno())
-            finally:
-                os.close(null)
-
     def release(self) -> None:
         with contextlib.suppress(Exception):
             self.conn.close()  # ends the session, and with it the lock
 
 
 _current: RunLease | None = None
-
-
-def forget_lease_in_child() -> None:
-    """A forked chunk process's initializer: the lease's session is the parent's alone."""
-    if _current is not None:
-        _current.forget_in_child()
 
 
 @contextlib.contextmanager

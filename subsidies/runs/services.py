@@ -390,7 +390,7 @@ def _compute_chunks_here(run_id: int, processes: int = 1) -> int:
                 payout_run_compute_chunk(run_id=run_id, lo=lo)
             return 1 if los else 0
         pids = set()
-        with fork_pool(workers, initializer=run_leases.forget_lease_in_child) as pool:
+        with fork_pool(workers) as pool:
             for _written, pid in pool.imap_unordered(_compute_chunk_in_child, [(run_id, lo) for lo in los]):
                 pids.add(pid)
         return len(pids)

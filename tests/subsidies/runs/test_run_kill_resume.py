@@ -16,6 +16,7 @@ from django.db.models import Count
 from accounts.errors import ConflictError
 from accounts.models import system_actor
 from subsidies.models import PayoutLine, PayoutRun, RunChunk, RunKind, RunState
+from subsidies.runs import leases as run_leases
 from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
 from tests.integration_support import ROOT, database_url, wait_for
@@ -77,8 +78,12 @@ def _read(log) -> str:
 
 
 def kill_group(proc) -> None:
+    """SIGKILL the command and its chunk processes, then wait until the server has ended their sessions:
+    a backend notices its client gone, and releases the advisory locks, only an instant after the kill."""
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
+    if run := open_run():
+        wait_for(lambda: not run_leases.lock_holders(run.pk), timeout=60)
 
 
 def line_multiset(run) -> Counter:
