@@ -8,8 +8,8 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, DecimalField, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, ExtractYear
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from subsidies.models import (
     CentreScore,
     EvaluationRound,
     ExpertAssignment,
+    Indicator,
     IndicatorScheme,
     PayoutLine,
     PerformanceReport,
@@ -127,7 +128,20 @@ def prefill(centre: Centre, year: int) -> dict:
 def scheme_list(*, actor) -> QuerySet[IndicatorScheme]:
     if not sees_all(actor):
         return IndicatorScheme.objects.none()
-    return IndicatorScheme.objects.prefetch_related("indicators")
+    # in use: an evaluation has scored on it, so it is kept as it was (the next cycle gets a copy)
+    return IndicatorScheme.objects.prefetch_related("indicators").annotate(
+        in_use=Exists(EvaluationRound.objects.filter(scheme=OuterRef("pk"))),
+        weight_total=Coalesce(
+            Subquery(
+                Indicator.objects.filter(scheme=OuterRef("pk"))
+                .values("scheme")
+                .annotate(total=Sum("weight"))
+                .values("total")
+            ),
+            Value(Decimal("0")),
+            output_field=DecimalField(max_digits=7, decimal_places=2),
+        ),
+    )
 
 
 def round_list(*, actor) -> QuerySet[EvaluationRound]:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import acting
-from accounts.errors import ConflictError, ServiceError
+from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import Role
 from registry.models import Centre, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus, Membership, ReviewStep
 from registry.services.documents import document_upload
@@ -484,8 +484,10 @@ def indicator_set(
     max_score="100",
     guidance: str = "",
     source: str = IndicatorSource.JUDGEMENT,
-    sort_order: int = 0,
+    sort_order: int | None = None,
 ) -> Indicator:
+    """Add an indicator to a scheme not yet used, or change one (by its code). A new one goes last unless
+    a place is given; a changed one keeps its place."""
     scheme = IndicatorScheme.objects.select_for_update().get(pk=scheme.pk)
     record = f"{scheme.period}评估指标 {code}"
     _require_staff(actor, record=record)
@@ -509,19 +511,71 @@ def indicator_set(
         values[fld] = number
     if source not in IndicatorSource.values:
         _refuse(f"数据来源“{source}”无效", f"unknown data source '{source}'", record=record, field="source")
+    if sort_order is not None:
+        values["sort_order"] = sort_order
     with acting(actor):
         indicator, _created = Indicator.objects.update_or_create(
             scheme=scheme,
             code=code,
-            defaults={
+            defaults={"name": name.strip(), "guidance": (guidance or "").strip(), "source": source, **values},
+            create_defaults={
                 "name": name.strip(),
                 "guidance": (guidance or "").strip(),
                 "source": source,
-                "sort_order": sort_order,
+                "sort_order": _last_place(scheme) + 10,
                 **values,
             },
         )
     return indicator
+
+
+def _last_place(scheme: IndicatorScheme) -> int:
+    return max(scheme.indicators.values_list("sort_order", flat=True), default=0)
+
+
+def _indicator_for_change(actor, scheme: IndicatorScheme, code: str, *, verb: str) -> tuple[IndicatorScheme, Indicator]:
+    scheme = IndicatorScheme.objects.select_for_update().get(pk=scheme.pk)
+    code = (code or "").strip()
+    record = f"{scheme.period}评估指标 {code}"
+    _require_staff(actor, record=record)
+    _frozen(scheme, record=record)
+    indicator = scheme.indicators.filter(code=code).first()
+    if indicator is None:
+        raise NotFoundError(
+            f"指标体系中没有编号为“{code}”的指标,无法{verb}",
+            f"the scheme has no indicator '{code}'",
+            record=record,
+            field="code",
+        )
+    return scheme, indicator
+
+
+@transaction.atomic
+def indicator_delete(*, actor, scheme: IndicatorScheme, code: str) -> None:
+    """Remove an indicator from a scheme no evaluation has used (a used scheme is kept as it was scored)."""
+    _scheme, indicator = _indicator_for_change(actor, scheme, code, verb="删除")
+    with acting(actor):
+        indicator.delete()
+
+
+@transaction.atomic
+def indicator_move(*, actor, scheme: IndicatorScheme, code: str, step: int) -> list[str]:
+    """Move an indicator up (step -1) or down (+1) in a scheme not yet used: the scheme's order is
+    renumbered 10, 20, ... Returns the codes in their new order; at either end it stays where it is."""
+    scheme, indicator = _indicator_for_change(actor, scheme, code, verb="调整顺序")
+    if step not in (-1, 1):
+        _refuse("只能上移或下移一位", "move one place up or down", record=str(indicator), field="step")
+    order = list(scheme.indicators.select_for_update().order_by("sort_order", "code"))
+    at = next(n for n, i in enumerate(order) if i.pk == indicator.pk)
+    to = at + step
+    if 0 <= to < len(order):
+        order[at], order[to] = order[to], order[at]
+    with acting(actor):
+        for place, item in enumerate(order, 1):
+            if item.sort_order != place * 10:
+                item.sort_order = place * 10
+                item.save(update_fields=["sort_order"])
+    return [i.code for i in order]
 
 
 # --- evaluation rounds -------------------------------------------------------------------------------------

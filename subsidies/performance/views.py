@@ -226,6 +226,17 @@ def round_list(request):
                     guidance=request.POST.get("guidance", ""),
                     source=request.POST.get("source", ""),
                 )
+            elif action in ("indicator_up", "indicator_down", "indicator_delete"):
+                scheme = get_object_or_404(
+                    selectors.scheme_list(actor=user), pk=_pk(request.POST.get("scheme"), "scheme")
+                )
+                code = request.POST.get("code", "")
+                if action == "indicator_delete":
+                    services.indicator_delete(actor=user, scheme=scheme, code=code)
+                else:
+                    services.indicator_move(
+                        actor=user, scheme=scheme, code=code, step=-1 if action == "indicator_up" else 1
+                    )
             elif action == "round":
                 scheme = get_object_or_404(
                     selectors.scheme_list(actor=user), pk=_pk(request.POST.get("scheme"), "scheme")

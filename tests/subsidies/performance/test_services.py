@@ -14,6 +14,7 @@ from registry.models import Notification
 from subsidies.models import (
     ApplicationStatus,
     CentreScore,
+    Indicator,
     IndicatorScore,
     PerformanceEvaluation,
     PerformanceReport,
@@ -244,3 +245,40 @@ def test_only_reviewers_manage_the_evaluation(scheme, owner, expert):
         with pytest.raises(ServiceError):
             services.round_create(actor=actor, scheme=scheme)
     assert TOTAL  # the support constant is the contract amount of filled_report
+
+
+def _codes(scheme):
+    return list(scheme.indicators.order_by("sort_order", "code").values_list("code", flat=True))
+
+
+def test_the_bureau_reorders_and_deletes_indicators_of_a_scheme_not_yet_used(scheme, reg1):
+    assert _codes(scheme) == ["A1", "A2", "B1"]
+    assert services.indicator_move(actor=reg1, scheme=scheme, code="B1", step=-1) == ["A1", "B1", "A2"]
+    assert services.indicator_move(actor=reg1, scheme=scheme, code="A1", step=-1) == ["A1", "B1", "A2"]  # first
+    assert services.indicator_move(actor=reg1, scheme=scheme, code="A2", step=1) == ["A1", "B1", "A2"]  # last
+    assert list(scheme.indicators.order_by("sort_order").values_list("sort_order", flat=True)) == [10, 20, 30]
+    # a changed indicator keeps its place, a new one goes last
+    services.indicator_set(actor=reg1, scheme=scheme, code="B1", name="人才队伍建设", weight="10")
+    services.indicator_set(actor=reg1, scheme=scheme, code="C1", name="专家评议", weight="10")
+    assert _codes(scheme) == ["A1", "B1", "A2", "C1"]
+    services.indicator_delete(actor=reg1, scheme=scheme, code="A2")
+    assert _codes(scheme) == ["A1", "B1", "C1"]
+    deleted = Indicator.pgh_event_model.objects.filter(pgh_label="delete", code="A2").get()
+    assert deleted.pgh_context.metadata["user"] == reg1.pk and deleted.name == "成果在宁夏转化"
+
+
+def test_reordering_or_deleting_is_refused_on_a_used_scheme_an_unknown_code_and_for_others(scheme, reg1, owner, expert):
+    with pytest.raises(ServiceError, match="Z9") as missing:
+        services.indicator_delete(actor=reg1, scheme=scheme, code="Z9")
+    assert missing.value.status == 404
+    with pytest.raises(ServiceError, match="上移或下移"):
+        services.indicator_move(actor=reg1, scheme=scheme, code="A1", step=2)
+    for actor in (owner, expert):
+        with pytest.raises(ServiceError):
+            services.indicator_delete(actor=actor, scheme=scheme, code="A1")
+    services.round_create(actor=reg1, scheme=scheme)
+    with pytest.raises(ConflictError, match="已用于评估"):
+        services.indicator_delete(actor=reg1, scheme=scheme, code="A1")
+    with pytest.raises(ConflictError, match="已用于评估"):
+        services.indicator_move(actor=reg1, scheme=scheme, code="B1", step=-1)
+    assert _codes(scheme) == ["A1", "A2", "B1"]

@@ -156,3 +156,27 @@ def test_statistics_page_and_exports_for_staff_only(reg1, owner, expert, report)
     for user in (owner, expert):
         assert client_for(user).get(reverse("subsidies:performance_statistics")).status_code == 403
         assert client_for(user).get(reverse("subsidies:performance_statistics_export_xlsx")).status_code == 403
+
+
+def test_staff_reorder_and_delete_indicators_on_the_page_until_the_scheme_is_used(scheme, reg1, owner):
+    c, url = client_for(reg1), reverse("subsidies:performance_rounds")
+    page = c.get(url).content.decode()
+    assert "上移" in page and "删除" in page and "indicator_delete" in page
+    assert c.post(url, {"action": "indicator_up", "scheme": scheme.pk, "code": "B1"}).status_code == 302
+    assert list(scheme.indicators.values_list("code", flat=True)) == ["A1", "B1", "A2"]
+    assert c.post(url, {"action": "indicator_delete", "scheme": scheme.pk, "code": "A2"}).status_code == 302
+    assert list(scheme.indicators.values_list("code", flat=True)) == ["A1", "B1"]
+    assert "权重合计应为100" in c.get(url).content.decode()  # 60 of 100 left
+    refused = c.post(url, {"action": "indicator_delete", "scheme": scheme.pk, "code": "Z9"}, follow=True)
+    assert "Z9" in refused.content.decode() and scheme.indicators.count() == 2
+    # an enterprise user cannot reach the page at all; another scheme id is a 404
+    assert (
+        client_for(owner).post(url, {"action": "indicator_delete", "scheme": scheme.pk, "code": "A1"}).status_code
+        == 403
+    )
+    assert c.post(url, {"action": "indicator_delete", "scheme": 99999, "code": "A1"}).status_code == 404
+    services.indicator_set(actor=reg1, scheme=scheme, code="A2", name="成果在宁夏转化", weight="40")
+    services.round_create(actor=reg1, scheme=scheme)
+    page = c.get(url).content.decode()
+    assert "indicator_delete" not in page and "已用于评估" in page
+    assert scheme.indicators.count() == 3
