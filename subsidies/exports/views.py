@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts import downloads
 from accounts.errors import ServiceError, show_refusal
 from subsidies.exports.services import SPECS, export_log_full_ids, export_request, may_export
-from subsidies.models import ExportFormat, ExportRecord, PayoutRun
+from subsidies.models import ExportFormat, ExportRecord, ExportState, PayoutRun
 
 
 def _require_exporter(request) -> None:
@@ -24,9 +24,13 @@ def _require_exporter(request) -> None:
 def run_exports(request, run_id: int):
     _require_exporter(request)
     run = get_object_or_404(PayoutRun, pk=run_id)
-    records = ExportRecord.objects.filter(run=run).select_related("requested_by")
+    records = list(ExportRecord.objects.filter(run=run).select_related("requested_by"))
+    # while an export is queued or rendering the list refreshes itself (htmx), as the run page's progress does
+    pending = any(r.state in (ExportState.QUEUED, ExportState.RENDERING) for r in records)
     return render(
-        request, "exports/run_exports.html", {"run": run, "records": records, "formats": ExportFormat.choices}
+        request,
+        "exports/run_exports.html",
+        {"run": run, "records": records, "formats": ExportFormat.choices, "pending": pending},
     )
 
 

@@ -316,3 +316,18 @@ def test_export_payouts_command(approved_run, tmp_path, fmt):
         assert "人民币贰万伍仟元整" in pdf_text(data, tmp_path, "cmd.pdf")
     elif fmt == "csv":
         assert "25000.00" in data.decode("utf-8-sig")
+
+
+def test_the_export_list_refreshes_itself_only_while_an_export_is_pending(approved_run, finance, client):
+    client.force_login(finance)
+    url = reverse("subsidies:run_exports", args=[approved_run.pk])
+    export_request(actor=finance, run_id=approved_run.pk, fmt=ExportFormat.BANK_CSV)
+    assert 'hx-trigger="every 2s"' not in client.get(url).content.decode()  # done: nothing to wait for
+    queued = ExportRecord.objects.create(
+        run=approved_run, format=ExportFormat.REGISTER_PDF, requested_by=finance, state=ExportState.QUEUED
+    )
+    page = client.get(url).content.decode()
+    assert 'hx-trigger="every 2s"' in page and 'hx-select="#export-list"' in page and "自动刷新" in page
+    queued.state = ExportState.FAILED
+    queued.save()
+    assert 'hx-trigger="every 2s"' not in client.get(url).content.decode()
