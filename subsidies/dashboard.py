@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Concat, Left
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Centre, CentreKind
@@ -111,37 +112,59 @@ def _tz():
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-def payouts_by_month(*, year: int) -> MonthlyPayouts:
-    """Approved payouts per approval month and rule within a year: one GROUP BY."""
-    tz = _tz()
-    start = dt.datetime(year, 1, 1, tzinfo=tz)
-    end = dt.datetime(year + 1, 1, 1, tzinfo=tz)
+def payouts_by_month(*, year: int, today: dt.date | None = None) -> MonthlyPayouts:
+    """Approved payouts per service month (所属月份) and rule within a year, one GROUP BY: a stipend line
+    counts in the month it pays for (arrears in their own months), an annual award in its run's month.
+    Every month of the year up to this one is listed, a month without money as zero; a year with no
+    money at all lists none (the chart then says so)."""
+    today = today or timezone.localdate()
+    lines = PayoutLine.objects.filter(active=True, run__state__in=PAID_STATES)
     rows = (
-        PayoutLine.objects.filter(
-            active=True, run__state__in=PAID_STATES, run__approved_at__gte=start, run__approved_at__lt=end
+        lines.annotate(
+            # a run's period is YYYY-MM or YYYY: its first month, as a date
+            month=Coalesce(
+                "service_month",
+                Cast(Concat(Left(Concat("run__period", Value("-01")), 7), Value("-01")), DateField()),
+            )
         )
-        .annotate(month=TruncMonth("run__approved_at", tzinfo=tz))
+        .filter(month__gte=dt.date(year, 1, 1), month__lt=dt.date(year + 1, 1, 1))
         .values("month", "rule")
         .annotate(total=Sum("amount"))
         .order_by("month", "rule")
     )
     amounts: dict[tuple[str, str], Decimal] = {}
-    rules: list[str] = []
     for r in rows:
         key = r["month"].strftime("%Y-%m")
-        amounts[(key, r["rule"])] = r["total"]
-        if r["rule"] not in rules:
-            rules.append(r["rule"])
-    months = sorted({m for m, _ in amounts})
-    return MonthlyPayouts(months, sorted(rules), amounts)
+        amounts[(key, r["rule"])] = amounts.get((key, r["rule"]), Decimal("0.00")) + r["total"]
+    if not amounts:
+        return MonthlyPayouts([], [], {})
+    last = max(12 if year < today.year else today.month, max(int(m[5:7]) for m, _r in amounts))
+    months = [f"{year:04d}-{m:02d}" for m in range(1, last + 1)]
+    return MonthlyPayouts(months, sorted({r for _m, r in amounts}), amounts)
 
 
-def budget_use(*, actor, year: int, payouts: MonthlyPayouts) -> list[tuple[str, str, Decimal, Decimal | None]]:
+def paid_in_year(*, year: int) -> dict[str, Decimal]:
+    """What each rule's approved runs paid out in a year (by approval date: the budget is spent when the
+    money is approved, arrears of an earlier year included). One GROUP BY."""
+    tz = _tz()
+    rows = (
+        PayoutLine.objects.filter(
+            active=True,
+            run__state__in=PAID_STATES,
+            run__approved_at__gte=dt.datetime(year, 1, 1, tzinfo=tz),
+            run__approved_at__lt=dt.datetime(year + 1, 1, 1, tzinfo=tz),
+        )
+        .values("rule")
+        .annotate(total=Sum("amount"))
+        .order_by("rule")
+    )
+    return {r["rule"]: r["total"] for r in rows}
+
+
+def budget_use(*, actor, year: int) -> list[tuple[str, str, Decimal, Decimal | None]]:
     """(rule, label, used, budget) for the two measures' rules, every rule budgeted for the year and every
     rule paid in it; `budget` is None where no budget was entered (shown as “未录入预算”). Two queries."""
-    used: dict[str, Decimal] = {}
-    for (_month, rule), amount in payouts.amounts.items():
-        used[rule] = used.get(rule, Decimal("0.00")) + amount
+    used = paid_in_year(year=year)
     budgets = dict(budget_list(actor=actor, year=year).values_list("rule", "amount"))
     labels = rule_labels()
     rules = sorted(set(MEASURE_RULES) | set(budgets) | set(used), key=lambda r: (r not in MEASURE_RULES, r))

@@ -379,7 +379,7 @@ def bureau_dashboard(request):
     centres = dashboard.centres_by_city_and_kind()
     tiers = dashboard.researchers_by_tier(as_of=today)
     payouts = dashboard.payouts_by_month(year=year)
-    budget = dashboard.budget_use(actor=request.user, year=year, payouts=payouts)
+    budget = dashboard.budget_use(actor=request.user, year=year)
     count = lambda n: f"{n}"  # noqa: E731
     centre_chart = charts.horizontal_bars(
         title=_("各城市研发中心数量(按机构类型)"),
@@ -402,7 +402,7 @@ def bureau_dashboard(request):
     )
     month_chart = charts.vertical_bars(
         title=_("%(year)s年各月发放金额(按规则)") % {"year": year},
-        desc=_("已审批批次的发放金额,按审批月份和补助规则分组"),
+        desc=_("已审批批次的发放金额,按所属月份和补助规则分组,补发计入其所属月份,无发放的月份为零"),
         categories=[cn_period(m) for m in payouts.months],
         series=[charts.Series(r, payouts.values(r)) for r in payouts.rules],
         fmt=yuan,

@@ -50,10 +50,18 @@ def test_dashboard_figures(client, finance, finance2, make_user):
         ]
     # centres by city and kind: 上海 1 independent, 杭州 1 independent, 北京 1 joint
     assert re.search(r"<th scope=\"row\">北京</th><td class=\"num\">0</td><td class=\"num\">1</td>", body)
-    # payouts per approval month and the year's budget (52,000 entered for 2024)
-    assert '<th scope="row">2024年7月</th><td class="num">¥48,000.00</td>' in body
-    assert '<th scope="row">2024年8月</th><td class="num">¥16,000.00</td>' in body
+    # payouts per service month: the June run's arrears in their own months (April to June), July's in July;
+    # every month of the year up to September, a month without money as zero
+    by_month = dashboard.payouts_by_month(year=2024, today=dt.date(2024, 9, 1))
+    assert by_month.months == [f"2024-{m:02d}" for m in range(1, 10)]
+    assert by_month.values("NX-STIPEND") == [Decimal("0.00")] * 3 + [Decimal("16000.00")] * 4 + [Decimal("0.00")] * 2
+    for month in (4, 5, 6, 7):
+        assert f'<th scope="row">2024年{month}月</th><td class="num">¥16,000.00</td>' in body
+    assert '<th scope="row">2024年1月</th><td class="num">¥0.00</td>' in body
+    assert '<th scope="row">2024年8月</th><td class="num">¥0.00</td>' in body
+    # the budget is spent when the money is approved (52,000 entered for 2024, 64,000 approved in 2024)
     assert "¥64,000.00" in body and "¥52,000.00" in body and "123.1%" in body
+    assert dashboard.payouts_by_month(year=2023, today=dt.date(2024, 9, 1)).months == []
     assert body.count('role="img"') == 4 and body.count("<title id=") == 4 and body.count("<desc id=") == 4
 
 
