@@ -4,6 +4,7 @@ shown to the user as messages or form errors, never as a 500."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from decimal import Decimal
 
@@ -87,7 +88,9 @@ def _run_or_404(request, pk: int) -> PayoutRun:
 @require_GET
 @staff_only(_can_run)
 def run_list(request):
-    return _render_run_list(request, RunStartForm())
+    # the month picker starts at the latest finished month: the one a monthly run pays
+    first = timezone.localdate().replace(day=1)
+    return _render_run_list(request, RunStartForm(initial={"period": f"{first - dt.timedelta(days=1):%Y-%m}"}))
 
 
 def _filtered_runs(request):

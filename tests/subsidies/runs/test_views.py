@@ -1,7 +1,10 @@
 """Finance pages: runs list, start, detail with progress, approve (four eyes), cancel; access by role;
 a constant number of queries whatever the row count."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -254,3 +257,11 @@ def test_run_detail_query_count_is_constant(client, finance):
     few = _count(client, reverse("subsidies:run_detail", args=[small.pk]))
     many = _count(client, reverse("subsidies:run_detail", args=[large.pk]))
     assert few == many
+
+
+def test_the_month_picker_starts_at_the_latest_finished_month(client, finance):
+    for today, expected in ((dt.date(2026, 12, 1), "2026-11"), (dt.date(2027, 1, 31), "2026-12")):
+        with time_machine.travel(dt.datetime(today.year, today.month, today.day, 12), tick=False):
+            login(client, finance)  # a session of that day
+            page = client.get(reverse("subsidies:run_list")).content.decode()
+        assert f'name="period" value="{expected}"' in page
