@@ -3,7 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import error_text
 from registry.models import Centre, CentreKind, Division, DocumentKind, DocumentMarkValue, FilingLevel, FilingStatus
+from registry.services.entities import centre_fact_problems
 
 
 def centre_division_choices():
@@ -43,6 +45,13 @@ class CentreForm(forms.ModelForm):
         data = super().clean()
         if data.get("kind") == CentreKind.JOINT and not (data.get("partner_institution") or "").strip():
             self.add_error("partner_institution", _("联合研发机构须填写合作高校或科研院所"))
+        for exc in centre_fact_problems(
+            city=data.get("city", ""),
+            division_code=data.get("division_code", ""),
+            established_on=data.get("established_on"),
+        ):
+            if exc.field not in self.errors:
+                self.add_error(exc.field or None, error_text(exc))
         return data
 
     def _post_clean(self):

@@ -251,6 +251,21 @@ def _check_established_on(value, *, record: str) -> None:
         raise
 
 
+def centre_fact_problems(*, city: str, division_code: str, established_on, record: str = "") -> list[ServiceError]:
+    """Every problem of a centre's place and founding date at once: the form shows them all together with
+    its own, rather than one after the other (the service still refuses the first, for the API)."""
+    problems = []
+    checks = [lambda: _check_city_division(city or "", division_code or "", record=record)]
+    if established_on is not None:
+        checks.append(lambda: _check_established_on(established_on, record=record))
+    for check in checks:
+        try:
+            check()
+        except ServiceError as exc:
+            problems.append(exc)
+    return problems
+
+
 def _refuse_filed_fact_changes(centre: Centre, values: dict) -> None:
     """Refuse a change to the facts a filing was examined on once the centre is filed. Re-sending the same
     values (a form saved unchanged, a scenario imported again) is no change and passes."""

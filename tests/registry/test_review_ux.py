@@ -281,3 +281,22 @@ def test_marking_another_filings_document_is_404(client, submitted, regional1, o
     response = client.post(reverse("registry:review_mark", args=[submitted.pk, doc.pk]), {f"m{doc.pk}-mark": "pass"})
     assert response.status_code == 404
     assert not DocumentMark.objects.exists()
+
+
+def test_the_form_lists_every_problem_at_the_top_each_linked_to_its_field(client, owner, enterprise):
+    client.force_login(owner)
+    url = reverse("registry:centre_create", args=[enterprise.pk])
+    blank = client.get(url).content.decode()
+    assert re.search(r'<label for="id_name">[^<]*<span class="req" aria-hidden="true">\*</span></label>', blank)
+    assert "error-summary" not in blank
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    page = client.post(
+        url,
+        {"name": "", "kind": "independent", "city": "上海", "division_code": "310115", "established_on": tomorrow},
+    ).content.decode()
+    summary = re.search(r'<div class="error-summary" role="alert".*?</div>', page, re.S)
+    assert summary is not None, "no error summary"
+    links = re.findall(r'<a href="#(id_\w+)">', summary.group(0))
+    assert "id_name" in links and "id_established_on" in links  # every problem at once, not only the first
+    assert "请修改以下" in summary.group(0)
+    assert not Centre.objects.filter(enterprise=enterprise, established_on=tomorrow).exists()
