@@ -143,28 +143,11 @@ def payouts_by_month(*, year: int, today: dt.date | None = None) -> MonthlyPayou
     return MonthlyPayouts(months, sorted({r for _m, r in amounts}), amounts)
 
 
-def paid_in_year(*, year: int) -> dict[str, Decimal]:
-    """What each rule's approved runs paid out in a year (by approval date: the budget is spent when the
-    money is approved, arrears of an earlier year included). One GROUP BY."""
-    tz = _tz()
-    rows = (
-        PayoutLine.objects.filter(
-            active=True,
-            run__state__in=PAID_STATES,
-            run__approved_at__gte=dt.datetime(year, 1, 1, tzinfo=tz),
-            run__approved_at__lt=dt.datetime(year + 1, 1, 1, tzinfo=tz),
-        )
-        .values("rule")
-        .annotate(total=Sum("amount"))
-        .order_by("rule")
-    )
-    return {r["rule"]: r["total"] for r in rows}
-
-
 def budget_use(*, actor, year: int) -> list[tuple[str, str, Decimal, Decimal | None]]:
     """(rule, label, used, budget) for the two measures' rules, every rule budgeted for the year and every
-    rule paid in it; `budget` is None where no budget was entered (shown as “未录入预算”). Two queries."""
-    used = paid_in_year(year=year)
+    rule paid in it; `budget` is None where no budget was entered (shown as “未录入预算”). The budget is
+    spent when the money is approved (arrears of an earlier year included). Two queries."""
+    used = paid_by_rule(year=year)
     budgets = dict(budget_list(actor=actor, year=year).values_list("rule", "amount"))
     labels = rule_labels()
     rules = sorted(set(MEASURE_RULES) | set(budgets) | set(used), key=lambda r: (r not in MEASURE_RULES, r))
