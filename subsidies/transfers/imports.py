@@ -81,9 +81,12 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 
 class _NumberCell(str):
     """A numeric XLSX cell's value as text (its shortest repr: 5000.1 for the 5000.10 written), with
-    where it stood: only the amount may be a number (the bank file writes it so, issue 15)."""
+    where it stood: the amount may be a number (the bank file writes it so, issue 15), a whole number
+    may stand elsewhere (a 序号), but never in the account or the 联行号 (leading zeros and digits past
+    the 15th are lost) and no fraction outside the amount."""
 
     coordinate = ""
+    whole = False
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
@@ -110,9 +113,12 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
                 value = value.date().isoformat()
             elif isinstance(value, dt.date):
                 value = value.isoformat()
-            elif isinstance(value, float | Decimal):  # a whole number reads as an int, as text before issue 15
-                value = _NumberCell(repr(value) if isinstance(value, float) else str(value))
-                value.coordinate = getattr(cell, "coordinate", "")
+            elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+                value, whole = (
+                    _NumberCell(repr(value) if isinstance(value, float) else str(value)),
+                    isinstance(value, int),
+                )
+                value.coordinate, value.whole = getattr(cell, "coordinate", ""), whole
             values.append("" if value is None else value if isinstance(value, _NumberCell) else str(value))
         rows.append(values)
     wb.close()
@@ -169,13 +175,14 @@ def parse_results(*, file_name: str, data: bytes) -> list[ResultRow]:
             row=header_row,
         )
     col = {h: header.index(h) for h in REQUIRED}
+    codes = {header.index(h) for h in ("收款账号", "开户行联行号") if h in header}
     out = []
     for number, raw in rows[1:]:
         cells = raw + [""] * (len(header) - len(raw))
         if cells[0] == "合计":
             continue  # the bank file's total line
         for i, cell in enumerate(cells):
-            if isinstance(cell, _NumberCell) and i != col["金额(元)"]:
+            if isinstance(cell, _NumberCell) and i != col["金额(元)"] and (i in codes or not cell.whole):
                 raise _refuse(
                     f"单元格{cell.coordinate}是数值格式,账号、联行号等须为文本,以免精度丢失(只有金额可以是数值)",
                     "a number cell: accounts and codes must be text (only the amount may be a number)",
