@@ -1,13 +1,13 @@
 """Bank transfers of approved runs and what the bank says about them (issue 17).
 
 A Transfer is one credit in a bank file: one per payee enterprise per run (the bank file's row), or
-one per failed transfer in a re-issue batch (补拨). It copies the payee's account as it was at export
-and names the payout lines it pays. What the database holds true:
+one per failed transfer in a re-issue batch (补拨). It copies the payee's account and its bank's 联行号
+(CNAPS, issue 15) as they were at export and names the payout lines it pays. What the database holds true:
 - a transfer's amount is the sum of its lines (`transfer_amount_is_lines_sum`, checked at commit);
 - a line is in at most one live transfer (`transfer_line_live_once`: a failed transfer's lines leave
   it only when it is re-issued, in the same transaction that puts them into the re-issue);
 - a failed transfer is superseded by at most one re-issue (`supersedes` is one-to-one);
-- the account, amount and reference of a transfer never change once written;
+- the account, 联行号, amount and reference of a transfer never change once written;
 - bank results are append-only events (TransferEntry), with who and when.
 """
 
