@@ -250,6 +250,7 @@ class ExportSerializer(serializers.ModelSerializer):
             "line_count",
             "total_amount",
             "error",
+            "payees_without_cnaps",
             "download_url",
         ]
         read_only_fields = fields

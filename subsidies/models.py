@@ -334,6 +334,9 @@ class ExportRecord(models.Model):
     line_count = models.PositiveIntegerField(default=0)
     total_amount = MoneyField(_("合计金额"), null=True, blank=True)
     error = models.TextField(blank=True)
+    # a bank file's payees written without the payee bank's 联行号 ("name(USCC)" joined by 、), shown on the
+    # export page so finance completes them before uploading (issue 15)
+    payees_without_cnaps = models.TextField(_("未登记联行号的收款企业"), blank=True, db_default="")
 
     class Meta:
         verbose_name = _("导出记录")

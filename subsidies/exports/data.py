@@ -53,6 +53,7 @@ class EnterpriseGroup:
     bank_account: str
     centres: list[CentreGroup] = field(default_factory=list)
     reference: str = ""  # the transfer's reference, echoed by the bank (subsidies/transfers, issue 17)
+    bank_cnaps: str = ""  # the payee bank's 联行号 (CNAPS, 12 digits) the bank file carries (issue 15)
 
     @property
     def subtotal(self) -> Decimal:
@@ -221,6 +222,7 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False, enterprise_
         "centre__ref",
         "centre__name",
         "researcher_id",
+        "enterprise__bank_cnaps",
     ]
     if with_explanations:
         fields += ["explanation", "explanation_basis__body"]
@@ -251,7 +253,7 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False, enterprise_
             cname,
         ) = row[:15]
         if ent is None or ent.id != ent_id:
-            ent = EnterpriseGroup(ent_id, uscc, ent_name, bank_name, bank_account)
+            ent = EnterpriseGroup(ent_id, uscc, ent_name, bank_name, bank_account, bank_cnaps=row[16])
             doc.enterprises.append(ent)
             centre = None
         if centre is None or centre.ref != (cref or ""):
@@ -268,7 +270,7 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False, enterprise_
                 period,
                 arrears,
                 amount,
-                {**(row[17] or {}), **row[16]} if with_explanations else None,
+                {**(row[18] or {}), **row[17]} if with_explanations else None,
                 researcher_id=row[15],
             )
         )

@@ -155,7 +155,7 @@ def export_render(*, record_id: int, path: Path | None = None) -> ExportRecord:
     record = ExportRecord.objects.select_related("run", "requested_by").get(pk=record_id)
     if record.state == ExportState.DONE:
         return record
-    ExportRecord.objects.filter(pk=record.pk).update(state=ExportState.RENDERING, error="")
+    ExportRecord.objects.filter(pk=record.pk).update(state=ExportState.RENDERING, error="", payees_without_cnaps="")
     try:
         doc = run_document(record.run, with_explanations=record.format == ExportFormat.APPENDIX_PDF)
         if record.format in (ExportFormat.BANK_XLSX, ExportFormat.BANK_CSV):  # the run's transfers (issue 17)
@@ -172,16 +172,19 @@ def export_render(*, record_id: int, path: Path | None = None) -> ExportRecord:
                 state=ExportState.FAILED, error=message[:2000], finished_at=timezone.now()
             )
         raise
-    return _export_finish(record_id=record.pk, path=str(path), data=data, doc=doc)
+    no_cnaps = bank.missing_cnaps(doc) if record.format in (ExportFormat.BANK_XLSX, ExportFormat.BANK_CSV) else []
+    return _export_finish(record_id=record.pk, path=str(path), data=data, doc=doc, no_cnaps=no_cnaps)
 
 
 @transaction.atomic
-def _export_finish(*, record_id: int, path: str, data: bytes, doc: RunDocument) -> ExportRecord:
+def _export_finish(*, record_id: int, path: str, data: bytes, doc: RunDocument, no_cnaps=()) -> ExportRecord:
     record = ExportRecord.objects.select_for_update().select_related("run", "requested_by").get(pk=record_id)
     with acting(record.requested_by):
         record.file_path, record.size, record.sha256 = path, len(data), hashlib.sha256(data).hexdigest()
         record.line_count, record.total_amount = doc.line_count, doc.total
         record.state, record.finished_at = ExportState.DONE, timezone.now()
+        # payees without a 联行号: written with the cell empty, and shown, never hidden (issue 15)
+        record.payees_without_cnaps = "、".join(no_cnaps)
         record.progress_done = record.progress_total = max(record.progress_total, 1)
         record.full_clean()
         record.save()
@@ -193,13 +196,17 @@ def _export_finish(*, record_id: int, path: str, data: bytes, doc: RunDocument) 
     return record
 
 
-def export_to_file(*, run: PayoutRun, fmt: str, out, actor=None) -> str:
+def export_to_file(*, run: PayoutRun, fmt: str, out, actor=None, warn=None) -> str:
     """The command line: render `fmt` (pdf = register, xlsx / csv = bank file) to `out`, record the
-    export (by the system actor unless given) and mark an approved run exported. Returns the path.
-    The same record, render and audit as an export requested on the pages."""
+    export (by the system actor unless given) and mark an approved run exported. Returns the path;
+    a bank file's payees without a 联行号 go to `warn` as (zh, en). The same record, render and audit
+    as an export requested on the pages."""
     from accounts.models import system_actor
 
     if fmt not in COMMAND_FORMATS:
         raise ServiceError(f"未知导出格式“{fmt}”,可选 pdf / xlsx / csv", "unknown format", code="format")
     record = _export_create(actor=actor or system_actor(), run_id=run.pk, fmt=COMMAND_FORMATS[fmt])
-    return export_render(record_id=record.pk, path=Path(out).resolve()).file_path
+    done = export_render(record_id=record.pk, path=Path(out).resolve())
+    if done.payees_without_cnaps and warn is not None:
+        warn(bank.missing_cnaps_warning(done.payees_without_cnaps))
+    return done.file_path

@@ -61,6 +61,7 @@ def export_status(request, pk: int):
             "progress_total": r.progress_total,
             "sha256": r.sha256,
             "error": r.error,
+            "payees_without_cnaps": r.payees_without_cnaps,
         }
     )
 

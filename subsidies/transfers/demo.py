@@ -20,9 +20,10 @@ def _results(data: bytes, outcomes: dict[str, tuple[str, str]], date: str) -> by
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(rows[0] + ["交易状态", "失败原因", "银行流水号", "交易日期"])
+    memo = rows[0].index("用途/附言")
     for r in rows[1:]:
-        if r and r[0] != "合计" and r[5].split()[0] in outcomes:
-            status, reason = outcomes[r[5].split()[0]]
+        if r and r[0] != "合计" and r[memo].split()[0] in outcomes:
+            status, reason = outcomes[r[memo].split()[0]]
             w.writerow(r + [status, reason, f"NX{date.replace('-', '')}{r[0]:0>4}", date])
     return "\ufeff".encode() + out.getvalue().encode()
 
@@ -43,6 +44,7 @@ def demo_money_loop(*, run: PayoutRun, finance, finance2, enterprise_user_of) ->
         enterprise_id=failed.enterprise_id,
         bank_name=failed.bank_name,
         bank_account=failed.bank_account[:-4] + ("1111" if failed.bank_account.endswith("0000") else "0000"),
+        bank_cnaps=failed.bank_cnaps or "104871000018",
         reason="账号末四位登记有误,已按开户许可证更正",
     )
     services.bank_account_change_check(actor=finance2, change_id=change.pk, accept=True, note="已核对开户许可证")

@@ -15,7 +15,8 @@ from accounts.errors import ServiceError
 from subsidies.exports.bank import HEADERS
 
 RESULT_HEADERS = ["交易状态", "失败原因", "银行流水号", "交易日期"]
-REQUIRED = [h for h in HEADERS if h != "序号"] + RESULT_HEADERS
+# a bank may leave out the 联行号 when it echoes the file: the account, payee and amount are what is checked
+REQUIRED = [h for h in HEADERS if h not in ("序号", "开户行联行号")] + RESULT_HEADERS
 STATUS = {"成功": "succeeded", "失败": "failed"}
 REFERENCE = re.compile(r"^ZF\d+-\d+(?:-B\d+)?$")
 MAX_BYTES = 20 * 1024 * 1024
@@ -78,6 +79,16 @@ def _csv_rows(data: bytes) -> list[list[str]]:
     return rows
 
 
+class _NumberCell(str):
+    """A numeric XLSX cell's value as text (its shortest repr: 5000.1 for the 5000.10 written), with
+    where it stood: the amount may be a number (the bank file writes it so, issue 15), a whole number
+    may stand elsewhere (a 序号), but never in the account or the 联行号 (leading zeros and digits past
+    the 15th are lost) and no fraction outside the amount."""
+
+    coordinate = ""
+    whole = False
+
+
 def _xlsx_rows(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
@@ -102,14 +113,13 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
                 value = value.date().isoformat()
             elif isinstance(value, dt.date):
                 value = value.isoformat()
-            elif isinstance(value, float):
-                raise _refuse(
-                    f"单元格{getattr(cell, 'coordinate', '')}是数值格式,金额和账号须为文本,以免精度丢失",
-                    "a number cell: amounts and accounts must be text",
-                    code="number_cell",
-                    row=i,
+            elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+                value, whole = (
+                    _NumberCell(repr(value) if isinstance(value, float) else str(value)),
+                    isinstance(value, int),
                 )
-            values.append("" if value is None else str(value))
+                value.coordinate, value.whole = getattr(cell, "coordinate", ""), whole
+            values.append("" if value is None else value if isinstance(value, _NumberCell) else str(value))
         rows.append(values)
     wb.close()
     return rows
@@ -150,7 +160,7 @@ def parse_results(*, file_name: str, data: bytes) -> list[ResultRow]:
     if len(data) > MAX_BYTES:
         raise _refuse("文件超过 20 MB", "the file is larger than 20 MB", code="too_large", file_name=file_name)
     rows = _xlsx_rows(data) if _kind(file_name, data) == "xlsx" else _csv_rows(data)
-    rows = [[c.strip() for c in r] for r in rows]
+    rows = [[c if isinstance(c, _NumberCell) else c.strip() for c in r] for r in rows]
     rows = [(i, r) for i, r in enumerate(rows, 1) if any(r)]
     if not rows:
         raise _refuse("文件为空,没有任何银行结果", "the file is empty", code="empty", file_name=file_name)
@@ -165,11 +175,20 @@ def parse_results(*, file_name: str, data: bytes) -> list[ResultRow]:
             row=header_row,
         )
     col = {h: header.index(h) for h in REQUIRED}
+    codes = {header.index(h) for h in ("收款账号", "开户行联行号") if h in header}
     out = []
     for number, raw in rows[1:]:
         cells = raw + [""] * (len(header) - len(raw))
         if cells[0] == "合计":
             continue  # the bank file's total line
+        for i, cell in enumerate(cells):
+            if isinstance(cell, _NumberCell) and i != col["金额(元)"] and (i in codes or not cell.whole):
+                raise _refuse(
+                    f"单元格{cell.coordinate}是数值格式,账号、联行号等须为文本,以免精度丢失(只有金额可以是数值)",
+                    "a number cell: accounts and codes must be text (only the amount may be a number)",
+                    code="number_cell",
+                    row=number,
+                )
         if len(out) >= MAX_ROWS:
             raise _refuse(f"行数超过 {MAX_ROWS}", "too many rows", code="too_many_rows", row=number)
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.audit import acting
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from registry.models import Enterprise, FilingLevel, FilingPeriod
-from registry.services.entities import is_member
+from registry.services.entities import _check_cnaps, is_member
 from registry.services.notifications import notify_enterprise
 from subsidies.exports import bank
 from subsidies.exports.data import CentreGroup, EnterpriseGroup, Line, RunDocument
@@ -77,14 +77,19 @@ def _entry(transfer: Transfer, kind: str, actor, **fields) -> TransferEntry:
 
 
 def _with_transfers(doc: RunDocument, transfers: dict[int, Transfer]) -> RunDocument:
-    """The document as the bank file prints it: each payee's account as copied at the first export, and
-    the transfer's reference in the memo (用途/附言)."""
+    """The document as the bank file prints it: each payee's account and 联行号 as copied at the first
+    export, and the transfer's reference in the memo (用途/附言)."""
     groups = []
     for e in doc.enterprises:
         t = transfers.get(e.id)
         if t is not None:
             e = dataclasses.replace(
-                e, name=t.payee_name, bank_name=t.bank_name, bank_account=t.bank_account, reference=t.reference
+                e,
+                name=t.payee_name,
+                bank_name=t.bank_name,
+                bank_account=t.bank_account,
+                bank_cnaps=t.bank_cnaps,
+                reference=t.reference,
             )
         groups.append(e)
     return dataclasses.replace(doc, enterprises=groups)
@@ -130,6 +135,7 @@ def transfers_for_bank_file(*, actor, doc: RunDocument) -> RunDocument:
                 payee_name=e.name,
                 bank_name=e.bank_name.strip(),
                 bank_account=e.bank_account.strip(),
+                bank_cnaps=e.bank_cnaps.strip(),
                 amount=e.subtotal,
                 line_count=len(line_ids),
                 rules="/".join(e.rules),
@@ -531,7 +537,7 @@ def reissue_batch_approve(*, actor, batch_id: int) -> ReissueBatch:
         )
     chosen = set(batch.chosen)
     batch.payees = {
-        str(t.pk): [t.enterprise.bank_name.strip(), t.enterprise.bank_account.strip()]
+        str(t.pk): [t.enterprise.bank_name.strip(), t.enterprise.bank_account.strip(), t.enterprise.bank_cnaps.strip()]
         for t in reissue_candidates(batch.run)[0]
         if t.pk in chosen
     }
@@ -540,6 +546,13 @@ def reissue_batch_approve(*, actor, batch_id: int) -> ReissueBatch:
         batch.full_clean()
         batch.save()
     return batch
+
+
+def payee_snapshot(batch: ReissueBatch, transfer_id: int) -> tuple[str, str, str]:
+    """(bank name, account, 联行号) the approver approved for a failed transfer; a snapshot approved
+    before issue 15 holds two elements and has no 联行号 ("")."""
+    name, account, *rest = batch.payees[str(transfer_id)]
+    return name, account, (rest[0] if rest else "")
 
 
 def _batch_document(batch: ReissueBatch, transfers: list[Transfer]) -> RunDocument:
@@ -563,6 +576,7 @@ def _batch_document(batch: ReissueBatch, transfers: list[Transfer]) -> RunDocume
                 t.bank_account,
                 [CentreGroup("", "", lines)],
                 reference=t.reference,
+                bank_cnaps=t.bank_cnaps,
             )
         )
     return RunDocument(
@@ -616,7 +630,7 @@ def reissue_batch_export(*, actor, batch_id: int, fmt: str) -> tuple[bytes, Reis
                     code="payee_not_approved",
                     record=record,
                 )
-            missing = [t.payee_name for t in take if not batch.payees[str(t.pk)][1]]
+            missing = [t.payee_name for t in take if not payee_snapshot(batch, t.pk)[1]]
             if missing:
                 raise ConflictError(
                     f"以下企业未登记银行账号:{'、'.join(missing)}",
@@ -632,6 +646,7 @@ def reissue_batch_export(*, actor, batch_id: int, fmt: str) -> tuple[bytes, Reis
                 TransferLine.objects.filter(transfer=old, live=True).update(live=False)
                 _entry(old, EventKind.REISSUED, actor, reason=f"补拨批次#{batch.pk}")
                 e = old.enterprise
+                bank_name, bank_account, bank_cnaps = payee_snapshot(batch, old.pk)
                 new = Transfer.objects.create(
                     run=batch.run,
                     batch=batch,
@@ -639,9 +654,10 @@ def reissue_batch_export(*, actor, batch_id: int, fmt: str) -> tuple[bytes, Reis
                     supersedes=old,
                     reference=reissue_reference(batch.run_id, e.pk, batch.pk),
                     payee_name=e.name,
-                    # the account the approver approved (F1), not one edited since
-                    bank_name=batch.payees[str(old.pk)][0],
-                    bank_account=batch.payees[str(old.pk)][1],
+                    # the account and 联行号 the approver approved (F1), not ones edited since
+                    bank_name=bank_name,
+                    bank_account=bank_account,
+                    bank_cnaps=bank_cnaps,
                     amount=old.amount,
                     line_count=len(old_lines),
                     rules=old.rules,
@@ -666,8 +682,10 @@ def _member(actor, enterprise: Enterprise) -> bool:
 
 @transaction.atomic
 def bank_account_change_request(
-    *, actor, enterprise_id: int, bank_name: str, bank_account: str, reason: str
+    *, actor, enterprise_id: int, bank_name: str, bank_account: str, bank_cnaps: str, reason: str
 ) -> BankAccountChange:
+    """The owner's correction of its payee account and the bank's 联行号 (CNAPS, required: the bank file
+    carries it, issue 15), checked by the registry's own rule; in force once finance has checked it."""
     enterprise = Enterprise.objects.select_for_update().filter(pk=enterprise_id).first()
     if enterprise is None or not (_member(actor, enterprise) or actor.is_portal_admin):
         raise NotFoundError(f"企业#{enterprise_id}不存在", "enterprise not found", code="not_found")
@@ -689,11 +707,21 @@ def bank_account_change_request(
             record=record,
             field="bank_account",
         )
+    bank_cnaps = (bank_cnaps or "").strip()
+    if not bank_cnaps:
+        raise ServiceError(
+            f"企业“{record}”的银行账户更正须填写开户行联行号(12位数字)",
+            f"the bank account correction of {record} needs the CNAPS bank code (12 digits)",
+            code="bank_cnaps",
+            record=record,
+            field="bank_cnaps",
+        )
+    _check_cnaps(bank_cnaps, record=record)  # the rule enterprise bank details follow (registry)
     if not reason.strip():
         raise ServiceError(
             "请说明更正原因", "a reason is required", code="reason_required", record=record, field="reason"
         )
-    if (bank_name, bank_account) == (enterprise.bank_name, enterprise.bank_account):
+    if (bank_name, bank_account, bank_cnaps) == (enterprise.bank_name, enterprise.bank_account, enterprise.bank_cnaps):
         raise ServiceError(
             "新账户与现登记账户相同", "same as the account on record", code="same_account", record=record
         )
@@ -706,8 +734,10 @@ def bank_account_change_request(
             enterprise=enterprise,
             old_bank_name=enterprise.bank_name,
             old_bank_account=enterprise.bank_account,
+            old_bank_cnaps=enterprise.bank_cnaps,
             bank_name=bank_name,
             bank_account=bank_account,
+            bank_cnaps=bank_cnaps,
             reason=reason.strip(),
             requested_by=actor,
         )
@@ -744,17 +774,18 @@ def bank_account_change_check(*, actor, change_id: int, accept: bool, note: str 
         change.save()
         if accept:
             e = Enterprise.objects.select_for_update().get(pk=change.enterprise_id)
-            e.bank_name, e.bank_account = change.bank_name, change.bank_account
-            e.save(update_fields=["bank_name", "bank_account"])
+            e.bank_name, e.bank_account, e.bank_cnaps = change.bank_name, change.bank_account, change.bank_cnaps
+            e.save(update_fields=["bank_name", "bank_account", "bank_cnaps"])
     verdict, verdict_en = (
         ("已核对生效", "has been checked and is in force") if accept else ("未通过核对", "was not accepted")
     )
     notify_enterprise(
         change.enterprise,
         title=f"银行账户更正{verdict}",
-        body=f"贵单位银行账户更正({change.bank_name} {change.bank_account}){verdict}。{note}",
+        body=f"贵单位银行账户更正({change.bank_name} {change.bank_account},开户行联行号{change.bank_cnaps}){verdict}。{note}",
         title_en=f"Bank account correction {verdict_en}",
-        body_en=f"Your bank account correction ({change.bank_account}) {verdict_en}. {note}",
+        body_en=f"Your bank account correction ({change.bank_account}, CNAPS bank code {change.bank_cnaps}) "
+        f"{verdict_en}. {note}",
     )
     return change
 

@@ -261,6 +261,7 @@ def account_change_request(request):
             enterprise_id=enterprise.pk,
             bank_name=request.POST.get("bank_name", ""),
             bank_account=request.POST.get("bank_account", ""),
+            bank_cnaps=request.POST.get("bank_cnaps", ""),
             reason=request.POST.get("reason", ""),
         )
     except ServiceError as exc:

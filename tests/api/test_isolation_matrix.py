@@ -364,6 +364,7 @@ def _account_change(w, t):
                 enterprise_id=tenant.enterprise.pk,
                 bank_name="中国银行",
                 bank_account="1071000099990000",
+                bank_cnaps="104871000018",
                 reason="销户",
             )
     return BankAccountChange.objects.get(enterprise=t.enterprise)

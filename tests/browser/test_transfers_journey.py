@@ -67,6 +67,7 @@ def test_failed_transfer_reissued_and_receipt_confirmed(
     expect(page.locator(f"#transfer-{wl.pk}")).to_contain_text("户名与账号不符")
     page.get_by_label("开户银行").fill("中国银行银川分行")
     page.get_by_label("银行账号").fill("1071000012345678")
+    page.get_by_label("开户行联行号").fill("104871000018")
     page.get_by_label("更正原因").fill("原账户已销户")
     page.get_by_role("button", name="提交更正").click()
     expect(page.locator(".msg.success")).to_contain_text("账户更正已提交,财务核对后生效")

@@ -47,7 +47,12 @@ class Command(BaseCommand):
         from subsidies.exports.services import export_to_file
 
         try:
-            path = export_to_file(run=run_obj, fmt=format, out=out)
+            path = export_to_file(
+                run=run_obj,
+                fmt=format,
+                out=out,
+                warn=lambda text: self.stderr.write("警告 / warning: " + " / ".join(text)),
+            )
         except ServiceError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         self.stdout.write(f"wrote {path}")

@@ -4,6 +4,7 @@ spreadsheet would run as formulas (the payee name comes from self-registration).
 
 import csv
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ def test_bank_files_neutralise_formula_cells(approved_run, finance):  # noqa: F8
     raw = Path(export_request(actor=finance, run_id=approved_run.pk, fmt=ExportFormat.BANK_CSV).file_path).read_bytes()
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     row = next(r for r in rows[1:-1] if "HYPERLINK" in r[1])
-    assert row[1:5] == ["'" + INJECTED, "'-2+3+cmd|' /C calc'!A0", "'@银行", "15000.00"]
+    assert row[1:6] == ["'" + INJECTED, "'-2+3+cmd|' /C calc'!A0", "'@银行", "102871000016", "15000.00"]
     assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r), "no cell starts a formula"
 
     from openpyxl import load_workbook
@@ -57,10 +58,12 @@ def test_bank_files_neutralise_formula_cells(approved_run, finance):  # noqa: F8
         export_request(actor=finance, run_id=approved_run.pk, fmt=ExportFormat.BANK_XLSX).file_path
     ).active
     cells = [c for r in ws.iter_rows(min_row=2) for c in r if c.value is not None]
-    assert all(c.data_type == "s" for c in cells), "every cell is text, none a formula"
+    amounts = [c for c in cells if c.column == 6]
+    assert all(c.data_type == "n" for c in amounts), "the amounts are numbers (issue 15)"
+    assert all(c.data_type == "s" for c in cells if c.column != 6), "every other cell is text, none a formula"
     payee = next(c for c in cells if "HYPERLINK" in str(c.value))
     assert payee.value == "'" + INJECTED
-    assert [c.value for c in ws[payee.row]][4] == "15000.00", "amounts unchanged"
+    assert Decimal(str(ws.cell(payee.row, 6).value)) == Decimal("15000.00"), "amounts unchanged"
 
 
 def test_register_export_and_download_log_full_views(approved_run, finance, finance2, tmp_path):  # noqa: F811

@@ -30,6 +30,7 @@ SCENARIO = {
             "division_code": "640106",
             "bank_name": "中国工商银行银川分行",
             "bank_account": "2902000109200012345",
+            "bank_cnaps": "102871000016",
         },
         {
             "uscc": "91640104MA76LJ002C",
@@ -37,6 +38,7 @@ SCENARIO = {
             "division_code": "640104",
             "bank_name": "宁夏银行营业部",
             "bank_account": "6217000100029876543",
+            "bank_cnaps": "313871000007",
         },
     ],
     "centres": [
@@ -229,20 +231,27 @@ def test_bank_files_rows_and_totals(approved_run, finance):
     raw = Path(rec_csv.file_path).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "CSV needs a UTF-8 BOM for Excel"
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0] == ["序号", "收款人名称", "收款账号", "开户银行", "金额(元)", "用途/附言"]
+    assert rows[0] == ["序号", "收款人名称", "收款账号", "开户银行", "开户行联行号", "金额(元)", "用途/附言"]
     body = {r[1]: r for r in rows[1:-1]}
-    assert body["银川威力传动技术股份有限公司"][2:5] == ["2902000109200012345", "中国工商银行银川分行", "15000.00"]
-    assert body["宁夏隆基宁光仪表股份有限公司"][4] == "10000.00"
-    assert rows[-1][0] == "合计" and rows[-1][4] == "25000.00"
-    assert sum(Decimal(r[4]) for r in rows[1:-1]) == Decimal("25000.00")
+    assert body["银川威力传动技术股份有限公司"][2:6] == [
+        "2902000109200012345",
+        "中国工商银行银川分行",
+        "102871000016",
+        "15000.00",
+    ]
+    assert body["宁夏隆基宁光仪表股份有限公司"][4:6] == ["313871000007", "10000.00"]
+    assert rows[-1][0] == "合计" and rows[-1][5] == "25000.00"
+    assert sum(Decimal(r[5]) for r in rows[1:-1]) == Decimal("25000.00")
+    assert rec_csv.payees_without_cnaps == ""
 
     from openpyxl import load_workbook
 
     rec_xlsx = export_request(actor=finance, run_id=approved_run.pk, fmt=ExportFormat.BANK_XLSX)
     ws = load_workbook(rec_xlsx.file_path).active
     values = [[c.value for c in row] for row in ws.iter_rows()]
-    assert values[1:-1] == [r for r in rows[1:-1]]
-    assert values[-1][4] == "25000.00"
+    # the amount is a number in the XLSX, the rest as the CSV has it
+    assert [r[:5] + r[6:] for r in values[1:-1]] == [r[:5] + r[6:] for r in rows[1:-1]]
+    assert values[-1][0] == "合计" and Decimal(str(values[-1][5])) == Decimal("25000.00")
 
 
 def test_bank_file_refused_without_account(db, finance, finance2):

@@ -9,11 +9,13 @@ import pytest
 
 from accounts.models import Role
 from registry.models import Enterprise, Membership
+from subsidies.exports.bank import HEADERS
 from subsidies.exports.services import export_request
 from subsidies.runs.services import payout_run_approve, run_payouts
 from subsidies.scenario import import_scenario
 
 WL, LJ = "91640106MA76WL001J", "91640104MA76LJ002C"
+MEMO = HEADERS.index("用途/附言")
 FILING = [{"level": "regional", "status": "approved", "effective_from": "2024-03-01", "effective_to": None}]
 SCENARIO = {
     "enterprises": [
@@ -23,6 +25,7 @@ SCENARIO = {
             "division_code": "640106",
             "bank_name": "中国工商银行银川分行",
             "bank_account": "2902000109200012345",
+            "bank_cnaps": "102871000016",
         },
         {
             "uscc": LJ,
@@ -30,6 +33,7 @@ SCENARIO = {
             "division_code": "640104",
             "bank_name": "宁夏银行营业部",
             "bank_account": "6217000100029876543",
+            "bank_cnaps": "313871000007",
         },
     ],
     "centres": [
@@ -156,7 +160,7 @@ def result_csv(data: bytes, outcomes: dict, *, serial_prefix="SN") -> bytes:
     for r in rows[1:]:
         if not r or r[0] == "合计":
             continue
-        ref = r[5].split()[0]
+        ref = r[MEMO].split()[0]
         if ref not in outcomes:
             continue
         outcome = outcomes[ref]
@@ -166,4 +170,4 @@ def result_csv(data: bytes, outcomes: dict, *, serial_prefix="SN") -> bytes:
 
 
 def references(data: bytes) -> list[str]:
-    return [r[5].split()[0] for r in bank_rows(data)]
+    return [r[MEMO].split()[0] for r in bank_rows(data)]

@@ -13,6 +13,7 @@ from accounts.errors import ServiceError
 from accounts.models import Role
 from registry.models import Enterprise
 from registry.services.entities import enterprise_bank_update
+from subsidies.exports.bank import HEADERS
 from subsidies.exports.services import export_request
 from subsidies.models import ExportRecord
 from subsidies.transfers import services
@@ -86,7 +87,12 @@ def test_f2_one_administrator_cannot_request_and_accept_the_same_correction(expo
     ent = Enterprise.objects.get(uscc=WL)
     before = ent.bank_account
     change = services.bank_account_change_request(
-        actor=admin, enterprise_id=ent.pk, bank_name="中国银行", bank_account="1071000012345678", reason="销户"
+        actor=admin,
+        enterprise_id=ent.pk,
+        bank_name="中国银行",
+        bank_account="1071000012345678",
+        bank_cnaps="104871000018",
+        reason="销户",
     )
     with pytest.raises(ServiceError) as exc:
         services.bank_account_change_check(actor=admin, change_id=change.pk, accept=True)
@@ -100,7 +106,12 @@ def test_f2_the_database_refuses_a_correction_checked_by_its_requester(exported_
     admin = make_user("admin1", Role.ADMIN, full_name="管理员")
     ent = Enterprise.objects.get(uscc=WL)
     change = services.bank_account_change_request(
-        actor=admin, enterprise_id=ent.pk, bank_name="中国银行", bank_account="1071000012345678", reason="销户"
+        actor=admin,
+        enterprise_id=ent.pk,
+        bank_name="中国银行",
+        bank_account="1071000012345678",
+        bank_cnaps="104871000018",
+        reason="销户",
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         BankAccountChange.objects.filter(pk=change.pk).update(checked_by=admin)
@@ -132,12 +143,22 @@ def test_f6_only_the_owner_files_an_account_correction(exported_run, wl_clerk, w
     ent = Enterprise.objects.get(uscc=WL)
     with pytest.raises(ServiceError) as exc:
         services.bank_account_change_request(
-            actor=wl_clerk, enterprise_id=ent.pk, bank_name="中国银行", bank_account="1071000012345678", reason="销户"
+            actor=wl_clerk,
+            enterprise_id=ent.pk,
+            bank_name="中国银行",
+            bank_account="1071000012345678",
+            bank_cnaps="104871000018",
+            reason="销户",
         )
     assert (exc.value.code, exc.value.status) == ("forbidden", 403) and ent.name in exc.value.zh
     assert not BankAccountChange.objects.exists()
     services.bank_account_change_request(
-        actor=wl_user, enterprise_id=ent.pk, bank_name="中国银行", bank_account="1071000012345678", reason="销户"
+        actor=wl_user,
+        enterprise_id=ent.pk,
+        bank_name="中国银行",
+        bank_account="1071000012345678",
+        bank_cnaps="104871000018",
+        reason="销户",
     )
     assert BankAccountChange.objects.count() == 1
 
@@ -147,7 +168,13 @@ def test_f6_a_clerk_on_the_page_files_nothing(client, exported_run, wl_clerk):
     client.force_login(wl_clerk)
     r = client.post(
         reverse("subsidies:transfers:account_change_request"),
-        {"enterprise": ent.pk, "bank_name": "中国银行", "bank_account": "1071000012345678", "reason": "销户"},
+        {
+            "enterprise": ent.pk,
+            "bank_name": "中国银行",
+            "bank_account": "1071000012345678",
+            "bank_cnaps": "104871000018",
+            "reason": "销户",
+        },
     )
     assert r.status_code == 302 and not BankAccountChange.objects.exists()
 
@@ -159,7 +186,7 @@ def test_f8_a_foreign_and_a_missing_enterprise_get_the_same_404(exported_run, wl
     api = APIClient()
     api.force_authenticate(wl_user)
     lj = Enterprise.objects.get(uscc=LJ)
-    body = {"bank_name": "中国银行", "bank_account": "1071000012345678", "reason": "销户"}
+    body = {"bank_name": "中国银行", "bank_account": "1071000012345678", "bank_cnaps": "104871000018", "reason": "销户"}
     foreign = api.post("/api/v1/account-changes/", {**body, "enterprise": lj.pk}, format="json")
     missing = api.post("/api/v1/account-changes/", {**body, "enterprise": 987654321}, format="json")
     assert foreign.status_code == missing.status_code == 404
@@ -178,7 +205,13 @@ def test_f9_a_non_numeric_enterprise_on_the_page_is_a_404(client, exported_run, 
     for bad in ("abc", "1e3", "9" * 40):
         r = client.post(
             reverse("subsidies:transfers:account_change_request"),
-            {"enterprise": bad, "bank_name": "中国银行", "bank_account": "1071000012345678", "reason": "销户"},
+            {
+                "enterprise": bad,
+                "bank_name": "中国银行",
+                "bank_account": "1071000012345678",
+                "bank_cnaps": "104871000018",
+                "reason": "销户",
+            },
         )
         assert r.status_code == 404
     assert not BankAccountChange.objects.exists()
@@ -189,7 +222,7 @@ def test_f9_a_huge_amount_is_refused_naming_the_row(exported_run, bank_file, amo
     data = result_csv(bank_file, {_ref(exported_run, WL): "成功"}).decode("utf-8-sig")
     lines = data.split("\r\n")
     cells = lines[1].split(",")
-    cells[4] = amount
+    cells[HEADERS.index("金额(元)")] = amount
     lines[1] = ",".join(cells)
     with pytest.raises(ServiceError) as exc:
         parse_results(file_name="r.csv", data="\r\n".join(lines).encode())

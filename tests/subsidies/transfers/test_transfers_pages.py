@@ -101,7 +101,13 @@ def test_the_enterprise_sees_months_confirms_receipt_and_corrects_its_account(
     ent = Enterprise.objects.get(uscc=LJ)
     client.post(
         reverse("subsidies:transfers:account_change_request"),
-        {"enterprise": ent.pk, "bank_name": "中国银行", "bank_account": "1071000012345678", "reason": "冻结"},
+        {
+            "enterprise": ent.pk,
+            "bank_name": "中国银行",
+            "bank_account": "1071000012345678",
+            "bank_cnaps": "104871000018",
+            "reason": "冻结",
+        },
     )
     change = ent.account_changes.get()
     assert change.state == "pending" and change.old_bank_account == "6217000100029876543"

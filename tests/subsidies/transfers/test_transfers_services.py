@@ -21,7 +21,7 @@ from subsidies.transfers.models import (
     TransferLine,
     TransferState,
 )
-from tests.subsidies.transfers.conftest import LJ, WL, bank_rows, references, result_csv
+from tests.subsidies.transfers.conftest import LJ, MEMO, WL, bank_rows, references, result_csv
 
 
 def ref_of(run, uscc):
@@ -60,7 +60,7 @@ def test_export_creates_one_transfer_per_enterprise_with_its_lines(exported_run,
         assert t.bank_account == t.enterprise.bank_account
     assert sorted(references(bank_file)) == sorted(t.reference for t in transfers)
     assert exported_run.state == RunState.EXPORTED
-    memo = {r[5].split()[0]: r[5] for r in bank_rows(bank_file)}
+    memo = {r[MEMO].split()[0]: r[MEMO] for r in bank_rows(bank_file)}
     assert memo[ref_of(exported_run, WL)].startswith(f"{ref_of(exported_run, WL)} 批次{exported_run.pk} 2024-06")
 
 
@@ -373,6 +373,7 @@ def test_full_loop_failure_account_correction_reissue_and_second_file(
         enterprise_id=ent.pk,
         bank_name="中国银行银川分行",
         bank_account="1071000012345678",
+        bank_cnaps="104871000018",
         reason="原账户已销户",
     )
     with pytest.raises(ServiceError, match="尚待财务核对"):
