@@ -59,7 +59,7 @@ def condition_remedy(c: RDCondition, *, pending: PendingDeclaration | None) -> s
     if c.code == C_VERIFIED:
         return "银川市科技局完成核定" if pending is not None else "申报该年度研发投入并上传研发费用专项审计报告"
     if c.code == C_SPEND:
-        return "如核定金额有误,可对研发投入核定提出异议申诉"
+        return "对研发投入核定提出异议申诉并经更正核定金额"
     return ""
 
 
