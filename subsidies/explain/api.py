@@ -17,6 +17,7 @@ from accounts.errors import ServiceError
 from subsidies.explain import centre_selectors
 from subsidies.explain.letter import line_letter_body
 from subsidies.explain.months import STATUS_LABEL
+from subsidies.models import Programme
 
 
 class ConditionSerializer(serializers.Serializer):
@@ -153,8 +154,6 @@ def rd_years_response(centre, query_params) -> dict:
 
 
 def centre_eligibility_response(centre, query_params) -> dict:
-    from subsidies.models import Programme
-
     code = (query_params.get("programme") or "").strip()
     programmes = None
     if code:

@@ -68,6 +68,11 @@ def rd_years(*, centre, years=None, today: dt.date | None = None) -> list[YearAn
         .values_list("id", "year", "submitted_at", "declared_amount")
     ):
         pending[y] = PendingDeclaration(pk, timezone.localtime(on).date(), amount)
+    verified = dict(
+        RDDeclarationSubmission.objects.filter(centre=centre, status=DeclarationStatus.VERIFIED)
+        .order_by("verified_at", "id")
+        .values_list("year", "id")
+    )  # the latest per year
     totals: dict[str, object] = {}
     shown: dict[str, list[PaidLine]] = {}
     in_run: dict[str, str] = {}
@@ -97,6 +102,7 @@ def rd_years(*, centre, years=None, today: dt.date | None = None) -> list[YearAn
             current_year=today.year,
             next_period=nxt,
             in_run=in_run.get(str(y), ""),
+            submission=verified.get(y),
         )
         for y in sorted(years)
     ]

@@ -74,6 +74,7 @@ class YearAnswer:
     next_period: str = ""
     adjustment: Decimal | None = None  # paid: the difference a revised verification still makes (+ pay, - recover)
     in_run: str = ""  # due: the period of a run not yet approved that already holds the line
+    submission: int | None = None  # the year's latest verified declaration (an objection may name it)
 
     @property
     def status_label(self) -> str:
@@ -140,6 +141,7 @@ def year_answer(
     current_year: int,
     next_period: int,
     in_run: str = "",
+    submission: int | None = None,
 ) -> YearAnswer:
     """One centre-year. `paid_total`: the sum of the centre-year's active lines (any run, as the annual run reads
     it; None when never paid); `lines`: those of published runs the reader may see; `current_year`: today's
@@ -161,9 +163,11 @@ def year_answer(
     if lines:
         total = sum((ln.amount for ln in lines), Decimal("0.00"))
         adjustment = result.amount if result.kind == "adjustment" else None
-        return YearAnswer(year, PAID, total, lines, arrears=True, next_period=nxt, adjustment=adjustment)
+        return YearAnswer(
+            year, PAID, total, lines, arrears=True, next_period=nxt, adjustment=adjustment, submission=submission
+        )
     if year >= current_year:
         return YearAnswer(year, NOT_YET_DUE, conditions=failed, next_period=nxt)
     if failed:
-        return YearAnswer(year, NOT_PAYABLE, conditions=failed, arrears=arrears, next_period=nxt)
-    return YearAnswer(year, DUE, result.award, arrears=arrears, next_period=nxt, in_run=in_run)
+        return YearAnswer(year, NOT_PAYABLE, conditions=failed, arrears=arrears, next_period=nxt, submission=submission)
+    return YearAnswer(year, DUE, result.award, arrears=arrears, next_period=nxt, in_run=in_run, submission=submission)

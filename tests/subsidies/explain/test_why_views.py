@@ -166,3 +166,20 @@ def test_centre_eligibility_names_the_failed_condition_of_each_programme(world):
     assert api.get(f"/api/v1/benefits/{world.b.centre.pk}/eligibility/").status_code == 404
     page = client_for(world.a.user).get(reverse("subsidies:benefits", args=[world.a.centre.pk])).content.decode()
     assert first["summary"] in page
+
+
+def test_a_verified_year_becomes_due_and_the_enterprise_may_object_to_the_verification(world):
+    from subsidies.declarations.services import rd_declaration_verify
+
+    rd_declaration_verify(
+        actor=world.users["yinchuan_reviewer"],
+        submission=world.a.submission,
+        verified_amount="1000000.00",
+        reason="核减",
+    )
+    years = years_of(world.client("enterprise").get(f"/api/v1/benefits/{world.a.centre.pk}/yc-rd-years/").json())
+    assert (years[2025]["status"], years[2025]["amount"], years[2025]["conditions"]) == ("due", "150000.00", [])
+    html = client_for(world.a.user).get(reverse("subsidies:benefits", args=[world.a.centre.pk])).content.decode()
+    assert f"?subject=rd_verification&amp;id={world.a.submission.pk}" in html
+    staff = client_for(world.users["yinchuan_reviewer"]).get(reverse("subsidies:benefits", args=[world.a.centre.pk]))
+    assert "subject=rd_verification" not in staff.content.decode()  # staff answer objections, they do not raise them
