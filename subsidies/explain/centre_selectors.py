@@ -109,7 +109,7 @@ def rd_years(*, centre, years=None, today: dt.date | None = None) -> list[YearAn
 
 
 def _programme_label(p: Programme) -> str:
-    return f"{p.code} {p.name}"
+    return f"{p.code} {p.display_name}"
 
 
 def centre_eligibility(*, centre, programmes=None) -> list[Eligibility]:
