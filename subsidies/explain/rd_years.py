@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from subsidies.explain.months import DUE, NOT_PAYABLE, NOT_YET_DUE, PAID, STATUS_LABEL, Condition, PaidLine
 from subsidies.rules.params import ParamTimeline
 from subsidies.rules.rd_award import (
@@ -31,35 +33,39 @@ class PendingDeclaration:
 
 
 def _yuan(amount: Decimal) -> str:
-    return f"{amount:,.2f}元"
+    return _("%(amount)s元") % {"amount": f"{amount:,.2f}"}
 
 
 def condition_text(c: RDCondition, *, year: int, centre_ref: str, pending: PendingDeclaration | None) -> str:
     """The failed condition in plain Chinese, naming its facts."""
     if c.code == C_MEASURE:
-        return f"{year}年度早于银川市办法的适用起始日期({c.fact('since').isoformat()})"
+        return _("%(year)s年度早于银川市办法的适用起始日期(%(since)s)") % {
+            "year": year,
+            "since": c.fact("since").isoformat(),
+        }
     if c.code == C_FILING:
-        return f"研发中心({centre_ref})的银川市备案在{year}年度未获批生效"
+        return _("研发中心(%(ref)s)的银川市备案在%(year)s年度未获批生效") % {"ref": centre_ref, "year": year}
     if c.code == C_VERIFIED:
         if pending is not None:
-            return (
-                f"{year}年度研发投入尚未核定(已于{pending.submitted_on.isoformat()}申报"
-                f"{_yuan(pending.declared_amount)},待银川市科技局核定)"
-            )
-        return f"尚未申报{year}年度研发投入(须附研发费用专项审计报告)"
+            return _("%(year)s年度研发投入尚未核定(已于%(on)s申报%(amount)s,待银川市科技局核定)") % {
+                "year": year,
+                "on": pending.submitted_on.isoformat(),
+                "amount": _yuan(pending.declared_amount),
+            }
+        return _("尚未申报%(year)s年度研发投入(须附研发费用专项审计报告)") % {"year": year}
     if c.code == C_SPEND:
-        return f"{year}年度核定研发投入为{_yuan(c.fact('verified'))},奖励为0"
+        return _("%(year)s年度核定研发投入为%(amount)s,奖励为0") % {"year": year, "amount": _yuan(c.fact("verified"))}
     raise ValueError(f"未知的不予发放原因“{c.code}” / unknown reason code")
 
 
 def condition_remedy(c: RDCondition, *, pending: PendingDeclaration | None) -> str:
     """What would make the year payable; empty where nothing the enterprise or staff can do changes it."""
     if c.code == C_FILING:
-        return "研发中心的银川市备案获批并在该年度生效(如生效日期登记有误,由银川市科技局更正)"
+        return _("研发中心的银川市备案获批并在该年度生效(如生效日期登记有误,由银川市科技局更正)")
     if c.code == C_VERIFIED:
-        return "银川市科技局完成核定" if pending is not None else "申报该年度研发投入并上传研发费用专项审计报告"
+        return _("银川市科技局完成核定") if pending is not None else _("申报该年度研发投入并上传研发费用专项审计报告")
     if c.code == C_SPEND:
-        return "对研发投入核定提出异议申诉并经更正核定金额"
+        return _("对研发投入核定提出异议申诉并经更正核定金额")
     return ""
 
 
@@ -91,27 +97,55 @@ class YearAnswer:
     @property
     def summary(self) -> str:
         """The answer in one sentence, as the page and the API give it."""
-        y = f"{self.year}年度研发投入奖励"
+        sep = _(";")
         if self.status == PAID:
-            paid = ";".join(
-                f"{ln.run_period}年度奖励批次{'补发' if ln.is_arrears else '发放'}{_yuan(ln.amount)}(发放明细#{ln.id})"
+            paid = sep.join(
+                (
+                    _("%(period)s年度奖励批次补发%(amount)s(发放明细#%(id)s)")
+                    if ln.is_arrears
+                    else _("%(period)s年度奖励批次发放%(amount)s(发放明细#%(id)s)")
+                )
+                % {"period": ln.run_period, "amount": _yuan(ln.amount), "id": ln.id}
                 for ln in self.lines
             )
-            text = f"{y}已发放{_yuan(self.amount)}:{paid}"
+            text = _("%(year)s年度研发投入奖励已发放%(amount)s:%(lines)s") % {
+                "year": self.year,
+                "amount": _yuan(self.amount),
+                "lines": paid,
+            }
             if self.adjustment:
-                how = "补发" if self.adjustment > 0 else "收回"
-                text += f";核定研发投入修订后应{how}差额{_yuan(abs(self.adjustment))},将在{self.next_period}年度奖励批次中调整"
+                words = {"amount": _yuan(abs(self.adjustment)), "period": self.next_period}
+                text += (
+                    sep
+                    + (
+                        _("核定研发投入修订后应补发差额%(amount)s,将在%(period)s年度奖励批次中调整")
+                        if self.adjustment > 0
+                        else _("核定研发投入修订后应收回差额%(amount)s,将在%(period)s年度奖励批次中调整")
+                    )
+                    % words
+                )
             return text
+        words = {"year": self.year, "amount": _yuan(self.amount) if self.amount is not None else ""}
         if self.status == DUE:
             if self.in_run:
-                return f"{y}符合条件,应发{_yuan(self.amount)},已列入{self.in_run}年度奖励批次,待审批后发放"
-            how = "补发" if self.arrears else "发放"
-            return f"{y}符合条件,应发{_yuan(self.amount)},将在{self.next_period}年度奖励批次中{how}"
+                return _("%(year)s年度研发投入奖励符合条件,应发%(amount)s,已列入%(run)s年度奖励批次,待审批后发放") % {
+                    **words,
+                    "run": self.in_run,
+                }
+            text = (
+                _("%(year)s年度研发投入奖励符合条件,应发%(amount)s,将在%(period)s年度奖励批次中补发")
+                if self.arrears
+                else _("%(year)s年度研发投入奖励符合条件,应发%(amount)s,将在%(period)s年度奖励批次中发放")
+            )
+            return text % {**words, "period": self.next_period}
         if self.status == NOT_YET_DUE:
-            text = f"{self.year}年度尚未结束,年度结束后申报研发投入(附审计报告),经银川市科技局核定后发放"
+            text = _("%(year)s年度尚未结束,年度结束后申报研发投入(附审计报告),经银川市科技局核定后发放") % words
             failed = [c.text for c in self.conditions if c.code != C_VERIFIED]
-            return text + (";目前:" + ";".join(failed) if failed else "")
-        return f"{y}不予发放:" + ";".join(c.text for c in self.conditions)
+            return text + (_(";目前:%(reasons)s") % {"reasons": sep.join(failed)} if failed else "")
+        return _("%(year)s年度研发投入奖励不予发放:%(reasons)s") % {
+            **words,
+            "reasons": sep.join(c.text for c in self.conditions),
+        }
 
     @property
     def if_remedied(self) -> str:
@@ -120,11 +154,16 @@ class YearAnswer:
             return ""
         remedies = self.remedies
         if not remedies:
-            return "该年度所缺条件无法通过补正记录满足。"
+            return _("该年度所缺条件无法通过补正记录满足。")
+        joined = _(",且").join(remedies)
         if any(not c.remedy for c in self.conditions):
-            return "如" + ",且".join(remedies) + ",仍有其他不能补正的条件,该年度仍不予发放。"
-        how = "补发" if self.arrears else "发放"
-        return "如" + ",且".join(remedies) + f",该年度可在{self.next_period}年度奖励批次中{how}。"
+            return _("如%(remedies)s,仍有其他不能补正的条件,该年度仍不予发放。") % {"remedies": joined}
+        text = (
+            _("如%(remedies)s,该年度可在%(period)s年度奖励批次中补发。")
+            if self.arrears
+            else _("如%(remedies)s,该年度可在%(period)s年度奖励批次中发放。")
+        )
+        return text % {"remedies": joined, "period": self.next_period}
 
 
 def year_answer(
