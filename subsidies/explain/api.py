@@ -8,7 +8,6 @@ payout-lines/{id}/letter/                the line's decision letter (inputs, con
 The viewsets that own these routes call the functions here; their objects come from actor-scoped selectors,
 so another enterprise's centre, application or line is a 404."""
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -95,7 +94,7 @@ class LineLetterSerializer(serializers.Serializer):
 
 
 YEAR_PARAMETER = OpenApiParameter(
-    "year", OpenApiTypes.STR, description="YYYY(不填为全部年度)", pattern=r"^([0-9]{4})?$"
+    "year", OpenApiTypes.STR, description="YYYY(不填为全部年度)", pattern=r"^([1-9][0-9]{3})?$"
 )
 
 
@@ -134,17 +133,12 @@ def eligibility_body(e) -> dict:
 
 
 def _year(text: str):
+    """A calendar year YYYY (the rule answers for any: a year before the measure names that reason)."""
     text = (text or "").strip()
     if not text:
         return None
-    last = timezone.localdate().year + 1
-    if not (text.isdigit() and len(text) == 4 and centre_selectors.FIRST_YEAR <= int(text) <= last):
-        raise ServiceError(
-            f"年度“{text}”无效:应为{centre_selectors.FIRST_YEAR}至{last}之间的四位年份",
-            "year must be YYYY",
-            code="invalid",
-            field="year",
-        )
+    if not (text.isdigit() and len(text) == 4 and text[0] != "0"):
+        raise ServiceError(f"年度“{text}”无效:应为四位年份(如 2024)", "year must be YYYY", code="invalid", field="year")
     return [int(text)]
 
 

@@ -32,9 +32,6 @@ from subsidies.rules.rd_award import DeclarationFact
 from subsidies.selectors import yinchuan_filings_by_centre
 from subsidies.services.parameters import parameter_timeline
 
-# the years an answer may be asked for (the API's ?year=): a calendar year, up to next year
-FIRST_YEAR = 2000
-
 
 def next_annual_period(today: dt.date) -> int:
     """The year the next annual run pays: last year, unless a run for it is already open or approved."""
