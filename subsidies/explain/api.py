@@ -149,11 +149,8 @@ def rd_years_response(centre, query_params) -> dict:
 
 def centre_eligibility_response(centre, query_params) -> dict:
     code = (query_params.get("programme") or "").strip()
-    programmes = None
-    if code:
-        programmes = list(Programme.objects.filter(code=code))
-        if not programmes:
-            raise ServiceError(f"资助项目“{code}”不存在", "unknown programme", code="invalid", field="programme")
+    # a code that names no programme answers with none (a filter, as on the lists)
+    programmes = list(Programme.objects.filter(code=code)) if code else None
     answers = centre_selectors.centre_eligibility(centre=centre, programmes=programmes)
     return CentreEligibilitySerializer({"centre": centre.pk, "programmes": [eligibility_body(e) for e in answers]}).data
 

@@ -113,7 +113,8 @@ def centre_eligibility(*, centre, programmes=None) -> list[Eligibility]:
     """For each programme a centre may apply for or receive (not the incubators'): each condition of the rule
     (centre_conditions), held or not, with the once-only award and an application in review as the rule
     counts them for the centre (subsidies.grants.selectors.centre_benefits does the same)."""
-    programmes = [p for p in (programmes or Programme.objects.all()) if p.applicant != rules.INCUBATOR]
+    programmes = Programme.objects.all() if programmes is None else programmes
+    programmes = [p for p in programmes if p.applicant != rules.INCUBATOR]
     fact = grants.centre_facts([centre.pk])[centre.pk]
     approved, in_review = set(), set()
     for code, status in GrantApplication.objects.filter(centre=centre).values_list("programme__code", "status"):
