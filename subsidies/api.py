@@ -32,6 +32,7 @@ from accounts.errors import ConflictError
 from accounts.filters import IntegerFilter, PortalFilterSet
 from subsidies import selectors
 from subsidies.dashboard import budget_list, paid_by_rule
+from subsidies.explain import api as why
 from subsidies.exports.services import SPECS, export_log_full_ids, export_request
 from subsidies.models import (
     PUBLISHED_RUN_STATES,
@@ -452,10 +453,17 @@ class PayoutLineViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     action_roles = {
         "list": frozenset({ENTERPRISE, FINANCE, ADMIN}),
         "retrieve": frozenset({ENTERPRISE, FINANCE, ADMIN}),
+        "letter": frozenset({ENTERPRISE, FINANCE, ADMIN}),
     }
 
     def get_queryset(self):
         return line_list(actor=self.request.user).order_by("id")
+
+    @extend_schema(responses={200: why.LineLetterSerializer})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def letter(self, request, pk=None):
+        """核定说明 (issue 16 §2): the line's decision letter, in the words of the page and the PDF."""
+        return Response(why.line_letter_response(self.get_object()))
 
 
 class ParameterSerializer(serializers.ModelSerializer):

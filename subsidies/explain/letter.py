@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from subsidies.explain.selectors import researcher_months, visible_lines
 from subsidies.exports.pdf import _write_pdf, explain_line, require_cjk_font
+from subsidies.rules.rd_award import RULE as RD_AWARD
 from subsidies.rules.stipend import RULE as STIPEND
 
 LEVEL = {"doctorate": "博士", "master": "硕士", "bachelor": "学士"}
@@ -19,6 +20,8 @@ PARAM_LABEL = {
     "nx_stipend.max_months": "累计补助月数上限",
     "nx_stipend.min_contract_years": "聘用合同最短年限",
     "nx_stipend.month_rule": "计月规则",
+    "yc_rd.rate": "研发投入奖励比例",
+    "yc_rd.cap": "年度奖励上限(元)",
 }
 MONTH_RULE = {"whole_month": "按整月计发", "daily_prorata": "按日折算"}
 
@@ -43,10 +46,10 @@ def _to(day) -> str:
     return day or "长期"
 
 
-def _param_text(p: dict) -> str:
+def _param_text(p: dict, rule: str = STIPEND) -> str:
     value = MONTH_RULE.get(p.get("value"), p.get("value"))
     label = PARAM_LABEL.get(p.get("name"), p.get("name"))
-    return f"{label}:{value}(自{p.get('effective_from')}起施行;依据:{p.get('legal_reference', '')};平台规则 {STIPEND})"
+    return f"{label}:{value}(自{p.get('effective_from')}起施行;依据:{p.get('legal_reference', '')};平台规则 {rule})"
 
 
 def stipend_sections(x: dict, amount: Decimal) -> list[Section]:
@@ -99,6 +102,41 @@ def stipend_sections(x: dict, amount: Decimal) -> list[Section]:
     ]
 
 
+def rd_sections(x: dict, amount: Decimal, kind: str = "regular") -> list[Section]:
+    """The YC-RD explanation a run stores (subsidies.rules.rd_award.rd_due) as a letter: the declaration and the
+    Yinchuan filing, the rule's conditions (a line exists only when each held), the rate and cap in force on
+    1 January of the year, then the award (or the adjustment against what was paid before)."""
+    year = x.get("year", "")
+    f = x.get("filing") or {}
+    windows = ";".join(f"{a}至{_to(b)}" for a, b in f.get("windows") or [])
+    inputs = (
+        Item(
+            f"研发投入申报:{year}年度,核定研发投入{x.get('verified_amount')}元(第{x.get('declaration_revision', 1)}版)"
+        ),
+        Item(f"银川市备案:{windows or '无'}"),
+    )
+    conditions = (
+        Item(f"{year}年度不早于银川市办法的适用起始年度", True),
+        Item(f"研发中心的银川市备案在{year}年度获批生效", bool(f)),
+        Item(f"{year}年度研发投入已经银川市科技局核定", x.get("verified_amount") is not None),
+    )
+    params = tuple(Item(_param_text(p, RD_AWARD)) for p in x.get("parameters") or [])
+    figure = f"核定奖励:{x.get('award')}元(核定研发投入×奖励比例{',已达年度上限' if x.get('capped') else ''})"
+    figures = [Item(figure)]
+    if kind == "adjustment":
+        figures.append(Item(f"此前已发{x.get('paid_before')}元,本次调整{amount}元"))
+    else:
+        figures.append(Item(f"本次发放:{amount}元"))
+    if x.get("arrears"):
+        figures.append(Item(f"补发:所属年度早于发放批次期间{x.get('run_period', '')}"))
+    return [
+        Section("一、认定依据的记录", inputs),
+        Section("二、条件及认定", conditions),
+        Section("三、适用的参数及政策依据", params),
+        Section("四、核定金额", tuple(figures)),
+    ]
+
+
 def month_letter(answer) -> list[Section] | None:
     """The letter for a month the rule finds payable (not yet paid): its explanation as the run would store it."""
     if not answer.explanation:
@@ -110,6 +148,8 @@ def line_sections(line) -> list[Section]:
     x = {**((line.explanation_basis.body if line.explanation_basis_id else None) or {}), **(line.explanation or {})}
     if line.rule == STIPEND:
         return stipend_sections(x, line.amount)
+    if line.rule == RD_AWARD:
+        return rd_sections(x, line.amount, line.kind)
     return [
         Section("计算依据", tuple(Item(r) for r in explain_line(line))),
         Section("核定金额", (Item(f"核定金额:{line.amount}元"),)),
@@ -118,7 +158,22 @@ def line_sections(line) -> list[Section]:
 
 def sections_body(sections) -> list[dict]:
     """The same letter as JSON (API)."""
-    return [{"title": s.title, "items": [{"text": i.text, "held": i.held} for i in s.items]} for s in sections]
+    return [
+        {"title": s.title, "items": [{"text": i.text, "held": i.held, "mark": i.mark} for i in s.items]}
+        for s in sections
+    ]
+
+
+def line_letter_body(line) -> dict:
+    """A payout line's decision letter for the API (issue 16 §2): the very sections the month page and the
+    个人补助核定说明 PDF render (line_sections)."""
+    return {
+        "line": line.pk,
+        "rule": line.rule,
+        "service_period": line.service_period,
+        "amount": str(line.amount),
+        "sections": sections_body(line_sections(line)),
+    }
 
 
 def person_letter_pdf(*, actor, researcher) -> bytes:

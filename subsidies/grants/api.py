@@ -11,7 +11,8 @@ assessments, recognitions) and the YC-RD verification accept an `Idempotency-Key
 
 import django_filters
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -37,6 +38,7 @@ from accounts.parsers import DepthLimitedJSONParser
 from registry import selectors as registry_selectors
 from registry.models import FilingStatus
 from subsidies.declarations import services as declarations
+from subsidies.explain import api as why
 from subsidies.grants import selectors
 from subsidies.grants import services as grants
 from subsidies.models import (
@@ -272,10 +274,17 @@ class GrantApplicationViewSet(
         "reject": DECIDERS,
         "decisions": EVERYONE,
         "attachments": EVERYONE,
+        "eligibility": EVERYONE,
     }
 
     def get_queryset(self):
         return selectors.application_list(actor=self.request.user)
+
+    @extend_schema(responses={200: why.EligibilitySerializer})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def eligibility(self, request, pk=None):
+        """资格条件 (issue 16): each condition of the programme for the applicant, held or not, as the page says."""
+        return Response(why.application_eligibility_response(self.get_object()))
 
     def _done(self, app):
         return Response(ApplicationSerializer(selectors.application_list(actor=self.request.user).get(pk=app.pk)).data)
@@ -887,7 +896,27 @@ class BenefitViewSet(PortalViewSetMixin, viewsets.GenericViewSet):
 
     queryset = Incubator.objects.none()
     serializer_class = CentreBenefitsSerializer
-    action_roles = {"retrieve": EVERYONE}
+    action_roles = {"retrieve": EVERYONE, "yc_rd_years": EVERYONE, "eligibility": EVERYONE}
+
+    def _centre(self, pk):
+        if not str(pk).isdigit():
+            raise Http404
+        return registry_selectors.centre_get(actor=self.request.user, pk=int(pk))
+
+    @extend_schema(parameters=[why.YEAR_PARAMETER], responses={200: why.RDYearsSerializer})
+    @action(detail=True, methods=["get"], url_path="yc-rd-years", url_name="yc-rd-years", filter_backends=[])
+    def yc_rd_years(self, request, pk=None):
+        """YC-RD year by year (issue 16): paid with the lines, due, not yet due, or not payable with the reasons."""
+        return Response(why.rd_years_response(self._centre(pk), request.query_params))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("programme", OpenApiTypes.STR, description="项目代码(不填为全部项目)")],
+        responses={200: why.CentreEligibilitySerializer},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def eligibility(self, request, pk=None):
+        """资格条件 (issue 16): for each programme, each condition for the centre, held or not."""
+        return Response(why.centre_eligibility_response(self._centre(pk), request.query_params))
 
     @extend_schema(responses={200: CentreBenefitsSerializer})
     def retrieve(self, request, pk=None):

@@ -18,6 +18,7 @@ from accounts import downloads, uploads
 from accounts.errors import ServiceError, error_text, show_refusal
 from registry.selectors import centre_get, centre_list
 from subsidies.declarations import services as declarations
+from subsidies.explain import centre_selectors as centre_why
 from subsidies.grants import selectors
 from subsidies.grants import services as grants
 from subsidies.grants.forms import (
@@ -101,7 +102,16 @@ def _render_home(request, *, status: int = 200, verify_pk: int | None = None, ve
 def benefits(request, centre_pk):
     """免申即享: every programme for one centre with its status."""
     centre = centre_get(actor=request.user, pk=centre_pk)
-    return render(request, "grants/benefits.html", {"centre": centre, "benefits": selectors.centre_benefits(centre)})
+    benefits = selectors.centre_benefits(centre)
+    # why / why not (issue 16): each programme's conditions, and the YC-RD years, in the API's words
+    why = {e.code: e for e in centre_why.centre_eligibility(centre=centre)}
+    for b in benefits:
+        b.why = why.get(b.code)
+    return render(
+        request,
+        "grants/benefits.html",
+        {"centre": centre, "benefits": benefits, "rd_years": centre_why.rd_years(centre=centre)},
+    )
 
 
 @login_required
@@ -221,6 +231,7 @@ def application_detail(request, pk):
             "lines": PayoutLine.objects.filter(
                 rule=app.programme.code, basis=f"award:{app.pk}", active=True
             ).select_related("run"),
+            "eligibility": centre_why.application_eligibility(app),
         },
     )
 

@@ -112,29 +112,46 @@ def default_amount(programme: ProgrammeFact, centre_kind: str | None = None) -> 
     return b.high if b.fixed else None
 
 
+@dataclass(frozen=True)
+class GrantCondition:
+    """One condition of a programme for a centre and whether it held (issue 16): `code` its stable key,
+    `reason` the refusal the rule gives when it fails (centre_problems), in plain Chinese."""
+
+    code: str
+    held: bool
+    reason: str
+
+
+def centre_conditions(
+    programme: ProgrammeFact, centre: CentreFact, *, awarded: bool = False, pending: bool = False
+) -> tuple[GrantCondition, ...]:
+    """Each condition the programme asks of a centre, in the rule's order, held or not; only those that apply
+    to it (a programme with no filing level asks for no filing). centre_problems is its failed reasons."""
+    if programme.applicant == INCUBATOR:
+        return (GrantCondition("not_centre", False, R_NOT_CENTRE),)
+    out = []
+    if centre.kind == "joint":
+        out.append(GrantCondition("joint", programme.for_joint, R_JOINT))
+    if centre.kind == "independent":
+        out.append(GrantCondition("independent_only", programme.for_independent, R_INDEPENDENT_ONLY))
+    if programme.filing_level == "regional":
+        out.append(GrantCondition("no_regional", centre.regional_status == "approved", R_NO_REGIONAL))
+    if programme.filing_level == "yinchuan":
+        out.append(GrantCondition("no_yinchuan", centre.yinchuan_status == "approved", R_NO_YINCHUAN))
+    if programme.code == "NX-FIRST":
+        out.append(GrantCondition("refiling", not centre.regional_revoked_before, R_REFILING))
+    if programme.frequency == ONCE_PER_CENTRE:
+        out.append(GrantCondition("awarded", not awarded, R_AWARDED))
+    out.append(GrantCondition("pending", not pending, R_PENDING))
+    return tuple(out)
+
+
 def centre_problems(
     programme: ProgrammeFact, centre: CentreFact, *, awarded: bool = False, pending: bool = False
 ) -> list[str]:
     """Why a centre cannot apply for the programme now (empty: it can). `awarded` is whether the once-only
     award exists for the centre; per-person and per-period rules pass False and are checked per person."""
-    problems = []
-    if programme.applicant == INCUBATOR:
-        return [R_NOT_CENTRE]
-    if centre.kind == "joint" and not programme.for_joint:
-        problems.append(R_JOINT)
-    if centre.kind == "independent" and not programme.for_independent:
-        problems.append(R_INDEPENDENT_ONLY)
-    if programme.filing_level == "regional" and centre.regional_status != "approved":
-        problems.append(R_NO_REGIONAL)
-    if programme.filing_level == "yinchuan" and centre.yinchuan_status != "approved":
-        problems.append(R_NO_YINCHUAN)
-    if programme.code == "NX-FIRST" and centre.regional_revoked_before:
-        problems.append(R_REFILING)
-    if awarded and programme.frequency == ONCE_PER_CENTRE:
-        problems.append(R_AWARDED)
-    if pending:
-        problems.append(R_PENDING)
-    return problems
+    return [c.reason for c in centre_conditions(programme, centre, awarded=awarded, pending=pending) if not c.held]
 
 
 def needs_application(programme: ProgrammeFact) -> bool:

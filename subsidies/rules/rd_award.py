@@ -12,6 +12,9 @@ R_NO_FILING = "该年度银川市备案未生效"
 R_NOT_VERIFIED = "研发投入尚未核定"
 R_BEFORE_MEASURE = "该年度早于银川市办法的适用起始日期{since}"
 
+# the conditions of a centre-year (issue 16: the why / why-not answer names each, from this code), in order
+C_MEASURE, C_FILING, C_VERIFIED, C_SPEND = "before_measure", "no_filing", "not_verified", "zero_spend"
+
 
 @dataclass(frozen=True)
 class YinchuanFiling:
@@ -47,12 +50,28 @@ class DeclarationFact:
 
 
 @dataclass(frozen=True)
+class RDCondition:
+    """One condition of a centre-year's award and whether it held (issue 16): `code` its stable key (the one the
+    why-not answer words with its facts, subsidies.explain.rd_years), `reason` the summary the runs note in
+    AwardResult.reasons when it failed (None for a condition they do not name: a verified spend of 0 earns 0)."""
+
+    code: str
+    held: bool
+    reason: str | None = None
+    facts: tuple = ()
+
+    def fact(self, name, default=None):
+        return dict(self.facts).get(name, default)
+
+
+@dataclass(frozen=True)
 class AwardResult:
     amount: Decimal  # the line to write now: the award, or the adjustment (may be negative)
     award: Decimal  # what the centre-year is due in total
     kind: str  # "regular" | "adjustment" | "none"
     reasons: tuple[str, ...]
     explanation: dict
+    conditions: tuple[RDCondition, ...] = ()  # each condition checked, held or not, in the rule's order
 
 
 def rd_award(verified_amount: Decimal, rate: Decimal, cap: Decimal) -> Decimal:
@@ -95,13 +114,8 @@ def rd_due(
                 [f.effective_from.isoformat(), f.effective_to.isoformat() if f.effective_to else None] for f in in_year
             ],
         }
-    reasons = []
-    if declaration.year < since.year:
-        reasons.append(R_BEFORE_MEASURE.format(since=since.isoformat()))
-    elif not in_year:
-        reasons.append(R_NO_FILING)
-    if declaration.verified_amount is None:
-        reasons.append(R_NOT_VERIFIED)
+    conditions = rd_conditions(declaration, in_year, since=since)
+    reasons = [c.reason for c in conditions if not c.held and c.reason]
     award = (
         Decimal("0.00") if reasons else rd_award(declaration.verified_amount, Decimal(rate.value), Decimal(cap.value))
     )
@@ -109,7 +123,32 @@ def rd_due(
     explanation["capped"] = bool(not reasons and award == quantize(cap.value))
     if paid_total is None:
         kind = "regular" if award > 0 else "none"
-        return AwardResult(award if award > 0 else Decimal("0.00"), award, kind, tuple(reasons), explanation)
+        return AwardResult(
+            award if award > 0 else Decimal("0.00"), award, kind, tuple(reasons), explanation, conditions
+        )
     difference = quantize(award - paid_total)
     kind = "adjustment" if difference != 0 else "none"
-    return AwardResult(difference, award, kind, tuple(reasons), explanation)
+    return AwardResult(difference, award, kind, tuple(reasons), explanation, conditions)
+
+
+def rd_conditions(
+    declaration: DeclarationFact, in_year: list[YinchuanFiling], *, since: dt.date
+) -> tuple[RDCondition, ...]:
+    """The conditions of YC-RD for one centre-year, as rd_due checks them: the year is not before the Yinchuan
+    measure (yc.measure_from); the Yinchuan filing was approved and effective in it (POLICY YC-RD 2; not asked
+    of a year before the measure, which nothing can earn); the spend is verified (YC-RD 1); and the verified
+    spend is above 0 (else the award is 0 and nothing is paid)."""
+    year = declaration.year
+    out = [
+        RDCondition(
+            C_MEASURE, year >= since.year, R_BEFORE_MEASURE.format(since=since.isoformat()), (("since", since),)
+        )
+    ]
+    if year >= since.year:
+        windows = tuple((f.effective_from, f.effective_to) for f in in_year)
+        out.append(RDCondition(C_FILING, bool(in_year), R_NO_FILING, (("year", year), ("windows", windows))))
+    verified = declaration.verified_amount
+    out.append(RDCondition(C_VERIFIED, verified is not None, R_NOT_VERIFIED, (("year", year),)))
+    if verified is not None:
+        out.append(RDCondition(C_SPEND, verified > 0, None, (("verified", verified),)))
+    return tuple(out)

@@ -93,6 +93,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "payout-run-lines": {"GET": MONEY},
     "payout-line-list": {"GET": frozenset({E, F, A})},
     "payout-line-detail": {"GET": frozenset({E, F, A})},
+    "payout-line-letter": {"GET": frozenset({E, F, A})},  # the line's decision letter (issue 16 §2)
     "parameter-list": {"GET": ALL},
     "parameter-detail": {"GET": ALL},
     "budget-list": {"GET": MONEY},  # approved yearly budgets (finance and administrators)
@@ -112,6 +113,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "grant-application-reject": {"POST": DECIDERS},
     "grant-application-decisions": {"GET": ALL},
     "grant-application-attachments": {"GET": ALL},
+    "grant-application-eligibility": {"GET": ALL},  # why (not) eligible, each condition (issue 16)
     "grant-attachment-list": {"GET": ALL},
     "grant-attachment-detail": {"GET": ALL},
     "grant-attachment-download": {"GET": ALL},
@@ -133,6 +135,8 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "incubator-assessments": {"GET": YC_READERS, "POST": YC_STAFF},
     "incubator-recognitions": {"POST": YC_STAFF},
     "benefit-detail": {"GET": ALL},
+    "benefit-yc-rd-years": {"GET": ALL},  # a centre's YC-RD years, why (not) paid (issue 16)
+    "benefit-eligibility": {"GET": ALL},  # a centre's conditions per programme (issue 16)
     # budget projection (issue 18): finance and bureau staff read; finance and administrators save
     "projection-summary": {"GET": STAFF},
     "projection-job-detail": {"GET": STAFF},  # the requester's own jobs (administrators: all)
