@@ -52,7 +52,9 @@ def _open_connections() -> list[tuple[object, int, tuple[int, int]]]:
 
     found = []
     for obj in gc.get_objects():
-        if isinstance(obj, psycopg2.extensions.connection) and not obj.closed:
+        # type(), not isinstance(): isinstance asks an object for its __class__, which sets up a lazy object
+        # (a finished request's CSP nonce refuses to be set up, and raises)
+        if issubclass(type(obj), psycopg2.extensions.connection) and not obj.closed:
             with contextlib.suppress(Exception):
                 fd = obj.fileno()
                 ident = _socket_identity(fd) if fd >= 0 else None

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.utils.functional import SimpleLazyObject
 
 from accounts.forking import fork_pool
 
@@ -143,3 +144,16 @@ def test_forking_inside_a_transaction_is_refused_and_leaves_it_open():
         with connection.cursor() as cur:
             cur.execute("SELECT 2")
             assert cur.fetchone() == (2,)
+
+
+def test_a_lazy_object_that_refuses_to_be_set_up_does_not_stop_the_fork():
+    """A finished request leaves lazy objects (its CSP nonce) that raise when set up: finding the open
+    connections must never set one up."""
+
+    def refuse():
+        raise RuntimeError("not available after the response")
+
+    lazy = SimpleLazyObject(refuse)
+    with fork_pool(2) as pool:
+        assert len(pool.map(_own_session, range(2), chunksize=1)) == 2
+    del lazy

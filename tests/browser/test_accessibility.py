@@ -3,6 +3,7 @@ violation on the main pages of every role, in Chinese and in English: the login 
 role's own navigation, a filing page with its 办事指南 and stage tracking."""
 
 import pytest
+from playwright.sync_api import expect
 
 from registry import services as registry_services
 from registry.models import Centre, Filing
@@ -65,8 +66,7 @@ def test_english_mode_pages_have_no_serious_violations(page, portal):  # noqa: F
     assert_accessible = Checker(page)
     log_in(page, "qiye", PASSWORD)
     page.locator("#lang-select").select_option("en")
-    page.wait_for_load_state("load")
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # the switch reloads the page: wait for it
     for path in _nav_paths(page):
         page.goto(path)
         assert_accessible(f"en {path}")
