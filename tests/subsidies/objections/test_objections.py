@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import Role
@@ -34,7 +35,8 @@ def raise_on_line(world, tenant=None, **kw):
 def test_raised_on_own_line_is_routed_to_the_regional_bureau_with_a_working_day_deadline(world):
     objection = raise_on_line(world, attachments=[pdf_upload("proof.pdf")])
     assert objection.bureau == "regional" and objection.rule == "NX-STIPEND"
-    assert objection.due_on == svc.answer_due_on(objection.raised_at.date())
+    # the working days count from the day it was raised in China (Asia/Shanghai), not the UTC date
+    assert objection.due_on == svc.answer_due_on(timezone.localdate(objection.raised_at))
     assert objection.attachments.count() == 1 and objection.steps.get().action == "raised"
     assert Notification.objects.filter(user=world.users["regional_reviewer"], title__contains="异议").exists()
     assert Notification.objects.filter(user=world.a.user, title__contains="已受理").exists()
