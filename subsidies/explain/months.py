@@ -42,8 +42,27 @@ class Condition:
     remedy: str
 
 
+class AnswerWords:
+    """What a month's and a YC-RD year's answers share: the status in words, and each remedy once."""
+
+    status: str
+    conditions: tuple[Condition, ...]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABEL[self.status]
+
+    @property
+    def remedies(self) -> list[str]:
+        out = []
+        for c in self.conditions:
+            if c.remedy and c.remedy not in out:
+                out.append(c.remedy)
+        return out
+
+
 @dataclass(frozen=True)
-class MonthAnswer:
+class MonthAnswer(AnswerWords):
     month: int
     status: str
     amount: Decimal | None = None
@@ -60,18 +79,6 @@ class MonthAnswer:
     @property
     def words(self) -> str:
         return month_words(self.month)
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABEL[self.status]
-
-    @property
-    def remedies(self) -> list[str]:
-        out = []
-        for c in self.conditions:
-            if c.remedy and c.remedy not in out:
-                out.append(c.remedy)
-        return out
 
     @property
     def summary(self) -> str:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from subsidies.explain.months import DUE, NOT_PAYABLE, NOT_YET_DUE, PAID, STATUS_LABEL, Condition, PaidLine
+from subsidies.explain.months import DUE, NOT_PAYABLE, NOT_YET_DUE, PAID, AnswerWords, Condition, PaidLine
 from subsidies.rules.params import ParamTimeline
 from subsidies.rules.rd_award import (
     C_FILING,
@@ -70,7 +70,7 @@ def condition_remedy(c: RDCondition, *, pending: PendingDeclaration | None) -> s
 
 
 @dataclass(frozen=True)
-class YearAnswer:
+class YearAnswer(AnswerWords):
     year: int
     status: str
     amount: Decimal | None = None  # paid so far (paid), due (due, not yet due)
@@ -81,18 +81,6 @@ class YearAnswer:
     adjustment: Decimal | None = None  # paid: the difference a revised verification still makes (+ pay, - recover)
     in_run: str = ""  # due: the period of a run not yet approved that already holds the line
     submission: int | None = None  # the year's latest verified declaration (an objection may name it)
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABEL[self.status]
-
-    @property
-    def remedies(self) -> list[str]:
-        out = []
-        for c in self.conditions:
-            if c.remedy and c.remedy not in out:
-                out.append(c.remedy)
-        return out
 
     @property
     def summary(self) -> str:
