@@ -148,7 +148,7 @@ def application_eligibility(app: GrantApplication) -> Eligibility:
     others = GrantApplication.objects.filter(programme=p).exclude(pk=app.pk)
     checks = []
     if p.applicant == rules.INCUBATOR:
-        problems = grants._incubator_problems(app.incubator) if app.incubator_id else ["请选择飞地孵化器"]
+        problems = grants.incubator_problems(app.incubator) if app.incubator_id else ["请选择飞地孵化器"]
         checks.append(check("incubator", not problems, ";".join(problems)))
         subject = app.incubator.name if app.incubator_id else ""
     else:
@@ -161,7 +161,7 @@ def application_eligibility(app: GrantApplication) -> Eligibility:
         checks += [check(c.code, c.held, c.reason) for c in conditions]
         subject = f"{centre.name}({centre.ref})"
         if p.applicant == rules.RESEARCHER and app.researcher_id:
-            problems = grants._researcher_problems(p, centre=centre, researcher=app.researcher)
+            problems = grants.researcher_problems(p, centre=centre, researcher=app.researcher)
             checks += [check("researcher", False, r) for r in problems] or [check("researcher", True)]
             subject = f"{app.researcher.name}({centre.name})"
     if pf.frequency != rules.ONCE_PER_CENTRE:
@@ -173,7 +173,7 @@ def application_eligibility(app: GrantApplication) -> Eligibility:
             year=app.year,
             evaluation_period=app.evaluation_period,
         )
-        taken = grants._same_award(p, **slot).exclude(pk=app.pk)
+        taken = grants.same_award(p, **slot).exclude(pk=app.pk)
         clash = taken.filter(Q(status=ApplicationStatus.APPROVED) | Q(status__in=PENDING_STATUSES)).first()
         reason = f"同一事项已有{clash.get_status_display()}的{p.code}申报(#{clash.pk})" if clash else ""
         checks.append(check("once", clash is None, reason))

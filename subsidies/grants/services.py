@@ -218,7 +218,7 @@ def _need_text(text: str, *, what: str, record: str) -> str:
     return text
 
 
-def _same_award(
+def same_award(
     programme: Programme,
     *,
     centre=None,
@@ -245,7 +245,7 @@ def _same_award(
 
 
 def _once_problems(programme: Programme, **slot) -> list[str]:
-    same = _same_award(programme, **slot)
+    same = same_award(programme, **slot)
     taken = same.filter(status=ApplicationStatus.APPROVED).first() or same.filter(status__in=PENDING_STATUSES).first()
     if taken is None:
         return []
@@ -291,7 +291,7 @@ def _attach(app: GrantApplication, *, actor, documents) -> None:
 # --- eligibility (the same check at submission and at approval) ----------------------------------------
 
 
-def _researcher_problems(programme: Programme, *, centre: Centre, researcher) -> list[str]:
+def researcher_problems(programme: Programme, *, centre: Centre, researcher) -> list[str]:
     """A researcher applies through a centre that employs them. NX-PDF (进站博士给予10万元科研经费资助)
     also needs a verified doctorate and a contract in force today at that centre: the award is for a
     doctor entering the centre's postdoc workstation, not for someone who left or has not started."""
@@ -327,18 +327,18 @@ def eligibility_problems(
     if programme.applicant == rules.INCUBATOR:
         if incubator is None:
             return ["请选择飞地孵化器"]
-        return _incubator_problems(incubator)
+        return incubator_problems(incubator)
     if centre is None:
         return ["请选择研发中心"]
     problems = rules.centre_problems(programme_fact(programme), centre_facts([centre.pk])[centre.pk])
     if programme.applicant == rules.RESEARCHER:
         if researcher is None:
             return [*problems, "请选择研发人员"]
-        problems += _researcher_problems(programme, centre=centre, researcher=researcher)
+        problems += researcher_problems(programme, centre=centre, researcher=researcher)
     return problems
 
 
-def _incubator_problems(inc: Incubator, *, year: int | None = None) -> list[str]:
+def incubator_problems(inc: Incubator, *, year: int | None = None) -> list[str]:
     """An incubator earns only while its Yinchuan filing is approved (not revoked or suspended) and, for an
     annual assessment, effective in the assessed year (POLICY §1)."""
     if not inc.ever_approved:
@@ -869,7 +869,7 @@ def incubator_assessment_record(
     if not (first <= year <= timezone.localdate().year):
         problems.append(f"年度{year}无效:应在{first}年(银川市办法适用起始年度)至今年之间")
     else:
-        problems += _incubator_problems(inc, year=year)
+        problems += incubator_problems(inc, year=year)
     value = None
     if passed:
         value = rules.parse_amount(amount)
@@ -919,7 +919,7 @@ def incubator_recognition_record(
     inc = _inc_lock(incubator)
     record = f"飞地孵化器 {inc.ref} {programme.name}"
     _require_yinchuan_reviewer(actor, action="录入认定结果", record=record)
-    problems = _incubator_problems(inc)
+    problems = incubator_problems(inc)
     if problems:
         raise ServiceError(
             ";".join(problems), "the incubator's filing is not approved and in force", code="ineligible", record=record
