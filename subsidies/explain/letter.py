@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from subsidies.explain.selectors import researcher_months, visible_lines
 from subsidies.exports.pdf import _write_pdf, explain_line, require_cjk_font
@@ -178,18 +178,19 @@ def line_letter_body(line) -> dict:
 
 def person_letter_pdf(*, actor, researcher) -> bytes:
     """个人补助核定说明: each NX-STIPEND line paid to the person, as a decision letter, and the months not paid
-    with their reasons."""
+    with their reasons. An official document: always in Chinese, whatever the reader's page language."""
     require_cjk_font()
-    lines = [(ln, line_sections(ln)) for ln in visible_lines(actor=actor, researcher=researcher)]
-    unpaid = [a for a in researcher_months(actor=actor, researcher=researcher) if a.status == "not_payable"]
-    html = render_to_string(
-        "exports/person_letter.html",
-        {
-            "researcher": researcher,
-            "lines": lines,
-            "unpaid": unpaid,
-            "printed_at": timezone.localtime(),
-            "printed_by": actor.display_name,
-        },
-    )
+    with translation.override("zh-hans"):
+        lines = [(ln, line_sections(ln)) for ln in visible_lines(actor=actor, researcher=researcher)]
+        unpaid = [a for a in researcher_months(actor=actor, researcher=researcher) if a.status == "not_payable"]
+        html = render_to_string(
+            "exports/person_letter.html",
+            {
+                "researcher": researcher,
+                "lines": lines,
+                "unpaid": unpaid,
+                "printed_at": timezone.localtime(),
+                "printed_by": actor.display_name,
+            },
+        )
     return _write_pdf(html)[0]

@@ -6,6 +6,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from subsidies.explain.wording import month_words, reason_remedy, reason_text
 from subsidies.rules.calendar import month_label
 from subsidies.rules.params import ParamTimeline
@@ -15,12 +18,12 @@ PAID, PAID_ELSEWHERE, DUE, NOT_YET_DUE, NOT_PAYABLE = "paid", "paid_elsewhere", 
 # for an enterprise: a month payable only under another employer's contract (its details are not disclosed)
 OTHER_EMPLOYER = "other_employer"
 STATUS_LABEL = {
-    PAID: "已发放",
-    PAID_ELSEWHERE: "已发放",
-    DUE: "应发待发",
-    NOT_YET_DUE: "未到发放期",
-    NOT_PAYABLE: "不予发放",
-    OTHER_EMPLOYER: "其他单位",
+    PAID: gettext_noop("已发放"),
+    PAID_ELSEWHERE: gettext_noop("已发放"),
+    DUE: gettext_noop("应发待发"),
+    NOT_YET_DUE: gettext_noop("未到发放期"),
+    NOT_PAYABLE: gettext_noop("不予发放"),
+    OTHER_EMPLOYER: gettext_noop("其他单位"),
 }
 
 
@@ -50,7 +53,7 @@ class AnswerWords:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABEL[self.status]
+        return _(STATUS_LABEL[self.status])
 
     @property
     def remedies(self) -> list[str]:
@@ -83,19 +86,28 @@ class MonthAnswer(AnswerWords):
     @property
     def summary(self) -> str:
         """The answer in one sentence, as pages, PDF and API give it."""
+        words = {"month": self.words}
         if self.status == PAID:
-            how = "补发" if self.line.is_arrears else "发放"
-            return f"{self.words}已于{self.line.run_period}期{how}{self.line.amount}元"
+            text = (
+                _("%(month)s已于%(period)s期补发%(amount)s元")
+                if self.line.is_arrears
+                else _("%(month)s已于%(period)s期发放%(amount)s元")
+            )
+            return text % {**words, "period": self.line.run_period, "amount": self.line.amount}
         if self.status == PAID_ELSEWHERE:
-            return f"{self.words}已由其他研发中心发放"
+            return _("%(month)s已由其他研发中心发放") % words
         if self.status == OTHER_EMPLOYER:
-            return f"{self.words}由其他单位按其聘用合同办理"
+            return _("%(month)s由其他单位按其聘用合同办理") % words
         if self.status == DUE:
-            how = "补发" if self.arrears else "发放"
-            return f"{self.words}符合条件,应发{self.amount}元,将在{self.next_period}期发放批次中{how}"
+            text = (
+                _("%(month)s符合条件,应发%(amount)s元,将在%(period)s期发放批次中补发")
+                if self.arrears
+                else _("%(month)s符合条件,应发%(amount)s元,将在%(period)s期发放批次中发放")
+            )
+            return text % {**words, "amount": self.amount, "period": self.next_period}
         if self.status == NOT_YET_DUE:
-            return f"{self.words}尚未到发放时间;按现有记录,届时可发{self.amount}元"
-        return f"{self.words}不予发放:" + ";".join(c.text for c in self.conditions)
+            return _("%(month)s尚未到发放时间;按现有记录,届时可发%(amount)s元") % {**words, "amount": self.amount}
+        return _("%(month)s不予发放:%(reasons)s") % {**words, "reasons": _(";").join(c.text for c in self.conditions)}
 
     @property
     def if_remedied(self) -> str:
@@ -103,14 +115,17 @@ class MonthAnswer(AnswerWords):
         if self.status != NOT_PAYABLE:
             return ""
         remedies = self.remedies
-        if not remedies or len(remedies) < len({c.code for c in self.conditions}):
-            return (
-                "该月所缺条件无法通过补正记录满足。"
-                if not remedies
-                else "如" + ",且".join(remedies) + ",仍有其他不能补正的条件,该月仍不予发放。"
-            )
-        how = f"在{self.next_period}期发放批次中补发" if self.arrears else "按月发放"
-        return "如" + ",且".join(remedies) + f",该月可{how}。"
+        if not remedies:
+            return _("该月所缺条件无法通过补正记录满足。")
+        joined = _(",且").join(remedies)
+        if len(remedies) < len({c.code for c in self.conditions}):
+            return _("如%(remedies)s,仍有其他不能补正的条件,该月仍不予发放。") % {"remedies": joined}
+        if self.arrears:
+            return _("如%(remedies)s,该月可在%(period)s期发放批次中补发。") % {
+                "remedies": joined,
+                "period": self.next_period,
+            }
+        return _("如%(remedies)s,该月可按月发放。") % {"remedies": joined}
 
 
 def month_answers(

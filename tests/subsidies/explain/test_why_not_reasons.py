@@ -195,3 +195,31 @@ def test_cap_counts_earlier_unpaid_payable_months_first_like_the_run():
 def test_run_reasons_unchanged_by_the_month_record():
     p = person(contract(D(2024, 4, 1), D(2029, 3, 30)))
     assert stipend_due(p, through=M(2024, 6), paid=set(), params=PARAMS).reasons == ["合同期限不足5年"]
+
+
+CJK = __import__("re").compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+@pytest.mark.parametrize("code, p, month, text", CASES, ids=[c[0] for c in CASES])
+def test_in_english_mode_every_reason_its_remedy_and_the_summary_are_english(code, p, month, text):
+    from django.utils import translation
+
+    paid = set(range(M(2019, 5), M(2024, 5))) if code == "cap" else set()
+    with translation.override("en"):
+        a = answer(p, month, paid=paid)
+        words = [a.summary, a.if_remedied, a.status_label, *texts(a), *a.remedies]
+    assert a.status == NOT_PAYABLE
+    assert not [w for w in words if CJK.search(w)], words
+    assert text not in a.summary  # the Chinese wording is not what an English page shows
+
+
+def test_english_mode_names_the_month_and_the_facts():
+    from django.utils import translation
+
+    with translation.override("en"):
+        a = answer(person(contract(D(2024, 5, 15))), M(2024, 5))
+        due = answer(person(contract(D(2024, 4, 1))), M(2024, 5), today=(2024, 9))
+        summary, label = due.summary, due.status_label  # words are given in the language active when read
+    assert texts(a) == ["May 2024: not in post for the whole month (started May 15)"]
+    assert summary == "May 2024 is due, ¥5000.00, to be paid as arrears in the 2024-08 run"
+    assert label == "Due, not yet paid"
