@@ -74,6 +74,7 @@ class MonthAnswer(AnswerWords):
     arrears: bool = False  # paid (or, once remedied, to be paid) as arrears in a later month's run
     next_period: str = ""
     explanation: dict | None = field(default=None, compare=False)
+    in_run: str = ""  # due: the period of a run not yet approved that already holds the month's line
 
     @property
     def label(self) -> str:
@@ -98,6 +99,12 @@ class MonthAnswer(AnswerWords):
             return _("%(month)s已由其他研发中心发放") % words
         if self.status == OTHER_EMPLOYER:
             return _("%(month)s由其他单位按其聘用合同办理") % words
+        if self.status == DUE and self.in_run:
+            return _("%(month)s符合条件,应发%(amount)s元,已列入%(run)s期发放批次,待审批后发放") % {
+                **words,
+                "amount": self.amount,
+                "run": self.in_run,
+            }
         if self.status == DUE:
             text = (
                 _("%(month)s符合条件,应发%(amount)s元,将在%(period)s期发放批次中补发")
@@ -137,14 +144,28 @@ def month_answers(
     params: ParamTimeline,
     current_month: int,
     next_period: int,
+    in_runs: dict[int, PaidLine | None] | None = None,
 ) -> list[MonthAnswer]:
-    """Each of `months` for one person. `paid`: every month paid to the person (any centre); `lines`: the
-    lines the reader may see, by month; `current_month`: today's month (it and later months are not yet due);
-    `next_period`: the period of the next monthly run (a month before it is paid as arrears)."""
+    """Each of `months` for one person. `paid`: every month paid to the person (any centre), or held by an
+    active line of a run not yet approved; `lines`: the lines of approved runs the reader may see, by month;
+    `in_runs`: the months held by a run not yet approved (its line where the reader may see it, else None);
+    `current_month`: today's month (it and later months are not yet due); `next_period`: the period of the
+    next monthly run (a month before it is paid as arrears)."""
     out = []
     paid_set = paid if isinstance(paid, (set, frozenset, range)) else set(paid)
     nxt = month_label(next_period)
+    in_runs = in_runs or {}
     for m in sorted(months):
+        if m in in_runs and m not in lines:
+            # computed but not approved: neither paid nor decided (POLICY's four eyes); another employer's
+            # run is not disclosed
+            held = in_runs[m]
+            out.append(
+                MonthAnswer(m, DUE, held.amount, arrears=held.is_arrears, next_period=nxt, in_run=held.run_period)
+                if held
+                else MonthAnswer(m, OTHER_EMPLOYER, next_period=nxt)
+            )
+            continue
         if m in paid_set:
             line = lines.get(m)
             out.append(

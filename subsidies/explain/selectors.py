@@ -13,6 +13,7 @@ from django.utils import timezone
 from subsidies.explain.months import DUE, NOT_PAYABLE, NOT_YET_DUE, OTHER_EMPLOYER, MonthAnswer, PaidLine, month_answers
 from subsidies.models import PUBLISHED_RUN_STATES, PayoutLine, PayoutRun, RunKind, RunState
 from subsidies.rules.calendar import month_index
+from subsidies.rules.stipend import RULE as STIPEND
 from subsidies.selectors import paid_stipend_months, person_facts
 from subsidies.services.parameters import parameter_timeline
 from talent import selectors as talent_selectors
@@ -75,6 +76,21 @@ def _visible_lines(researcher: Researcher, enterprises) -> dict[int, PaidLine]:
     }
 
 
+def _lines_in_runs(researcher: Researcher, enterprises) -> dict[int, PaidLine | None]:
+    """The months an active line of a run not yet approved holds: the line where `enterprises` (None: all)
+    include its payee, else None (another employer's run is not disclosed)."""
+    qs = PayoutLine.objects.filter(researcher=researcher, rule=STIPEND, active=True).exclude(
+        run__state__in=PUBLISHED_RUN_STATES
+    )
+    mine = None if enterprises is None else {getattr(e, "pk", e) for e in enterprises}
+    return {
+        month_index(sm): PaidLine(pk, amount, period, state, arrears) if mine is None or ent in mine else None
+        for pk, sm, amount, period, state, arrears, ent in qs.values_list(
+            "id", "service_month", "amount", "run__period", "run__state", "is_arrears", "enterprise_id"
+        )
+    }
+
+
 def _own(facts, enterprises):
     """The facts an enterprise may read: its own contracts only (a researcher is one record across employers;
     another employer's centre, dates, full-time flag, termination and filing are not disclosed)."""
@@ -119,6 +135,7 @@ def researcher_months(
         months=months,
         paid=paid,
         lines=_visible_lines(researcher, scope),
+        in_runs=_lines_in_runs(researcher, scope),
         params=params,
         current_month=current,
         next_period=next_stipend_period(today),

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.errors import ConflictError, NotFoundError
 from subsidies.explain import selectors as explain
-from subsidies.explain.months import OTHER_EMPLOYER, PAID, PAID_ELSEWHERE
+from subsidies.explain.months import DUE, OTHER_EMPLOYER, PAID, PAID_ELSEWHERE
 from subsidies.models import PayoutLine, RunState
 from subsidies.objections import services as svc
 from talent.models import Contract
@@ -77,6 +77,18 @@ def test_b_sees_nothing_of_a_contract_on_calendar_month_page_and_api(shared):
     assert one["months"][0]["status"] == OTHER_EMPLOYER and not _leaks(str(one), world)
 
 
+def test_a_month_in_the_other_employers_unapproved_run_reads_other_employer_only(shared):
+    world = shared
+    run = world.a.line.run
+    run.state = RunState.COMPUTED
+    run.save(update_fields=["state"])
+    (b,) = explain.researcher_months(
+        actor=world.b.user, researcher=world.a.researcher, months=[2024 * 12 + 4], today=TODAY
+    )
+    assert b.status == OTHER_EMPLOYER and b.amount is None and not b.in_run
+    assert run.period not in b.summary and not _leaks(b.summary, world)
+
+
 def test_b_may_not_learn_that_a_paid_the_month(shared):
     world = shared
     with pytest.raises(ConflictError) as a_paid:
@@ -113,6 +125,9 @@ def test_a_computed_run_line_is_not_shown_as_paid_nor_as_a_decided_amount(world)
         actor=world.a.user, researcher=world.a.researcher, months=[2024 * 12 + 4], today=TODAY
     )
     assert answer.status != PAID and answer.line is None
+    # it is due and already in the run awaiting approval: said so, not "paid by another centre"
+    assert answer.status == DUE and answer.in_run == line.run.period and answer.amount == line.amount
+    assert f"已列入{line.run.period}期发放批次,待审批后发放" in answer.summary
     # a partially settled run is published: its line shows
     line.run.state = RunState.PARTIAL
     line.run.save(update_fields=["state"])
