@@ -6,6 +6,7 @@ urlpatterns = [
     path("reports/", views.report_list, name="performance_reports"),
     path("reports/new/", views.report_create, name="performance_report_create"),
     path("reports/<int:pk>/", views.report_detail, name="performance_report"),
+    path("evidence/<int:pk>/", views.evidence_download, name="performance_evidence_download"),
     path("evaluations/", views.round_list, name="performance_rounds"),
     path("evaluations/<int:pk>/", views.round_detail, name="performance_round"),
     path("evaluations/<int:pk>/centres/<int:centre_pk>/score/", views.score, name="performance_score"),

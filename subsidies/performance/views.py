@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import downloads
 from accounts.errors import ServiceError, error_text
 from accounts.models import Role, User
 from registry.models import Centre, CentreKind, Enterprise, FilingLevel
 from subsidies import charts
-from subsidies.models import IndicatorScheme, ReportFigure, ReportStatus, RoundStatus
+from subsidies.models import IndicatorScheme, ReportEvidence, ReportFigure, ReportStatus, RoundStatus
 from subsidies.performance import exports, selectors, services
 from subsidies.performance.checks import FIGURES
 from subsidies.templatetags.portal_format import yuan
@@ -187,6 +188,16 @@ def report_detail(request, pk: int):
         },
         status=400 if error else 200,
     )
+
+
+@login_required
+def evidence_download(request, pk: int):
+    """A report's evidence document, for who may read the report (its enterprise, bureau staff, the experts
+    assigned to the centre); always as an attachment. The document belongs to no filing, so the filing
+    documents' download does not serve it."""
+    evidence = get_object_or_404(ReportEvidence.objects.select_related("document"), pk=pk)
+    selectors.report_get(actor=request.user, pk=evidence.report_id)
+    return downloads.document_attachment(evidence.document)
 
 
 # --- evaluations -------------------------------------------------------------------------------------------

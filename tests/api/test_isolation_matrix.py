@@ -150,6 +150,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "subsidies:performance_statistics_export_xlsx": {"GET": STAFF},
     "subsidies:performance_statistics": {"GET": STAFF},
     "subsidies:performance_report": {"GET": ALL},
+    "subsidies:performance_evidence_download": {"GET": ALL},  # a report's evidence: whoever reads the report
     "performance-report-list": {"GET": ALL},
     "performance-report-detail": {"GET": ALL},
     "evaluation-score-list": {
@@ -226,6 +227,7 @@ HTML_PAGES = {
 # HTML routes that refuse a role with 404 instead of 403 (documented above).
 HTML_REFUSED = {
     "subsidies:performance_report": 404,
+    "subsidies:performance_evidence_download": 404,
     "subsidies:run_exports": 404,
     "subsidies:export_create": 404,
     "subsidies:export_status": 404,
@@ -271,6 +273,7 @@ OBJECTS = {
     "projection-job": lambda w, t: _projection_job(w),
     "projection-scenario": lambda w, t: _projection_scenario(w),
     "subsidies:performance_report": lambda w, t: _performance_report(w, t),
+    "subsidies:performance_evidence_download": lambda w, t: _performance_evidence(w, t),
     "performance-report": lambda w, t: _performance_report(w, t),
     "subsidies:projection_scenario_export_pdf": lambda w, t: _projection_scenario(w),
     "subsidies:projection_scenario_export_xlsx": lambda w, t: _projection_scenario(w),
@@ -389,6 +392,19 @@ def _performance_report(w, t):
 
     return PerformanceReport.objects.filter(centre=t.centre, year=2025).first() or report_create(
         actor=w.users[A], centre=t.centre, year=2025
+    )
+
+
+def _performance_evidence(w, t):
+    """An evidence document of the tenant's annual report (a registry Document of no filing)."""
+    from subsidies.performance.services import report_attach
+
+    report = _performance_report(w, t)
+    return report.evidence.first() or report_attach(
+        actor=t.user,
+        report=report,
+        figure="patents_applied",
+        upload=pdf_upload("patent.pdf"),
     )
 
 

@@ -180,3 +180,20 @@ def test_staff_reorder_and_delete_indicators_on_the_page_until_the_scheme_is_use
     page = c.get(url).content.decode()
     assert "indicator_delete" not in page and "已用于评估" in page
     assert scheme.indicators.count() == 3
+
+
+def test_the_evidence_of_a_report_downloads_for_its_readers_only(owner, other_owner, expert, reg1, report):
+    from tests.api.conftest import pdf_bytes, pdf_upload
+
+    evidence = services.report_attach(actor=owner, report=report, figure="patents_applied", upload=pdf_upload("p.pdf"))
+    page = client_for(reg1).get(reverse("subsidies:performance_report", args=[report.pk])).content.decode()
+    url = reverse("subsidies:performance_evidence_download", args=[evidence.pk])
+    assert url in page  # the reviewer's page links the evidence to a download that serves it
+    for reader in (owner, reg1):
+        got = client_for(reader).get(url)
+        assert got.status_code == 200 and b"".join(got.streaming_content) == pdf_bytes()
+        assert got["Content-Disposition"].startswith("attachment") and got["X-Content-Type-Options"] == "nosniff"
+    assert client_for(other_owner).get(url).status_code == 404
+    assert client_for(expert).get(url).status_code == 404, "an expert reads accepted reports of assigned centres"
+    # the filing documents' download does not serve it to the reviewer (no filing): this route is the one
+    assert client_for(reg1).get(reverse("registry:document_download", args=[evidence.document_id])).status_code == 404
