@@ -8,6 +8,7 @@ objections/{id}/close/           closed, by the bureau or by the enterprise acce
 objections/figures/              received, answered on time, outcome by category (staff)
 stipend-calendar/{researcher}/   every month paid / due / not yet due / not payable, with the reasons"""
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -103,7 +104,7 @@ class ObjectionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_attachments(self, obj) -> list[str]:
-        return [f"/registry/documents/{a.document_id}/download/" for a in obj.attachments.all()]
+        return [reverse("objections:attachment_download", args=[a.pk]) for a in obj.attachments.all()]
 
 
 class RaiseSerializer(serializers.Serializer):

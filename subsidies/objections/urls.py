@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/answer/", views.objection_answer, name="answer"),
     path("<int:pk>/reply/", views.objection_reply, name="reply"),
     path("<int:pk>/close/", views.objection_close, name="close"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("holidays/", views.holidays, name="holidays"),
     path("researchers/<int:pk>/months/", views.researcher_calendar, name="calendar"),
     path("researchers/<int:pk>/months/<str:month>/", views.researcher_month, name="month"),

@@ -7,18 +7,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import downloads
 from accounts.errors import ServiceError
 from subsidies.explain import letter
 from subsidies.explain import selectors as explain
 from subsidies.objections import selectors, services
 from subsidies.objections.forms import AnswerForm, HolidayForm, RaiseForm, ReplyForm
-from subsidies.objections.models import Bureau, ObjectionCategory, ObjectionStatus, ObjectionSubject
+from subsidies.objections.models import (
+    Bureau,
+    ObjectionAttachment,
+    ObjectionCategory,
+    ObjectionStatus,
+    ObjectionSubject,
+)
 from subsidies.rules.calendar import parse_month
 from talent.models import Contract, Degree
 
@@ -173,6 +180,16 @@ def objection_detail(request, pk: int):
             and (user.is_enterprise or services.may_answer(user, objection.bureau)),
         },
     )
+
+
+@login_required
+def attachment_download(request, pk: int):
+    """An objection's attachment, for who may read the objection (its enterprise, the bureau that answers it);
+    always as an attachment. The document belongs to no filing, so the filing documents' download does not
+    serve it."""
+    attachment = get_object_or_404(ObjectionAttachment.objects.select_related("document"), pk=pk)
+    selectors.objection_get(actor=request.user, pk=attachment.objection_id)
+    return downloads.document_attachment(attachment.document)
 
 
 def _act(request, pk, call, form_class=None):

@@ -164,6 +164,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "objection-close": {"POST": ALL},
     "objection-figures": {"GET": STAFF},
     "stipend-calendar-detail": {"GET": ALL},
+    "objections:attachment_download": {"GET": ALL},  # an objection's attachment: whoever reads the objection
     "objections:person_letter_export": {"GET": STAFF},  # 个人补助核定说明 PDF (staff; enterprises 403)
     # HTML downloads (every role; other tenants' files are 404)
     "registry:document_download": {"GET": ALL},
@@ -227,6 +228,7 @@ HTML_PAGES = {
 # HTML routes that refuse a role with 404 instead of 403 (documented above).
 HTML_REFUSED = {
     "subsidies:performance_report": 404,
+    "objections:attachment_download": 404,
     "subsidies:performance_evidence_download": 404,
     "subsidies:run_exports": 404,
     "subsidies:export_create": 404,
@@ -263,6 +265,7 @@ OBJECTS = {
     "objection": lambda w, t: t.objection,
     "stipend-calendar": lambda w, t: t.researcher,  # a researcher's months
     "objections:person_letter_export": lambda w, t: t.researcher,
+    "objections:attachment_download": lambda w, t: _objection_attachment(t),
     "subsidies:grant_attachment": lambda w, t: t.attachment,
     "subsidies:declaration_report": lambda w, t: t.submission,
     "subsidies:payout_notice_download": lambda w, t: t.enterprise,
@@ -406,6 +409,21 @@ def _performance_evidence(w, t):
         figure="patents_applied",
         upload=pdf_upload("patent.pdf"),
     )
+
+
+def _objection_attachment(t):
+    """An attachment of the tenant's objection (a registry Document of no filing)."""
+    from registry.models import DocumentKind
+    from registry.services.documents import document_upload
+    from subsidies.objections.models import ObjectionAttachment
+
+    found = ObjectionAttachment.objects.filter(objection=t.objection).first()
+    if found is None:
+        document = document_upload(
+            actor=t.user, enterprise=t.enterprise, kind=DocumentKind.OTHER, upload=pdf_upload("objection.pdf")
+        )
+        found = ObjectionAttachment.objects.create(objection=t.objection, document=document)
+    return found
 
 
 def _projection_job(w):

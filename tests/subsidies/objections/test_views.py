@@ -141,3 +141,29 @@ def test_api_calendar_and_objection_answer(world):
         f"/api/v1/objections/{world.a.objection.pk}/answer/", {"outcome": "explained", "answer": "x"}, format="json"
     )
     assert again.status_code == 409 and again.json()["error"]["message_en"]
+
+
+def test_the_answering_bureau_opens_the_attachment_and_another_enterprise_cannot(world):
+    from tests.api.conftest import pdf_bytes
+
+    objection = svc.objection_raise(
+        actor=world.a.user,
+        subject="payout_line",
+        subject_id=world.a.line.pk,
+        category="amount",
+        text="附证明材料",
+        attachments=[pdf_upload("proof.pdf")],
+    )
+    attachment = objection.attachments.get()
+    url = reverse("objections:attachment_download", args=[attachment.pk])
+    reviewer = world.users["regional_reviewer"]
+    page = client_for(reviewer).get(reverse("objections:detail", args=[objection.pk])).content.decode()
+    assert url in page
+    for reader in (world.a.user, reviewer):
+        got = client_for(reader).get(url)
+        assert got.status_code == 200 and b"".join(got.streaming_content) == pdf_bytes()
+        assert got["Content-Disposition"].startswith("attachment")
+    assert client_for(world.b.user).get(url).status_code == 404
+    api = Client()
+    api.force_login(reviewer)
+    assert api.get(f"/api/v1/objections/{objection.pk}/").json()["attachments"] == [url]
