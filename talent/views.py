@@ -74,6 +74,20 @@ def _upload_page(request, form, **ctx):
     )
 
 
+def _upload_form(request, form, save, *, fields: dict, **page):
+    """The flow of every form with a file: on a valid post, `save(cleaned_data)` calls the service and gives
+    (the success message, where to go); a refusal lands on the field it concerns; otherwise the page."""
+    if request.method == "POST" and form.is_valid() and uploads.check_files(form):
+        try:
+            message, url = save(form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc, fields)
+        else:
+            messages.success(request, message)
+            return uploads.upload_done(request, url)
+    return _upload_page(request, form, **page)
+
+
 def _writer_required(view):
     """Enterprise users and administrators register and edit researchers; reviewers and finance read."""
 
@@ -246,27 +260,30 @@ def researcher_reveal(request, pk: int):
 def researcher_create(request):
     centres = selectors.centre_list(actor=request.user)
     form = EnrolForm(request.POST or None, request.FILES or None, centres=centres)
-    if request.method == "POST" and form.is_valid() and uploads.check_files(form):
-        d = form.cleaned_data
-        try:
-            contract = services.researcher_enrol(
-                actor=request.user,
-                centre=d["centre"],
-                id_type=d["id_type"],
-                id_number=d["id_number"],
-                name=d["name"],
-                full_time=d["full_time"],
-                start=d["start"],
-                end=d["end"],
-                details=form.details(),
-                document=d.get("document"),
-            )
-        except ValidationError as exc:
-            _form_error(form, exc, RESEARCHER_FIELDS)
-        else:
-            messages.success(request, _("已登记研发人员 %(name)s") % {"name": contract.researcher.name})
-            return uploads.upload_done(request, _detail_url(contract.researcher_id))
-    return _upload_page(request, form, title=_("登记研发人员"), intro=_("登记研发人员及其在本企业研发中心的聘用合同。"))
+
+    def save(d):
+        contract = services.researcher_enrol(
+            actor=request.user,
+            centre=d["centre"],
+            id_type=d["id_type"],
+            id_number=d["id_number"],
+            name=d["name"],
+            full_time=d["full_time"],
+            start=d["start"],
+            end=d["end"],
+            details=form.details(),
+            document=d.get("document"),
+        )
+        return _("已登记研发人员 %(name)s") % {"name": contract.researcher.name}, _detail_url(contract.researcher_id)
+
+    return _upload_form(
+        request,
+        form,
+        save,
+        fields=RESEARCHER_FIELDS,
+        title=_("登记研发人员"),
+        intro=_("登记研发人员及其在本企业研发中心的聘用合同。"),
+    )
 
 
 @_writer_required
@@ -280,17 +297,12 @@ def researcher_edit(request, pk: int):
     initial = {k: getattr(researcher, k) for k in ("id_type", "name", "nationality", "phone", "email")}
     initial["id_number"] = mask_id(researcher.id_number)
     form = ResearcherEditForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid() and uploads.check_files(form):
-        try:
-            services.researcher_update(
-                actor=request.user, researcher=researcher, name=form.cleaned_data["name"], **form.details()
-            )
-        except ValidationError as exc:
-            _form_error(form, exc, RESEARCHER_FIELDS)
-        else:
-            messages.success(request, _("已保存"))
-            return uploads.upload_done(request, _detail_url(researcher.pk))
-    return _upload_page(request, form, title=_("编辑研发人员"), researcher=researcher)
+
+    def save(d):
+        services.researcher_update(actor=request.user, researcher=researcher, name=d["name"], **form.details())
+        return _("已保存"), _detail_url(researcher.pk)
+
+    return _upload_form(request, form, save, fields=RESEARCHER_FIELDS, title=_("编辑研发人员"), researcher=researcher)
 
 
 @_writer_required
@@ -298,8 +310,8 @@ def researcher_edit(request, pk: int):
 def degree_create(request, pk: int):
     researcher = selectors.researcher_get(actor=request.user, pk=pk)
     form = DegreeForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid() and uploads.check_files(form):
-        d = form.cleaned_data
+
+    def save(d):
         details = {
             "discipline": d["discipline"],
             "institution": d["institution"],
@@ -307,22 +319,18 @@ def degree_create(request, pk: int):
         }
         if d.get("certificate"):
             details["certificate"] = d["certificate"]
-        try:
-            services.degree_upsert(
-                actor=request.user,
-                researcher=researcher,
-                level=d["level"],
-                full_time=d["full_time"],
-                awarded_on=d["awarded_on"],
-                key_discipline=d["key_discipline"],
-                **details,
-            )
-        except ValidationError as exc:
-            _form_error(form, exc, DEGREE_FIELDS)
-        else:
-            messages.success(request, _("学位已保存,待审核人员核验后计入补助"))
-            return uploads.upload_done(request, _detail_url(researcher.pk))
-    return _upload_page(request, form, title=_("登记学位"), researcher=researcher)
+        services.degree_upsert(
+            actor=request.user,
+            researcher=researcher,
+            level=d["level"],
+            full_time=d["full_time"],
+            awarded_on=d["awarded_on"],
+            key_discipline=d["key_discipline"],
+            **details,
+        )
+        return _("学位已保存,待审核人员核验后计入补助"), _detail_url(researcher.pk)
+
+    return _upload_form(request, form, save, fields=DEGREE_FIELDS, title=_("登记学位"), researcher=researcher)
 
 
 @_reviewer_required
@@ -467,24 +475,20 @@ def contract_create(request, pk: int):
     form = ContractFields(
         request.POST or None, request.FILES or None, centres=selectors.centre_list(actor=request.user)
     )
-    if request.method == "POST" and form.is_valid() and uploads.check_files(form):
-        d = form.cleaned_data
-        try:
-            services.contract_upsert(
-                actor=request.user,
-                researcher=researcher,
-                centre=d["centre"],
-                full_time=d["full_time"],
-                start=d["start"],
-                end=d["end"],
-                document=d.get("document"),
-            )
-        except ValidationError as exc:
-            _form_error(form, exc, RESEARCHER_FIELDS)
-        else:
-            messages.success(request, _("合同已保存"))
-            return uploads.upload_done(request, _detail_url(researcher.pk))
-    return _upload_page(request, form, title=_("登记聘用合同"), researcher=researcher)
+
+    def save(d):
+        services.contract_upsert(
+            actor=request.user,
+            researcher=researcher,
+            centre=d["centre"],
+            full_time=d["full_time"],
+            start=d["start"],
+            end=d["end"],
+            document=d.get("document"),
+        )
+        return _("合同已保存"), _detail_url(researcher.pk)
+
+    return _upload_form(request, form, save, fields=RESEARCHER_FIELDS, title=_("登记聘用合同"), researcher=researcher)
 
 
 @login_required
