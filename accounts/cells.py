@@ -31,10 +31,10 @@ def xlsx_response(*, filename: str, sheet: str, header: list, rows, widths: list
     and dates kept as numbers and dates, the header row frozen, served with the download headers."""
     import io
 
-    from django.http import HttpResponse
-    from django.utils.http import content_disposition_header
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from accounts import downloads
 
     book = Workbook(write_only=False)
     ws = book.active
@@ -49,10 +49,4 @@ def xlsx_response(*, filename: str, sheet: str, header: list, rows, widths: list
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
     buffer = io.BytesIO()
     book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.bytes_attachment(buffer.getvalue(), filename=filename, content_type=downloads.XLSX)

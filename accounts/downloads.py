@@ -5,7 +5,12 @@ Every file response carries the same headers: never sniffed into another type (`
 A download is an attachment under the name given; a preview image is shown inline and not readable by
 another origin."""
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import content_disposition_header
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+CSV = "text/csv; charset=utf-8"
 
 FILE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -33,6 +38,14 @@ def inline_untrusted(response):
 def attachment(handle, *, filename: str, content_type: str) -> FileResponse:
     """An open file (or bytes stream) as a download named `filename`."""
     return with_file_headers(FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type))
+
+
+def bytes_attachment(data: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    """Bytes the portal made (an export, a notice, a bank file, a template) as a download named `filename`
+    (any characters: RFC 6266 encodes them)."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return with_file_headers(response)
 
 
 def open_or_404(opener):

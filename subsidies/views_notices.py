@@ -4,9 +4,9 @@ run, for one of the actor's enterprises, with only that enterprise's lines. Anot
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.utils.http import content_disposition_header
+from django.http import Http404
 
+from accounts import downloads
 from registry.selectors import enterprise_list
 from subsidies.exports import pdf
 from subsidies.exports.data import run_document
@@ -30,9 +30,5 @@ def payout_notice_download(request, pk: int):
     run = PayoutRun.objects.get(pk=row["run"])
     doc = run_document(run, enterprise_id=enterprise.pk)
     data = pdf.render_notices(doc)
-    response = HttpResponse(data, content_type="application/pdf")
     name = f"拨付通知书-{enterprise.uscc}-批次{run.pk}-{run.period}.pdf"
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.bytes_attachment(data, filename=name, content_type=downloads.PDF)

@@ -610,16 +610,8 @@ def roster_commit(request, pk: int):
 @require_GET
 def roster_template(request):
     if request.GET.get("format") == "csv":
-        response = HttpResponse(roster.template_csv(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            "attachment; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.csv"
-        )
-        return response
-    response = HttpResponse(
-        roster.template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"
-    return response
+        return downloads.bytes_attachment(roster.template_csv(), filename="花名册模板.csv", content_type=downloads.CSV)
+    return downloads.bytes_attachment(roster.template_xlsx(), filename="花名册模板.xlsx", content_type=downloads.XLSX)
 
 
 @login_required

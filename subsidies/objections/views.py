@@ -6,7 +6,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -88,9 +88,7 @@ def person_letter_export(request, pk: int):
         raise PermissionDenied(_("您的角色无权访问此页面"))
     researcher = explain.explainable_researcher_get(actor=request.user, pk=pk)
     pdf = letter.person_letter_pdf(actor=request.user, researcher=researcher)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="person-letter-{researcher.pk}.pdf"'
-    return response
+    return downloads.bytes_attachment(pdf, filename=f"person-letter-{researcher.pk}.pdf", content_type=downloads.PDF)
 
 
 SUBJECT_PARAMS = {

@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -448,11 +448,9 @@ def statistics_export(request, fmt: str):
     f = _filters(request)
     s = selectors.statistics(actor=request.user, **f)
     if fmt == "xlsx":
-        data, ctype = exports.statistics_xlsx(s, f), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        data, ctype = exports.statistics_xlsx(s, f), downloads.XLSX
     elif fmt == "pdf":
-        data, ctype = exports.statistics_pdf(s, f), "application/pdf"
+        data, ctype = exports.statistics_pdf(s, f), downloads.PDF
     else:
         raise Http404(_("不支持的导出格式"))
-    response = HttpResponse(data, content_type=ctype)
-    response["Content-Disposition"] = f'attachment; filename="performance-statistics.{fmt}"'
-    return response
+    return downloads.bytes_attachment(data, filename=f"performance-statistics.{fmt}", content_type=ctype)

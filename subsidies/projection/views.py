@@ -5,13 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import downloads
 from accounts.errors import ServiceError, error_text, show_refusal
 from subsidies import charts
 from subsidies.forms import PARAMETER_LABELS
@@ -309,11 +310,9 @@ def scenario_compare(request):
 def scenario_export(request, pk: int, fmt: str):
     s = _scenario_or_404(request, pk)
     if fmt == "xlsx":
-        data, ctype = exports.scenario_xlsx(s), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        data, ctype = exports.scenario_xlsx(s), downloads.XLSX
     elif fmt == "pdf":
-        data, ctype = exports.scenario_pdf(s), "application/pdf"
+        data, ctype = exports.scenario_pdf(s), downloads.PDF
     else:
         raise Http404(_("不支持的导出格式"))
-    response = HttpResponse(data, content_type=ctype)
-    response["Content-Disposition"] = f'attachment; filename="projection-scenario-{s.pk}.{fmt}"'
-    return response
+    return downloads.bytes_attachment(data, filename=f"projection-scenario-{s.pk}.{fmt}", content_type=ctype)

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts import downloads
 from accounts.api import ADMIN, ENTERPRISE, FINANCE, ErrorSerializer, PortalViewSetMixin, binary_responses, idempotent
 from accounts.errors import NotFoundError
 from accounts.filters import IntegerFilter, PortalFilterSet
@@ -20,17 +21,11 @@ from subsidies.transfers.models import BankAccountChange, BankResultImport, Reis
 MONEY = frozenset({FINANCE, ADMIN})
 READERS = frozenset({ENTERPRISE, FINANCE, ADMIN})
 WRITERS = frozenset({ENTERPRISE, ADMIN})
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = downloads.XLSX
 
 
 def _download(data: bytes, name: str, content_type: str) -> HttpResponse:
-    from urllib.parse import quote
-
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.bytes_attachment(data, filename=name, content_type=content_type)
 
 
 class TransferSerializer(serializers.ModelSerializer):

@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import downloads
 from accounts.errors import ServiceError
 from registry.models import Enterprise
 from subsidies.models import PayoutRun
 from subsidies.transfers import reports, selectors, services
 from subsidies.transfers.models import ReissueBatch, TransferState
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = downloads.XLSX
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
@@ -30,12 +31,7 @@ def _require_finance(request) -> None:
 
 
 def _attachment(data: bytes, name: str, content_type: str) -> HttpResponse:
-    from urllib.parse import quote
-
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.bytes_attachment(data, filename=name, content_type=content_type)
 
 
 def _back(run_id: int, anchor: str = "") -> HttpResponse:
