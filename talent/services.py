@@ -12,6 +12,7 @@ from accounts.audit import acting
 from accounts.dates import add_years, check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import Role
+from registry import review
 from talent.identity import mask_id, normalise_resident_id
 from talent.models import (
     Contract,
@@ -435,7 +436,7 @@ def _locked_for_review(*, actor, degree: Degree, record: str) -> Degree:
         )
     if not staff_may_act_on(actor=actor, researcher=degree.researcher):
         raise _outside_bureau(record)
-    return Degree.objects.select_for_update(of=("self",)).select_related("researcher", "claimed_by").get(pk=degree.pk)
+    return review.lock(Degree.objects.select_related("researcher", "claimed_by"), degree)
 
 
 def _assert_undecided(degree: Degree, *, record: str, allowed=(DegreeStatus.PENDING,)) -> None:
@@ -524,8 +525,9 @@ def _decide(*, actor, degree: Degree, status: str, reason: str, allowed, decisio
     with acting(actor, action=action, note=reason):
         degree = _locked_for_review(actor=actor, degree=degree, record=record)
         _assert_undecided(degree, record=record, allowed=allowed)
-        if not reason:
-            raise ServiceError(f"请填写{decision}的原因", "a reason is required", code="reason", record=record)
+        reason = review.need_text(
+            reason, what=f"{decision}的原因", en="a reason is required", code="reason", record=record
+        )
         degree.verification_status, degree.verification_reason = status, reason[:2000]
         degree.reviewed_at, degree.reviewed_by = timezone.now(), actor
         degree.save(update_fields=["verification_status", "verification_reason", "reviewed_at", "reviewed_by"])
