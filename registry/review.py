@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.wording import action_en as action_in_english
-from accounts.wording import text_en
+from accounts.wording import label_en, label_zh, text_en
 from registry.models import ReviewStep
 
 
@@ -42,13 +42,21 @@ class Wording:
     """How the refusals of one kind of reviewed record read."""
 
     record: Callable[[Any], str]  # the record a refusal names
-    status_zh: Callable[[Any], str]
-    status_en: Callable[[Any], str]
     not_now: Refusal  # the status does not allow the action
     handled: Refusal | None = None  # someone has decided the record: names who and when (its `decisions`)
     step: Refusal | None = None  # a step not yet taken (with `missing_step`)
     # (status, allowed) -> (zh, en) of what has to happen first, or None when the record has moved on
     missing_step: Callable[[str, tuple], tuple[str, str] | None] | None = None
+    # the state as the refusal names it: by default the status choice's label in Chinese and in English
+    choices: type[models.TextChoices] | None = None
+    status_zh: Callable[[Any], str] | None = None
+    status_en: Callable[[Any], str] | None = None
+
+    def state_zh(self, obj) -> str:
+        return self.status_zh(obj) if self.status_zh else label_zh(self.choices(obj.status).label)
+
+    def state_en(self, obj) -> str:
+        return self.status_en(obj) if self.status_en else label_en(self.choices(obj.status).label)
 
 
 def lock(
@@ -64,6 +72,8 @@ def lock(
     (`of=("self",)`: not the rows its select_related joins); a queryset the caller locked keeps its lock.
     `missing`: the (zh, en) NotFoundError of a row that is gone; without it the model's DoesNotExist
     propagates. `expected_status`: see the module's docstring (needs `wording`)."""
+    if expected_status and wording is None:
+        raise TypeError("lock(expected_status=...) needs the wording of its stale-status refusal")
     qs = model_or_qs._default_manager.all() if isinstance(model_or_qs, type) else model_or_qs
     if not qs.query.select_for_update:
         qs = qs.select_for_update(of=("self",))
@@ -88,8 +98,8 @@ def assert_status(
     if obj.status in allowed:
         return
     fields = {
-        "status": wording.status_zh(obj),
-        "status_en": wording.status_en(obj),
+        "status": wording.state_zh(obj),
+        "status_en": wording.state_en(obj),
         "shown": obj.get_status_display(),
         "action": action,
         "action_en": action_en if action_en is not None else action_in_english(action),

@@ -28,8 +28,6 @@ from talent.models import (
 )
 from talent.selectors import staff_contracts, staff_may_act_on
 
-DOCUMENT_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png"}
-
 
 def _may_act_for_centre(actor, centre) -> bool:
     """Enterprise users act only for their own enterprises' centres; the system actor (imports)
@@ -82,7 +80,6 @@ REGISTERED_ELSEWHERE = (
     "该人员已在其他单位登记,如信息有误请联系科技厅核实",
     "this person is registered by another employer; ask the science bureau to correct it",
 )
-IDENTITY_FIELDS = ("id_type", "name", "nationality")
 
 
 def _enterprise_ids(actor) -> set[int]:
@@ -780,9 +777,6 @@ def _assert_reference_staff(actor) -> None:
             code="forbidden",
             status=403,
         )
-
-
-REFERENCE_FIELDS = ("status", "source", "source_date", "valid_from", "valid_to")
 
 
 def _reference_values(entry, given: dict) -> dict:

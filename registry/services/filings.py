@@ -249,8 +249,7 @@ def _missing_step(status: str, allowed: tuple) -> tuple[str, str] | None:
 
 FILING_WORDING = review.Wording(
     record=str,
-    status_zh=lambda f: label_zh(FilingStatus(f.status).label),
-    status_en=lambda f: label_en(FilingStatus(f.status).label),
+    choices=FilingStatus,
     not_now=review.Refusal(
         "当前状态为“{status}”,不能{action}",
         "the filing is {status_en}; you cannot {action_en} now",

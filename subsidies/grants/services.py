@@ -186,8 +186,7 @@ def _decide(app: GrantApplication, *, actor, step: str, comment: str = "", amoun
 
 GRANT_WORDING = review.Wording(
     record=_record_name,
-    status_zh=lambda app: label_zh(ApplicationStatus(app.status).label),
-    status_en=lambda app: label_en(ApplicationStatus(app.status).label),
+    choices=ApplicationStatus,
     not_now=review.Refusal(
         "该申报当前状态为“{status}”,不能{action}。请刷新页面查看最新状态",
         "the application is {status_en}; you cannot {action_en}",
@@ -704,8 +703,7 @@ def evaluation_record(*, actor, centre: Centre, period: str, result: str, note: 
 
 INCUBATOR_WORDING = review.Wording(
     record=str,
-    status_zh=lambda inc: label_zh(FilingStatus(inc.status).label),
-    status_en=lambda inc: label_en(FilingStatus(inc.status).label),
+    choices=FilingStatus,
     not_now=review.Refusal(
         "孵化器备案当前状态为“{status}”,不能{action}",
         "the incubator filing is {status_en}; you cannot {action_en}",

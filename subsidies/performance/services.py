@@ -50,7 +50,6 @@ from subsidies.performance.selectors import prefill
 from subsidies.services.parameters import parameter_timeline
 
 LABELS = {f.value: str(f.label) for f in ReportFigure}
-LABELS_EN = {f.value: f.value.replace("_", " ") for f in ReportFigure}
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 
 
