@@ -12,6 +12,7 @@ from accounts.audit import acting
 from accounts.dates import add_years, check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import Role
+from registry import review
 from talent.identity import mask_id, normalise_resident_id
 from talent.models import (
     Contract,
@@ -26,8 +27,6 @@ from talent.models import (
     Researcher,
 )
 from talent.selectors import staff_contracts, staff_may_act_on
-
-DOCUMENT_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png"}
 
 
 def _may_act_for_centre(actor, centre) -> bool:
@@ -81,7 +80,6 @@ REGISTERED_ELSEWHERE = (
     "该人员已在其他单位登记,如信息有误请联系科技厅核实",
     "this person is registered by another employer; ask the science bureau to correct it",
 )
-IDENTITY_FIELDS = ("id_type", "name", "nationality")
 
 
 def _enterprise_ids(actor) -> set[int]:
@@ -435,7 +433,7 @@ def _locked_for_review(*, actor, degree: Degree, record: str) -> Degree:
         )
     if not staff_may_act_on(actor=actor, researcher=degree.researcher):
         raise _outside_bureau(record)
-    return Degree.objects.select_for_update(of=("self",)).select_related("researcher", "claimed_by").get(pk=degree.pk)
+    return review.lock(Degree.objects.select_related("researcher", "claimed_by"), degree)
 
 
 def _assert_undecided(degree: Degree, *, record: str, allowed=(DegreeStatus.PENDING,)) -> None:
@@ -524,8 +522,9 @@ def _decide(*, actor, degree: Degree, status: str, reason: str, allowed, decisio
     with acting(actor, action=action, note=reason):
         degree = _locked_for_review(actor=actor, degree=degree, record=record)
         _assert_undecided(degree, record=record, allowed=allowed)
-        if not reason:
-            raise ServiceError(f"请填写{decision}的原因", "a reason is required", code="reason", record=record)
+        reason = review.need_text(
+            reason, what=f"{decision}的原因", en="a reason is required", code="reason", record=record
+        )
         degree.verification_status, degree.verification_reason = status, reason[:2000]
         degree.reviewed_at, degree.reviewed_by = timezone.now(), actor
         degree.save(update_fields=["verification_status", "verification_reason", "reviewed_at", "reviewed_by"])
@@ -778,9 +777,6 @@ def _assert_reference_staff(actor) -> None:
             code="forbidden",
             status=403,
         )
-
-
-REFERENCE_FIELDS = ("status", "source", "source_date", "valid_from", "valid_to")
 
 
 def _reference_values(entry, given: dict) -> dict:

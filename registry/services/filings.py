@@ -11,9 +11,9 @@ from django.utils import timezone, translation
 
 from accounts.audit import acting
 from accounts.dates import LATEST, check_date
-from accounts.errors import ConflictError, NotFoundError, ServiceError
-from accounts.wording import action_en, label_en, label_zh, text_en
-from registry import history, measures
+from accounts.errors import ConflictError, ServiceError
+from accounts.wording import label_en, label_zh
+from registry import history, measures, review
 from registry.identifiers import is_ningxia, is_yinchuan
 from registry.models import (
     Centre,
@@ -247,52 +247,48 @@ def _missing_step(status: str, allowed: tuple) -> tuple[str, str] | None:
     return None
 
 
+FILING_WORDING = review.Wording(
+    record=str,
+    choices=FilingStatus,
+    not_now=review.Refusal(
+        "当前状态为“{status}”,不能{action}",
+        "the filing is {status_en}; you cannot {action_en} now",
+        "illegal_transition",
+    ),
+    handled=review.Refusal(
+        "该备案已由{who}于{at}处理,当前状态为“{status}”,不能{action}。请刷新页面查看最新状态",
+        "already decided: the filing is {status_en}; you cannot {action_en}",
+        "already_decided",
+    ),
+    step=review.Refusal(
+        "{step}:当前状态为“{shown}”,不能{action}",
+        "{step_en}: the filing is {status_en}; you cannot {action_en} yet",
+        "step_required",
+    ),
+    missing_step=_missing_step,
+)
+
+
 def filing_assert_status(filing: Filing, *allowed: str, action: str, race: bool = False) -> None:
     """Refuse an action the filing's status does not allow (409). `race`: the decider saw another status
     on the page, so someone else has moved the filing since."""
-    if filing.status not in allowed:
-        missing = None if race else _missing_step(filing.status, allowed)
-        if missing is not None:
-            zh, en = missing
-            raise ConflictError(
-                f"{zh}:当前状态为“{filing.get_status_display()}”,不能{action}",
-                f"{en}: the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)} yet",
-                code="step_required",
-                record=str(filing),
-            )
-        last = filing.decisions.order_by("-id").select_related("actor").first() if filing.pk else None
-        if last is not None:
-            by = f"已由{last.actor.display_name}于{timezone.localtime(last.at):%Y-%m-%d %H:%M}"
-            raise ConflictError(
-                f"该备案{by}处理,当前状态为“{label_zh(FilingStatus(filing.status).label)}”,不能{action}。请刷新页面查看最新状态",
-                f"already decided: the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)}",
-                code="already_decided",
-                record=str(filing),
-            )
-        raise ConflictError(
-            f"当前状态为“{label_zh(FilingStatus(filing.status).label)}”,不能{action}",
-            f"the filing is {label_en(FilingStatus(filing.status).label)}; you cannot {action_en(action)} now",
-            code="illegal_transition",
-            record=str(filing),
-        )
+    review.assert_status(filing, *allowed, action=action, wording=FILING_WORDING, race=race)
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
 
 
 def _lock(filing: Filing | int, expected_status: str | None = None, *, action: str = "处理") -> Filing:
-    """Re-read the filing under a row lock: concurrent deciders queue here, and the second one sees the
-    first one's status (PostgreSQL READ COMMITTED re-reads the locked row). `expected_status` is the status
-    the decider saw on the page: if someone else has moved the filing since, the decision is refused rather
-    than applied to a state the decider never saw."""
-    pk = filing.pk if isinstance(filing, Filing) else filing
-    try:
-        locked = Filing.objects.select_for_update(of=("self",)).select_related("centre__enterprise").get(pk=pk)
-    except Filing.DoesNotExist:
-        raise NotFoundError("备案不存在", "filing not found", code="not_found") from None
-    if expected_status and locked.status != expected_status:
-        filing_assert_status(locked, expected_status, action=action, race=True)
-    return locked
+    """The filing re-read under a row lock; refused when someone else has moved it from `expected_status`,
+    the status the decider saw (registry.review.lock)."""
+    return review.lock(
+        Filing.objects.select_related("centre__enterprise"),
+        filing,
+        expected_status,
+        action=action,
+        wording=FILING_WORDING,
+        missing=("备案不存在", "filing not found"),
+    )
 
 
 def _require_reviewer(actor, filing: Filing, *, action: str) -> None:
@@ -312,13 +308,6 @@ def _record(filing: Filing, *, actor, step: str, comment: str = "") -> ReviewDec
     decision.save()
     notify_filing_decision(decision)
     return decision
-
-
-def _need_text(text: str, *, what: str, record: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ServiceError(f"请填写{what}", f"please enter {text_en(what)}", code="comment_required", record=record)
-    return text
 
 
 def _save(filing: Filing) -> None:
@@ -380,7 +369,7 @@ def filing_create(*, actor, centre: Centre, level: str) -> Filing:
 @transaction.atomic
 def filing_submit(*, actor, filing: Filing, commitment: bool) -> Filing:
     """Submit (or resubmit after 退回修改). Runs the eligibility rules and the required-documents check;
-    the enterprise accepts the 信用承诺书 (`commitment`) and the matter gets its 受理编号 (issue 15)."""
+    the enterprise accepts the 信用承诺书 (`commitment`) and the matter gets its 受理编号."""
     filing = _lock(filing)
     require_member(actor, filing.centre.enterprise, action="提交备案")
     filing_assert_status(filing, FilingStatus.DRAFT, FilingStatus.RETURNED, action="提交")
@@ -407,7 +396,7 @@ def filing_submit(*, actor, filing: Filing, commitment: bool) -> Filing:
 
 @transaction.atomic
 def filing_withdraw(*, actor, filing: Filing, reason: str = "") -> Filing:
-    """撤回 (issue 15): the enterprise takes a submitted filing back before the first review has decided
+    """撤回: the enterprise takes a submitted filing back before the first review has decided
     it; the filing is a draft again, to be corrected and submitted as a new matter (a new 受理编号). The
     withdrawal is a review record (who, when, the number withdrawn) and in the audit trail."""
     filing = _lock(filing)
@@ -442,7 +431,7 @@ def filing_return(*, actor, filing: Filing, comment: str, expected_status: str |
     filing = _lock(filing, expected_status, action="退回修改")
     _require_reviewer(actor, filing, action="退回")
     filing_assert_status(filing, FilingStatus.SUBMITTED, FilingStatus.FIRST_REVIEWED, action="退回修改")
-    comment = _need_text(comment, what="退回意见(需要企业修改的内容)", record=str(filing))
+    comment = review.need_text(comment, what="退回意见(需要企业修改的内容)", record=str(filing))
     with acting(actor):
         filing.status = FilingStatus.RETURNED
         filing.status_reason = comment
@@ -466,25 +455,11 @@ def filing_first_review(*, actor, filing: Filing, comment: str = "", expected_st
 
 def first_reviewer(filing: Filing):
     """The reviewer of the latest first review (the one that led to the current round)."""
-    last = (
-        ReviewDecision.objects.filter(filing=filing, step=ReviewStep.FIRST_REVIEW, decision=FilingStatus.FIRST_REVIEWED)
-        .order_by("-id")
-        .select_related("actor")
-        .first()
-    )
-    return last.actor if last else None
+    return review.first_reviewer(filing, status=FilingStatus.FIRST_REVIEWED)
 
 
 def _require_second_person(actor, filing: Filing, *, action: str) -> None:
-    first = first_reviewer(filing)
-    if first is not None and first.pk == actor.pk:
-        raise ServiceError(
-            f"复审须由初审人以外的审核员进行,您已对该备案作出初审,不能{action}",
-            "the approver must not be the first reviewer",
-            code="same_reviewer",
-            record=str(filing),
-            status=403,
-        )
+    review.require_second_person(actor, first_reviewer(filing), record=str(filing), what="该备案", action=action)
 
 
 @transaction.atomic
@@ -541,7 +516,7 @@ def filing_reject(*, actor, filing: Filing, comment: str, expected_status: str |
     step = ReviewStep.FIRST_REVIEW if filing.status == FilingStatus.SUBMITTED else ReviewStep.APPROVAL
     if step == ReviewStep.APPROVAL:
         _require_second_person(actor, filing, action="作出复审决定")
-    comment = _need_text(comment, what="不予备案的理由", record=str(filing))
+    comment = review.need_text(comment, what="不予备案的理由", record=str(filing))
     with acting(actor):
         filing.status = FilingStatus.REJECTED
         filing.status_reason = comment
@@ -583,7 +558,7 @@ def filing_suspend(*, actor, filing: Filing, on: dt.date, reason: str, expected_
     filing = _lock(filing, expected_status, action="暂停")
     _require_reviewer(actor, filing, action="暂停")
     filing_assert_status(filing, FilingStatus.APPROVED, action="暂停")
-    reason = _need_text(reason, what="暂停原因", record=str(filing))
+    reason = review.need_text(reason, what="暂停原因", record=str(filing))
     with acting(actor):
         filing.effective_to = _end_date(filing, on, what="暂停")
         filing.status = FilingStatus.SUSPENDED
@@ -600,7 +575,7 @@ def filing_revoke(*, actor, filing: Filing, on: dt.date, reason: str, expected_s
     filing = _lock(filing, expected_status, action="撤销")
     _require_reviewer(actor, filing, action="撤销")
     filing_assert_status(filing, FilingStatus.APPROVED, FilingStatus.SUSPENDED, action="撤销")
-    reason = _need_text(reason, what="撤销原因", record=str(filing))
+    reason = review.need_text(reason, what="撤销原因", record=str(filing))
     with acting(actor):
         end = _end_date(filing, on, what="撤销")
         if filing.status == FilingStatus.SUSPENDED and filing.effective_to and filing.effective_to < end:

@@ -21,7 +21,8 @@ from django.utils import timezone, translation
 from accounts.audit import acting
 from accounts.dates import check_date
 from accounts.errors import ConflictError, NotFoundError, ServiceError
-from accounts.wording import action_en, label_en, label_zh, text_en
+from accounts.wording import action_en, label_en, label_zh
+from registry import review
 from registry.identifiers import is_yinchuan
 from registry.models import Centre, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus, Notification
 from registry.services.documents import document_upload
@@ -183,39 +184,35 @@ def _decide(app: GrantApplication, *, actor, step: str, comment: str = "", amoun
     return decision
 
 
+GRANT_WORDING = review.Wording(
+    record=_record_name,
+    choices=ApplicationStatus,
+    not_now=review.Refusal(
+        "该申报当前状态为“{status}”,不能{action}。请刷新页面查看最新状态",
+        "the application is {status_en}; you cannot {action_en}",
+        "already_decided",
+    ),
+    handled=review.Refusal(
+        "该申报已由{who}于{at}处理,当前状态为“{status}”,不能{action}。请刷新页面查看最新状态",
+        "the application is {status_en}; you cannot {action_en}",
+        "already_decided",
+    ),
+)
+
+
 def _lock(app: GrantApplication | int, expected_status: str | None, *, action: str) -> GrantApplication:
-    pk = app.pk if isinstance(app, GrantApplication) else app
-    try:
-        locked = (
-            GrantApplication.objects.select_for_update(of=("self",))
-            .select_related("programme", "centre", "enterprise", "researcher", "incubator")
-            .get(pk=pk)
-        )
-    except GrantApplication.DoesNotExist:
-        raise NotFoundError("申报不存在", "application not found", code="not_found") from None
-    if expected_status and locked.status != expected_status:
-        _assert_status(locked, expected_status, action=action)
-    return locked
-
-
-def _assert_status(app: GrantApplication, *allowed: str, action: str) -> None:
-    if app.status in allowed:
-        return
-    last = app.decisions.order_by("-id").select_related("actor").first() if app.pk else None
-    by = f"已由{last.actor.display_name}于{timezone.localtime(last.at):%Y-%m-%d %H:%M}处理," if last else ""
-    raise ConflictError(
-        f"该申报{by}当前状态为“{label_zh(ApplicationStatus(app.status).label)}”,不能{action}。请刷新页面查看最新状态",
-        f"the application is {label_en(ApplicationStatus(app.status).label)}; you cannot {action_en(action)}",
-        code="already_decided",
-        record=_record_name(app),
+    return review.lock(
+        GrantApplication.objects.select_related("programme", "centre", "enterprise", "researcher", "incubator"),
+        app,
+        expected_status,
+        action=action,
+        wording=GRANT_WORDING,
+        missing=("申报不存在", "application not found"),
     )
 
 
-def _need_text(text: str, *, what: str, record: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ServiceError(f"请填写{what}", f"please enter {text_en(what)}", code="comment_required", record=record)
-    return text
+def _assert_status(app: GrantApplication, *allowed: str, action: str) -> None:
+    review.assert_status(app, *allowed, action=action, wording=GRANT_WORDING)
 
 
 def same_award(
@@ -489,13 +486,7 @@ def grant_first_review(
 
 
 def first_reviewer(app: GrantApplication):
-    last = (
-        app.decisions.filter(step="first_review", decision=ApplicationStatus.FIRST_REVIEWED)
-        .order_by("-id")
-        .select_related("actor")
-        .first()
-    )
-    return last.actor if last else None
+    return review.first_reviewer(app, status=ApplicationStatus.FIRST_REVIEWED)
 
 
 def passed_both_steps(qs):
@@ -515,15 +506,7 @@ def passed_both_steps(qs):
 
 
 def _require_second_person(actor, app: GrantApplication, *, action: str) -> None:
-    first = first_reviewer(app)
-    if first is not None and first.pk == actor.pk:
-        raise ServiceError(
-            f"复审须由初审人以外的审核员进行,您已对该申报作出初审,不能{action}",
-            "the approver must not be the first reviewer",
-            code="same_reviewer",
-            record=_record_name(app),
-            status=403,
-        )
+    review.require_second_person(actor, first_reviewer(app), record=_record_name(app), what="该申报", action=action)
 
 
 @transaction.atomic
@@ -585,7 +568,7 @@ def grant_return(
             code="illegal_transition",
             record=_record_name(app),
         )
-    comment = _need_text(comment, what="退回意见(需要企业修改的内容)", record=_record_name(app))
+    comment = review.need_text(comment, what="退回意见(需要企业修改的内容)", record=_record_name(app))
     with acting(actor):
         app.status, app.status_reason = ApplicationStatus.RETURNED, comment
         app.save()
@@ -603,7 +586,7 @@ def grant_reject(
     step = "first_review" if app.status == ApplicationStatus.SUBMITTED else "approval"
     if step == "approval":
         _require_second_person(actor, app, action="作出复审决定")
-    comment = _need_text(comment, what="不予支持的理由", record=_record_name(app))
+    comment = review.need_text(comment, what="不予支持的理由", record=_record_name(app))
     with acting(actor):
         app.status, app.status_reason, app.decided_at = ApplicationStatus.REJECTED, comment, timezone.now()
         app.save()
@@ -718,9 +701,20 @@ def evaluation_record(*, actor, centre: Centre, period: str, result: str, note: 
 # --- Yinchuan incubators --------------------------------------------------------------------------------
 
 
+INCUBATOR_WORDING = review.Wording(
+    record=str,
+    choices=FilingStatus,
+    not_now=review.Refusal(
+        "孵化器备案当前状态为“{status}”,不能{action}",
+        "the incubator filing is {status_en}; you cannot {action_en}",
+        "illegal_transition",
+    ),
+)
+
+
 def _inc_lock(incubator: Incubator | int) -> Incubator:
-    pk = incubator.pk if isinstance(incubator, Incubator) else incubator
-    return Incubator.objects.select_for_update().select_related("operator").get(pk=pk)
+    # locks the operator's row too (no `of`), as the incubator's steps always have
+    return review.lock(Incubator.objects.select_for_update().select_related("operator"), incubator)
 
 
 def _inc_decide(incubator: Incubator, *, actor, step: str, comment: str = "") -> None:
@@ -730,13 +724,7 @@ def _inc_decide(incubator: Incubator, *, actor, step: str, comment: str = "") ->
 
 
 def _inc_assert(incubator: Incubator, *allowed, action: str) -> None:
-    if incubator.status not in allowed:
-        raise ConflictError(
-            f"孵化器备案当前状态为“{label_zh(FilingStatus(incubator.status).label)}”,不能{action}",
-            f"the incubator filing is {label_en(FilingStatus(incubator.status).label)}; you cannot {action_en(action)}",
-            code="illegal_transition",
-            record=str(incubator),
-        )
+    review.assert_status(incubator, *allowed, action=action, wording=INCUBATOR_WORDING)
 
 
 def _require_yinchuan_reviewer(actor, *, action: str, record: str) -> None:
@@ -809,27 +797,19 @@ def incubator_decide(
             inc.status = FilingStatus.FIRST_REVIEWED
         elif action == "approve":
             _inc_assert(inc, FilingStatus.FIRST_REVIEWED, action="复审通过")
-            first = inc.decisions.filter(step="first_review").order_by("-id").first()
-            if first is not None and first.actor_id == actor.pk:
-                raise ServiceError(
-                    "复审须由初审人以外的审核员进行",
-                    "the approver must not be the first reviewer",
-                    code="same_reviewer",
-                    record=str(inc),
-                    status=403,
-                )
+            review.require_second_person(actor, review.first_reviewer(inc), record=str(inc))
             # an incubator filing takes effect neither before the Yinchuan measure nor at an absurd date
             on = check_effective_from(FilingLevel.YINCHUAN, on or timezone.localdate(), record=str(inc))
             inc.status, inc.effective_from, inc.effective_to = FilingStatus.APPROVED, on, None
             inc.ever_approved, inc.decided_at = True, timezone.now()
         elif action in ("return", "reject"):
             _inc_assert(inc, FilingStatus.SUBMITTED, FilingStatus.FIRST_REVIEWED, action="退回或不予备案")
-            comment = _need_text(comment, what="意见", record=str(inc))
+            comment = review.need_text(comment, what="意见", record=str(inc))
             inc.status = FilingStatus.RETURNED if action == "return" else FilingStatus.REJECTED
             inc.status_reason = comment
         elif action == "revoke":
             _inc_assert(inc, FilingStatus.APPROVED, action="撤销")
-            comment = _need_text(comment, what="撤销原因", record=str(inc))
+            comment = review.need_text(comment, what="撤销原因", record=str(inc))
             on = check_date(on or timezone.localdate(), zh="撤销日期", en="revocation date", record=str(inc))
             if inc.effective_from and on <= inc.effective_from:
                 raise ServiceError(

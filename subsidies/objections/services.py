@@ -1,6 +1,6 @@
-"""Writes for objections (异议申诉, issue 16 §3). Every step is one transaction with its audit rows (pghistory,
-in the acting user's context), a step on the objection's timeline and the notifications; a refusal is a
-ServiceError naming the record and the problem, and changes nothing."""
+"""Writes for objections (异议申诉: an enterprise contests a payment, a refusal or a record). Every step is one
+transaction with its audit rows (pghistory, in the acting user's context), a step on the objection's timeline
+and the notifications; a refusal is a ServiceError naming the record and the problem, and changes nothing."""
 
 import datetime as dt
 from decimal import Decimal
@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.audit import acting
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import Role, User, system_actor
+from registry import review
 from registry.models import DocumentKind, Enterprise, Filing, Notification
 from registry.services.documents import check_upload, document_upload
 from registry.services.notifications import notify_enterprise
@@ -308,10 +309,12 @@ def objection_raise(
 
 
 def _locked(objection_id) -> Objection:
-    objection = Objection.objects.select_for_update().select_related("enterprise").filter(pk=objection_id).first()
-    if objection is None:
-        raise NotFoundError(f"未找到异议#{objection_id}", f"objection #{objection_id} not found", code="not_found")
-    return objection
+    # locks the enterprise's row too (no `of`), as the objection's steps always have
+    return review.lock(
+        Objection.objects.select_for_update().select_related("enterprise"),
+        objection_id,
+        missing=(f"未找到异议#{objection_id}", f"objection #{objection_id} not found"),
+    )
 
 
 def expected_arrears(*, actor, objection: Objection) -> tuple[Decimal, list[str]]:
@@ -359,15 +362,14 @@ def objection_answer(
         raise ServiceError(
             f"处理结果“{outcome}”无效", "unknown outcome", code="invalid", record=record, field="outcome"
         )
-    answer = (answer or "").strip()
-    if not answer:
-        raise ServiceError(
-            "请填写答复意见(解释、更正内容或不予支持的理由)",
-            "the answer's text is required",
-            code="required",
-            record=record,
-            field="answer",
-        )
+    answer = review.need_text(
+        answer,
+        what="答复意见(解释、更正内容或不予支持的理由)",
+        en="the answer's text is required",
+        code="required",
+        field="answer",
+        record=record,
+    )
     degree = contract = None
     if outcome == ObjectionOutcome.CORRECTED:
         if corrected_degree_id:

@@ -1,4 +1,4 @@
-"""Writes of the performance feature (issue 19). Every write is one transaction with audit rows (pghistory,
+"""Writes of the performance feature (annual reports and the NX-PERF evaluation). Every write is one transaction with audit rows (pghistory,
 actor as context); every refusal is a ServiceError naming the record and the field, in Chinese and English,
 and changes nothing.
 
@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.audit import acting
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.models import Role
+from registry import review
 from registry.models import Centre, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus, Membership, ReviewStep
 from registry.services.documents import document_upload
 from registry.services.entities import require_member
@@ -49,7 +50,6 @@ from subsidies.performance.selectors import prefill
 from subsidies.services.parameters import parameter_timeline
 
 LABELS = {f.value: str(f.label) for f in ReportFigure}
-LABELS_EN = {f.value: f.value.replace("_", " ") for f in ReportFigure}
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 
 
@@ -80,20 +80,34 @@ def _require_reviewer(actor, *, action: str, action_en: str, record: str) -> Non
         )
 
 
+REPORT_WORDING = review.Wording(
+    record=str,
+    status_zh=lambda r: str(ReportStatus(r.status).label),
+    status_en=lambda r: r.status,
+    not_now=review.Refusal(
+        "报告当前状态为“{status}”,不能{action}",
+        "the report is {status_en}; you cannot {action_en}",
+        "illegal_transition",
+    ),
+)
+ROUND_WORDING = review.Wording(
+    record=str,
+    status_zh=lambda rnd: str(RoundStatus(rnd.status).label),
+    status_en=lambda rnd: rnd.status,
+    not_now=review.Refusal(
+        "评估当前状态为“{status}”,不能{action}",
+        "the evaluation is {status_en}; you cannot {action_en}",
+        "illegal_transition",
+    ),
+)
+
+
 def _lock_report(report: PerformanceReport) -> PerformanceReport:
-    return (
-        PerformanceReport.objects.select_for_update(of=("self",)).select_related("centre__enterprise").get(pk=report.pk)
-    )
+    return review.lock(PerformanceReport.objects.select_related("centre__enterprise"), report)
 
 
 def _assert_report(report: PerformanceReport, *allowed, action: str, action_en: str) -> None:
-    if report.status not in allowed:
-        raise ConflictError(
-            f"报告当前状态为“{ReportStatus(report.status).label}”,不能{action}",
-            f"the report is {report.status}; you cannot {action_en}",
-            code="illegal_transition",
-            record=str(report),
-        )
+    review.assert_status(report, *allowed, action=action, action_en=action_en, wording=REPORT_WORDING)
 
 
 def report_deadline(year: int) -> dt.date:
@@ -331,22 +345,17 @@ def report_extend(*, actor, report: PerformanceReport, until: dt.date, reason: s
             record=record,
             field="extended_to",
         )
-    if not (reason or "").strip():
-        _refuse("请填写延期理由", "a reason is required", record=record, field="extension_reason")
+    reason = review.need_text(
+        reason, what="延期理由", en="a reason is required", code="invalid", field="extension_reason", record=record
+    )
     with acting(actor):
-        report.extended_to, report.extension_reason = until, reason.strip()
+        report.extended_to, report.extension_reason = until, reason
         report.save()
     return report
 
 
 def first_reviewer(report: PerformanceReport):
-    last = (
-        report.decisions.filter(step=ReviewStep.FIRST_REVIEW, decision=ReportStatus.FIRST_REVIEWED)
-        .order_by("-id")
-        .select_related("actor")
-        .first()
-    )
-    return last.actor if last else None
+    return review.first_reviewer(report, status=ReportStatus.FIRST_REVIEWED)
 
 
 @transaction.atomic
@@ -368,15 +377,7 @@ def report_accept(*, actor, report: PerformanceReport, comment: str = "") -> Per
     record = str(report)
     _require_reviewer(actor, action="复审年度绩效报告", action_en="approve the report", record=record)
     _assert_report(report, ReportStatus.FIRST_REVIEWED, action="复审通过", action_en="accept it")
-    first = first_reviewer(report)
-    if first is not None and first.pk == actor.pk:
-        _refuse(
-            "复审须由初审人以外的审核员进行,您已对该报告作出初审",
-            "the approver must not be the first reviewer",
-            record=record,
-            code="same_reviewer",
-            status=403,
-        )
+    review.require_second_person(actor, first_reviewer(report), record=record, what="该报告")
     with acting(actor):
         report.status, report.decided_at = ReportStatus.ACCEPTED, timezone.now()
         report.save()
@@ -393,13 +394,19 @@ def report_return(*, actor, report: PerformanceReport, comment: str) -> Performa
     _assert_report(
         report, ReportStatus.SUBMITTED, ReportStatus.FIRST_REVIEWED, action="退回修改", action_en="return it"
     )
-    if not (comment or "").strip():
-        _refuse("请填写退回意见(需要企业修改的内容)", "a comment is required", record=record, field="comment")
+    comment = review.need_text(
+        comment,
+        what="退回意见(需要企业修改的内容)",
+        en="a comment is required",
+        code="invalid",
+        field="comment",
+        record=record,
+    )
     with acting(actor):
-        report.status, report.status_reason = ReportStatus.RETURNED, comment.strip()
+        report.status, report.status_reason = ReportStatus.RETURNED, comment
         report.save()
-        _decide(report, actor=actor, step=ReviewStep.RETURN, comment=comment.strip())
-        _notify(report, comment.strip())
+        _decide(report, actor=actor, step=ReviewStep.RETURN, comment=comment)
+        _notify(report, comment)
     return report
 
 
@@ -599,17 +606,11 @@ def round_create(*, actor, scheme: IndicatorScheme) -> EvaluationRound:
 
 
 def _lock_round(rnd: EvaluationRound) -> EvaluationRound:
-    return EvaluationRound.objects.select_for_update(of=("self",)).select_related("scheme").get(pk=rnd.pk)
+    return review.lock(EvaluationRound.objects.select_related("scheme"), rnd)
 
 
 def _assert_round(rnd: EvaluationRound, *allowed, action: str, action_en: str) -> None:
-    if rnd.status not in allowed:
-        raise ConflictError(
-            f"评估当前状态为“{RoundStatus(rnd.status).label}”,不能{action}",
-            f"the evaluation is {rnd.status}; you cannot {action_en}",
-            code="illegal_transition",
-            record=str(rnd),
-        )
+    review.assert_status(rnd, *allowed, action=action, action_en=action_en, wording=ROUND_WORDING)
 
 
 def _has_interest(expert, centre: Centre, declared: Enterprise | None) -> bool:
@@ -798,11 +799,12 @@ def round_reopen(*, actor, round: EvaluationRound, comment: str) -> EvaluationRo
     rnd = _lock_round(round)
     _require_staff(actor, record=str(rnd))
     _assert_round(rnd, RoundStatus.COMPUTED, action="退回重新评分", action_en="reopen it")
-    if not (comment or "").strip():
-        _refuse("请填写退回理由", "a reason is required", record=str(rnd), field="comment")
+    comment = review.need_text(
+        comment, what="退回理由", en="a reason is required", code="invalid", field="comment", record=str(rnd)
+    )
     with acting(actor):
         rnd.results.all().delete()
-        rnd.status, rnd.status_reason = RoundStatus.SCORING, comment.strip()
+        rnd.status, rnd.status_reason = RoundStatus.SCORING, comment
         rnd.save()
     return rnd
 
@@ -838,14 +840,7 @@ def round_approve(*, actor, round: EvaluationRound) -> EvaluationRound:
     record = str(rnd)
     _require_staff(actor, record=record)
     _assert_round(rnd, RoundStatus.FIRST_REVIEWED, action="复审", action_en="approve it")
-    if rnd.first_reviewed_by_id == actor.pk:
-        _refuse(
-            "复审须由初审人以外的审核员进行,您已对该评估作出初审",
-            "the approver must not be the first reviewer",
-            record=record,
-            code="same_reviewer",
-            status=403,
-        )
+    review.require_second_person(actor, rnd.first_reviewed_by_id, record=record, what="该评估")
     with acting(actor):
         for cs in rnd.results.select_related("centre__enterprise", "evaluation__award"):
             award = cs.evaluation.award if cs.evaluation_id else None
