@@ -184,6 +184,17 @@ def _decide(app: GrantApplication, *, actor, step: str, comment: str = "", amoun
     return decision
 
 
+def _missing_step(status: str, allowed: tuple) -> tuple[str, str] | None:
+    """What has to happen first when the application has not yet reached the state an action needs (skipping
+    初审 is not answered as if someone had handled it); None when it has moved on: then the answer says who."""
+    if status == ApplicationStatus.SUBMITTED and ApplicationStatus.FIRST_REVIEWED in allowed:
+        if ApplicationStatus.SUBMITTED not in allowed:
+            return "须先完成初审", "the first review (初审) must be completed first"
+    if status == ApplicationStatus.RETURNED and ApplicationStatus.RETURNED not in allowed:
+        return "须先由企业修改后重新提交", "the enterprise must correct and resubmit the application first"
+    return None
+
+
 GRANT_WORDING = review.Wording(
     record=_record_name,
     choices=ApplicationStatus,
@@ -197,6 +208,12 @@ GRANT_WORDING = review.Wording(
         "the application is {status_en}; you cannot {action_en}",
         "already_decided",
     ),
+    step=review.Refusal(
+        "{step}:当前状态为“{shown}”,不能{action}",
+        "{step_en}: the application is {status_en}; you cannot {action_en} yet",
+        "step_required",
+    ),
+    missing_step=_missing_step,
 )
 
 

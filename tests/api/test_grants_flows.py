@@ -63,7 +63,9 @@ def test_apply_review_and_approve_within_bounds(world, reviewer2):
 
     first = world.client("regional_reviewer")
     wrong_state = first.post(f"/api/v1/grant-applications/{app_id}/approve/", {"amount": "500000.00"}, format="json")
-    assert wrong_state.status_code == 409 and _error(wrong_state)["code"] == "already_decided"
+    # skipping 初审 says what is needed, not that someone else has handled it (issue 15 §6)
+    assert wrong_state.status_code == 409 and _error(wrong_state)["code"] == "step_required"
+    assert _error(wrong_state)["message"].startswith("须先完成初审") and "处理" not in _error(wrong_state)["message"]
     reviewed = first.post(f"/api/v1/grant-applications/{app_id}/first-review/", {"comment": "材料齐全"}, format="json")
     assert reviewed.status_code == 200 and reviewed.json()["status"] == "first_reviewed"
     same = first.post(f"/api/v1/grant-applications/{app_id}/approve/", {"amount": "500000.00"}, format="json")
