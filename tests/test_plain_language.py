@@ -230,3 +230,27 @@ def test_the_eligibility_reasons_are_all_in_the_catalogue():
 
     shipped = {value for name, value in vars(rules).items() if name.startswith("R_") and isinstance(value, str)}
     assert shipped == set(REASONS)
+
+
+HEADING = re.compile(r"<(h[1-3]|caption|title|th)\b[^>]*>(.*?)</\1>", re.S)
+BARE_RULE_ID = re.compile(r"(?<![((A-Z-])(NX-STIPEND|YC-RD)\b")
+
+
+def test_headings_name_the_stipend_as_people_know_it_not_by_its_rule_id(client, world):
+    """A heading, a chart title or a column says 人才补助; a rule id may follow a name in brackets only."""
+    pages = [
+        ("finance", "subsidies:projection"),
+        ("finance", "subsidies:bureau_dashboard"),
+        ("enterprise", "registry:dashboard"),
+        ("enterprise", "talent:researcher_list"),
+        ("reviewer", "talent:verification_queue"),
+        ("finance", "subsidies:run_list"),
+    ]
+    found = {}
+    for who, name in pages:
+        client.force_login(world["users"][who])
+        html = client.get(reverse(name)).content.decode()
+        hits = [visible(text).strip() for _tag, text in HEADING.findall(html) if BARE_RULE_ID.search(visible(text))]
+        if hits:
+            found[name] = hits
+    assert found == {}

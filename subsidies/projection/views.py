@@ -78,7 +78,7 @@ def _charts(r: dict) -> dict:
     months = [f["label"] for f in by_month]
     out = {
         "baseline_chart": charts.vertical_bars(
-            title=_("已承诺NX-STIPEND(基线,按服务月份)"),
+            title=_("已承诺人才补助(基线,按服务月份)"),
             desc=_("现有记录不变、各月按时发放时的补助金额"),
             categories=months,
             series=[charts.Series(_("基线"), [_d(f["baseline"]) for f in by_month])],
@@ -90,7 +90,7 @@ def _charts(r: dict) -> dict:
     has_scenario = bool(r["projection"]["overrides"])
     if has_scenario:
         out["scenario_chart"] = charts.vertical_bars(
-            title=_("已承诺NX-STIPEND(测算方案,按服务月份)"),
+            title=_("已承诺人才补助(测算方案,按服务月份)"),
             desc=_("加入测算假设后的补助金额"),
             categories=months,
             series=[charts.Series(_("测算方案"), [_d(f["scenario"]) for f in by_month])],
@@ -100,7 +100,7 @@ def _charts(r: dict) -> dict:
         )
     years = r["committed"]["by_payment_year"]
     out["year_chart"] = charts.horizontal_bars(
-        title=_("已承诺NX-STIPEND(按发放年度)"),
+        title=_("已承诺人才补助(按发放年度)"),
         desc=_("各发放年度的已承诺补助,有测算假设时为测算方案金额"),
         categories=[f["label"] for f in years],
         series=[
@@ -114,7 +114,7 @@ def _charts(r: dict) -> dict:
     )
     top = r["committed"]["by_enterprise"][:10]
     out["enterprise_chart"] = charts.horizontal_bars(
-        title=_("已承诺NX-STIPEND最多的依托企业(前10)"),
+        title=_("已承诺人才补助最多的依托企业(前10)"),
         desc=_("测算期内各依托企业的已承诺补助"),
         categories=[f["label"] for f in top],
         series=[
@@ -136,10 +136,10 @@ def _charts(r: dict) -> dict:
             rows.append((_("%(year)s年 测算方案") % {"year": b["year"]}, _d(b["committed_scenario"]), _d(b["budget"])))
     out["budget_chart"] = charts.budget_bars(
         title=_("已承诺金额与年度预算"),
-        desc=_("各发放年度已审批发放加测算金额,与录入的NX-STIPEND预算批复对比"),
+        desc=_("各发放年度已审批发放加测算金额,与录入的人才补助预算批复对比"),
         rows=rows,
         fmt=yuan,
-        empty=_("测算期内的年度尚未录入NX-STIPEND预算"),
+        empty=_("测算期内的年度尚未录入人才补助预算"),
     )
     return out
 

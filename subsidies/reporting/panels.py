@@ -96,7 +96,7 @@ def enterprise_stipends(*, actor) -> dict:
     stipends = enterprise_stipends_by_month(actor=actor)
     stipend_total = sum((amount for _p, amount, _n in stipends), start=Decimal("0.00"))
     stipend_chart = charts.vertical_bars(
-        title=_("近12个月人才补助到账(NX-STIPEND)"),
+        title=_("近12个月已核定的人才补助"),
         desc=_("已审批发放的人才补助,按所属月份统计"),
         categories=[cn_period(p) for p, _a, _n in stipends] if stipend_total else [],
         series=[charts.Series(_("人才补助"), [a for _p, a, _n in stipends])],
