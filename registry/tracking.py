@@ -61,7 +61,6 @@ def _done(stage: Stage, decision: ReviewDecision) -> None:
     mark_done(stage, actor=decision.actor, at=decision.at, result=FilingStatus(decision.decision).label)
 
 
-
 def filing_stages(*, filing: Filing) -> list[Stage]:
     submit, first, approval, decision = (
         Stage("submit", _("提交")),
