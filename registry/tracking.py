@@ -46,8 +46,8 @@ def _round(filing: Filing) -> list[ReviewDecision]:
 
 
 def mark_done(stage: Stage, *, actor, at: dt.datetime, result) -> None:
-    """The stage is done: by whom, when, with what result."""
-    stage.state, stage.who, stage.at, stage.result = DONE, actor.display_name, at, result
+    """The stage is done: by whom (None: not recorded), when, with what result."""
+    stage.state, stage.who, stage.at, stage.result = DONE, actor.display_name if actor else "", at, result
 
 
 def mark_due(stage: Stage, since: dt.datetime, days: int) -> None:
