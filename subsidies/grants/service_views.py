@@ -107,6 +107,7 @@ def declaration_detail(request, pk):
             "sub": sub,
             "stages": declaration_stages(submission=sub),
             "can_withdraw": request.user.is_enterprise and sub.status == DeclarationStatus.PENDING,
+            "can_verify": request.user.reviews_level("yinchuan") and sub.status == DeclarationStatus.PENDING,
         },
     )
 
