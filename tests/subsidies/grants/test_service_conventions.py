@@ -34,6 +34,7 @@ from tests.subsidies.grants_support import (  # noqa: F401  (fixtures)
     reg2,
     yc1,
 )
+from tests.test_i18n import compiled_locale, english_catalogue  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 TZ = timezone.get_current_timezone()
@@ -404,3 +405,24 @@ def test_commitment_number_and_withdrawal_through_the_api(owner, other_owner, ot
     taken_back = api.post(f"/api/v1/declaration-submissions/{sub_id}/withdraw/", {"comment": "有误"}, format="json")
     assert taken_back.status_code == 200 and taken_back.json()["status"] == "withdrawn"
     assert taken_back.json()["withdrawal_reason"] == "有误"
+
+
+# --- English mode: one language per page --------------------------------------------------------------------
+
+
+def test_the_guides_read_in_english_but_the_quoted_measures(client, english_catalogue):  # noqa: F811
+    from django.conf import settings as django_settings
+    from django.utils.html import escape
+
+    from subsidies.grants.guide import DECLARATION_RULE
+    from tests.test_i18n import _chinese_left
+
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    quotes = [escape(f"{p.code}:{p.legal_reference}") for p in Programme.objects.all()] + [escape(DECLARATION_RULE)]
+    pages = [reverse("subsidies:grant_guide", args=[p.code]) for p in Programme.objects.all()]
+    for url in [*pages, reverse("subsidies:declaration_guide")]:
+        html = client.get(url).content.decode()
+        assert '<html lang="en">' in html and "Promised time limits" in html, url
+        for quote in quotes:
+            html = html.replace(quote, "")
+        assert _chinese_left(html) == [], url
