@@ -44,10 +44,6 @@ class Guide:
     limits: tuple = ()  # (stage name, SINCE_* wording, days)
     limits_note: object = RESTART_NOTE
 
-    @property
-    def level(self) -> str:  # a filing guide's key is its level
-        return self.key
-
 
 TWO_STEP_LIMITS = ((_("初审"), SINCE_SUBMISSION, FIRST_REVIEW_DAYS), (_("复审"), SINCE_FIRST_REVIEW, APPROVAL_DAYS))
 
