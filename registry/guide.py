@@ -2,7 +2,10 @@
 file, the materials, the legal basis, the process, the promised time limits (承诺时限) and the handling
 department. Read by the guide page, the filing form (link), the stage tracking (time limits) and the
 submission (信用承诺书). The conditions are POLICY §1's; the time limits are a Decision (the measures
-name none): calendar days, counted from the day the stage starts."""
+name none): calendar days, counted from the day the stage starts.
+
+`Guide` and the page's sections (templates/partials/guide_sections.html) are shared: the grant
+programmes' and the YC-RD declaration's guides (subsidies.grants.guide) are Guides too."""
 
 from dataclasses import dataclass
 
@@ -22,21 +25,32 @@ COMMITMENT_TEXT = _(
 )
 
 
+# the promised time limit of a stage, counted from the day it starts (the page fills in the days)
+SINCE_SUBMISSION = _("自提交之日起%(days)s日内")
+SINCE_FIRST_REVIEW = _("自初审通过之日起%(days)s日内")
+RESTART_NOTE = _("退回补正的,自企业重新提交之日起重新计算。")
+
+
 @dataclass(frozen=True)
 class Guide:
-    level: str
+    key: str  # a filing level here; a programme code or "yc-rd" in subsidies.grants.guide
     title: object
     basis: object
     department: object
     conditions: tuple
-    materials: tuple  # (DocumentKind, when required: None = always, else a note)
+    materials: tuple  # (DocumentKind or a material's name, when required: None = always, else a note)
     process: tuple
     contact: object
+    limits: tuple = ()  # (stage name, SINCE_* wording, days)
+    limits_note: object = RESTART_NOTE
+
+
+TWO_STEP_LIMITS = ((_("初审"), SINCE_SUBMISSION, FIRST_REVIEW_DAYS), (_("复审"), SINCE_FIRST_REVIEW, APPROVAL_DAYS))
 
 
 GUIDES = {
     FilingLevel.REGIONAL: Guide(
-        level=FilingLevel.REGIONAL,
+        key=FilingLevel.REGIONAL,
         title=_("自治区企业飞地研发中心备案"),
         basis=_("《宁夏回族自治区企业飞地研发中心建设支持暂行办法》(2023年)"),
         department=_("宁夏回族自治区科学技术厅(会同党委人才工作领导小组办公室、人力资源社会保障厅)"),
@@ -59,9 +73,10 @@ GUIDES = {
             _("平台以站内消息和电子邮件通知企业审核结果;备案后研发中心即可享受相应支持政策。"),
         ),
         contact=_("宁夏回族自治区科学技术厅;办理进度可在平台“站内消息”和备案详情页查看。"),
+        limits=TWO_STEP_LIMITS,
     ),
     FilingLevel.YINCHUAN: Guide(
-        level=FilingLevel.YINCHUAN,
+        key=FilingLevel.YINCHUAN,
         title=_("银川市飞地研发中心备案"),
         basis=_("《银川市飞地研发中心和飞地孵化器备案支持办法》"),
         department=_("银川市科学技术局"),
@@ -84,6 +99,7 @@ GUIDES = {
             _("平台以站内消息和电子邮件通知企业审核结果;备案后可按年度申报研发费用奖励。"),
         ),
         contact=_("银川市科学技术局;办理进度可在平台“站内消息”和备案详情页查看。"),
+        limits=TWO_STEP_LIMITS,
     ),
 }
 
@@ -93,6 +109,14 @@ def guide_for(level: str) -> Guide | None:
 
 
 def material_rows(guide: Guide) -> list[tuple[object, object]]:
-    """(material name, when it is required) for the guide's table; the required ones are the submission's
-    own check (registry.services.filings.required_document_kinds)."""
-    return [(DocumentKind(kind).label, when or _("必须提交")) for kind, when in guide.materials]
+    """(material name, when it is required) for the guide's table; a filing's required ones are the
+    submission's own check (registry.services.filings.required_document_kinds)."""
+    return [
+        (DocumentKind(what).label if what in DocumentKind.values else what, when or _("必须提交"))
+        for what, when in guide.materials
+    ]
+
+
+def limit_rows(guide: Guide) -> list[tuple[object, str]]:
+    """(stage, promised time limit) for the guide's table, in the page's language."""
+    return [(stage, str(wording) % {"days": days}) for stage, wording, days in guide.limits]

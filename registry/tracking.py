@@ -1,6 +1,10 @@
 """Stage tracking of a filing for the enterprise (issue 15: 已提交 → 初审中 → 复审中 → 办结): each stage of
 the current round (since the latest submission) with who and when for the done ones, and for the stage
-in progress the date it started, the promised time limit (registry.guide) and the days remaining."""
+in progress the date it started, the promised time limit (registry.guide) and the days remaining.
+
+`Stage`, `mark_done` and `mark_due` are shared: grant applications and YC-RD declarations
+(subsidies.grants.tracking) build their stages with them, for the same page partial
+(templates/registry/partials/stages.html)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -41,15 +45,20 @@ def _round(filing: Filing) -> list[ReviewDecision]:
     return decisions[starts[-1] :] if starts else []
 
 
-def _done(stage: Stage, decision: ReviewDecision) -> None:
-    stage.state, stage.who, stage.at = DONE, decision.actor.display_name, decision.at
-    stage.result = FilingStatus(decision.decision).label
+def mark_done(stage: Stage, *, actor, at: dt.datetime, result) -> None:
+    """The stage is done: by whom (None: not recorded), when, with what result."""
+    stage.state, stage.who, stage.at, stage.result = DONE, actor.display_name if actor else "", at, result
 
 
-def _due(stage: Stage, since: dt.datetime, days: int) -> None:
+def mark_due(stage: Stage, since: dt.datetime, days: int) -> None:
+    """The stage is in progress since `since`, promised within `days` calendar days."""
     stage.state = CURRENT
     stage.started = timezone.localtime(since).date()
     stage.due = stage.started + dt.timedelta(days=days)
+
+
+def _done(stage: Stage, decision: ReviewDecision) -> None:
+    mark_done(stage, actor=decision.actor, at=decision.at, result=FilingStatus(decision.decision).label)
 
 
 def filing_stages(*, filing: Filing) -> list[Stage]:
@@ -73,12 +82,12 @@ def filing_stages(*, filing: Filing) -> list[Stage]:
     if ReviewStep.FIRST_REVIEW in by_step:
         _done(first, by_step[ReviewStep.FIRST_REVIEW])
     elif filing.status == FilingStatus.SUBMITTED:
-        _due(first, decisions[0].at, guide.FIRST_REVIEW_DAYS)
+        mark_due(first, decisions[0].at, guide.FIRST_REVIEW_DAYS)
         return stages
     if ReviewStep.APPROVAL in by_step:
         _done(approval, by_step[ReviewStep.APPROVAL])
     elif filing.status == FilingStatus.FIRST_REVIEWED:
-        _due(approval, first.at, guide.APPROVAL_DAYS)
+        mark_due(approval, first.at, guide.APPROVAL_DAYS)
         return stages
     elif filing.status in DECIDED:
         approval.state = SKIPPED  # refused at the first review

@@ -729,8 +729,7 @@ def guide(request, level):
             "guide": entry,
             "materials": guides.material_rows(entry),
             "commitment": guides.COMMITMENT_TEXT,
-            "first_review_days": guides.FIRST_REVIEW_DAYS,
-            "approval_days": guides.APPROVAL_DAYS,
+            "limits": guides.limit_rows(entry),
             "guides": list(guides.GUIDES.values()),
         },
     )

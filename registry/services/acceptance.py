@@ -1,30 +1,38 @@
-"""受理 (acceptance) of a submitted filing (issue 15, government-service conventions): the 信用承诺书 the
+"""受理 (acceptance) of a submitted matter (issue 15, government-service conventions): the 信用承诺书 the
 enterprise accepts at submission, and the 受理编号 it is given, unique in the database, shown on the
-filing and on every notice about it."""
+matter and on every notice about it. Filings here; grant applications and YC-RD declarations
+(subsidies.grants.guide names their prefixes) take their numbers from the same sequence table."""
 
 from django.utils import timezone
 
 from accounts.errors import ServiceError
-from registry.models import AcceptanceSequence, Filing, FilingLevel
+from registry.models import AcceptanceSequence, FilingLevel
 
 PREFIX = {FilingLevel.REGIONAL: "NXFD", FilingLevel.YINCHUAN: "YCFD"}
 
 
-def require_commitment(filing: Filing, commitment: bool) -> None:
+def require_commitment(record, commitment: bool) -> None:
+    """Refuse a submission whose 信用承诺书 was not accepted; `record` names the matter (a filing, an
+    application, a declaration, or its name)."""
     if commitment is not True:
         raise ServiceError(
             "提交前须阅读并勾选信用承诺书",
             "please read and accept the credit commitment before submitting",
             code="commitment_required",
-            record=str(filing),
+            record=str(record),
             field="commitment",
         )
 
 
 def next_acceptance_no(level: str) -> str:
-    """NXFD2026000001: the measure, the year, and the year's sequence number; taken under the sequence
-    row's lock inside the submission's transaction (a rolled-back submission gives its number back)."""
-    prefix, year = PREFIX[level], timezone.localdate().year
+    """A filing's number: NXFD2026000001 (the measure, the year, the year's sequence number)."""
+    return next_number(PREFIX[level])
+
+
+def next_number(prefix: str) -> str:
+    """`prefix` + the year + the year's sequence number of that prefix, taken under the sequence row's lock
+    inside the submission's transaction (a rolled-back submission gives its number back)."""
+    year = timezone.localdate().year
     AcceptanceSequence.objects.get_or_create(prefix=prefix, year=year)
     seq = AcceptanceSequence.objects.select_for_update().get(prefix=prefix, year=year)
     seq.last += 1
@@ -32,9 +40,10 @@ def next_acceptance_no(level: str) -> str:
     return f"{prefix}{year}{seq.last:06d}"
 
 
-def accept(filing: Filing) -> None:
-    """Record the commitment and give the matter its number (kept when the filing is resubmitted after
-    退回补正)."""
-    filing.commitment_at = timezone.now()
-    if not filing.acceptance_no:
-        filing.acceptance_no = next_acceptance_no(filing.level)
+def accept(matter, *, prefix: str | None = None) -> None:
+    """Record the commitment and give the matter (a filing, or any row with `commitment_at` and
+    `acceptance_no`) its number under `prefix` (a filing: its level's); the number is kept when the matter
+    is resubmitted after 退回补正."""
+    matter.commitment_at = timezone.now()
+    if not matter.acceptance_no:
+        matter.acceptance_no = next_number(prefix or PREFIX[matter.level])

@@ -140,58 +140,64 @@ def notify_reviewers_of(decision: ReviewDecision, *, number: str) -> list[Notifi
 
     filing: Filing = decision.filing
     level_zh, level_en = label_zh(FilingLevel(filing.level).label), label_en(FilingLevel(filing.level).label)
-    link = reverse("registry:review_decide", args=[filing.pk])
-    when = f"{timezone.localtime(decision.at):%Y-%m-%d %H:%M}"
-    if decision.step == ReviewStep.SUBMIT:
-        title = f"【待审核】{level_zh}备案 {filing.centre.name}(受理编号{number})"
-        body = "\n".join(
-            [
-                f"受理编号:{number}",
-                f"依托企业:{filing.centre.enterprise.name}",
-                f"研发中心:{filing.centre.name}({filing.centre.ref})",
-                f"提交时间:{when}",
-                f"承诺时限:初审须在{FIRST_REVIEW_DAYS}日内完成",
-                f"审核入口:{link}",
-            ]
-        )
-        title_en = f"[To review] {level_en} filing {filing.centre.name} (acceptance number {number})"
-        body_en = "\n".join(
-            [
-                f"Acceptance number: {number}",
-                f"Enterprise: {filing.centre.enterprise.name}",
-                f"Centre: {filing.centre.name} ({filing.centre.ref})",
-                f"Submitted: {when}",
-                f"Time limit: first review within {FIRST_REVIEW_DAYS} days",
-                f"Review: {link}",
-            ]
-        )
-    else:
-        title = f"【企业撤回】{level_zh}备案 {filing.centre.name}(受理编号{number})"
-        body = "\n".join(
-            [
-                f"受理编号:{number}",
-                f"研发中心:{filing.centre.name}({filing.centre.ref})",
-                f"撤回时间:{when}",
-                "该备案已退出审核队列,无需审核。",
-            ]
-        )
-        title_en = f"[Withdrawn] {level_en} filing {filing.centre.name} (acceptance number {number})"
-        body_en = "\n".join(
-            [
-                f"Acceptance number: {number}",
-                f"Centre: {filing.centre.name} ({filing.centre.ref})",
-                f"Withdrawn: {when}",
-                "The filing has left the review queue; no review is needed.",
-            ]
-        )
-    return notify_users(
+    centre = filing.centre
+    submitted = decision.step == ReviewStep.SUBMIT
+    rows = [("依托企业", "Enterprise", centre.enterprise.name, centre.enterprise.name)] if submitted else []
+    rows.append(("研发中心", "Centre", f"{centre.name}({centre.ref})", f"{centre.name} ({centre.ref})"))
+    return notify_reviewers(
         level_reviewers(filing.level),
+        withdrawn=not submitted,
+        subject=(f"{level_zh}备案 {centre.name}", f"{level_en} filing {centre.name}"),
+        noun=("备案", "filing"),
+        number=number,
+        rows=rows,
+        at=decision.at,
+        link=reverse("registry:review_decide", args=[filing.pk]),
+        limit=(f"初审须在{FIRST_REVIEW_DAYS}日内完成", f"first review within {FIRST_REVIEW_DAYS} days"),
+        filing=filing,
+        what=f"reviewers of filing {filing.pk}",
+    )
+
+
+def notify_reviewers(
+    reviewers,
+    *,
+    withdrawn: bool,
+    subject: tuple[str, str],
+    noun: tuple[str, str],
+    number: str,
+    rows: list[tuple[str, str, str, str]],
+    at,
+    link: str,
+    limit: tuple[str, str],
+    filing: Filing | None = None,
+    what: str,
+) -> list[Notification]:
+    """The reviewers' notice of a submitted matter (new work: its 受理编号, the promised time limit, the review
+    link) or of its withdrawal by the enterprise (it has left their queue), in both languages. Filings,
+    grant applications and YC-RD declarations (subsidies.grants.notices) send it. `rows`: (中文 label,
+    English label, value in Chinese, value in English) lines naming the matter."""
+    when = f"{timezone.localtime(at):%Y-%m-%d %H:%M}"
+    lines_zh = [f"受理编号:{number}", *(f"{label}:{value}" for label, _en, value, _v in rows)]
+    lines_en = [f"Acceptance number: {number}", *(f"{label}: {value}" for _zh, label, _v, value in rows)]
+    if not withdrawn:
+        title = f"【待审核】{subject[0]}(受理编号{number})"
+        title_en = f"[To review] {subject[1]} (acceptance number {number})"
+        lines_zh += [f"提交时间:{when}", f"承诺时限:{limit[0]}", f"审核入口:{link}"]
+        lines_en += [f"Submitted: {when}", f"Time limit: {limit[1]}", f"Review: {link}"]
+    else:
+        title = f"【企业撤回】{subject[0]}(受理编号{number})"
+        title_en = f"[Withdrawn] {subject[1]} (acceptance number {number})"
+        lines_zh += [f"撤回时间:{when}", f"该{noun[0]}已退出审核队列,无需审核。"]
+        lines_en += [f"Withdrawn: {when}", f"The {noun[1]} has left the review queue; no review is needed."]
+    return notify_users(
+        reviewers,
         title=title,
-        body=body,
+        body="\n".join(lines_zh),
         filing=filing,
         title_en=title_en,
-        body_en=body_en,
-        what=f"reviewers of filing {filing.pk}",
+        body_en="\n".join(lines_en),
+        what=what,
     )
 
 

@@ -5,6 +5,11 @@ from django.utils import timezone
 
 from accounts.audit import acting
 from accounts.errors import ConflictError, ServiceError
+from accounts.wording import label_en, label_zh
+from registry.services import acceptance
+from registry.services.entities import require_member
+from subsidies.grants import notices
+from subsidies.grants.guide import DECLARATION_PREFIX
 from subsidies.models import DeclarationStatus, PayoutLine, RDDeclaration, RDDeclarationSubmission
 from subsidies.money import parse_money
 from subsidies.services.parameters import measure_from
@@ -86,14 +91,16 @@ def _yinchuan_filing_problems(centre, year: int) -> list[str]:
 
 
 @transaction.atomic
-def rd_declaration_submit(*, actor, centre, year: int, declared_amount, audit_report) -> RDDeclarationSubmission:
+def rd_declaration_submit(
+    *, actor, centre, year: int, declared_amount, audit_report, commitment: bool
+) -> RDDeclarationSubmission:
     """The parent enterprise declares a centre's R&D spending for a finished year, with the audit report
     (YC-RD 1). Decision (YC-RD 2): the declared amount is the spend incurred while the Yinchuan filing was
     effective. A declaration after the award was paid is a revision: it changes nothing until staff verify
     it, and then the next annual run pays or recovers the difference (an adjustment line, never a second
-    award)."""
+    award). The enterprise accepts the 信用承诺书 (`commitment`); the declaration gets its 受理编号, and the
+    Yinchuan reviewers and the enterprise hear of it (issue 15)."""
     from registry.services.documents import document_upload
-    from registry.services.entities import require_member
 
     record = f"研发中心 {centre.ref} {year}年度研发投入申报"
     require_member(actor, centre.enterprise, action="申报研发投入")
@@ -119,6 +126,7 @@ def rd_declaration_submit(*, actor, centre, year: int, declared_amount, audit_re
         problems.append(f"{year}年度已有待核定的申报(#{pending.pk}),请等待核定后再修订")
     if problems:
         raise ServiceError(";".join(problems), "the declaration is refused", code="ineligible", record=record)
+    acceptance.require_commitment(record, commitment)
     doc = document_upload(actor=actor, enterprise=centre.enterprise, kind="other", upload=audit_report)
     with acting(actor):
         submission = RDDeclarationSubmission(
@@ -129,6 +137,7 @@ def rd_declaration_submit(*, actor, centre, year: int, declared_amount, audit_re
             submitted_by=actor,
             declaration=RDDeclaration.objects.filter(centre=centre, year=year).first(),
         )
+        acceptance.accept(submission, prefix=DECLARATION_PREFIX)
         submission.full_clean(validate_constraints=False)
         try:
             with transaction.atomic():
@@ -137,7 +146,44 @@ def rd_declaration_submit(*, actor, centre, year: int, declared_amount, audit_re
             raise ConflictError(
                 f"{year}年度已有待核定的申报", "a declaration is pending", code="duplicate", record=record
             ) from None
+        notices.declaration_to_reviewers(submission, at=submission.submitted_at, withdrawn=False)
+        notices.declaration_to_enterprise(submission, at=submission.submitted_at)
     return submission
+
+
+@transaction.atomic
+def rd_declaration_withdraw(*, actor, submission: RDDeclarationSubmission, reason: str = "") -> RDDeclarationSubmission:
+    """撤回 (issue 15): the enterprise takes back a declaration the Yinchuan bureau has not verified yet. It
+    is closed as withdrawn, with who, when and why (audited); a corrected declaration is a new one with a
+    new 受理编号. The Yinchuan reviewers hear that it left their queue, the enterprise's members that it was
+    withdrawn."""
+    sub = (
+        RDDeclarationSubmission.objects.select_for_update(of=("self",))
+        .select_related("centre__enterprise")
+        .get(pk=submission.pk)
+    )
+    record = f"研发中心 {sub.centre.ref} {sub.year}年度研发投入申报" + (
+        f"(受理编号{sub.acceptance_no})" if sub.acceptance_no else ""
+    )
+    require_member(actor, sub.centre.enterprise, action="撤回研发投入申报")
+    if sub.status != DeclarationStatus.PENDING:
+        why = "已由银川市科学技术局核定" if sub.status == DeclarationStatus.VERIFIED else "已撤回"
+        raise ConflictError(
+            f"该申报当前状态为“{label_zh(DeclarationStatus(sub.status).label)}”,{why},不能撤回;"
+            "只有待核定的申报可以撤回",
+            f"the declaration is {label_en(DeclarationStatus(sub.status).label)}; only a declaration not yet "
+            "verified can be withdrawn",
+            code="illegal_transition",
+            record=record,
+        )
+    with acting(actor):
+        sub.status, sub.withdrawn_by, sub.withdrawn_at = DeclarationStatus.WITHDRAWN, actor, timezone.now()
+        sub.withdrawal_reason = (reason or "").strip()
+        sub.full_clean(validate_constraints=False)
+        sub.save()
+        notices.declaration_to_reviewers(sub, at=sub.withdrawn_at, withdrawn=True)
+        notices.declaration_to_enterprise(sub, at=sub.withdrawn_at, comment=sub.withdrawal_reason)
+    return sub
 
 
 @transaction.atomic
@@ -155,6 +201,10 @@ def rd_declaration_verify(
             code="forbidden",
             record=record,
             status=403,
+        )
+    if submission.status == DeclarationStatus.WITHDRAWN:
+        raise ConflictError(
+            "该申报已由企业撤回,无需核定,请刷新页面", "the declaration was withdrawn", code="withdrawn", record=record
         )
     if submission.status != DeclarationStatus.PENDING:
         raise ConflictError("该申报已核定,请刷新页面", "already verified", code="already_decided", record=record)
@@ -189,4 +239,5 @@ def rd_declaration_verify(
         submission.status, submission.verified_amount = DeclarationStatus.VERIFIED, verified
         submission.verification_note, submission.verified_by, submission.verified_at = reason, actor, timezone.now()
         submission.save()
+        notices.declaration_to_enterprise(submission, at=submission.verified_at, comment=reason)
     return submission

@@ -175,8 +175,19 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "status_reason",
             "submitted_at",
             "decided_at",
+            "acceptance_no",
+            "commitment_at",
         ]
         read_only_fields = fields
+
+
+COMMITMENT_HELP = "已阅读并接受信用承诺书(须为true,否则不予提交)"
+
+
+class WithdrawSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="撤回原因(选填)"
+    )
 
 
 class ApplySerializer(serializers.Serializer):
@@ -199,12 +210,14 @@ class ApplySerializer(serializers.Serializer):
     document_label = serializers.CharField(max_length=64, required=False, allow_blank=True, default="获批文件")
     document2 = serializers.FileField(required=False, allow_null=True, help_text="其他材料(可选)")
     document2_label = serializers.CharField(max_length=64, required=False, allow_blank=True, default="其他材料")
+    commitment = serializers.BooleanField(required=False, default=False, help_text=COMMITMENT_HELP)
 
 
 class ResubmitSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=4000, required=False, allow_null=True)
     document = serializers.FileField(required=False, allow_null=True, help_text="补充材料(可选)")
     document_label = serializers.CharField(max_length=64, required=False, allow_blank=True, default="补充材料")
+    commitment = serializers.BooleanField(required=False, default=False, help_text=COMMITMENT_HELP)
 
 
 class GrantApproveSerializer(GrantCommentSerializer):
@@ -268,6 +281,7 @@ class GrantApplicationViewSet(
         "retrieve": EVERYONE,
         "create": WRITERS,
         "resubmit": WRITERS,
+        "withdraw": WRITERS,
         "first_review": DECIDERS,
         "approve": DECIDERS,
         "return_for_correction": DECIDERS,
@@ -312,6 +326,7 @@ class GrantApplicationViewSet(
             description=data["description"],
             requested_amount=data.get("requested_amount"),
             documents=documents,
+            commitment=data["commitment"] is True,
         )
         return Response(ApplicationSerializer(app).data, status=status.HTTP_201_CREATED)
 
@@ -327,9 +342,20 @@ class GrantApplicationViewSet(
         docs = [(data["document_label"], data["document"])] if data.get("document") else []
         return self._done(
             grants.grant_resubmit(
-                actor=request.user, application=app, description=data.get("description"), documents=docs
+                actor=request.user,
+                application=app,
+                description=data.get("description"),
+                documents=docs,
+                commitment=data["commitment"] is True,
             )
         )
+
+    @extend_schema(request=WithdrawSerializer, responses={200: ApplicationSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """撤回:已提交、尚未初审的申报由企业撤回,申报办结为“已撤回”(issue 15)。"""
+        app, data = self.get_object(), _payload(request, WithdrawSerializer)
+        return self._done(grants.grant_withdraw(actor=request.user, application=app, reason=data["comment"]))
 
     @extend_schema(request=GrantCommentSerializer, responses={200: ApplicationSerializer})
     @action(detail=True, methods=["post"], url_path="first-review", url_name="first-review")
@@ -431,6 +457,10 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "submitted_at",
             "verified_by",
             "verified_at",
+            "acceptance_no",
+            "commitment_at",
+            "withdrawn_at",
+            "withdrawal_reason",
             "report_url",
         ]
         read_only_fields = fields
@@ -448,6 +478,7 @@ class SubmitSerializer(serializers.Serializer):
         max_digits=14, decimal_places=2, min_value=0, help_text="银川市备案有效期内的研发费用总投入(元)"
     )
     audit_report = serializers.FileField(help_text="研发费用专项审计报告(PDF)")
+    commitment = serializers.BooleanField(required=False, default=False, help_text=COMMITMENT_HELP)
 
 
 class VerifySerializer(serializers.Serializer):
@@ -488,6 +519,7 @@ class DeclarationSubmissionViewSet(
         "retrieve": YC_READERS,
         "create": WRITERS,
         "verify": YC_STAFF,
+        "withdraw": WRITERS,
         "report": YC_READERS,
     }
 
@@ -504,8 +536,17 @@ class DeclarationSubmissionViewSet(
             year=data["year"],
             declared_amount=data["declared_amount"],
             audit_report=data["audit_report"],
+            commitment=data["commitment"] is True,
         )
         return Response(SubmissionSerializer(sub).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WithdrawSerializer, responses={200: SubmissionSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[DepthLimitedJSONParser, FormParser])
+    def withdraw(self, request, pk=None):
+        """撤回:尚未核定的申报由企业撤回(issue 15)。"""
+        sub, data = self.get_object(), _payload(request, WithdrawSerializer)
+        sub = declarations.rd_declaration_withdraw(actor=request.user, submission=sub, reason=data["comment"])
+        return Response(SubmissionSerializer(self.get_queryset().get(pk=sub.pk)).data)
 
     @extend_schema(request=VerifySerializer, responses={200: SubmissionSerializer}, parameters=[IDEMPOTENCY_HEADER])
     @action(detail=True, methods=["post"], parser_classes=[DepthLimitedJSONParser, FormParser])

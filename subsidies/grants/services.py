@@ -25,9 +25,12 @@ from accounts.wording import action_en, label_en, label_zh
 from registry import review
 from registry.identifiers import is_yinchuan
 from registry.models import Centre, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus, Notification
+from registry.services import acceptance
 from registry.services.documents import document_upload
 from registry.services.entities import require_member
 from registry.services.filings import check_effective_from
+from subsidies.grants import notices
+from subsidies.grants.guide import APPLICATION_PREFIX
 from subsidies.models import (
     PENDING_STATUSES,
     ApplicationDecision,
@@ -130,7 +133,11 @@ def _notify(app: GrantApplication, decision: ApplicationDecision) -> None:
     title = (
         f"【资助申报】{app.programme.code} {app.programme.name}:{label_zh(ApplicationStatus(decision.decision).label)}"
     )
-    lines = [f"项目:{app.programme.code} {app.programme.name}", f"当前状态:{status_zh}"]
+    lines = [
+        *([f"受理编号:{app.acceptance_no}"] if app.acceptance_no else []),
+        f"项目:{app.programme.code} {app.programme.name}",
+        f"当前状态:{status_zh}",
+    ]
     if app.centre_id:
         lines.append(f"研发中心:{app.centre.name}({app.centre.ref})")
     if app.approved_amount is not None and app.status == ApplicationStatus.APPROVED:
@@ -145,6 +152,7 @@ def _notify(app: GrantApplication, decision: ApplicationDecision) -> None:
         f"[Grant application] {app.programme.code} {name_en}: {label_en(ApplicationStatus(decision.decision).label)}"
     )
     lines_en = [
+        *([f"Acceptance number: {app.acceptance_no}"] if app.acceptance_no else []),
         f"Programme: {app.programme.code} {name_en}",
         f"Status: {label_en(ApplicationStatus(app.status).label)}",
     ]
@@ -393,9 +401,12 @@ def grant_apply(
     description: str = "",
     requested_amount=None,
     documents=(),
+    commitment: bool,
 ) -> GrantApplication:
     """Submit an application with its documents (at least one). Refused when the applicant is not
-    eligible, or when the rule pays once and the award exists or another application is in review."""
+    eligible, or when the rule pays once and the award exists or another application is in review. The
+    enterprise accepts the 信用承诺书 (`commitment`); the application gets its 受理编号 and the programme's
+    reviewers hear of it (issue 15)."""
     programme = Programme.objects.select_for_update().get(pk=programme.pk)  # serialises same-programme submits
     fact = programme_fact(programme)
     record = f"{programme.code} {programme.name}申报"
@@ -445,6 +456,7 @@ def grant_apply(
     )
     if problems:
         raise ServiceError(";".join(problems), "the application is not eligible", code="ineligible", record=record)
+    acceptance.require_commitment(record, commitment)
     with acting(actor):
         app = GrantApplication(
             programme=programme,
@@ -460,28 +472,63 @@ def grant_apply(
             requested_amount=amount,
             submitted_by=actor,
         )
+        acceptance.accept(app, prefix=APPLICATION_PREFIX[programme.measure])
         app.full_clean(validate_constraints=False)
         app.save()
         _attach(app, actor=actor, documents=documents)
-        _decide(app, actor=actor, step="submit")
+        decision = _decide(app, actor=actor, step="submit")
+        notices.application_to_reviewers(app, at=decision.at, withdrawn=False, number=app.acceptance_no)
     return app
 
 
 @transaction.atomic
 def grant_resubmit(
-    *, actor, application: GrantApplication, description: str | None = None, documents=()
+    *, actor, application: GrantApplication, description: str | None = None, documents=(), commitment: bool
 ) -> GrantApplication:
-    """After 退回修改: the enterprise corrects and sends the application again."""
+    """After 退回修改: the enterprise corrects and sends the application again, accepting the 信用承诺书
+    again; the matter keeps its 受理编号 (an application from before issue 15 gets one now)."""
     app = _lock(application, None, action="重新提交")
     require_member(actor, app.enterprise, action="重新提交申报")
     _assert_status(app, ApplicationStatus.RETURNED, action="重新提交")
+    acceptance.require_commitment(_record_name(app), commitment)
     with acting(actor):
         if description is not None:
             app.description = description.strip()
         app.status, app.status_reason = ApplicationStatus.SUBMITTED, ""
+        acceptance.accept(app, prefix=APPLICATION_PREFIX[app.programme.measure])
         app.save()
         _attach(app, actor=actor, documents=[d for d in documents if d[1] is not None])
-        _decide(app, actor=actor, step="submit")
+        decision = _decide(app, actor=actor, step="submit")
+        notices.application_to_reviewers(app, at=decision.at, withdrawn=False, number=app.acceptance_no)
+    return app
+
+
+@transaction.atomic
+def grant_withdraw(*, actor, application: GrantApplication, reason: str = "") -> GrantApplication:
+    """撤回 (issue 15): the enterprise takes back a submitted application before the first review has
+    decided it. The application is closed as withdrawn (a new application is a new matter, with a new
+    受理编号; the once-only slot is free again); the withdrawal is a decision row (who, when, the number
+    withdrawn) and in the audit trail, and the programme's reviewers hear that it left their queue."""
+    app = _lock(application, None, action="撤回")
+    require_member(actor, app.enterprise, action="撤回申报")
+    if app.status != ApplicationStatus.SUBMITTED or app.origin != Origin.APPLICATION:
+        after = app.status != ApplicationStatus.SUBMITTED and app.decisions.filter(step="first_review").exists()
+        zh_why = "初审已经开始或完成,如需修改请联系审核员退回" if after else "只有已提交、尚未初审的申报可以撤回"
+        raise ConflictError(
+            f"该申报当前状态为“{label_zh(ApplicationStatus(app.status).label)}”,不能撤回:{zh_why}",
+            f"the application is {label_en(ApplicationStatus(app.status).label)}; only a submitted application "
+            "not yet reviewed can be withdrawn",
+            code="illegal_transition",
+            record=_record_name(app),
+        )
+    number = app.acceptance_no or ""
+    reason = (reason or "").strip()
+    comment = ";".join(x for x in (f"撤回受理编号{number}" if number else "", reason) if x)
+    with acting(actor):
+        app.status, app.status_reason, app.decided_at = ApplicationStatus.WITHDRAWN, reason, timezone.now()
+        app.save()
+        decision = _decide(app, actor=actor, step="withdraw", comment=comment)
+        notices.application_to_reviewers(app, at=decision.at, withdrawn=True, number=number)
     return app
 
 

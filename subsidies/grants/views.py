@@ -33,6 +33,8 @@ from subsidies.grants.forms import (
     ReviewForm,
     VerifyForm,
 )
+from subsidies.grants.guide import COMMITMENT_TEXT
+from subsidies.grants.tracking import application_stages
 from subsidies.models import (
     ApplicationDocument,
     ApplicationStatus,
@@ -84,6 +86,7 @@ def _render_home(request, *, status: int = 200, verify_pk: int | None = None, ve
         "declarations": _page(request, selectors.declaration_list(actor=user), "dpage"),
         "incubators": selectors.incubator_list(actor=user)[:100],
         "declaration_form": DeclarationForm(user=user) if user.is_enterprise else None,
+        "commitment_text": COMMITMENT_TEXT,
         "incubator_form": IncubatorForm(user=user) if user.is_enterprise else None,
         "evaluation_form": EvaluationForm(user=user) if user.reviews_level("regional") else None,
         "evaluations": PerformanceEvaluation.objects.select_related("centre", "award")[:50]
@@ -158,19 +161,36 @@ def apply(request, code):
                 description=data["description"],
                 requested_amount=data.get("requested_amount"),
                 documents=docs,
+                commitment=request.POST.get("commitment") == "on",
             )
         except ServiceError as exc:
             form.add_error(None, error_text(exc))
         else:
-            messages.success(request, _("已提交%(code)s申报,请等待审核") % {"code": programme.code})
+            messages.success(
+                request,
+                _("已提交%(code)s申报,受理编号:%(no)s,请等待审核") % {"code": programme.code, "no": app.acceptance_no},
+            )
             return uploads.upload_done(request, reverse("subsidies:grant_detail", args=[app.pk]))
     bounds = rules.bounds(grants.programme_fact(programme))
     return uploads.upload_refused(
         request,
         form,
-        lambda: render(request, "grants/apply.html", {"programme": programme, "form": form, "bounds": bounds}),
+        lambda: render(
+            request,
+            "grants/apply.html",
+            {"programme": programme, "form": form, "bounds": bounds, "commitment_text": COMMITMENT_TEXT},
+        ),
     )
 
+
+# the review record's steps as the page names them (the rows keep the stable keys)
+STEP_LABELS = {
+    "submit": _("提交申报"),
+    "first_review": _("初审"),
+    "approval": _("复审"),
+    "return": _("退回修改"),
+    "withdraw": _("企业撤回"),
+}
 
 ACTIONS = {
     "first_review": lambda u, a, d: grants.grant_first_review(
@@ -223,7 +243,7 @@ def application_detail(request, pk):
             "resubmit_form": ResubmitForm(initial={"description": app.description})
             if user.is_enterprise and app.status == ApplicationStatus.RETURNED
             else None,
-            "decisions": app.decisions.select_related("actor").order_by("id"),
+            "decisions": _labelled(app.decisions.select_related("actor").order_by("id")),
             "attachments": app.attachments.select_related("document").order_by("id"),
             "bounds": rules.bounds(fact, app.centre.kind if app.centre_id else None),
             "first_reviewer": first,
@@ -232,8 +252,19 @@ def application_detail(request, pk):
                 rule=app.programme.code, basis=f"award:{app.pk}", active=True
             ).select_related("run"),
             "eligibility": centre_why.application_eligibility(app),
+            "stages": application_stages(application=app),
+            "can_withdraw": user.is_enterprise and app.status == ApplicationStatus.SUBMITTED,
+            "commitment_text": COMMITMENT_TEXT,
         },
     )
+
+
+def _labelled(decisions) -> list:
+    """The review record with each step's name (`step_label`), never its key."""
+    rows = list(decisions)
+    for d in rows:
+        d.step_label = STEP_LABELS.get(d.step, d.step)
+    return rows
 
 
 @require_POST
@@ -251,6 +282,7 @@ def application_resubmit(request, pk):
                 application=app,
                 description=data["description"] if "description" in request.POST else None,
                 documents=[(data["doc_label"] or "补充材料", upload)] if upload else [],
+                commitment=request.POST.get("commitment") == "on",
             )
         except ServiceError as exc:
             form.add_error(None, error_text(exc))
@@ -292,17 +324,22 @@ def declaration_new(request):
     if form.is_valid() and uploads.check_files(form):
         d = form.cleaned_data
         try:
-            declarations.rd_declaration_submit(
+            sub = declarations.rd_declaration_submit(
                 actor=request.user,
                 centre=d["centre"],
                 year=d["year"],
                 declared_amount=d["declared_amount"],
                 audit_report=d["audit_report"],
+                commitment=request.POST.get("commitment") == "on",
             )
         except ServiceError as exc:
             form.add_error(None, error_text(exc))
         else:
-            messages.success(request, _("已提交%(year)s年度研发投入申报,请等待银川市科技局核定") % {"year": d["year"]})
+            messages.success(
+                request,
+                _("已提交%(year)s年度研发投入申报,受理编号:%(no)s,请等待银川市科技局核定")
+                % {"year": d["year"], "no": sub.acceptance_no},
+            )
             return uploads.upload_done(request, back)
     return uploads.upload_refused(request, form, lambda: _back_with_errors(request, form, back))
 

@@ -214,6 +214,7 @@ def add_grants(tenant: dict, *, reviewer) -> None:
         requested_amount="800000.00",
         description="首次备案奖励申报",
         documents=[("备案批复", pdf_upload("approval.pdf", "approval"))],
+        commitment=True,
     )
     tenant["application"], tenant["attachment"] = app, app.attachments.get()
     tenant["submission"] = rd_declaration_submit(
@@ -222,6 +223,7 @@ def add_grants(tenant: dict, *, reviewer) -> None:
         year=2025,
         declared_amount="2000000.00",
         audit_report=pdf_upload("audit.pdf", "audit"),
+        commitment=True,
     )
     tenant["evaluation"] = evaluation_record(actor=reviewer, centre=centre, period="2020-2022", result="pass")
     tenant["incubator"] = incubator_create(

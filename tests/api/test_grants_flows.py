@@ -40,6 +40,7 @@ def _apply(client, centre_id, **extra):
         "requested_amount": "700000.00",
         "document": pdf_upload("approval.pdf"),
         "document_label": "备案批复",
+        "commitment": True,
         **extra,
     }
     return client.post("/api/v1/grant-applications/", body, format="multipart")
@@ -187,7 +188,13 @@ def test_return_resubmit_and_reject(world):
     owner = login_client(world.a.user)
     resubmitted = owner.post(
         f"/api/v1/grant-applications/{app_id}/resubmit/",
-        {"description": "已补充", "document": pdf_upload("orig.pdf"), "document_label": "原件", "status": "approved"},
+        {
+            "description": "已补充",
+            "document": pdf_upload("orig.pdf"),
+            "document_label": "原件",
+            "status": "approved",
+            "commitment": True,
+        },
         format="multipart",
     )
     assert resubmitted.status_code == 200 and resubmitted.json()["status"] == "submitted"
@@ -215,7 +222,13 @@ def test_declaration_submission_and_verification(world):
     sub_id = world.a.submission.pk
     again = owner.post(
         "/api/v1/declaration-submissions/",
-        {"centre": world.a.centre.pk, "year": 2025, "declared_amount": "1.00", "audit_report": pdf_upload()},
+        {
+            "centre": world.a.centre.pk,
+            "year": 2025,
+            "declared_amount": "1.00",
+            "audit_report": pdf_upload(),
+            "commitment": True,
+        },
         format="multipart",
     )
     assert again.status_code == 400 and f"#{sub_id}" in _error(again)["message"]
@@ -228,6 +241,7 @@ def test_declaration_submission_and_verification(world):
             "year": 2024,
             "declared_amount": "1200000.00",
             "audit_report": pdf_upload("audit2024.pdf"),
+            "commitment": True,
             "verified_amount": "1200000.00",
             "status": "verified",
         },

@@ -107,6 +107,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "grant-application-list": {"GET": ALL, "POST": WRITERS},
     "grant-application-detail": {"GET": ALL},
     "grant-application-resubmit": {"POST": WRITERS},
+    "grant-application-withdraw": {"POST": WRITERS},  # 撤回 before the first review (issue 15)
     "grant-application-first-review": {"POST": DECIDERS},
     "grant-application-approve": {"POST": DECIDERS},
     "grant-application-return": {"POST": DECIDERS},
@@ -120,6 +121,7 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "declaration-submission-list": {"GET": YC_READERS, "POST": WRITERS},
     "declaration-submission-detail": {"GET": YC_READERS},
     "declaration-submission-verify": {"POST": YC_STAFF},
+    "declaration-submission-withdraw": {"POST": WRITERS},  # 撤回 before verification (issue 15)
     "declaration-submission-report": {"GET": YC_READERS},
     "evaluation-list": {"GET": ALL, "POST": frozenset({R, A})},
     "evaluation-detail": {"GET": ALL},
@@ -208,6 +210,13 @@ MATRIX: dict[str, dict[str, frozenset]] = {
     "subsidies:transfers:finance_queue": {"GET": MONEY},
     "subsidies:transfers:mine": {"GET": frozenset({E})},
     "subsidies:transfers:confirm": {"POST": frozenset({E})},
+    # government-service conventions of grants and YC-RD (issue 15): 撤回 by the enterprise, the declaration's
+    # page (its enterprise and the Yinchuan bureau's readers), the public 办事指南 (no tenant data)
+    "subsidies:grant_withdraw": {"POST": frozenset({E})},
+    "subsidies:declaration_withdraw": {"POST": frozenset({E})},
+    "subsidies:declaration_detail": {"GET": YC_READERS},
+    "subsidies:grant_guide": {"GET": PUBLIC | {X}},
+    "subsidies:declaration_guide": {"GET": PUBLIC | {X}},
 }
 # Function views do not say which methods they answer: the POST-only ones are named here.
 HTML_METHODS = {
@@ -215,6 +224,8 @@ HTML_METHODS = {
     "subsidies:budgets": {"GET", "POST"},
     "subsidies:transfers:batch_export": {"POST"},
     "subsidies:transfers:confirm": {"POST"},
+    "subsidies:grant_withdraw": {"POST"},
+    "subsidies:declaration_withdraw": {"POST"},
 }
 # HTML pages (not downloads) whose access is decided here too.
 HTML_PAGES = {
@@ -224,6 +235,11 @@ HTML_PAGES = {
     "subsidies:transfers:mine",
     "subsidies:transfers:confirm",
     "subsidies:performance_statistics",
+    "subsidies:grant_withdraw",
+    "subsidies:declaration_withdraw",
+    "subsidies:declaration_detail",
+    "subsidies:grant_guide",
+    "subsidies:declaration_guide",
 }
 # HTML routes that refuse a role with 404 instead of 403 (documented above).
 HTML_REFUSED = {
@@ -290,6 +306,10 @@ OBJECTS = {
     "subsidies:transfers:reconciliation_export_pdf": lambda w, t: w.run,
     "subsidies:transfers:reconciliation_export_xlsx": lambda w, t: w.run,
     "subsidies:transfers:confirm": lambda w, t: _transfer(w, t),
+    "subsidies:grant_withdraw": lambda w, t: t.application,
+    "subsidies:declaration_withdraw": lambda w, t: t.submission,
+    "subsidies:declaration_detail": lambda w, t: t.submission,
+    "subsidies:grant_guide": lambda w, t: _Key("NX-FIRST"),  # a programme's guide, by its code
 }
 SHARED = {
     "payout-run",
@@ -311,7 +331,15 @@ SHARED = {
     "subsidies:transfers:batch_export",
     "subsidies:transfers:reconciliation_export_pdf",
     "subsidies:transfers:reconciliation_export_xlsx",
+    "subsidies:grant_guide",
 }
+
+
+class _Key:
+    """A route keyed by a code rather than an id (the 办事指南 of a programme): `pk` is the code."""
+
+    def __init__(self, pk: str):
+        self.pk = pk
 
 
 def _transfer(w, t):

@@ -39,6 +39,9 @@ def test_the_login_page_and_the_guides_have_no_serious_violations(page, portal):
     for level in ("regional", "yinchuan"):
         page.goto(f"/registry/guide/{level}/")
         assert_accessible(f"guide {level}")
+    for key in ("NX-FIRST", "NX-PERF", "yc-rd"):  # the grants' and the YC-RD declaration's guides (issue 15)
+        page.goto(f"/subsidies/grants/guide/{key}/")
+        assert_accessible(f"guide {key}")
     assert_accessible.done()
 
 

@@ -93,6 +93,7 @@ def test_declaration_refusal_and_the_other_upload_forms(page, login, screenshot,
         centre=owner.centre,
         requested_amount="1500000",
         documents=[("批复文件", doc())],
+        commitment=True,
     )
     grants.grant_return(actor=reviewer, application=app, comment="请补充团队名单")
     login("weili")
@@ -103,6 +104,7 @@ def test_declaration_refusal_and_the_other_upload_forms(page, login, screenshot,
     form.get_by_label("研发中心").select_option(str(owner.centre.pk))
     form.get_by_label("年度").fill("2024")
     form.get_by_label("研发费用总投入").fill("3000000")
+    form.get_by_label("本单位已阅读并同意上述信用承诺").check()  # the 信用承诺书 (issue 15)
     same_page = _stays_on_page(page)
     form.get_by_label("研发费用专项审计报告").set_input_files(
         {"name": "审计报告.pdf", "mimeType": "application/pdf", "buffer": b"not a pdf at all"}

@@ -34,7 +34,12 @@ def annual(finance, finance2, year="2024"):
 
 def test_declare_verify_pay_then_revise_yields_an_adjustment(owner, independent, yc1, finance, finance2):
     sub = rd_declaration_submit(
-        actor=owner, centre=independent, year=2024, declared_amount="3000000", audit_report=doc("审计报告.pdf")
+        actor=owner,
+        centre=independent,
+        year=2024,
+        declared_amount="3000000",
+        audit_report=doc("审计报告.pdf"),
+        commitment=True,
     )
     assert sub.status == "pending" and sub.audit_report.original_name == "审计报告.pdf"
     with pytest.raises(ServiceError, match="须填写核减理由"):
@@ -54,11 +59,21 @@ def test_declare_verify_pay_then_revise_yields_an_adjustment(owner, independent,
 
     # a revised declaration after payment: nothing changes until verified
     rev = rd_declaration_submit(
-        actor=owner, centre=independent, year=2024, declared_amount="4000000", audit_report=doc("审计报告-更正.pdf")
+        actor=owner,
+        centre=independent,
+        year=2024,
+        declared_amount="4000000",
+        audit_report=doc("审计报告-更正.pdf"),
+        commitment=True,
     )
     with pytest.raises(ServiceError, match="待核定的申报"):
         rd_declaration_submit(
-            actor=owner, centre=independent, year=2024, declared_amount="1", audit_report=doc("x.pdf")
+            actor=owner,
+            centre=independent,
+            year=2024,
+            declared_amount="1",
+            audit_report=doc("x.pdf"),
+            commitment=True,
         )
     rd_declaration_verify(actor=yc1, submission=rev)
     decl.refresh_from_db()
@@ -76,13 +91,21 @@ def test_declare_verify_pay_then_revise_yields_an_adjustment(owner, independent,
 
 def test_declaration_refusals(system, owner, other_owner, enterprise, independent, reg1):
     with pytest.raises(ServiceError, match="企业成员"):
-        rd_declaration_submit(actor=other_owner, centre=independent, year=2024, declared_amount="1", audit_report=doc())
+        rd_declaration_submit(
+            actor=other_owner, centre=independent, year=2024, declared_amount="1", audit_report=doc(), commitment=True
+        )
     with pytest.raises(ServiceError, match="请上传该年度研发费用专项审计报告"):
-        rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="1", audit_report=None)
+        rd_declaration_submit(
+            actor=owner, centre=independent, year=2024, declared_amount="1", audit_report=None, commitment=True
+        )
     no_yc = make_centre(actor=system, enterprise=enterprise, ref="NOYC", yinchuan=None)
     with pytest.raises(ServiceError, match="银川市备案在2024年度未生效"):
-        rd_declaration_submit(actor=owner, centre=no_yc, year=2024, declared_amount="1", audit_report=doc())
-    sub = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="100", audit_report=doc())
+        rd_declaration_submit(
+            actor=owner, centre=no_yc, year=2024, declared_amount="1", audit_report=doc(), commitment=True
+        )
+    sub = rd_declaration_submit(
+        actor=owner, centre=independent, year=2024, declared_amount="100", audit_report=doc(), commitment=True
+    )
     with pytest.raises(ServiceError, match="只有银川市科技局审核员"):
         rd_declaration_verify(actor=reg1, submission=sub)
 
@@ -113,7 +136,9 @@ def test_a_year_filed_before_a_suspension_can_still_be_declared_after_reinstatem
     filing_suspend(actor=yc1, filing=filing, on=dt.date(2025, 1, 1), reason="整改")
     filing = filing_reinstate(actor=yc1, filing=Filing.objects.get(pk=filing.pk), on=dt.date(2025, 6, 1))
     assert filing.effective_from == dt.date(2025, 6, 1)
-    sub = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="100", audit_report=doc())
+    sub = rd_declaration_submit(
+        actor=owner, centre=independent, year=2024, declared_amount="100", audit_report=doc(), commitment=True
+    )
     assert sub.status == "pending"
 
 
@@ -122,7 +147,9 @@ def test_database_keeps_a_verified_amount_within_the_declared_one(owner, indepen
 
     from subsidies.models import RDDeclarationSubmission
 
-    sub = rd_declaration_submit(actor=owner, centre=independent, year=2024, declared_amount="100", audit_report=doc())
+    sub = rd_declaration_submit(
+        actor=owner, centre=independent, year=2024, declared_amount="100", audit_report=doc(), commitment=True
+    )
     rows = RDDeclarationSubmission.objects.filter(pk=sub.pk)
     with pytest.raises(IntegrityError, match="rd_submission_verified_within_declared"), transaction.atomic():
         rows.update(verified_amount=Decimal("100.01"))

@@ -36,10 +36,14 @@ def statuses(centre):
 
 
 def test_independent_centre_statuses(owner, independent, reg1, reg2):
-    app = grants.grant_apply(actor=owner, programme=programme("NX-TH"), centre=independent, documents=[("批复", doc())])
+    app = grants.grant_apply(
+        actor=owner, programme=programme("NX-TH"), centre=independent, documents=[("批复", doc())], commitment=True
+    )
     grants.grant_first_review(actor=reg1, application=app)
     grants.grant_approve(actor=reg2, application=app)
-    grants.grant_apply(actor=owner, programme=programme("NX-PDW"), centre=independent, documents=[("批复", doc())])
+    grants.grant_apply(
+        actor=owner, programme=programme("NX-PDW"), centre=independent, documents=[("批复", doc())], commitment=True
+    )
     s = statuses(independent)
     assert s["NX-TH"] == ("receiving", [])
     assert s["NX-PDW"][0] == "pending"
@@ -90,6 +94,7 @@ def test_apply_and_review_through_the_pages(client, owner, reg1, reg2, independe
             "description": "团队",
             "doc_label": "批复文件",
             "document": doc(),
+            "commitment": "on",
         },
     )
     app = GrantApplication.objects.get()
@@ -111,7 +116,9 @@ def test_apply_and_review_through_the_pages(client, owner, reg1, reg2, independe
 
 
 def test_another_enterprise_gets_404(client, owner, other_owner, other_enterprise, independent):
-    app = grants.grant_apply(actor=owner, programme=programme("NX-TH"), centre=independent, documents=[("批复", doc())])
+    app = grants.grant_apply(
+        actor=owner, programme=programme("NX-TH"), centre=independent, documents=[("批复", doc())], commitment=True
+    )
     client.force_login(other_owner)
     assert client.get(reverse("subsidies:grant_detail", args=[app.pk])).status_code == 404
     assert client.get(reverse("subsidies:grant_attachment", args=[app.attachments.get().pk])).status_code == 404
@@ -121,7 +128,9 @@ def test_another_enterprise_gets_404(client, owner, other_owner, other_enterpris
 
 
 def test_bureau_counts_eligible_not_applied(client, owner, reg1, independent, joint):
-    grants.grant_apply(actor=owner, programme=programme("NX-FIRST"), centre=independent, documents=[("x", doc())])
+    grants.grant_apply(
+        actor=owner, programme=programme("NX-FIRST"), centre=independent, documents=[("x", doc())], commitment=True
+    )
     rows = {r["programme"].code: (r["eligible"], r["unclaimed"]) for r in unclaimed_by_programme()}
     assert rows["NX-FIRST"] == (2, 1)
     assert rows["NX-TH"] == (1, 1)
@@ -142,7 +151,9 @@ def test_constant_query_counts(client, system, owner, reg1, enterprise, independ
         unclaimed_by_programme()
     for i in range(5):
         c = make_centre(actor=system, enterprise=enterprise, ref=f"MORE{i}", kind="joint" if i % 2 else "independent")
-        grants.grant_apply(actor=owner, programme=programme("NX-FIRST"), centre=c, documents=[("x", doc())])
+        grants.grant_apply(
+            actor=owner, programme=programme("NX-FIRST"), centre=c, documents=[("x", doc())], commitment=True
+        )
     with CaptureQueriesContext(connection) as second:
         client.get(url)
     with CaptureQueriesContext(connection) as bureau_second:

@@ -32,7 +32,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def grant_run(system, owner, independent, joint, reg1, reg2, yc1, yc2, finance, finance2):
     app = grants.grant_apply(
-        actor=owner, programme=programme("NX-TEAM"), centre=independent, documents=[("批复文件", doc())]
+        actor=owner,
+        programme=programme("NX-TEAM"),
+        centre=independent,
+        documents=[("批复文件", doc())],
+        commitment=True,
     )
     grants.grant_first_review(actor=reg1, application=app, comment="材料齐全")
     grants.grant_approve(actor=reg2, application=app, amount="1500000", comment="按批复核定")
@@ -40,7 +44,12 @@ def grant_run(system, owner, independent, joint, reg1, reg2, yc1, yc2, finance, 
     grants.grant_approve(actor=reg2, application=perf.award)  # the second step (issue 12)
     r = make_researcher(actor=system, centre=independent, doctorate=True)
     pdf_app = grants.grant_apply(
-        actor=owner, programme=programme("NX-PDF"), centre=independent, researcher=r, documents=[("进站通知", doc())]
+        actor=owner,
+        programme=programme("NX-PDF"),
+        centre=independent,
+        researcher=r,
+        documents=[("进站通知", doc())],
+        commitment=True,
     )
     grants.grant_first_review(actor=reg1, application=pdf_app)
     grants.grant_approve(actor=reg2, application=pdf_app)

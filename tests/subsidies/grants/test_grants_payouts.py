@@ -46,14 +46,23 @@ def test_grants_run_pays_each_award_once(
     client, system, owner, independent, joint, reg1, reg2, yc1, yc2, finance, finance2
 ):
     app = grants.grant_apply(
-        actor=owner, programme=programme("NX-FIRST"), centre=independent, documents=[("备案通知", doc())]
+        actor=owner,
+        programme=programme("NX-FIRST"),
+        centre=independent,
+        documents=[("备案通知", doc())],
+        commitment=True,
     )
     grants.grant_first_review(actor=reg1, application=app)
     grants.grant_approve(actor=reg2, application=app, amount="800000")
     perf = grants.evaluation_record(actor=reg1, centre=joint, period="2022-2024", result="excellent")
     r = make_researcher(actor=system, centre=independent, doctorate=True)
     pdf = grants.grant_apply(
-        actor=owner, programme=programme("NX-PDF"), centre=independent, researcher=r, documents=[("进站通知", doc())]
+        actor=owner,
+        programme=programme("NX-PDF"),
+        centre=independent,
+        researcher=r,
+        documents=[("进站通知", doc())],
+        commitment=True,
     )
     grants.grant_first_review(actor=reg1, application=pdf)
     grants.grant_approve(actor=reg2, application=pdf)
@@ -130,7 +139,9 @@ def test_grants_run_pays_each_award_once(
 
 
 def test_cancelled_grants_run_frees_the_awards(owner, independent, reg1, reg2, finance, finance2):
-    app = grants.grant_apply(actor=owner, programme=programme("NX-TH"), centre=independent, documents=[("批复", doc())])
+    app = grants.grant_apply(
+        actor=owner, programme=programme("NX-TH"), centre=independent, documents=[("批复", doc())], commitment=True
+    )
     grants.grant_first_review(actor=reg1, application=app)
     grants.grant_approve(actor=reg2, application=app)
     run = runs.payout_run_start(actor=finance, kind=RunKind.GRANTS, period=this_month())

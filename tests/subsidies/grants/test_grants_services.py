@@ -36,7 +36,12 @@ pytestmark = pytest.mark.django_db
 
 def apply(owner, code, centre, **kw):
     return grants.grant_apply(
-        actor=owner, programme=programme(code), centre=centre, documents=[("批复文件", doc())], **kw
+        actor=owner,
+        programme=programme(code),
+        centre=centre,
+        documents=[("批复文件", doc())],
+        **kw,
+        commitment=True,
     )
 
 
@@ -194,7 +199,7 @@ def test_return_and_resubmit(owner, independent, reg1, reg2):
     with pytest.raises(ServiceError, match="请填写退回意见"):
         grants.grant_return(actor=reg1, application=app, comment=" ")
     grants.grant_return(actor=reg1, application=app, comment="请补充批复文件")
-    grants.grant_resubmit(actor=owner, application=app, documents=[("批复文件", doc("批复v2.pdf"))])
+    grants.grant_resubmit(actor=owner, application=app, documents=[("批复文件", doc("批复v2.pdf"))], commitment=True)
     app = approve(app, reg1, reg2)
     assert app.attachments.count() == 2 and app.approved_amount == Decimal("100000.00")
 
@@ -207,7 +212,7 @@ def test_rejected_application_may_be_made_again(owner, independent, reg1):
 
 def test_application_needs_a_document_and_membership(owner, other_owner, independent):
     with pytest.raises(ServiceError, match="请上传至少一份申报材料"):
-        grants.grant_apply(actor=owner, programme=programme("NX-TH"), centre=independent, documents=[])
+        grants.grant_apply(actor=owner, programme=programme("NX-TH"), centre=independent, documents=[], commitment=True)
     with pytest.raises(ServiceError, match="企业成员"):
         apply(other_owner, "NX-TH", independent)
 

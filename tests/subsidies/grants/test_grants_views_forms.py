@@ -25,7 +25,12 @@ pytestmark = pytest.mark.django_db
 
 def test_invalid_verification_form_is_shown_with_its_errors_and_verifies_nothing(client, owner, independent, yc1):
     sub = rd_declaration_submit(
-        actor=owner, centre=independent, year=2024, declared_amount="3000000", audit_report=doc("审计报告.pdf")
+        actor=owner,
+        centre=independent,
+        year=2024,
+        declared_amount="3000000",
+        audit_report=doc("审计报告.pdf"),
+        commitment=True,
     )
     client.force_login(yc1)
     page = client.post(

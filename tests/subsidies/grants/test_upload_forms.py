@@ -28,7 +28,14 @@ XHR = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest", "HTTP_ACCEPT": "application/js
 
 
 def _apply_data(centre, **files):
-    return {"centre": centre.pk, "requested_amount": "1500000", "description": "团队", "doc_label": "批复文件", **files}
+    return {
+        "centre": centre.pk,
+        "requested_amount": "1500000",
+        "description": "团队",
+        "doc_label": "批复文件",
+        "commitment": "on",
+        **files,
+    }
 
 
 # --- grant application -------------------------------------------------------------------------------
@@ -86,6 +93,7 @@ def returned(owner, reg1, independent):
         centre=independent,
         requested_amount="1500000",
         documents=[("批复文件", doc())],
+        commitment=True,
     )
     return grants.grant_return(actor=reg1, application=app, comment="请补充团队名单")
 
@@ -101,7 +109,9 @@ def test_resubmission_by_script(client, owner, returned):
     assert body["ok"] is False and list(body["errors"]) == ["document"]
     returned.refresh_from_db()
     assert returned.status == "returned" and returned.attachments.count() == 1
-    body = client.post(url, {"description": "补充", "doc_label": "名单", "document": doc("名单.pdf")}, **XHR).json()
+    body = client.post(
+        url, {"description": "补充", "doc_label": "名单", "document": doc("名单.pdf"), "commitment": "on"}, **XHR
+    ).json()
     assert body == {"ok": True, "redirect": reverse("subsidies:grant_detail", args=[returned.pk])}
     returned.refresh_from_db()
     assert (returned.status, returned.description, returned.attachments.count()) == ("submitted", "补充", 2)
@@ -132,7 +142,7 @@ def test_another_enterprise_cannot_resubmit(client, other_owner, returned):
 
 
 def _declaration(centre, **files):
-    return {"centre": centre.pk, "year": "2024", "declared_amount": "3000000", **files}
+    return {"centre": centre.pk, "year": "2024", "declared_amount": "3000000", "commitment": "on", **files}
 
 
 def test_declaration_by_script(client, owner, independent):
