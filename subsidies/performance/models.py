@@ -168,7 +168,7 @@ class IndicatorSource(models.TextChoices):
     JOINT = "report:joint_projects", _("报告:与高校院所联合项目数")
     TALENT = "report:talent_trained", _("报告:培养人才数")
     RESEARCHERS = "record:researchers", _("记录:在聘研发人员数")
-    STIPEND = "record:stipend_months", _("记录:NX-STIPEND已发放月数")
+    STIPEND = "record:stipend_months", _("记录:人才补助已发放月数")
     RD_SPEND = "record:rd_verified", _("记录:核定研发投入")
     JUDGEMENT = "judgement", _("专家评议")
 

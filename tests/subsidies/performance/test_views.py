@@ -197,3 +197,10 @@ def test_the_evidence_of_a_report_downloads_for_its_readers_only(owner, other_ow
     assert client_for(expert).get(url).status_code == 404, "an expert reads accepted reports of assigned centres"
     # the filing documents' download does not serve it to the reviewer (no filing): this route is the one
     assert client_for(reg1).get(reverse("registry:document_download", args=[evidence.document_id])).status_code == 404
+
+
+def test_the_statistics_table_formats_its_last_figure_as_money():
+    """The centre table shows the figures in FIGURES order and formats the last one as yuan: it must be money."""
+    from subsidies.performance.checks import FIGURES, MONEY_FIGURE
+
+    assert FIGURES[-1] == MONEY_FIGURE
