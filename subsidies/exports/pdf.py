@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
-from subsidies.capitals import amount_in_capitals
 from subsidies.exports import pdf_worker
+from subsidies.money import amount_in_capitals, format_amount
 from subsidies.rules.rd_award import RULE as RD_AWARD
 from subsidies.rules.stipend import RULE as STIPEND
 from talent.identity import mask_id
@@ -67,10 +67,6 @@ def require_cjk_font() -> None:
             f"缺少中文字体“{CJK_FONT}”:请安装 Debian 软件包 fonts-noto-cjk(make sysdeps)/ "
             f"the CJK font {CJK_FONT!r} is missing: apt-get install fonts-noto-cjk"
         )
-
-
-def money(value) -> str:
-    return f"{value:,.2f}"
 
 
 def _header(doc: RunDocument, title: str) -> dict:
@@ -134,14 +130,14 @@ def register_items(doc: RunDocument) -> list[tuple]:
                             ln.service_period,
                             ln.rule,
                             label,
-                            money(ln.amount),
+                            format_amount(ln.amount),
                         ),
                         e.name,
                         ch,
                     )
                 )
-            items.append(("s", f"{c.ref} 小计({len(c.lines)} 笔)", e.name, ch, money(c.subtotal)))
-        items.append(("es", f"{e.name} 合计({e.line_count} 笔)", e.name, "", money(e.subtotal)))
+            items.append(("s", f"{c.ref} 小计({len(c.lines)} 笔)", e.name, ch, format_amount(c.subtotal)))
+        items.append(("es", f"{e.name} 合计({e.line_count} 笔)", e.name, "", format_amount(e.subtotal)))
     return items
 
 
@@ -238,7 +234,7 @@ def _register_html(
             "page_footer": offset is not None and total_pages is None,
             "first_page": (offset or 0) + 1,
             "numbered_total": total_pages if offset is not None else None,
-            "total": money(total),
+            "total": format_amount(total),
             "total_caps": amount_in_capitals(total, allow_negative=True),
             "unit": UNIT_MM,
             "head": mono_row(HEAD),
@@ -513,7 +509,7 @@ def render_register_naive(doc: RunDocument) -> bytes:
         "exports/register_naive.html",
         {
             "doc": doc,
-            "total": money(total),
+            "total": format_amount(total),
             "total_caps": amount_in_capitals(total, allow_negative=True),
             "page_footer": True,
             **_header(doc, "发放明细表"),
@@ -580,7 +576,7 @@ def render_notices(doc: RunDocument) -> bytes:
         notices.append(
             {
                 "e": e,
-                "subtotal": money(e.subtotal),
+                "subtotal": format_amount(e.subtotal),
                 "issuer": issuer,
                 "doc_no": f"{prefix}〔{year}〕{doc.run_id}-{len(notices) + 1}号",
                 "issued_on": chinese_date(doc.approved_at or doc.printed_at),
@@ -588,7 +584,7 @@ def render_notices(doc: RunDocument) -> bytes:
                 "basis": doc.basis(e.rules),
                 "closing": notice_closing(doc, e.rules),
                 "centres": [
-                    {"ref": c.ref, "name": c.name, "count": len(c.lines), "amount": money(c.subtotal)}
+                    {"ref": c.ref, "name": c.name, "count": len(c.lines), "amount": format_amount(c.subtotal)}
                     for c in e.centres
                 ],
             }
@@ -627,10 +623,10 @@ def grant_bounds(info, centre_kind: str | None) -> str:
         return ""
     high = info.joint_amount_max if centre_kind == "joint" and info.joint_amount_max is not None else info.amount_max
     if info.amount_type == "fixed":
-        return f"定额 ¥{money(high)}"
+        return f"定额 ¥{format_amount(high)}"
     if info.amount_type == "capped":
-        return f"最高限额:不超过 ¥{money(high)}"
-    return f"区间:¥{money(info.amount_min)} 至 ¥{money(high)}"
+        return f"最高限额:不超过 ¥{format_amount(high)}"
+    return f"区间:¥{format_amount(info.amount_min)} 至 ¥{format_amount(high)}"
 
 
 def _explain_grant(line, x: dict, info) -> list[str]:
@@ -671,7 +667,7 @@ def _explain_grant(line, x: dict, info) -> list[str]:
         out.append(";".join(when))
     for step in x.get("approvals") or []:
         at = (step.get("at") or "")[:16].replace("T", " ")
-        amount = f",核定金额 ¥{money(Decimal(step['amount']))}" if step.get("amount") else ""
+        amount = f",核定金额 ¥{format_amount(Decimal(step['amount']))}" if step.get("amount") else ""
         comment = f",意见:{step['comment']}" if step.get("comment") else ""
         out.append(
             f"{STEP_LABELS.get(step.get('step'), step.get('step', ''))}:"
@@ -681,7 +677,8 @@ def _explain_grant(line, x: dict, info) -> list[str]:
     bounds = grant_bounds(info, c.get("kind") if c else None)
     amount = x.get("amount")
     out.append(
-        f"核定金额 ¥{money(Decimal(amount)) if amount else money(line.amount)}" + (f"({bounds})" if bounds else "")
+        f"核定金额 ¥{format_amount(Decimal(amount)) if amount else format_amount(line.amount)}"
+        + (f"({bounds})" if bounds else "")
     )
     return out
 
@@ -756,7 +753,7 @@ def render_appendix(doc: RunDocument) -> bytes:
                     {
                         "line": ln,
                         "centre": c.ref,
-                        "amount": money(ln.amount),
+                        "amount": format_amount(ln.amount),
                         "beneficiary": mask_id(ln.beneficiary) if ln.researcher_id else ln.beneficiary,
                         "reasons": explain_line(ln, doc.info(ln.rule)),
                     }
