@@ -340,7 +340,7 @@ def naive(period: str, sample: int) -> dict:
                 )
                 paid = {
                     month_index(m)
-                    for m in PayoutLine.objects.filter(researcher=r, rule="NX-STIPEND", active=True).values_list(
+                    for m in PayoutLine.objects.filter(researcher=r, rule=stipend.RULE, active=True).values_list(
                         "service_month", flat=True
                     )
                 }
@@ -349,7 +349,7 @@ def naive(period: str, sample: int) -> dict:
                     centre = next(c for c in r.contracts.select_related("centre") if c.centre_id == m.centre_id).centre
                     PayoutLine.objects.create(
                         run=run,
-                        rule="NX-STIPEND",
+                        rule=stipend.RULE,
                         researcher=r,
                         centre_id=m.centre_id,
                         enterprise_id=centre.enterprise_id,

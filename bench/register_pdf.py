@@ -32,6 +32,7 @@ GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军"
 def build_document(lines: int, seed: int = 7):
     """A monthly run shaped like production: ~60 enterprises, 1-3 centres each, 20-300 researchers."""
     from subsidies.exports.data import CentreGroup, EnterpriseGroup, Line, RunDocument
+    from subsidies.rules.stipend import RULE as STIPEND
 
     rnd = random.Random(seed)
     doc = RunDocument(
@@ -68,7 +69,7 @@ def build_document(lines: int, seed: int = 7):
                 centre.lines.append(
                     Line(
                         made,
-                        "NX-STIPEND",
+                        STIPEND,
                         "regular",
                         f"11010119{80 + made % 20}{made:08d}",
                         rnd.choice(SURNAMES) + rnd.choice(GIVEN),

@@ -64,7 +64,7 @@ def _scope(actor, enterprises):
 def _visible_lines(researcher: Researcher, enterprises) -> dict[int, PaidLine]:
     """Lines of published runs only (a computed run's line is not yet paid, nor decided), of `enterprises`."""
     qs = PayoutLine.objects.filter(
-        researcher=researcher, rule="NX-STIPEND", active=True, run__state__in=PUBLISHED_RUN_STATES
+        researcher=researcher, rule=STIPEND, active=True, run__state__in=PUBLISHED_RUN_STATES
     )
     if enterprises is not None:
         qs = qs.filter(enterprise__in=enterprises)
@@ -162,9 +162,7 @@ def visible_lines(*, actor, researcher: Researcher) -> QuerySet[PayoutLine]:
     """The person's NX-STIPEND lines of published runs the actor may see (an enterprise: its own), with their
     explanations: a computed run's line is neither paid nor a decided amount (核定金额), for staff either."""
     qs = (
-        PayoutLine.objects.filter(
-            researcher=researcher, rule="NX-STIPEND", active=True, run__state__in=PUBLISHED_RUN_STATES
-        )
+        PayoutLine.objects.filter(researcher=researcher, rule=STIPEND, active=True, run__state__in=PUBLISHED_RUN_STATES)
         .select_related("explanation_basis", "run")
         .order_by("service_month", "id")
     )
