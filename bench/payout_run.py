@@ -287,9 +287,9 @@ def naive(period: str, sample: int) -> dict:
 
     from registry.models import Filing
     from subsidies.models import PayoutLine, PayoutRun, RunKind
+    from subsidies.parameters.services import parameter_timeline
     from subsidies.rules import stipend
     from subsidies.rules.calendar import month_index, month_start, parse_month
-    from subsidies.services.parameters import parameter_timeline
     from talent.models import Researcher
 
     class Rollback(Exception):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
 from subsidies.money import MoneyField
+from subsidies.parameters.models import ParameterValue  # noqa: F401  (the app's models: migrations, pghistory)
 from subsidies.rules.rd_award import RULE as RD_AWARD
 from subsidies.rules.stipend import RULE as STIPEND
 
@@ -19,29 +20,6 @@ class _Either(pgtrigger.Condition):
 
     def resolve(self, model):
         return "(" + " OR ".join(f"({c.resolve(model)})" for c in self.conditions) + ")"
-
-
-@audited()
-class ParameterValue(models.Model):
-    """A policy parameter's value from a date (POLICY *(param)*). Values are never edited in place:
-    a change is a new row from a date, so past runs keep the values they used."""
-
-    name = models.CharField(_("参数"), max_length=64, db_index=True)
-    value = models.CharField(_("取值"), max_length=64)
-    effective_from = models.DateField(_("生效日期"))
-    legal_reference = models.CharField(_("政策依据"), max_length=256)
-    note = models.TextField(_("说明"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("政策参数")
-        verbose_name_plural = _("政策参数")
-        ordering = ["name", "effective_from"]
-        constraints = [models.UniqueConstraint(fields=["name", "effective_from"], name="parameter_one_value_per_day")]
-
-    def __str__(self):
-        return f"{self.name}={self.value} (自{self.effective_from})"
 
 
 @audited()

@@ -26,11 +26,11 @@ from subsidies.models import (
     RunKind,
     RunState,
 )
+from subsidies.parameters.services import parameter_timeline
 from subsidies.rules import grants as rules
 from subsidies.rules.rd_award import RULE as RD_AWARD
 from subsidies.rules.rd_award import DeclarationFact
 from subsidies.selectors import yinchuan_filings_by_centre
-from subsidies.services.parameters import parameter_timeline
 
 
 def next_annual_period(today: dt.date) -> int:

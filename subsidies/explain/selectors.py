@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from subsidies.explain.months import DUE, NOT_PAYABLE, NOT_YET_DUE, OTHER_EMPLOYER, MonthAnswer, PaidLine, month_answers
 from subsidies.models import PUBLISHED_RUN_STATES, PayoutLine, PayoutRun, RunKind, RunState
+from subsidies.parameters.services import parameter_timeline
 from subsidies.rules.calendar import month_index
 from subsidies.rules.stipend import RULE as STIPEND
 from subsidies.selectors import paid_stipend_months, person_facts
-from subsidies.services.parameters import parameter_timeline
 from talent import selectors as talent_selectors
 from talent.models import Contract, Degree, Researcher
 

@@ -34,10 +34,10 @@ from subsidies.objections.models import (
     ObjectionSubject,
 )
 from subsidies.objections.workdays import add_working_days, working_days_between
+from subsidies.parameters.services import parameter_timeline
 from subsidies.rules.calendar import parse_month
 from subsidies.rules.rd_award import RULE as RD_AWARD
 from subsidies.rules.stipend import RULE as STIPEND
-from subsidies.services.parameters import parameter_timeline
 from talent.models import Contract, Degree, Researcher
 
 MAX_TEXT = 4000

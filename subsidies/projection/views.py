@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import downloads
 from accounts.errors import ServiceError, error_text, show_refusal
 from subsidies import charts
-from subsidies.forms import PARAMETER_LABELS
+from subsidies.parameters.forms import PARAMETER_LABELS
 from subsidies.projection import exports, jobs, scenarios, services
 from subsidies.projection.models import ProjectionJob
 from subsidies.projection.selectors import can_project, parse_hires, scenario_get, scenario_list

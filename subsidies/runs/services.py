@@ -27,11 +27,11 @@ from subsidies.models import (
     RunKind,
     RunState,
 )
+from subsidies.parameters.services import measure_from
 from subsidies.rules.calendar import month_index, parse_month, parse_year
 from subsidies.run_notices import notify_run_enterprises
 from subsidies.runs import leases as run_leases
 from subsidies.runs import lines
-from subsidies.services.parameters import measure_from
 
 
 def _require_finance(actor, action: str, record: str = "") -> None:

@@ -81,7 +81,7 @@ def masked_beneficiary(line) -> str:
 @register.filter
 def param_label(name) -> str:
     """A policy parameter by the name a person knows (全日制博士月补助(元)), never its key."""
-    from subsidies.forms import PARAMETER_LABELS
+    from subsidies.parameters.forms import PARAMETER_LABELS
 
     return str(PARAMETER_LABELS.get(name, name))
 

@@ -185,7 +185,7 @@ def build_world(make_user, tmp_media) -> World:
             category="amount",
             text="金额有误",
         )
-    from subsidies.services.parameters import parameter_set
+    from subsidies.parameters.services import parameter_set
 
     parameter = parameter_set(
         actor=users["admin"], name="nx_stipend.doctorate_monthly", value="5000.00", effective_from=dt.date(2023, 1, 1)

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from accounts.errors import ServiceError
 from registry import services
 from registry.models import Centre, Filing, FilingPeriod, FilingStatus, ReviewDecision, ReviewStep
-from subsidies.services.parameters import parameter_set
+from subsidies.parameters.services import parameter_set
 
 pytestmark = pytest.mark.django_db
 SUBMITTED_ON = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)  # 10:00 in Asia/Shanghai

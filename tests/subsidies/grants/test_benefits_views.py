@@ -214,7 +214,7 @@ def test_incubator_pages(client, owner, enterprise, make_user):
 
 def test_benefit_amounts_are_the_parameters_in_force(system, independent):
     """The amounts shown follow the dated parameters, not the measures' original figures."""
-    from subsidies.services.parameters import parameter_set
+    from subsidies.parameters.services import parameter_set
 
     amounts = {b.code: str(b.amount_text) for b in centre_benefits(independent)}
     assert amounts["NX-STIPEND"] == "每人每月 5,000.00 / 3,000.00 元"

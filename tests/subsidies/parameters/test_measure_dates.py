@@ -15,13 +15,13 @@ from accounts.models import Role
 from registry import measures
 from registry.models import Filing, FilingPeriod
 from subsidies.models import ParameterValue, PayoutLine, PayoutRun, RunKind
+from subsidies.parameters.services import parameter_set
 from subsidies.rules.calendar import month_index
 from subsidies.rules.params import DEFAULTS, ParamTimeline, ParamValue, validate_value
 from subsidies.rules.rd_award import DeclarationFact, YinchuanFiling, rd_due
 from subsidies.rules.stipend import ContractFact, DegreeFact, FilingFact, PersonFacts, stipend_due
 from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services.parameters import parameter_set
 from tests.subsidies.builders import base_fragment
 
 D = dt.date

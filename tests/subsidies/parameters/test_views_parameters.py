@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from subsidies.models import ParameterValue
-from subsidies.services.parameters import parameter_set
+from subsidies.parameters.services import parameter_set
 
 pytestmark = pytest.mark.django_db
 URL = "subsidies:parameters"

@@ -15,12 +15,12 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from subsidies.models import RunKind
+from subsidies.parameters.services import parameter_set
 from subsidies.projection import scenarios
 from subsidies.projection.models import ProjectionJob, ProjectionScenario, ScenarioParameterLink
 from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
 from subsidies.services.budgets import budget_set
-from subsidies.services.parameters import parameter_set
 from tests.subsidies import finance_data
 
 pytestmark = pytest.mark.django_db
