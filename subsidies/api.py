@@ -461,7 +461,7 @@ class PayoutLineViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={200: why.LineLetterSerializer})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def letter(self, request, pk=None):
-        """核定说明 (issue 16 §2): the line's decision letter, in the words of the page and the PDF."""
+        """核定说明: the line's decision letter, in the words of the page and the PDF."""
         return Response(why.line_letter_response(self.get_object()))
 
 

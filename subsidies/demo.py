@@ -141,7 +141,7 @@ def scenario(seed: int = 2024) -> dict:
                 "legal_representative": rng.choice(SURNAMES) + rng.choice(GIVEN),
                 "bank_name": "中国银行银川分行",
                 "bank_account": f"1071{rng.randrange(10**11, 10**12)}",
-                "bank_cnaps": "104871000018",  # the branch's 联行号 (issue 15)
+                "bank_cnaps": "104871000018",  # the branch's 联行号 (CNAPS), which the bank files carry
             }
         )
         filings = [{"level": "regional", "status": "approved", "effective_from": "2024-03-01", "effective_to": None}]

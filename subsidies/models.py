@@ -62,7 +62,7 @@ class RunState(models.TextChoices):
     APPROVED = "approved", _("已审批")
     EXPORTED = "exported", _("已导出")
     PAID = "paid", _("已拨付")
-    PARTIAL = "partial", _("部分到账")  # bank results in, not every live transfer succeeded (issue 17)
+    PARTIAL = "partial", _("部分到账")  # bank results in, not every live transfer succeeded
     CANCELLED = "cancelled", _("已作废")
     FAILED = "failed", _("计算失败")
     # left computing with no live computation (its process or worker died): continued, not recomputed
@@ -313,7 +313,7 @@ class ExportRecord(models.Model):
     total_amount = MoneyField(_("合计金额"), null=True, blank=True)
     error = models.TextField(blank=True)
     # a bank file's payees written without the payee bank's 联行号 ("name(USCC)" joined by 、), shown on the
-    # export page so finance completes them before uploading (issue 15)
+    # export page so finance completes them before uploading
     payees_without_cnaps = models.TextField(_("未登记联行号的收款企业"), blank=True, db_default="")
 
     class Meta:
@@ -356,6 +356,6 @@ class Budget(models.Model):
 
 from subsidies.grants.models import *  # noqa: E402,F401,F403  (grants, declarations, incubators)
 from subsidies.objections.models import *  # noqa: E402,F401,F403  (objections, holiday reference data)
-from subsidies.performance.models import *  # noqa: E402,F401,F403  (performance reports, evaluations; issue 19)
+from subsidies.performance.models import *  # noqa: E402,F401,F403  (performance reports, evaluations; NX-PERF)
 from subsidies.projection.models import *  # noqa: E402,F401,F403  (saved projection scenarios, jobs)
-from subsidies.transfers.models import *  # noqa: E402,F401,F403  (bank transfers and results, issue 17)
+from subsidies.transfers.models import *  # noqa: E402,F401,F403  (bank transfers and results)

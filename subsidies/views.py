@@ -48,11 +48,11 @@ def _can_run(user) -> bool:
     return user.is_finance or user.is_portal_admin
 
 
-def _can_see_parameters(user) -> bool:
+def can_see_parameters(user) -> bool:
     return user.is_finance or user.is_portal_admin or user.is_reviewer
 
 
-_can_see_dashboard = _can_see_parameters
+_can_see_dashboard = can_see_parameters
 
 
 def staff_only(predicate):
@@ -129,7 +129,7 @@ def _render_run_list(request, start_form, status=200):
 @require_GET
 @staff_only(_can_run)
 def run_list_export(request):
-    """The filtered, sorted run list as XLSX (issue 15): amounts as numbers, dates as dates."""
+    """The filtered, sorted run list as XLSX: amounts as numbers, dates as dates."""
     _filters, runs, _sort = _filtered_runs(request)
     return xlsx_response(
         filename=f"发放批次-{timezone.localdate():%Y%m%d}.xlsx",

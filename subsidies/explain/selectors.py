@@ -104,7 +104,7 @@ def _own(facts, enterprises):
 
 def _facts(researcher: Researcher):
     facts = person_facts(Q(pk=researcher.pk))[researcher.pk]
-    # the date each claim was recorded, so that a pending verification says since when (issue 16 §1)
+    # the date each claim was recorded, so that a pending verification says since when
     submitted = dict(Degree.objects.filter(researcher=researcher).values_list("id", "created_at"))
     degrees = tuple(
         dataclasses.replace(d, submitted_on=timezone.localtime(submitted[d.id]).date()) if d.id in submitted else d

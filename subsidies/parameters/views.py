@@ -13,11 +13,11 @@ from accounts.errors import ServiceError, error_text
 from subsidies.parameters.forms import PARAMETER_LABELS, ParameterForm
 from subsidies.parameters.selectors import parameter_timelines
 from subsidies.parameters.services import parameter_set
-from subsidies.views import _can_see_parameters, staff_only
+from subsidies.views import can_see_parameters, staff_only
 
 
 @require_http_methods(["GET", "POST"])
-@staff_only(_can_see_parameters)
+@staff_only(can_see_parameters)
 def parameters(request):
     can_edit = request.user.is_portal_admin
     form = ParameterForm(initial={"effective_from": timezone.localdate()}) if can_edit else None

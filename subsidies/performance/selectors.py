@@ -80,7 +80,7 @@ def reportable_centres(*, actor) -> QuerySet[Centre]:
 
 
 def prefill(centre: Centre, year: int) -> dict:
-    """The figures taken from the records (issue 19 §1): researchers employed in the year (full-time, by their
+    """The figures taken from the records: researchers employed in the year (full-time, by their
     best verified-or-claimed degree), NX-STIPEND months paid, R&D spend declared and verified, grants received."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     contracts = (

@@ -1,4 +1,4 @@
-"""Which failed transfers a re-issue batch (补拨) may pay again: pure, no ORM (issue 17 §4).
+"""Which failed transfers a re-issue batch (补拨) may pay again: pure, no ORM.
 
 The entitlement of a failed transfer is unchanged (its lines stay the approved lines), so a payee is
 left out only where POLICY says the money was never earned as the records now stand:

@@ -1,4 +1,4 @@
-"""Filing dates within the measures' bounds (issue 12 §2): no filing takes effect before its measure
+"""Filing dates within the measures' bounds: no filing takes effect before its measure
 (`nx.measure_from`, `yc.measure_from`), in the web review and in imported history alike; an approval
 backdated past the submission (`review.backdate_days`, default 0) needs a stated reason, which the review
 record shows; centres' `established_on` within sensible bounds. Service, API and page alike."""

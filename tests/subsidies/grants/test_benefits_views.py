@@ -198,7 +198,7 @@ def test_incubator_pages(client, owner, enterprise, make_user):
     client.post(url, {"what": "recognise", "programme_code": "YC-INC-REG"})
     inc.refresh_from_db()
     assert inc.status == "approved"
-    # recorded by y2 = their 初审; another Yinchuan reviewer approves them on the award's page (issue 12)
+    # recorded by y2 = their 初审; another Yinchuan reviewer approves them on the award's page
     assert "待复审的奖补" in client.get(url).content.decode()
     client.force_login(y1)
     for award in inc.grant_applications.all():

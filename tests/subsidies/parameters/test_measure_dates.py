@@ -1,4 +1,4 @@
-"""Each measure applies from its own date (issue 12 §2): `nx.measure_from` (2023-06-01) and `yc.measure_from`
+"""Each measure applies from its own date: `nx.measure_from` (2023-06-01) and `yc.measure_from`
 (2023-01-01) are dated parameters the bureau can correct; nothing earns before them, whatever a record says,
 and periods before them are refused (run_payouts --month 1900-01)."""
 

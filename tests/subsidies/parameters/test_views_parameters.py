@@ -1,4 +1,4 @@
-"""Parameters page (issue 5 §1): timelines for everyone on staff, changes by administrators only,
+"""Parameters page: timelines for everyone on staff, changes by administrators only,
 through parameter_set (audited); bad input is refused in Chinese and changes nothing."""
 
 import datetime as dt

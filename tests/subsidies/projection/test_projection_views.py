@@ -1,4 +1,4 @@
-"""The 预算测算 page and /api/v1/projection/ (issue 18 §2-4): committed money from the projection,
+"""The 预算测算 page and /api/v1/projection/: committed money from the projection,
 baseline / scenario / difference, estimates apart, budgets flagged; saved scenarios immutable,
 compared, exported and linked from a decided parameter; long projections as jobs with progress."""
 

@@ -1,4 +1,4 @@
-"""The money loop's services and database guarantees (issue 17): transfers at export, bank results,
+"""The money loop's services and database guarantees: transfers at export, bank results,
 corrections (four eyes), re-issue batches, account corrections, receipts, settlement totals."""
 
 import datetime as dt
