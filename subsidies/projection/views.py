@@ -247,7 +247,7 @@ def _scenario_or_404(request, pk):
 @require_GET
 @staff_only(can_project)
 def scenario_detail(request, pk: int):
-    from subsidies.models import ParameterValue
+    from subsidies.parameters.models import ParameterValue
 
     s = _scenario_or_404(request, pk)
     linked = s.decisions.select_related("parameter", "linked_by")
@@ -278,7 +278,7 @@ def scenario_detail(request, pk: int):
 @require_POST
 @staff_only(_can_save)
 def scenario_link(request, pk: int):
-    from subsidies.models import ParameterValue
+    from subsidies.parameters.models import ParameterValue
 
     s = _scenario_or_404(request, pk)
     pv = ParameterValue.objects.filter(pk=request.POST.get("parameter") or 0).first()
