@@ -287,9 +287,9 @@ def naive(period: str, sample: int) -> dict:
 
     from registry.models import Filing
     from subsidies.models import PayoutLine, PayoutRun, RunKind
+    from subsidies.parameters.services import parameter_timeline
     from subsidies.rules import stipend
     from subsidies.rules.calendar import month_index, month_start, parse_month
-    from subsidies.services.parameters import parameter_timeline
     from talent.models import Researcher
 
     class Rollback(Exception):
@@ -340,7 +340,7 @@ def naive(period: str, sample: int) -> dict:
                 )
                 paid = {
                     month_index(m)
-                    for m in PayoutLine.objects.filter(researcher=r, rule="NX-STIPEND", active=True).values_list(
+                    for m in PayoutLine.objects.filter(researcher=r, rule=stipend.RULE, active=True).values_list(
                         "service_month", flat=True
                     )
                 }
@@ -349,7 +349,7 @@ def naive(period: str, sample: int) -> dict:
                     centre = next(c for c in r.contracts.select_related("centre") if c.centre_id == m.centre_id).centre
                     PayoutLine.objects.create(
                         run=run,
-                        rule="NX-STIPEND",
+                        rule=stipend.RULE,
                         researcher=r,
                         centre_id=m.centre_id,
                         enterprise_id=centre.enterprise_id,

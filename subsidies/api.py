@@ -18,7 +18,6 @@ from accounts import downloads
 from accounts.api import (
     ADMIN,
     ENTERPRISE,
-    EVERYONE,
     FINANCE,
     IDEMPOTENCY_HEADER,
     YINCHUAN,
@@ -40,12 +39,12 @@ from subsidies.models import (
     ExportFormat,
     ExportRecord,
     ExportState,
-    ParameterValue,
     PayoutLine,
     PayoutRun,
     RDDeclaration,
     RunKind,
 )
+from subsidies.parameters.api import ParameterViewSet
 from subsidies.runs.services import payout_run_approve, payout_run_cancel, payout_run_compute, payout_run_start
 from talent.identity import mask_id
 
@@ -462,27 +461,8 @@ class PayoutLineViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses={200: why.LineLetterSerializer})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def letter(self, request, pk=None):
-        """核定说明 (issue 16 §2): the line's decision letter, in the words of the page and the PDF."""
+        """核定说明: the line's decision letter, in the words of the page and the PDF."""
         return Response(why.line_letter_response(self.get_object()))
-
-
-class ParameterSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ParameterValue
-        fields = ["id", "name", "value", "effective_from", "legal_reference", "note", "created_at"]
-        read_only_fields = fields
-
-
-class ParameterViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """政策参数 (read): values with the dates they apply from. Changes are made on the parameters page."""
-
-    queryset = ParameterValue.objects.none()
-    serializer_class = ParameterSerializer
-    filterset_fields = ["name", "effective_from"]
-    action_roles = {"list": EVERYONE, "retrieve": EVERYONE}
-
-    def get_queryset(self):
-        return ParameterValue.objects.order_by("name", "effective_from", "id")
 
 
 class BudgetSerializer(serializers.ModelSerializer):

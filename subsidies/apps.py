@@ -8,8 +8,8 @@ class SubsidiesConfig(AppConfig):
 
     def ready(self):
         from registry import measures
+        from subsidies.parameters import services as parameters
         from subsidies.reporting import panels
-        from subsidies.services import parameters
 
         # the registry's filing reviews read the measures' dates from the parameter timeline (registry.measures)
         measures.register(measure_from=parameters.measure_from, backdate_days=parameters.backdate_days)

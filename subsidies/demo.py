@@ -5,6 +5,8 @@ import datetime as dt
 import random
 
 from registry.identifiers import uscc_check_char
+from subsidies.rules.rd_award import RULE as RD_AWARD
+from subsidies.rules.stipend import RULE as STIPEND
 from talent.identity import resident_id_check_digit
 
 DEMO_PASSWORD = "Demo-2024!"  # noqa: S105 - printed for local use only
@@ -101,11 +103,11 @@ USERS = (
 # Approved yearly budgets (预算批复) for the demo years: (rule, year, amount in yuan, approval document).
 # Plausible for four centres and about seventy researchers, not official figures.
 BUDGETS = (
-    ("NX-STIPEND", 2024, "1800000.00", "宁科发〔2024〕12号"),
-    ("NX-STIPEND", 2025, "2600000.00", "宁科发〔2025〕9号"),
-    ("NX-STIPEND", 2026, "2800000.00", "宁科发〔2026〕7号"),
-    ("YC-RD", 2025, "1200000.00", "银科发〔2025〕15号"),
-    ("YC-RD", 2026, "1500000.00", "银科发〔2026〕11号"),
+    (STIPEND, 2024, "1800000.00", "宁科发〔2024〕12号"),
+    (STIPEND, 2025, "2600000.00", "宁科发〔2025〕9号"),
+    (STIPEND, 2026, "2800000.00", "宁科发〔2026〕7号"),
+    (RD_AWARD, 2025, "1200000.00", "银科发〔2025〕15号"),
+    (RD_AWARD, 2026, "1500000.00", "银科发〔2026〕11号"),
     ("NX-FIRST", 2024, "2000000.00", "宁科发〔2024〕12号"),
     ("NX-FIRST", 2025, "1500000.00", "宁科发〔2025〕9号"),
 )
@@ -139,7 +141,7 @@ def scenario(seed: int = 2024) -> dict:
                 "legal_representative": rng.choice(SURNAMES) + rng.choice(GIVEN),
                 "bank_name": "中国银行银川分行",
                 "bank_account": f"1071{rng.randrange(10**11, 10**12)}",
-                "bank_cnaps": "104871000018",  # the branch's 联行号 (issue 15)
+                "bank_cnaps": "104871000018",  # the branch's 联行号 (CNAPS), which the bank files carry
             }
         )
         filings = [{"level": "regional", "status": "approved", "effective_from": "2024-03-01", "effective_to": None}]

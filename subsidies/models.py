@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
 from subsidies.money import MoneyField
+from subsidies.parameters.models import ParameterValue  # noqa: F401  (the app's models: migrations, pghistory)
 from subsidies.rules.rd_award import RULE as RD_AWARD
 from subsidies.rules.stipend import RULE as STIPEND
 
@@ -19,29 +20,6 @@ class _Either(pgtrigger.Condition):
 
     def resolve(self, model):
         return "(" + " OR ".join(f"({c.resolve(model)})" for c in self.conditions) + ")"
-
-
-@audited()
-class ParameterValue(models.Model):
-    """A policy parameter's value from a date (POLICY *(param)*). Values are never edited in place:
-    a change is a new row from a date, so past runs keep the values they used."""
-
-    name = models.CharField(_("参数"), max_length=64, db_index=True)
-    value = models.CharField(_("取值"), max_length=64)
-    effective_from = models.DateField(_("生效日期"))
-    legal_reference = models.CharField(_("政策依据"), max_length=256)
-    note = models.TextField(_("说明"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("政策参数")
-        verbose_name_plural = _("政策参数")
-        ordering = ["name", "effective_from"]
-        constraints = [models.UniqueConstraint(fields=["name", "effective_from"], name="parameter_one_value_per_day")]
-
-    def __str__(self):
-        return f"{self.name}={self.value} (自{self.effective_from})"
 
 
 @audited()
@@ -84,7 +62,7 @@ class RunState(models.TextChoices):
     APPROVED = "approved", _("已审批")
     EXPORTED = "exported", _("已导出")
     PAID = "paid", _("已拨付")
-    PARTIAL = "partial", _("部分到账")  # bank results in, not every live transfer succeeded (issue 17)
+    PARTIAL = "partial", _("部分到账")  # bank results in, not every live transfer succeeded
     CANCELLED = "cancelled", _("已作废")
     FAILED = "failed", _("计算失败")
     # left computing with no live computation (its process or worker died): continued, not recomputed
@@ -335,7 +313,7 @@ class ExportRecord(models.Model):
     total_amount = MoneyField(_("合计金额"), null=True, blank=True)
     error = models.TextField(blank=True)
     # a bank file's payees written without the payee bank's 联行号 ("name(USCC)" joined by 、), shown on the
-    # export page so finance completes them before uploading (issue 15)
+    # export page so finance completes them before uploading
     payees_without_cnaps = models.TextField(_("未登记联行号的收款企业"), blank=True, db_default="")
 
     class Meta:
@@ -378,6 +356,6 @@ class Budget(models.Model):
 
 from subsidies.grants.models import *  # noqa: E402,F401,F403  (grants, declarations, incubators)
 from subsidies.objections.models import *  # noqa: E402,F401,F403  (objections, holiday reference data)
-from subsidies.performance.models import *  # noqa: E402,F401,F403  (performance reports, evaluations; issue 19)
+from subsidies.performance.models import *  # noqa: E402,F401,F403  (performance reports, evaluations; NX-PERF)
 from subsidies.projection.models import *  # noqa: E402,F401,F403  (saved projection scenarios, jobs)
-from subsidies.transfers.models import *  # noqa: E402,F401,F403  (bank transfers and results, issue 17)
+from subsidies.transfers.models import *  # noqa: E402,F401,F403  (bank transfers and results)

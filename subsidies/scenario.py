@@ -13,7 +13,7 @@ from registry import services as registry_services
 from registry.history import Entry as FilingEntry
 from registry.models import Centre, Enterprise
 from subsidies.declarations.services import rd_declaration_record
-from subsidies.services.parameters import parameter_set
+from subsidies.parameters.services import parameter_set
 from talent import services as talent_services
 from talent.models import Researcher
 

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from subsidies import views, views_notices
 from subsidies.exports import views as views_exports
+from subsidies.parameters import views as views_parameters
 
 app_name = "subsidies"
 urlpatterns = [
@@ -13,7 +14,7 @@ urlpatterns = [
     path("runs/<int:pk>/compute/", views.run_compute, name="run_compute"),
     path("runs/<int:pk>/approve/", views.run_approve, name="run_approve"),
     path("runs/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),
-    path("parameters/", views.parameters, name="parameters"),
+    path("parameters/", views_parameters.parameters, name="parameters"),
     path("dashboard/", views.bureau_dashboard, name="bureau_dashboard"),
     path("budgets/", views.budgets, name="budgets"),
     # exports

@@ -26,18 +26,14 @@ from accounts.errors import ServiceError, error_text, show_refusal
 from subsidies import charts, dashboard, run_lists, selectors
 from subsidies.anomalies import run_anomalies
 from subsidies.forms import (
-    PARAMETER_LABELS,
     BudgetForm,
     LineFilterForm,
-    ParameterForm,
     RunFilterForm,
     RunStartForm,
 )
-from subsidies.models import ParameterValue, PayoutLine, PayoutRun, RunState
-from subsidies.rules.params import DEFAULT_FROM, DEFAULTS
+from subsidies.models import PayoutLine, PayoutRun, RunState
 from subsidies.runs import services as run_services
 from subsidies.services.budgets import FIRST_BUDGET_YEAR, budget_rules, budget_set, latest_budget_year
-from subsidies.services.parameters import parameter_set
 from subsidies.templatetags.portal_format import cn_period, yuan
 
 RUNS_PER_PAGE = 20
@@ -52,11 +48,11 @@ def _can_run(user) -> bool:
     return user.is_finance or user.is_portal_admin
 
 
-def _can_see_parameters(user) -> bool:
+def can_see_parameters(user) -> bool:
     return user.is_finance or user.is_portal_admin or user.is_reviewer
 
 
-_can_see_dashboard = _can_see_parameters
+_can_see_dashboard = can_see_parameters
 
 
 def staff_only(predicate):
@@ -133,7 +129,7 @@ def _render_run_list(request, start_form, status=200):
 @require_GET
 @staff_only(_can_run)
 def run_list_export(request):
-    """The filtered, sorted run list as XLSX (issue 15): amounts as numbers, dates as dates."""
+    """The filtered, sorted run list as XLSX: amounts as numbers, dates as dates."""
     _filters, runs, _sort = _filtered_runs(request)
     return xlsx_response(
         filename=f"发放批次-{timezone.localdate():%Y%m%d}.xlsx",
@@ -267,89 +263,6 @@ def run_compute(request, pk: int):
     else:
         messages.success(request, _("批次#%(pk)s已开始计算") % {"pk": run.pk})
     return redirect("subsidies:run_detail", pk=run.pk)
-
-
-# --- parameters ------------------------------------------------------------------
-
-
-def parameter_timelines(today):
-    """Per parameter, its values in date order (the measure's figure first when nothing recorded
-    replaces it), each marked past / current / future as of `today`. One query."""
-    recorded: dict[str, list] = {name: [] for name in DEFAULTS}
-    for pv in ParameterValue.objects.select_related("created_by").order_by("name", "effective_from"):
-        recorded.setdefault(pv.name, []).append(pv)
-    out = []
-    for name, (default, ref) in DEFAULTS.items():
-        entries = [
-            {
-                "value": pv.value,
-                "effective_from": pv.effective_from,
-                "legal_reference": pv.legal_reference,
-                "note": pv.note,
-                "set_by": pv.created_by.display_name if pv.created_by else "",
-                "set_at": pv.created_at,
-                "original": False,
-            }
-            for pv in recorded.get(name, [])
-        ]
-        if not entries or entries[0]["effective_from"] > DEFAULT_FROM:
-            entries.insert(
-                0,
-                {
-                    "value": default,
-                    "effective_from": DEFAULT_FROM,
-                    "legal_reference": ref,
-                    "note": "",
-                    "set_by": "",
-                    "set_at": None,
-                    "original": True,
-                },
-            )
-        current = None
-        for e in entries:
-            if e["effective_from"] <= today:
-                current = e
-        for e in entries:
-            e["status"] = "current" if e is current else ("future" if e["effective_from"] > today else "past")
-        out.append({"name": name, "label": PARAMETER_LABELS.get(name, name), "entries": entries, "current": current})
-    return out
-
-
-@require_http_methods(["GET", "POST"])
-@staff_only(_can_see_parameters)
-def parameters(request):
-    can_edit = request.user.is_portal_admin
-    form = ParameterForm(initial={"effective_from": timezone.localdate()}) if can_edit else None
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied(_("只有系统管理员可以调整政策参数"))
-        form = ParameterForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                pv = parameter_set(
-                    actor=request.user,
-                    name=data["name"],
-                    value=data["value"],
-                    effective_from=data["effective_from"],
-                    legal_reference=data["legal_reference"].strip(),
-                    note=data["note"].strip(),
-                )
-            except ServiceError as exc:
-                form.add_error(None, error_text(exc))
-            else:
-                messages.success(
-                    request,
-                    _("参数 %(name)s 自 %(date)s 起取值 %(value)s,已记录")
-                    % {
-                        "name": PARAMETER_LABELS.get(pv.name, pv.name),
-                        "date": pv.effective_from.isoformat(),
-                        "value": pv.value,
-                    },
-                )
-                return redirect(reverse("subsidies:parameters") + f"#param-{pv.name}")
-    context = {"timelines": parameter_timelines(timezone.localdate()), "form": form, "can_edit": can_edit}
-    return render(request, "subsidies/parameters.html", context)
 
 
 # --- bureau dashboard ------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Reads for the why-not answers of a centre (issue 16 §1): its YC-RD years and its grant eligibility. The caller
+"""Reads for the why-not answers of a centre: its YC-RD years and its grant eligibility. The caller
 has scoped the centre or application through an actor-scoped selector (registry.selectors.centre_get,
 subsidies.grants.selectors.application_get): an enterprise asks about its own, staff about those they may see.
 A centre's lines are its enterprise's, so no other enterprise's record enters an answer."""
@@ -26,11 +26,11 @@ from subsidies.models import (
     RunKind,
     RunState,
 )
+from subsidies.parameters.services import parameter_timeline
 from subsidies.rules import grants as rules
 from subsidies.rules.rd_award import RULE as RD_AWARD
 from subsidies.rules.rd_award import DeclarationFact
 from subsidies.selectors import yinchuan_filings_by_centre
-from subsidies.services.parameters import parameter_timeline
 
 
 def next_annual_period(today: dt.date) -> int:

@@ -1,4 +1,4 @@
-"""A payout line (or a month the rule finds payable) read like a decision letter (issue 16 §2): its inputs, each
+"""A payout line (or a month the rule finds payable) read like a decision letter: its inputs, each
 condition with whether it held, each parameter value with its effective date and legal basis, then the amount.
 One wording, used by the month page, the 个人补助核定说明 PDF and the API."""
 
@@ -8,12 +8,12 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from subsidies.explain.lines import DEGREE_LABELS, MONTH_RULE_LABELS, explain_line
 from subsidies.explain.selectors import researcher_months, visible_lines
-from subsidies.exports.pdf import _write_pdf, explain_line, require_cjk_font
+from subsidies.exports.pdf import _write_pdf, require_cjk_font
 from subsidies.rules.rd_award import RULE as RD_AWARD
 from subsidies.rules.stipend import RULE as STIPEND
 
-LEVEL = {"doctorate": "博士", "master": "硕士", "bachelor": "学士"}
 PARAM_LABEL = {
     "nx_stipend.doctorate_monthly": "全日制博士月补助标准",
     "nx_stipend.master_monthly": "重点院校重点学科硕士月补助标准",
@@ -23,7 +23,6 @@ PARAM_LABEL = {
     "yc_rd.rate": "研发投入奖励比例",
     "yc_rd.cap": "年度奖励上限(元)",
 }
-MONTH_RULE = {"whole_month": "按整月计发", "daily_prorata": "按日折算"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ def _to(day) -> str:
 
 
 def _param_text(p: dict, rule: str = STIPEND) -> str:
-    value = MONTH_RULE.get(p.get("value"), p.get("value"))
+    value = MONTH_RULE_LABELS.get(p.get("value"), p.get("value"))
     label = PARAM_LABEL.get(p.get("name"), p.get("name"))
     return f"{label}:{value}(自{p.get('effective_from')}起施行;依据:{p.get('legal_reference', '')};平台规则 {rule})"
 
@@ -64,7 +63,7 @@ def stipend_sections(x: dict, amount: Decimal) -> list[Section]:
             + (f",已于{c['terminated_on']}解除" if c.get("terminated_on") else "")
         ),
         Item(
-            f"学历:{'全日制' if d.get('full_time') else '非全日制'}{LEVEL.get(d.get('level'), d.get('level', ''))}"
+            f"学历:{'全日制' if d.get('full_time') else '非全日制'}{DEGREE_LABELS.get(d.get('level'), d.get('level', ''))}"
             f"{'(重点学科)' if d.get('key_discipline') else ''},{d.get('awarded_on')}授予;"
             f"核验:{(d.get('verified_at') or '')[:10]} {d.get('verified_by') or ''}".rstrip()
         ),
@@ -81,7 +80,7 @@ def stipend_sections(x: dict, amount: Decimal) -> list[Section]:
         ),
         Item(f"所在研发中心的自治区备案在{month}生效", True),
         Item(
-            f"{month}在岗{covered}/{days}天({MONTH_RULE.get(x.get('month_rule'), x.get('month_rule'))})",
+            f"{month}在岗{covered}/{days}天({MONTH_RULE_LABELS.get(x.get('month_rule'), x.get('month_rule'))})",
             covered == days or x.get("month_rule") == "daily_prorata",
         ),
         Item(f"学历符合档次:{x.get('tier_label', '')},且已核验", True),
@@ -165,7 +164,7 @@ def sections_body(sections) -> list[dict]:
 
 
 def line_letter_body(line) -> dict:
-    """A payout line's decision letter for the API (issue 16 §2): the very sections the month page and the
+    """A payout line's decision letter for the API: the very sections the month page and the
     个人补助核定说明 PDF render (line_sections)."""
     return {
         "line": line.pk,

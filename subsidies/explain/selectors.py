@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from subsidies.explain.months import DUE, NOT_PAYABLE, NOT_YET_DUE, OTHER_EMPLOYER, MonthAnswer, PaidLine, month_answers
 from subsidies.models import PUBLISHED_RUN_STATES, PayoutLine, PayoutRun, RunKind, RunState
+from subsidies.parameters.services import parameter_timeline
 from subsidies.rules.calendar import month_index
 from subsidies.rules.stipend import RULE as STIPEND
 from subsidies.selectors import paid_stipend_months, person_facts
-from subsidies.services.parameters import parameter_timeline
 from talent import selectors as talent_selectors
 from talent.models import Contract, Degree, Researcher
 
@@ -64,7 +64,7 @@ def _scope(actor, enterprises):
 def _visible_lines(researcher: Researcher, enterprises) -> dict[int, PaidLine]:
     """Lines of published runs only (a computed run's line is not yet paid, nor decided), of `enterprises`."""
     qs = PayoutLine.objects.filter(
-        researcher=researcher, rule="NX-STIPEND", active=True, run__state__in=PUBLISHED_RUN_STATES
+        researcher=researcher, rule=STIPEND, active=True, run__state__in=PUBLISHED_RUN_STATES
     )
     if enterprises is not None:
         qs = qs.filter(enterprise__in=enterprises)
@@ -104,7 +104,7 @@ def _own(facts, enterprises):
 
 def _facts(researcher: Researcher):
     facts = person_facts(Q(pk=researcher.pk))[researcher.pk]
-    # the date each claim was recorded, so that a pending verification says since when (issue 16 §1)
+    # the date each claim was recorded, so that a pending verification says since when
     submitted = dict(Degree.objects.filter(researcher=researcher).values_list("id", "created_at"))
     degrees = tuple(
         dataclasses.replace(d, submitted_on=timezone.localtime(submitted[d.id]).date()) if d.id in submitted else d
@@ -162,9 +162,7 @@ def visible_lines(*, actor, researcher: Researcher) -> QuerySet[PayoutLine]:
     """The person's NX-STIPEND lines of published runs the actor may see (an enterprise: its own), with their
     explanations: a computed run's line is neither paid nor a decided amount (核定金额), for staff either."""
     qs = (
-        PayoutLine.objects.filter(
-            researcher=researcher, rule="NX-STIPEND", active=True, run__state__in=PUBLISHED_RUN_STATES
-        )
+        PayoutLine.objects.filter(researcher=researcher, rule=STIPEND, active=True, run__state__in=PUBLISHED_RUN_STATES)
         .select_related("explanation_basis", "run")
         .order_by("service_month", "id")
     )

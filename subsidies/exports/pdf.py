@@ -9,8 +9,11 @@ into sections that this process and helper interpreters (`python -m subsidies.ex
 started and warmed first, one per further core) take from one queue and render at the same time,
 each section numbering its own pages from its known offset (CSS @page counters); the sections'
 PDFs are merged with pypdf without touching their content streams. A small register is one
-ordinary render in this process. Measured figures: README, "Benchmarks".
-`render_register_naive` is the plain single-template render, kept for the benchmark."""
+ordinary render in this process. Measured figures: README, "Benchmarks" (bench/register_pdf.py, which
+holds the plain single-template render it compares with).
+
+The appendix prints each line's reasons in the wording of subsidies.explain.lines (one wording for the
+pages, the letters and the documents)."""
 
 from __future__ import annotations
 
@@ -27,16 +30,15 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
-from subsidies.capitals import amount_in_capitals
+from subsidies.explain.lines import explain_line
 from subsidies.exports import pdf_worker
-from subsidies.rules.rd_award import RULE as RD_AWARD
+from subsidies.money import amount_in_capitals, format_amount
 from subsidies.rules.stipend import RULE as STIPEND
 from talent.identity import mask_id
 
@@ -67,10 +69,6 @@ def require_cjk_font() -> None:
             f"缺少中文字体“{CJK_FONT}”:请安装 Debian 软件包 fonts-noto-cjk(make sysdeps)/ "
             f"the CJK font {CJK_FONT!r} is missing: apt-get install fonts-noto-cjk"
         )
-
-
-def money(value) -> str:
-    return f"{value:,.2f}"
 
 
 def _header(doc: RunDocument, title: str) -> dict:
@@ -134,14 +132,14 @@ def register_items(doc: RunDocument) -> list[tuple]:
                             ln.service_period,
                             ln.rule,
                             label,
-                            money(ln.amount),
+                            format_amount(ln.amount),
                         ),
                         e.name,
                         ch,
                     )
                 )
-            items.append(("s", f"{c.ref} 小计({len(c.lines)} 笔)", e.name, ch, money(c.subtotal)))
-        items.append(("es", f"{e.name} 合计({e.line_count} 笔)", e.name, "", money(e.subtotal)))
+            items.append(("s", f"{c.ref} 小计({len(c.lines)} 笔)", e.name, ch, format_amount(c.subtotal)))
+        items.append(("es", f"{e.name} 合计({e.line_count} 笔)", e.name, "", format_amount(e.subtotal)))
     return items
 
 
@@ -238,7 +236,7 @@ def _register_html(
             "page_footer": offset is not None and total_pages is None,
             "first_page": (offset or 0) + 1,
             "numbered_total": total_pages if offset is not None else None,
-            "total": money(total),
+            "total": format_amount(total),
             "total_caps": amount_in_capitals(total, allow_negative=True),
             "unit": UNIT_MM,
             "head": mono_row(HEAD),
@@ -505,23 +503,6 @@ def _merge(parts: list[bytes], *, stamp: bool) -> bytes:
     return out.getvalue()
 
 
-def render_register_naive(doc: RunDocument) -> bytes:
-    """One template, one table, one WeasyPrint render (benchmark baseline)."""
-    require_cjk_font()
-    total = doc.total
-    html = render_to_string(
-        "exports/register_naive.html",
-        {
-            "doc": doc,
-            "total": money(total),
-            "total_caps": amount_in_capitals(total, allow_negative=True),
-            "page_footer": True,
-            **_header(doc, "发放明细表"),
-        },
-    )
-    return _write_pdf(html)[0]
-
-
 # --- notices and the appendix ---------------------------------------------------------------------
 
 
@@ -550,7 +531,7 @@ def notice_closing(doc: RunDocument, codes) -> str:
     return "请贵单位收到资金后" + ";".join(parts) + ",专款专用,并妥善保存资金使用及发放记录备查。"
 
 
-# The notice is issued by the bureau that administers the rules it pays (issue 15: not by "管理平台"), under
+# The notice is issued by the bureau that administers the rules it pays (never by "管理平台"), under
 # a document number (文号) of the run and the notice, dated the approval day, with a seal area.
 ISSUERS = {"NX": ("宁夏回族自治区科学技术厅", "宁科飞拨"), "YC": ("银川市科学技术局", "银科飞拨")}
 
@@ -580,7 +561,7 @@ def render_notices(doc: RunDocument) -> bytes:
         notices.append(
             {
                 "e": e,
-                "subtotal": money(e.subtotal),
+                "subtotal": format_amount(e.subtotal),
                 "issuer": issuer,
                 "doc_no": f"{prefix}〔{year}〕{doc.run_id}-{len(notices) + 1}号",
                 "issued_on": chinese_date(doc.approved_at or doc.printed_at),
@@ -588,7 +569,7 @@ def render_notices(doc: RunDocument) -> bytes:
                 "basis": doc.basis(e.rules),
                 "closing": notice_closing(doc, e.rules),
                 "centres": [
-                    {"ref": c.ref, "name": c.name, "count": len(c.lines), "amount": money(c.subtotal)}
+                    {"ref": c.ref, "name": c.name, "count": len(c.lines), "amount": format_amount(c.subtotal)}
                     for c in e.centres
                 ],
             }
@@ -599,147 +580,6 @@ def render_notices(doc: RunDocument) -> bytes:
     }
     html = render_to_string("exports/notice.html", {"doc": doc, "notices": notices, "page_footer": True, **header})
     return _write_pdf(html)[0]
-
-
-DEGREE_LABELS = {"doctorate": "博士", "master": "硕士", "bachelor": "学士"}
-
-
-ORIGIN_LABELS = {
-    "application": "企业申报,经初审、复审核定",
-    "evaluation": "三年一次综合绩效评估结果",
-    "assessment": "年度考核结果",
-    "recognition": "认定结果",
-}
-STEP_LABELS = {"submit": "提交申报", "first_review": "初审", "approval": "复审核定", "return": "退回修改"}
-DECISION_LABELS = {
-    "submitted": "已提交",
-    "first_reviewed": "初审通过",
-    "returned": "退回修改",
-    "approved": "已核准",
-    "rejected": "不予支持",
-}
-KIND_LABELS = {"independent": "独立研发机构", "joint": "联合研发机构"}
-
-
-def grant_bounds(info, centre_kind: str | None) -> str:
-    """The programme's amount type and bounds as the document prints them (POLICY §2)."""
-    if info is None or info.amount_max is None:
-        return ""
-    high = info.joint_amount_max if centre_kind == "joint" and info.joint_amount_max is not None else info.amount_max
-    if info.amount_type == "fixed":
-        return f"定额 ¥{money(high)}"
-    if info.amount_type == "capped":
-        return f"最高限额:不超过 ¥{money(high)}"
-    return f"区间:¥{money(info.amount_min)} 至 ¥{money(high)}"
-
-
-def _explain_grant(line, x: dict, info) -> list[str]:
-    """A one-time or evaluated grant: the programme and its legal reference, how the award arose, for whom
-    and for which period, each review step (who, when, amount) and the amount's type and bounds."""
-    out = []
-    name = x.get("programme") or (info.name if info else "")
-    measure = info.measure if info else ""
-    out.append(f"项目:{line.rule} {name}{',依据' + measure if measure else ''}")
-    legal = x.get("legal_reference") or (info.legal_reference if info else "")
-    if legal:
-        out.append(f"政策原文:{legal}")
-    who = []
-    c = x.get("centre") or {}
-    if c:
-        who.append(
-            f"研发中心 {c.get('ref', '')} {c.get('name', '')}"
-            f"{'(' + KIND_LABELS[c['kind']] + ')' if c.get('kind') in KIND_LABELS else ''}"
-        )
-    i = x.get("incubator") or {}
-    if i:
-        who.append(f"飞地孵化器 {i.get('ref', '')} {i.get('name', '')}")
-    r = x.get("researcher") or {}
-    if r:
-        who.append(f"研发人员 {r.get('name', '')}")
-    origin = ORIGIN_LABELS.get(x.get("origin"), x.get("origin") or "")
-    out.append(f"产生方式:{origin}" + (f";受益对象:{'、'.join(who)}" if who else ""))
-    when = []
-    if x.get("evaluation_period"):
-        when.append(f"评估期 {x['evaluation_period']}")
-    if x.get("year"):
-        when.append(f"年度 {x['year']}")
-    if x.get("award_programme"):
-        when.append(f"获批奖励/项目 {x['award_programme']}")
-    if x.get("decided_on"):
-        when.append(f"核定日期 {x['decided_on']}")
-    if when:
-        out.append(";".join(when))
-    for step in x.get("approvals") or []:
-        at = (step.get("at") or "")[:16].replace("T", " ")
-        amount = f",核定金额 ¥{money(Decimal(step['amount']))}" if step.get("amount") else ""
-        comment = f",意见:{step['comment']}" if step.get("comment") else ""
-        out.append(
-            f"{STEP_LABELS.get(step.get('step'), step.get('step', ''))}:"
-            f"{DECISION_LABELS.get(step.get('decision'), step.get('decision', ''))},{step.get('by', '')},"
-            f"{at}{amount}{comment}"
-        )
-    bounds = grant_bounds(info, c.get("kind") if c else None)
-    amount = x.get("amount")
-    out.append(
-        f"核定金额 ¥{money(Decimal(amount)) if amount else money(line.amount)}" + (f"({bounds})" if bounds else "")
-    )
-    return out
-
-
-def explain_line(line, info=None) -> list[str]:
-    """A line's reasons in Chinese, from the explanation its rule stored: NX-STIPEND, YC-RD, or a one-time
-    or evaluated grant (`info`: the document's RuleInfo for the line's rule, for the bounds)."""
-    x = line.explanation or {}
-    out = []
-    if line.rule == STIPEND:
-        out.append(
-            f"档次:{x.get('tier_label') or x.get('tier', '')};服务月份 {x.get('service_month', line.service_period)}"
-            f",在岗 {x.get('covered_days', '?')}/{x.get('days_in_month', '?')} 天(口径 {x.get('month_rule', '')})"
-        )
-        out.append(
-            f"已享受月数:发放前 {x.get('months_used_before', '?')} 个月,发放后 {x.get('months_used_after', '?')} 个月"
-            f"(上限 {x.get('max_months', '?')} 个月)"
-        )
-        c = x.get("contract") or {}
-        if c:
-            out.append(
-                f"合同:{c.get('centre', '')} {c.get('start', '')} 至 {c.get('end') or '无固定期限'}"
-                f"{',全职' if c.get('full_time') else ''}{',已于' + c['terminated_on'] + '解除' if c.get('terminated_on') else ''}"
-                f"(须不少于 {c.get('min_contract_years', '?')} 年)"
-            )
-        d = x.get("degree") or {}
-        if d:
-            out.append(
-                f"学位:{DEGREE_LABELS.get(d.get('level'), d.get('level', ''))}"
-                f"{'(全日制)' if d.get('full_time') else ''}{',重点学科' if d.get('key_discipline') else ''}"
-                f",授予 {d.get('awarded_on', '')}"
-            )
-        f = x.get("filing") or {}
-        if f:
-            out.append(
-                f"自治区备案:自 {f.get('effective_from', '')} 起{'至 ' + f['effective_to'] if f.get('effective_to') else '有效'}"
-            )
-    elif line.rule == RD_AWARD:
-        out.append(
-            f"年度 {x.get('year', line.service_period)}:核定研发投入 ¥{x.get('verified_amount')},"
-            f"奖励 ¥{x.get('award')}{'(已达上限)' if x.get('capped') else ''}"
-            f"{',此前已发 ¥' + x['paid_before'] if x.get('paid_before') else ''}"
-            f"(申报第 {x.get('declaration_revision', 1)} 版)"
-        )
-        f = x.get("filing") or {}
-        if f:
-            out.append(
-                f"银川市备案:自 {f.get('effective_from', '')} 起{'至 ' + f['effective_to'] if f.get('effective_to') else '有效'}"
-            )
-    elif x.get("approvals") is not None or x.get("programme"):
-        out += _explain_grant(line, x, info)
-    if x.get("arrears"):
-        out.append(f"补发:所属期间早于批次期间 {x.get('run_period', '')}")
-    for p in x.get("parameters") or []:
-        out.append(
-            f"参数 {p.get('name')} = {p.get('value')}(自 {p.get('effective_from')} 起施行;依据:{p.get('legal_reference', '')})"
-        )
-    return out
 
 
 def render_appendix(doc: RunDocument) -> bytes:
@@ -756,7 +596,7 @@ def render_appendix(doc: RunDocument) -> bytes:
                     {
                         "line": ln,
                         "centre": c.ref,
-                        "amount": money(ln.amount),
+                        "amount": format_amount(ln.amount),
                         "beneficiary": mask_id(ln.beneficiary) if ln.researcher_id else ln.beneficiary,
                         "reasons": explain_line(ln, doc.info(ln.rule)),
                     }

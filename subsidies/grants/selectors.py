@@ -27,10 +27,10 @@ from subsidies.models import (
     RunState,
 )
 from subsidies.money import quantize
+from subsidies.parameters.services import parameter_timeline
 from subsidies.rules import grants as rules
 from subsidies.rules.rd_award import RULE as RD_AWARD
 from subsidies.rules.stipend import RULE as STIPEND
-from subsidies.services.parameters import parameter_timeline
 
 PAID_STATES = (RunState.APPROVED, RunState.EXPORTED, RunState.PAID, RunState.PARTIAL)
 

@@ -34,8 +34,10 @@ from subsidies.objections.models import (
     ObjectionSubject,
 )
 from subsidies.objections.workdays import add_working_days, working_days_between
+from subsidies.parameters.services import parameter_timeline
 from subsidies.rules.calendar import parse_month
-from subsidies.services.parameters import parameter_timeline
+from subsidies.rules.rd_award import RULE as RD_AWARD
+from subsidies.rules.stipend import RULE as STIPEND
 from talent.models import Contract, Degree, Researcher
 
 MAX_TEXT = 4000
@@ -135,7 +137,7 @@ def _subject(actor, subject: str, subject_id, service_month: str) -> dict:
         if PayoutLine.objects.filter(
             member,
             researcher=researcher,
-            rule="NX-STIPEND",
+            rule=STIPEND,
             active=True,
             service_period=service_month,
             run__state__in=PUBLISHED_RUN_STATES,
@@ -163,7 +165,7 @@ def _subject(actor, subject: str, subject_id, service_month: str) -> dict:
         return {
             "researcher_id": researcher.pk,
             "service_month": service_month,
-            "rule": "NX-STIPEND",
+            "rule": STIPEND,
             "enterprise_id": enterprise,
         }
     if subject == ObjectionSubject.FILING:
@@ -198,7 +200,7 @@ def _subject(actor, subject: str, subject_id, service_month: str) -> dict:
         return {
             "rd_submission": sub,
             "service_month": str(sub.year),
-            "rule": "YC-RD",
+            "rule": RD_AWARD,
             "enterprise_id": sub.centre.enterprise_id,
         }
     raise ServiceError(f"异议事项“{subject}”无效", "unknown subject", code="invalid", field="subject")

@@ -30,6 +30,7 @@ from subsidies.models import (
 )
 from subsidies.money import ZERO, quantize
 from subsidies.performance.checks import FIGURES
+from subsidies.rules.stipend import RULE as STIPEND
 from talent.models import Contract, Degree
 
 MILLION = Decimal(1000000)
@@ -79,7 +80,7 @@ def reportable_centres(*, actor) -> QuerySet[Centre]:
 
 
 def prefill(centre: Centre, year: int) -> dict:
-    """The figures taken from the records (issue 19 §1): researchers employed in the year (full-time, by their
+    """The figures taken from the records: researchers employed in the year (full-time, by their
     best verified-or-claimed degree), NX-STIPEND months paid, R&D spend declared and verified, grants received."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     contracts = (
@@ -99,11 +100,11 @@ def prefill(centre: Centre, year: int) -> dict:
     by_degree = {lvl: sum(1 for r in people if best.get(r) == lvl) for lvl in ("doctorate", "master", "bachelor")}
     by_degree["other"] = len(people) - sum(by_degree.values())
     paid = PayoutLine.objects.filter(centre=centre, active=True, run__state__in=PAID_STATES)
-    stipend = paid.filter(rule="NX-STIPEND", service_period__startswith=f"{year}-")
+    stipend = paid.filter(rule=STIPEND, service_period__startswith=f"{year}-")
     months = stipend.filter(kind="regular").count()
     rd = RDDeclaration.objects.filter(centre=centre, year=year).first()
     grants = (
-        paid.exclude(rule="NX-STIPEND")
+        paid.exclude(rule=STIPEND)
         .annotate(y=ExtractYear("run__approved_at"))
         .filter(y=year)
         .values("rule")
@@ -211,7 +212,7 @@ def source_values(period: str, centre_ids) -> dict[int, dict[str, str]]:
     months = (
         PayoutLine.objects.filter(
             centre_id__in=centre_ids,
-            rule="NX-STIPEND",
+            rule=STIPEND,
             kind="regular",
             active=True,
             run__state__in=PAID_STATES,

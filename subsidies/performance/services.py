@@ -45,9 +45,9 @@ from subsidies.models import (
     ReportStatus,
     RoundStatus,
 )
+from subsidies.parameters.services import parameter_timeline
 from subsidies.performance import checks, scoring
 from subsidies.performance.selectors import prefill
-from subsidies.services.parameters import parameter_timeline
 
 LABELS = {f.value: str(f.label) for f in ReportFigure}
 EDITABLE = (ReportStatus.DRAFT, ReportStatus.RETURNED)

@@ -17,7 +17,8 @@ SCENARIO_NAME_MAX = 128
 
 def data_as_of() -> dict:
     """What a projection was computed from: the latest monthly run, payout line and parameter value."""
-    from subsidies.models import ParameterValue, PayoutLine
+    from subsidies.models import PayoutLine
+    from subsidies.parameters.models import ParameterValue
 
     latest = latest_monthly_run()
     return {

@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from accounts.errors import ServiceError
 from subsidies import selectors as facts
+from subsidies.parameters.services import parameter_timeline
 from subsidies.projection import services
 from subsidies.rules import rd_award
 from subsidies.rules.calendar import month_index, month_label, parse_month
 from subsidies.rules.params import DEFAULT_FROM
-from subsidies.services.parameters import parameter_timeline
 
 ZERO = Decimal("0.00")
 ESTIMATE_LABEL = "估算 / estimate"

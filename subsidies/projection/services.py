@@ -31,10 +31,10 @@ from accounts.errors import ServiceError
 from accounts.forking import can_fork, fork_pool
 from subsidies import selectors
 from subsidies.models import PayoutRun, RunKind, RunState
+from subsidies.parameters.services import parameter_timeline
 from subsidies.rules import stipend
 from subsidies.rules.calendar import month_index, month_label, parse_month
 from subsidies.rules.params import DEFAULT_FROM, DEFAULTS, ParamTimeline, ParamValue, validate_value
-from subsidies.services.parameters import parameter_timeline
 
 ZERO = Decimal("0.00")
 RULE = stipend.RULE

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import downloads
 from accounts.errors import ServiceError, error_text, show_refusal
 from subsidies import charts
-from subsidies.forms import PARAMETER_LABELS
+from subsidies.parameters.forms import PARAMETER_LABELS
 from subsidies.projection import exports, jobs, scenarios, services
 from subsidies.projection.models import ProjectionJob
 from subsidies.projection.selectors import can_project, parse_hires, scenario_get, scenario_list
@@ -247,7 +247,7 @@ def _scenario_or_404(request, pk):
 @require_GET
 @staff_only(can_project)
 def scenario_detail(request, pk: int):
-    from subsidies.models import ParameterValue
+    from subsidies.parameters.models import ParameterValue
 
     s = _scenario_or_404(request, pk)
     linked = s.decisions.select_related("parameter", "linked_by")
@@ -278,7 +278,7 @@ def scenario_detail(request, pk: int):
 @require_POST
 @staff_only(_can_save)
 def scenario_link(request, pk: int):
-    from subsidies.models import ParameterValue
+    from subsidies.parameters.models import ParameterValue
 
     s = _scenario_or_404(request, pk)
     pv = ParameterValue.objects.filter(pk=request.POST.get("parameter") or 0).first()

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from accounts import panels
 from subsidies import charts
 from subsidies.models import PayoutLine
+from subsidies.parameters.services import parameter_timeline
 from subsidies.rules.stipend import TIER_LABEL, StipendStatus, stipend_status
 from subsidies.run_notices import enterprise_notice_runs
 from subsidies.selectors import enterprise_stipends_by_month, paid_stipend_months, person_facts
-from subsidies.services.parameters import parameter_timeline
 from subsidies.templatetags.portal_format import cn_period, yuan
 from talent.models import Researcher
 from talent.selectors import _sees_all

@@ -1,4 +1,4 @@
-"""Which failed transfers a re-issue batch (补拨) may pay again: pure, no ORM (issue 17 §4).
+"""Which failed transfers a re-issue batch (补拨) may pay again: pure, no ORM.
 
 The entitlement of a failed transfer is unchanged (its lines stay the approved lines), so a payee is
 left out only where POLICY says the money was never earned as the records now stand:
@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+
+from subsidies.rules.rd_award import RULE as RD_AWARD
+from subsidies.rules.stipend import RULE as STIPEND
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,9 @@ def line_still_payable(line: LineFact, *, regional: tuple[Window, ...], yinchuan
     if line.basis.startswith("award:") or line.centre_id is None:
         return True
     first, last = _period_bounds(line.service_period)
-    if line.rule == "NX-STIPEND":
+    if line.rule == STIPEND:
         return any(_covers(w, first, last) for w in regional)
-    if line.rule == "YC-RD":
+    if line.rule == RD_AWARD:
         return any(_overlaps(w, first, last) for w in yinchuan)
     return True
 

@@ -19,9 +19,9 @@ from subsidies.models import (
     PayoutLine,
     PayoutRun,
 )
+from subsidies.parameters.services import parameter_timeline
 from subsidies.rules import rd_award, stipend
 from subsidies.rules.calendar import month_start, parse_month, parse_year
-from subsidies.services.parameters import parameter_timeline
 
 LINE_COLUMNS = (
     "run_id",

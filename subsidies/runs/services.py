@@ -27,11 +27,11 @@ from subsidies.models import (
     RunKind,
     RunState,
 )
+from subsidies.parameters.services import measure_from
 from subsidies.rules.calendar import month_index, parse_month, parse_year
 from subsidies.run_notices import notify_run_enterprises
 from subsidies.runs import leases as run_leases
 from subsidies.runs import lines
-from subsidies.services.parameters import measure_from
 
 
 def _require_finance(actor, action: str, record: str = "") -> None:
@@ -431,7 +431,7 @@ def payout_run_approve(*, actor, run_id: int) -> PayoutRun:
     with acting(actor):
         run.state, run.approved_by, run.approved_at = RunState.APPROVED, actor, timezone.now()
         run.save()
-    notify_run_enterprises(run)  # issue 15: each enterprise hears of its approved payments
+    notify_run_enterprises(run)  # each enterprise hears of its approved payments
     return run
 
 
@@ -472,7 +472,7 @@ def payout_run_mark(*, actor, run_id: int, state: str) -> PayoutRun:
             run.state = state
             run.save()
         if state == RunState.PAID:
-            notify_run_enterprises(run)  # issue 15: and of their transfer
+            notify_run_enterprises(run)  # and of their transfer
     return run
 
 

@@ -4,9 +4,10 @@
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.dates import cn_date, cn_datetime, cn_period
+from subsidies.explain.lines import DEGREE_LABELS, MONTH_RULE_LABELS
 from subsidies.money import format_yuan
 
 register = template.Library()
@@ -80,7 +81,7 @@ def masked_beneficiary(line) -> str:
 @register.filter
 def param_label(name) -> str:
     """A policy parameter by the name a person knows (全日制博士月补助(元)), never its key."""
-    from subsidies.forms import PARAMETER_LABELS
+    from subsidies.parameters.forms import PARAMETER_LABELS
 
     return str(PARAMETER_LABELS.get(name, name))
 
@@ -94,3 +95,17 @@ def tier_label(tier, recorded: str = "") -> str:
     """A stipend tier (doctorate / master) as its label; an unknown tier falls back to the recorded label."""
     label = TIER_LABELS.get(tier)
     return str(label) if label is not None else (recorded or str(tier or ""))
+
+
+@register.filter
+def degree_label(level) -> str:
+    """A degree level as the explanation's shared word for it (subsidies.explain.lines), in the page's language."""
+    label = DEGREE_LABELS.get(level)
+    return gettext(label) if label is not None else str(level or "")
+
+
+@register.filter
+def month_rule_label(rule) -> str:
+    """How a month is counted (whole_month / daily_prorata) in the shared words, in the page's language."""
+    label = MONTH_RULE_LABELS.get(rule)
+    return gettext(label) if label is not None else str(rule or "")

@@ -1,7 +1,7 @@
-"""The reconciliation report of a run (对账报告, issue 17 §6), in the register's style: every transfer
+"""The reconciliation report of a run (对账报告), in the register's style: every transfer
 with its bank result, the failed and re-issued ones, and totals that tie out:
 approved = succeeded + in transit + failed − re-issued. PDF through the exports' WeasyPrint worker,
-XLSX with every cell text (subsidies/exports/cells.py), amounts as exact two-place strings."""
+XLSX with every cell text (accounts/cells.py), amounts as exact two-place strings."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.cells import neutralise_row
-from subsidies.capitals import amount_in_capitals
 from subsidies.exports import pdf_worker
 from subsidies.exports.pdf import require_cjk_font
 from subsidies.models import PayoutRun
+from subsidies.money import amount_in_capitals, format_amount
 from subsidies.transfers.models import TransferState
 from subsidies.transfers.selectors import run_settlement, run_transfer_rows
 
@@ -32,10 +32,6 @@ HEADERS = [
     "补拨转账",
     "企业确认到账",
 ]
-
-
-def _money(value) -> str:
-    return f"{value:,.2f}"
 
 
 def reconciliation_context(run: PayoutRun) -> dict:
@@ -70,15 +66,15 @@ def reconciliation_context(run: PayoutRun) -> dict:
         "run": run,
         "rows": rows,
         "settlement": s,
-        "totals": [(label, _money(v)) for label, v in totals],
+        "totals": [(label, format_amount(v)) for label, v in totals],
         "approved_caps": amount_in_capitals(s.approved),
         "headers": HEADERS,
         "printed_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
         "header_left": f"对账报告 · 批次#{run.pk} · {run.get_kind_display()} {run.period}",
         "header_right": "宁夏回族自治区企业飞地研发中心管理平台",
         "page_footer": True,
-        "equation": f"{_money(s.approved)} = {_money(s.succeeded)} + {_money(s.in_transit)} + {_money(s.failed)}"
-        f" − {_money(s.reissued)}",
+        "equation": f"{format_amount(s.approved)} = {format_amount(s.succeeded)} + {format_amount(s.in_transit)} + {format_amount(s.failed)}"
+        f" − {format_amount(s.reissued)}",
     }
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from subsidies.models import PayoutLine, PayoutRun, RunState
-from subsidies.services.parameters import parameter_timeline
+from subsidies.parameters.services import parameter_timeline
 from subsidies.transfers.models import (
     AccountChangeState,
     BankAccountChange,

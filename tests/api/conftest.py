@@ -60,7 +60,7 @@ class Tenant:
     submission: object = None  # RDDeclarationSubmission 2025, pending
     evaluation: object = None  # PerformanceEvaluation 2020-2022, pass (no award)
     incubator: object = None  # Incubator, draft
-    objection: object = None  # Objection (issue 16) on its payout line, open
+    objection: object = None  # Objection (异议申诉) on its payout line, open
 
 
 @dataclass
@@ -119,7 +119,7 @@ def build_world(make_user, tmp_media) -> World:
         Role.YINCHUAN_REVIEWER.value: make_user("api-yc", Role.YINCHUAN_REVIEWER, full_name="市审核"),
         Role.FINANCE.value: make_user("api-fin", Role.FINANCE, full_name="财务甲"),
         Role.ADMIN.value: make_user("api-admin", Role.ADMIN, full_name="管理员"),
-        Role.EXPERT.value: make_user("api-expert", Role.EXPERT, full_name="评估专家"),  # issue 19
+        Role.EXPERT.value: make_user("api-expert", Role.EXPERT, full_name="评估专家"),  # NX-PERF evaluations
     }
     finance2 = make_user("api-fin2", Role.FINANCE, full_name="财务乙")
     tenants = {}
@@ -185,7 +185,7 @@ def build_world(make_user, tmp_media) -> World:
             category="amount",
             text="金额有误",
         )
-    from subsidies.services.parameters import parameter_set
+    from subsidies.parameters.services import parameter_set
 
     parameter = parameter_set(
         actor=users["admin"], name="nx_stipend.doctorate_monthly", value="5000.00", effective_from=dt.date(2023, 1, 1)

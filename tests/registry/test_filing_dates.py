@@ -1,4 +1,4 @@
-"""Filing dates within the measures' bounds (issue 12 §2): no filing takes effect before its measure
+"""Filing dates within the measures' bounds: no filing takes effect before its measure
 (`nx.measure_from`, `yc.measure_from`), in the web review and in imported history alike; an approval
 backdated past the submission (`review.backdate_days`, default 0) needs a stated reason, which the review
 record shows; centres' `established_on` within sensible bounds. Service, API and page alike."""
@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from accounts.errors import ServiceError
 from registry import services
 from registry.models import Centre, Filing, FilingPeriod, FilingStatus, ReviewDecision, ReviewStep
-from subsidies.services.parameters import parameter_set
+from subsidies.parameters.services import parameter_set
 
 pytestmark = pytest.mark.django_db
 SUBMITTED_ON = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)  # 10:00 in Asia/Shanghai

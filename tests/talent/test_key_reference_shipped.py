@@ -10,10 +10,10 @@ from django.db.models import Q
 from django.urls import reverse
 
 from accounts.errors import ServiceError
+from subsidies.parameters.services import parameter_timeline
 from subsidies.reporting import panels as stipend_panels
 from subsidies.rules.stipend import month_index, stipend_due
 from subsidies.selectors import person_facts
-from subsidies.services.parameters import parameter_timeline
 from talent import services
 from talent.models import Degree, KeyDiscipline, KeyInstitution, ReferenceStatus
 from tests.registry.conftest import png_bytes, upload

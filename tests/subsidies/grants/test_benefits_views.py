@@ -209,7 +209,7 @@ def test_incubator_pages(client, owner, enterprise, make_user):
     client.post(url, {"what": "recognise", "programme_code": "YC-INC-REG"})
     inc.refresh_from_db()
     assert inc.status == "approved"
-    # recorded by y2 = their 初审; another Yinchuan reviewer approves them on the award's page (issue 12)
+    # recorded by y2 = their 初审; another Yinchuan reviewer approves them on the award's page
     assert "待复审的奖补" in client.get(url).content.decode()
     client.force_login(y1)
     for award in inc.grant_applications.all():
@@ -225,7 +225,7 @@ def test_incubator_pages(client, owner, enterprise, make_user):
 
 def test_benefit_amounts_are_the_parameters_in_force(system, independent):
     """The amounts shown follow the dated parameters, not the measures' original figures."""
-    from subsidies.services.parameters import parameter_set
+    from subsidies.parameters.services import parameter_set
 
     amounts = {b.code: str(b.amount_text) for b in centre_benefits(independent)}
     assert amounts["NX-STIPEND"] == "每人每月 5,000.00 / 3,000.00 元"

@@ -39,7 +39,7 @@ def test_fifteen_working_days_skip_mid_autumn_and_national_day_and_count_the_wor
 @pytest.mark.django_db
 def test_the_parameter_sets_the_number_of_days(make_user):
     from accounts.models import Role
-    from subsidies.services.parameters import parameter_set
+    from subsidies.parameters.services import parameter_set
 
     admin = make_user("adm", Role.ADMIN)
     parameter_set(actor=admin, name="objection.answer_working_days", value="5", effective_from=D(2026, 1, 1))

@@ -1,4 +1,4 @@
-"""Each measure applies from its own date (issue 12 §2): `nx.measure_from` (2023-06-01) and `yc.measure_from`
+"""Each measure applies from its own date: `nx.measure_from` (2023-06-01) and `yc.measure_from`
 (2023-01-01) are dated parameters the bureau can correct; nothing earns before them, whatever a record says,
 and periods before them are refused (run_payouts --month 1900-01)."""
 
@@ -15,13 +15,13 @@ from accounts.models import Role
 from registry import measures
 from registry.models import Filing, FilingPeriod
 from subsidies.models import ParameterValue, PayoutLine, PayoutRun, RunKind
+from subsidies.parameters.services import parameter_set
 from subsidies.rules.calendar import month_index
 from subsidies.rules.params import DEFAULTS, ParamTimeline, ParamValue, validate_value
 from subsidies.rules.rd_award import DeclarationFact, YinchuanFiling, rd_due
 from subsidies.rules.stipend import ContractFact, DegreeFact, FilingFact, PersonFacts, stipend_due
 from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services.parameters import parameter_set
 from tests.subsidies.builders import base_fragment
 
 D = dt.date

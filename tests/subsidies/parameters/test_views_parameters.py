@@ -1,4 +1,4 @@
-"""Parameters page (issue 5 §1): timelines for everyone on staff, changes by administrators only,
+"""Parameters page: timelines for everyone on staff, changes by administrators only,
 through parameter_set (audited); bad input is refused in Chinese and changes nothing."""
 
 import datetime as dt
@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from subsidies.models import ParameterValue
-from subsidies.services.parameters import parameter_set
+from subsidies.parameters.services import parameter_set
 
 pytestmark = pytest.mark.django_db
 URL = "subsidies:parameters"

@@ -22,8 +22,8 @@ from subsidies.models import (
     ReportStatus,
     RoundStatus,
 )
+from subsidies.parameters.services import parameter_set
 from subsidies.performance import selectors, services
-from subsidies.services.parameters import parameter_set
 from tests.subsidies.grants.test_awards_two_step import grants_lines
 from tests.subsidies.grants_support import (  # noqa: F401  (fixtures)
     enterprise,

@@ -11,9 +11,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from subsidies.models import ParameterValue, PayoutLine, RunKind
+from subsidies.parameters.services import parameter_set
 from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services.parameters import parameter_set
 from tests.subsidies.builders import base_fragment, researchers_fragment
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The 预算测算 page and /api/v1/projection/ (issue 18 §2-4): committed money from the projection,
+"""The 预算测算 page and /api/v1/projection/: committed money from the projection,
 baseline / scenario / difference, estimates apart, budgets flagged; saved scenarios immutable,
 compared, exported and linked from a decided parameter; long projections as jobs with progress."""
 
@@ -15,12 +15,12 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from subsidies.models import RunKind
+from subsidies.parameters.services import parameter_set
 from subsidies.projection import scenarios
 from subsidies.projection.models import ProjectionJob, ProjectionScenario, ScenarioParameterLink
 from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
 from subsidies.services.budgets import budget_set
-from subsidies.services.parameters import parameter_set
 from tests.subsidies import finance_data
 
 pytestmark = pytest.mark.django_db

@@ -247,7 +247,7 @@ def test_every_line_explains_itself(data, finance):
 
 
 def test_parameter_change_applies_from_its_date_and_past_runs_keep_theirs(data, finance, system):
-    from subsidies.services.parameters import parameter_set
+    from subsidies.parameters.services import parameter_set
 
     runs.run_payouts(actor=finance, kind=RunKind.MONTHLY, period="2024-06")
     paid_before = list(PayoutLine.objects.order_by("id").values_list("amount", flat=True))

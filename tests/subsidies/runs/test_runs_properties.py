@@ -12,9 +12,9 @@ from hypothesis.extra.django import TestCase
 
 from accounts.models import Role, User, system_actor
 from subsidies.models import PayoutLine, PayoutRun, RunKind
+from subsidies.parameters.services import parameter_set
 from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services.parameters import parameter_set
 from tests.subsidies.builders import base_fragment, researchers_fragment
 
 MONTHS = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]

@@ -1,4 +1,4 @@
-"""The money loop's services and database guarantees (issue 17): transfers at export, bank results,
+"""The money loop's services and database guarantees: transfers at export, bank results,
 corrections (four eyes), re-issue batches, account corrections, receipts, settlement totals."""
 
 import datetime as dt
@@ -456,7 +456,7 @@ def test_receipt_confirmation_and_the_unconfirmed_list(exported_run, bank_file, 
 
 
 def test_receipt_days_is_a_dated_parameter(exported_run, bank_file, finance):
-    from subsidies.services.parameters import parameter_set
+    from subsidies.parameters.services import parameter_set
 
     parameter_set(actor=finance, name="transfers.receipt_confirm_days", value="5", effective_from=dt.date(2024, 7, 1))
     wl = ref_of(exported_run, WL)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from subsidies.capitals import amount_in_capitals
+from subsidies.money import amount_in_capitals
 
 TABLE = [
     ("15000", "人民币壹万伍仟元整"),
