@@ -162,3 +162,29 @@ document.addEventListener("change", function (e) {
   var el = e.target;
   if (el instanceof HTMLSelectElement && el.hasAttribute("data-submit-on-change") && el.form) el.form.submit();
 });
+
+// Required fields (issue 15, forms): portal.css marks each .field whose control is required with an
+// asterisk beside its label (never inside it: the label stays the field's accessible name), and every
+// form with such a field opens with the legend "标 * 的为必填项" (its words come from the page, in the
+// page's language). Forms brought in by htmx get theirs when they arrive.
+(function () {
+  var REQUIRED = ".field input:required, .field select:required, .field textarea:required";
+
+  function legend(root) {
+    var text = document.body && document.body.getAttribute("data-msg-required-note");
+    if (!text) return;
+    root.querySelectorAll("form:not([role=search])").forEach(function (form) {
+      var first = form.querySelector(REQUIRED);
+      if (!first || form.querySelector(":scope > .required-note")) return;
+      var child = first;
+      while (child.parentElement && child.parentElement !== form) child = child.parentElement;
+      var note = document.createElement("p");
+      note.className = "required-note";
+      note.textContent = text;
+      form.insertBefore(note, child.parentElement === form ? child : form.firstChild);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { legend(document); });
+  document.addEventListener("htmx:afterSettle", function (e) { legend(e.target); });
+})();
