@@ -84,19 +84,25 @@ class Walk:
 
     def log_out(self) -> None:
         page = self.page
+        _open_menu(page)
         with page.expect_navigation():
             page.locator(".userbox form.inline button[type=submit]").click()
         page.wait_for_url("**/accounts/login/**")
         self.check("logged out")
 
 
+def _open_menu(page) -> None:
+    """On a phone the language switch and the sign-out button sit behind the menu button."""
+    toggle = page.locator(".menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
+
+
 def _choose_language(page, checks, language):
     page.goto("/accounts/login/")
     checks("login")
     if language != "zh-hans":
-        toggle = page.locator(".menu-toggle")
-        if toggle.is_visible():  # on a phone the switch sits behind the menu button
-            toggle.click()
+        _open_menu(page)
         page.locator("#lang-select").select_option(language)
         expect(page.locator("html")).to_have_attribute("lang", language)  # the switch reloads the page
         checks("login, language switched")
