@@ -139,7 +139,14 @@ document.addEventListener("htmx:responseError", function (e) {
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
       });
     }
-    document.querySelectorAll("table.grid").forEach(function (table) {
+    cards(document);
+    scrollers();
+  });
+  document.addEventListener("htmx:afterSettle", function () { cards(document); scrollers(); });
+  window.addEventListener("resize", scrollers);
+
+  function cards(root) {
+    root.querySelectorAll("table.grid").forEach(function (table) {
       var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
         return th.textContent.trim();
       });
@@ -153,7 +160,14 @@ document.addEventListener("htmx:responseError", function (e) {
       });
       table.classList.add("stack");
     });
-  });
+  }
+
+  // a region that scrolls sideways (a wide table, the tabs) can be scrolled from the keyboard: it takes focus
+  function scrollers() {
+    document.querySelectorAll(".table-wrap, table.grid, .tabs, .preview-pages").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1 && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+    });
+  }
 })();
 
 // A select marked data-submit-on-change (the language switcher) submits its form when changed; kept
@@ -174,9 +188,8 @@ document.addEventListener("change", function (e) {
     var text = document.body && document.body.getAttribute("data-msg-required-note");
     if (!text) return;
     root.querySelectorAll("form:not([role=search])").forEach(function (form) {
-      var first = form.querySelector(REQUIRED);
-      if (!first || form.querySelector(":scope > .required-note")) return;
-      var child = first;
+      if (!form.querySelector(REQUIRED) || form.querySelector(":scope > .required-note")) return;
+      var child = form.querySelector(".field");  // the legend goes above the form's first field
       while (child.parentElement && child.parentElement !== form) child = child.parentElement;
       var note = document.createElement("p");
       note.className = "required-note";
@@ -186,5 +199,5 @@ document.addEventListener("change", function (e) {
   }
 
   document.addEventListener("DOMContentLoaded", function () { legend(document); });
-  document.addEventListener("htmx:afterSettle", function (e) { legend(e.target); });
+  document.addEventListener("htmx:afterSettle", function () { legend(document); });
 })();

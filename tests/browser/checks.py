@@ -21,6 +21,15 @@ def sideways(page) -> int:
     )
 
 
+# the innermost elements reaching past the window's right edge, to name in a sideways finding
+WIDEST = """() => [...document.body.querySelectorAll("*")]
+  .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1
+    && ![...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
+  .slice(0, 4).map(el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.className && typeof el.className === "string" ? "." + el.className.trim().replace(/ +/g, ".") : "")
+    + " (" + Math.round(el.getBoundingClientRect().right) + " px)")"""
+
+
 class PageChecks:
     def __init__(self, page, label: str = ""):
         self.page, self.label = page, label
@@ -56,7 +65,10 @@ class PageChecks:
         found = [f"axe {v['impact']} {v['id']} ({v['help']}): {' | '.join(v['nodes'])}" for v in violations(self.page)]
         over = sideways(self.page)
         if over > 0:
-            found.append(f"scrolls sideways by {over} px at {self.page.viewport_size['width']} px")
+            found.append(
+                f"scrolls sideways by {over} px at {self.page.viewport_size['width']} px, past the edge: "
+                + ", ".join(self.page.evaluate(WIDEST))
+            )
         width = self.page.viewport_size["width"]
         header = self.page.locator("header.topbar").bounding_box()
         if width >= 1024 and header and header["height"] > DESKTOP_HEADER_MAX:

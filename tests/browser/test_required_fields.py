@@ -4,7 +4,12 @@ accessible name stays its label's words exactly - and its form opens with the le
 (portal.js), in the page's language. A field that may be left empty has no asterisk."""
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
+
+from registry.models import Enterprise
+from tests.browser.conftest import log_in
+from tests.browser.test_role_walks import USCC, people  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -18,20 +23,18 @@ FIELDS = """els => els.map(f => {
 
 @pytest.mark.parametrize(
     ("language", "label", "legend"),
-    [
-        ("zh-hans", "统一社会信用代码", "标 * 的为必填项"),
-        ("en", "Unified social credit code (USCC)", "Fields marked * are required"),
-    ],
+    [("zh-hans", "中心名称", "标 * 的为必填项"), ("en", "Centre name", "Fields marked * are required")],
 )
-def test_required_fields_carry_an_asterisk_outside_their_label(page, transactional_db, language, label, legend):
-    page.goto("/registry/register/")
+def test_required_fields_carry_an_asterisk_outside_their_label(page, people, language, label, legend):  # noqa: F811
+    log_in(page, "qiye")
+    page.goto(reverse("registry:centre_create", args=[Enterprise.objects.get(uscc=USCC).pk]))
     if language != "zh-hans":
         page.locator("#lang-select").select_option(language)
         expect(page.locator("html")).to_have_attribute("lang", language)
     fields = page.locator("main form .field").evaluate_all(FIELDS)
     required = [f for f in fields if f["required"]]
     optional = [f for f in fields if not f["required"] and f["label"]]
-    assert required and optional, fields  # the registration form has both kinds
+    assert required and optional, fields  # the centre form has both kinds
     for f in required:
         assert f["mark"].startswith('"*"'), f"{f['label']}: no asterisk"
         assert f["mark"].endswith('/ ""'), f"{f['label']}: the asterisk would be read out"
