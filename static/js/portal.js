@@ -162,10 +162,11 @@ document.addEventListener("htmx:responseError", function (e) {
     });
   }
 
-  // a region that scrolls sideways (a wide table, the tabs) can be scrolled from the keyboard: it takes focus
+  // a region that scrolls (a wide table, the tabs) can be scrolled from the keyboard: it takes focus
   function scrollers() {
     document.querySelectorAll(".table-wrap, table.grid, .tabs, .preview-pages").forEach(function (el) {
-      if (el.scrollWidth > el.clientWidth + 1 && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+      var scrolls = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
+      if (scrolls && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
     });
   }
 })();
