@@ -139,7 +139,14 @@ document.addEventListener("htmx:responseError", function (e) {
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
       });
     }
-    document.querySelectorAll("table.grid").forEach(function (table) {
+    cards(document);
+    scrollers();
+  });
+  document.addEventListener("htmx:afterSettle", function () { cards(document); scrollers(); });
+  window.addEventListener("resize", scrollers);
+
+  function cards(root) {
+    root.querySelectorAll("table.grid").forEach(function (table) {
       var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
         return th.textContent.trim();
       });
@@ -153,7 +160,15 @@ document.addEventListener("htmx:responseError", function (e) {
       });
       table.classList.add("stack");
     });
-  });
+  }
+
+  // a region that scrolls (a wide table, the tabs) can be scrolled from the keyboard: it takes focus
+  function scrollers() {
+    document.querySelectorAll(".table-wrap, table.grid, .tabs, .preview-pages").forEach(function (el) {
+      var scrolls = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
+      if (scrolls && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+    });
+  }
 })();
 
 // A select marked data-submit-on-change (the language switcher) submits its form when changed; kept
@@ -162,3 +177,28 @@ document.addEventListener("change", function (e) {
   var el = e.target;
   if (el instanceof HTMLSelectElement && el.hasAttribute("data-submit-on-change") && el.form) el.form.submit();
 });
+
+// Required fields (issue 15, forms): portal.css marks each .field whose control is required with an
+// asterisk beside its label (never inside it: the label stays the field's accessible name), and every
+// form with such a field opens with the legend "标 * 的为必填项" (its words come from the page, in the
+// page's language). Forms brought in by htmx get theirs when they arrive.
+(function () {
+  var REQUIRED = ".field input:required, .field select:required, .field textarea:required";
+
+  function legend(root) {
+    var text = document.body && document.body.getAttribute("data-msg-required-note");
+    if (!text) return;
+    root.querySelectorAll("form:not([role=search])").forEach(function (form) {
+      if (!form.querySelector(REQUIRED) || form.querySelector(":scope > .required-note")) return;
+      var child = form.querySelector(".field");  // the legend goes above the form's first field
+      while (child.parentElement && child.parentElement !== form) child = child.parentElement;
+      var note = document.createElement("p");
+      note.className = "required-note";
+      note.textContent = text;
+      form.insertBefore(note, child.parentElement === form ? child : form.firstChild);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { legend(document); });
+  document.addEventListener("htmx:afterSettle", function () { legend(document); });
+})();
