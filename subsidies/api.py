@@ -30,7 +30,6 @@ from accounts.api import (
 from accounts.errors import ConflictError
 from accounts.filters import IntegerFilter, PortalFilterSet
 from subsidies import selectors
-from subsidies.dashboard import budget_list, paid_by_rule
 from subsidies.explain import api as why
 from subsidies.exports.services import SPECS, export_log_full_ids, export_request
 from subsidies.models import (
@@ -45,6 +44,7 @@ from subsidies.models import (
     RunKind,
 )
 from subsidies.parameters.api import ParameterViewSet
+from subsidies.reporting.dashboard import budget_list, paid_by_rule
 from subsidies.runs.services import payout_run_approve, payout_run_cancel, payout_run_compute, payout_run_start
 from talent.identity import mask_id
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.cells import xlsx_response
 from accounts.errors import ServiceError, error_text, show_refusal
-from subsidies import charts, dashboard, run_lists, selectors
+from subsidies import charts, run_lists, selectors
 from subsidies.anomalies import run_anomalies
 from subsidies.forms import (
     BudgetForm,
@@ -32,8 +32,9 @@ from subsidies.forms import (
     RunStartForm,
 )
 from subsidies.models import PayoutLine, PayoutRun, RunState
+from subsidies.reporting import dashboard
+from subsidies.reporting.budgets import FIRST_BUDGET_YEAR, budget_rules, budget_set, latest_budget_year
 from subsidies.runs import services as run_services
-from subsidies.services.budgets import FIRST_BUDGET_YEAR, budget_rules, budget_set, latest_budget_year
 from subsidies.templatetags.portal_format import cn_period, yuan
 
 RUNS_PER_PAGE = 20

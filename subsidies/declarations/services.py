@@ -12,7 +12,8 @@ from subsidies.grants import notices
 from subsidies.grants.guide import DECLARATION_PREFIX
 from subsidies.models import DeclarationStatus, PayoutLine, RDDeclaration, RDDeclarationSubmission
 from subsidies.money import parse_money
-from subsidies.services.parameters import measure_from
+from subsidies.parameters.services import measure_from
+from subsidies.rules.rd_award import RULE as RD_AWARD
 
 
 def _money(value, *, record: str, field: str) -> Decimal | None:
@@ -61,7 +62,7 @@ def rd_declaration_record(
             decl = RDDeclaration(centre=centre, year=year)
         elif decl.verified_amount == verified and (declared is None or decl.declared_amount == declared):
             return decl
-        elif PayoutLine.objects.filter(rule="YC-RD", centre=centre, service_period=str(year), active=True).exists():
+        elif PayoutLine.objects.filter(rule=RD_AWARD, centre=centre, service_period=str(year), active=True).exists():
             decl.revision += 1
         decl.verified_amount = verified
         if declared is not None:

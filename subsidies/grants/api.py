@@ -4,7 +4,7 @@ Yinchuan enclave incubators (filing lifecycle, YC-INC-OPS assessments, recogniti
 
 Thin views: querysets come from the actor-scoped selectors (subsidies.grants.selectors, registry and talent
 selectors), so another enterprise's application, declaration, incubator or centre is a 404 everywhere; every
-write goes through subsidies.services (grants, declarations), which hold the rules and write the audit rows.
+write goes through the services of subsidies.grants and subsidies.declarations, which hold the rules and write the audit rows.
 The request serializers carry only what a client may choose: status, approved amount, approver, decision
 dates and awards are the services' to set, so a client sending them is ignored. Awards (approve, evaluations,
 assessments, recognitions) and the YC-RD verification accept an `Idempotency-Key`."""

@@ -46,9 +46,9 @@ from subsidies.models import (
     PerformanceEvaluation,
     Programme,
 )
+from subsidies.parameters.services import measure_from
 from subsidies.rules import grants as rules
 from subsidies.selectors import regional_filings_by_centre
-from subsidies.services.parameters import measure_from
 
 logger = logging.getLogger(__name__)
 LEVEL_LABEL = {"regional": "自治区级", "yinchuan": "银川市级"}

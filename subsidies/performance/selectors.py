@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from accounts.models import Role
 from registry.models import Centre, Filing
-from subsidies.dashboard import PAID_STATES
 from subsidies.models import (
     CentreScore,
     EvaluationRound,
@@ -30,6 +29,7 @@ from subsidies.models import (
 )
 from subsidies.money import ZERO, quantize
 from subsidies.performance.checks import FIGURES
+from subsidies.reporting.dashboard import PAID_STATES
 from subsidies.rules.stipend import RULE as STIPEND
 from talent.models import Contract, Degree
 

@@ -306,7 +306,7 @@ def budget_projection(
 
 
 def _budgets(actor, p, payment_years: list[Figures], estimates: list[Estimate]) -> list[BudgetYear]:
-    from subsidies.dashboard import budget_list, paid_by_rule
+    from subsidies.reporting.dashboard import budget_list, paid_by_rule
 
     today = timezone.localdate()
     years = [f.key for f in payment_years] or [today.year]

@@ -13,8 +13,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from subsidies.models import PayoutLine, PayoutRun, PerformanceEvaluation, RunKind, RunState
+from subsidies.parameters.services import parameter_set
 from subsidies.runs import services as runs
-from subsidies.services.parameters import parameter_set
 from tests.registry.conftest import pdf_bytes
 from tests.subsidies.grants_support import (  # noqa: F401  (fixtures)
     enterprise,

@@ -11,8 +11,8 @@ from accounts.models import Role
 from subsidies.models import RunKind
 from subsidies.projection import selectors
 from subsidies.projection.models import ProjectionScenario
+from subsidies.reporting.budgets import budget_set
 from subsidies.runs import services as runs
-from subsidies.services.budgets import budget_set
 from tests.subsidies import finance_data
 
 pytestmark = [pytest.mark.browser]

@@ -8,8 +8,8 @@ import pytest
 from accounts.errors import ServiceError
 from subsidies.declarations.services import rd_declaration_record
 from subsidies.money import parse_money
+from subsidies.reporting.budgets import _amount as budget_amount
 from subsidies.rules.grants import parse_amount
-from subsidies.services.budgets import _amount as budget_amount
 from tests.subsidies.grants_support import enterprise, independent, owner, yc1  # noqa: F401  (fixtures)
 
 

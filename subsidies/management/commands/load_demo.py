@@ -10,9 +10,9 @@ from registry.models import Centre, Enterprise, Membership
 from subsidies.demo import BUDGETS, DEMO_PASSWORD, USERS, scenario
 from subsidies.models import PayoutRun, RunKind, RunState
 from subsidies.performance.demo import load_performance_demo
+from subsidies.reporting.budgets import budget_set, latest_budget_year
 from subsidies.runs.services import payout_run_approve, run_payouts
 from subsidies.scenario import import_scenario
-from subsidies.services.budgets import budget_set, latest_budget_year
 from subsidies.transfers.demo import demo_money_loop
 
 

@@ -18,9 +18,9 @@ from subsidies.models import RunKind
 from subsidies.parameters.services import parameter_set
 from subsidies.projection import scenarios
 from subsidies.projection.models import ProjectionJob, ProjectionScenario, ScenarioParameterLink
+from subsidies.reporting.budgets import budget_set
 from subsidies.runs import services as runs
 from subsidies.scenario import import_scenario
-from subsidies.services.budgets import budget_set
 from tests.subsidies import finance_data
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from accounts.errors import ServiceError
 from accounts.models import Role
 from subsidies.models import Budget
-from subsidies.services.budgets import budget_rules, budget_set
+from subsidies.reporting.budgets import budget_rules, budget_set
 
 pytestmark = pytest.mark.django_db
 NOV_2026 = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)

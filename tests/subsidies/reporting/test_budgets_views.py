@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from subsidies.models import Budget, RunKind
+from subsidies.reporting.budgets import budget_rules, budget_set
 from subsidies.runs import services as run_services
-from subsidies.services.budgets import budget_rules, budget_set
 from tests.subsidies import finance_data
 
 pytestmark = pytest.mark.django_db

@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Role
-from subsidies import charts, dashboard
+from subsidies import charts
 from subsidies.models import RunKind
+from subsidies.reporting import dashboard
+from subsidies.reporting.budgets import budget_set
 from subsidies.runs import services as run_services
-from subsidies.services.budgets import budget_set
 from tests.subsidies import finance_data
 
 URL = "subsidies:bureau_dashboard"

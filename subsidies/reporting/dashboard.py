@@ -3,7 +3,7 @@ conditional COUNT), so the page's query count does not grow with the data.
 
 Budget (“预算执行”): the approved yearly budget (预算批复) per rule or grant programme is data that
 finance or an administrator enters on the budget page (``subsidies.models.Budget``, set through
-``subsidies.services.budgets.budget_set``). A rule and year without one shows “未录入预算”: the
+``subsidies.reporting.budgets.budget_set``). A rule and year without one shows “未录入预算”: the
 portal never invents a figure. “Used” is the sum of active lines of runs approved (or exported/paid)
 whose approval falls in that year, in Asia/Shanghai time."""
 
@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import Centre, CentreKind
 from subsidies.models import Budget, PayoutLine, Programme, RunState
+from subsidies.reporting.budgets import MEASURE_RULES
 from subsidies.rules.rd_award import RULE as RD_AWARD
 from subsidies.rules.stipend import RULE as STIPEND
-from subsidies.services.budgets import MEASURE_RULES
 from talent.models import Degree, Researcher
 
 RULE_LABELS = {STIPEND: _("研发人员生活补助(NX-STIPEND)"), RD_AWARD: _("研发投入奖励(YC-RD)")}
