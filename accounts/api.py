@@ -79,6 +79,8 @@ ADMIN = Role.ADMIN.value
 REVIEWERS = frozenset({REGIONAL, YINCHUAN})
 STAFF = frozenset({REGIONAL, YINCHUAN, FINANCE, ADMIN})
 EVERYONE = frozenset({ENTERPRISE, *STAFF})
+WRITERS = frozenset({ENTERPRISE, ADMIN})  # an enterprise's own records: the enterprise, or an administrator
+DECIDERS = REVIEWERS | {ADMIN}  # review decisions
 
 
 def role_of(user) -> str:

@@ -303,6 +303,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.review_deadline_reminders",
         "schedule": crontab(minute=0, hour=8),
     },
+    # and of grant applications' and YC-RD declarations' review steps
+    "grant-deadline-reminders": {
+        "task": "subsidies.grants.tasks.grant_deadline_reminders",
+        "schedule": crontab(minute=5, hour=8),
+    },
     # and so are degree certificates'
     "requeue-stale-certificate-previews": {
         "task": "talent.tasks.requeue_stale_certificate_previews",

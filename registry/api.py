@@ -14,11 +14,10 @@ from rest_framework.response import Response
 
 from accounts import downloads
 from accounts.api import (
-    ADMIN,
+    DECIDERS,
     DOCUMENT_MEDIA_TYPES,
-    ENTERPRISE,
     EVERYONE,
-    REVIEWERS,
+    WRITERS,
     PortalViewSetMixin,
     binary_responses,
 )
@@ -26,10 +25,6 @@ from accounts.filters import IntegerFilter, PortalFilterSet
 from accounts.parsers import DepthLimitedJSONParser
 from registry import selectors, services
 from registry.models import Centre, CentreKind, Document, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus
-
-WRITERS = frozenset({ENTERPRISE, ADMIN})
-DECIDERS = REVIEWERS | {ADMIN}
-
 
 # --- serializers ---------------------------------------------------------------------------------------
 

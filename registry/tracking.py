@@ -57,18 +57,23 @@ def mark_due(stage: Stage, since: dt.datetime, days: int) -> None:
     stage.due = stage.started + dt.timedelta(days=days)
 
 
+def two_step_stages() -> list[Stage]:
+    """The stages of a two-step review, none started: 提交, 初审, 复审, 办结."""
+    return [
+        Stage("submit", _("提交")),
+        Stage("first_review", _("初审")),
+        Stage("approval", _("复审")),
+        Stage("decision", _("办结")),
+    ]
+
+
 def _done(stage: Stage, decision: ReviewDecision) -> None:
     mark_done(stage, actor=decision.actor, at=decision.at, result=FilingStatus(decision.decision).label)
 
 
 def filing_stages(*, filing: Filing) -> list[Stage]:
-    submit, first, approval, decision = (
-        Stage("submit", _("提交")),
-        Stage("first_review", _("初审")),
-        Stage("approval", _("复审")),
-        Stage("decision", _("办结")),
-    )
-    stages = [submit, first, approval, decision]
+    stages = two_step_stages()
+    submit, first, approval, decision = stages
     decisions = _round(filing)
     if filing.status in (FilingStatus.DRAFT, FilingStatus.RETURNED) or not decisions:
         submit.state = CURRENT

@@ -14,7 +14,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts import downloads
 from accounts.api import (
     ADMIN,
     ENTERPRISE,
@@ -31,7 +30,8 @@ from accounts.errors import ConflictError
 from accounts.filters import IntegerFilter, PortalFilterSet
 from subsidies import selectors
 from subsidies.explain import api as why
-from subsidies.exports.services import SPECS, export_log_full_ids, export_request
+from subsidies.exports.services import SPECS, export_request
+from subsidies.exports.views import export_attachment
 from subsidies.models import (
     PUBLISHED_RUN_STATES,
     Budget,
@@ -434,13 +434,7 @@ class ExportViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):
                 code="export_not_ready",
                 record=f"导出#{record.pk}",
             )
-        spec = SPECS[record.format]
-        handle = downloads.open_or_404(lambda: open(record.file_path, "rb"))  # noqa: SIM115 (FileResponse closes it)
-        name = f"{spec.stem}-批次{record.run_id}-{record.run.period}.{spec.suffix}"
-        export_log_full_ids(actor=request.user, record=record, purpose="下载发放明细表")
-        response = downloads.attachment(handle, filename=name, content_type=spec.content_type)
-        response["X-Content-SHA256"] = record.sha256
-        return response
+        return export_attachment(actor=request.user, record=record)
 
 
 class PayoutLineViewSet(PortalViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -11,13 +11,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api import ADMIN, ENTERPRISE, EVERYONE, REVIEWERS, PortalViewSetMixin
+from accounts.api import ADMIN, EVERYONE, REVIEWERS, WRITERS, PortalViewSetMixin
 from accounts.filters import IntegerFilter, PortalFilterSet
 from talent import selectors, services
 from talent.identity import mask_id
 from talent.models import Contract, Degree, DegreeLevel, DegreeStatus, IdType, Researcher
 
-WRITERS = frozenset({ENTERPRISE, ADMIN})
 VERIFIERS = REVIEWERS | {ADMIN}
 
 

@@ -235,23 +235,7 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False, enterprise_
     ent: EnterpriseGroup | None = None
     centre: CentreGroup | None = None
     for row in qs.iterator(chunk_size=5000):
-        (
-            pk,
-            rule,
-            kind,
-            beneficiary,
-            name,
-            period,
-            arrears,
-            amount,
-            ent_id,
-            uscc,
-            ent_name,
-            bank_name,
-            bank_account,
-            cref,
-            cname,
-        ) = row[:15]
+        ent_id, uscc, ent_name, bank_name, bank_account, cref, cname = row[8:15]  # row[:8]: the line's own
         if ent is None or ent.id != ent_id:
             ent = EnterpriseGroup(ent_id, uscc, ent_name, bank_name, bank_account, bank_cnaps=row[16])
             doc.enterprises.append(ent)
@@ -262,14 +246,7 @@ def run_document(run: PayoutRun, *, with_explanations: bool = False, enterprise_
             ent.centres.append(centre)
         centre.lines.append(
             Line(
-                pk,
-                rule,
-                kind,
-                beneficiary,
-                name,
-                period,
-                arrears,
-                amount,
+                *row[:8],  # id, rule, kind, beneficiary, name, period, arrears, amount
                 {**(row[18] or {}), **row[17]} if with_explanations else None,
                 researcher_id=row[15],
             )

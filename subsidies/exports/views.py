@@ -66,14 +66,19 @@ def export_status(request, pk: int):
     )
 
 
-@login_required
-def export_download(request, pk: int):
-    _require_exporter(request)
-    record = get_object_or_404(ExportRecord, pk=pk, state="done")
+def export_attachment(*, actor, record: ExportRecord):
+    """A finished export as its download (page and API): named by run and period, with its SHA-256, and the
+    reading of full ID numbers logged for the actor."""
     spec = SPECS[record.format]
     handle = downloads.open_or_404(lambda: open(record.file_path, "rb"))  # noqa: SIM115 (FileResponse closes it)
     name = f"{spec.stem}-批次{record.run_id}-{record.run.period}.{spec.suffix}"
-    export_log_full_ids(actor=request.user, record=record, purpose="下载发放明细表")
+    export_log_full_ids(actor=actor, record=record, purpose="下载发放明细表")
     response = downloads.attachment(handle, filename=name, content_type=spec.content_type)
     response["X-Content-SHA256"] = record.sha256
     return response
+
+
+@login_required
+def export_download(request, pk: int):
+    _require_exporter(request)
+    return export_attachment(actor=request.user, record=get_object_or_404(ExportRecord, pk=pk, state="done"))

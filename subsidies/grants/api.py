@@ -21,13 +21,14 @@ from rest_framework.response import Response
 from accounts import downloads
 from accounts.api import (
     ADMIN,
+    DECIDERS,
     DOCUMENT_MEDIA_TYPES,
     ENTERPRISE,
     EVERYONE,
     FINANCE,
     IDEMPOTENCY_HEADER,
     REGIONAL,
-    REVIEWERS,
+    WRITERS,
     YINCHUAN,
     PortalViewSetMixin,
     binary_responses,
@@ -58,8 +59,6 @@ from subsidies.models import (
 from subsidies.rules import grants as rules
 from talent import selectors as talent_selectors
 
-WRITERS = frozenset({ENTERPRISE, ADMIN})
-DECIDERS = REVIEWERS | {ADMIN}
 YC_STAFF = frozenset({YINCHUAN, ADMIN})
 # YC-RD submissions and incubators are the Yinchuan bureau's: regional reviewers have no business there
 YC_READERS = frozenset({ENTERPRISE, YINCHUAN, FINANCE, ADMIN})

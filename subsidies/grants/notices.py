@@ -13,7 +13,7 @@ from subsidies.grants.guide import VERIFY_DAYS
 from subsidies.models import DeclarationStatus, GrantApplication, RDDeclarationSubmission
 
 
-def _applicant_rows(app: GrantApplication) -> list[tuple[str, str, str, str]]:
+def applicant_rows(app: GrantApplication) -> list[tuple[str, str, str, str]]:
     rows = [("申报单位", "Applicant", app.enterprise.name, app.enterprise.name)]
     if app.centre_id:
         rows.append(
@@ -39,7 +39,7 @@ def application_to_reviewers(app: GrantApplication, *, at, withdrawn: bool, numb
         ),
         noun=("申报", "application"),
         number=number,
-        rows=_applicant_rows(app),
+        rows=applicant_rows(app),
         at=at,
         link=reverse("subsidies:grant_detail", args=[app.pk]),
         limit=(
@@ -50,7 +50,7 @@ def application_to_reviewers(app: GrantApplication, *, at, withdrawn: bool, numb
     )
 
 
-def _declaration_rows(sub: RDDeclarationSubmission) -> list[tuple[str, str, str, str]]:
+def declaration_rows(sub: RDDeclarationSubmission) -> list[tuple[str, str, str, str]]:
     centre = sub.centre
     return [
         ("依托企业", "Enterprise", centre.enterprise.name, centre.enterprise.name),
@@ -71,7 +71,7 @@ def declaration_to_reviewers(sub: RDDeclarationSubmission, *, at, withdrawn: boo
         ),
         noun=("申报", "declaration"),
         number=sub.acceptance_no or "",
-        rows=_declaration_rows(sub),
+        rows=declaration_rows(sub),
         at=at,
         link=reverse("subsidies:declaration_detail", args=[sub.pk]),
         limit=(f"核定须在{VERIFY_DAYS}日内完成", f"verification within {VERIFY_DAYS} days"),
@@ -88,13 +88,13 @@ def declaration_to_enterprise(sub: RDDeclarationSubmission, *, at, comment: str 
     when = f"{timezone.localtime(at):%Y-%m-%d %H:%M}"
     zh = [
         *([f"受理编号:{sub.acceptance_no}"] if sub.acceptance_no else []),
-        *(f"{label}:{value}" for label, _en, value, _v in _declaration_rows(sub)),
+        *(f"{label}:{value}" for label, _en, value, _v in declaration_rows(sub)),
         f"当前状态:{label_zh(status.label)}",
         f"时间:{when}",
     ]
     en = [
         *([f"Acceptance number: {sub.acceptance_no}"] if sub.acceptance_no else []),
-        *(f"{label}: {value}" for _zh, label, _v, value in _declaration_rows(sub)),
+        *(f"{label}: {value}" for _zh, label, _v, value in declaration_rows(sub)),
         f"Status: {label_en(status.label)}",
         f"Time: {when}",
     ]

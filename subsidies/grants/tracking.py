@@ -5,7 +5,7 @@ stages with who and when, the stage in progress with its start, promised time li
 from django.utils.translation import gettext_lazy as _
 
 from registry import guide as filing_guides
-from registry.tracking import CURRENT, SKIPPED, Stage, mark_done, mark_due
+from registry.tracking import CURRENT, SKIPPED, Stage, mark_done, mark_due, two_step_stages
 from subsidies.grants.guide import VERIFY_DAYS
 from subsidies.models import (
     ApplicationDecision,
@@ -34,13 +34,8 @@ def _accepted(number: str | None):
 
 def application_stages(*, application: GrantApplication) -> list[Stage]:
     app = application
-    submit, first, approval, decision = (
-        Stage("submit", _("提交")),
-        Stage("first_review", _("初审")),
-        Stage("approval", _("复审")),
-        Stage("decision", _("办结")),
-    )
-    stages = [submit, first, approval, decision]
+    stages = two_step_stages()
+    submit, first, approval, decision = stages
     submitted, after = _round(app)
     if app.status == ApplicationStatus.RETURNED:
         submit.state, submit.result = CURRENT, _("待企业补正后重新提交")

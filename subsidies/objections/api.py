@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.api import ADMIN, ENTERPRISE, EVERYONE, FINANCE, REGIONAL, STAFF, YINCHUAN, PortalViewSetMixin
+from accounts.api import ADMIN, ENTERPRISE, EVERYONE, FINANCE, REGIONAL, STAFF, WRITERS, YINCHUAN, PortalViewSetMixin
 from accounts.errors import ServiceError
 from accounts.filters import PortalFilterSet
 from accounts.parsers import DepthLimitedJSONParser
@@ -31,7 +31,6 @@ from subsidies.objections.models import (
 )
 from subsidies.rules.calendar import parse_month
 
-WRITERS = frozenset({ENTERPRISE, ADMIN})
 ANSWERERS = frozenset({REGIONAL, YINCHUAN, FINANCE, ADMIN})
 CLOSERS = frozenset({ENTERPRISE, REGIONAL, YINCHUAN, FINANCE, ADMIN})
 

@@ -11,7 +11,16 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts import downloads
-from accounts.api import ADMIN, ENTERPRISE, FINANCE, ErrorSerializer, PortalViewSetMixin, binary_responses, idempotent
+from accounts.api import (
+    ADMIN,
+    ENTERPRISE,
+    FINANCE,
+    WRITERS,
+    ErrorSerializer,
+    PortalViewSetMixin,
+    binary_responses,
+    idempotent,
+)
 from accounts.errors import NotFoundError
 from accounts.filters import IntegerFilter, PortalFilterSet
 from subsidies.models import PayoutRun
@@ -20,7 +29,6 @@ from subsidies.transfers.models import BankAccountChange, BankResultImport, Reis
 
 MONEY = frozenset({FINANCE, ADMIN})
 READERS = frozenset({ENTERPRISE, FINANCE, ADMIN})
-WRITERS = frozenset({ENTERPRISE, ADMIN})
 XLSX = downloads.XLSX
 
 

@@ -426,3 +426,36 @@ def test_the_guides_read_in_english_but_the_quoted_measures(client, english_cata
         for quote in quotes:
             html = html.replace(quote, "")
         assert _chinese_left(html) == [], url
+
+
+# --- 办理时限提醒 ------------------------------------------------------------------------------------------------
+
+
+def test_reviewers_are_reminded_once_of_an_application_and_a_declaration_near_their_time_limit(
+    owner, independent, reg1, reg2, yc1, django_capture_on_commit_callbacks
+):
+    from subsidies.grants.reminders import grant_deadline_reminders
+
+    reg1.email = "reg1@kjt.example.cn"
+    reg1.save()
+    app = _apply(owner, independent)
+    sub = _declare(owner, independent)
+    day = timezone.localtime(app.decisions.get(step="submit").at).date()
+    # 初审 within 10 days, 核定 within 20: nothing two days ahead of neither yet
+    assert grant_deadline_reminders(today=day + dt.timedelta(days=7)) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert grant_deadline_reminders(today=day + dt.timedelta(days=8)) == 1
+    (reminder,) = Notification.objects.filter(user=reg1, title__startswith="【办理时限提醒】")
+    assert app.acceptance_no in reminder.title and reminder.title.endswith("剩余2日")
+    assert "环节:初审" in reminder.body and f"受理编号:{app.acceptance_no}" in reminder.body
+    assert reminder.title_en.startswith("[Time limit]") and app.acceptance_no in reminder.title_en
+    assert f"Acceptance number: {app.acceptance_no}" in reminder.body_en
+    assert Notification.objects.filter(user=reg2, title=reminder.title).exists()
+    assert not Notification.objects.filter(user=yc1, title__startswith="【办理时限提醒】").exists()
+    assert any(m.subject == reminder.title for m in mail.outbox if m.to == ["reg1@kjt.example.cn"])
+    assert grant_deadline_reminders(today=day + dt.timedelta(days=9)) == 0  # once per stage
+    # the declaration's 核定 (20 days) is due for the Yinchuan reviewers; once
+    assert grant_deadline_reminders(today=day + dt.timedelta(days=19)) == 1
+    (yc,) = Notification.objects.filter(user=yc1, title__startswith="【办理时限提醒】")
+    assert sub.acceptance_no in yc.title and "环节:核定" in yc.body and yc.title.endswith("剩余1日")
+    assert grant_deadline_reminders(today=day + dt.timedelta(days=21)) == 0
