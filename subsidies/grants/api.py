@@ -40,7 +40,7 @@ from registry import selectors as registry_selectors
 from registry.models import FilingStatus
 from subsidies.declarations import services as declarations
 from subsidies.explain import api as why
-from subsidies.grants import selectors
+from subsidies.grants import incubators, selectors
 from subsidies.grants import services as grants
 from subsidies.models import (
     ApplicationDecision,
@@ -768,7 +768,7 @@ class AssessmentCreateSerializer(serializers.Serializer):
 class RecognitionSerializer(serializers.Serializer):
     """The amount is the programme's fixed one: not a field."""
 
-    programme_code = serializers.ChoiceField(choices=[(c, c) for c in grants.RECOGNITIONS])
+    programme_code = serializers.ChoiceField(choices=[(c, c) for c in incubators.RECOGNITIONS])
     note = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default="", help_text="认定文号/说明"
     )
@@ -814,20 +814,20 @@ class IncubatorViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
 
     def _decide(self, request, serializer_class, step):
         inc, data = self.get_object(), _payload(request, serializer_class)
-        return self._done(grants.incubator_decide(actor=request.user, incubator=inc, action=step, **data))
+        return self._done(incubators.incubator_decide(actor=request.user, incubator=inc, action=step, **data))
 
     @extend_schema(request=IncubatorCreateSerializer, responses={201: IncubatorSerializer})
     def create(self, request):
         data = _payload(request, IncubatorCreateSerializer)
         operator = registry_selectors.enterprise_get(actor=request.user, pk=data.pop("operator"))
-        inc = grants.incubator_create(actor=request.user, operator=operator, **data)
+        inc = incubators.incubator_create(actor=request.user, operator=operator, **data)
         return Response(IncubatorSerializer(inc).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: IncubatorSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """提交备案(或退回修改后重新提交)."""
-        return self._done(grants.incubator_submit(actor=request.user, incubator=self.get_object()))
+        return self._done(incubators.incubator_submit(actor=request.user, incubator=self.get_object()))
 
     @extend_schema(request=IncubatorCommentSerializer, responses={200: IncubatorSerializer})
     @action(detail=True, methods=["post"], url_path="first-review", url_name="first-review")
@@ -889,7 +889,7 @@ class IncubatorViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     @idempotent
     def _assess(self, request, inc):
         data = _payload(request, AssessmentCreateSerializer)
-        assessment = grants.incubator_assessment_record(actor=request.user, incubator=inc, **data)
+        assessment = incubators.incubator_assessment_record(actor=request.user, incubator=inc, **data)
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -901,7 +901,7 @@ class IncubatorViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
         """认定 (national or regional incubator or maker space): proposes its one-time award (初审); another
         reviewer approves it (grant-applications/{id}/approve/)."""
         inc, data = self.get_object(), _payload(request, RecognitionSerializer)
-        award = grants.incubator_recognition_record(actor=request.user, incubator=inc, **data)
+        award = incubators.incubator_recognition_record(actor=request.user, incubator=inc, **data)
         return Response(ApplicationSerializer(award).data, status=status.HTTP_201_CREATED)
 
 

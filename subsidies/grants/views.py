@@ -19,7 +19,7 @@ from accounts.errors import ServiceError, error_text, show_refusal
 from registry.selectors import centre_get, centre_list
 from subsidies.declarations import services as declarations
 from subsidies.explain import centre_selectors as centre_why
-from subsidies.grants import selectors
+from subsidies.grants import incubators, selectors
 from subsidies.grants import services as grants
 from subsidies.grants.forms import (
     ApplyForm,
@@ -425,7 +425,7 @@ def incubator_new(request):
         messages.error(request, _("请完整填写孵化器信息"))
         return redirect("subsidies:grant_home")
     try:
-        inc = grants.incubator_create(actor=request.user, **form.cleaned_data)
+        inc = incubators.incubator_create(actor=request.user, **form.cleaned_data)
     except ServiceError as exc:
         show_refusal(request, exc)
         return redirect("subsidies:grant_home")
@@ -460,9 +460,9 @@ def incubator_detail(request, pk):
             return _incubator_page(request, inc, forms_, status=400)
         try:
             if what == "submit":
-                grants.incubator_submit(actor=user, incubator=inc)
+                incubators.incubator_submit(actor=user, incubator=inc)
             elif what == "decide":
-                grants.incubator_decide(
+                incubators.incubator_decide(
                     actor=user,
                     incubator=inc,
                     action=f.cleaned_data["action"],
@@ -470,9 +470,9 @@ def incubator_detail(request, pk):
                     on=f.cleaned_data["on"],
                 )
             elif what == "assess":
-                grants.incubator_assessment_record(actor=user, incubator=inc, **f.cleaned_data)
+                incubators.incubator_assessment_record(actor=user, incubator=inc, **f.cleaned_data)
             else:
-                grants.incubator_recognition_record(actor=user, incubator=inc, **f.cleaned_data)
+                incubators.incubator_recognition_record(actor=user, incubator=inc, **f.cleaned_data)
         except ServiceError as exc:
             show_refusal(request, exc)
         else:

@@ -20,7 +20,8 @@ from registry.models import Centre, Enterprise, Filing
 from subsidies.declarations.services import rd_declaration_submit
 from subsidies.demo import resident_id
 from subsidies.exports.services import export_request
-from subsidies.grants.services import evaluation_record, grant_apply, incubator_create
+from subsidies.grants.incubators import incubator_create
+from subsidies.grants.services import evaluation_record, grant_apply
 from subsidies.models import PayoutLine, Programme, RDDeclaration
 from subsidies.runs.services import payout_run_approve, run_payouts
 from subsidies.scenario import import_scenario

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.errors import ConflictError, ServiceError
+from subsidies.grants import incubators
 from subsidies.grants import services as grants
 from subsidies.models import (
     ApplicationDecision,
@@ -55,12 +56,12 @@ def grants_lines(finance) -> set[str]:
 
 @pytest.fixture
 def incubator(owner, enterprise, yc1, yc2):
-    inc = grants.incubator_create(
+    inc = incubators.incubator_create(
         actor=owner, operator=enterprise, ref="INC-2S", name="银川飞地孵化器(苏州)", city="苏州"
     )
-    grants.incubator_submit(actor=owner, incubator=inc)
-    grants.incubator_decide(actor=yc1, incubator=inc, action="first_review")
-    return grants.incubator_decide(
+    incubators.incubator_submit(actor=owner, incubator=inc)
+    incubators.incubator_decide(actor=yc1, incubator=inc, action="first_review")
+    return incubators.incubator_decide(
         actor=yc2, incubator=inc, action="approve", on=timezone.localdate().replace(month=1, day=1)
     )
 
@@ -68,10 +69,10 @@ def incubator(owner, enterprise, yc1, yc2):
 def test_recording_a_result_is_only_the_first_step(independent, incubator, reg1, yc1):
     ev = grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
     year = timezone.localdate().year
-    assessment = grants.incubator_assessment_record(
+    assessment = incubators.incubator_assessment_record(
         actor=yc1, incubator=incubator, year=year, score="90", passed=True, amount="400000"
     )
-    recognition = grants.incubator_recognition_record(actor=yc1, incubator=incubator, programme_code="YC-INC-NAT")
+    recognition = incubators.incubator_recognition_record(actor=yc1, incubator=incubator, programme_code="YC-INC-NAT")
     for award, amount, recorder in (
         (ev.award, "500000.00", reg1),
         (assessment.award, "400000.00", yc1),
@@ -87,7 +88,7 @@ def test_recording_a_result_is_only_the_first_step(independent, incubator, reg1,
 
 def test_one_person_cannot_take_both_steps(independent, incubator, reg1, reg2, yc1, yc2):
     ev = grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
-    recognition = grants.incubator_recognition_record(actor=yc1, incubator=incubator, programme_code="YC-MS-NAT")
+    recognition = incubators.incubator_recognition_record(actor=yc1, incubator=incubator, programme_code="YC-MS-NAT")
     for award, recorder, other in ((ev.award, reg1, reg2), (recognition, yc1, yc2)):
         with pytest.raises(ServiceError, match="复审须由初审人以外的审核员进行") as exc:
             grants.grant_approve(actor=recorder, application=award)
@@ -114,7 +115,7 @@ def test_an_award_is_not_returned_to_an_applicant_but_may_be_rejected(independen
 
 def test_the_grants_run_pays_an_award_only_after_both_steps(independent, incubator, reg1, reg2, yc1, yc2, finance):
     ev = grants.evaluation_record(actor=reg1, centre=independent, period="2022-2024", result="excellent")
-    recognition = grants.incubator_recognition_record(actor=yc1, incubator=incubator, programme_code="YC-MS-NAT")
+    recognition = incubators.incubator_recognition_record(actor=yc1, incubator=incubator, programme_code="YC-MS-NAT")
     assert grants_lines(finance) == set(), "a first-step-only award is never paid"
     grants.grant_approve(actor=reg2, application=ev.award)
     assert grants_lines(finance) == {f"award:{ev.award_id}"}

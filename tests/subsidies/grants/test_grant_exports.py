@@ -8,6 +8,7 @@ import pytest
 
 from subsidies.exports import pdf
 from subsidies.exports.data import run_document
+from subsidies.grants import incubators
 from subsidies.grants import services as grants
 from tests.subsidies.exports.test_exports import pdf_text, squash
 from tests.subsidies.grants.test_grants_payouts import grants_run
@@ -53,13 +54,13 @@ def grant_run(system, owner, independent, joint, reg1, reg2, yc1, yc2, finance, 
     )
     grants.grant_first_review(actor=reg1, application=pdf_app)
     grants.grant_approve(actor=reg2, application=pdf_app)
-    inc = grants.incubator_create(
+    inc = incubators.incubator_create(
         actor=owner, operator=independent.enterprise, ref="INC-X", name="飞地孵化器", city="杭州"
     )
-    grants.incubator_submit(actor=owner, incubator=inc)
-    grants.incubator_decide(actor=yc1, incubator=inc, action="first_review")
-    grants.incubator_decide(actor=yc2, incubator=inc, action="approve")
-    rec = grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-MS-NAT")
+    incubators.incubator_submit(actor=owner, incubator=inc)
+    incubators.incubator_decide(actor=yc1, incubator=inc, action="first_review")
+    incubators.incubator_decide(actor=yc2, incubator=inc, action="approve")
+    rec = incubators.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-MS-NAT")
     grants.grant_approve(actor=yc2, application=rec)
     return grants_run(finance, finance2)
 

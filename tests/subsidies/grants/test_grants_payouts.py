@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.errors import ServiceError
+from subsidies.grants import incubators
 from subsidies.grants import services as grants
 from subsidies.models import PayoutLine, RunKind
 from subsidies.runs import services as runs
@@ -66,11 +67,13 @@ def test_grants_run_pays_each_award_once(
     )
     grants.grant_first_review(actor=reg1, application=pdf)
     grants.grant_approve(actor=reg2, application=pdf)
-    inc = grants.incubator_create(actor=owner, operator=independent.enterprise, ref="INC-P", name="孵化器", city="杭州")
-    grants.incubator_submit(actor=owner, incubator=inc)
-    grants.incubator_decide(actor=yc1, incubator=inc, action="first_review")
-    grants.incubator_decide(actor=yc2, incubator=inc, action="approve")
-    rec = grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-MS-NAT")
+    inc = incubators.incubator_create(
+        actor=owner, operator=independent.enterprise, ref="INC-P", name="孵化器", city="杭州"
+    )
+    incubators.incubator_submit(actor=owner, incubator=inc)
+    incubators.incubator_decide(actor=yc1, incubator=inc, action="first_review")
+    incubators.incubator_decide(actor=yc2, incubator=inc, action="approve")
+    rec = incubators.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-MS-NAT")
     # awards from results pass the same second step as applications (issue 12)
     grants.grant_approve(actor=reg2, application=perf.award)
     grants.grant_approve(actor=yc2, application=rec)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from accounts.errors import ConflictError, ServiceError
 from registry import services as registry
 from registry.models import Notification
+from subsidies.grants import incubators
 from subsidies.grants import services as grants
 from subsidies.models import ApplicationStatus, GrantApplication, IncubatorAssessment, PerformanceEvaluation
 from tests.subsidies.grants_support import (  # noqa: F401  (fixtures)
@@ -258,38 +259,38 @@ def test_performance_evaluation_amounts_by_kind(owner, independent, joint, reg1,
 def test_incubator_lifecycle_assessment_and_recognition(
     system, owner, enterprise, other_enterprise, other_owner, yc1, yc2, reg1
 ):
-    inc = grants.incubator_create(
+    inc = incubators.incubator_create(
         actor=owner, operator=enterprise, ref="INC-1", name="银川飞地孵化器(上海)", city="上海"
     )
     with pytest.raises(ServiceError, match="尚未备案"):
-        grants.incubator_assessment_record(
+        incubators.incubator_assessment_record(
             actor=yc1, incubator=inc, year=2024, score="90", passed=True, amount="400000"
         )
-    grants.incubator_submit(actor=owner, incubator=inc)
-    grants.incubator_decide(actor=yc1, incubator=inc, action="first_review")
+    incubators.incubator_submit(actor=owner, incubator=inc)
+    incubators.incubator_decide(actor=yc1, incubator=inc, action="first_review")
     with pytest.raises(ServiceError, match="复审须由初审人以外"):
-        grants.incubator_decide(actor=yc1, incubator=inc, action="approve")
+        incubators.incubator_decide(actor=yc1, incubator=inc, action="approve")
     with pytest.raises(ServiceError, match="无权"):
-        grants.incubator_decide(actor=reg1, incubator=inc, action="approve")
-    inc = grants.incubator_decide(actor=yc2, incubator=inc, action="approve", on=dt.date(2023, 1, 1))
+        incubators.incubator_decide(actor=reg1, incubator=inc, action="approve")
+    inc = incubators.incubator_decide(actor=yc2, incubator=inc, action="approve", on=dt.date(2023, 1, 1))
     assert inc.status == "approved" and inc.ever_approved
     with pytest.raises(ServiceError, match="不超过 500,000.00 元"):
-        grants.incubator_assessment_record(
+        incubators.incubator_assessment_record(
             actor=yc1, incubator=inc, year=2024, score="90", passed=True, amount="500000.01"
         )
-    a = grants.incubator_assessment_record(
+    a = incubators.incubator_assessment_record(
         actor=yc1, incubator=inc, year=2024, score="90", passed=True, amount="400000"
     )
     award = grants.grant_approve(actor=yc2, application=a.award)
     assert award.approved_amount == Decimal("400000.00") and a.award.programme.code == "YC-INC-OPS"
-    failed = grants.incubator_assessment_record(actor=yc1, incubator=inc, year=2023, score="50", passed=False)
+    failed = incubators.incubator_assessment_record(actor=yc1, incubator=inc, year=2023, score="50", passed=False)
     assert failed.award is None and IncubatorAssessment.objects.count() == 2
-    nat = grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-INC-NAT")
-    ms = grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-MS-REG")
+    nat = incubators.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-INC-NAT")
+    ms = incubators.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-MS-REG")
     nat, ms = (grants.grant_approve(actor=yc2, application=x) for x in (nat, ms))
     assert (nat.approved_amount, ms.approved_amount) == (Decimal("500000.00"), Decimal("150000.00"))
     with pytest.raises(ConflictError, match="每个孵化器限一次"):
-        grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-INC-NAT")
+        incubators.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-INC-NAT")
     # a non-Yinchuan operator cannot file
     from registry.services import enterprise_upsert, membership_add
     from tests.subsidies.builders import enterprise_uscc
@@ -299,7 +300,7 @@ def test_incubator_lifecycle_assessment_and_recognition(
     )
     membership_add(actor=system, enterprise=szs, user=other_owner)
     with pytest.raises(ServiceError, match="运营方须注册在银川市"):
-        grants.incubator_create(actor=other_owner, operator=szs, ref="INC-2", name="x", city="北京")
+        incubators.incubator_create(actor=other_owner, operator=szs, ref="INC-2", name="x", city="北京")
 
 
 # --- review findings: revoked or suspended filings, re-check at approval, NX-PERF windows, NX-PDF --------------
@@ -413,34 +414,34 @@ def test_nx_pdf_needs_a_verified_doctorate_and_a_current_contract(system, owner,
 
 
 def _approved_incubator(owner, enterprise, yc1, yc2, *, on):
-    inc = grants.incubator_create(
+    inc = incubators.incubator_create(
         actor=owner, operator=enterprise, ref="INC-R", name="银川飞地孵化器(杭州)", city="杭州"
     )
-    grants.incubator_submit(actor=owner, incubator=inc)
-    grants.incubator_decide(actor=yc1, incubator=inc, action="first_review")
-    return grants.incubator_decide(actor=yc2, incubator=inc, action="approve", on=on)
+    incubators.incubator_submit(actor=owner, incubator=inc)
+    incubators.incubator_decide(actor=yc1, incubator=inc, action="first_review")
+    return incubators.incubator_decide(actor=yc2, incubator=inc, action="approve", on=on)
 
 
 def test_revoked_incubator_gets_no_assessment_or_recognition_award(owner, enterprise, yc1, yc2):
     inc = _approved_incubator(owner, enterprise, yc1, yc2, on=dt.date(2023, 1, 1))
-    grants.incubator_decide(actor=yc1, incubator=inc, action="revoke", comment="运营不达标", on=dt.date(2025, 1, 1))
+    incubators.incubator_decide(actor=yc1, incubator=inc, action="revoke", comment="运营不达标", on=dt.date(2025, 1, 1))
     with pytest.raises(ServiceError, match="备案当前为“已撤销”.运营不达标.") as exc:
-        grants.incubator_assessment_record(
+        incubators.incubator_assessment_record(
             actor=yc1, incubator=inc, year=2024, score="90", passed=True, amount="400000"
         )
     assert "INC-R" in exc.value.record
     with pytest.raises(ServiceError, match="被撤销或暂停备案的孵化器"):
-        grants.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-INC-NAT")
+        incubators.incubator_recognition_record(actor=yc1, incubator=inc, programme_code="YC-INC-NAT")
     assert not GrantApplication.objects.exists() and not IncubatorAssessment.objects.exists()
 
 
 def test_incubator_assessment_only_for_a_year_in_force(owner, enterprise, yc1, yc2):
     inc = _approved_incubator(owner, enterprise, yc1, yc2, on=dt.date(2024, 7, 1))
     with pytest.raises(ServiceError, match="2023年度不在备案有效期内"):
-        grants.incubator_assessment_record(
+        incubators.incubator_assessment_record(
             actor=yc1, incubator=inc, year=2023, score="90", passed=True, amount="400000"
         )
-    a = grants.incubator_assessment_record(
+    a = incubators.incubator_assessment_record(
         actor=yc1, incubator=inc, year=2024, score="90", passed=True, amount="400000"
     )
     assert grants.grant_approve(actor=yc2, application=a.award).approved_amount == Decimal("400000.00")

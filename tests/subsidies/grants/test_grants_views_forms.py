@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from subsidies.declarations.services import rd_declaration_submit
-from subsidies.grants import services as grants
+from subsidies.grants import incubators
 from subsidies.models import IncubatorAssessment, RDDeclaration, RDDeclarationSubmission
 from tests.subsidies.grants_support import (  # noqa: F401
     doc,
@@ -54,10 +54,10 @@ def test_invalid_verification_form_is_shown_with_its_errors_and_verifies_nothing
 
 
 def test_invalid_incubator_form_is_shown_with_its_errors_and_saves_nothing(client, owner, enterprise, yc1, yc2):
-    inc = grants.incubator_create(actor=owner, operator=enterprise, ref="INC-F", name="表单孵化器", city="上海")
-    grants.incubator_submit(actor=owner, incubator=inc)
-    grants.incubator_decide(actor=yc1, incubator=inc, action="first_review")
-    grants.incubator_decide(actor=yc2, incubator=inc, action="approve", on=dt.date(2023, 1, 1))
+    inc = incubators.incubator_create(actor=owner, operator=enterprise, ref="INC-F", name="表单孵化器", city="上海")
+    incubators.incubator_submit(actor=owner, incubator=inc)
+    incubators.incubator_decide(actor=yc1, incubator=inc, action="first_review")
+    incubators.incubator_decide(actor=yc2, incubator=inc, action="approve", on=dt.date(2023, 1, 1))
     client.force_login(yc1)
     url = reverse("subsidies:incubator_detail", args=[inc.pk])
     page = client.post(url, {"what": "assess", "year": "二〇二四", "score": "90", "passed": "on", "amount": "400000"})

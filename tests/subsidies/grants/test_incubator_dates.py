@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.errors import ServiceError
 from registry.models import FilingStatus
-from subsidies.grants import services as grants
+from subsidies.grants import incubators
 from subsidies.models import Incubator
 from tests.subsidies.grants_support import enterprise, owner, yc1, yc2  # noqa: F401  (fixtures)
 
@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def reviewed(owner, enterprise, yc1):
-    inc = grants.incubator_create(actor=owner, operator=enterprise, ref="INC-D", name="日期孵化器", city="杭州")
-    grants.incubator_submit(actor=owner, incubator=inc)
-    return grants.incubator_decide(actor=yc1, incubator=inc, action="first_review")
+    inc = incubators.incubator_create(actor=owner, operator=enterprise, ref="INC-D", name="日期孵化器", city="杭州")
+    incubators.incubator_submit(actor=owner, incubator=inc)
+    return incubators.incubator_decide(actor=yc1, incubator=inc, action="first_review")
 
 
 def _unchanged(inc):
@@ -32,12 +32,12 @@ def _unchanged(inc):
 @pytest.mark.parametrize("on", [dt.date(2020, 1, 1), dt.date(2022, 12, 31), dt.date(9999, 12, 31)])
 def test_service_refuses_an_approval_outside_the_bounds(reviewed, yc2, on):
     with pytest.raises(ServiceError):
-        grants.incubator_decide(actor=yc2, incubator=reviewed, action="approve", on=on)
+        incubators.incubator_decide(actor=yc2, incubator=reviewed, action="approve", on=on)
     _unchanged(reviewed)
 
 
 def test_approval_from_the_measure_date_is_accepted(reviewed, yc2):
-    inc = grants.incubator_decide(actor=yc2, incubator=reviewed, action="approve", on=dt.date(2023, 1, 1))
+    inc = incubators.incubator_decide(actor=yc2, incubator=reviewed, action="approve", on=dt.date(2023, 1, 1))
     assert inc.effective_from == dt.date(2023, 1, 1)
 
 
