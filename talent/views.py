@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import downloads, panels, uploads
 from accounts.cells import xlsx_response
 from accounts.errors import ServiceError, error_text, show_refusal
-from talent import certificates, lists, roster, roster_text, selectors, services
+from talent import certificates, key_reference, lists, roster, roster_text, selectors, services
 from talent.forms import (
     CsvUploadForm,
     DegreeForm,
@@ -626,8 +626,10 @@ def key_institution_list(request):
             raise PermissionDenied
         if form.is_valid():
             try:
-                counts = services.key_reference_import_csv(actor=request.user, raw=form.cleaned_data["file"].read())
-            except services.ReferenceImportError as exc:
+                counts = key_reference.key_reference_import_csv(
+                    actor=request.user, raw=form.cleaned_data["file"].read()
+                )
+            except key_reference.ReferenceImportError as exc:
                 import_errors = exc.errors
                 messages.error(request, _("CSV有错误,未导入任何记录"))
             except ServiceError as exc:
@@ -683,7 +685,7 @@ def key_institution_edit(request, pk: int | None = None):
                     code="name",
                     record=f"重点院校 {inst.name}",
                 )
-            inst = services.key_institution_upsert(
+            inst = key_reference.key_institution_upsert(
                 actor=request.user,
                 name=d["name"],
                 code=d["code"],
@@ -723,7 +725,7 @@ def key_discipline_save(request, pk: int):
         d = form.cleaned_data
         existing = inst.disciplines.filter(name=d["name"].strip()).first()
         try:
-            services.key_discipline_upsert(
+            key_reference.key_discipline_upsert(
                 actor=request.user,
                 institution=inst,
                 name=d["name"],
@@ -765,7 +767,7 @@ def key_reference_retire(request, pk: int, discipline: int | None = None):
     form = RetireForm(request.POST, prefix="retire")
     if form.is_valid():
         try:
-            services.key_reference_retire(
+            key_reference.key_reference_retire(
                 actor=request.user,
                 entry=entry,
                 valid_to=form.cleaned_data["valid_to"],

@@ -8,6 +8,7 @@ from accounts.models import Role
 from registry import services as registry_services
 from registry.identifiers import uscc_check_char
 from registry.models import Membership
+from talent import key_reference as key_ref
 from talent import services
 
 
@@ -113,9 +114,9 @@ def key_reference(db, system):
         ("清华大学", "10003", ["机械工程", "计算机科学与技术"]),
         ("西安交通大学", "10698", ["电气工程"]),
     ]:
-        inst = services.key_institution_upsert(actor=system, name=name, code=code)
+        inst = key_ref.key_institution_upsert(actor=system, name=name, code=code)
         for d in disciplines:
-            services.key_discipline_upsert(actor=system, institution=inst, name=d)
+            key_ref.key_discipline_upsert(actor=system, institution=inst, name=d)
         listed[name] = inst
     return listed
 

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.errors import ServiceError
 from subsidies.scenario import import_scenario
+from talent import key_reference as key_ref
 from talent import roster, services
 from talent.models import Degree
 from tests.talent.test_roster import HEADER, xlsx
@@ -74,13 +75,11 @@ def test_unlisted_claims_are_refused_and_nothing_is_written(
 
 
 def test_inactive_discipline_or_institution_is_refused(ent_user_a, system, zhang, key_reference):
-    services.key_discipline_upsert(
-        actor=system, institution=key_reference["清华大学"], name="机械工程", is_active=False
-    )
+    key_ref.key_discipline_upsert(actor=system, institution=key_reference["清华大学"], name="机械工程", is_active=False)
     with pytest.raises(ServiceError) as exc:
         _master(ent_user_a, zhang, institution="清华大学", discipline="机械工程")
     assert exc.value.code == "key_discipline_name"
-    services.key_institution_upsert(actor=system, name="西安交通大学", code="10698", is_active=False)
+    key_ref.key_institution_upsert(actor=system, name="西安交通大学", code="10698", is_active=False)
     with pytest.raises(ServiceError) as exc:
         _master(ent_user_a, zhang, institution="西安交通大学", discipline="电气工程")
     assert exc.value.code == "key_institution"

@@ -14,6 +14,7 @@ from subsidies.parameters.services import parameter_timeline
 from subsidies.reporting import panels as stipend_panels
 from subsidies.rules.stipend import month_index, stipend_due
 from subsidies.selectors import person_facts
+from talent import key_reference as key_ref
 from talent import services
 from talent.models import Degree, KeyDiscipline, KeyInstitution, ReferenceStatus
 from tests.registry.conftest import png_bytes, upload
@@ -87,14 +88,14 @@ def test_a_pending_discipline_does_not_count_until_staff_confirm_it(client, syst
     assert "尚待科技厅核实" in resp.content.decode()
     assert not Degree.objects.filter(researcher=r).exists()
     inst = KeyInstitution.objects.get(name="新疆大学")
-    services.key_discipline_upsert(actor=system, institution=inst, name="化学", status=ReferenceStatus.CONFIRMED)
+    key_ref.key_discipline_upsert(actor=system, institution=inst, name="化学", status=ReferenceStatus.CONFIRMED)
     assert _enrol_master(client, r, "新疆大学", "化学").status_code == 302
 
 
 def test_a_degree_is_checked_against_the_entry_in_force_on_its_award_date(db, system, reviewer):
     zhang = services.researcher_upsert(actor=system, id_type="resident_id", id_number="110101199003077571", name="张三")
     disc = KeyDiscipline.objects.get(institution__name="宁夏大学", name="化学工程与技术")
-    services.key_reference_retire(actor=reviewer, entry=disc, valid_to=D(2025, 6, 30), reason="调整出建设名单")
+    key_ref.key_reference_retire(actor=reviewer, entry=disc, valid_to=D(2025, 6, 30), reason="调整出建设名单")
     inst = KeyInstitution.objects.get(name="宁夏大学")
 
     def master(awarded_on):
@@ -117,7 +118,7 @@ def test_a_degree_is_checked_against_the_entry_in_force_on_its_award_date(db, sy
     disc.refresh_from_db()
     assert disc.note == "停用:调整出建设名单"
     with pytest.raises(ServiceError):
-        services.key_reference_retire(actor=reviewer, entry=disc, valid_to=D(2025, 6, 30), reason=" ")
+        key_ref.key_reference_retire(actor=reviewer, entry=disc, valid_to=D(2025, 6, 30), reason=" ")
 
 
 def test_staff_add_edit_and_retire_entries_on_the_page_audited(client, reviewer, ent_user_a):

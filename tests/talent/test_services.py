@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from accounts.errors import ServiceError
+from talent import key_reference as key_ref
 from talent import services
 from talent.models import Contract, Degree, IdentityAccess, KeyDiscipline, KeyInstitution
 
@@ -57,8 +58,8 @@ def test_editing_a_verified_degree_sends_it_back(db, centre_a, ent_user_a, revie
 
 
 def test_degree_picks_key_institution(db, system, reviewer):
-    inst = services.key_institution_upsert(actor=reviewer, name="清华大学", code="10003")
-    services.key_discipline_upsert(actor=reviewer, institution=inst, name="机械工程")
+    inst = key_ref.key_institution_upsert(actor=reviewer, name="清华大学", code="10003")
+    key_ref.key_discipline_upsert(actor=reviewer, institution=inst, name="机械工程")
     r = services.researcher_upsert(actor=system, id_type="resident_id", id_number=ZHANG, name="张三")
     d = services.degree_upsert(
         actor=system,
@@ -182,25 +183,25 @@ def test_enterprise_cannot_rename_someone_elses_researcher(db, centre_a, centre_
 
 def test_key_reference_csv_import_all_or_nothing(empty_key_list, db, reviewer, ent_user_a):
     good = "院校名称,院校代码,重点学科,有效,备注\n清华大学,10003,机械工程,是,\n清华大学,10003,电气工程,是,\n西安交通大学,10698,,是,\n"
-    counts = services.key_reference_import_csv(actor=reviewer, raw=good.encode("gb18030"))
+    counts = key_ref.key_reference_import_csv(actor=reviewer, raw=good.encode("gb18030"))
     assert counts == {"institutions": 2, "disciplines": 2}
     assert list(KeyInstitution.objects.values_list("name", flat=True)) == ["清华大学", "西安交通大学"]
-    again = services.key_reference_import_csv(actor=reviewer, raw=good.encode("utf-8-sig"))
+    again = key_ref.key_reference_import_csv(actor=reviewer, raw=good.encode("utf-8-sig"))
     assert again == counts and KeyDiscipline.objects.count() == 2
     bad = "院校名称,重点学科,有效\n浙江大学,控制科学与工程,是\n,材料,是\n复旦大学,数学,也许\n"
-    with pytest.raises(services.ReferenceImportError) as exc:
-        services.key_reference_import_csv(actor=reviewer, raw=bad.encode())
+    with pytest.raises(key_ref.ReferenceImportError) as exc:
+        key_ref.key_reference_import_csv(actor=reviewer, raw=bad.encode())
     assert exc.value.errors == ["第3行:院校名称不能为空", "第4行“有效”列:“也许”应为 是 或 否"]
     assert not KeyInstitution.objects.filter(name="浙江大学").exists()
     with pytest.raises(ServiceError) as exc:
-        services.key_reference_import_csv(actor=ent_user_a, raw=good.encode())
+        key_ref.key_reference_import_csv(actor=ent_user_a, raw=good.encode())
     assert exc.value.status == 403
 
 
 def test_key_institution_history_is_recorded(empty_key_list, db, reviewer):
-    inst = services.key_institution_upsert(actor=reviewer, name="清华大学", code="10003")
-    services.key_discipline_upsert(actor=reviewer, institution=inst, name="机械工程")
-    services.key_institution_upsert(actor=reviewer, name="清华大学", code="10003", is_active=False)
+    inst = key_ref.key_institution_upsert(actor=reviewer, name="清华大学", code="10003")
+    key_ref.key_discipline_upsert(actor=reviewer, institution=inst, name="机械工程")
+    key_ref.key_institution_upsert(actor=reviewer, name="清华大学", code="10003", is_active=False)
     events = list(inst.events.order_by("pgh_id").values_list("pgh_label", "is_active", "pgh_context__metadata"))
     assert [(e[0], e[1]) for e in events] == [("insert", True), ("update", False)]
     assert events[1][2]["username"] == "rev1"
@@ -251,9 +252,12 @@ def test_import_key_institutions_command(empty_key_list, db, tmp_path):
 
 def test_key_reference_discipline_rows_leave_a_listed_institution_as_it_is(db, reviewer):
     """A discipline row names its institution; it neither reactivates it nor wipes its note."""
-    services.key_institution_upsert(actor=reviewer, name="浙江大学", code="10335", is_active=False, note="暂停认定")
+    key_ref.key_institution_upsert(actor=reviewer, name="浙江大学", code="10335", is_active=False, note="暂停认定")
     rows = "院校名称,院校代码,重点学科,有效,备注\n浙江大学,10335,控制科学与工程,是,\n"
-    assert services.key_reference_import_csv(actor=reviewer, raw=rows.encode()) == {"institutions": 1, "disciplines": 1}
+    assert key_ref.key_reference_import_csv(actor=reviewer, raw=rows.encode()) == {
+        "institutions": 1,
+        "disciplines": 1,
+    }
     inst = KeyInstitution.objects.get(name="浙江大学")
     assert (inst.is_active, inst.note) == (False, "暂停认定")
     assert KeyDiscipline.objects.filter(institution=inst, name="控制科学与工程", is_active=True).exists()

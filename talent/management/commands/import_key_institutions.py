@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.errors import ServiceError
 from accounts.models import system_actor
-from talent.services import ReferenceImportError, key_reference_import_csv
+from talent.key_reference import ReferenceImportError, key_reference_import_csv
 
 
 class Command(BaseCommand):
