@@ -8,13 +8,23 @@ from accounts.api import TokenView
 from registry import api as registry_api
 from subsidies import api as subsidies_api
 from subsidies.grants import api as grants_api
+from subsidies.grants import incubators_api
 from subsidies.objections import api as objections_api
 from subsidies.performance import api as performance_api
 from subsidies.transfers import api as transfers_api
 from talent import api as talent_api
 
 router = SimpleRouter()
-for app_api in (registry_api, talent_api, subsidies_api, grants_api, transfers_api, performance_api, objections_api):
+for app_api in (
+    registry_api,
+    talent_api,
+    subsidies_api,
+    grants_api,
+    incubators_api,
+    transfers_api,
+    performance_api,
+    objections_api,
+):
     app_api.register(router)
 
 urlpatterns = [

@@ -1,6 +1,6 @@
 """Grants API v1: programmes (read), grant applications with their two-step review (POLICY §2, §3 "One-time
 and evaluated grants"), YC-RD declarations with the audit report (submit, verify), NX-PERF evaluations,
-Yinchuan enclave incubators (filing lifecycle, YC-INC-OPS assessments, recognitions) and 免申即享 benefits.
+免申即享 benefits (the incubators: subsidies.grants.incubators_api).
 
 Thin views: querysets come from the actor-scoped selectors (subsidies.grants.selectors, registry and talent
 selectors), so another enterprise's application, declaration, incubator or centre is a 404 everywhere; every
@@ -37,10 +37,9 @@ from accounts.api import (
 from accounts.filters import IntegerFilter, PortalFilterSet
 from accounts.parsers import DepthLimitedJSONParser
 from registry import selectors as registry_selectors
-from registry.models import FilingStatus
 from subsidies.declarations import services as declarations
 from subsidies.explain import api as why
-from subsidies.grants import incubators, selectors
+from subsidies.grants import selectors
 from subsidies.grants import services as grants
 from subsidies.models import (
     ApplicationDecision,
@@ -50,8 +49,6 @@ from subsidies.models import (
     EvaluationResult,
     GrantApplication,
     Incubator,
-    IncubatorAssessment,
-    IncubatorDecision,
     PerformanceEvaluation,
     Programme,
     RDDeclarationSubmission,
@@ -68,7 +65,7 @@ EVALUATORS = frozenset({REGIONAL, ADMIN})  # NX-PERF is a regional measure
 BINARY = binary_responses(DOCUMENT_MEDIA_TYPES)
 
 
-def _payload(request, serializer_class) -> dict:
+def request_payload(request, serializer_class) -> dict:
     payload = serializer_class(data=request.data)
     payload.is_valid(raise_exception=True)
     return dict(payload.validated_data)
@@ -304,7 +301,7 @@ class GrantApplicationViewSet(
 
     @extend_schema(request={"multipart/form-data": ApplySerializer}, responses={201: ApplicationSerializer})
     def create(self, request):
-        data = _payload(request, ApplySerializer)
+        data = request_payload(request, ApplySerializer)
         user = request.user
         programme = grants.programme_get(data["programme"])
         # every object named in the body comes from the actor's scope: another enterprise's is a 404
@@ -337,7 +334,7 @@ class GrantApplicationViewSet(
     def resubmit(self, request, pk=None):
         """退回修改后重新提交, optionally with a corrected description and another document."""
         app = self.get_object()
-        data = _payload(request, ResubmitSerializer)
+        data = request_payload(request, ResubmitSerializer)
         docs = [(data["document_label"], data["document"])] if data.get("document") else []
         return self._done(
             grants.grant_resubmit(
@@ -353,14 +350,14 @@ class GrantApplicationViewSet(
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         """撤回:已提交、尚未初审的申报由企业撤回,申报办结为“已撤回”(issue 15)。"""
-        app, data = self.get_object(), _payload(request, WithdrawSerializer)
+        app, data = self.get_object(), request_payload(request, WithdrawSerializer)
         return self._done(grants.grant_withdraw(actor=request.user, application=app, reason=data["comment"]))
 
     @extend_schema(request=GrantCommentSerializer, responses={200: ApplicationSerializer})
     @action(detail=True, methods=["post"], url_path="first-review", url_name="first-review")
     def first_review(self, request, pk=None):
         """初审通过."""
-        app, data = self.get_object(), _payload(request, GrantCommentSerializer)
+        app, data = self.get_object(), request_payload(request, GrantCommentSerializer)
         return self._done(grants.grant_first_review(actor=request.user, application=app, **data))
 
     @extend_schema(
@@ -370,21 +367,21 @@ class GrantApplicationViewSet(
     @idempotent
     def approve(self, request, pk=None):
         """复审通过(核准资助), by a reviewer other than the first; the amount within the programme's bounds."""
-        app, data = self.get_object(), _payload(request, GrantApproveSerializer)
+        app, data = self.get_object(), request_payload(request, GrantApproveSerializer)
         return self._done(grants.grant_approve(actor=request.user, application=app, **data))
 
     @extend_schema(request=GrantRequiredCommentSerializer, responses={200: ApplicationSerializer})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_for_correction(self, request, pk=None):
         """退回修改 with what to correct."""
-        app, data = self.get_object(), _payload(request, GrantRequiredCommentSerializer)
+        app, data = self.get_object(), request_payload(request, GrantRequiredCommentSerializer)
         return self._done(grants.grant_return(actor=request.user, application=app, **data))
 
     @extend_schema(request=GrantRequiredCommentSerializer, responses={200: ApplicationSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """不予支持 with the reason."""
-        app, data = self.get_object(), _payload(request, GrantRequiredCommentSerializer)
+        app, data = self.get_object(), request_payload(request, GrantRequiredCommentSerializer)
         return self._done(grants.grant_reject(actor=request.user, application=app, **data))
 
     @extend_schema(responses={200: ApplicationDecisionSerializer(many=True)})
@@ -527,7 +524,7 @@ class DeclarationSubmissionViewSet(
 
     @extend_schema(request={"multipart/form-data": SubmitSerializer}, responses={201: SubmissionSerializer})
     def create(self, request):
-        data = _payload(request, SubmitSerializer)
+        data = request_payload(request, SubmitSerializer)
         centre = registry_selectors.centre_get(actor=request.user, pk=data["centre"])
         sub = declarations.rd_declaration_submit(
             actor=request.user,
@@ -543,7 +540,7 @@ class DeclarationSubmissionViewSet(
     @action(detail=True, methods=["post"], parser_classes=[DepthLimitedJSONParser, FormParser])
     def withdraw(self, request, pk=None):
         """撤回:尚未核定的申报由企业撤回(issue 15)。"""
-        sub, data = self.get_object(), _payload(request, WithdrawSerializer)
+        sub, data = self.get_object(), request_payload(request, WithdrawSerializer)
         sub = declarations.rd_declaration_withdraw(actor=request.user, submission=sub, reason=data["comment"])
         return Response(SubmissionSerializer(self.get_queryset().get(pk=sub.pk)).data)
 
@@ -552,7 +549,7 @@ class DeclarationSubmissionViewSet(
     @idempotent
     def verify(self, request, pk=None):
         """核定: the declared amount, or lower with a reason (never higher)."""
-        sub, data = self.get_object(), _payload(request, VerifySerializer)
+        sub, data = self.get_object(), request_payload(request, VerifySerializer)
         sub = declarations.rd_declaration_verify(actor=request.user, submission=sub, **data)
         return Response(SubmissionSerializer(self.get_queryset().get(pk=sub.pk)).data)
 
@@ -566,7 +563,7 @@ class DeclarationSubmissionViewSet(
 # --- NX-PERF evaluations -------------------------------------------------------------------------------
 
 
-class _AwardFields(serializers.Serializer):
+class AwardFields(serializers.Serializer):
     """The award an evaluation or an assessment proposes (two-step review), and who recorded it."""
 
     award_amount = serializers.DecimalField(
@@ -597,7 +594,7 @@ class _AwardFields(serializers.Serializer):
     recorded_by = serializers.CharField(source="recorded_by.display_name", read_only=True)
 
 
-class EvaluationSerializer(_AwardFields, serializers.ModelSerializer):
+class EvaluationSerializer(AwardFields, serializers.ModelSerializer):
     centre_ref = serializers.CharField(source="centre.ref", read_only=True)
     enterprise = serializers.IntegerField(source="centre.enterprise_id", read_only=True)
     result_display = serializers.CharField(source="get_result_display", read_only=True)
@@ -656,253 +653,12 @@ class EvaluationViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     )
     @idempotent
     def create(self, request):
-        data = _payload(request, EvaluationCreateSerializer)
+        data = request_payload(request, EvaluationCreateSerializer)
         centre = registry_selectors.centre_get(actor=request.user, pk=data.pop("centre"))
         evaluation = grants.evaluation_record(actor=request.user, centre=centre, **data)
         return Response(
             EvaluationSerializer(self.get_queryset().get(pk=evaluation.pk)).data, status=status.HTTP_201_CREATED
         )
-
-
-# --- incubators ----------------------------------------------------------------------------------------
-
-
-class IncubatorSerializer(serializers.ModelSerializer):
-    operator_name = serializers.CharField(source="operator.name", read_only=True)
-    status_display = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Incubator
-        fields = [
-            "id",
-            "ref",
-            "operator",
-            "operator_name",
-            "name",
-            "city",
-            "address",
-            "status",
-            "status_display",
-            "effective_from",
-            "effective_to",
-            "status_reason",
-            "submitted_at",
-            "decided_at",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-    def get_status_display(self, obj) -> str:
-        return str(FilingStatus(obj.status).label)
-
-
-class IncubatorCreateSerializer(serializers.Serializer):
-    """A draft filing; its status and dates move only through the lifecycle actions."""
-
-    operator = serializers.IntegerField(help_text="运营方(本企业,注册在银川市)ID")
-    ref = serializers.CharField(max_length=32)
-    name = serializers.CharField(max_length=128)
-    city = serializers.CharField(max_length=32)
-    address = serializers.CharField(max_length=256, required=False, allow_blank=True, default="")
-
-
-class IncubatorCommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-
-
-class IncubatorRequiredCommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(max_length=2000, help_text="意见(必填)")
-
-
-class IncubatorApproveSerializer(IncubatorCommentSerializer):
-    on = serializers.DateField(required=False, allow_null=True, help_text="生效日期,默认为审批当日")
-
-
-class IncubatorRevokeSerializer(IncubatorRequiredCommentSerializer):
-    on = serializers.DateField(required=False, allow_null=True, help_text="自该日起撤销,默认为当日")
-
-
-class IncubatorDecisionSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.display_name", read_only=True)
-
-    class Meta:
-        model = IncubatorDecision
-        fields = ["id", "step", "decision", "comment", "actor", "at"]
-        read_only_fields = fields
-
-
-class AssessmentSerializer(_AwardFields, serializers.ModelSerializer):
-    class Meta:
-        model = IncubatorAssessment
-        fields = [
-            "id",
-            "incubator",
-            "year",
-            "score",
-            "passed",
-            "note",
-            "award",
-            "award_amount",
-            "award_status",
-            "award_proposed_amount",
-            "recorded_by",
-            "recorded_at",
-        ]
-        read_only_fields = fields
-
-
-class AssessmentCreateSerializer(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
-    score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="考核得分(0–100)")
-    passed = serializers.BooleanField(help_text="考核合格")
-    amount = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        required=False,
-        allow_null=True,
-        help_text="运营补贴(元,合格时填写,不超过500,000)",
-    )
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-
-
-class RecognitionSerializer(serializers.Serializer):
-    """The amount is the programme's fixed one: not a field."""
-
-    programme_code = serializers.ChoiceField(choices=[(c, c) for c in incubators.RECOGNITIONS])
-    note = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, default="", help_text="认定文号/说明"
-    )
-
-
-class IncubatorFilter(PortalFilterSet):
-    status = django_filters.ChoiceFilter(choices=FilingStatus.choices)
-
-    class Meta:
-        model = Incubator
-        fields = ["operator", "status", "city"]
-
-
-class IncubatorViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """飞地孵化器. The operator files it (draft, submit); the Yinchuan bureau reviews it in two steps
-    (初审, then 复审 by another reviewer), may revoke it, records the annual assessment (YC-INC-OPS) and
-    recognitions (YC-INC-NAT/REG, YC-MS-NAT/REG), which produce awards."""
-
-    queryset = Incubator.objects.none()
-    serializer_class = IncubatorSerializer
-    filterset_class = IncubatorFilter
-    action_roles = {
-        "list": YC_READERS,
-        "retrieve": YC_READERS,
-        "create": WRITERS,
-        "submit": WRITERS,
-        "first_review": YC_STAFF,
-        "approve": YC_STAFF,
-        "return_for_correction": YC_STAFF,
-        "reject": YC_STAFF,
-        "revoke": YC_STAFF,
-        "decisions": YC_READERS,
-        "assessments": YC_READERS,
-        "assessments:post": YC_STAFF,
-        "recognitions": YC_STAFF,
-    }
-
-    def get_queryset(self):
-        return selectors.incubator_list(actor=self.request.user).order_by("ref", "id")
-
-    def _done(self, inc):
-        return Response(IncubatorSerializer(self.get_queryset().get(pk=inc.pk)).data)
-
-    def _decide(self, request, serializer_class, step):
-        inc, data = self.get_object(), _payload(request, serializer_class)
-        return self._done(incubators.incubator_decide(actor=request.user, incubator=inc, action=step, **data))
-
-    @extend_schema(request=IncubatorCreateSerializer, responses={201: IncubatorSerializer})
-    def create(self, request):
-        data = _payload(request, IncubatorCreateSerializer)
-        operator = registry_selectors.enterprise_get(actor=request.user, pk=data.pop("operator"))
-        inc = incubators.incubator_create(actor=request.user, operator=operator, **data)
-        return Response(IncubatorSerializer(inc).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=None, responses={200: IncubatorSerializer})
-    @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
-        """提交备案(或退回修改后重新提交)."""
-        return self._done(incubators.incubator_submit(actor=request.user, incubator=self.get_object()))
-
-    @extend_schema(request=IncubatorCommentSerializer, responses={200: IncubatorSerializer})
-    @action(detail=True, methods=["post"], url_path="first-review", url_name="first-review")
-    def first_review(self, request, pk=None):
-        """初审通过."""
-        return self._decide(request, IncubatorCommentSerializer, "first_review")
-
-    @extend_schema(request=IncubatorApproveSerializer, responses={200: IncubatorSerializer})
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        """复审通过(予以备案), by a reviewer other than the first."""
-        return self._decide(request, IncubatorApproveSerializer, "approve")
-
-    @extend_schema(request=IncubatorRequiredCommentSerializer, responses={200: IncubatorSerializer})
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_for_correction(self, request, pk=None):
-        """退回修改."""
-        return self._decide(request, IncubatorRequiredCommentSerializer, "return")
-
-    @extend_schema(request=IncubatorRequiredCommentSerializer, responses={200: IncubatorSerializer})
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        """不予备案."""
-        return self._decide(request, IncubatorRequiredCommentSerializer, "reject")
-
-    @extend_schema(request=IncubatorRevokeSerializer, responses={200: IncubatorSerializer})
-    @action(detail=True, methods=["post"])
-    def revoke(self, request, pk=None):
-        """撤销备案 from a date (the day before is the last effective day)."""
-        return self._decide(request, IncubatorRevokeSerializer, "revoke")
-
-    @extend_schema(responses={200: IncubatorDecisionSerializer(many=True)})
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def decisions(self, request, pk=None):
-        inc = self.get_object()
-        return Response(
-            IncubatorDecisionSerializer(inc.decisions.select_related("actor").order_by("id"), many=True).data
-        )
-
-    @extend_schema(methods=["GET"], request=None, responses={200: AssessmentSerializer(many=True)})
-    @extend_schema(
-        methods=["POST"],
-        request=AssessmentCreateSerializer,
-        responses={201: AssessmentSerializer},
-        parameters=[IDEMPOTENCY_HEADER],
-    )
-    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
-    def assessments(self, request, pk=None):
-        """年度考核 (YC-INC-OPS): the list (GET), or record one (POST); a pass grants the operating subsidy."""
-        inc = self.get_object()
-        if request.method == "GET":
-            return Response(
-                AssessmentSerializer(
-                    inc.assessments.select_related("award", "recorded_by").order_by("-year"), many=True
-                ).data
-            )
-        return self._assess(request, inc)
-
-    @idempotent
-    def _assess(self, request, inc):
-        data = _payload(request, AssessmentCreateSerializer)
-        assessment = incubators.incubator_assessment_record(actor=request.user, incubator=inc, **data)
-        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        request=RecognitionSerializer, responses={201: ApplicationSerializer}, parameters=[IDEMPOTENCY_HEADER]
-    )
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def recognitions(self, request, pk=None):
-        """认定 (national or regional incubator or maker space): proposes its one-time award (初审); another
-        reviewer approves it (grant-applications/{id}/approve/)."""
-        inc, data = self.get_object(), _payload(request, RecognitionSerializer)
-        award = incubators.incubator_recognition_record(actor=request.user, incubator=inc, **data)
-        return Response(ApplicationSerializer(award).data, status=status.HTTP_201_CREATED)
 
 
 # --- 免申即享: benefits of a centre ---------------------------------------------------------------------
@@ -981,5 +737,4 @@ def register(router) -> None:
     router.register("grant-attachments", AttachmentViewSet, basename="grant-attachment")
     router.register("declaration-submissions", DeclarationSubmissionViewSet, basename="declaration-submission")
     router.register("evaluations", EvaluationViewSet, basename="evaluation")
-    router.register("incubators", IncubatorViewSet, basename="incubator")
     router.register("benefits", BenefitViewSet, basename="benefit")
