@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from accounts import downloads, panels, uploads
 from accounts.dates import cn_date, cn_datetime
 from accounts.errors import ServiceError, error_text, show_refusal
+from accounts.permissions import reviewer_only
 from registry import guide as guides
 from registry import measures, selectors, services
 from registry.forms import (
@@ -65,17 +66,6 @@ def enterprise_only(view):
     @login_required
     def wrapper(request, *args, **kwargs):
         if not request.user.is_enterprise:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def reviewer_only(view):
-    @functools.wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not (request.user.is_reviewer or request.user.is_portal_admin):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

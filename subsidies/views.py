@@ -5,12 +5,9 @@ shown to the user as messages or form errors, never as a 500."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -23,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.cells import xlsx_response
 from accounts.errors import ServiceError, error_text, show_refusal
+from accounts.permissions import role_required as staff_only
 from subsidies import charts, run_lists, selectors
 from subsidies.anomalies import run_anomalies
 from subsidies.forms import (
@@ -54,22 +52,6 @@ def can_see_parameters(user) -> bool:
 
 
 _can_see_dashboard = can_see_parameters
-
-
-def staff_only(predicate):
-    """Login required; then 403 unless the user's role passes `predicate`."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            if not predicate(request.user):
-                raise PermissionDenied(_("您的角色无权访问此页面"))
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _run_or_404(request, pk: int) -> PayoutRun:

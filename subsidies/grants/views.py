@@ -2,8 +2,6 @@
 asking). Thin: parse the request, call one service or selector, render. Objects come from actor-scoped
 selectors, so another enterprise's application, centre or incubator answers 404."""
 
-import functools
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import downloads, uploads
 from accounts.errors import ServiceError, error_text, show_refusal
+from accounts.permissions import reviewer_only as staff_only
 from registry.selectors import centre_get, centre_list
 from subsidies.declarations import services as declarations
 from subsidies.explain import centre_selectors as centre_why
@@ -46,17 +45,6 @@ from subsidies.models import (
 )
 from subsidies.rules import grants as rules
 from subsidies.runs import services as runs
-
-
-def staff_only(view):
-    @functools.wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not (request.user.is_reviewer or request.user.is_portal_admin):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _page(request, qs, param="page"):
