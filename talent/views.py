@@ -88,6 +88,11 @@ def _upload_form(request, form, save, *, fields: dict, **page):
     return _upload_page(request, form, **page)
 
 
+def _reference_fields(cleaned: dict) -> dict:
+    """What the key-institution list records of an entry besides its name: note, status, source and validity."""
+    return {k: cleaned[k] for k in ("note", "status", "source", "source_date", "valid_from", "valid_to")}
+
+
 def _writer_required(view):
     """Enterprise users and administrators register and edit researchers; reviewers and finance read."""
 
@@ -690,12 +695,7 @@ def key_institution_edit(request, pk: int | None = None):
                 name=d["name"],
                 code=d["code"],
                 is_active=True if inst is None else inst.is_active,
-                note=d["note"],
-                status=d["status"],
-                source=d["source"],
-                source_date=d["source_date"],
-                valid_from=d["valid_from"],
-                valid_to=d["valid_to"],
+                **_reference_fields(d),
             )
         except ServiceError as exc:
             _form_error(form, exc, {"name": "name", "invalid": None})
@@ -729,13 +729,8 @@ def key_discipline_save(request, pk: int):
                 actor=request.user,
                 institution=inst,
                 name=d["name"],
-                note=d["note"],
                 is_active=True if existing is None else existing.is_active,
-                status=d["status"],
-                source=d["source"],
-                source_date=d["source_date"],
-                valid_from=d["valid_from"],
-                valid_to=d["valid_to"],
+                **_reference_fields(d),
             )
         except ServiceError as exc:
             _form_error(form, exc)
