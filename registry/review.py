@@ -100,7 +100,7 @@ def assert_status(
     fields = {
         "status": wording.state_zh(obj),
         "status_en": wording.state_en(obj),
-        "shown": obj.get_status_display(),
+        "shown": _shown(obj, wording),
         "action": action,
         "action_en": action_en if action_en is not None else action_in_english(action),
     }
@@ -118,6 +118,14 @@ def assert_status(
             at=f"{timezone.localtime(last.at):%Y-%m-%d %H:%M}",
         )
     _refuse(wording.not_now, obj, wording, fields)
+
+
+def _shown(obj, wording: Wording) -> str:
+    """The record's state in the page's language (a status field without choices: the wording's labels)."""
+    display = getattr(obj, "get_status_display", None)
+    if display is not None:
+        return display()
+    return str(wording.choices(obj.status).label) if wording.choices else wording.state_zh(obj)
 
 
 def _refuse(refusal: Refusal, obj, wording: Wording, fields: dict, **more) -> None:
