@@ -56,6 +56,22 @@ def show_refusal(request, exc: ValidationError) -> None:
     messages.error(request, error_text(exc))
 
 
+def attempt(request, call, /, *args, done: str = "", **kwargs) -> bool:
+    """The one way a page runs a service action: `call(*args, **kwargs)`; a refusal (ServiceError) is shown
+    above the page and answers False, nothing else having happened; success shows `done` (when given) and
+    answers True. Pages that need the call's result keep their own try/except."""
+    from django.contrib import messages
+
+    try:
+        call(*args, **kwargs)
+    except ServiceError as exc:
+        show_refusal(request, exc)
+        return False
+    if done:
+        messages.success(request, done)
+    return True
+
+
 class ConflictError(ServiceError):
     """An illegal state transition or a race lost: HTTP 409."""
 
