@@ -191,55 +191,53 @@ def _settle_run(run: PayoutRun, actor) -> None:
             run.save(update_fields=["state"])
 
 
+def _row_refusal(row: ResultRow, zh: str, en: str, code: str, **extra) -> ServiceError:
+    """A bank result row that does not fit, named by its line in the file."""
+    return ServiceError(zh, en, code=code, record=f"第{row.number}行", **extra)
+
+
 def _check_row(row: ResultRow, t: Transfer | None, run: PayoutRun) -> bool:
     """Whether the row records something new; refuses rows that do not fit. Returns False for a row that
     repeats what is recorded (the import is idempotent)."""
-    where = f"第{row.number}行"
     if t is None:
-        raise ServiceError(
+        raise _row_refusal(
+            row,
             f"转账编号{row.reference}不存在,本平台没有导出过这笔转账",
             "unknown transfer reference",
-            code="unknown_reference",
-            record=where,
+            "unknown_reference",
         )
     if t.run_id != run.pk:
-        raise ServiceError(
+        raise _row_refusal(
+            row,
             f"转账{row.reference}属于批次#{t.run_id},不是批次#{run.pk}:这是另一个批次的银行回单",
             "the file is for another run",
-            code="other_run",
-            record=where,
+            "other_run",
         )
     if row.amount != t.amount:
-        raise ServiceError(
-            f"转账{row.reference}的金额{row.amount}与导出的{t.amount}不一致",
-            "amount differs",
-            code="amount_differs",
-            record=where,
+        raise _row_refusal(
+            row, f"转账{row.reference}的金额{row.amount}与导出的{t.amount}不一致", "amount differs", "amount_differs"
         )
     if row.account != t.bank_account.replace(" ", "") or row.payee != t.payee_name:
-        raise ServiceError(
+        raise _row_refusal(
+            row,
             f"转账{row.reference}的收款人或账号({row.payee} {row.account})与导出的"
             f"({t.payee_name} {t.bank_account})不一致",
             "payee or account differs",
-            code="account_differs",
-            record=where,
+            "account_differs",
         )
     if t.state == TransferState.PENDING and t.batch_id is not None:
-        raise ServiceError(
-            f"补拨转账{row.reference}尚未导出发送,不能登记银行结果",
-            "re-issue not yet sent",
-            code="not_sent",
-            record=where,
+        raise _row_refusal(
+            row, f"补拨转账{row.reference}尚未导出发送,不能登记银行结果", "re-issue not yet sent", "not_sent"
         )
     if t.state in RESULT_STATES:
         recorded = TransferState.FAILED if t.state == TransferState.REISSUED else t.state
         if recorded != row.status or t.bank_serial != row.serial:
-            raise ServiceError(
+            raise _row_refusal(
+                row,
                 f"转账{row.reference}已登记为“{TransferState(recorded).label}”(流水号{t.bank_serial}),本文件为"
                 f"“{TransferState(row.status).label}”(流水号{row.serial}),与已登记结果矛盾;如需更正,请提交更正申请并由另一名财务人员复核",
                 "contradicts the recorded result",
-                code="contradicts",
-                record=where,
+                "contradicts",
                 status=409,
             )
         return False
@@ -272,11 +270,11 @@ def bank_results_import(*, actor, run_id: int, file_name: str, data: bytes) -> I
     seen: dict[str, int] = {}
     for row in rows:
         if row.reference in seen:
-            raise ServiceError(
+            raise _row_refusal(
+                row,
                 f"转账{row.reference}在文件中出现两次(第{seen[row.reference]}行和第{row.number}行)",
                 "a transfer appears twice",
-                code="duplicate",
-                record=f"第{row.number}行",
+                "duplicate",
             )
         seen[row.reference] = row.number
     transfers = {t.reference: t for t in Transfer.objects.select_for_update().filter(reference__in=seen)}
