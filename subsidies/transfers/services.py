@@ -54,6 +54,12 @@ def _require_finance(actor, action: str, en: str, record: str = "") -> None:
         )
 
 
+def _require_second_finance(actor, first_id: int | None, zh: str, en: str, *, record: str) -> None:
+    """Four eyes: the finance user who asked (`first_id`) never decides the same request."""
+    if first_id == actor.pk:
+        raise ServiceError(zh, en, code="four_eyes", status=403, record=record)
+
+
 def original_reference(run_id: int, enterprise_id: int) -> str:
     return f"ZF{run_id}-{enterprise_id}"
 
@@ -399,14 +405,13 @@ def result_correction_decide(*, actor, correction_id: int, accept: bool) -> Resu
     record = f"转账{c.transfer.reference}"
     if c.state != CorrectionState.PENDING:
         raise ConflictError("该更正申请已处理", "the correction has been decided", code="decided", record=record)
-    if c.requested_by_id == actor.pk:
-        raise ServiceError(
-            "更正须由另一名财务人员复核,申请人不能复核自己的申请",
-            "a second finance user must decide",
-            code="four_eyes",
-            status=403,
-            record=record,
-        )
+    _require_second_finance(
+        actor,
+        c.requested_by_id,
+        "更正须由另一名财务人员复核,申请人不能复核自己的申请",
+        "a second finance user must decide",
+        record=record,
+    )
     t = Transfer.objects.select_for_update().get(pk=c.transfer_id)
     if accept and t.state not in (TransferState.SUCCEEDED, TransferState.FAILED):
         raise ConflictError(
@@ -525,14 +530,13 @@ def reissue_batch_approve(*, actor, batch_id: int) -> ReissueBatch:
             code="illegal_transition",
             record=record,
         )
-    if batch.created_by_id == actor.pk:
-        raise ServiceError(
-            "补拨须由发起人以外的另一名财务人员审批",
-            "a different finance user must approve",
-            code="four_eyes",
-            status=403,
-            record=record,
-        )
+    _require_second_finance(
+        actor,
+        batch.created_by_id,
+        "补拨须由发起人以外的另一名财务人员审批",
+        "a different finance user must approve",
+        record=record,
+    )
     chosen = set(batch.chosen)
     batch.payees = {
         str(t.pk): [t.enterprise.bank_name.strip(), t.enterprise.bank_account.strip(), t.enterprise.bank_cnaps.strip()]
@@ -754,14 +758,13 @@ def bank_account_change_check(*, actor, change_id: int, accept: bool, note: str 
     record = change.enterprise.name
     if change.state != AccountChangeState.PENDING:
         raise ConflictError("该账户更正已处理", "already decided", code="decided", record=record)
-    if change.requested_by_id == actor.pk:
-        raise ServiceError(
-            f"{record}的银行账户更正#{change.pk}须由申请人以外的另一名财务人员核对",
-            f"account correction #{change.pk} of {record} must be checked by someone other than its requester",
-            code="four_eyes",
-            status=403,
-            record=record,
-        )
+    _require_second_finance(
+        actor,
+        change.requested_by_id,
+        f"{record}的银行账户更正#{change.pk}须由申请人以外的另一名财务人员核对",
+        f"account correction #{change.pk} of {record} must be checked by someone other than its requester",
+        record=record,
+    )
     if not accept and not note.strip():
         raise ServiceError(
             "驳回须填写核对意见", "a rejection needs a note", code="note_required", record=record, field="note"
