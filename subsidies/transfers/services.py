@@ -60,6 +60,15 @@ def _require_second_finance(actor, first_id: int | None, zh: str, en: str, *, re
         raise ServiceError(zh, en, code="four_eyes", status=403, record=record)
 
 
+def _locked(qs, pk: int, zh: str, en: str):
+    """Row `pk` of `qs`, locked until the transaction ends; refused as not found, named (zh "转账", en
+    "transfer") with its id, when there is none."""
+    row = qs.select_for_update().filter(pk=pk).first()
+    if row is None:
+        raise NotFoundError(f"{zh}#{pk}不存在", f"{en} not found", code="not_found")
+    return row
+
+
 def original_reference(run_id: int, enterprise_id: int) -> str:
     return f"ZF{run_id}-{enterprise_id}"
 
@@ -255,9 +264,7 @@ def bank_results_import(*, actor, run_id: int, file_name: str, data: bytes) -> I
     """Import a bank result file for a run: all or nothing, idempotent (the same file again records
     nothing), serialised per run (of two concurrent imports of one file exactly one applies)."""
     _require_finance(actor, "导入银行回单", "import bank results", f"批次#{run_id}")
-    run = PayoutRun.objects.select_for_update().filter(pk=run_id).first()
-    if run is None:
-        raise NotFoundError(f"批次#{run_id}不存在", "run not found", code="not_found")
+    run = _locked(PayoutRun.objects, run_id, "批次", "run")
     if run.state == RunState.CANCELLED:
         raise ConflictError(
             f"批次#{run.pk}已作废,不能导入银行回单",
@@ -342,9 +349,7 @@ def result_correction_request(
     *, actor, transfer_id: int, to_state: str, reason: str, bank_serial: str = "", failure_reason: str = ""
 ) -> ResultCorrection:
     _require_finance(actor, "申请更正银行结果", "request a correction", f"转账#{transfer_id}")
-    t = Transfer.objects.select_for_update().filter(pk=transfer_id).first()
-    if t is None:
-        raise NotFoundError(f"转账#{transfer_id}不存在", "transfer not found", code="not_found")
+    t = _locked(Transfer.objects, transfer_id, "转账", "transfer")
     record = f"转账{t.reference}"
     if not reason.strip():
         raise ServiceError(
@@ -399,9 +404,7 @@ def result_correction_request(
 def result_correction_decide(*, actor, correction_id: int, accept: bool) -> ResultCorrection:
     """A second finance user applies (or rejects) a requested correction."""
     _require_finance(actor, "复核银行结果更正", "decide a correction", f"更正#{correction_id}")
-    c = ResultCorrection.objects.select_for_update().select_related("transfer").filter(pk=correction_id).first()
-    if c is None:
-        raise NotFoundError(f"更正#{correction_id}不存在", "correction not found", code="not_found")
+    c = _locked(ResultCorrection.objects.select_related("transfer"), correction_id, "更正", "correction")
     record = f"转账{c.transfer.reference}"
     if c.state != CorrectionState.PENDING:
         raise ConflictError("该更正申请已处理", "the correction has been decided", code="decided", record=record)
@@ -489,9 +492,7 @@ def reissue_candidates(run: PayoutRun) -> tuple[list[Transfer], list[dict]]:
 @transaction.atomic
 def reissue_batch_create(*, actor, run_id: int, note: str = "") -> ReissueBatch:
     _require_finance(actor, "发起补拨", "create a re-issue batch", f"批次#{run_id}")
-    run = PayoutRun.objects.select_for_update().filter(pk=run_id).first()
-    if run is None:
-        raise NotFoundError(f"批次#{run_id}不存在", "run not found", code="not_found")
+    run = _locked(PayoutRun.objects, run_id, "批次", "run")
     record = f"批次#{run.pk}"
     open_batch = ReissueBatch.objects.filter(run=run).exclude(state=BatchState.EXPORTED).first()
     if open_batch is not None:
@@ -519,9 +520,7 @@ def reissue_batch_create(*, actor, run_id: int, note: str = "") -> ReissueBatch:
 @transaction.atomic
 def reissue_batch_approve(*, actor, batch_id: int) -> ReissueBatch:
     _require_finance(actor, "审批补拨", "approve a re-issue batch", f"补拨#{batch_id}")
-    batch = ReissueBatch.objects.select_for_update().filter(pk=batch_id).first()
-    if batch is None:
-        raise NotFoundError(f"补拨批次#{batch_id}不存在", "batch not found", code="not_found")
+    batch = _locked(ReissueBatch.objects, batch_id, "补拨批次", "batch")
     record = f"补拨批次#{batch.pk}"
     if batch.state != BatchState.DRAFT:
         raise ConflictError(
@@ -605,9 +604,7 @@ def reissue_batch_export(*, actor, batch_id: int, fmt: str) -> tuple[bytes, Reis
     _require_finance(actor, "导出补拨文件", "export a re-issue batch", f"补拨#{batch_id}")
     if fmt not in ("csv", "xlsx"):
         raise ServiceError(f"未知格式“{fmt}”,可选 csv / xlsx", "unknown format", code="format")
-    batch = ReissueBatch.objects.select_for_update().select_related("run").filter(pk=batch_id).first()
-    if batch is None:
-        raise NotFoundError(f"补拨批次#{batch_id}不存在", "batch not found", code="not_found")
+    batch = _locked(ReissueBatch.objects.select_related("run"), batch_id, "补拨批次", "batch")
     record = f"补拨批次#{batch.pk}"
     if batch.state == BatchState.DRAFT:
         raise ConflictError(
@@ -752,9 +749,9 @@ def bank_account_change_request(
 def bank_account_change_check(*, actor, change_id: int, accept: bool, note: str = "") -> BankAccountChange:
     """Finance checks a correction (against the enterprise's bank letter) before it is used for payment."""
     _require_finance(actor, "核对银行账户更正", "check an account correction", f"账户更正#{change_id}")
-    change = BankAccountChange.objects.select_for_update().select_related("enterprise").filter(pk=change_id).first()
-    if change is None:
-        raise NotFoundError(f"账户更正#{change_id}不存在", "account correction not found", code="not_found")
+    change = _locked(
+        BankAccountChange.objects.select_related("enterprise"), change_id, "账户更正", "account correction"
+    )
     record = change.enterprise.name
     if change.state != AccountChangeState.PENDING:
         raise ConflictError("该账户更正已处理", "already decided", code="decided", record=record)
