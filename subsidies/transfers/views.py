@@ -39,6 +39,16 @@ def _posted(request, *names: str) -> dict[str, str]:
     return {name: request.POST.get(name, "") for name in names}
 
 
+def _act(request, service, /, *, done: str, **kwargs) -> bool:
+    """The signed-in user runs a service action (accounts.errors.attempt): refusal or `done` shown."""
+    return attempt(request, service, actor=request.user, done=done, **kwargs)
+
+
+def _decide(request, service, /, *, done: str, **kwargs) -> bool:
+    """A second finance user's decision on a pending request: accepted when the form posts accept=1."""
+    return _act(request, service, accept=request.POST.get("accept") == "1", done=done, **kwargs)
+
+
 def _back(run_id: int, anchor: str = "") -> HttpResponse:
     return redirect(reverse("subsidies:transfers:run", args=[run_id]) + anchor)
 
@@ -93,10 +103,9 @@ def run_import(request, run_id: int):
 def correction_request(request, pk: int):
     _require_finance(request)
     t = get_object_or_404(selectors.transfer_list(actor=request.user), pk=pk)
-    attempt(
+    _act(
         request,
         services.result_correction_request,
-        actor=request.user,
         transfer_id=t.pk,
         **_posted(request, "to_state", "reason", "bank_serial", "failure_reason"),
         done=_("更正申请已提交,须由另一名财务人员复核后生效"),
@@ -109,14 +118,7 @@ def correction_request(request, pk: int):
 def correction_decide(request, pk: int):
     _require_finance(request)
     c = get_object_or_404(selectors.pending_corrections(actor=request.user), pk=pk)
-    attempt(
-        request,
-        services.result_correction_decide,
-        actor=request.user,
-        correction_id=c.pk,
-        accept=request.POST.get("accept") == "1",
-        done=_("更正申请已处理"),
-    )
+    _decide(request, services.result_correction_decide, correction_id=c.pk, done=_("更正申请已处理"))
     return _back(c.transfer.run_id, "#corrections-h")
 
 
@@ -198,13 +200,11 @@ def finance_queue(request):
 def account_change_check(request, pk: int):
     _require_finance(request)
     change = get_object_or_404(selectors.pending_account_changes(actor=request.user), pk=pk)
-    attempt(
+    _decide(
         request,
         services.bank_account_change_check,
-        actor=request.user,
         change_id=change.pk,
-        accept=request.POST.get("accept") == "1",
-        note=request.POST.get("note", ""),
+        **_posted(request, "note"),
         done=_("账户更正已处理,已通知企业"),
     )
     return redirect("subsidies:transfers:finance_queue")
@@ -231,13 +231,8 @@ def confirm_receipt(request, pk: int):
     if not request.user.is_enterprise:
         raise PermissionDenied
     t = get_object_or_404(selectors.transfer_list(actor=request.user), pk=pk)
-    attempt(
-        request,
-        services.transfer_confirm_receipt,
-        actor=request.user,
-        transfer_id=t.pk,
-        done=_("已确认收到转账%(ref)s") % {"ref": t.reference},
-    )
+    done = _("已确认收到转账%(ref)s") % {"ref": t.reference}
+    _act(request, services.transfer_confirm_receipt, transfer_id=t.pk, done=done)
     return redirect("subsidies:transfers:mine")
 
 
@@ -250,10 +245,9 @@ def account_change_request(request):
     if not enterprise_id.isascii() or not enterprise_id.isdigit() or len(enterprise_id) > 18:
         raise Http404
     enterprise = get_object_or_404(Enterprise.objects.filter(memberships__user=request.user), pk=int(enterprise_id))
-    attempt(
+    _act(
         request,
         services.bank_account_change_request,
-        actor=request.user,
         enterprise_id=enterprise.pk,
         **_posted(request, "bank_name", "bank_account", "bank_cnaps", "reason"),
         done=_("账户更正已提交,财务核对后生效"),
