@@ -113,6 +113,28 @@ BUDGETS = (
 )
 
 
+# a researcher's degree by the draw `roll` (below the first share that exceeds it): level, award years (range),
+# award day, key discipline (None: not said), institution (several: one is drawn)
+DEGREES = (
+    (0.45, "doctorate", (2012, 2024), "07-01", None, ("浙江大学", "上海交通大学", "清华大学", "北京理工大学")),
+    (0.75, "master", (2010, 2023), "06-30", True, ("西安交通大学", "华中科技大学", "哈尔滨工业大学")),
+    (0.9, "master", (2010, 2023), "06-30", False, ("宁夏大学",)),
+    (1.0, "bachelor", (2008, 2020), "06-30", None, ("北方民族大学",)),
+)
+
+
+def _degree(rng: random.Random, roll: float) -> dict:
+    """The demo degree for a draw in [0, 1) (DEGREES); the generator is asked for the year, then for the
+    institution only where there is a choice, so a seed gives the same people as it always has."""
+    _, level, years, day, key_discipline, institutions = next(row for row in DEGREES if roll < row[0])
+    degree = {"level": level, "full_time": True}
+    if key_discipline is not None:
+        degree["key_discipline"] = key_discipline
+    degree["awarded_on"] = f"{rng.randrange(*years)}-{day}"
+    degree["institution"] = rng.choice(institutions) if len(institutions) > 1 else institutions[0]
+    return degree
+
+
 def uscc(body: str) -> str:
     return body + uscc_check_char(body)
 
@@ -168,44 +190,7 @@ def scenario(seed: int = 2024) -> dict:
         for i in range(n):
             number = resident_id(rng, used)
             roll = rng.random()
-            if roll < 0.45:
-                degrees = [
-                    {
-                        "level": "doctorate",
-                        "full_time": True,
-                        "awarded_on": f"{rng.randrange(2012, 2024)}-07-01",
-                        "institution": rng.choice(["浙江大学", "上海交通大学", "清华大学", "北京理工大学"]),
-                    }
-                ]
-            elif roll < 0.75:
-                degrees = [
-                    {
-                        "level": "master",
-                        "full_time": True,
-                        "key_discipline": True,
-                        "awarded_on": f"{rng.randrange(2010, 2023)}-06-30",
-                        "institution": rng.choice(["西安交通大学", "华中科技大学", "哈尔滨工业大学"]),
-                    }
-                ]
-            elif roll < 0.9:
-                degrees = [
-                    {
-                        "level": "master",
-                        "full_time": True,
-                        "key_discipline": False,
-                        "awarded_on": f"{rng.randrange(2010, 2023)}-06-30",
-                        "institution": "宁夏大学",
-                    }
-                ]
-            else:
-                degrees = [
-                    {
-                        "level": "bachelor",
-                        "full_time": True,
-                        "awarded_on": f"{rng.randrange(2008, 2020)}-06-30",
-                        "institution": "北方民族大学",
-                    }
-                ]
+            degrees = [_degree(rng, roll)]
             researchers.append(
                 {
                     "id_type": "resident_id",

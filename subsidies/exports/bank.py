@@ -28,7 +28,7 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
-from accounts.cells import neutralise_row
+from accounts.cells import headed_sheet, neutralise_row, portal_xlsx
 from accounts.errors import ServiceError
 from subsidies.exports.data import RunDocument
 
@@ -123,16 +123,8 @@ def bank_csv(doc: RunDocument) -> bytes:
 
 
 def bank_xlsx(doc: RunDocument) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     rows, total_row = _rows(doc)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"转账明细-批次{doc.run_id}"
-    ws.append(HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    wb, ws = headed_sheet(f"转账明细-批次{doc.run_id}", HEADERS)
     for row in rows:
         ws.append(row)
     ws.append(total_row)
@@ -150,7 +142,4 @@ def bank_xlsx(doc: RunDocument) -> bytes:
                 cell.data_type = "s"  # text, never a formula, whatever the value begins with
                 cell.quotePrefix = cell.value.startswith("'")
     ws.freeze_panes = "A2"
-    wb.properties.creator = "宁夏回族自治区企业飞地研发中心管理平台"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return portal_xlsx(wb)

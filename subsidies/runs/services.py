@@ -6,6 +6,7 @@ centre-year award, adjustment basis) make a second payment impossible whatever t
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import os
 import zlib
@@ -175,14 +176,22 @@ def payout_run_compute(*, actor, run: PayoutRun, inline: bool | None = None, pro
     processes (never a web request: a threaded server does not fork). Computed here outside a
     transaction, the run is held by this process's lease (run_leases) from before it is marked computing
     until it is finalised, so a second process is refused and a dead one is noticed."""
+    claim = functools.partial(payout_run_begin_compute, actor=actor, run_id=run.pk)
+    return _compute_claimed(run, claim, inline=inline, processes=processes)
+
+
+def _compute_claimed(run: PayoutRun, claim, *, inline: bool | None, processes: int) -> PayoutRun:
+    """Mark the run computing for a holder (`claim(holder=...)`) and compute its open chunks: here under
+    this process's lease (from before the claim until it is finalised), here inside the caller's
+    transaction, or as a Celery chord queued when the transaction commits."""
     if inline is None:
         inline = not getattr(settings, "PAYOUT_RUNS_ON_CELERY", False)
     if inline and not connection.in_atomic_block:
         with run_leases.run_lease(run) as lease:
-            run = payout_run_begin_compute(actor=actor, run_id=run.pk, holder=lease.holder)
+            run = claim(holder=lease.holder)
             _compute_chunks_here(run.pk, processes=processes)
             return payout_run_finalize(run_id=run.pk)
-    run = payout_run_begin_compute(actor=actor, run_id=run.pk, holder="" if inline else run_leases.CELERY)
+    run = claim(holder="" if inline else run_leases.CELERY)
     if inline:
         _compute_chunks_here(run.pk, processes=processes)
         return payout_run_finalize(run_id=run.pk)
@@ -260,19 +269,8 @@ def payout_run_continue(*, actor, run_id: int, inline: bool | None = None, proce
     _require_finance(actor, "继续计算发放批次", f"批次#{run_id}")
     run = PayoutRun.objects.get(pk=run_id)
     _check_continuable(run)
-    if inline is None:
-        inline = not getattr(settings, "PAYOUT_RUNS_ON_CELERY", False)
-    if inline and not connection.in_atomic_block:
-        with run_leases.run_lease(run) as lease:
-            run = _claim_for_continuing(actor=actor, run_id=run.pk, holder=lease.holder)
-            _compute_chunks_here(run.pk, processes=processes)
-            return payout_run_finalize(run_id=run.pk)
-    run = _claim_for_continuing(actor=actor, run_id=run.pk, holder="" if inline else run_leases.CELERY)
-    if inline:
-        _compute_chunks_here(run.pk, processes=processes)
-        return payout_run_finalize(run_id=run.pk)
-    dispatch.call_after_commit("subsidies.runs.tasks.dispatch_run", run.pk)
-    return run
+    claim = functools.partial(_claim_for_continuing, actor=actor, run_id=run.pk)
+    return _compute_claimed(run, claim, inline=inline, processes=processes)
 
 
 def _check_continuable(run: PayoutRun) -> None:

@@ -5,12 +5,10 @@ XLSX with every cell text (accounts/cells.py), amounts as exact two-place string
 
 from __future__ import annotations
 
-import io
-
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.cells import neutralise_row
+from accounts.cells import headed_sheet, neutralise_row, portal_xlsx
 from subsidies.exports import pdf_worker
 from subsidies.exports.pdf import require_cjk_font
 from subsidies.models import PayoutRun
@@ -86,16 +84,8 @@ def reconciliation_pdf(run: PayoutRun) -> bytes:
 
 
 def reconciliation_xlsx(run: PayoutRun) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     ctx = reconciliation_context(run)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"对账-批次{run.pk}"
-    ws.append(HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    wb, ws = headed_sheet(f"对账-批次{run.pk}", HEADERS)
     for row in ctx["rows"]:
         ws.append(neutralise_row(row))
     ws.append([])
@@ -109,7 +99,4 @@ def reconciliation_xlsx(run: PayoutRun) -> bytes:
     for col, width in zip("ABCDEFGHIJKL", (20, 10, 32, 24, 24, 14, 10, 20, 12, 20, 20, 14), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
-    wb.properties.creator = "宁夏回族自治区企业飞地研发中心管理平台"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return portal_xlsx(wb)

@@ -32,22 +32,22 @@ def sees_all(actor) -> bool:
     return bool(actor.is_finance or actor.is_portal_admin)
 
 
-def transfer_list(*, actor) -> QuerySet[Transfer]:
-    qs = Transfer.objects.select_related("run", "batch", "enterprise", "supersedes", "confirmed_by")
+def _scoped(qs: QuerySet, actor) -> QuerySet:
+    """Rows of an enterprise's money: finance and administrators see all, an enterprise user those of its
+    own enterprises, anyone else none."""
     if sees_all(actor):
         return qs
     if actor.is_enterprise:
         return qs.filter(enterprise__memberships__user=actor)
     return qs.none()
+
+
+def transfer_list(*, actor) -> QuerySet[Transfer]:
+    return _scoped(Transfer.objects.select_related("run", "batch", "enterprise", "supersedes", "confirmed_by"), actor)
 
 
 def account_change_list(*, actor) -> QuerySet[BankAccountChange]:
-    qs = BankAccountChange.objects.select_related("enterprise", "requested_by", "checked_by")
-    if sees_all(actor):
-        return qs
-    if actor.is_enterprise:
-        return qs.filter(enterprise__memberships__user=actor)
-    return qs.none()
+    return _scoped(BankAccountChange.objects.select_related("enterprise", "requested_by", "checked_by"), actor)
 
 
 def pending_account_changes(*, actor) -> QuerySet[BankAccountChange]:

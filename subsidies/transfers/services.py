@@ -54,6 +54,21 @@ def _require_finance(actor, action: str, en: str, record: str = "") -> None:
         )
 
 
+def _require_second_finance(actor, first_id: int | None, zh: str, en: str, *, record: str) -> None:
+    """Four eyes: the finance user who asked (`first_id`) never decides the same request."""
+    if first_id == actor.pk:
+        raise ServiceError(zh, en, code="four_eyes", status=403, record=record)
+
+
+def _locked(qs, pk: int, zh: str, en: str):
+    """Row `pk` of `qs`, locked until the transaction ends; refused as not found, named (zh "转账", en
+    "transfer") with its id, when there is none."""
+    row = qs.select_for_update().filter(pk=pk).first()
+    if row is None:
+        raise NotFoundError(f"{zh}#{pk}不存在", f"{en} not found", code="not_found")
+    return row
+
+
 def original_reference(run_id: int, enterprise_id: int) -> str:
     return f"ZF{run_id}-{enterprise_id}"
 
@@ -191,55 +206,53 @@ def _settle_run(run: PayoutRun, actor) -> None:
             run.save(update_fields=["state"])
 
 
+def _row_refusal(row: ResultRow, zh: str, en: str, code: str, **extra) -> ServiceError:
+    """A bank result row that does not fit, named by its line in the file."""
+    return ServiceError(zh, en, code=code, record=f"第{row.number}行", **extra)
+
+
 def _check_row(row: ResultRow, t: Transfer | None, run: PayoutRun) -> bool:
     """Whether the row records something new; refuses rows that do not fit. Returns False for a row that
     repeats what is recorded (the import is idempotent)."""
-    where = f"第{row.number}行"
     if t is None:
-        raise ServiceError(
+        raise _row_refusal(
+            row,
             f"转账编号{row.reference}不存在,本平台没有导出过这笔转账",
             "unknown transfer reference",
-            code="unknown_reference",
-            record=where,
+            "unknown_reference",
         )
     if t.run_id != run.pk:
-        raise ServiceError(
+        raise _row_refusal(
+            row,
             f"转账{row.reference}属于批次#{t.run_id},不是批次#{run.pk}:这是另一个批次的银行回单",
             "the file is for another run",
-            code="other_run",
-            record=where,
+            "other_run",
         )
     if row.amount != t.amount:
-        raise ServiceError(
-            f"转账{row.reference}的金额{row.amount}与导出的{t.amount}不一致",
-            "amount differs",
-            code="amount_differs",
-            record=where,
+        raise _row_refusal(
+            row, f"转账{row.reference}的金额{row.amount}与导出的{t.amount}不一致", "amount differs", "amount_differs"
         )
     if row.account != t.bank_account.replace(" ", "") or row.payee != t.payee_name:
-        raise ServiceError(
+        raise _row_refusal(
+            row,
             f"转账{row.reference}的收款人或账号({row.payee} {row.account})与导出的"
             f"({t.payee_name} {t.bank_account})不一致",
             "payee or account differs",
-            code="account_differs",
-            record=where,
+            "account_differs",
         )
     if t.state == TransferState.PENDING and t.batch_id is not None:
-        raise ServiceError(
-            f"补拨转账{row.reference}尚未导出发送,不能登记银行结果",
-            "re-issue not yet sent",
-            code="not_sent",
-            record=where,
+        raise _row_refusal(
+            row, f"补拨转账{row.reference}尚未导出发送,不能登记银行结果", "re-issue not yet sent", "not_sent"
         )
     if t.state in RESULT_STATES:
         recorded = TransferState.FAILED if t.state == TransferState.REISSUED else t.state
         if recorded != row.status or t.bank_serial != row.serial:
-            raise ServiceError(
+            raise _row_refusal(
+                row,
                 f"转账{row.reference}已登记为“{TransferState(recorded).label}”(流水号{t.bank_serial}),本文件为"
                 f"“{TransferState(row.status).label}”(流水号{row.serial}),与已登记结果矛盾;如需更正,请提交更正申请并由另一名财务人员复核",
                 "contradicts the recorded result",
-                code="contradicts",
-                record=where,
+                "contradicts",
                 status=409,
             )
         return False
@@ -251,9 +264,7 @@ def bank_results_import(*, actor, run_id: int, file_name: str, data: bytes) -> I
     """Import a bank result file for a run: all or nothing, idempotent (the same file again records
     nothing), serialised per run (of two concurrent imports of one file exactly one applies)."""
     _require_finance(actor, "导入银行回单", "import bank results", f"批次#{run_id}")
-    run = PayoutRun.objects.select_for_update().filter(pk=run_id).first()
-    if run is None:
-        raise NotFoundError(f"批次#{run_id}不存在", "run not found", code="not_found")
+    run = _locked(PayoutRun.objects, run_id, "批次", "run")
     if run.state == RunState.CANCELLED:
         raise ConflictError(
             f"批次#{run.pk}已作废,不能导入银行回单",
@@ -272,11 +283,11 @@ def bank_results_import(*, actor, run_id: int, file_name: str, data: bytes) -> I
     seen: dict[str, int] = {}
     for row in rows:
         if row.reference in seen:
-            raise ServiceError(
+            raise _row_refusal(
+                row,
                 f"转账{row.reference}在文件中出现两次(第{seen[row.reference]}行和第{row.number}行)",
                 "a transfer appears twice",
-                code="duplicate",
-                record=f"第{row.number}行",
+                "duplicate",
             )
         seen[row.reference] = row.number
     transfers = {t.reference: t for t in Transfer.objects.select_for_update().filter(reference__in=seen)}
@@ -338,9 +349,7 @@ def result_correction_request(
     *, actor, transfer_id: int, to_state: str, reason: str, bank_serial: str = "", failure_reason: str = ""
 ) -> ResultCorrection:
     _require_finance(actor, "申请更正银行结果", "request a correction", f"转账#{transfer_id}")
-    t = Transfer.objects.select_for_update().filter(pk=transfer_id).first()
-    if t is None:
-        raise NotFoundError(f"转账#{transfer_id}不存在", "transfer not found", code="not_found")
+    t = _locked(Transfer.objects, transfer_id, "转账", "transfer")
     record = f"转账{t.reference}"
     if not reason.strip():
         raise ServiceError(
@@ -395,20 +404,17 @@ def result_correction_request(
 def result_correction_decide(*, actor, correction_id: int, accept: bool) -> ResultCorrection:
     """A second finance user applies (or rejects) a requested correction."""
     _require_finance(actor, "复核银行结果更正", "decide a correction", f"更正#{correction_id}")
-    c = ResultCorrection.objects.select_for_update().select_related("transfer").filter(pk=correction_id).first()
-    if c is None:
-        raise NotFoundError(f"更正#{correction_id}不存在", "correction not found", code="not_found")
+    c = _locked(ResultCorrection.objects.select_related("transfer"), correction_id, "更正", "correction")
     record = f"转账{c.transfer.reference}"
     if c.state != CorrectionState.PENDING:
         raise ConflictError("该更正申请已处理", "the correction has been decided", code="decided", record=record)
-    if c.requested_by_id == actor.pk:
-        raise ServiceError(
-            "更正须由另一名财务人员复核,申请人不能复核自己的申请",
-            "a second finance user must decide",
-            code="four_eyes",
-            status=403,
-            record=record,
-        )
+    _require_second_finance(
+        actor,
+        c.requested_by_id,
+        "更正须由另一名财务人员复核,申请人不能复核自己的申请",
+        "a second finance user must decide",
+        record=record,
+    )
     t = Transfer.objects.select_for_update().get(pk=c.transfer_id)
     if accept and t.state not in (TransferState.SUCCEEDED, TransferState.FAILED):
         raise ConflictError(
@@ -486,9 +492,7 @@ def reissue_candidates(run: PayoutRun) -> tuple[list[Transfer], list[dict]]:
 @transaction.atomic
 def reissue_batch_create(*, actor, run_id: int, note: str = "") -> ReissueBatch:
     _require_finance(actor, "发起补拨", "create a re-issue batch", f"批次#{run_id}")
-    run = PayoutRun.objects.select_for_update().filter(pk=run_id).first()
-    if run is None:
-        raise NotFoundError(f"批次#{run_id}不存在", "run not found", code="not_found")
+    run = _locked(PayoutRun.objects, run_id, "批次", "run")
     record = f"批次#{run.pk}"
     open_batch = ReissueBatch.objects.filter(run=run).exclude(state=BatchState.EXPORTED).first()
     if open_batch is not None:
@@ -516,9 +520,7 @@ def reissue_batch_create(*, actor, run_id: int, note: str = "") -> ReissueBatch:
 @transaction.atomic
 def reissue_batch_approve(*, actor, batch_id: int) -> ReissueBatch:
     _require_finance(actor, "审批补拨", "approve a re-issue batch", f"补拨#{batch_id}")
-    batch = ReissueBatch.objects.select_for_update().filter(pk=batch_id).first()
-    if batch is None:
-        raise NotFoundError(f"补拨批次#{batch_id}不存在", "batch not found", code="not_found")
+    batch = _locked(ReissueBatch.objects, batch_id, "补拨批次", "batch")
     record = f"补拨批次#{batch.pk}"
     if batch.state != BatchState.DRAFT:
         raise ConflictError(
@@ -527,14 +529,13 @@ def reissue_batch_approve(*, actor, batch_id: int) -> ReissueBatch:
             code="illegal_transition",
             record=record,
         )
-    if batch.created_by_id == actor.pk:
-        raise ServiceError(
-            "补拨须由发起人以外的另一名财务人员审批",
-            "a different finance user must approve",
-            code="four_eyes",
-            status=403,
-            record=record,
-        )
+    _require_second_finance(
+        actor,
+        batch.created_by_id,
+        "补拨须由发起人以外的另一名财务人员审批",
+        "a different finance user must approve",
+        record=record,
+    )
     chosen = set(batch.chosen)
     batch.payees = {
         str(t.pk): [t.enterprise.bank_name.strip(), t.enterprise.bank_account.strip(), t.enterprise.bank_cnaps.strip()]
@@ -603,9 +604,7 @@ def reissue_batch_export(*, actor, batch_id: int, fmt: str) -> tuple[bytes, Reis
     _require_finance(actor, "导出补拨文件", "export a re-issue batch", f"补拨#{batch_id}")
     if fmt not in ("csv", "xlsx"):
         raise ServiceError(f"未知格式“{fmt}”,可选 csv / xlsx", "unknown format", code="format")
-    batch = ReissueBatch.objects.select_for_update().select_related("run").filter(pk=batch_id).first()
-    if batch is None:
-        raise NotFoundError(f"补拨批次#{batch_id}不存在", "batch not found", code="not_found")
+    batch = _locked(ReissueBatch.objects.select_related("run"), batch_id, "补拨批次", "batch")
     record = f"补拨批次#{batch.pk}"
     if batch.state == BatchState.DRAFT:
         raise ConflictError(
@@ -750,20 +749,19 @@ def bank_account_change_request(
 def bank_account_change_check(*, actor, change_id: int, accept: bool, note: str = "") -> BankAccountChange:
     """Finance checks a correction (against the enterprise's bank letter) before it is used for payment."""
     _require_finance(actor, "核对银行账户更正", "check an account correction", f"账户更正#{change_id}")
-    change = BankAccountChange.objects.select_for_update().select_related("enterprise").filter(pk=change_id).first()
-    if change is None:
-        raise NotFoundError(f"账户更正#{change_id}不存在", "account correction not found", code="not_found")
+    change = _locked(
+        BankAccountChange.objects.select_related("enterprise"), change_id, "账户更正", "account correction"
+    )
     record = change.enterprise.name
     if change.state != AccountChangeState.PENDING:
         raise ConflictError("该账户更正已处理", "already decided", code="decided", record=record)
-    if change.requested_by_id == actor.pk:
-        raise ServiceError(
-            f"{record}的银行账户更正#{change.pk}须由申请人以外的另一名财务人员核对",
-            f"account correction #{change.pk} of {record} must be checked by someone other than its requester",
-            code="four_eyes",
-            status=403,
-            record=record,
-        )
+    _require_second_finance(
+        actor,
+        change.requested_by_id,
+        f"{record}的银行账户更正#{change.pk}须由申请人以外的另一名财务人员核对",
+        f"account correction #{change.pk} of {record} must be checked by someone other than its requester",
+        record=record,
+    )
     if not accept and not note.strip():
         raise ServiceError(
             "驳回须填写核对意见", "a rejection needs a note", code="note_required", record=record, field="note"

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import downloads
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, attempt
 from registry.models import Enterprise
 from subsidies.models import PayoutRun
 from subsidies.transfers import reports, selectors, services
@@ -32,6 +32,21 @@ def _require_finance(request) -> None:
 
 def _attachment(data: bytes, name: str, content_type: str) -> HttpResponse:
     return downloads.bytes_attachment(data, filename=name, content_type=content_type)
+
+
+def _posted(request, *names: str) -> dict[str, str]:
+    """The named fields of the posted form as text ("" when absent), for a service's keyword arguments."""
+    return {name: request.POST.get(name, "") for name in names}
+
+
+def _act(request, service, /, *, done: str, **kwargs) -> bool:
+    """The signed-in user runs a service action (accounts.errors.attempt): refusal or `done` shown."""
+    return attempt(request, service, actor=request.user, done=done, **kwargs)
+
+
+def _decide(request, service, /, *, done: str, **kwargs) -> bool:
+    """A second finance user's decision on a pending request: accepted when the form posts accept=1."""
+    return _act(request, service, accept=request.POST.get("accept") == "1", done=done, **kwargs)
 
 
 def _back(run_id: int, anchor: str = "") -> HttpResponse:
@@ -88,19 +103,13 @@ def run_import(request, run_id: int):
 def correction_request(request, pk: int):
     _require_finance(request)
     t = get_object_or_404(selectors.transfer_list(actor=request.user), pk=pk)
-    try:
-        services.result_correction_request(
-            actor=request.user,
-            transfer_id=t.pk,
-            to_state=request.POST.get("to_state", ""),
-            reason=request.POST.get("reason", ""),
-            bank_serial=request.POST.get("bank_serial", ""),
-            failure_reason=request.POST.get("failure_reason", ""),
-        )
-    except ServiceError as exc:
-        messages.error(request, exc.text)
-    else:
-        messages.success(request, _("更正申请已提交,须由另一名财务人员复核后生效"))
+    _act(
+        request,
+        services.result_correction_request,
+        transfer_id=t.pk,
+        **_posted(request, "to_state", "reason", "bank_serial", "failure_reason"),
+        done=_("更正申请已提交,须由另一名财务人员复核后生效"),
+    )
     return _back(t.run_id, "#corrections-h")
 
 
@@ -109,14 +118,7 @@ def correction_request(request, pk: int):
 def correction_decide(request, pk: int):
     _require_finance(request)
     c = get_object_or_404(selectors.pending_corrections(actor=request.user), pk=pk)
-    try:
-        services.result_correction_decide(
-            actor=request.user, correction_id=c.pk, accept=request.POST.get("accept") == "1"
-        )
-    except ServiceError as exc:
-        messages.error(request, exc.text)
-    else:
-        messages.success(request, _("更正申请已处理"))
+    _decide(request, services.result_correction_decide, correction_id=c.pk, done=_("更正申请已处理"))
     return _back(c.transfer.run_id, "#corrections-h")
 
 
@@ -198,17 +200,13 @@ def finance_queue(request):
 def account_change_check(request, pk: int):
     _require_finance(request)
     change = get_object_or_404(selectors.pending_account_changes(actor=request.user), pk=pk)
-    try:
-        services.bank_account_change_check(
-            actor=request.user,
-            change_id=change.pk,
-            accept=request.POST.get("accept") == "1",
-            note=request.POST.get("note", ""),
-        )
-    except ServiceError as exc:
-        messages.error(request, exc.text)
-    else:
-        messages.success(request, _("账户更正已处理,已通知企业"))
+    _decide(
+        request,
+        services.bank_account_change_check,
+        change_id=change.pk,
+        **_posted(request, "note"),
+        done=_("账户更正已处理,已通知企业"),
+    )
     return redirect("subsidies:transfers:finance_queue")
 
 
@@ -233,12 +231,8 @@ def confirm_receipt(request, pk: int):
     if not request.user.is_enterprise:
         raise PermissionDenied
     t = get_object_or_404(selectors.transfer_list(actor=request.user), pk=pk)
-    try:
-        services.transfer_confirm_receipt(actor=request.user, transfer_id=t.pk)
-    except ServiceError as exc:
-        messages.error(request, exc.text)
-    else:
-        messages.success(request, _("已确认收到转账%(ref)s") % {"ref": t.reference})
+    done = _("已确认收到转账%(ref)s") % {"ref": t.reference}
+    _act(request, services.transfer_confirm_receipt, transfer_id=t.pk, done=done)
     return redirect("subsidies:transfers:mine")
 
 
@@ -251,17 +245,11 @@ def account_change_request(request):
     if not enterprise_id.isascii() or not enterprise_id.isdigit() or len(enterprise_id) > 18:
         raise Http404
     enterprise = get_object_or_404(Enterprise.objects.filter(memberships__user=request.user), pk=int(enterprise_id))
-    try:
-        services.bank_account_change_request(
-            actor=request.user,
-            enterprise_id=enterprise.pk,
-            bank_name=request.POST.get("bank_name", ""),
-            bank_account=request.POST.get("bank_account", ""),
-            bank_cnaps=request.POST.get("bank_cnaps", ""),
-            reason=request.POST.get("reason", ""),
-        )
-    except ServiceError as exc:
-        messages.error(request, exc.text)
-    else:
-        messages.success(request, _("账户更正已提交,财务核对后生效"))
+    _act(
+        request,
+        services.bank_account_change_request,
+        enterprise_id=enterprise.pk,
+        **_posted(request, "bank_name", "bank_account", "bank_cnaps", "reason"),
+        done=_("账户更正已提交,财务核对后生效"),
+    )
     return redirect("subsidies:transfers:mine")
