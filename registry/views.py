@@ -53,6 +53,7 @@ from registry.models import (
 from registry.services import documents as document_services
 from registry.services.filings import problems_in_language
 from registry.tracking import filing_stages
+from registry.withdrawal import withdraw_view
 
 PAGE_SIZE = 20
 
@@ -474,18 +475,13 @@ def filing_submit(request, pk):
     return redirect("registry:filing_detail", pk=filing.pk)
 
 
-@require_POST
-@enterprise_only
-def filing_withdraw(request, pk):
-    """撤回 a submitted filing before the first review (issue 15)."""
-    filing = selectors.filing_get(actor=request.user, pk=pk)
-    try:
-        services.filing_withdraw(actor=request.user, filing=filing, reason=request.POST.get("reason", ""))
-    except ServiceError as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, _("备案已撤回,现为草稿,可修改后重新提交"))
-    return redirect("registry:filing_detail", pk=filing.pk)
+# 撤回 a submitted filing before the first review (issue 15)
+filing_withdraw = withdraw_view(
+    filing=selectors.filing_get,
+    service=services.filing_withdraw,
+    detail="registry:filing_detail",
+    done=gettext_lazy("备案已撤回,现为草稿,可修改后重新提交"),
+)
 
 
 # ServiceError codes of document_upload -> the form field the message is shown next to

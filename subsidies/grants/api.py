@@ -71,6 +71,18 @@ def request_payload(request, serializer_class) -> dict:
     return dict(payload.validated_data)
 
 
+def optional_amount(help_text: str) -> serializers.DecimalField:
+    """An amount in yuan a request may leave out (null or absent)."""
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, help_text=help_text
+    )
+
+
+def decisions_response(serializer_class, record) -> Response:
+    """A record's 审核记录 (its `decisions`, with who decided), oldest first."""
+    return Response(serializer_class(record.decisions.select_related("actor").order_by("id"), many=True).data)
+
+
 class _Expected(serializers.Serializer):
     expected_status = serializers.ChoiceField(
         choices=ApplicationStatus.choices,
@@ -217,13 +229,7 @@ class ResubmitSerializer(serializers.Serializer):
 
 
 class GrantApproveSerializer(GrantCommentSerializer):
-    amount = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        required=False,
-        allow_null=True,
-        help_text="核定金额(元):定额项目可不填;其他项目须在项目规定的范围内,超出范围返回400并说明范围",
-    )
+    amount = optional_amount("核定金额(元):定额项目可不填;其他项目须在项目规定的范围内,超出范围返回400并说明范围")
 
 
 class ApplicationDecisionSerializer(serializers.ModelSerializer):
@@ -388,10 +394,7 @@ class GrantApplicationViewSet(
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def decisions(self, request, pk=None):
         """审核记录, oldest first."""
-        app = self.get_object()
-        return Response(
-            ApplicationDecisionSerializer(app.decisions.select_related("actor").order_by("id"), many=True).data
-        )
+        return decisions_response(ApplicationDecisionSerializer, self.get_object())
 
     @extend_schema(responses={200: AttachmentSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -563,6 +566,10 @@ class DeclarationSubmissionViewSet(
 # --- NX-PERF evaluations -------------------------------------------------------------------------------
 
 
+# the fields of an evaluation's or an assessment's award (AwardFields' and the model's own award, recorded_at)
+AWARD_FIELDS = ["award", "award_amount", "award_status", "award_proposed_amount", "recorded_by", "recorded_at"]
+
+
 class AwardFields(serializers.Serializer):
     """The award an evaluation or an assessment proposes (two-step review), and who recorded it."""
 
@@ -610,12 +617,7 @@ class EvaluationSerializer(AwardFields, serializers.ModelSerializer):
             "result",
             "result_display",
             "note",
-            "award",
-            "award_amount",
-            "award_status",
-            "award_proposed_amount",
-            "recorded_by",
-            "recorded_at",
+            *AWARD_FIELDS,
         ]
         read_only_fields = fields
 

@@ -26,7 +26,16 @@ from accounts.filters import PortalFilterSet
 from registry import selectors as registry_selectors
 from registry.models import FilingStatus
 from subsidies.grants import incubators, selectors
-from subsidies.grants.api import YC_READERS, YC_STAFF, ApplicationSerializer, AwardFields, request_payload
+from subsidies.grants.api import (
+    AWARD_FIELDS,
+    YC_READERS,
+    YC_STAFF,
+    ApplicationSerializer,
+    AwardFields,
+    decisions_response,
+    optional_amount,
+    request_payload,
+)
 from subsidies.models import (
     Incubator,
     IncubatorAssessment,
@@ -110,12 +119,7 @@ class AssessmentSerializer(AwardFields, serializers.ModelSerializer):
             "score",
             "passed",
             "note",
-            "award",
-            "award_amount",
-            "award_status",
-            "award_proposed_amount",
-            "recorded_by",
-            "recorded_at",
+            *AWARD_FIELDS,
         ]
         read_only_fields = fields
 
@@ -124,13 +128,7 @@ class AssessmentCreateSerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     score = serializers.DecimalField(max_digits=5, decimal_places=2, help_text="考核得分(0–100)")
     passed = serializers.BooleanField(help_text="考核合格")
-    amount = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        required=False,
-        allow_null=True,
-        help_text="运营补贴(元,合格时填写,不超过500,000)",
-    )
+    amount = optional_amount("运营补贴(元,合格时填写,不超过500,000)")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -231,10 +229,7 @@ class IncubatorViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     @extend_schema(responses={200: IncubatorDecisionSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def decisions(self, request, pk=None):
-        inc = self.get_object()
-        return Response(
-            IncubatorDecisionSerializer(inc.decisions.select_related("actor").order_by("id"), many=True).data
-        )
+        return decisions_response(IncubatorDecisionSerializer, self.get_object())
 
     @extend_schema(methods=["GET"], request=None, responses={200: AssessmentSerializer(many=True)})
     @extend_schema(

@@ -65,6 +65,14 @@ def no_overlapping_periods(name: str, period_field: str, **condition) -> Exclusi
     )
 
 
+def _one_approved(frequency: str, *slot: str) -> models.UniqueConstraint:
+    """An award of a programme of that frequency (subsidies.rules.grants) is approved at most once per slot: the
+    database's own guard, `grant_<frequency>`, over the programme and the slot's fields."""
+    return models.UniqueConstraint(
+        fields=["programme", *slot], name=f"grant_{frequency}", condition=Q(status="approved", frequency=frequency)
+    )
+
+
 class Applicant(models.TextChoices):
     CENTRE = "centre", _("研发中心(依托企业申报)")
     RESEARCHER = "researcher", _("研发人员(经依托企业申报)")
@@ -254,42 +262,18 @@ class GrantApplication(models.Model):
         verbose_name_plural = _("资助申报")
         ordering = ["-submitted_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["programme", "centre"],
-                name="grant_once_per_centre",
-                condition=Q(status="approved", frequency="once_per_centre"),
-            ),
-            models.UniqueConstraint(
-                fields=["programme", "researcher"],
-                name="grant_once_per_person",
-                condition=Q(status="approved", frequency="once_per_person"),
-            ),
-            models.UniqueConstraint(
-                fields=["programme", "centre", "evaluation_period"],
-                name="grant_once_per_evaluation",
-                condition=Q(status="approved", frequency="once_per_evaluation"),
-            ),
+            _one_approved("once_per_centre", "centre"),
+            _one_approved("once_per_person", "researcher"),
+            _one_approved("once_per_evaluation", "centre", "evaluation_period"),
             no_overlapping_periods(
                 "grant_evaluation_periods_disjoint",
                 "evaluation_period",
                 status="approved",
                 frequency="once_per_evaluation",
             ),
-            models.UniqueConstraint(
-                fields=["programme", "researcher", "award_programme", "year"],
-                name="grant_once_per_award_year",
-                condition=Q(status="approved", frequency="once_per_award_year"),
-            ),
-            models.UniqueConstraint(
-                fields=["programme", "incubator"],
-                name="grant_once_per_incubator",
-                condition=Q(status="approved", frequency="once_per_incubator"),
-            ),
-            models.UniqueConstraint(
-                fields=["programme", "incubator", "year"],
-                name="grant_annual_per_incubator",
-                condition=Q(status="approved", frequency="annual_per_incubator"),
-            ),
+            _one_approved("once_per_award_year", "researcher", "award_programme", "year"),
+            _one_approved("once_per_incubator", "incubator"),
+            _one_approved("annual_per_incubator", "incubator", "year"),
             models.CheckConstraint(
                 condition=Q(approved_amount__isnull=True) | Q(approved_amount__gt=0),
                 name="grant_approved_amount_positive",

@@ -3,16 +3,14 @@ the declaration (public, like the filings'), the declaration's page with its sta
 application or a declaration by its enterprise. Thin: one selector or service each; another enterprise's
 application or declaration is a 404 (actor-scoped selectors)."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
-from accounts.errors import ServiceError, show_refusal
 from registry.guide import limit_rows, material_rows
+from registry.withdrawal import withdraw_view
 from subsidies.declarations import services as declarations
 from subsidies.grants import guide as guides
 from subsidies.grants import selectors
@@ -68,24 +66,13 @@ def declaration_guide(request):
     )
 
 
-def _enterprise_only(request):
-    if not request.user.is_enterprise:
-        raise PermissionDenied
-
-
-@require_POST
-@login_required
-def application_withdraw(request, pk):
-    """撤回 a submitted application before the first review (issue 15)."""
-    _enterprise_only(request)
-    app = selectors.application_get(actor=request.user, pk=pk)
-    try:
-        grants.grant_withdraw(actor=request.user, application=app, reason=request.POST.get("reason", ""))
-    except ServiceError as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, _("申报已撤回;如需再次申报,请重新提交(将取得新的受理编号)"))
-    return redirect("subsidies:grant_detail", pk=app.pk)
+# 撤回 a submitted application before the first review (issue 15)
+application_withdraw = withdraw_view(
+    application=selectors.application_get,
+    service=grants.grant_withdraw,
+    detail="subsidies:grant_detail",
+    done=_("申报已撤回;如需再次申报,请重新提交(将取得新的受理编号)"),
+)
 
 
 def _declaration_reader(user) -> bool:
@@ -112,16 +99,10 @@ def declaration_detail(request, pk):
     )
 
 
-@require_POST
-@login_required
-def declaration_withdraw(request, pk):
-    """撤回 a declaration before it is verified (issue 15)."""
-    _enterprise_only(request)
-    sub = selectors.declaration_get(actor=request.user, pk=pk)
-    try:
-        declarations.rd_declaration_withdraw(actor=request.user, submission=sub, reason=request.POST.get("reason", ""))
-    except ServiceError as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, _("研发投入申报已撤回;如需再次申报,请重新提交(将取得新的受理编号)"))
-    return redirect("subsidies:declaration_detail", pk=sub.pk)
+# 撤回 a declaration before it is verified (issue 15)
+declaration_withdraw = withdraw_view(
+    submission=selectors.declaration_get,
+    service=declarations.rd_declaration_withdraw,
+    detail="subsidies:declaration_detail",
+    done=_("研发投入申报已撤回;如需再次申报,请重新提交(将取得新的受理编号)"),
+)

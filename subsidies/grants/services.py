@@ -234,6 +234,22 @@ def _assert_status(app: GrantApplication, *allowed: str, action: str) -> None:
     review.assert_status(app, *allowed, action=action, wording=GRANT_WORDING)
 
 
+# an application under review, not yet decided: what 退回修改 and 不予支持 may still act on
+UNDECIDED = (ApplicationStatus.SUBMITTED, ApplicationStatus.FIRST_REVIEWED)
+
+
+def _reviewer_lock(
+    application, expected_status: str | None, *allowed: str, actor, action: str, may: str = ""
+) -> GrantApplication:
+    """The start of a reviewer's decision: lock the application (and check the status the page showed), check
+    that the actor reviews its programme's level (the refusal names `may`, default `action`) and that its
+    status is one of `allowed`."""
+    app = _lock(application, expected_status, action=action)
+    _require_reviewer(actor, app.programme, action=may or action, record=_record_name(app))
+    _assert_status(app, *allowed, action=action)
+    return app
+
+
 def same_award(
     programme: Programme,
     *,
@@ -533,9 +549,7 @@ def grant_withdraw(*, actor, application: GrantApplication, reason: str = "") ->
 def grant_first_review(
     *, actor, application: GrantApplication, comment: str = "", expected_status: str | None = None
 ) -> GrantApplication:
-    app = _lock(application, expected_status, action="初审")
-    _require_reviewer(actor, app.programme, action="初审", record=_record_name(app))
-    _assert_status(app, ApplicationStatus.SUBMITTED, action="初审")
+    app = _reviewer_lock(application, expected_status, ApplicationStatus.SUBMITTED, actor=actor, action="初审")
     with acting(actor):
         app.status = ApplicationStatus.FIRST_REVIEWED
         app.save()
@@ -573,10 +587,10 @@ def grant_approve(
 ) -> GrantApplication:
     """复审通过: by a reviewer other than the first; the amount is the fixed one, or entered within the
     programme's bounds (outside them: refused, naming the bounds)."""
-    app = _lock(application, expected_status, action="复审通过")
+    app = _reviewer_lock(
+        application, expected_status, ApplicationStatus.FIRST_REVIEWED, actor=actor, action="复审通过", may="复审"
+    )
     record = _record_name(app)
-    _require_reviewer(actor, app.programme, action="复审", record=record)
-    _assert_status(app, ApplicationStatus.FIRST_REVIEWED, action="复审通过")
     _require_second_person(actor, app, action="复审通过")
     fact = programme_fact(app.programme)
     kind = app.centre.kind if app.centre_id else None
@@ -615,9 +629,7 @@ def grant_approve(
 def grant_return(
     *, actor, application: GrantApplication, comment: str, expected_status: str | None = None
 ) -> GrantApplication:
-    app = _lock(application, expected_status, action="退回修改")
-    _require_reviewer(actor, app.programme, action="退回", record=_record_name(app))
-    _assert_status(app, ApplicationStatus.SUBMITTED, ApplicationStatus.FIRST_REVIEWED, action="退回修改")
+    app = _reviewer_lock(application, expected_status, *UNDECIDED, actor=actor, action="退回修改", may="退回")
     if app.origin != Origin.APPLICATION:
         raise ConflictError(
             f"{app.get_origin_display()}产生的奖补没有申报人可修改,不能退回修改;"
@@ -638,9 +650,7 @@ def grant_return(
 def grant_reject(
     *, actor, application: GrantApplication, comment: str, expected_status: str | None = None
 ) -> GrantApplication:
-    app = _lock(application, expected_status, action="作出不予支持决定")
-    _require_reviewer(actor, app.programme, action="作出不予支持决定", record=_record_name(app))
-    _assert_status(app, ApplicationStatus.SUBMITTED, ApplicationStatus.FIRST_REVIEWED, action="作出不予支持决定")
+    app = _reviewer_lock(application, expected_status, *UNDECIDED, actor=actor, action="作出不予支持决定")
     step = "first_review" if app.status == ApplicationStatus.SUBMITTED else "approval"
     if step == "approval":
         _require_second_person(actor, app, action="作出复审决定")

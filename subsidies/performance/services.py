@@ -13,6 +13,7 @@ the scores are published to the enterprises."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
@@ -243,20 +244,7 @@ def report_update(
         report.full_clean()
         report.save()
         report.items.all().delete()
-        ReportItem.objects.bulk_create(
-            [
-                ReportItem(
-                    report=report,
-                    figure=i.figure,
-                    number=i.number,
-                    title=i.title,
-                    date=i.date,
-                    product_line=i.product_line,
-                    amount=i.amount,
-                )
-                for i in facts
-            ]
-        )
+        ReportItem.objects.bulk_create([ReportItem(report=report, **dataclasses.asdict(i)) for i in facts])
     return report
 
 
@@ -428,6 +416,10 @@ def _require_staff(actor, *, record: str) -> None:
     _require_reviewer(actor, action="管理综合绩效评估", action_en="manage the evaluation", record=record)
 
 
+# what scheme_create copies of each indicator into the next cycle's scheme: all but the scheme itself
+COPIED = ("code", "name", "weight", "max_score", "guidance", "source", "sort_order")
+
+
 @transaction.atomic
 def scheme_create(
     *, actor, period: str, name: str, note: str = "", copy_from: IndicatorScheme | None = None
@@ -453,19 +445,7 @@ def scheme_create(
         )
         if copy_from is not None:
             Indicator.objects.bulk_create(
-                [
-                    Indicator(
-                        scheme=scheme,
-                        code=i.code,
-                        name=i.name,
-                        weight=i.weight,
-                        max_score=i.max_score,
-                        guidance=i.guidance,
-                        source=i.source,
-                        sort_order=i.sort_order,
-                    )
-                    for i in copy_from.indicators.all()
-                ]
+                [Indicator(scheme=scheme, **{f: getattr(i, f) for f in COPIED}) for i in copy_from.indicators.all()]
             )
     return scheme
 

@@ -377,6 +377,17 @@ def _filters(request) -> dict:
     }
 
 
+def _paid_bars(title, desc, rows, key: str):
+    """The amounts paid as horizontal bars, one a row (a rule's or a city's total), labelled by the row's `key`."""
+    return charts.horizontal_bars(
+        title=title,
+        desc=desc,
+        categories=[r[key] for r in rows],
+        series=[charts.Series(_("已发放"), [r["total"] for r in rows])],
+        fmt=yuan,
+    )
+
+
 @require_GET
 @staff_only(selectors.sees_all)
 def statistics(request):
@@ -395,13 +406,7 @@ def statistics(request):
         "levels": FilingLevel.choices,
         "labels": [ReportFigure(x).label for x in FIGURES],
         "figures": FIGURES,
-        "rule_chart": charts.horizontal_bars(
-            title=_("按规则已发放金额"),
-            desc=_("各规则已审批发放的金额"),
-            categories=[r["rule"] for r in s["paid_by_rule"]],
-            series=[charts.Series(_("已发放"), [r["total"] for r in s["paid_by_rule"]])],
-            fmt=yuan,
-        ),
+        "rule_chart": _paid_bars(_("按规则已发放金额"), _("各规则已审批发放的金额"), s["paid_by_rule"], "rule"),
         "year_chart": charts.vertical_bars(
             title=_("按年度、规则已发放金额"),
             desc=_("每年各规则已审批发放的金额"),
@@ -410,12 +415,8 @@ def statistics(request):
             fmt=yuan,
             axis_fmt=_yuan_axis,
         ),
-        "city_chart": charts.horizontal_bars(
-            title=_("按城市已发放金额"),
-            desc=_("各城市研发中心已获发放的金额"),
-            categories=[r["centre__city"] for r in s["paid_by_city"]],
-            series=[charts.Series(_("已发放"), [r["total"] for r in s["paid_by_city"]])],
-            fmt=yuan,
+        "city_chart": _paid_bars(
+            _("按城市已发放金额"), _("各城市研发中心已获发放的金额"), s["paid_by_city"], "centre__city"
         ),
         "outcome_chart": charts.horizontal_bars(
             title=_("各中心成果"),
