@@ -80,3 +80,16 @@ class ConflictError(ServiceError):
 
 class NotFoundError(ServiceError):
     status = 404
+
+
+def save_or_refuse(save, refusal: ServiceError) -> None:
+    """Runs `save` in a savepoint; if the database refuses it on a unique or exclusion constraint (another
+    request wrote the same thing between the service's check and its insert), raises `refusal` instead and
+    the savepoint leaves nothing behind."""
+    from django.db import IntegrityError, transaction
+
+    try:
+        with transaction.atomic():
+            save()
+    except IntegrityError:
+        raise refusal from None

@@ -6,13 +6,13 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.audit import acting
 from accounts.dates import check_date
-from accounts.errors import ConflictError, ServiceError
+from accounts.errors import ConflictError, ServiceError, save_or_refuse
 from accounts.models import Role
 from registry.identifiers import cnaps_problem, is_ningxia, validate_uscc
 from registry.models import Centre, CentreKind, Enterprise, FilingStatus, Membership
@@ -489,13 +489,12 @@ def enterprise_register(
     except ValidationError as exc:
         raise ServiceError(" ".join(exc.messages), "invalid account details", code="user", record=record) from None
     with acting(actor or user):
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError:
-            raise ConflictError(
+        save_or_refuse(
+            user.save,
+            ConflictError(
                 f"用户名“{username}”已被使用,请换一个", "username already taken", code="username_taken", record=record
-            ) from None
+            ),
+        )
     enterprise = Enterprise(
         uscc=uscc,
         name=name,
@@ -511,16 +510,14 @@ def enterprise_register(
             " ".join(exc.messages), "invalid enterprise details", code="enterprise", record=record
         ) from None
     with acting(actor or user):
-        try:
-            with transaction.atomic():
-                enterprise.save()
-        except IntegrityError:
-            # registered by someone else between the check and the insert
-            raise ConflictError(
+        save_or_refuse(  # registered by someone else between the check and the insert
+            enterprise.save,
+            ConflictError(
                 "该企业已在平台注册,不能重复注册。请联系本企业的平台管理员(所有者)邀请您加入",
                 "the enterprise is already registered; ask its owner for an invitation",
                 code="enterprise_exists",
                 record=record,
-            ) from None
+            ),
+        )
         membership = Membership.objects.create(enterprise=enterprise, user=user, is_owner=True)
     return membership

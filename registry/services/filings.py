@@ -6,12 +6,12 @@ notifies the enterprise's members. Audit rows come from the pghistory triggers w
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 
 from accounts.audit import acting
 from accounts.dates import LATEST, check_date
-from accounts.errors import ConflictError, ServiceError
+from accounts.errors import ConflictError, ServiceError, save_or_refuse
 from accounts.wording import label_en, label_zh
 from registry import history, measures, review
 from registry.identifiers import is_ningxia, is_yinchuan
@@ -353,16 +353,15 @@ def filing_create(*, actor, centre: Centre, level: str) -> Filing:
             _save(existing)
             return existing
         filing = Filing(centre=centre, level=level, status=FilingStatus.DRAFT)
-        try:
-            with transaction.atomic():
-                _save(filing)
-        except IntegrityError:
-            raise ConflictError(
+        save_or_refuse(
+            lambda: _save(filing),
+            ConflictError(
                 "该中心的同级备案刚刚已被创建,请刷新",
                 "a filing at this level was just created",
                 code="duplicate",
                 record=record,
-            ) from None
+            ),
+        )
     return filing
 
 

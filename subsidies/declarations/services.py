@@ -1,10 +1,10 @@
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import acting
-from accounts.errors import ConflictError, ServiceError
+from accounts.errors import ConflictError, ServiceError, save_or_refuse
 from accounts.wording import label_en, label_zh
 from registry.services import acceptance
 from registry.services.entities import require_member
@@ -140,13 +140,10 @@ def rd_declaration_submit(
         )
         acceptance.accept(submission, prefix=DECLARATION_PREFIX)
         submission.full_clean(validate_constraints=False)
-        try:
-            with transaction.atomic():
-                submission.save()
-        except IntegrityError:
-            raise ConflictError(
-                f"{year}年度已有待核定的申报", "a declaration is pending", code="duplicate", record=record
-            ) from None
+        save_or_refuse(
+            submission.save,
+            ConflictError(f"{year}年度已有待核定的申报", "a declaration is pending", code="duplicate", record=record),
+        )
         notices.declaration_to_reviewers(submission, at=submission.submitted_at, withdrawn=False)
         notices.declaration_to_enterprise(submission, at=submission.submitted_at)
     return submission

@@ -6,7 +6,7 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 from django.utils import translation
 
-from accounts.errors import ConflictError, attempt
+from accounts.errors import ConflictError, attempt, save_or_refuse
 
 
 def _request():
@@ -40,3 +40,18 @@ def test_other_errors_are_not_swallowed():
     with pytest.raises(ZeroDivisionError):
         attempt(request, lambda: 1 / 0)
     assert list(get_messages(request)) == []
+
+
+@pytest.mark.django_db
+def test_save_or_refuse_turns_a_constraint_hit_into_the_refusal_and_keeps_the_transaction_usable():
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    User.objects.create(username="taken")
+    refusal = ConflictError("用户名已被使用", "username taken", code="username_taken", record="用户 taken")
+    with pytest.raises(ConflictError) as caught:
+        save_or_refuse(User(username="taken").save, refusal)
+    assert caught.value is refusal
+    assert User.objects.filter(username="taken").count() == 1  # the savepoint rolled back; the outer one still works
+    save_or_refuse(User(username="free").save, refusal)
+    assert User.objects.filter(username="free").exists()
