@@ -2,7 +2,6 @@
 Scoping lives in talent.selectors: another enterprise's researcher or contract is a 404."""
 
 import io
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import downloads, panels, uploads
 from accounts.cells import xlsx_response
 from accounts.errors import ServiceError, error_text, show_refusal
+from accounts.permissions import reviewer_only, role_required
 from talent import certificates, key_reference, lists, roster, roster_text, selectors, services
 from talent.forms import (
     CsvUploadForm,
@@ -93,26 +93,13 @@ def _reference_fields(cleaned: dict) -> dict:
     return {k: cleaned[k] for k in ("note", "status", "source", "source_date", "valid_from", "valid_to")}
 
 
-def _writer_required(view):
+def _is_writer(user) -> bool:
     """Enterprise users and administrators register and edit researchers; reviewers and finance read."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_enterprise or request.user.is_portal_admin):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+    return bool(user.is_enterprise or user.is_portal_admin)
 
 
-def _reviewer_required(view):
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_reviewer or request.user.is_portal_admin):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+_writer_required = role_required(_is_writer)
+_reviewer_required = reviewer_only
 
 
 RESEARCHER_FIELDS = {
