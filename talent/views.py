@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import downloads, panels, uploads
 from accounts.cells import xlsx_response
-from accounts.errors import ServiceError, error_text, show_refusal
+from accounts.errors import ServiceError, attempt, error_text, show_refusal
 from accounts.permissions import reviewer_only, role_required
 from talent import certificates, key_reference, lists, roster, roster_text, selectors, services
 from talent.forms import (
@@ -103,13 +103,7 @@ _reviewer_required = reviewer_only
 
 
 RESEARCHER_FIELDS = {
-    "id_format": "id_number",
-    "id_check_digit": "id_number",
-    "id_birth_date": "id_number",
-    "passport_format": "id_number",
-    "id_type": "id_type",
-    "registered_elsewhere": "name",
-    "nationality": "nationality",
+    **services.PERSON_CODE_FIELDS,
     "required": "name",
     "contract_overlap": "start",
     "contract_dates": "end",
@@ -329,12 +323,8 @@ def degree_create(request, pk: int):
 @require_POST
 def degree_verify(request, pk: int):
     degree = selectors.staff_degree_get(actor=request.user, pk=pk)
-    try:
-        services.degree_verify(actor=request.user, degree=degree)
-    except ServiceError as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, _("已核验 %(name)s 的学位") % {"name": degree.researcher.name})
+    done = _("已核验 %(name)s 的学位") % {"name": degree.researcher.name}
+    attempt(request, services.degree_verify, actor=request.user, degree=degree, done=done)
     return redirect(_safe_next(request))
 
 
@@ -589,12 +579,8 @@ def roster_preview(request, pk: int):
 @require_POST
 def roster_commit(request, pk: int):
     upload = selectors.roster_upload_get(actor=request.user, pk=pk)
-    try:
-        roster.roster_commit(actor=request.user, upload=upload)
-    except ServiceError as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, _("花名册已导入(%(n)s行),新登记的学位待审核人员核验") % {"n": len(upload.rows)})
+    done = _("花名册已导入(%(n)s行),新登记的学位待审核人员核验") % {"n": len(upload.rows)}
+    attempt(request, roster.roster_commit, actor=request.user, upload=upload, done=done)
     return redirect("talent:roster_preview", pk=upload.pk)
 
 
@@ -748,17 +734,15 @@ def key_reference_retire(request, pk: int, discipline: int | None = None):
         raise Http404
     form = RetireForm(request.POST, prefix="retire")
     if form.is_valid():
-        try:
-            key_reference.key_reference_retire(
-                actor=request.user,
-                entry=entry,
-                valid_to=form.cleaned_data["valid_to"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ServiceError as exc:
-            show_refusal(request, exc)
-        else:
-            messages.success(request, _("已设定停用日期"))
+        attempt(
+            request,
+            key_reference.key_reference_retire,
+            actor=request.user,
+            entry=entry,
+            valid_to=form.cleaned_data["valid_to"],
+            reason=form.cleaned_data["reason"],
+            done=_("已设定停用日期"),
+        )
     else:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     return redirect("talent:key_institution_edit", pk=inst.pk)
