@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import downloads, panels, uploads
 from accounts.dates import cn_date, cn_datetime
-from accounts.errors import ServiceError, attempt, error_text, show_refusal
+from accounts.errors import ServiceError, error_text, show_refusal
 from accounts.permissions import reviewer_only
 from registry import guide as guides
 from registry import measures, selectors, services
@@ -479,14 +479,12 @@ def filing_submit(request, pk):
 def filing_withdraw(request, pk):
     """撤回 a submitted filing before the first review (issue 15)."""
     filing = selectors.filing_get(actor=request.user, pk=pk)
-    attempt(
-        request,
-        services.filing_withdraw,
-        actor=request.user,
-        filing=filing,
-        reason=request.POST.get("reason", ""),
-        done=_("备案已撤回,现为草稿,可修改后重新提交"),
-    )
+    try:
+        services.filing_withdraw(actor=request.user, filing=filing, reason=request.POST.get("reason", ""))
+    except ServiceError as exc:
+        show_refusal(request, exc)
+    else:
+        messages.success(request, _("备案已撤回,现为草稿,可修改后重新提交"))
     return redirect("registry:filing_detail", pk=filing.pk)
 
 
