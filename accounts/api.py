@@ -159,6 +159,12 @@ class PortalViewSetMixin:
         refuse_oversized(request)  # before the body is parsed
         refuse_nul(request)
 
+    def validated_payload(self, serializer_class) -> dict:
+        """The request body read by `serializer_class`: its validated data, or the API's 400 naming the fields."""
+        payload = serializer_class(data=self.request.data)
+        payload.is_valid(raise_exception=True)
+        return dict(payload.validated_data)
+
 
 # --- errors --------------------------------------------------------------------------------------------
 

@@ -278,9 +278,7 @@ class CentreViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     @extend_schema(request=CentreCreateSerializer, responses={201: CentreSerializer})
     def create(self, request):
-        payload = CentreCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
+        data = self.validated_payload(CentreCreateSerializer)
         enterprise = selectors.enterprise_get(actor=request.user, pk=data.pop("enterprise"))
         centre = services.centre_create(actor=request.user, enterprise=enterprise, **data)
         return Response(CentreSerializer(centre).data, status=status.HTTP_201_CREATED)
@@ -327,14 +325,9 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         filing.refresh_from_db()
         return Response(FilingSerializer(filing).data)
 
-    def _payload(self, serializer_class):
-        payload = serializer_class(data=self.request.data)
-        payload.is_valid(raise_exception=True)
-        return dict(payload.validated_data)
-
     @extend_schema(request=FilingCreateSerializer, responses={201: FilingSerializer})
     def create(self, request):
-        data = self._payload(FilingCreateSerializer)  # status, dates: not fields of the request, ignored
+        data = self.validated_payload(FilingCreateSerializer)  # status, dates: not fields of the request, ignored
         centre = selectors.centre_get(actor=request.user, pk=data["centre"])
         filing = services.filing_create(actor=request.user, centre=centre, level=data["level"])
         return Response(FilingSerializer(filing).data, status=status.HTTP_201_CREATED)
@@ -348,7 +341,7 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
             services.filing_submit(
                 actor=request.user,
                 filing=filing,
-                commitment=self._payload(FilingSubmitSerializer)["commitment"] is True,
+                commitment=self.validated_payload(FilingSubmitSerializer)["commitment"] is True,
             )
         )
 
@@ -359,7 +352,7 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         filing = self.get_object()
         return self._done(
             services.filing_withdraw(
-                actor=request.user, filing=filing, reason=self._payload(CommentSerializer).get("comment", "")
+                actor=request.user, filing=filing, reason=self.validated_payload(CommentSerializer).get("comment", "")
             )
         )
 
@@ -367,49 +360,49 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_for_correction(self, request, pk=None):
         """退回修改 with what to correct."""
-        filing, data = self.get_object(), self._payload(RequiredCommentSerializer)
+        filing, data = self.get_object(), self.validated_payload(RequiredCommentSerializer)
         return self._done(services.filing_return(actor=request.user, filing=filing, **data))
 
     @extend_schema(request=CommentSerializer, responses={200: FilingSerializer})
     @action(detail=True, methods=["post"], url_path="first-review", url_name="first-review")
     def first_review(self, request, pk=None):
         """初审通过."""
-        filing, data = self.get_object(), self._payload(CommentSerializer)
+        filing, data = self.get_object(), self.validated_payload(CommentSerializer)
         return self._done(services.filing_first_review(actor=request.user, filing=filing, **data))
 
     @extend_schema(request=ApproveSerializer, responses={200: FilingSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """复审通过(备案), by a reviewer other than the first reviewer."""
-        filing, data = self.get_object(), self._payload(ApproveSerializer)
+        filing, data = self.get_object(), self.validated_payload(ApproveSerializer)
         return self._done(services.filing_approve(actor=request.user, filing=filing, **data))
 
     @extend_schema(request=RequiredCommentSerializer, responses={200: FilingSerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """不予备案."""
-        filing, data = self.get_object(), self._payload(RequiredCommentSerializer)
+        filing, data = self.get_object(), self.validated_payload(RequiredCommentSerializer)
         return self._done(services.filing_reject(actor=request.user, filing=filing, **data))
 
     @extend_schema(request=DatedReasonSerializer, responses={200: FilingSerializer})
     @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
         """暂停备案 from a date."""
-        filing, data = self.get_object(), self._payload(DatedReasonSerializer)
+        filing, data = self.get_object(), self.validated_payload(DatedReasonSerializer)
         return self._done(services.filing_suspend(actor=request.user, filing=filing, **data))
 
     @extend_schema(request=DatedReasonSerializer, responses={200: FilingSerializer})
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         """撤销备案 from a date."""
-        filing, data = self.get_object(), self._payload(DatedReasonSerializer)
+        filing, data = self.get_object(), self.validated_payload(DatedReasonSerializer)
         return self._done(services.filing_revoke(actor=request.user, filing=filing, **data))
 
     @extend_schema(request=ReinstateSerializer, responses={200: FilingSerializer})
     @action(detail=True, methods=["post"])
     def reinstate(self, request, pk=None):
         """恢复备案 after a suspension."""
-        filing, data = self.get_object(), self._payload(ReinstateSerializer)
+        filing, data = self.get_object(), self.validated_payload(ReinstateSerializer)
         return self._done(services.filing_reinstate(actor=request.user, filing=filing, **data))
 
     @extend_schema(methods=["GET"], request=None, responses={200: DocumentSerializer(many=True)})
@@ -430,7 +423,7 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         if request.method == "GET":
             docs = selectors.document_list(actor=request.user, filing=filing)
             return Response(DocumentSerializer(docs, many=True).data)
-        data = self._payload(DocumentUploadSerializer)
+        data = self.validated_payload(DocumentUploadSerializer)
         doc = services.document_upload(
             actor=request.user,
             enterprise=filing.centre.enterprise,

@@ -8,14 +8,19 @@ from registry.models import Centre, CentreKind, Division, DocumentKind, Document
 from registry.services.entities import centre_fact_problems
 
 
-def centre_division_choices():
-    """Districts outside Ningxia, grouped by their city (enclave centres are set up outside the region)."""
+def _grouped_division_choices(divisions):
+    """Select choices of districts and counties (not cities: codes ending in 00), grouped by their city."""
     groups: dict[str, list] = {}
-    for d in Division.objects.exclude(code__startswith="64").select_related("parent").order_by("code"):
+    for d in divisions.select_related("parent").order_by("code"):
         if d.code.endswith("00"):
             continue
         groups.setdefault(d.parent.name if d.parent else "", []).append((d.code, f"{d.name}({d.code})"))
     return [("", _("—— 请选择 ——"))] + [(city, items) for city, items in groups.items()]
+
+
+def centre_division_choices():
+    """Districts outside Ningxia, grouped by their city (enclave centres are set up outside the region)."""
+    return _grouped_division_choices(Division.objects.exclude(code__startswith="64"))
 
 
 class CentreForm(forms.ModelForm):
@@ -155,12 +160,7 @@ class QueueFilterForm(forms.Form):
 
 def ningxia_division_choices():
     """Ningxia districts and counties grouped by city, for a parent enterprise's registered address."""
-    groups: dict[str, list] = {}
-    for d in Division.objects.filter(code__startswith="64").select_related("parent").order_by("code"):
-        if d.code.endswith("00"):
-            continue
-        groups.setdefault(d.parent.name if d.parent else "", []).append((d.code, f"{d.name}({d.code})"))
-    return [("", _("—— 请选择 ——"))] + [(city, items) for city, items in groups.items()]
+    return _grouped_division_choices(Division.objects.filter(code__startswith="64"))
 
 
 class EnterpriseRegistrationForm(forms.Form):

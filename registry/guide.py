@@ -47,6 +47,19 @@ class Guide:
 
 TWO_STEP_LIMITS = ((_("初审"), SINCE_SUBMISSION, FIRST_REVIEW_DAYS), (_("复审"), SINCE_FIRST_REVIEW, APPROVAL_DAYS))
 
+# both filing levels ask for the same materials and run the same two-step review (POLICY §1)
+FILING_MATERIALS = (
+    (DocumentKind.BUSINESS_LICENCE, None),
+    (DocumentKind.ESTABLISHMENT_PROOF, None),
+    (DocumentKind.COOPERATION_AGREEMENT, _("联合研发机构提交")),
+    (DocumentKind.SITE_PROOF, _("可选")),
+)
+FILING_REVIEW_STEPS = (
+    _("企业登记研发中心并发起备案,上传材料,阅读并签署信用承诺书后提交,取得受理编号。"),
+    _("审核员初审:核对条件和材料,材料不全的退回补正。"),
+    _("另一名审核员复审:作出予以备案或不予备案的决定,并确定生效日期。"),
+)
+
 
 GUIDES = {
     FilingLevel.REGIONAL: Guide(
@@ -60,16 +73,9 @@ GUIDES = {
             _("研发中心为独立研发机构,或与高校、科研院所共建的联合研发机构。"),
             _("每个研发中心在自治区级只能备案一次;被撤销备案后重新备案的,不再享受首次备案奖励。"),
         ),
-        materials=(
-            (DocumentKind.BUSINESS_LICENCE, None),
-            (DocumentKind.ESTABLISHMENT_PROOF, None),
-            (DocumentKind.COOPERATION_AGREEMENT, _("联合研发机构提交")),
-            (DocumentKind.SITE_PROOF, _("可选")),
-        ),
+        materials=FILING_MATERIALS,
         process=(
-            _("企业登记研发中心并发起备案,上传材料,阅读并签署信用承诺书后提交,取得受理编号。"),
-            _("审核员初审:核对条件和材料,材料不全的退回补正。"),
-            _("另一名审核员复审:作出予以备案或不予备案的决定,并确定生效日期。"),
+            *FILING_REVIEW_STEPS,
             _("平台以站内消息和电子邮件通知企业审核结果;备案后研发中心即可享受相应支持政策。"),
         ),
         contact=_("宁夏回族自治区科学技术厅;办理进度可在平台“站内消息”和备案详情页查看。"),
@@ -86,16 +92,9 @@ GUIDES = {
             _("依托企业同时为研发费用奖励的申报主体。"),
             _("每个研发中心在银川市级只能备案一次。"),
         ),
-        materials=(
-            (DocumentKind.BUSINESS_LICENCE, None),
-            (DocumentKind.ESTABLISHMENT_PROOF, None),
-            (DocumentKind.COOPERATION_AGREEMENT, _("联合研发机构提交")),
-            (DocumentKind.SITE_PROOF, _("可选")),
-        ),
+        materials=FILING_MATERIALS,
         process=(
-            _("企业登记研发中心并发起备案,上传材料,阅读并签署信用承诺书后提交,取得受理编号。"),
-            _("审核员初审:核对条件和材料,材料不全的退回补正。"),
-            _("另一名审核员复审:作出予以备案或不予备案的决定,并确定生效日期。"),
+            *FILING_REVIEW_STEPS,
             _("平台以站内消息和电子邮件通知企业审核结果;备案后可按年度申报研发费用奖励。"),
         ),
         contact=_("银川市科学技术局;办理进度可在平台“站内消息”和备案详情页查看。"),

@@ -6,6 +6,7 @@ from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
+from accounts.constraints import date_order_check
 
 
 class Division(models.Model):
@@ -143,11 +144,11 @@ class Filing(models.Model):
         verbose_name_plural = _("备案")
         constraints = [
             models.UniqueConstraint(fields=["centre", "level"], name="filing_one_per_level"),
-            models.CheckConstraint(
-                condition=models.Q(effective_to__isnull=True)
-                | models.Q(effective_from__isnull=True)
-                | models.Q(effective_to__gte=models.F("effective_from")),
+            date_order_check(
+                later="effective_to",
+                earlier="effective_from",
                 name="filing_effective_order",
+                unless_null=("effective_to", "effective_from"),
             ),
         ]
 
@@ -181,9 +182,7 @@ class FilingPeriod(models.Model):
         ordering = ["filing", "start"]
         constraints = [
             models.UniqueConstraint(fields=["filing", "start"], name="filing_period_unique_start"),
-            models.CheckConstraint(
-                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")), name="filing_period_order"
-            ),
+            date_order_check(later="end", earlier="start", name="filing_period_order"),
             # one filing's windows never overlap, so no day is counted twice (GiST on ranges: pgserver's
             # PostgreSQL has no btree_gist, so the filing is a one-point int8range)
             ExclusionConstraint(

@@ -58,8 +58,16 @@ class ResearcherAdmin(ReadOnlyAdmin):
         return _has_file(obj.photo)
 
 
+class _PersonRecordAdmin(ReadOnlyAdmin):
+    """A record of one researcher (a degree, a contract): shows the person's ID number masked."""
+
+    @admin.display(description=_("证件号码"))
+    def masked_id(self, obj):
+        return mask_id(obj.researcher.id_number)
+
+
 @admin.register(Degree)
-class DegreeAdmin(ReadOnlyAdmin):
+class DegreeAdmin(_PersonRecordAdmin):
     list_display = (
         "researcher",
         "masked_id",
@@ -90,17 +98,13 @@ class DegreeAdmin(ReadOnlyAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description=_("证件号码"))
-    def masked_id(self, obj):
-        return mask_id(obj.researcher.id_number)
-
     @admin.display(description=_("学位证书"))
     def has_certificate(self, obj):
         return _has_file(obj.certificate)
 
 
 @admin.register(Contract)
-class ContractAdmin(ReadOnlyAdmin):
+class ContractAdmin(_PersonRecordAdmin):
     list_display = ("researcher", "masked_id", "centre", "full_time", "start", "end", "terminated_on", "needs_review")
     list_filter = ("full_time", "needs_review")
     search_fields = ("researcher__name", "centre__ref")
@@ -119,28 +123,15 @@ class ContractAdmin(ReadOnlyAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description=_("证件号码"))
-    def masked_id(self, obj):
-        return mask_id(obj.researcher.id_number)
-
     @admin.display(description=_("合同文件"))
     def has_document(self, obj):
         return _has_file(obj.document)
 
 
 @admin.register(IdentityAccess)
-class IdentityAccessAdmin(admin.ModelAdmin):
+class IdentityAccessAdmin(ReadOnlyAdmin):
     list_display = ("accessed_at", "user", "researcher", "purpose", "path")
     search_fields = ("user__username", "researcher__name")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RosterUpload)

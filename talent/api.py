@@ -201,9 +201,7 @@ class ResearcherViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retrie
 
     @extend_schema(request=EnrolSerializer, responses={201: ResearcherSerializer})
     def create(self, request):
-        payload = EnrolSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
+        data = self.validated_payload(EnrolSerializer)
         centre = selectors.centre_list(actor=request.user).filter(pk=data.pop("centre")).first()
         if centre is None:
             raise Http404
@@ -239,9 +237,7 @@ class DegreeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     @extend_schema(request=DegreeCreateSerializer, responses={201: DegreeSerializer})
     def create(self, request):
-        payload = DegreeCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
+        data = self.validated_payload(DegreeCreateSerializer)
         researcher = selectors.researcher_get(actor=request.user, pk=data.pop("researcher"))
         degree = services.degree_upsert(actor=request.user, researcher=researcher, **data)
         return Response(
@@ -259,12 +255,9 @@ class DegreeViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return Response(DegreeSerializer(degree, context=self.get_serializer_context()).data)
 
     def _decide(self, request, pk, service):
-        payload = DegreeDecisionSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        reason = self.validated_payload(DegreeDecisionSerializer)["reason"]
         degree = service(
-            actor=request.user,
-            degree=selectors.staff_degree_get(actor=request.user, pk=pk),
-            reason=payload.validated_data["reason"],
+            actor=request.user, degree=selectors.staff_degree_get(actor=request.user, pk=pk), reason=reason
         )
         return Response(DegreeSerializer(degree, context=self.get_serializer_context()).data)
 
@@ -298,9 +291,7 @@ class ContractViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
 
     @extend_schema(request=ContractCreateSerializer, responses={201: ContractSerializer})
     def create(self, request):
-        payload = ContractCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
+        data = self.validated_payload(ContractCreateSerializer)
         researcher = selectors.researcher_get(actor=request.user, pk=data.pop("researcher"))
         centre = selectors.centre_list(actor=request.user).filter(pk=data.pop("centre")).first()
         if centre is None:
@@ -315,9 +306,8 @@ class ContractViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         contract = (
             selectors.staff_contract_get(actor=request.user, pk=pk) if request.user.is_reviewer else self.get_object()
         )
-        payload = TerminateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        contract = services.contract_terminate(actor=request.user, contract=contract, **payload.validated_data)
+        data = self.validated_payload(TerminateSerializer)
+        contract = services.contract_terminate(actor=request.user, contract=contract, **data)
         return Response(ContractSerializer(contract).data)
 
 

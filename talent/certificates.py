@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounts import dispatch
@@ -87,23 +86,7 @@ def _queue(degree_id: int) -> None:
 def certificate_preview_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
     """Beat: certificate previews still pending long after they were queued (a task lost with its broker or
     worker) are queued again, up to documents.PREVIEW_MAX_ATTEMPTS times, then recorded as failed."""
-    now = timezone.now()
-    again = []
-    with transaction.atomic():
-        stale = CertificatePreview.objects.select_for_update(skip_locked=True).filter(
-            state=PreviewState.PENDING, queued_at__lt=now - older_than
-        )
-        for record in stale:
-            if record.attempts >= documents.PREVIEW_MAX_ATTEMPTS:
-                CertificatePreview.objects.filter(pk=record.pk).update(
-                    state=PreviewState.FAILED, error="error", finished_at=now
-                )
-            else:
-                CertificatePreview.objects.filter(pk=record.pk).update(attempts=record.attempts + 1, queued_at=now)
-                again.append(record.pk)
-    for degree_id in again:
-        _queue(degree_id)
-    return len(again)
+    return documents.requeue_stale_previews(CertificatePreview, _queue, older_than=older_than)
 
 
 def certificate_preview_render(*, degree_id: int) -> CertificatePreview | None:

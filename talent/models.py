@@ -11,6 +11,7 @@ from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audited
+from accounts.constraints import date_order_check
 from registry.models import PreviewState
 
 
@@ -135,11 +136,11 @@ class KeyInstitution(KeyReference):
         verbose_name_plural = _("重点院校")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(valid_from__isnull=True)
-                | models.Q(valid_to__isnull=True)
-                | models.Q(valid_to__gte=models.F("valid_from")),
+            date_order_check(
+                later="valid_to",
+                earlier="valid_from",
                 name="key_institution_valid_window",
+                unless_null=("valid_from", "valid_to"),
             )
         ]
 
@@ -163,11 +164,11 @@ class KeyDiscipline(KeyReference):
         ordering = ["institution__name", "name"]
         constraints = [
             models.UniqueConstraint(fields=["institution", "name"], name="key_discipline_unique"),
-            models.CheckConstraint(
-                condition=models.Q(valid_from__isnull=True)
-                | models.Q(valid_to__isnull=True)
-                | models.Q(valid_to__gte=models.F("valid_from")),
+            date_order_check(
+                later="valid_to",
+                earlier="valid_from",
                 name="key_discipline_valid_window",
+                unless_null=("valid_from", "valid_to"),
             ),
         ]
 
@@ -315,13 +316,8 @@ class Contract(models.Model):
         verbose_name_plural = _("聘用合同")
         ordering = ["start"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="contract_end_after_start"
-            ),
-            models.CheckConstraint(
-                condition=Q(terminated_on__isnull=True) | Q(terminated_on__gte=F("start")),
-                name="contract_termination_after_start",
-            ),
+            date_order_check(later="end", earlier="start", name="contract_end_after_start"),
+            date_order_check(later="terminated_on", earlier="start", name="contract_termination_after_start"),
             # Two full-time contracts of one person never overlap. pgserver's PostgreSQL has no
             # btree_gist, so the person is a one-point int8range, which core GiST indexes.
             ExclusionConstraint(

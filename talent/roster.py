@@ -69,13 +69,7 @@ LEVELS = {
 
 # which column a service refusal belongs to, by the ServiceError code
 CODE_COLUMN = {
-    "id_format": "id_number",
-    "id_check_digit": "id_number",
-    "id_birth_date": "id_number",
-    "passport_format": "id_number",
-    "id_type": "id_type",
-    "registered_elsewhere": "name",
-    "nationality": "nationality",
+    **services.PERSON_CODE_FIELDS,
     "degree_level": "degree_level",
     "awarded_on": "awarded_on",
     "contract_dates": "contract_end",
@@ -371,43 +365,12 @@ def template_rows() -> list[list[str]]:
     """Header and example rows: a doctor with an open-ended contract, the same doctor's master's degree
     on a second row (the contract repeated), and a foreign researcher on a passport. The key-discipline
     masters name confirmed entries of the shipped key-institution list, so the sample imports as it is."""
-    doctor = "110101199003077571"
+    doctor = ["张三", "居民身份证", "110101199003077571", "", "13800000000", "zhangsan@example.com"]
+    open_ended = ["是", "2024-04-01", ""]
     return [
         [c.title for c in COLUMNS],
-        [
-            "张三",
-            "居民身份证",
-            doctor,
-            "",
-            "13800000000",
-            "zhangsan@example.com",
-            "博士",
-            "是",
-            "清华大学",
-            "机械工程",
-            "否",
-            "2019-07-01",
-            "是",
-            "2024-04-01",
-            "",
-        ],
-        [
-            "张三",
-            "居民身份证",
-            doctor,
-            "",
-            "13800000000",
-            "zhangsan@example.com",
-            "硕士",
-            "是",
-            "北京科技大学",
-            "材料科学与工程",
-            "是",
-            "2016-07-01",
-            "是",
-            "2024-04-01",
-            "",
-        ],
+        [*doctor, "博士", "是", "清华大学", "机械工程", "否", "2019-07-01", *open_ended],
+        [*doctor, "硕士", "是", "北京科技大学", "材料科学与工程", "是", "2016-07-01", *open_ended],
         [
             "李四",
             "居民身份证",

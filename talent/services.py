@@ -78,6 +78,18 @@ REGISTERED_ELSEWHERE = (
     "this person is registered by another employer; ask the science bureau to correct it",
 )
 
+# the field of a person's details each refusal about the person names, by its ServiceError code (the
+# researcher form's fields and the roster's columns alike)
+PERSON_CODE_FIELDS = {
+    "id_format": "id_number",
+    "id_check_digit": "id_number",
+    "id_birth_date": "id_number",
+    "passport_format": "id_number",
+    "id_type": "id_type",
+    "registered_elsewhere": "name",
+    "nationality": "nationality",
+}
+
 
 def _enterprise_ids(actor) -> set[int]:
     return set(actor.enterprises.values_list("pk", flat=True)) if actor is not None and actor.is_enterprise else set()

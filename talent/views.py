@@ -2,7 +2,6 @@
 Scoping lives in talent.selectors: another enterprise's researcher or contract is a 404."""
 
 import io
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import downloads, panels, uploads
 from accounts.cells import xlsx_response
-from accounts.errors import ServiceError, error_text, show_refusal
+from accounts.errors import ServiceError, attempt, error_text, show_refusal
+from accounts.permissions import reviewer_only, role_required
 from talent import certificates, key_reference, lists, roster, roster_text, selectors, services
 from talent.forms import (
     CsvUploadForm,
@@ -93,36 +93,17 @@ def _reference_fields(cleaned: dict) -> dict:
     return {k: cleaned[k] for k in ("note", "status", "source", "source_date", "valid_from", "valid_to")}
 
 
-def _writer_required(view):
+def _is_writer(user) -> bool:
     """Enterprise users and administrators register and edit researchers; reviewers and finance read."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_enterprise or request.user.is_portal_admin):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+    return bool(user.is_enterprise or user.is_portal_admin)
 
 
-def _reviewer_required(view):
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_reviewer or request.user.is_portal_admin):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+_writer_required = role_required(_is_writer)
+_reviewer_required = reviewer_only
 
 
 RESEARCHER_FIELDS = {
-    "id_format": "id_number",
-    "id_check_digit": "id_number",
-    "id_birth_date": "id_number",
-    "passport_format": "id_number",
-    "id_type": "id_type",
-    "registered_elsewhere": "name",
-    "nationality": "nationality",
+    **services.PERSON_CODE_FIELDS,
     "required": "name",
     "contract_overlap": "start",
     "contract_dates": "end",
@@ -342,12 +323,8 @@ def degree_create(request, pk: int):
 @require_POST
 def degree_verify(request, pk: int):
     degree = selectors.staff_degree_get(actor=request.user, pk=pk)
-    try:
-        services.degree_verify(actor=request.user, degree=degree)
-    except ServiceError as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, _("已核验 %(name)s 的学位") % {"name": degree.researcher.name})
+    done = _("已核验 %(name)s 的学位") % {"name": degree.researcher.name}
+    attempt(request, services.degree_verify, actor=request.user, degree=degree, done=done)
     return redirect(_safe_next(request))
 
 
@@ -602,12 +579,8 @@ def roster_preview(request, pk: int):
 @require_POST
 def roster_commit(request, pk: int):
     upload = selectors.roster_upload_get(actor=request.user, pk=pk)
-    try:
-        roster.roster_commit(actor=request.user, upload=upload)
-    except ServiceError as exc:
-        show_refusal(request, exc)
-    else:
-        messages.success(request, _("花名册已导入(%(n)s行),新登记的学位待审核人员核验") % {"n": len(upload.rows)})
+    done = _("花名册已导入(%(n)s行),新登记的学位待审核人员核验") % {"n": len(upload.rows)}
+    attempt(request, roster.roster_commit, actor=request.user, upload=upload, done=done)
     return redirect("talent:roster_preview", pk=upload.pk)
 
 
@@ -761,17 +734,15 @@ def key_reference_retire(request, pk: int, discipline: int | None = None):
         raise Http404
     form = RetireForm(request.POST, prefix="retire")
     if form.is_valid():
-        try:
-            key_reference.key_reference_retire(
-                actor=request.user,
-                entry=entry,
-                valid_to=form.cleaned_data["valid_to"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ServiceError as exc:
-            show_refusal(request, exc)
-        else:
-            messages.success(request, _("已设定停用日期"))
+        attempt(
+            request,
+            key_reference.key_reference_retire,
+            actor=request.user,
+            entry=entry,
+            valid_to=form.cleaned_data["valid_to"],
+            reason=form.cleaned_data["reason"],
+            done=_("已设定停用日期"),
+        )
     else:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
     return redirect("talent:key_institution_edit", pk=inst.pk)

@@ -410,27 +410,33 @@ def document_preview_render(*, document_id: int) -> DocumentPreviewRecord | None
     return record
 
 
-def document_preview_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
-    """Beat: queue again the previews still pending long after they were queued (a task lost with its
-    broker or worker). After PREVIEW_MAX_ATTEMPTS the preview is recorded as failed instead. Returns how
-    many were queued again."""
+def requeue_stale_previews(model, queue, *, older_than: dt.timedelta) -> int:
+    """Queue again the preview rows of `model` (a document's or a degree certificate's) still pending long
+    after they were queued (a task lost with its broker or worker): `queue(pk)` each, after the locks are
+    released, since rendering inline may take a while. After PREVIEW_MAX_ATTEMPTS a row is recorded as failed
+    instead. Returns how many were queued again."""
     now = timezone.now()
     again = []
     with transaction.atomic():
-        stale = DocumentPreviewRecord.objects.select_for_update(skip_locked=True).filter(
+        stale = model.objects.select_for_update(skip_locked=True).filter(
             state=PreviewState.PENDING, queued_at__lt=now - older_than
         )
         for record in stale:
             if record.attempts >= PREVIEW_MAX_ATTEMPTS:
-                DocumentPreviewRecord.objects.filter(pk=record.pk).update(
-                    state=PreviewState.FAILED, error="error", finished_at=now
-                )
+                model.objects.filter(pk=record.pk).update(state=PreviewState.FAILED, error="error", finished_at=now)
             else:
-                DocumentPreviewRecord.objects.filter(pk=record.pk).update(attempts=record.attempts + 1, queued_at=now)
+                model.objects.filter(pk=record.pk).update(attempts=record.attempts + 1, queued_at=now)
                 again.append(record.pk)
-    for document_id in again:  # after the locks are released: rendering inline may take a while
-        _preview_queue(document_id)
+    for pk in again:
+        queue(pk)
     return len(again)
+
+
+def document_preview_requeue_stale(*, older_than: dt.timedelta = dt.timedelta(minutes=15)) -> int:
+    """Beat: queue again the previews still pending long after they were queued (a task lost with its
+    broker or worker). After PREVIEW_MAX_ATTEMPTS the preview is recorded as failed instead. Returns how
+    many were queued again."""
+    return requeue_stale_previews(DocumentPreviewRecord, _preview_queue, older_than=older_than)
 
 
 def _record_of(document: Document) -> DocumentPreviewRecord | None:

@@ -302,6 +302,18 @@ def _require_reviewer(actor, filing: Filing, *, action: str) -> None:
         )
 
 
+def _reviewer_step(
+    actor, filing: Filing | int, expected_status: str | None, *allowed: str, action: str, role_action: str = ""
+) -> Filing:
+    """The start of every reviewer step: the filing re-read under a lock (refused when someone else moved it
+    from `expected_status`), then refused unless `actor` reviews its level (wording `role_action`, default
+    `action`) and it stands in one of the `allowed` statuses."""
+    filing = _lock(filing, expected_status, action=action)
+    _require_reviewer(actor, filing, action=role_action or action)
+    filing_assert_status(filing, *allowed, action=action)
+    return filing
+
+
 def _record(filing: Filing, *, actor, step: str, comment: str = "") -> ReviewDecision:
     decision = ReviewDecision(filing=filing, step=step, decision=filing.status, comment=comment, actor=actor)
     decision.full_clean()
@@ -427,9 +439,15 @@ def filing_withdraw(*, actor, filing: Filing, reason: str = "") -> Filing:
 @transaction.atomic
 def filing_return(*, actor, filing: Filing, comment: str, expected_status: str | None = None) -> Filing:
     """退回修改: back to the enterprise with what to correct."""
-    filing = _lock(filing, expected_status, action="退回修改")
-    _require_reviewer(actor, filing, action="退回")
-    filing_assert_status(filing, FilingStatus.SUBMITTED, FilingStatus.FIRST_REVIEWED, action="退回修改")
+    filing = _reviewer_step(
+        actor,
+        filing,
+        expected_status,
+        FilingStatus.SUBMITTED,
+        FilingStatus.FIRST_REVIEWED,
+        action="退回修改",
+        role_action="退回",
+    )
     comment = review.need_text(comment, what="退回意见(需要企业修改的内容)", record=str(filing))
     with acting(actor):
         filing.status = FilingStatus.RETURNED
@@ -442,9 +460,7 @@ def filing_return(*, actor, filing: Filing, comment: str, expected_status: str |
 @transaction.atomic
 def filing_first_review(*, actor, filing: Filing, comment: str = "", expected_status: str | None = None) -> Filing:
     """初审通过."""
-    filing = _lock(filing, expected_status, action="初审")
-    _require_reviewer(actor, filing, action="初审")
-    filing_assert_status(filing, FilingStatus.SUBMITTED, action="初审")
+    filing = _reviewer_step(actor, filing, expected_status, FilingStatus.SUBMITTED, action="初审")
     with acting(actor):
         filing.status = FilingStatus.FIRST_REVIEWED
         _save(filing)
@@ -474,9 +490,9 @@ def filing_approve(
     """复审通过 (备案): by a reviewer other than the first reviewer; the filing earns from effective_from
     (default: the approval date), never before its measure applies. An effective date earlier than the
     submission (less `review.backdate_days`) needs a stated reason, which the review record shows."""
-    filing = _lock(filing, expected_status, action="复审通过")
-    _require_reviewer(actor, filing, action="复审")
-    filing_assert_status(filing, FilingStatus.FIRST_REVIEWED, action="复审通过")
+    filing = _reviewer_step(
+        actor, filing, expected_status, FilingStatus.FIRST_REVIEWED, action="复审通过", role_action="复审"
+    )
     _require_second_person(actor, filing, action="复审通过")
     today = timezone.localdate()
     effective_from = check_effective_from(filing.level, effective_from or today, record=str(filing))
@@ -509,9 +525,9 @@ def filing_approve(
 @transaction.atomic
 def filing_reject(*, actor, filing: Filing, comment: str, expected_status: str | None = None) -> Filing:
     """不予备案, at the first review or at the approval (then by a second person)."""
-    filing = _lock(filing, expected_status, action="作出不予备案决定")
-    _require_reviewer(actor, filing, action="作出不予备案决定")
-    filing_assert_status(filing, FilingStatus.SUBMITTED, FilingStatus.FIRST_REVIEWED, action="作出不予备案决定")
+    filing = _reviewer_step(
+        actor, filing, expected_status, FilingStatus.SUBMITTED, FilingStatus.FIRST_REVIEWED, action="作出不予备案决定"
+    )
     step = ReviewStep.FIRST_REVIEW if filing.status == FilingStatus.SUBMITTED else ReviewStep.APPROVAL
     if step == ReviewStep.APPROVAL:
         _require_second_person(actor, filing, action="作出复审决定")
@@ -554,9 +570,7 @@ def _end_date(filing: Filing, on: dt.date, *, what: str) -> dt.date:
 @transaction.atomic
 def filing_suspend(*, actor, filing: Filing, on: dt.date, reason: str, expected_status: str | None = None) -> Filing:
     """暂停备案 from `on` (the filing earns up to the day before)."""
-    filing = _lock(filing, expected_status, action="暂停")
-    _require_reviewer(actor, filing, action="暂停")
-    filing_assert_status(filing, FilingStatus.APPROVED, action="暂停")
+    filing = _reviewer_step(actor, filing, expected_status, FilingStatus.APPROVED, action="暂停")
     reason = review.need_text(reason, what="暂停原因", record=str(filing))
     with acting(actor):
         filing.effective_to = _end_date(filing, on, what="暂停")
@@ -571,9 +585,9 @@ def filing_suspend(*, actor, filing: Filing, on: dt.date, reason: str, expected_
 @transaction.atomic
 def filing_revoke(*, actor, filing: Filing, on: dt.date, reason: str, expected_status: str | None = None) -> Filing:
     """撤销备案 from `on`. A suspended filing being revoked keeps the earlier end of its window."""
-    filing = _lock(filing, expected_status, action="撤销")
-    _require_reviewer(actor, filing, action="撤销")
-    filing_assert_status(filing, FilingStatus.APPROVED, FilingStatus.SUSPENDED, action="撤销")
+    filing = _reviewer_step(
+        actor, filing, expected_status, FilingStatus.APPROVED, FilingStatus.SUSPENDED, action="撤销"
+    )
     reason = review.need_text(reason, what="撤销原因", record=str(filing))
     with acting(actor):
         end = _end_date(filing, on, what="撤销")
@@ -595,9 +609,9 @@ def filing_reinstate(
 ) -> Filing:
     """恢复备案 after a suspension. Decision: the filing earns again from the reinstatement date; the
     suspended days stay unpaid (the window restarts at `on`, so the gap is never paid in arrears)."""
-    filing = _lock(filing, expected_status, action="恢复备案")
-    _require_reviewer(actor, filing, action="恢复")
-    filing_assert_status(filing, FilingStatus.SUSPENDED, action="恢复备案")
+    filing = _reviewer_step(
+        actor, filing, expected_status, FilingStatus.SUSPENDED, action="恢复备案", role_action="恢复"
+    )
     on = check_effective_from(filing.level, on or timezone.localdate(), record=str(filing), what="恢复日期")
     if filing.effective_to and on <= filing.effective_to:
         raise ServiceError(

@@ -15,55 +15,50 @@ from registry.models import Filing, FilingLevel, FilingStatus, Notification, Rev
 logger = logging.getLogger(__name__)
 
 
-def _message(decision: ReviewDecision) -> tuple[str, str]:
-    filing: Filing = decision.filing
-    level = label_zh(FilingLevel(filing.level).label)
-    step, state = label_zh(ReviewStep(decision.step).label), label_zh(FilingStatus(decision.decision).label)
-    title = f"【{level}备案】{filing.centre.name}:{step} — {state}"
-    lines = [
-        *([f"受理编号:{filing.acceptance_no}"] if filing.acceptance_no else []),
-        f"研发中心:{filing.centre.name}({filing.centre.ref})",
-        f"备案层级:{level}",
-        f"环节:{step}",
-        f"当前状态:{state}",
-        f"时间:{timezone.localtime(decision.at):%Y-%m-%d %H:%M}",
-    ]
-    if filing.effective_from and filing.status == "approved":
-        lines.append(f"生效日期:{filing.effective_from}")
-    if decision.comment:
-        lines.append(f"意见:{decision.comment}")
-    lines.append(f"详情请登录平台查看:{reverse('registry:filing_detail', args=[filing.pk])}")
-    return title, "\n".join(lines)
+# one message of a filing decision in either language: the wording of each of its parts
+_LANGUAGES = {"zh": (0, label_zh), "en": (1, label_en)}
+_WORDING = (  # (part, Chinese, English)
+    ("title", "【{level}备案】{centre}:{step} — {state}", "[{level} filing] {centre}: {step} — {state}"),
+    ("acceptance", "受理编号:{}", "Acceptance number: {}"),
+    ("centre", "研发中心:{}({})", "Centre: {} ({})"),
+    ("level", "备案层级:{}", "Filing level: {}"),
+    ("step", "环节:{}", "Step: {}"),
+    ("state", "当前状态:{}", "Status: {}"),
+    ("at", "时间:{}", "Time: {}"),
+    ("effective", "生效日期:{}", "Effective from: {}"),
+    ("comment", "意见:{}", "Comment: {}"),
+    ("link", "详情请登录平台查看:{}", "Details in the portal: {}"),
+)
 
 
-def _message_en(decision: ReviewDecision) -> tuple[str, str]:
-    """The same message in English, for a reader who chose English."""
+def _message(decision: ReviewDecision, language: str = "zh") -> tuple[str, str]:
+    """(title, body) of the decision's notification in `language` ("zh", or "en" for a reader who chose English)."""
+    column, label = _LANGUAGES[language]
+    line = {part: wordings[column] for part, *wordings in _WORDING}
     filing: Filing = decision.filing
-    level = label_en(FilingLevel(filing.level).label)
-    step = label_en(ReviewStep(decision.step).label)
-    state = label_en(FilingStatus(decision.decision).label)
-    title = f"[{level} filing] {filing.centre.name}: {step} — {state}"
+    level = label(FilingLevel(filing.level).label)
+    step, state = label(ReviewStep(decision.step).label), label(FilingStatus(decision.decision).label)
     lines = [
-        *([f"Acceptance number: {filing.acceptance_no}"] if filing.acceptance_no else []),
-        f"Centre: {filing.centre.name} ({filing.centre.ref})",
-        f"Filing level: {level}",
-        f"Step: {step}",
-        f"Status: {state}",
-        f"Time: {timezone.localtime(decision.at):%Y-%m-%d %H:%M}",
+        *([line["acceptance"].format(filing.acceptance_no)] if filing.acceptance_no else []),
+        line["centre"].format(filing.centre.name, filing.centre.ref),
+        line["level"].format(level),
+        line["step"].format(step),
+        line["state"].format(state),
+        line["at"].format(f"{timezone.localtime(decision.at):%Y-%m-%d %H:%M}"),
     ]
     if filing.effective_from and filing.status == "approved":
-        lines.append(f"Effective from: {filing.effective_from}")
+        lines.append(line["effective"].format(filing.effective_from))
     if decision.comment:
-        lines.append(f"Comment: {decision.comment}")
-    lines.append(f"Details in the portal: {reverse('registry:filing_detail', args=[filing.pk])}")
-    return title, "\n".join(lines)
+        lines.append(line["comment"].format(decision.comment))
+    lines.append(line["link"].format(reverse("registry:filing_detail", args=[filing.pk])))
+    return line["title"].format(level=level, centre=filing.centre.name, step=step, state=state), "\n".join(lines)
 
 
 def notify_filing_decision(decision: ReviewDecision) -> list[Notification]:
     """Each member of the filing's enterprise gets a Notification row; emails go out after commit, so a
     rolled-back decision sends nothing."""
     title, body = _message(decision)
-    title_en, body_en = _message_en(decision)
+    title_en, body_en = _message(decision, "en")
     return notify_enterprise(
         decision.filing.centre.enterprise,
         title=title,
