@@ -71,6 +71,13 @@ def _d(value) -> Decimal:
     return Decimal(value) if value is not None else Decimal("0.00")
 
 
+def _committed_series(figures: list[dict], has_scenario: bool) -> list[charts.Series]:
+    """The one series of a committed-amount breakdown: the scenario's figures when there are what-ifs,
+    else the baseline's."""
+    key = "scenario" if has_scenario else "baseline"
+    return [charts.Series(_("测算方案") if has_scenario else _("基线"), [_d(f[key]) for f in figures])]
+
+
 def _charts(r: dict) -> dict:
     """The charts of a projection as the API returns it (the page, a finished job and a saved scenario
     draw from the same figures)."""
@@ -103,12 +110,7 @@ def _charts(r: dict) -> dict:
         title=_("已承诺人才补助(按发放年度)"),
         desc=_("各发放年度的已承诺补助,有测算假设时为测算方案金额"),
         categories=[f["label"] for f in years],
-        series=[
-            charts.Series(
-                _("测算方案") if has_scenario else _("基线"),
-                [_d(f["scenario"] if has_scenario else f["baseline"]) for f in years],
-            )
-        ],
+        series=_committed_series(years, has_scenario),
         fmt=yuan,
         empty=_("测算期内没有已承诺的补助"),
     )
@@ -117,12 +119,7 @@ def _charts(r: dict) -> dict:
         title=_("已承诺人才补助最多的依托企业(前10)"),
         desc=_("测算期内各依托企业的已承诺补助"),
         categories=[f["label"] for f in top],
-        series=[
-            charts.Series(
-                _("测算方案") if has_scenario else _("基线"),
-                [_d(f["scenario"] if has_scenario else f["baseline"]) for f in top],
-            )
-        ],
+        series=_committed_series(top, has_scenario),
         fmt=yuan,
         empty=_("测算期内没有已承诺的补助"),
         label_w=230,
