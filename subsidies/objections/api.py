@@ -21,6 +21,7 @@ from accounts.errors import ServiceError
 from accounts.filters import PortalFilterSet
 from accounts.parsers import DepthLimitedJSONParser
 from subsidies.explain import selectors as explain
+from subsidies.explain.api import answer_body
 from subsidies.objections import selectors, services
 from subsidies.objections.models import (
     Objection,
@@ -220,17 +221,7 @@ class ObjectionViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
 
 
 def month_body(a) -> dict:
-    return {
-        "month": a.label,
-        "status": a.status,
-        "status_display": a.status_label,
-        "summary": a.summary,
-        "amount": str(a.amount) if a.amount is not None else None,
-        "line": a.line.id if a.line else None,
-        "arrears": a.arrears,
-        "conditions": [{"code": c.code, "text": c.text, "remedy": c.remedy} for c in a.conditions],
-        "if_remedied": a.if_remedied,
-    }
+    return {"month": a.label, **answer_body(a, line=a.line.id if a.line else None)}
 
 
 class StipendCalendarViewSet(PortalViewSetMixin, viewsets.GenericViewSet):
