@@ -183,14 +183,19 @@ def projection(request):
     return render(request, "subsidies/projection/projection.html", context, status=status)
 
 
+def _job_or_404(request, pk: int) -> ProjectionJob:
+    """The projection job the user requested (administrators: any); another's, or none, is a 404."""
+    try:
+        return jobs.job_for(actor=request.user, pk=pk)
+    except ServiceError:
+        raise Http404(_("测算任务不存在")) from None
+
+
 @require_GET
 @staff_only(can_project)
 def job_progress(request, pk: int):
     """The progress partial htmx polls; when the job ends, the browser goes to its result."""
-    try:
-        job = jobs.job_for(actor=request.user, pk=pk)
-    except ServiceError:
-        raise Http404(_("测算任务不存在")) from None
+    job = _job_or_404(request, pk)
     response = render(request, "subsidies/projection/_job_progress.html", {"job": job})
     if request.headers.get("HX-Request") and job.state in (ProjectionJob.State.DONE, ProjectionJob.State.FAILED):
         response["HX-Redirect"] = reverse("subsidies:projection_job_result", args=[job.pk])
@@ -200,10 +205,7 @@ def job_progress(request, pk: int):
 @require_GET
 @staff_only(can_project)
 def job_result(request, pk: int):
-    try:
-        job = jobs.job_for(actor=request.user, pk=pk)
-    except ServiceError:
-        raise Http404(_("测算任务不存在")) from None
+    job = _job_or_404(request, pk)
     context = {
         "job": job,
         "rows": [],
