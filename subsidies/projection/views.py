@@ -183,12 +183,18 @@ def projection(request):
     return render(request, "subsidies/projection/projection.html", context, status=status)
 
 
-def _job_or_404(request, pk: int) -> ProjectionJob:
-    """The projection job the user requested (administrators: any); another's, or none, is a 404."""
+def _own_or_404(get, request, pk: int, missing: str):
+    """`get(actor=request.user, pk=pk)`: a job or scenario the user may see; the selector's refusal (another's,
+    or none) is a 404 saying `missing`."""
     try:
-        return jobs.job_for(actor=request.user, pk=pk)
+        return get(actor=request.user, pk=pk)
     except ServiceError:
-        raise Http404(_("测算任务不存在")) from None
+        raise Http404(missing) from None
+
+
+def _job_or_404(request, pk: int) -> ProjectionJob:
+    """The projection job the user requested (administrators: any)."""
+    return _own_or_404(jobs.job_for, request, pk, _("测算任务不存在"))
 
 
 @require_GET
@@ -237,10 +243,7 @@ def scenario_save(request):
 
 
 def _scenario_or_404(request, pk):
-    try:
-        return scenario_get(actor=request.user, pk=pk)
-    except ServiceError:
-        raise Http404(_("测算方案不存在")) from None
+    return _own_or_404(scenario_get, request, pk, _("测算方案不存在"))
 
 
 @require_GET
