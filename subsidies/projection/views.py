@@ -71,57 +71,57 @@ def _d(value) -> Decimal:
     return Decimal(value) if value is not None else Decimal("0.00")
 
 
-def _committed_series(figures: list[dict], has_scenario: bool) -> list[charts.Series]:
-    """The one series of a committed-amount breakdown: the scenario's figures when there are what-ifs,
-    else the baseline's."""
-    key = "scenario" if has_scenario else "baseline"
-    return [charts.Series(_("测算方案") if has_scenario else _("基线"), [_d(f[key]) for f in figures])]
-
-
 def _charts(r: dict) -> dict:
     """The charts of a projection as the API returns it (the page, a finished job and a saved scenario
     draw from the same figures)."""
     by_month = r["committed"]["by_month"]
-    months = [f["label"] for f in by_month]
-    out = {
-        "baseline_chart": charts.vertical_bars(
-            title=_("已承诺人才补助(基线,按服务月份)"),
-            desc=_("现有记录不变、各月按时发放时的补助金额"),
-            categories=months,
-            series=[charts.Series(_("基线"), [_d(f["baseline"]) for f in by_month])],
+
+    def month_chart(title: str, desc: str, name: str, key: str):
+        """The committed amount by service month, of the baseline or of the scenario (`key`)."""
+        return charts.vertical_bars(
+            title=title,
+            desc=desc,
+            categories=[f["label"] for f in by_month],
+            series=[charts.Series(name, [_d(f[key]) for f in by_month])],
             fmt=yuan,
             axis_fmt=_yuan_axis,
             empty=_("测算期内没有已承诺的补助"),
+        )
+
+    out = {
+        "baseline_chart": month_chart(
+            _("已承诺人才补助(基线,按服务月份)"), _("现有记录不变、各月按时发放时的补助金额"), _("基线"), "baseline"
         )
     }
     has_scenario = bool(r["projection"]["overrides"])
     if has_scenario:
-        out["scenario_chart"] = charts.vertical_bars(
-            title=_("已承诺人才补助(测算方案,按服务月份)"),
-            desc=_("加入测算假设后的补助金额"),
-            categories=months,
-            series=[charts.Series(_("测算方案"), [_d(f["scenario"]) for f in by_month])],
-            fmt=yuan,
-            axis_fmt=_yuan_axis,
-            empty=_("测算期内没有已承诺的补助"),
+        out["scenario_chart"] = month_chart(
+            _("已承诺人才补助(测算方案,按服务月份)"), _("加入测算假设后的补助金额"), _("测算方案"), "scenario"
         )
-    years = r["committed"]["by_payment_year"]
-    out["year_chart"] = charts.horizontal_bars(
-        title=_("已承诺人才补助(按发放年度)"),
-        desc=_("各发放年度的已承诺补助,有测算假设时为测算方案金额"),
-        categories=[f["label"] for f in years],
-        series=_committed_series(years, has_scenario),
-        fmt=yuan,
-        empty=_("测算期内没有已承诺的补助"),
+
+    def committed_bars(title: str, desc: str, figures: list[dict], **size):
+        """The committed amount of each year or enterprise: the scenario's when there are what-ifs, else the
+        baseline's."""
+        key = "scenario" if has_scenario else "baseline"
+        return charts.horizontal_bars(
+            title=title,
+            desc=desc,
+            categories=[f["label"] for f in figures],
+            series=[charts.Series(_("测算方案") if has_scenario else _("基线"), [_d(f[key]) for f in figures])],
+            fmt=yuan,
+            empty=_("测算期内没有已承诺的补助"),
+            **size,
+        )
+
+    out["year_chart"] = committed_bars(
+        _("已承诺人才补助(按发放年度)"),
+        _("各发放年度的已承诺补助,有测算假设时为测算方案金额"),
+        r["committed"]["by_payment_year"],
     )
-    top = r["committed"]["by_enterprise"][:10]
-    out["enterprise_chart"] = charts.horizontal_bars(
-        title=_("已承诺人才补助最多的依托企业(前10)"),
-        desc=_("测算期内各依托企业的已承诺补助"),
-        categories=[f["label"] for f in top],
-        series=_committed_series(top, has_scenario),
-        fmt=yuan,
-        empty=_("测算期内没有已承诺的补助"),
+    out["enterprise_chart"] = committed_bars(
+        _("已承诺人才补助最多的依托企业(前10)"),
+        _("测算期内各依托企业的已承诺补助"),
+        r["committed"]["by_enterprise"][:10],
         label_w=230,
     )
     rows = []
