@@ -360,16 +360,8 @@ def budgets(request):
     if request.method == "POST":
         form = BudgetForm(request.POST, rules=choices)
         if form.is_valid():
-            data = form.cleaned_data
-            try:
-                budget = budget_set(
-                    actor=request.user,
-                    rule=data["rule"],
-                    year=data["year"],
-                    amount=data["amount"],
-                    reference=data["reference"],
-                    note=data["note"],
-                )
+            try:  # the form's fields are the service's arguments
+                budget = budget_set(actor=request.user, **form.cleaned_data)
             except ServiceError as exc:
                 form.add_error(None, error_text(exc))
             else:

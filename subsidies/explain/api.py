@@ -98,21 +98,27 @@ YEAR_PARAMETER = OpenApiParameter(
 )
 
 
-def year_body(a) -> dict:
+def answer_body(a, **own) -> dict:
+    """What a month's and a YC-RD year's answers (AnswerWords) share in the API: status, summary, amount,
+    conditions, remedy; `own` are the answer's own keys, after the amount."""
     return {
-        "year": a.year,
         "status": a.status,
         "status_display": a.status_label,
         "summary": a.summary,
         "amount": str(a.amount) if a.amount is not None else None,
-        "lines": [
-            {"id": ln.id, "amount": str(ln.amount), "run_period": ln.run_period, "is_arrears": ln.is_arrears}
-            for ln in a.lines
-        ],
-        "conditions": [{"code": c.code, "text": c.text, "remedy": c.remedy} for c in a.conditions],
+        **own,
         "arrears": a.arrears,
+        "conditions": [{"code": c.code, "text": c.text, "remedy": c.remedy} for c in a.conditions],
         "if_remedied": a.if_remedied,
     }
+
+
+def year_body(a) -> dict:
+    lines = [
+        {"id": ln.id, "amount": str(ln.amount), "run_period": ln.run_period, "is_arrears": ln.is_arrears}
+        for ln in a.lines
+    ]
+    return {"year": a.year, **answer_body(a, lines=lines)}
 
 
 def eligibility_body(e) -> dict:

@@ -99,6 +99,12 @@ def _grant_reasons(line, x: dict, info) -> list[str]:
     return out
 
 
+def _filing_words(authority: str, f: dict) -> str:
+    """The filing a line rests on, as the documents print it: 自治区备案 for NX-STIPEND, 银川市备案 for YC-RD."""
+    until = "至 " + f["effective_to"] if f.get("effective_to") else "有效"
+    return f"{authority}备案:自 {f.get('effective_from', '')} 起{until}"
+
+
 def explain_line(line, info=None) -> list[str]:
     """A line's reasons in Chinese, from the explanation its rule stored: NX-STIPEND, YC-RD, or a one-time
     or evaluated grant (`info`: the document's RuleInfo for the line's rule, for the bounds)."""
@@ -127,11 +133,8 @@ def explain_line(line, info=None) -> list[str]:
                 f"{'(全日制)' if d.get('full_time') else ''}{',重点学科' if d.get('key_discipline') else ''}"
                 f",授予 {d.get('awarded_on', '')}"
             )
-        f = x.get("filing") or {}
-        if f:
-            out.append(
-                f"自治区备案:自 {f.get('effective_from', '')} 起{'至 ' + f['effective_to'] if f.get('effective_to') else '有效'}"
-            )
+        if x.get("filing"):
+            out.append(_filing_words("自治区", x["filing"]))
     elif line.rule == RD_AWARD:
         out.append(
             f"年度 {x.get('year', line.service_period)}:核定研发投入 ¥{x.get('verified_amount')},"
@@ -139,11 +142,8 @@ def explain_line(line, info=None) -> list[str]:
             f"{',此前已发 ¥' + x['paid_before'] if x.get('paid_before') else ''}"
             f"(申报第 {x.get('declaration_revision', 1)} 版)"
         )
-        f = x.get("filing") or {}
-        if f:
-            out.append(
-                f"银川市备案:自 {f.get('effective_from', '')} 起{'至 ' + f['effective_to'] if f.get('effective_to') else '有效'}"
-            )
+        if x.get("filing"):
+            out.append(_filing_words("银川市", x["filing"]))
     elif x.get("approvals") is not None or x.get("programme"):
         out += _grant_reasons(line, x, info)
     if x.get("arrears"):

@@ -21,6 +21,7 @@ from accounts.errors import ServiceError
 from accounts.filters import PortalFilterSet
 from accounts.parsers import DepthLimitedJSONParser
 from subsidies.explain import selectors as explain
+from subsidies.explain.api import answer_body
 from subsidies.objections import selectors, services
 from subsidies.objections.models import (
     Objection,
@@ -167,6 +168,16 @@ class ObjectionViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
             .order_by("-raised_at", "-id")
         )
 
+    def _fresh(self, objection) -> dict:
+        """The objection as it now stands (its new step and attachments), as the list shows it."""
+        return ObjectionSerializer(self.get_queryset().get(pk=objection.pk)).data
+
+    def _text_step(self, request, service, field: str) -> Response:
+        """A step whose body is one text (reply, close): `service` gets it as `field`."""
+        objection, data = self.get_object(), _payload(request, TextSerializer)
+        service(actor=request.user, objection_id=objection.pk, **{field: data["text"]})
+        return Response(self._fresh(objection))
+
     @extend_schema(
         request={"multipart/form-data": RaiseSerializer, "application/json": RaiseSerializer},
         responses={201: ObjectionSerializer},
@@ -174,38 +185,24 @@ class ObjectionViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     def create(self, request):
         data = _payload(request, RaiseSerializer)
         objection = services.objection_raise(actor=request.user, **data)
-        return Response(
-            ObjectionSerializer(self.get_queryset().get(pk=objection.pk)).data, status=status.HTTP_201_CREATED
-        )
+        return Response(self._fresh(objection), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AnswerSerializer, responses={200: ObjectionSerializer})
     @action(detail=True, methods=["post"], parser_classes=[DepthLimitedJSONParser, FormParser])
     def answer(self, request, pk=None):
         objection, data = self.get_object(), _payload(request, AnswerSerializer)
-        services.objection_answer(
-            actor=request.user,
-            objection_id=objection.pk,
-            outcome=data["outcome"],
-            answer=data["answer"],
-            corrected_degree_id=data.get("corrected_degree"),
-            corrected_contract_id=data.get("corrected_contract"),
-            correction_note=data["correction_note"],
-        )
-        return Response(ObjectionSerializer(self.get_queryset().get(pk=objection.pk)).data)
+        services.objection_answer_from(actor=request.user, objection_id=objection.pk, data=data)
+        return Response(self._fresh(objection))
 
     @extend_schema(request=TextSerializer, responses={200: ObjectionSerializer})
     @action(detail=True, methods=["post"], parser_classes=[DepthLimitedJSONParser, FormParser])
     def reply(self, request, pk=None):
-        objection, data = self.get_object(), _payload(request, TextSerializer)
-        services.objection_reply(actor=request.user, objection_id=objection.pk, text=data["text"])
-        return Response(ObjectionSerializer(self.get_queryset().get(pk=objection.pk)).data)
+        return self._text_step(request, services.objection_reply, "text")
 
     @extend_schema(request=TextSerializer, responses={200: ObjectionSerializer})
     @action(detail=True, methods=["post"], parser_classes=[DepthLimitedJSONParser, FormParser])
     def close(self, request, pk=None):
-        objection, data = self.get_object(), _payload(request, TextSerializer)
-        services.objection_close(actor=request.user, objection_id=objection.pk, note=data["text"])
-        return Response(ObjectionSerializer(self.get_queryset().get(pk=objection.pk)).data)
+        return self._text_step(request, services.objection_close, "note")
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=False, methods=["get"])
@@ -224,17 +221,7 @@ class ObjectionViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.Retriev
 
 
 def month_body(a) -> dict:
-    return {
-        "month": a.label,
-        "status": a.status,
-        "status_display": a.status_label,
-        "summary": a.summary,
-        "amount": str(a.amount) if a.amount is not None else None,
-        "line": a.line.id if a.line else None,
-        "arrears": a.arrears,
-        "conditions": [{"code": c.code, "text": c.text, "remedy": c.remedy} for c in a.conditions],
-        "if_remedied": a.if_remedied,
-    }
+    return {"month": a.label, **answer_body(a, line=a.line.id if a.line else None)}
 
 
 class StipendCalendarViewSet(PortalViewSetMixin, viewsets.GenericViewSet):

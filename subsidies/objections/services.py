@@ -310,6 +310,24 @@ def objection_raise(
     return objection
 
 
+def _require_bureau(actor, objection: Objection, record: str, *, act: str, en_tail: str = "") -> None:
+    """Only staff of the bureau the objection was routed to may answer or close it (403, wrong_bureau);
+    `act` names the step refused (答复, 办结)."""
+    if not may_answer(actor, objection.bureau):
+        raise ServiceError(
+            f"该异议由{Bureau(objection.bureau).label}办理,您所在部门不能{act}",
+            f"this objection is for the {objection.bureau} bureau{en_tail}",
+            code="wrong_bureau",
+            record=record,
+            status=403,
+        )
+
+
+def _illegal_step(record: str, zh: str, en: str) -> ConflictError:
+    """The refusal of a step the objection's status does not allow (409, illegal_transition)."""
+    return ConflictError(zh, en, code="illegal_transition", record=record)
+
+
 def _locked(objection_id) -> Objection:
     # locks the enterprise's row too (no `of`), as the objection's steps always have
     return review.lock(
@@ -345,20 +363,12 @@ def objection_answer(
 ) -> Objection:
     objection = _locked(objection_id)
     record = str(objection)
-    if not may_answer(actor, objection.bureau):
-        raise ServiceError(
-            f"该异议由{Bureau(objection.bureau).label}办理,您所在部门不能答复",
-            f"this objection is for the {objection.bureau} bureau; yours may not answer it",
-            code="wrong_bureau",
-            record=record,
-            status=403,
-        )
+    _require_bureau(actor, objection, record, act="答复", en_tail="; yours may not answer it")
     if objection.status != ObjectionStatus.OPEN:
-        raise ConflictError(
+        raise _illegal_step(
+            record,
             f"该异议已{objection.get_status_display()},不能再次答复",
             f"the objection is already {objection.status}; it cannot be answered again",
-            code="illegal_transition",
-            record=record,
         )
     if outcome not in ObjectionOutcome.values:
         raise ServiceError(
@@ -428,6 +438,20 @@ def objection_answer(
     return objection
 
 
+def objection_answer_from(*, actor, objection_id, data: dict) -> Objection:
+    """objection_answer with the fields as the page's answer form and the API's serializer both name them
+    (corrected_degree / corrected_contract: the ids of the records the bureau corrected, if any)."""
+    return objection_answer(
+        actor=actor,
+        objection_id=objection_id,
+        outcome=data["outcome"],
+        answer=data["answer"],
+        corrected_degree_id=data.get("corrected_degree"),
+        corrected_contract_id=data.get("corrected_contract"),
+        correction_note=data.get("correction_note", ""),
+    )
+
+
 @transaction.atomic
 def objection_reply(*, actor, objection_id, text: str) -> Objection:
     """The enterprise may reply once to the answer, before the objection closes."""
@@ -437,12 +461,7 @@ def objection_reply(*, actor, objection_id, text: str) -> Objection:
         raise NotFoundError(f"未找到异议#{objection_id}", f"objection #{objection_id} not found", code="not_found")
     if objection.status != ObjectionStatus.ANSWERED:
         state = "尚未答复" if objection.status == ObjectionStatus.OPEN else "已办结"
-        raise ConflictError(
-            f"该异议{state},不能回复",
-            f"the objection is {objection.status}; no reply now",
-            code="illegal_transition",
-            record=record,
-        )
+        raise _illegal_step(record, f"该异议{state},不能回复", f"the objection is {objection.status}; no reply now")
     if objection.replied_at is not None:
         raise ConflictError(
             "每件异议只能回复一次,已回复过",
@@ -482,22 +501,11 @@ def objection_close(*, actor, objection_id, note: str = "") -> Objection:
     own = actor.is_enterprise and objection.enterprise.memberships.filter(user=actor).exists()
     if actor.is_enterprise and not own:
         raise NotFoundError(f"未找到异议#{objection_id}", f"objection #{objection_id} not found", code="not_found")
-    if not own and not may_answer(actor, objection.bureau):
-        raise ServiceError(
-            f"该异议由{Bureau(objection.bureau).label}办理,您所在部门不能办结",
-            f"this objection is for the {objection.bureau} bureau",
-            code="wrong_bureau",
-            record=record,
-            status=403,
-        )
+    if not own:
+        _require_bureau(actor, objection, record, act="办结")
     if objection.status != ObjectionStatus.ANSWERED:
         state = "尚未答复,答复后才能办结" if objection.status == ObjectionStatus.OPEN else "已办结"
-        raise ConflictError(
-            f"该异议{state}",
-            f"the objection is {objection.status}; it cannot be closed",
-            code="illegal_transition",
-            record=record,
-        )
+        raise _illegal_step(record, f"该异议{state}", f"the objection is {objection.status}; it cannot be closed")
     with acting(actor):
         objection.status, objection.closed_at = ObjectionStatus.CLOSED, timezone.now()
         objection.save(update_fields=["status", "closed_at"])

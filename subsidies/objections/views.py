@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import downloads
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, attempt
 from subsidies.explain import letter
 from subsidies.explain import selectors as explain
 from subsidies.objections import selectors, services
@@ -202,12 +202,7 @@ def _act(request, pk, call, form_class=None):
             messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
             return redirect("objections:detail", pk=objection.pk)
         data = form.cleaned_data
-    try:
-        call(objection, data)
-    except ServiceError as exc:
-        messages.error(request, exc.text)
-    else:
-        messages.success(request, _("已保存"))
+    attempt(request, call, objection, data, done=_("已保存"))
     return redirect("objections:detail", pk=objection.pk)
 
 
@@ -217,15 +212,7 @@ def objection_answer(request, pk: int):
     return _act(
         request,
         pk,
-        lambda o, d: services.objection_answer(
-            actor=request.user,
-            objection_id=o.pk,
-            outcome=d["outcome"],
-            answer=d["answer"],
-            corrected_degree_id=d.get("corrected_degree"),
-            corrected_contract_id=d.get("corrected_contract"),
-            correction_note=d.get("correction_note", ""),
-        ),
+        lambda o, d: services.objection_answer_from(actor=request.user, objection_id=o.pk, data=d),
         AnswerForm,
     )
 

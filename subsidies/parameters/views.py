@@ -26,16 +26,8 @@ def parameters(request):
             raise PermissionDenied(_("只有系统管理员可以调整政策参数"))
         form = ParameterForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
-            try:
-                pv = parameter_set(
-                    actor=request.user,
-                    name=data["name"],
-                    value=data["value"],
-                    effective_from=data["effective_from"],
-                    legal_reference=data["legal_reference"].strip(),
-                    note=data["note"].strip(),
-                )
+            try:  # the form's fields are the service's arguments (its text fields come stripped)
+                pv = parameter_set(actor=request.user, **form.cleaned_data)
             except ServiceError as exc:
                 form.add_error(None, error_text(exc))
             else:

@@ -75,56 +75,53 @@ def _charts(r: dict) -> dict:
     """The charts of a projection as the API returns it (the page, a finished job and a saved scenario
     draw from the same figures)."""
     by_month = r["committed"]["by_month"]
-    months = [f["label"] for f in by_month]
-    out = {
-        "baseline_chart": charts.vertical_bars(
-            title=_("已承诺人才补助(基线,按服务月份)"),
-            desc=_("现有记录不变、各月按时发放时的补助金额"),
-            categories=months,
-            series=[charts.Series(_("基线"), [_d(f["baseline"]) for f in by_month])],
+
+    def month_chart(title: str, desc: str, name: str, key: str):
+        """The committed amount by service month, of the baseline or of the scenario (`key`)."""
+        return charts.vertical_bars(
+            title=title,
+            desc=desc,
+            categories=[f["label"] for f in by_month],
+            series=[charts.Series(name, [_d(f[key]) for f in by_month])],
             fmt=yuan,
             axis_fmt=_yuan_axis,
             empty=_("测算期内没有已承诺的补助"),
+        )
+
+    out = {
+        "baseline_chart": month_chart(
+            _("已承诺人才补助(基线,按服务月份)"), _("现有记录不变、各月按时发放时的补助金额"), _("基线"), "baseline"
         )
     }
     has_scenario = bool(r["projection"]["overrides"])
     if has_scenario:
-        out["scenario_chart"] = charts.vertical_bars(
-            title=_("已承诺人才补助(测算方案,按服务月份)"),
-            desc=_("加入测算假设后的补助金额"),
-            categories=months,
-            series=[charts.Series(_("测算方案"), [_d(f["scenario"]) for f in by_month])],
-            fmt=yuan,
-            axis_fmt=_yuan_axis,
-            empty=_("测算期内没有已承诺的补助"),
+        out["scenario_chart"] = month_chart(
+            _("已承诺人才补助(测算方案,按服务月份)"), _("加入测算假设后的补助金额"), _("测算方案"), "scenario"
         )
-    years = r["committed"]["by_payment_year"]
-    out["year_chart"] = charts.horizontal_bars(
-        title=_("已承诺人才补助(按发放年度)"),
-        desc=_("各发放年度的已承诺补助,有测算假设时为测算方案金额"),
-        categories=[f["label"] for f in years],
-        series=[
-            charts.Series(
-                _("测算方案") if has_scenario else _("基线"),
-                [_d(f["scenario"] if has_scenario else f["baseline"]) for f in years],
-            )
-        ],
-        fmt=yuan,
-        empty=_("测算期内没有已承诺的补助"),
+
+    def committed_bars(title: str, desc: str, figures: list[dict], **size):
+        """The committed amount of each year or enterprise: the scenario's when there are what-ifs, else the
+        baseline's."""
+        key = "scenario" if has_scenario else "baseline"
+        return charts.horizontal_bars(
+            title=title,
+            desc=desc,
+            categories=[f["label"] for f in figures],
+            series=[charts.Series(_("测算方案") if has_scenario else _("基线"), [_d(f[key]) for f in figures])],
+            fmt=yuan,
+            empty=_("测算期内没有已承诺的补助"),
+            **size,
+        )
+
+    out["year_chart"] = committed_bars(
+        _("已承诺人才补助(按发放年度)"),
+        _("各发放年度的已承诺补助,有测算假设时为测算方案金额"),
+        r["committed"]["by_payment_year"],
     )
-    top = r["committed"]["by_enterprise"][:10]
-    out["enterprise_chart"] = charts.horizontal_bars(
-        title=_("已承诺人才补助最多的依托企业(前10)"),
-        desc=_("测算期内各依托企业的已承诺补助"),
-        categories=[f["label"] for f in top],
-        series=[
-            charts.Series(
-                _("测算方案") if has_scenario else _("基线"),
-                [_d(f["scenario"] if has_scenario else f["baseline"]) for f in top],
-            )
-        ],
-        fmt=yuan,
-        empty=_("测算期内没有已承诺的补助"),
+    out["enterprise_chart"] = committed_bars(
+        _("已承诺人才补助最多的依托企业(前10)"),
+        _("测算期内各依托企业的已承诺补助"),
+        r["committed"]["by_enterprise"][:10],
         label_w=230,
     )
     rows = []
@@ -186,14 +183,25 @@ def projection(request):
     return render(request, "subsidies/projection/projection.html", context, status=status)
 
 
+def _own_or_404(get, request, pk: int, missing: str):
+    """`get(actor=request.user, pk=pk)`: a job or scenario the user may see; the selector's refusal (another's,
+    or none) is a 404 saying `missing`."""
+    try:
+        return get(actor=request.user, pk=pk)
+    except ServiceError:
+        raise Http404(missing) from None
+
+
+def _job_or_404(request, pk: int) -> ProjectionJob:
+    """The projection job the user requested (administrators: any)."""
+    return _own_or_404(jobs.job_for, request, pk, _("测算任务不存在"))
+
+
 @require_GET
 @staff_only(can_project)
 def job_progress(request, pk: int):
     """The progress partial htmx polls; when the job ends, the browser goes to its result."""
-    try:
-        job = jobs.job_for(actor=request.user, pk=pk)
-    except ServiceError:
-        raise Http404(_("测算任务不存在")) from None
+    job = _job_or_404(request, pk)
     response = render(request, "subsidies/projection/_job_progress.html", {"job": job})
     if request.headers.get("HX-Request") and job.state in (ProjectionJob.State.DONE, ProjectionJob.State.FAILED):
         response["HX-Redirect"] = reverse("subsidies:projection_job_result", args=[job.pk])
@@ -203,10 +211,7 @@ def job_progress(request, pk: int):
 @require_GET
 @staff_only(can_project)
 def job_result(request, pk: int):
-    try:
-        job = jobs.job_for(actor=request.user, pk=pk)
-    except ServiceError:
-        raise Http404(_("测算任务不存在")) from None
+    job = _job_or_404(request, pk)
     context = {
         "job": job,
         "rows": [],
@@ -238,10 +243,7 @@ def scenario_save(request):
 
 
 def _scenario_or_404(request, pk):
-    try:
-        return scenario_get(actor=request.user, pk=pk)
-    except ServiceError:
-        raise Http404(_("测算方案不存在")) from None
+    return _own_or_404(scenario_get, request, pk, _("测算方案不存在"))
 
 
 @require_GET
