@@ -54,7 +54,7 @@ def portal_xlsx(book) -> bytes:
 
 
 def xlsx_response(*, filename: str, sheet: str, header: list, rows, widths: list[int] | None = None):
-    """A list exported as an XLSX download (issue 15: lists export to XLSX): text cells neutralised, numbers
+    """A list exported as an XLSX download (lists export to XLSX): text cells neutralised, numbers
     and dates kept as numbers and dates, the header row frozen, served with the download headers."""
     import io
 

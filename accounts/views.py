@@ -27,7 +27,7 @@ HOME_BY_ROLE = {
     Role.YINCHUAN_REVIEWER: "registry:review_queue",
     Role.FINANCE: "subsidies:run_list",
     Role.ADMIN: "subsidies:bureau_dashboard",
-    Role.EXPERT: "subsidies:performance_rounds",  # appointed evaluation experts (issue 19)
+    Role.EXPERT: "subsidies:performance_rounds",  # appointed evaluation experts
 }
 PENDING_NEXT_KEY = "twofactor_pending_next"
 PENDING_AT_KEY = "twofactor_pending_at"

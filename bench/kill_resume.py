@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Kill test of the run_payouts command (issue 13 part 2), with figures.
+"""Kill test of the run_payouts command (a run killed mid-way and resumed), with figures.
 
     .venv/bin/python bench/kill_resume.py [--researchers 5000] [--centres 250] [--chunk 250] [--kill-at 0.5]
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Payout-run benchmark (issue #5): 100,000 researchers at 5,000 centres with 24 months of history.
+"""Payout-run benchmark: 100,000 researchers at 5,000 centres with 24 months of history.
 
     .venv/bin/python bench/payout_run.py [--researchers 100000] [--centres 5000] [--naive-sample 5000]
 

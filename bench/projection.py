@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Projection benchmark (issue 18): 100,000 researchers at 5,000 centres projected 36 months ahead.
+"""Projection benchmark: 100,000 researchers at 5,000 centres projected 36 months ahead.
 
     .venv/bin/python bench/projection.py [--researchers 100000] [--centres 5000] [--months 36]
                                          [--naive-months 3]

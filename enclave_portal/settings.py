@@ -292,13 +292,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.requeue_stale_previews",
         "schedule": crontab(minute="*/15"),
     },
-    # objections (issue 16): reminders before the working-day deadline, escalation once overdue; hourly on
+    # objections: reminders before the working-day deadline, escalation once overdue; hourly on
     # working hours is enough for a deadline counted in days
     "objection-reminders": {
         "task": "subsidies.objections.tasks.remind_and_escalate_objections",
         "schedule": crontab(minute=15, hour="8-18"),
     },
-    # reviewers hear of review steps near or past their promised time limit (issue 15)
+    # reviewers hear of review steps near or past their promised time limit
     "review-deadline-reminders": {
         "task": "registry.tasks.review_deadline_reminders",
         "schedule": crontab(minute=0, hour=8),

@@ -11,7 +11,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("registry/", include("registry.urls")),
     path("talent/", include("talent.urls")),
-    path("subsidies/objections/", include("subsidies.objections.urls")),  # 异议申诉, why-not (issue 16)
+    path("subsidies/objections/", include("subsidies.objections.urls")),  # 异议申诉, why-not
     path("subsidies/", include("subsidies.urls")),
     path("api/v1/", include("enclave_portal.api_urls")),
     # the admin site's own login would skip the second factor: it sends people to the portal's login

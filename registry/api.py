@@ -348,7 +348,7 @@ class FilingViewSet(PortalViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(request=CommentSerializer, responses={200: FilingSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        """撤回:已提交、尚未初审的备案由企业撤回,回到草稿(issue 15)。"""
+        """撤回:已提交、尚未初审的备案由企业撤回,回到草稿。"""
         filing = self.get_object()
         return self._done(
             services.filing_withdraw(

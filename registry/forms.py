@@ -112,7 +112,7 @@ class DecisionForm(forms.Form):
     # the status the reviewer saw: a decision on a filing someone else has moved since is refused
     seen_status = forms.ChoiceField(choices=FilingStatus.choices, widget=forms.HiddenInput)
 
-    # the decisions the filing's status allows (issue 15 §6): only these are offered on the page
+    # the decisions the filing's status allows: only these are offered on the page
     LEGAL = {
         FilingStatus.SUBMITTED: ("first_review", "return", "reject"),
         FilingStatus.FIRST_REVIEWED: ("approve", "return", "reject"),
@@ -244,7 +244,7 @@ class EnterpriseRegistrationForm(forms.Form):
 
 
 class BankDetailsForm(forms.Form):
-    """收款账户 (issue 15): the payee bank, the account and the bank's 联行号 that bank files carry."""
+    """收款账户: the payee bank, the account and the bank's 联行号 that bank files carry."""
 
     bank_name = forms.CharField(label=_("开户银行"), max_length=128)
     bank_account = forms.CharField(label=_("银行账号"), max_length=40)

@@ -1,4 +1,4 @@
-"""办事指南 (service guide) of each filing measure (issue 15, government-service conventions): who may
+"""办事指南 (service guide) of each filing measure (government-service conventions): who may
 file, the materials, the legal basis, the process, the promised time limits (承诺时限) and the handling
 department. Read by the guide page, the filing form (link), the stage tracking (time limits) and the
 submission (信用承诺书). The conditions are POLICY §1's; the time limits are a Decision (the measures

@@ -38,7 +38,7 @@ class Enterprise(models.Model):
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
     bank_name = models.CharField(_("开户银行"), max_length=128, blank=True)
     bank_account = models.CharField(_("银行账号"), max_length=40, blank=True)
-    # the payee bank's 联行号 (CNAPS bank code, 12 digits) that bank files carry (issue 15)
+    # the payee bank's 联行号 (CNAPS bank code, 12 digits) that bank files carry
     bank_cnaps = models.CharField(_("开户行联行号"), max_length=12, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="enterprises")

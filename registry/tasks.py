@@ -20,5 +20,5 @@ def requeue_stale_previews() -> int:
 
 @shared_task
 def review_deadline_reminders() -> int:
-    """Beat, daily: reviewers hear of review steps near or past their promised time limit (issue 15)."""
+    """Beat, daily: reviewers hear of review steps near or past their promised time limit."""
     return reminders.review_deadline_reminders()

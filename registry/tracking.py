@@ -1,4 +1,4 @@
-"""Stage tracking of a filing for the enterprise (issue 15: 已提交 → 初审中 → 复审中 → 办结): each stage of
+"""Stage tracking of a filing for the enterprise (已提交 → 初审中 → 复审中 → 办结): each stage of
 the current round (since the latest submission) with who and when for the done ones, and for the stage
 in progress the date it started, the promised time limit (registry.guide) and the days remaining.
 

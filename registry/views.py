@@ -475,7 +475,7 @@ def filing_submit(request, pk):
     return redirect("registry:filing_detail", pk=filing.pk)
 
 
-# 撤回 a submitted filing before the first review (issue 15)
+# 撤回 a submitted filing before the first review
 filing_withdraw = withdraw_view(
     filing=selectors.filing_get,
     service=services.filing_withdraw,
@@ -663,7 +663,7 @@ def review_decide(request, pk):
         {"form": form, "first_reviewer": first, "is_first_reviewer": first is not None and first.pk == request.user.pk}
     )
     if filing.status == FilingStatus.FIRST_REVIEWED:
-        # what the approver must know before dating the filing (issue 12 §2)
+        # what the approver must know before dating the filing
         bound, _days = services.backdate_bound(filing, timezone.localdate())
         ctx["dating"] = {
             "submitted": timezone.localtime(filing.submitted_at).date() if filing.submitted_at else None,
@@ -701,7 +701,7 @@ def review_mark(request, pk, document_pk):
     return redirect(target)
 
 
-# --- 办事指南 (issue 15): public, one page per filing measure ------------------------------------------
+# --- 办事指南: public, one page per filing measure ------------------------------------------
 
 
 def guide(request, level):

@@ -1,4 +1,4 @@
-"""撤回 from a record's page (issue 15), the one page action for filings, grant applications and YC-RD
+"""撤回 from a record's page, the one page action for filings, grant applications and YC-RD
 declarations: an enterprise user POSTs the optional 撤回原因; the record is found through its actor-scoped
 selector (another enterprise's record is a 404), the record's service decides (a refusal is shown above the
 page and changes nothing) and the user goes back to the record's page."""

@@ -1,4 +1,4 @@
-"""Run anomaly flags for finance, before approval (issue 15). Each flag names the person or centre, the
+"""Run anomaly flags for finance, before approval. Each flag names the person or centre, the
 figures and why it deserves a second look; a flag does not block the approval (the approver decides):
 - ARREARS: one person is paid more than 12 months of arrears (补发) in the run;
 - CENTRE_SWING: a centre's total moved by more than 30% against the previous month's approved run;
@@ -19,7 +19,7 @@ from subsidies.models import PUBLISHED_RUN_STATES, PayoutLine, PayoutRun, RunKin
 from subsidies.money import format_yuan, quantize
 from subsidies.rules.calendar import month_start, parse_month
 
-ARREARS_MONTHS = 12  # Decision (issue 15): more than a year of arrears for one person
+ARREARS_MONTHS = 12  # Decision: more than a year of arrears for one person
 SWING = Decimal("0.30")  # a centre's total changed by more than 30% against last month
 DONE = PUBLISHED_RUN_STATES
 

@@ -1,4 +1,4 @@
-"""The payout run list as finance sorts and exports it (issue 15 "Lists": column sorting, XLSX export)."""
+"""The payout run list as finance sorts and exports it ("Lists": column sorting, XLSX export)."""
 
 from django.db.models import F
 from django.utils import timezone

@@ -1,4 +1,4 @@
-"""Payout notices to enterprises (issue 15: notifications for a run's approval and its transfer). Each
+"""Payout notices to enterprises (notifications for a run's approval and its transfer). Each
 enterprise with active lines in the run hears, in the portal and by e-mail, how many payments and how much
 for its centres were 已核定 (approved) or 已拨付 (transferred); "到账" is never said here, since the portal does
 not know the money has arrived. The notice points at the enterprise's own 拨付通知书."""
@@ -60,7 +60,7 @@ def notify_run_enterprises(run: PayoutRun) -> int:
 
 def enterprise_notice_runs(*, actor, enterprise_id: int | None = None) -> list[dict]:
     """The approved (exportable) runs with lines for the actor's enterprises, newest first, each with the
-    enterprise, its payment count and total: the enterprise's 拨付通知书 downloads (issue 15)."""
+    enterprise, its payment count and total: the enterprise's 拨付通知书 downloads."""
     from registry.selectors import enterprise_list
     from subsidies.exports.data import EXPORTABLE_STATES
     from subsidies.models import PayoutLine

@@ -1,4 +1,4 @@
-"""The enterprise's own 拨付通知书 (issue 15: downloads for the enterprise): the payment notice of one approved
+"""The enterprise's own 拨付通知书 (downloads for the enterprise): the payment notice of one approved
 run, for one of the actor's enterprises, with only that enterprise's lines. Another enterprise's id answers
 404 (the enterprise is looked up through the actor-scoped selector), as does a run without its lines."""
 

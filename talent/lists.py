@@ -1,4 +1,4 @@
-"""The researcher list as staff and enterprises sort and export it (issue 15 "Lists": column sorting, the
+"""The researcher list as staff and enterprises sort and export it ("Lists": column sorting, the
 centre and the contract on each row, XLSX export). Each row carries the person's current (latest) contract
 the actor may see, so an enterprise sorts and exports only its own contracts' facts."""
 

@@ -141,7 +141,7 @@ def _filtered_researchers(request):
 @login_required
 @require_GET
 def researcher_export(request):
-    """The filtered, sorted list as XLSX (issue 15): the actor's own rows only, identity numbers masked.
+    """The filtered, sorted list as XLSX: the actor's own rows only, identity numbers masked.
     Experts evaluate centres and have no researcher list: the export is not theirs (404)."""
     if request.user.role == "expert":
         raise Http404
@@ -228,7 +228,7 @@ def researcher_detail(request, pk: int):
 @login_required
 @require_POST
 def researcher_reveal(request, pk: int):
-    """Show the full ID number once, logged (issue #4 §7). POST so that no prefetch or crawler logs a view."""
+    """Show the full ID number once, logged. POST so that no prefetch or crawler logs a view."""
     researcher = selectors.researcher_get(actor=request.user, pk=pk)
     try:
         number = services.identity_reveal(

@@ -1,4 +1,4 @@
-"""受理 (acceptance) of a submitted matter (issue 15, government-service conventions): the 信用承诺书 the
+"""受理 (acceptance) of a submitted matter (government-service conventions): the 信用承诺书 the
 enterprise accepts at submission, and the 受理编号 it is given, unique in the database, shown on the
 matter and on every notice about it. Filings here; grant applications and YC-RD declarations
 (subsidies.grants.guide names their prefixes) take their numbers from the same sequence table."""

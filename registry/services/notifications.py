@@ -123,7 +123,7 @@ REVIEWER_ROLE = {FilingLevel.REGIONAL: "regional_reviewer", FilingLevel.YINCHUAN
 
 
 def level_reviewers(level: str) -> list:
-    """The active reviewers of a filing level (their inbox hears of new work, issue 15)."""
+    """The active reviewers of a filing level (their inbox hears of new work)."""
     from django.contrib.auth import get_user_model
 
     return list(get_user_model().objects.filter(is_active=True, role=REVIEWER_ROLE[level]).order_by("pk"))

@@ -1,4 +1,4 @@
-"""Deadline reminders (issue 15: notifications when a deadline approaches). Each day the reviewers of a level
+"""Deadline reminders (notifications when a deadline approaches). Each day the reviewers of a level
 hear of the work whose review stage reaches its promised time limit (registry.guide) within REMIND_DAYS, or
 has passed it; once per piece of work and stage, so a daily run never repeats itself.
 

@@ -1,4 +1,4 @@
-// The why-not calendar (issue 16 §1): the first tap on a month shows its reason below the calendar (a touch
+// The why-not calendar: the first tap on a month shows its reason below the calendar (a touch
 // screen has no hover); a second tap on the same month opens its page. The title attribute serves hover.
 (function () {
   "use strict";

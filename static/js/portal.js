@@ -178,7 +178,7 @@ document.addEventListener("change", function (e) {
   if (el instanceof HTMLSelectElement && el.hasAttribute("data-submit-on-change") && el.form) el.form.submit();
 });
 
-// Required fields (issue 15, forms): portal.css marks each .field whose control is required with an
+// Required fields (forms): portal.css marks each .field whose control is required with an
 // asterisk beside its label (never inside it: the label stays the field's accessible name), and every
 // form with such a field opens with the legend "标 * 的为必填项" (its words come from the page, in the
 // page's language). Forms brought in by htmx get theirs when they arrive.

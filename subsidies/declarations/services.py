@@ -100,7 +100,7 @@ def rd_declaration_submit(
     effective. A declaration after the award was paid is a revision: it changes nothing until staff verify
     it, and then the next annual run pays or recovers the difference (an adjustment line, never a second
     award). The enterprise accepts the 信用承诺书 (`commitment`); the declaration gets its 受理编号, and the
-    Yinchuan reviewers and the enterprise hear of it (issue 15)."""
+    Yinchuan reviewers and the enterprise hear of it."""
     from registry.services.documents import document_upload
 
     record = f"研发中心 {centre.ref} {year}年度研发投入申报"
@@ -151,7 +151,7 @@ def rd_declaration_submit(
 
 @transaction.atomic
 def rd_declaration_withdraw(*, actor, submission: RDDeclarationSubmission, reason: str = "") -> RDDeclarationSubmission:
-    """撤回 (issue 15): the enterprise takes back a declaration the Yinchuan bureau has not verified yet. It
+    """撤回: the enterprise takes back a declaration the Yinchuan bureau has not verified yet. It
     is closed as withdrawn, with who, when and why (audited); a corrected declaration is a new one with a
     new 受理编号. The Yinchuan reviewers hear that it left their queue, the enterprise's members that it was
     withdrawn."""

@@ -1,4 +1,4 @@
-"""Why / why not in the API (issue 16 §1-2), the same words as the pages (the answers' own properties):
+"""Why / why not in the API, the same words as the pages (the answers' own properties):
 
 benefits/{centre}/yc-rd-years/           each YC-RD year of the centre: paid (lines), due, not yet due, not payable
 benefits/{centre}/eligibility/           each programme's conditions for the centre, held or not

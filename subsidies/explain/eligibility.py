@@ -1,4 +1,4 @@
-"""Why / why not for grant eligibility (issue 16 §1, "the same … for grant eligibility"; POLICY §3 "One-time and
+"""Why / why not for grant eligibility ("the same … for grant eligibility"; POLICY §3 "One-time and
 evaluated grants"): each condition a programme asks of a centre (or researcher, or incubator), whether it
 held, the rule's own reason when it did not, and what would make it hold. The centre conditions are the
 rule's (subsidies.rules.grants.centre_conditions); a researcher's and an incubator's are the checks that

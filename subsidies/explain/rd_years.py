@@ -1,4 +1,4 @@
-"""Why / why not for a YC-RD centre-year (issue 16 §1, "the same for YC-RD years"; POLICY §3 YC-RD): paid (with
+"""Why / why not for a YC-RD centre-year ("the same for YC-RD years"; POLICY §3 YC-RD): paid (with
 the lines), due, not yet due, or not payable with every failed condition in plain Chinese, what would make it
 payable and whether it would then be paid as arrears (补发). The verdict is the annual run's own rule,
 subsidies.rules.rd_award.rd_due, with its conditions (rd_conditions). Pure: facts in, an answer out."""

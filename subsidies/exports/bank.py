@@ -4,7 +4,7 @@ One row per receiving enterprise account, not per line: the measures pay the par
 (依托企业), which passes NX-STIPEND on to its researchers and keeps YC-RD awards, and a bank's batch
 transfer takes one credit per payee account. The memo names the run, period, rules and line count
 so the enterprise can reconcile against its 拨付通知书. Each row carries the payee bank's 联行号 (CNAPS
-code, 12 digits, column 开户行联行号 after 开户银行), which the bank routes the credit by (issue 15).
+code, 12 digits, column 开户行联行号 after 开户银行), which the bank routes the credit by.
 
 Amounts are Decimal, never floats. The CSV writes them as exact strings with two places ("1234.50").
 The XLSX stores them as numeric cells whose value is the Decimal itself (openpyxl writes its exact
@@ -17,7 +17,7 @@ other XLSX cell is a text cell (subsidies/exports/cells.py).
 Refused (409, with the enterprises named: the request is right, the records are not yet) rather than written wrong: an enterprise with no bank account
 on record, or a negative net amount (an adjustment larger than the payment — recover it separately).
 Enterprises whose net is exactly zero get no row (no bank takes a zero transfer). A payee with no
-联行号 on record (data imported by a scenario file before issue 15) is still written, with the cell
+联行号 on record (data imported by a scenario file before bank files carried the 联行号) is still written, with the cell
 empty, and named by `missing_cnaps`: the export record shows it as a warning on the export page and
 the command line prints it, so finance completes the 联行号 before uploading the file."""
 

@@ -52,8 +52,8 @@ class EnterpriseGroup:
     bank_name: str
     bank_account: str
     centres: list[CentreGroup] = field(default_factory=list)
-    reference: str = ""  # the transfer's reference, echoed by the bank (subsidies/transfers, issue 17)
-    bank_cnaps: str = ""  # the payee bank's 联行号 (CNAPS, 12 digits) the bank file carries (issue 15)
+    reference: str = ""  # the transfer's reference, echoed by the bank (subsidies/transfers)
+    bank_cnaps: str = ""  # the payee bank's 联行号 (CNAPS, 12 digits) the bank file carries
 
     @property
     def subtotal(self) -> Decimal:

@@ -158,7 +158,7 @@ def export_render(*, record_id: int, path: Path | None = None) -> ExportRecord:
     ExportRecord.objects.filter(pk=record.pk).update(state=ExportState.RENDERING, error="", payees_without_cnaps="")
     try:
         doc = run_document(record.run, with_explanations=record.format == ExportFormat.APPENDIX_PDF)
-        if record.format in (ExportFormat.BANK_XLSX, ExportFormat.BANK_CSV):  # the run's transfers (issue 17)
+        if record.format in (ExportFormat.BANK_XLSX, ExportFormat.BANK_CSV):  # the run's transfers
             doc = transfers_for_bank_file(actor=record.requested_by, doc=doc)
         data = render_document(doc, record.format, progress=_progress_writer(record.pk))
         if path is None:
@@ -183,7 +183,7 @@ def _export_finish(*, record_id: int, path: str, data: bytes, doc: RunDocument, 
         record.file_path, record.size, record.sha256 = path, len(data), hashlib.sha256(data).hexdigest()
         record.line_count, record.total_amount = doc.line_count, doc.total
         record.state, record.finished_at = ExportState.DONE, timezone.now()
-        # payees without a 联行号: written with the cell empty, and shown, never hidden (issue 15)
+        # payees without a 联行号: written with the cell empty, and shown, never hidden
         record.payees_without_cnaps = "、".join(no_cnaps)
         record.progress_done = record.progress_total = max(record.progress_total, 1)
         record.full_clean()

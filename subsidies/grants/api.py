@@ -299,7 +299,7 @@ class GrantApplicationViewSet(
     @extend_schema(responses={200: why.EligibilitySerializer})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def eligibility(self, request, pk=None):
-        """资格条件 (issue 16): each condition of the programme for the applicant, held or not, as the page says."""
+        """资格条件: each condition of the programme for the applicant, held or not, as the page says."""
         return Response(why.application_eligibility_response(self.get_object()))
 
     def _done(self, app):
@@ -355,7 +355,7 @@ class GrantApplicationViewSet(
     @extend_schema(request=WithdrawSerializer, responses={200: ApplicationSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        """撤回:已提交、尚未初审的申报由企业撤回,申报办结为“已撤回”(issue 15)。"""
+        """撤回:已提交、尚未初审的申报由企业撤回,申报办结为“已撤回”。"""
         app, data = self.get_object(), request_payload(request, WithdrawSerializer)
         return self._done(grants.grant_withdraw(actor=request.user, application=app, reason=data["comment"]))
 
@@ -542,7 +542,7 @@ class DeclarationSubmissionViewSet(
     @extend_schema(request=WithdrawSerializer, responses={200: SubmissionSerializer})
     @action(detail=True, methods=["post"], parser_classes=[DepthLimitedJSONParser, FormParser])
     def withdraw(self, request, pk=None):
-        """撤回:尚未核定的申报由企业撤回(issue 15)。"""
+        """撤回:尚未核定的申报由企业撤回。"""
         sub, data = self.get_object(), request_payload(request, WithdrawSerializer)
         sub = declarations.rd_declaration_withdraw(actor=request.user, submission=sub, reason=data["comment"])
         return Response(SubmissionSerializer(self.get_queryset().get(pk=sub.pk)).data)
@@ -704,7 +704,7 @@ class BenefitViewSet(PortalViewSetMixin, viewsets.GenericViewSet):
     @extend_schema(parameters=[why.YEAR_PARAMETER], responses={200: why.RDYearsSerializer})
     @action(detail=True, methods=["get"], url_path="yc-rd-years", url_name="yc-rd-years", filter_backends=[])
     def yc_rd_years(self, request, pk=None):
-        """YC-RD year by year (issue 16): paid with the lines, due, not yet due, or not payable with the reasons."""
+        """YC-RD year by year: paid with the lines, due, not yet due, or not payable with the reasons."""
         return Response(why.rd_years_response(self._centre(pk), request.query_params))
 
     @extend_schema(
@@ -713,7 +713,7 @@ class BenefitViewSet(PortalViewSetMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def eligibility(self, request, pk=None):
-        """资格条件 (issue 16): for each programme, each condition for the centre, held or not."""
+        """资格条件: for each programme, each condition for the centre, held or not."""
         return Response(why.centre_eligibility_response(self._centre(pk), request.query_params))
 
     @extend_schema(responses={200: CentreBenefitsSerializer})

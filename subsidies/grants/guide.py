@@ -1,4 +1,4 @@
-"""办事指南 of each grant programme and of the YC-RD declaration (issue 15, government-service conventions),
+"""办事指南 of each grant programme and of the YC-RD declaration (government-service conventions),
 as registry.guide.Guide: who may apply (read from the programme's data: applicant, filing level, centre
 kinds, frequency, amount), the materials the application form asks for, the legal basis (the measure, the
 POLICY rule id and the measure's own words), the process, the promised time limits and the handling

@@ -163,7 +163,7 @@ class ApplicationStatus(models.TextChoices):
     RETURNED = "returned", _("退回修改")
     APPROVED = "approved", _("已核准")
     REJECTED = "rejected", _("不予支持")
-    WITHDRAWN = "withdrawn", _("已撤回")  # by the enterprise before the first review (issue 15)
+    WITHDRAWN = "withdrawn", _("已撤回")  # by the enterprise before the first review
 
 
 PENDING_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.FIRST_REVIEWED, ApplicationStatus.RETURNED)
@@ -252,7 +252,7 @@ class GrantApplication(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    # issue 15: the 受理编号 of an application (awards from a recorded result have none) and when the
+    # the 受理编号 of an application (awards from a recorded result have none) and when the
     # enterprise accepted the 信用承诺书
     acceptance_no = models.CharField(_("受理编号"), max_length=20, null=True, blank=True, unique=True, editable=False)
     commitment_at = models.DateTimeField(_("信用承诺时间"), null=True, blank=True, editable=False)
@@ -356,7 +356,7 @@ class IncubatorAssessment(models.Model):
 class DeclarationStatus(models.TextChoices):
     PENDING = "pending", _("待核定")
     VERIFIED = "verified", _("已核定")
-    WITHDRAWN = "withdrawn", _("已撤回")  # by the enterprise before verification (issue 15)
+    WITHDRAWN = "withdrawn", _("已撤回")  # by the enterprise before verification
 
 
 @audited()
@@ -383,7 +383,7 @@ class RDDeclarationSubmission(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
-    # issue 15: the 受理编号, the 信用承诺书's acceptance, and a withdrawal before verification
+    # the 受理编号, the 信用承诺书's acceptance, and a withdrawal before verification
     acceptance_no = models.CharField(_("受理编号"), max_length=20, null=True, blank=True, unique=True, editable=False)
     commitment_at = models.DateTimeField(_("信用承诺时间"), null=True, blank=True, editable=False)
     withdrawn_by = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""Notices of a grant application's or a YC-RD declaration's submission and withdrawal (issue 15): the
+"""Notices of a grant application's or a YC-RD declaration's submission and withdrawal: the
 reviewers of the programme's level (Yinchuan reviewers for YC-RD) hear of new work, with its 受理编号 and
 promised time limit, and of a withdrawal; the declaring enterprise hears of its declaration's submission,
 withdrawal and verification. The one notifier and the reviewers' notice are registry's."""

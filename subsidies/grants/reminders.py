@@ -1,4 +1,4 @@
-"""Deadline reminders for grant applications and YC-RD declarations (issue 15: notifications when a deadline
+"""Deadline reminders for grant applications and YC-RD declarations (notifications when a deadline
 approaches), with the filings' `remind` (registry.services.reminders): each day the reviewers of the
 programme's level (Yinchuan reviewers for a declaration) hear of the work whose 初审, 复审 or 核定 reaches its
 promised time limit within two days, or has passed it; once per piece of work and stage."""

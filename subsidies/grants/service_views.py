@@ -1,4 +1,4 @@
-"""Government-service pages of grants and YC-RD declarations (issue 15): the 办事指南 of each programme and of
+"""Government-service pages of grants and YC-RD declarations: the 办事指南 of each programme and of
 the declaration (public, like the filings'), the declaration's page with its stage tracking, and 撤回 of an
 application or a declaration by its enterprise. Thin: one selector or service each; another enterprise's
 application or declaration is a 404 (actor-scoped selectors)."""
@@ -66,7 +66,7 @@ def declaration_guide(request):
     )
 
 
-# 撤回 a submitted application before the first review (issue 15)
+# 撤回 a submitted application before the first review
 application_withdraw = withdraw_view(
     application=selectors.application_get,
     service=grants.grant_withdraw,
@@ -99,7 +99,7 @@ def declaration_detail(request, pk):
     )
 
 
-# 撤回 a declaration before it is verified (issue 15)
+# 撤回 a declaration before it is verified
 declaration_withdraw = withdraw_view(
     submission=selectors.declaration_get,
     service=declarations.rd_declaration_withdraw,

@@ -416,7 +416,7 @@ def grant_apply(
     """Submit an application with its documents (at least one). Refused when the applicant is not
     eligible, or when the rule pays once and the award exists or another application is in review. The
     enterprise accepts the 信用承诺书 (`commitment`); the application gets its 受理编号 and the programme's
-    reviewers hear of it (issue 15)."""
+    reviewers hear of it."""
     programme = Programme.objects.select_for_update().get(pk=programme.pk)  # serialises same-programme submits
     fact = programme_fact(programme)
     record = f"{programme.code} {programme.name}申报"
@@ -496,7 +496,7 @@ def grant_resubmit(
     *, actor, application: GrantApplication, description: str | None = None, documents=(), commitment: bool
 ) -> GrantApplication:
     """After 退回修改: the enterprise corrects and sends the application again, accepting the 信用承诺书
-    again; the matter keeps its 受理编号 (an application from before issue 15 gets one now)."""
+    again; the matter keeps its 受理编号 (an application submitted before 受理编号 were issued gets one now)."""
     app = _lock(application, None, action="重新提交")
     require_member(actor, app.enterprise, action="重新提交申报")
     _assert_status(app, ApplicationStatus.RETURNED, action="重新提交")
@@ -515,7 +515,7 @@ def grant_resubmit(
 
 @transaction.atomic
 def grant_withdraw(*, actor, application: GrantApplication, reason: str = "") -> GrantApplication:
-    """撤回 (issue 15): the enterprise takes back a submitted application before the first review has
+    """撤回: the enterprise takes back a submitted application before the first review has
     decided it. The application is closed as withdrawn (a new application is a new matter, with a new
     受理编号; the once-only slot is free again); the withdrawal is a decision row (who, when, the number
     withdrawn) and in the audit trail, and the programme's reviewers hear that it left their queue."""

@@ -1,5 +1,5 @@
 """Stage tracking of a grant application (提交 → 初审 → 复审 → 办结) and of a YC-RD declaration (提交 → 核定 →
-办结) for the enterprise (issue 15), with the filings' Stage (registry.tracking) and page partial: the done
+办结) for the enterprise, with the filings' Stage (registry.tracking) and page partial: the done
 stages with who and when, the stage in progress with its start, promised time limit and days left."""
 
 from django.utils.translation import gettext_lazy as _

@@ -94,7 +94,7 @@ def benefits(request, centre_pk):
     """免申即享: every programme for one centre with its status."""
     centre = centre_get(actor=request.user, pk=centre_pk)
     benefits = selectors.centre_benefits(centre)
-    # why / why not (issue 16): each programme's conditions, and the YC-RD years, in the API's words
+    # why / why not: each programme's conditions, and the YC-RD years, in the API's words
     why = {e.code: e for e in centre_why.centre_eligibility(centre=centre)}
     for b in benefits:
         b.why = why.get(b.code)

@@ -1,4 +1,4 @@
-"""Objections API v1 (issue 16 §3) and the why-not answer per researcher (§1).
+"""Objections API v1 and the why-not answer per researcher (§1).
 
 objections/                      list (scoped: an enterprise its own, staff their bureau's), POST to raise
 objections/{id}/                 one, with its timeline and attachments
@@ -225,7 +225,7 @@ def month_body(a) -> dict:
 
 
 class StipendCalendarViewSet(PortalViewSetMixin, viewsets.GenericViewSet):
-    """NX-STIPEND month by month for one researcher, from the runs' own rule (issue 16 §1)."""
+    """NX-STIPEND month by month for one researcher, from the runs' own rule."""
 
     queryset = Objection.objects.none()
     action_roles = {"retrieve": EVERYONE}

@@ -1,4 +1,4 @@
-"""Objections, their steps and attachments, and the public-holiday reference data (issue 16 §3)."""
+"""Objections, their steps and attachments, and the public-holiday reference data."""
 
 from django.conf import settings
 from django.db import models
@@ -88,7 +88,7 @@ class Objection(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
-    # corrected: the record correction it rests on, and the arrears the rule then expects (issue 16 §3)
+    # corrected: the record correction it rests on, and the arrears the rule then expects
     corrected_degree = models.ForeignKey(
         "talent.Degree", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -1,5 +1,5 @@
 """Reads for objections, scoped by the actor in the queryset: an enterprise sees only its own; a reviewer the
-objections of their bureau, finance the transfers', administrators all (issue 16 §3-4)."""
+objections of their bureau, finance the transfers', administrators all."""
 
 import datetime as dt
 from collections import Counter
@@ -124,7 +124,7 @@ class Figures:
 def objection_figures(
     *, actor, since: dt.date | None = None, bureau: str = "", today: dt.date | None = None
 ) -> Figures:
-    """What leadership asks for: received, answered on time, outcome by category (issue 16 §4)."""
+    """What leadership asks for: received, answered on time, outcome by category."""
     today = today or timezone.localdate()
     qs = objection_list(actor=actor)
     if bureau in Bureau.values:

@@ -1,4 +1,4 @@
-"""Celery adapter: the periodic reminders and escalation of objections (issue 16 §3); safe to run twice."""
+"""Celery adapter: the periodic reminders and escalation of objections; safe to run twice."""
 
 from celery import shared_task
 

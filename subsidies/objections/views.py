@@ -1,4 +1,4 @@
-"""Pages for the why-not calendar (issue 16 §1), the person's decision letter (§2), objections (§3) and the
+"""Pages for the why-not calendar, the person's decision letter (§2), objections (§3) and the
 staff queue with its figures (§4). Thin: reads from the selectors, writes through the services."""
 
 import datetime as dt

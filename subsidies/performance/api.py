@@ -1,4 +1,4 @@
-"""API of the performance feature (issue 19): the annual reports and the published evaluation scores, read
+"""API of the performance feature: the annual reports and the published evaluation scores, read
 through the same actor-scoped selectors as the pages (an enterprise its own; bureau staff all)."""
 
 import django_filters

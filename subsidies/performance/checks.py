@@ -1,4 +1,4 @@
-"""Pure checks of an annual performance report (issue 19 §1 and "Bad input"): the deadline, the totals
+"""Pure checks of an annual performance report (and "Bad input"): the deadline, the totals
 against their listed items, the format of patent and software-copyright numbers. Each problem names the
 field, in Chinese and in English."""
 

@@ -1,4 +1,4 @@
-"""Demo data (issue 19 §4): the first batch's outcomes as the press reported them — 34 patents, 6 software
+"""Demo data: the first batch's outcomes as the press reported them — 34 patents, 6 software
 copyrights transferred to Ningxia (reported as "6 or 7"; the lower figure is used), 17 technology results
 delivered to the Ningxia headquarters, more than 500 million yuan of international contracts led by the
 Hangzhou centre — filed as each centre's 2024 annual report and accepted in two steps, plus the indicator

@@ -1,4 +1,4 @@
-"""Performance models (issue 19). Imported into subsidies.models so that they belong to the subsidies app.
+"""Performance models. Imported into subsidies.models so that they belong to the subsidies app.
 
 A report's pre-filled figures are a snapshot taken from the records at submission; its declared figures
 carry items (patent number, title, date) whose count — or, for the contract value, whose amounts — must
@@ -40,7 +40,7 @@ class ReportStatus(models.TextChoices):
 
 
 class ReportFigure(models.TextChoices):
-    """The declared figures of the annual report (issue 19 §1), each backed by items and evidence."""
+    """The declared figures of the annual report, each backed by items and evidence."""
 
     PATENTS_APPLIED = "patents_applied", _("发明专利申请数")
     PATENTS_GRANTED = "patents_granted", _("发明专利授权数")

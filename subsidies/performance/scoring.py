@@ -1,4 +1,4 @@
-"""The three-yearly evaluation's arithmetic (issue 19 §2), pure: no ORM, no settings, no clock.
+"""The three-yearly evaluation's arithmetic, pure: no ORM, no settings, no clock.
 
 A centre's score on an indicator is the mean of its scorers' scores; the weighted score is
 Σ mean / max_score × weight over the scheme's indicators (weights sum to 100), rounded half-up to 0.01

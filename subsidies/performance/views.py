@@ -1,4 +1,4 @@
-"""Pages of the performance feature (issue 19): thin views over the services and selectors."""
+"""Pages of the performance feature: thin views over the services and selectors."""
 
 from __future__ import annotations
 

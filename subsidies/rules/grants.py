@@ -114,7 +114,7 @@ def default_amount(programme: ProgrammeFact, centre_kind: str | None = None) -> 
 
 @dataclass(frozen=True)
 class GrantCondition:
-    """One condition of a programme for a centre and whether it held (issue 16): `code` its stable key,
+    """One condition of a programme for a centre and whether it held: `code` its stable key,
     `reason` the refusal the rule gives when it fails (centre_problems), in plain Chinese."""
 
     code: str

@@ -34,7 +34,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "《银川市飞地研发中心和飞地孵化器备案支持办法》:平台读作与自治区办法同年出台、自"
         "2023年度起适用(YC-RD按自然年度计,2023年度为首个年度);以银川市科技局公布的施行日期为准,可在本页更正",
     ),
-    # objections (issue 16 §3): the answer is due within this many working days of the objection
+    # objections: the answer is due within this many working days of the objection
     "objection.answer_working_days": (
         "15",
         "平台口径:异议申诉自提出之日起15个工作日内答复(工作日按国务院办公厅"
@@ -45,12 +45,12 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "平台口径:复审确定的备案生效日期早于企业提交日期超过此天数的,须填写追溯理由,"
         "理由记入审核记录;默认0天,即以提交日期为界",
     ),
-    # issue 17 §5: finance lists transfers the bank paid that the enterprise has not confirmed after this many days
+    # finance lists transfers the bank paid that the enterprise has not confirmed after this many days
     "transfers.receipt_confirm_days": (
         "15",
         "平台口径:银行回单显示到账后,企业超过此天数仍未确认回执的,列入财务催办清单",
     ),
-    # NX-PERF (issue 19): the annual report's deadline (MM-DD of the following year) and the 优秀 rule
+    # NX-PERF: the annual report's deadline (MM-DD of the following year) and the 优秀 rule
     "nx_perf.report_deadline": ("03-31", "平台口径:年度绩效报告于次年3月31日前报送,逾期须经审核人员同意延期"),
     "nx_perf.excellent_score": ("90.00", "平台口径:综合得分不低于此分数方可评为优秀;0表示不设分数线"),
     "nx_perf.excellent_share": ("0.30", "平台口径:优秀不超过参评中心的此比例(按排名);0表示不设比例"),

@@ -12,7 +12,7 @@ R_NO_FILING = "该年度银川市备案未生效"
 R_NOT_VERIFIED = "研发投入尚未核定"
 R_BEFORE_MEASURE = "该年度早于银川市办法的适用起始日期{since}"
 
-# the conditions of a centre-year (issue 16: the why / why-not answer names each, from this code), in order
+# the conditions of a centre-year (the why / why-not answer names each, from this code), in order
 C_MEASURE, C_FILING, C_VERIFIED, C_SPEND = "before_measure", "no_filing", "not_verified", "zero_spend"
 
 
@@ -51,7 +51,7 @@ class DeclarationFact:
 
 @dataclass(frozen=True)
 class RDCondition:
-    """One condition of a centre-year's award and whether it held (issue 16): `code` its stable key (the one the
+    """One condition of a centre-year's award and whether it held: `code` its stable key (the one the
     why-not answer words with its facts, subsidies.explain.rd_years), `reason` the summary the runs note in
     AwardResult.reasons when it failed (None for a condition they do not name: a verified spend of 0 earns 0)."""
 

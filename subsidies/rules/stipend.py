@@ -118,7 +118,7 @@ class DegreeFact:
     verified_at: str | None = None  # ISO timestamp, None when not verified
     verified_by: str | None = None
     status: str = "pending"  # the reviewer's decision on an unverified claim: pending / returned / refused
-    submitted_on: dt.date | None = None  # when the claim was recorded (the why-not answer names it, issue 16)
+    submitted_on: dt.date | None = None  # when the claim was recorded (the why-not answer names it)
 
     def explain(self) -> dict:
         return {
@@ -157,7 +157,7 @@ class StipendMonth:
 
 @dataclass(frozen=True)
 class Reason:
-    """One failed condition, with the facts it concerns (issue 16): `text` is the summary reason the runs
+    """One failed condition, with the facts it concerns: `text` is the summary reason the runs
     note (StipendOutcome.reasons), `code` its stable key; the wording with the facts is in subsidies.explain."""
 
     code: str
@@ -333,7 +333,7 @@ def stipend_due(
     """The NX-STIPEND months payable up to and including month index `through` that are not in `paid`
     (the person's months already paid, at any centre). Months are taken in service-month order and
     stop at the lifetime maximum (POLICY §3.5); a month's amount and tier are those in force on its
-    first day (§3.3, §3.8). With `why`, the reasons are also recorded month by month, with their facts (issue 16)."""
+    first day (§3.3, §3.8). With `why`, the reasons are also recorded month by month, with their facts."""
     outcome = StipendOutcome(months_used=len(paid), why=why)
     contracts = _eligible_contracts(person, outcome)
     if not contracts:
@@ -413,7 +413,7 @@ def stipend_due(
 
 @dataclass(frozen=True)
 class MonthVerdict:
-    """One service month as a run would judge it today (issue 16): payable with its amount and explanation,
+    """One service month as a run would judge it today: payable with its amount and explanation,
     or not, with every condition that failed."""
 
     month: int

@@ -1,4 +1,4 @@
-"""The enterprise dashboard's money panel (issue 17 §5): each month as 已核定 / 已拨付 / 已到账 / 退回. A
+"""The enterprise dashboard's money panel: each month as 已核定 / 已拨付 / 已到账 / 退回. A
 panel the registry's dashboard includes, so the registry app does not import the transfers' selectors."""
 
 from django import template

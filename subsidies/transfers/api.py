@@ -1,4 +1,4 @@
-"""Transfers API v1 (issue 17): transfers (enterprises their own; finance all), bank result imports,
+"""Transfers API v1: transfers (enterprises their own; finance all), bank result imports,
 result corrections (four eyes), bank account corrections, re-issue batches and reconciliation reports.
 Every write goes through subsidies/transfers/services.py; the serializers carry only what a client may
 choose."""

@@ -1,4 +1,4 @@
-"""Demo data for the money loop (issue 17, `make run`): one run's bank file exported, the bank's result
+"""Demo data for the money loop (`make run`): one run's bank file exported, the bank's result
 file returning one transfer (户名与账号不符), the enterprise correcting its account and finance checking
 it, a re-issue batch approved by the second finance user and exported, and the bank paying it, so the
 run ends 已拨付 with one failed and re-issued transfer. Everything goes through the services."""

@@ -81,7 +81,7 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 
 class _NumberCell(str):
     """A numeric XLSX cell's value as text (its shortest repr: 5000.1 for the 5000.10 written), with
-    where it stood: the amount may be a number (the bank file writes it so, issue 15), a whole number
+    where it stood: the amount may be a number (the bank file writes it so), a whole number
     may stand elsewhere (a 序号), but never in the account or the 联行号 (leading zeros and digits past
     the 15th are lost) and no fraction outside the amount."""
 

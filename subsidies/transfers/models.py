@@ -1,8 +1,8 @@
-"""Bank transfers of approved runs and what the bank says about them (issue 17).
+"""Bank transfers of approved runs and what the bank says about them.
 
 A Transfer is one credit in a bank file: one per payee enterprise per run (the bank file's row), or
 one per failed transfer in a re-issue batch (补拨). It copies the payee's account and its bank's 联行号
-(CNAPS, issue 15) as they were at export and names the payout lines it pays. What the database holds true:
+(CNAPS) as they were at export and names the payout lines it pays. What the database holds true:
 - a transfer's amount is the sum of its lines (`transfer_amount_is_lines_sum`, checked at commit);
 - a line is in at most one live transfer (`transfer_line_live_once`: a failed transfer's lines leave
   it only when it is re-issued, in the same transaction that puts them into the re-issue);
@@ -50,7 +50,7 @@ class ReissueBatch(models.Model):
     chosen = models.JSONField(_("纳入的退回转账"), default=list, blank=True)  # transfer ids, as approved
     excluded = models.JSONField(_("未纳入的退回款"), default=list, blank=True)  # [{"transfer", "reference", "reason"}]
     # {transfer id: [bank name, bank account, CNAPS]} as the approver approved them: the export pays these
-    # only (snapshots approved before issue 15 have no third element: read with payee_snapshot)
+    # only (snapshots approved before the 联行号 was recorded have no third element: read with payee_snapshot)
     payees = models.JSONField(_("审批时的收款账户"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -81,7 +81,7 @@ class Transfer(models.Model):
     payee_name = models.CharField(_("收款人名称"), max_length=128)
     bank_name = models.CharField(_("开户银行"), max_length=128)
     bank_account = models.CharField(_("收款账号"), max_length=40)
-    # the payee bank's 联行号 (CNAPS) as copied at export with the account (issue 15); "" when none was on record
+    # the payee bank's 联行号 (CNAPS) as copied at export with the account; "" when none was on record
     bank_cnaps = models.CharField(_("开户行联行号"), max_length=12, blank=True, db_default="")
     amount = MoneyField(_("金额"))
     line_count = models.PositiveIntegerField(_("明细笔数"))

@@ -1,4 +1,4 @@
-"""Writes of the money loop (issue 17): transfers at bank export, bank results, corrections, re-issue
+"""Writes of the money loop: transfers at bank export, bank results, corrections, re-issue
 batches (补拨), bank account corrections and receipts. Every change is audited (pghistory with the actor
 in context) and every bank-side fact is an append-only TransferEntry."""
 
@@ -187,7 +187,7 @@ class ImportOutcome:
 
 
 def _settle_run(run: PayoutRun, actor) -> None:
-    """A run is 已拨付 only when every live transfer succeeded, and 部分到账 otherwise (issue 17 §3)."""
+    """A run is 已拨付 only when every live transfer succeeded, and 部分到账 otherwise."""
     live = list(Transfer.objects.filter(run=run, state__in=LIVE_STATES).values_list("state", flat=True))
     if not live or run.state not in SETTLING_RUN_STATES:
         return
@@ -551,7 +551,7 @@ def reissue_batch_approve(*, actor, batch_id: int) -> ReissueBatch:
 
 def payee_snapshot(batch: ReissueBatch, transfer_id: int) -> tuple[str, str, str]:
     """(bank name, account, 联行号) the approver approved for a failed transfer; a snapshot approved
-    before issue 15 holds two elements and has no 联行号 ("")."""
+    before the 联行号 was recorded holds two elements and has no 联行号 ("")."""
     name, account, *rest = batch.payees[str(transfer_id)]
     return name, account, (rest[0] if rest else "")
 
@@ -684,7 +684,7 @@ def bank_account_change_request(
     *, actor, enterprise_id: int, bank_name: str, bank_account: str, bank_cnaps: str, reason: str
 ) -> BankAccountChange:
     """The owner's correction of its payee account and the bank's 联行号 (CNAPS, required: the bank file
-    carries it, issue 15), checked by the registry's own rule; in force once finance has checked it."""
+    carries it), checked by the registry's own rule; in force once finance has checked it."""
     enterprise = Enterprise.objects.select_for_update().filter(pk=enterprise_id).first()
     if enterprise is None or not (_member(actor, enterprise) or actor.is_portal_admin):
         raise NotFoundError(f"企业#{enterprise_id}不存在", "enterprise not found", code="not_found")

@@ -1,4 +1,4 @@
-"""Pages of the money loop (issue 17). Finance: a run's transfers and bank results (银行回单导入),
+"""Pages of the money loop. Finance: a run's transfers and bank results (银行回单导入),
 corrections, re-issue batches (补拨), account checks, unconfirmed receipts and the reconciliation report.
 Enterprises: their transfers by month (已核定 / 已拨付 / 已到账 / 退回), receipt confirmation and the
 bank account correction. Finance pages answer 403 to every other role; an enterprise reaches only its

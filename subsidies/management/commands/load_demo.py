@@ -86,7 +86,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已计算并审批 {runs} 个月度批次和 1 个年度批次 / {runs} monthly runs and 1 annual run approved"
         )
-        reports = load_performance_demo(users)  # issue 19: the first batch's reported outcomes
+        reports = load_performance_demo(users)  # the first batch's reported outcomes
         self.stdout.write(f"已受理 {reports} 份年度绩效报告 / {reports} annual performance reports accepted")
         assert system_actor() and Centre.objects.count() == 4
 
