@@ -9,11 +9,8 @@ as for an application) approves it; the grants run pays approved awards only. Ea
 row, leaves a decision row and audit rows (pghistory, actor as context) and notifies the enterprise."""
 
 import datetime as dt
-import logging
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone, translation
@@ -22,10 +19,11 @@ from accounts.audit import acting
 from accounts.errors import ConflictError, NotFoundError, ServiceError
 from accounts.wording import action_en, label_en, label_zh
 from registry import review
-from registry.models import Centre, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus, Notification
+from registry.models import Centre, DocumentKind, Enterprise, Filing, FilingLevel, FilingStatus
 from registry.services import acceptance
 from registry.services.documents import document_upload
 from registry.services.entities import require_member
+from registry.services.notifications import notify_users
 from subsidies.grants import notices
 from subsidies.grants.guide import APPLICATION_PREFIX
 from subsidies.models import (
@@ -44,7 +42,6 @@ from subsidies.models import (
 from subsidies.rules import grants as rules
 from subsidies.selectors import regional_filings_by_centre
 
-logger = logging.getLogger(__name__)
 LEVEL_LABEL = {"regional": "自治区级", "yinchuan": "银川市级"}
 
 
@@ -156,24 +153,14 @@ def _notify(app: GrantApplication, decision: ApplicationDecision) -> None:
         lines_en.append(f"Approved amount: {app.approved_amount:,.2f} yuan")
     if decision.comment:
         lines_en.append(f"Comment: {decision.comment}")
-    members = list(app.enterprise.members.filter(is_active=True))
-    Notification.objects.bulk_create(
-        [
-            Notification(user=u, title=title[:200], body=body, title_en=title_en[:200], body_en="\n".join(lines_en))
-            for u in members
-        ]
+    notify_users(
+        app.enterprise.members.filter(is_active=True),
+        title=title,
+        body=body,
+        title_en=title_en,
+        body_en="\n".join(lines_en),
+        what=f"application {app.pk}",
     )
-    recipients = sorted({u.email for u in members if u.email})
-    if recipients:
-        messages = [(title, body, settings.DEFAULT_FROM_EMAIL, [e]) for e in recipients]
-
-        def send():
-            try:
-                send_mass_mail(messages, fail_silently=False)
-            except Exception:
-                logger.exception("decision email for application %s not sent", app.pk)
-
-        transaction.on_commit(send)
 
 
 def _decide(app: GrantApplication, *, actor, step: str, comment: str = "", amount=None) -> ApplicationDecision:
