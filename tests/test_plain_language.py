@@ -254,3 +254,13 @@ def test_headings_name_the_stipend_as_people_know_it_not_by_its_rule_id(client, 
         if hits:
             found[name] = hits
     assert found == {}
+
+
+def test_the_enterprise_dashboard_calls_approved_stipends_approved_not_received(client, world):
+    """The stipend card and panel sum the lines of approved runs; 到账 (received) is the bank's word, shown only
+    in the money panel's 已到账 column, which counts confirmed transfers."""
+    client.force_login(world["users"]["enterprise"])
+    text = visible(client.get(reverse("registry:dashboard")).content.decode())
+    assert "近12个月已核定人才补助" in text
+    assert "已核定人才补助(按月)" in text
+    assert "人才补助到账" not in text
