@@ -56,8 +56,6 @@ def portal_xlsx(book) -> bytes:
 def xlsx_response(*, filename: str, sheet: str, header: list, rows, widths: list[int] | None = None):
     """A list exported as an XLSX download (lists export to XLSX): text cells neutralised, numbers
     and dates kept as numbers and dates, the header row frozen, served with the download headers."""
-    import io
-
     from accounts import downloads
 
     book, ws = headed_sheet(sheet[:31], [str(h) for h in header])
@@ -66,6 +64,4 @@ def xlsx_response(*, filename: str, sheet: str, header: list, rows, widths: list
     ws.freeze_panes = "A2"
     for i, width in enumerate(widths or [], start=1):
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return downloads.bytes_attachment(buffer.getvalue(), filename=filename, content_type=downloads.XLSX)
+    return downloads.bytes_attachment(portal_xlsx(book), filename=filename, content_type=downloads.XLSX)
